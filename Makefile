@@ -1,0 +1,42 @@
+# Quick start: `make run` and `make test`. Both set everything up on a fresh Debian
+# machine (Python 3.11, root, no display) and are fast the second time.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+# Debian packages the Qt/GIS stack, the virtual screen, CJK text and the PostgreSQL tests need.
+DEB_PKGS := libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
+	xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 \
+	fonts-wqy-microhei postgresql
+SYS_STAMP := $(VENV)/.system-packages
+PY_STAMP := $(VENV)/.installed
+
+.PHONY: setup run test bench clean sysdeps
+
+setup: $(SYS_STAMP) $(PY_STAMP)
+
+$(SYS_STAMP): Makefile
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(PY_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+run: setup
+	$(PY) -m app demo
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/core.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

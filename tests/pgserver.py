@@ -1,0 +1,94 @@
+"""A private, throw-away PostgreSQL server on loopback for tests and benchmarks.
+
+Debian's `postgresql` package is installed by `make`; we start our own cluster with its
+initdb/pg_ctl (as the `postgres` user when we run as root, since PostgreSQL refuses root)
+rather than relying on a system service that CI may not have running.
+"""
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        raise RuntimeError(
+            f"PostgreSQL's {name} was not found; `make test` installs Debian's postgresql package"
+        )
+    return found[-1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PgServer:
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="cityledger-pg-")
+        self.port = _free_port()
+        self.datadir = os.path.join(self.dir, "data")
+        self._as_root = os.geteuid() == 0
+
+    def _run(self, *args: str) -> None:
+        cmd = list(args)
+        if self._as_root:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def start(self) -> "PgServer":
+        if self._as_root:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        self._run(_bin("initdb"), "-D", self.datadir, "-A", "trust", "-U", "postgres",
+                  "-E", "UTF8", "--no-locale")
+        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+                f"-c unix_socket_directories={self.dir} -c fsync=on "
+                f"-c max_connections=200 -c shared_buffers=128MB")
+        self._run(_bin("pg_ctl"), "-D", self.datadir, "-o", opts, "-w", "-t", "60",
+                  "-l", os.path.join(self.dir, "log"), "start")
+        return self
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._run(_bin("pg_ctl"), "-D", self.datadir, "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def create_database(self, name: str | None = None) -> str:
+        """Create an empty database and return its SQLAlchemy URL."""
+        import psycopg
+
+        name = name or "t_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+@contextlib.contextmanager
+def running_server():
+    srv = PgServer().start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+if __name__ == "__main__":
+    with running_server() as s:
+        print(s.create_database())
+        time.sleep(0.1)
