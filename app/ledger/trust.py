@@ -1,0 +1,415 @@
+"""The network trust file: which cities are members, and which keys speak for them.
+
+It is a C2SP signed note, signed by the network's admin key, whose text is a small
+line-based document (one ``key value`` per line, so it diffs and reads well):
+
+    cityledger.trust/v1
+    network Hebei demo network
+    admin-key hebei-admin+1a2b3c4d+AQ...
+    serial 3
+    quorum 2
+    city 130100
+    name-en Shijiazhuang
+    name-zh 石家庄
+    lon 114.5149
+    lat 38.0428
+    origin cityledger.example/130100
+    log-key cityledger.example/130100+89abcdef+AQ...
+    witness-key witness.130100+01234567+BA...
+    endpoint http://127.0.0.1:8101/
+    city 130200
+    ...
+
+Every line after ``city`` belongs to that city until the next ``city`` line. The note
+must carry a valid signature of the ``admin-key`` it names. A node pins the first trust
+file it installs; a later one replaces it only if its serial is higher and it is signed
+by the pinned admin key (an admin key rotation is therefore signed by both keys).
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from app.core import note as _note
+
+HEADER = "cityledger.trust/v1"
+DEFAULT_QUORUM = 2
+TRUST_FILENAME = "trust.note"
+
+_CITY_CODE = re.compile(r"^[1-9][0-9]{5}$")
+_KEY_NAME = re.compile(r"^[^\s+]+$")
+_CITY_FIELDS = ("name-en", "name-zh", "lon", "lat", "origin", "log-key", "witness-key")
+_MAX_TRUST_BYTES = 1 << 20
+
+
+class TrustError(ValueError):
+    """A trust file is malformed, unsigned, wrongly signed or older than the installed one."""
+
+
+@dataclass(frozen=True)
+class City:
+    """One member city as the network admin vouches for it."""
+
+    code: str
+    name_en: str
+    name_zh: str
+    lon: float
+    lat: float
+    origin: str
+    log_vkey: str
+    witness_vkey: str
+    endpoints: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        where = f"city {self.code!r}"
+        if not isinstance(self.code, str) or not _CITY_CODE.match(self.code):
+            raise TrustError(f"{where}: the city code must be 6 digits (GB/T 2260), e.g. 130100")
+        for label, value in (("name-en", self.name_en), ("name-zh", self.name_zh),
+                             ("origin", self.origin)):
+            _check_value(value, f"{where}: {label}")
+        if any(c.isspace() for c in self.origin):
+            raise TrustError(f"{where}: origin {self.origin!r} must not contain spaces")
+        for label, value, lo, hi in (("lon", self.lon, -180.0, 180.0),
+                                     ("lat", self.lat, -90.0, 90.0)):
+            if not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or not lo <= value <= hi:
+                raise TrustError(f"{where}: {label} {value!r} is not in [{lo:g}, {hi:g}]")
+        _check_vkey(self.log_vkey, f"{where}: log-key")
+        _check_vkey(self.witness_vkey, f"{where}: witness-key")
+        object.__setattr__(self, "lon", float(self.lon))
+        object.__setattr__(self, "lat", float(self.lat))
+        object.__setattr__(self, "endpoints", tuple(self.endpoints))
+        for url in self.endpoints:
+            _check_value(url, f"{where}: endpoint")
+            if not re.match(r"^https?://[^\s/]+", url):
+                raise TrustError(f"{where}: endpoint {url!r} is not an http(s) URL")
+
+    @property
+    def log_key_name(self) -> str:
+        return self.log_vkey.split("+", 1)[0]
+
+    @property
+    def witness_key_name(self) -> str:
+        return self.witness_vkey.split("+", 1)[0]
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "name_en": self.name_en, "name_zh": self.name_zh,
+                "lon": self.lon, "lat": self.lat, "origin": self.origin,
+                "log_vkey": self.log_vkey, "witness_vkey": self.witness_vkey,
+                "endpoints": list(self.endpoints)}
+
+
+@dataclass(frozen=True)
+class TrustFile:
+    """The body of a trust file (what the admin signs)."""
+
+    network: str
+    admin_vkey: str
+    serial: int = 1
+    quorum: int = DEFAULT_QUORUM
+    cities: tuple[City, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        _check_value(self.network, "network")
+        _check_vkey(self.admin_vkey, "admin-key")
+        if not isinstance(self.serial, int) or self.serial < 1:
+            raise TrustError(f"serial {self.serial!r} must be a positive integer")
+        if not isinstance(self.quorum, int) or self.quorum < 0:
+            raise TrustError(f"quorum {self.quorum!r} must be a non-negative integer")
+        object.__setattr__(self, "cities", tuple(self.cities))
+        seen_codes, seen_origins = set(), set()
+        for c in self.cities:
+            if c.code in seen_codes:
+                raise TrustError(f"city {c.code} is listed twice")
+            if c.origin in seen_origins:
+                raise TrustError(f"log origin {c.origin!r} is listed twice")
+            seen_codes.add(c.code)
+            seen_origins.add(c.origin)
+
+    # --- look-ups -------------------------------------------------------------------
+    def city(self, code: str) -> City | None:
+        return next((c for c in self.cities if c.code == code), None)
+
+    def city_for_origin(self, origin: str) -> City | None:
+        return next((c for c in self.cities if c.origin == origin), None)
+
+    def log_verifier(self, origin: str):
+        """The note verifier of the log with this origin, or None if not a member."""
+        c = self.city_for_origin(origin)
+        return _note.Verifier.from_key(c.log_vkey) if c else None
+
+    def witness_cities(self, origin: str) -> tuple[City, ...]:
+        """Cities whose cosignatures count for the log `origin` (all members but itself)."""
+        return tuple(c for c in self.cities if c.origin != origin)
+
+    def witness_verifiers(self, origin: str) -> list:
+        """cosignature/v1 verifiers of every witness that counts for the log `origin`."""
+        return [witness_verifier(c.witness_vkey) for c in self.witness_cities(origin)]
+
+    # --- changes (each returns a new body with the serial bumped) ---------------------
+    def with_city(self, city: City) -> TrustFile:
+        """Add `city`, or replace the member with the same code (e.g. a key rotation)."""
+        others = tuple(c for c in self.cities if c.code != city.code)
+        if any(c.origin == city.origin for c in others):
+            holder = next(c for c in others if c.origin == city.origin)
+            raise TrustError(f"log origin {city.origin!r} already belongs to city {holder.code}")
+        cities = tuple(sorted(others + (city,), key=lambda c: c.code))
+        return replace(self, cities=cities, serial=self.serial + 1)
+
+    def without_city(self, code: str) -> TrustFile:
+        if self.city(code) is None:
+            raise TrustError(f"city {code} is not a member")
+        return replace(self, cities=tuple(c for c in self.cities if c.code != code),
+                       serial=self.serial + 1)
+
+    def with_quorum(self, quorum: int) -> TrustFile:
+        return replace(self, quorum=quorum, serial=self.serial + 1)
+
+    def with_admin_key(self, admin_vkey: str) -> TrustFile:
+        return replace(self, admin_vkey=admin_vkey, serial=self.serial + 1)
+
+    # --- encoding -------------------------------------------------------------------
+    def to_text(self) -> str:
+        lines = [HEADER, f"network {self.network}", f"admin-key {self.admin_vkey}",
+                 f"serial {self.serial}", f"quorum {self.quorum}"]
+        for c in self.cities:
+            lines += [f"city {c.code}", f"name-en {c.name_en}", f"name-zh {c.name_zh}",
+                      f"lon {c.lon!r}", f"lat {c.lat!r}", f"origin {c.origin}",
+                      f"log-key {c.log_vkey}", f"witness-key {c.witness_vkey}"]
+            lines += [f"endpoint {u}" for u in c.endpoints]
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict:
+        return {"network": self.network, "admin_vkey": self.admin_vkey,
+                "serial": self.serial, "quorum": self.quorum,
+                "cities": [c.to_dict() for c in self.cities]}
+
+    def sign(self, *admin_skeys: str) -> bytes:
+        """The signed trust file. Give the old and new admin keys when rotating."""
+        if not admin_skeys:
+            raise TrustError("a trust file needs the admin key's signature")
+        signers = [_note.Signer.from_key(k) for k in admin_skeys]
+        admin_name = self.admin_vkey.split("+", 1)[0]
+        if not any(s.name == admin_name for s in signers):
+            raise TrustError(f"none of the signing keys is the admin key {admin_name!r} "
+                             "named in the trust file")
+        return _note.sign_note(self.to_text(), *signers)
+
+
+# --- helpers ------------------------------------------------------------------------
+
+def _check_value(value, where: str) -> None:
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        raise TrustError(f"{where}: must be a non-empty value without surrounding spaces")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise TrustError(f"{where}: contains a control character")
+
+
+def _check_vkey(vkey, where: str) -> None:
+    """Shape check of a C2SP verifier key `name+hexid+base64` (crypto checked on use)."""
+    if not isinstance(vkey, str):
+        raise TrustError(f"{where}: not a verifier key string")
+    parts = vkey.split("+")
+    if len(parts) != 3 or not _KEY_NAME.match(parts[0]) \
+            or not re.fullmatch(r"[0-9a-f]{8}", parts[1]) \
+            or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", parts[2]):
+        raise TrustError(f"{where}: {vkey!r} is not a verifier key of the form name+hexid+base64")
+
+
+def witness_verifier(vkey: str):
+    """A cosignature/v1 verifier for a witness key string."""
+    from app.core import cosignature
+
+    try:
+        return cosignature.CosignatureVerifier.from_key(vkey)
+    except (ValueError, TypeError) as e:
+        raise TrustError(f"witness key {vkey!r} is not a cosignature/v1 key: {e}") from e
+
+
+def parse_trust_text(text: str) -> TrustFile:
+    """Parse the (already verified) text of a trust file; TrustError says which line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines or lines[0] != HEADER:
+        raise TrustError(f"line 1: expected {HEADER!r}, the trust file header")
+    top: dict[str, str] = {}
+    cities: list[dict] = []
+    for lineno, line in enumerate(lines[1:], start=2):
+        key, sep, value = line.partition(" ")
+        if not sep or not value:
+            raise TrustError(f"line {lineno}: expected 'key value', got {line!r}")
+        if key == "city":
+            cities.append({"code": value, "endpoint": [], "_line": lineno})
+            continue
+        if key in ("network", "admin-key", "serial", "quorum"):
+            if cities:
+                raise TrustError(f"line {lineno}: {key!r} must come before the first city")
+            if key in top:
+                raise TrustError(f"line {lineno}: {key!r} given twice")
+            top[key] = value
+            continue
+        if not cities:
+            raise TrustError(f"line {lineno}: {key!r} outside a city block")
+        current = cities[-1]
+        if key == "endpoint":
+            current["endpoint"].append(value)
+        elif key in _CITY_FIELDS:
+            if key in current:
+                raise TrustError(f"line {lineno}: {key!r} given twice for city {current['code']}")
+            current[key] = value
+        else:
+            raise TrustError(f"line {lineno}: unknown field {key!r}")
+    for key in ("network", "admin-key", "serial", "quorum"):
+        if key not in top:
+            raise TrustError(f"missing {key!r} line")
+    built = [_city_from_fields(c) for c in cities]
+    return TrustFile(network=top["network"], admin_vkey=top["admin-key"],
+                     serial=_int(top["serial"], "serial"),
+                     quorum=_int(top["quorum"], "quorum"), cities=tuple(built))
+
+
+def _int(text: str, where: str) -> int:
+    if not re.fullmatch(r"0|[1-9][0-9]{0,17}", text):
+        raise TrustError(f"{where}: {text!r} is not a decimal integer")
+    return int(text)
+
+
+def _city_from_fields(fields: dict) -> City:
+    where = f"city {fields['code']} (line {fields['_line']})"
+    missing = [k for k in _CITY_FIELDS if k not in fields]
+    if missing:
+        raise TrustError(f"{where}: missing {', '.join(missing)}")
+    coords = {}
+    for k in ("lon", "lat"):
+        try:
+            coords[k] = float(fields[k])
+        except ValueError:
+            raise TrustError(f"{where}: {k} {fields[k]!r} is not a number") from None
+    return City(code=fields["code"], name_en=fields["name-en"], name_zh=fields["name-zh"],
+                lon=coords["lon"], lat=coords["lat"], origin=fields["origin"],
+                log_vkey=fields["log-key"], witness_vkey=fields["witness-key"],
+                endpoints=tuple(fields["endpoint"]))
+
+
+def _note_text_unverified(signed: bytes) -> str:
+    """The text part of a signed note, before any signature is checked."""
+    if not isinstance(signed, (bytes, bytearray)):
+        raise TrustError("a trust file must be bytes")
+    if len(signed) > _MAX_TRUST_BYTES:
+        raise TrustError(f"trust file is larger than {_MAX_TRUST_BYTES} bytes")
+    try:
+        text = bytes(signed).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise TrustError(f"trust file is not UTF-8 (byte {e.start})") from None
+    split = text.rfind("\n\n")
+    if split < 0:
+        raise TrustError("trust file is not signed (no signature block after a blank line)")
+    return text[: split + 1]
+
+
+def open_trust(signed: bytes, admin_vkey: str | None = None) -> TrustFile:
+    """Verify and parse a signed trust file.
+
+    With `admin_vkey` (the pinned key), the note must be signed by it; in any case it
+    must be signed by the admin key that the trust file itself names.
+    """
+    body = parse_trust_text(_note_text_unverified(signed))
+    required = [body.admin_vkey] + ([admin_vkey] if admin_vkey and admin_vkey != body.admin_vkey
+                                    else [])
+    verifiers = []
+    for vk in required:
+        try:
+            verifiers.append(_note.Verifier.from_key(vk))
+        except ValueError as e:
+            raise TrustError(f"admin key {vk!r} is not a valid verifier key: {e}") from e
+    try:
+        opened = _note.open_note(bytes(signed), verifiers)
+    except ValueError as e:
+        raise TrustError(f"trust file refused: signature check failed ({e})") from e
+    signed_by = {(s.name, s.key_id) for s in opened.sigs}
+    for v in verifiers:
+        if (v.name, v.key_id) not in signed_by:
+            raise TrustError(f"trust file refused: not signed by admin key {v.name!r}")
+    return body
+
+
+def check_update(current: TrustFile | None, new: TrustFile) -> None:
+    """Refuse `new` if it may not replace `current` (older, or a conflicting serial)."""
+    if current is None:
+        return
+    if new.serial < current.serial:
+        raise TrustError(f"trust file serial {new.serial} is older than the installed "
+                         f"serial {current.serial}")
+    if new.serial == current.serial and new.to_text() != current.to_text():
+        raise TrustError(f"trust file serial {new.serial} differs from the installed trust "
+                         "file with the same serial")
+
+
+def generate_admin_key(name: str) -> tuple[str, str]:
+    """A new network admin key pair (signed-note Ed25519), as (skey, vkey) strings."""
+    if not _KEY_NAME.match(name or ""):
+        raise TrustError(f"admin key name {name!r} must be non-empty, without spaces or '+'")
+    return _note.generate_key(name)
+
+
+# --- the trust file installed in a node's data folder ------------------------------
+
+def trust_path(data_dir: Path | str) -> Path:
+    return Path(data_dir) / TRUST_FILENAME
+
+
+def load_trust_file(path: Path | str, admin_vkey: str | None = None) -> TrustFile:
+    """Read and verify a signed trust file from disk."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise TrustError(f"cannot read trust file {p}: {e.strerror}") from None
+    try:
+        return open_trust(data, admin_vkey)
+    except TrustError as e:
+        raise TrustError(f"{p}: {e}") from None
+
+
+def installed_trust(data_dir: Path | str) -> TrustFile | None:
+    """The node's installed trust file (verified against its own pinned admin key)."""
+    p = trust_path(data_dir)
+    if not p.exists():
+        return None
+    return load_trust_file(p)
+
+
+def install_trust(data_dir: Path | str, signed: bytes, admin_vkey: str | None = None) -> TrustFile:
+    """Install `signed` as the node's trust file if it may replace the current one.
+
+    The first install pins the admin key named in the file (or `admin_vkey`, which must
+    then have signed it); later ones must be signed by the installed admin key and carry
+    a higher serial. Nothing is written when the file is refused.
+    """
+    current = installed_trust(data_dir)
+    pinned = current.admin_vkey if current else admin_vkey
+    new = open_trust(signed, pinned)
+    check_update(current, new)
+    if current is not None and new.serial == current.serial:
+        return current
+    d = Path(data_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".trust-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(bytes(signed))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, trust_path(d))
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return new
