@@ -1,0 +1,202 @@
+"""The node's HTTP interface (starlette ASGI app, served by uvicorn).
+
+- tlog-tiles v0.1.0 reads of the node's own log at the root prefix, and of every log it
+  holds (own and replicas) under `/logs/<origin>/`: `checkpoint`, `tile/<L>/<N>[.p/<W>]`,
+  `tile/entries/<N>[.p/<W>]`.
+- tlog-witness v1.0.0 `POST /add-checkpoint`.
+- `POST /submit`: an official's signed entry from another workstation, sequenced by this
+  node and acknowledged only after it is committed.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from app.net.paths import TilePathError, parse_resource
+
+log = logging.getLogger(__name__)
+
+MAX_ADD_CHECKPOINT_BYTES = 16 * 1024  # old line + 63 proof lines + a checkpoint with cosigs
+MAX_SUBMIT_BYTES = 70 * 1024  # an entry is below 64 KiB
+BODY_TIMEOUT = 10.0  # seconds to receive a whole request body
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=5"
+CHECKPOINT_TYPE = "text/plain; charset=utf-8"
+OCTETS = "application/octet-stream"
+
+
+class LogSource(Protocol):
+    """What the server needs from one log it serves. Each returns None when absent."""
+
+    def checkpoint(self) -> bytes | None: ...
+
+    def tile(self, level: int, n: int, width: int | None) -> bytes | None: ...
+
+    def bundle(self, n: int, width: int | None) -> bytes | None: ...
+
+
+@dataclass
+class Reply:
+    """A handler's answer, independent of the web framework."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+
+
+class Refused(Exception):
+    """A request refused with an HTTP status and a plain-text reason."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class Services:
+    """The node-side collaborators of the server (kept as plain callables for tests)."""
+
+    def __init__(self, own_origin: str, sources: Callable[[], dict[str, LogSource]],
+                 witness: Callable[[bytes], Reply] | None = None,
+                 submit: Callable[[bytes], dict] | None = None,
+                 info: Callable[[], dict] | None = None):
+        self.own_origin = own_origin
+        self.sources = sources
+        self.witness = witness
+        self.submit = submit
+        self.info = info
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise Refused(400, "bad Content-Length")
+        if int(declared) > limit:
+            raise Refused(413, f"request body over {limit} bytes")
+
+    async def read() -> bytes:
+        chunks, total = [], 0
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                raise Refused(413, f"request body over {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    try:
+        return await asyncio.wait_for(read(), BODY_TIMEOUT)
+    except asyncio.TimeoutError:
+        raise Refused(408, f"request body not received within {BODY_TIMEOUT:g} s") from None
+    except ClientDisconnect:
+        raise Refused(400, "client disconnected") from None
+
+
+def _serve_resource(source: LogSource, resource: str) -> Response:
+    if resource == "checkpoint":
+        data = source.checkpoint()
+        if data is None:
+            return PlainTextResponse("no checkpoint yet\n", status_code=404)
+        return Response(data, media_type=CHECKPOINT_TYPE,
+                        headers={"Cache-Control": "no-cache, max-age=2"})
+    try:
+        kind, level, n, width = parse_resource(resource)
+    except TilePathError as e:
+        return PlainTextResponse(f"{e}\n", status_code=404)
+    data = source.bundle(n, width) if kind == "entries" else source.tile(level, n, width)
+    if data is None:
+        return PlainTextResponse("not found\n", status_code=404)
+    # Full tiles never change; partial ones are replaced when the tree grows.
+    cache = IMMUTABLE if width is None else SHORT
+    return Response(data, media_type=OCTETS, headers={"Cache-Control": cache})
+
+
+def build_app(services: Services) -> Starlette:
+    async def own_log(request: Request) -> Response:
+        source = services.sources().get(services.own_origin)
+        if source is None:
+            return PlainTextResponse("this node has no log\n", status_code=404)
+        return await run_in_threadpool(_serve_resource, source, request.url.path.lstrip("/"))
+
+    async def any_log(request: Request) -> Response:
+        rest = request.path_params["rest"]
+        sources = services.sources()
+        # The origin may itself contain slashes: find the longest known origin prefix.
+        for origin in sorted(sources, key=len, reverse=True):
+            if rest.startswith(origin + "/"):
+                resource = rest[len(origin) + 1:]
+                return await run_in_threadpool(_serve_resource, sources[origin], resource)
+        return PlainTextResponse("unknown log origin\n", status_code=404)
+
+    async def add_checkpoint(request: Request) -> Response:
+        if services.witness is None:
+            return PlainTextResponse("this node does not witness\n", status_code=404)
+        try:
+            body = await _read_body(request, MAX_ADD_CHECKPOINT_BYTES)
+        except Refused as e:
+            return PlainTextResponse(f"{e}\n", status_code=e.status)
+        reply = await run_in_threadpool(services.witness, body)
+        return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
+
+    async def submit(request: Request) -> Response:
+        if services.submit is None:
+            return PlainTextResponse("this node does not sequence entries\n", status_code=404)
+        try:
+            body = await _read_body(request, MAX_SUBMIT_BYTES)
+            receipt = await run_in_threadpool(services.submit, body)
+        except Refused as e:
+            return PlainTextResponse(f"{e}\n", status_code=e.status)
+        return JSONResponse(receipt)
+
+    async def info(request: Request) -> Response:
+        doc = await run_in_threadpool(services.info) if services.info else {}
+        return Response(json.dumps(doc, ensure_ascii=False, sort_keys=True),
+                        media_type="application/json",
+                        headers={"Cache-Control": "no-cache"})
+
+    routes = [
+        Route("/checkpoint", own_log, methods=["GET", "HEAD"]),
+        Route("/tile/{rest:path}", own_log, methods=["GET", "HEAD"]),
+        Route("/logs/{rest:path}", any_log, methods=["GET", "HEAD"]),
+        Route("/add-checkpoint", add_checkpoint, methods=["POST"]),
+        Route("/submit", submit, methods=["POST"]),
+        Route("/info", info, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)
+
+
+class DirectorySource:
+    """A log laid out as static tlog-tiles files in a folder (what a CDN would hold)."""
+
+    def __init__(self, root):
+        from pathlib import Path
+
+        self.root = Path(root)
+
+    def _read(self, rel: str) -> bytes | None:
+        try:
+            return (self.root / rel).read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def checkpoint(self) -> bytes | None:
+        return self._read("checkpoint")
+
+    def tile(self, level, n, width):
+        from app.net.paths import tile_path
+
+        return self._read(tile_path(level, n, width))
+
+    def bundle(self, n, width):
+        from app.net.paths import bundle_path
+
+        return self._read(bundle_path(n, width))
