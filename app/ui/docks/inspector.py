@@ -1,0 +1,211 @@
+"""Inspector: the selected asset or code — attributes, code + QR, history, verification."""
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QScrollArea, QTableWidget, QTableWidgetItem,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from app.ui.i18n import tr
+from app.ui.labels import STATUS_LABELS
+from app.ui.qr import qr_pixmap
+from app.ui.theme import STATUS_COLORS
+from app.ui.verification_view import VerificationView
+
+
+def _fit_rows(table) -> None:
+    """Size a small table to its rows, so the scroll area scrolls, not the table."""
+    height = table.horizontalHeader().height() if table.horizontalHeader().isVisible() else 0
+    height += sum(table.rowHeight(r) for r in range(table.rowCount())) + 4
+    table.setFixedHeight(max(height, 28))
+
+
+def record_summary(record: dict) -> str:
+    kind = record.get("type", "")
+    asset = record.get("asset") or {}
+    if kind == "transfer":
+        return tr("to {owner}").format(owner=record.get("owner", "?"))
+    if kind == "revoke":
+        return record.get("reason") or ""
+    if kind in ("official-add", "official-revoke"):
+        subject = record.get("subject") or {}
+        return subject.get("name", "")
+    return asset.get("name", "")
+
+
+class Inspector(QWidget):
+    verifyRequested = Signal(str)
+    exportBundleRequested = Signal(str)
+    issueRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.code: str | None = None
+        self.title = QLabel(tr("Nothing selected"))
+        self.title.setObjectName("inspector_title")
+        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.title.setWordWrap(True)
+        self.subtitle = QLabel(tr("Click an asset on the map, a row in the table, or search."))
+        self.subtitle.setWordWrap(True)
+        self.subtitle.setStyleSheet("color: #52606d;")
+
+        # identity code + QR
+        self.code_label = QLabel("—")
+        self.code_label.setObjectName("code_label")
+        self.code_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status_badge = QLabel()
+        self.qr = QLabel()
+        self.qr.setFixedSize(132, 132)
+        self.qr.setAlignment(Qt.AlignCenter)
+        self.copy_button = QPushButton(tr("Copy code"))
+        self.issue_button = QPushButton(tr("Issue code…"))
+        self.verify_button = QPushButton(tr("Verify"))
+        self.export_button = QPushButton(tr("Export proof…"))
+        code_box = QGroupBox(tr("Identity code"))
+        code_col = QVBoxLayout()
+        code_col.addWidget(self.code_label)
+        code_col.addWidget(self.status_badge)
+        buttons = QHBoxLayout()
+        for b in (self.copy_button, self.issue_button, self.verify_button, self.export_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        code_col.addLayout(buttons)
+        code_col.addStretch(1)
+        code_row = QHBoxLayout(code_box)
+        code_row.addLayout(code_col, 1)
+        code_row.addWidget(self.qr)
+
+        self.attributes = QTableWidget(0, 2)
+        self.attributes.setHorizontalHeaderLabels([tr("Attribute"), tr("Value")])
+        self.attributes.verticalHeader().setVisible(False)
+        self.attributes.horizontalHeader().setStretchLastSection(True)
+        self.attributes.horizontalHeader().resizeSection(0, 140)
+        self.attributes.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.attributes.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        attr_box = QGroupBox(tr("Attributes"))
+        QVBoxLayout(attr_box).addWidget(self.attributes)
+
+        self.history = QTreeWidget()
+        self.history.setColumnCount(5)
+        self.history.setHeaderLabels([tr("Index"), tr("Record"), tr("Time (UTC)"),
+                                      tr("Official"), tr("Details")])
+        self.history.setRootIsDecorated(False)
+        self.history.header().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.history.setMinimumHeight(90)
+        hist_box = QGroupBox(tr("Record history"))
+        QVBoxLayout(hist_box).addWidget(self.history)
+
+        self.verification = VerificationView()
+        self.verification.setMinimumHeight(190)
+        ver_box = QGroupBox(tr("Verification"))
+        QVBoxLayout(ver_box).addWidget(self.verification)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        for box in (code_box, attr_box, hist_box, ver_box):
+            layout.addWidget(box)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+        self.copy_button.clicked.connect(
+            lambda: self.code and QGuiApplication.clipboard().setText(self.code))
+        self.verify_button.clicked.connect(lambda: self.code and self.verifyRequested.emit(self.code))
+        self.export_button.clicked.connect(
+            lambda: self.code and self.exportBundleRequested.emit(self.code))
+        self.issue_button.clicked.connect(self.issueRequested)
+        self.clear()
+
+    # content ----------------------------------------------------------------
+    def clear(self) -> None:
+        self.code = None
+        self.title.setText(tr("Nothing selected"))
+        self.subtitle.setText(tr("Click an asset on the map, a row in the table, or search."))
+        self._set_code(None, None)
+        self.attributes.setRowCount(0)
+        _fit_rows(self.attributes)
+        self.history.clear()
+        self.verification.clear()
+        self.issue_button.setEnabled(False)
+
+    def show_asset(self, info: dict) -> None:
+        """info: name, asset_class, class_name, city, city_name, status, code, asset_id,
+        attributes (dict), selection_size."""
+        self.title.setText(info.get("name") or tr("(unnamed asset)"))
+        extra = ""
+        if info.get("selection_size", 1) > 1:
+            extra = "  ·  " + tr("{n} selected").format(n=f"{info['selection_size']:,}")
+        self.subtitle.setText(f"{info.get('class_name') or info.get('asset_class', '')}  ·  "
+                              f"{info.get('city_name') or info.get('city', '')}{extra}")
+        self._set_code(info.get("code"), info.get("status"))
+        rows = [(tr("Asset ID"), info.get("asset_id", "")),
+                (tr("Class"), info.get("asset_class", "")),
+                (tr("City"), info.get("city", ""))]
+        rows += [(str(k), v) for k, v in sorted((info.get("attributes") or {}).items())]
+        self.attributes.setRowCount(len(rows))
+        for r, (key, value) in enumerate(rows):
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            self.attributes.setItem(r, 0, QTableWidgetItem(key))
+            self.attributes.setItem(r, 1, QTableWidgetItem(text))
+        self.attributes.resizeRowsToContents()
+        _fit_rows(self.attributes)
+        self.history.clear()
+        self.issue_button.setEnabled(not info.get("code"))
+        if info.get("code"):
+            self.verification.clear(tr("Checking…"))
+        else:
+            self.verification.clear(tr("No identity code has been issued for this asset yet."))
+
+    def show_code_only(self, code: str, status: str | None = None) -> None:
+        """A code that is not on the map (e.g. another city's, found by search)."""
+        self.title.setText(code)
+        self.subtitle.setText(tr("Identity code"))
+        self._set_code(code, status)
+        self.attributes.setRowCount(0)
+        _fit_rows(self.attributes)
+        self.history.clear()
+        self.issue_button.setEnabled(False)
+        self.verification.clear(tr("Checking…"))
+
+    def _set_code(self, code, status) -> None:
+        self.code = code or None
+        self.code_label.setText(code or "—")
+        for b in (self.copy_button, self.verify_button, self.export_button):
+            b.setEnabled(bool(code))
+        status = status or ("issued" if code else "none")
+        color = STATUS_COLORS.get(status, "#888888")
+        self.status_badge.setText(tr(STATUS_LABELS.get(status, status)))
+        self.status_badge.setStyleSheet(f"color: white; background: {color}; padding: 2px 8px;"
+                                        "border-radius: 3px; font-weight: bold;")
+        self.status_badge.setSizePolicy(self.status_badge.sizePolicy().horizontalPolicy(),
+                                        self.status_badge.sizePolicy().verticalPolicy())
+        if code:
+            self.qr.setPixmap(qr_pixmap(code, scale=4).scaled(
+                128, 128, Qt.KeepAspectRatio, Qt.FastTransformation))
+        else:
+            self.qr.clear()
+            self.qr.setText(tr("no code"))
+
+    def show_history(self, history) -> None:
+        """history: list of (index, record dict), oldest first."""
+        self.history.clear()
+        for index, record in history:
+            self.history.addTopLevelItem(QTreeWidgetItem([
+                str(index), tr(str(record.get("type", ""))), str(record.get("time", "")),
+                str(record.get("official", "")), record_summary(record)]))
+
+    def show_verification(self, result) -> None:
+        self.verification.show_result(result)
+
+    def show_error(self, message: str) -> None:
+        self.verification.clear(message)

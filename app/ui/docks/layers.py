@@ -1,0 +1,118 @@
+"""Layers panel: which cities, asset classes and code statuses the map shows; opacity."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QSlider, QVBoxLayout, QWidget)
+
+from app.ui.i18n import tr
+from app.ui.labels import STATUS_LABELS, STATUS_ORDER
+from app.ui.theme import STATUS_COLORS
+
+
+def swatch(color: str, size: int = 12) -> QIcon:
+    pix = QPixmap(size, size)
+    pix.fill(QColor(color))
+    return QIcon(pix)
+
+
+class _CheckList(QListWidget):
+    """A list of checkable items keyed by a code; emits the checked keys on change."""
+
+    checkedChanged = Signal(set)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setUniformItemSizes(True)
+        self._quiet = False
+        self.itemChanged.connect(self._changed)
+
+    def set_items(self, items) -> None:
+        """items: iterable of (key, label, color or None)."""
+        self._quiet = True
+        self.clear()
+        for key, label, color in items:
+            item = QListWidgetItem(label)
+            item.setData(Qt.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked)
+            if color:
+                item.setIcon(swatch(color))
+            self.addItem(item)
+        self._quiet = False
+        rows = max(1, min(self.count(), 8))
+        self.setFixedHeight(rows * (self.sizeHintForRow(0) if self.count() else 20) + 6)
+
+    def checked(self) -> set:
+        return {self.item(i).data(Qt.UserRole) for i in range(self.count())
+                if self.item(i).checkState() == Qt.Checked}
+
+    def set_checked(self, keys) -> None:
+        self._quiet = True
+        for i in range(self.count()):
+            item = self.item(i)
+            item.setCheckState(Qt.Checked if item.data(Qt.UserRole) in keys else Qt.Unchecked)
+        self._quiet = False
+        self.checkedChanged.emit(self.checked())
+
+    def _changed(self, _item) -> None:
+        if not self._quiet:
+            self.checkedChanged.emit(self.checked())
+
+
+class LayersPanel(QWidget):
+    citiesChanged = Signal(set)
+    classesChanged = Signal(set)
+    statusesChanged = Signal(set)
+    opacityChanged = Signal(float)
+    zoomToCity = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cities = _CheckList()
+        self.cities.setToolTip(tr("Double-click a city to zoom to it"))
+        self.classes = _CheckList()
+        self.statuses = _CheckList()
+        self.statuses.set_items((k, tr(STATUS_LABELS[k]), STATUS_COLORS[k])
+                                for k in STATUS_ORDER)
+        self.opacity = QSlider(Qt.Horizontal)
+        self.opacity.setRange(10, 100)
+        self.opacity.setValue(100)
+        self.opacity_label = QLabel("100%")
+        self.opacity_label.setMinimumWidth(40)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        for title, widget in ((tr("Cities"), self.cities), (tr("Asset classes"), self.classes),
+                              (tr("Code status"), self.statuses)):
+            box = QGroupBox(title)
+            inner = QVBoxLayout(box)
+            inner.setContentsMargins(4, 4, 4, 4)
+            inner.addWidget(widget)
+            layout.addWidget(box)
+        box = QGroupBox(tr("Asset opacity"))
+        row = QHBoxLayout(box)
+        row.addWidget(self.opacity, 1)
+        row.addWidget(self.opacity_label)
+        layout.addWidget(box)
+        layout.addStretch(1)
+
+        self.cities.checkedChanged.connect(self.citiesChanged)
+        self.classes.checkedChanged.connect(self.classesChanged)
+        self.statuses.checkedChanged.connect(self.statusesChanged)
+        self.cities.itemDoubleClicked.connect(
+            lambda item: self.zoomToCity.emit(item.data(Qt.UserRole)))
+        self.opacity.valueChanged.connect(self._opacity_moved)
+
+    def set_cities(self, cities) -> None:
+        """cities: iterable of (code, label)."""
+        self.cities.set_items((code, label, None) for code, label in cities)
+
+    def set_classes(self, classes) -> None:
+        """classes: iterable of (code, label, color)."""
+        self.classes.set_items(classes)
+
+    def _opacity_moved(self, value: int) -> None:
+        self.opacity_label.setText(f"{value}%")
+        self.opacityChanged.emit(value / 100.0)

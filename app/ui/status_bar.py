@@ -1,0 +1,79 @@
+"""Status bar: own log size and last checkpoint, peers, online/offline banner, busy work."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+from app.ui.i18n import tr
+from app.ui.network_state import DOWN, IN_SYNC, LAGGING, NetworkState
+
+
+def clock(ts: float | None) -> str:
+    return "—" if ts is None else time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+def since(ts: float) -> str:
+    """Local time, with the date when it is not today."""
+    same_day = time.localtime(ts)[:3] == time.localtime()[:3]
+    return time.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cursor_label = QLabel()
+        self.cursor_label.setMinimumWidth(170)
+        self.log_label = QLabel(tr("No node"))
+        self.peers_label = QLabel()
+        self.banner = QLabel()
+        self.busy_label = QLabel()
+        self.busy = QProgressBar()
+        self.busy.setMaximumWidth(160)
+        self.busy.setMaximumHeight(16)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.addWidget(self.busy_label, 1)
+        self.addWidget(self.busy)
+        for w in (self.cursor_label, self.log_label, self.peers_label, self.banner):
+            self.addPermanentWidget(w)
+        self.set_cursor(None, None)
+
+    def set_cursor(self, lon, lat) -> None:
+        self.cursor_label.setText("" if lon is None else f"{lon:.5f}°E  {lat:.5f}°N")
+
+    def show_network(self, state: NetworkState) -> None:
+        if state.own_origin is None:
+            self.log_label.setText(tr("No node"))
+        else:
+            size = "—" if state.log_size is None else f"{state.log_size:,}"
+            self.log_label.setText(tr("Own log: {size} entries · checkpoint {time}").format(
+                size=size, time=clock(state.checkpoint_time)))
+        counts = state.counts()
+        if not state.peers:
+            self.peers_label.setText(tr("Peers: none yet"))
+        else:
+            self.peers_label.setText(
+                tr("Peers: {ok} in sync · {lag} lagging · {down} down").format(
+                    ok=counts[IN_SYNC], lag=counts[LAGGING], down=counts[DOWN]))
+        if state.online:
+            self.banner.setObjectName("banner_online")
+            self.banner.setText(tr("Online"))
+        else:
+            self.banner.setObjectName("banner_offline")
+            self.banner.setText(tr("OFFLINE since {time}").format(time=since(state.offline_since)))
+        self.banner.setStyleSheet(self.banner.styleSheet())  # re-polish after objectName change
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+
+    def set_busy(self, label: str) -> None:
+        self.busy_label.setText(label)
+        self.busy.setVisible(bool(label))
+        self.busy.setRange(0, 0)
+
+    def set_progress(self, label: str, done: int, total: int) -> None:
+        self.busy.show()
+        if total > 0:
+            self.busy.setRange(0, total)
+            self.busy.setValue(done)
+            self.busy_label.setText(f"{label} {done:,}/{total:,}")
