@@ -1,0 +1,242 @@
+"""Log entries: canonical JSON records signed by an official (DESIGN.md §4).
+
+Record schema (one JSON object per log entry; keys sorted, no insignificant
+whitespace, UTF-8; the leaf hash is RFC 6962 SHA-256(0x00 || entry bytes)):
+
+- ``type``: one of RECORD_TYPES.
+- ``code``: canonical identity code (str) — asset records (issue, update,
+  transfer, revoke) only.
+- ``asset``: ``{"class", "name", "geometry", "attributes"}`` — required for issue,
+  optional (the changed fields only) for update. ``class`` must equal the code's
+  class; ``geometry`` is GeoJSON in EPSG:4326 passed through bound_geometry;
+  ``attributes`` is a JSON object.
+- ``owner``: str (owning department) — issue (optional), transfer (required).
+- ``reason``: str — revoke and official-revoke (required), optional elsewhere.
+- ``subject``: ``{"name": str, "key": vkey str}`` — official-add (both), and
+  official-revoke (``name``): the official registered or removed.
+- ``time``: RFC 3339 UTC timestamp ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``.
+- ``official``: key name of the signer (an official, or the city's admin key for
+  official-add / official-revoke).
+- ``prev``: index of the previous record of the same code (or subject), or null;
+  null for issue.
+- ``sig``: base64 Ed25519 signature by ``official``'s key over
+  ``ENTRY_DOMAIN + canonical_json(record without "sig")``.
+
+Entries longer than MAX_ENTRY_BYTES are refused: tlog-tiles entry bundles carry
+a big-endian uint16 length.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from typing import Any
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+from app.core.codes import parse_code
+from app.core.errors import CodeError, EntryError
+
+RECORD_TYPES = ("issue", "update", "transfer", "revoke", "official-add", "official-revoke")
+ASSET_TYPES = frozenset(RECORD_TYPES[:4])
+OFFICIAL_TYPES = frozenset(RECORD_TYPES[4:])
+MAX_ENTRY_BYTES = 65535
+ENTRY_DOMAIN = b"cityledger/entry/v1\n"
+COORD_DECIMALS = 7  # ~1 cm at the equator
+MAX_VERTICES = 2000
+MAX_TEXT = 1000  # characters in a name, owner, reason
+
+_TOP_KEYS = frozenset({"type", "code", "asset", "owner", "reason", "subject", "time",
+                       "official", "prev", "sig"})
+_ASSET_KEYS = frozenset({"class", "name", "geometry", "attributes"})
+_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+_GEOMETRY_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2,
+                   "Polygon": 2, "MultiPolygon": 3}
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8, no NaN/Infinity."""
+    try:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as e:
+        raise EntryError(f"record is not JSON-encodable: {e}") from None
+
+
+def signing_message(record: dict) -> bytes:
+    unsigned = {k: v for k, v in record.items() if k != "sig"}
+    return ENTRY_DOMAIN + canonical_json(unsigned)
+
+
+def _round_coords(node, depth: int, path: str, counter: list[int]):
+    if depth == 0:
+        if not isinstance(node, list) or len(node) not in (2, 3):
+            raise EntryError(f"geometry {path}: a position is [lon, lat] (optionally height)")
+        out = []
+        for v in node:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise EntryError(f"geometry {path}: coordinate {v!r} is not a finite number")
+            out.append(round(float(v), COORD_DECIMALS))
+        if not (-180.0 <= out[0] <= 180.0 and -90.0 <= out[1] <= 90.0):
+            raise EntryError(f"geometry {path}: ({out[0]}, {out[1]}) is outside EPSG:4326 bounds")
+        counter[0] += 1
+        return out
+    if not isinstance(node, list) or not node:
+        raise EntryError(f"geometry {path}: expected a non-empty array")
+    return [_round_coords(c, depth - 1, f"{path}[{i}]", counter) for i, c in enumerate(node)]
+
+
+def bound_geometry(geojson: dict) -> dict:
+    """Validate a GeoJSON geometry, round coordinates to 7 decimals, cap vertices."""
+    if not isinstance(geojson, dict):
+        raise EntryError("geometry must be a GeoJSON geometry object")
+    gtype = geojson.get("type")
+    if gtype not in _GEOMETRY_DEPTH:
+        raise EntryError(f"geometry type {gtype!r} is not one of {sorted(_GEOMETRY_DEPTH)}")
+    if set(geojson) - {"type", "coordinates"}:
+        raise EntryError(f"geometry has unexpected members {sorted(set(geojson) - {'type', 'coordinates'})}")
+    counter = [0]
+    coords = _round_coords(geojson.get("coordinates"), _GEOMETRY_DEPTH[gtype], "coordinates", counter)
+    if counter[0] > MAX_VERTICES:
+        raise EntryError(f"geometry has {counter[0]} vertices; at most {MAX_VERTICES} fit in an "
+                         "entry — simplify it first")
+    return {"type": gtype, "coordinates": coords}
+
+
+def _text(rec: dict, key: str, required: bool) -> None:
+    if key not in rec:
+        if required:
+            raise EntryError(f"{rec.get('type')} record needs {key!r}")
+        return
+    v = rec[key]
+    if not isinstance(v, str) or not v.strip() or len(v) > MAX_TEXT:
+        raise EntryError(f"{key!r} must be non-empty text of at most {MAX_TEXT} characters")
+
+
+def validate_record(rec: Any, signed: bool = True) -> dict:
+    """Structural checks shared by sign_entry and parse_entry; raises EntryError."""
+    if not isinstance(rec, dict):
+        raise EntryError("an entry is a JSON object")
+    extra = set(rec) - _TOP_KEYS
+    if extra:
+        raise EntryError(f"unknown record fields {sorted(extra)}")
+    rtype = rec.get("type")
+    if rtype not in RECORD_TYPES:
+        raise EntryError(f"record type {rtype!r} is not one of {', '.join(RECORD_TYPES)}")
+    for key in ("time", "official"):
+        if key not in rec:
+            raise EntryError(f"{rtype} record needs {key!r}")
+    if not isinstance(rec["time"], str) or not _TIME_RE.fullmatch(rec["time"]):
+        raise EntryError(f"time {rec['time']!r} is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)")
+    _text(rec, "official", True)
+    prev = rec.get("prev")
+    if "prev" not in rec:
+        raise EntryError(f"{rtype} record needs 'prev' (null for the first record)")
+    if prev is not None and (isinstance(prev, bool) or not isinstance(prev, int) or prev < 0):
+        raise EntryError(f"prev {prev!r} must be null or a non-negative integer")
+    if rtype in ASSET_TYPES:
+        if "subject" in rec:
+            raise EntryError(f"{rtype} record has no 'subject'")
+        if not isinstance(rec.get("code"), str):
+            raise EntryError(f"{rtype} record needs 'code'")
+        try:
+            code = parse_code(rec["code"])
+        except CodeError as e:
+            raise EntryError(f"code {rec['code']!r}: {e}") from None
+        if str(code) != rec["code"]:
+            raise EntryError(f"code {rec['code']!r} is not canonical (expected {code})")
+        if rtype == "issue" and prev is not None:
+            raise EntryError("an issue record has prev null")
+        if rtype != "issue" and prev is None:
+            raise EntryError(f"a {rtype} record needs prev (index of the code's previous record)")
+        asset = rec.get("asset")
+        if rtype == "issue" and asset is None:
+            raise EntryError("issue record needs 'asset'")
+        if asset is not None:
+            if rtype not in ("issue", "update"):
+                raise EntryError(f"{rtype} record has no 'asset'")
+            if not isinstance(asset, dict) or set(asset) - _ASSET_KEYS:
+                raise EntryError(f"asset must be an object with keys among {sorted(_ASSET_KEYS)}")
+            if rtype == "issue" and set(asset) != _ASSET_KEYS:
+                raise EntryError(f"issue asset needs {sorted(_ASSET_KEYS)}")
+            if "class" in asset and asset["class"] != code.asset_class:
+                raise EntryError(f"asset class {asset['class']!r} differs from the code's "
+                                 f"{code.asset_class}")
+            if "name" in asset:
+                _text(asset, "name", True)
+            if "geometry" in asset and bound_geometry(asset["geometry"]) != asset["geometry"]:
+                raise EntryError("geometry is not bounded (7 decimals); use bound_geometry")
+            if "attributes" in asset and not isinstance(asset["attributes"], dict):
+                raise EntryError("asset attributes must be an object")
+        _text(rec, "owner", rtype == "transfer")
+        _text(rec, "reason", rtype == "revoke")
+    else:
+        for key in ("code", "asset", "owner"):
+            if key in rec:
+                raise EntryError(f"{rtype} record has no {key!r}")
+        subject = rec.get("subject")
+        if not isinstance(subject, dict) or not isinstance(subject.get("name"), str):
+            raise EntryError(f"{rtype} record needs subject {{name, key}}")
+        allowed = {"name", "key"} if rtype == "official-add" else {"name"}
+        if set(subject) - allowed or (rtype == "official-add" and set(subject) != allowed):
+            raise EntryError(f"{rtype} subject has exactly {sorted(allowed)}")
+        _text(subject, "name", True)
+        if rtype == "official-add":
+            _text(subject, "key", True)
+        _text(rec, "reason", rtype == "official-revoke")
+    if signed:
+        sig = rec.get("sig")
+        if not isinstance(sig, str):
+            raise EntryError("entry is not signed ('sig' missing)")
+        try:
+            raw = base64.b64decode(sig, validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 64:
+            raise EntryError("sig must be a base64 64-byte Ed25519 signature")
+    elif "sig" in rec:
+        raise EntryError("record to sign already has 'sig'")
+    return rec
+
+
+def sign_entry(record: dict, key: SigningKey) -> bytes:
+    """Validate ``record`` (without "sig"), sign it, return the canonical entry bytes."""
+    validate_record(record, signed=False)
+    sig = key.sign(signing_message(record)).signature
+    entry = canonical_json({**record, "sig": base64.b64encode(sig).decode()})
+    if len(entry) > MAX_ENTRY_BYTES:
+        raise EntryError(f"entry is {len(entry)} bytes; at most {MAX_ENTRY_BYTES} fit in a log "
+                         "entry — shorten attributes or simplify the geometry")
+    return entry
+
+
+def parse_entry(data: bytes) -> dict:
+    """Parse and structurally validate entry bytes (not the signature's validity)."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise EntryError("entry data must be bytes")
+    if len(data) > MAX_ENTRY_BYTES:
+        raise EntryError(f"entry is {len(data)} bytes; the limit is {MAX_ENTRY_BYTES}")
+    try:
+        rec = json.loads(bytes(data).decode("utf-8"),
+                         parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise EntryError(f"entry is not UTF-8 JSON: {e}") from None
+    validate_record(rec, signed=True)
+    if canonical_json(rec) != bytes(data):
+        raise EntryError("entry is not in canonical JSON form (sorted keys, no spaces)")
+    return rec
+
+
+def verify_entry_signature(entry: dict, vkey: VerifyKey | bytes) -> bool:
+    """True when ``entry["sig"]`` is a valid signature by ``vkey`` over the record."""
+    try:
+        if not isinstance(vkey, VerifyKey):
+            vkey = VerifyKey(bytes(vkey))
+        sig = base64.b64decode(entry["sig"], validate=True)
+        vkey.verify(signing_message(entry), sig)
+    except (BadSignatureError, KeyError, TypeError, ValueError, binascii.Error):
+        return False
+    return True
