@@ -41,7 +41,6 @@ DEFAULT_QUORUM = 2
 TRUST_FILENAME = "trust.note"
 
 _CITY_CODE = re.compile(r"^[1-9][0-9]{5}$")
-_KEY_NAME = re.compile(r"^[^\s+]+$")
 _CITY_FIELDS = ("name-en", "name-zh", "lon", "lat", "origin", "log-key", "witness-key")
 _MAX_TRUST_BYTES = 1 << 20
 
@@ -79,7 +78,7 @@ class City:
                     or not lo <= value <= hi:
                 raise TrustError(f"{where}: {label} {value!r} is not in [{lo:g}, {hi:g}]")
         _check_vkey(self.log_vkey, f"{where}: log-key")
-        _check_vkey(self.witness_vkey, f"{where}: witness-key")
+        _check_vkey(self.witness_vkey, f"{where}: witness-key", cosignature=True)
         object.__setattr__(self, "lon", float(self.lon))
         object.__setattr__(self, "lat", float(self.lat))
         object.__setattr__(self, "endpoints", tuple(self.endpoints))
@@ -209,23 +208,31 @@ def _check_value(value, where: str) -> None:
         raise TrustError(f"{where}: contains a control character")
 
 
-def _check_vkey(vkey, where: str) -> None:
-    """Shape check of a C2SP verifier key `name+hexid+base64` (crypto checked on use)."""
+def _check_vkey(vkey, where: str, cosignature: bool = False) -> None:
+    """A C2SP verifier key `name+hexid+base64` of the right type (Ed25519 0x01, or
+    cosignature/v1 0x04 for witnesses)."""
+    from app.core.cosignature import CosignatureVerifier
+
     if not isinstance(vkey, str):
         raise TrustError(f"{where}: not a verifier key string")
-    parts = vkey.split("+")
-    if len(parts) != 3 or not _KEY_NAME.match(parts[0]) \
-            or not re.fullmatch(r"[0-9a-f]{8}", parts[1]) \
-            or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", parts[2]):
-        raise TrustError(f"{where}: {vkey!r} is not a verifier key of the form name+hexid+base64")
+    try:
+        v = _note.Verifier.from_key(vkey)
+    except ValueError as e:
+        raise TrustError(f"{where}: {vkey!r} is not a verifier key name+hexid+base64 ({e})") \
+            from None
+    if cosignature and not isinstance(v, CosignatureVerifier):
+        raise TrustError(f"{where}: {v.name!r} is not a cosignature/v1 (type 0x04) witness key")
+    if not cosignature and isinstance(v, CosignatureVerifier):
+        raise TrustError(f"{where}: {v.name!r} is a witness (cosignature/v1) key, "
+                         "not an Ed25519 signing key")
 
 
 def witness_verifier(vkey: str):
     """A cosignature/v1 verifier for a witness key string."""
-    from app.core import cosignature
+    from app.core.cosignature import CosignatureVerifier
 
     try:
-        return cosignature.CosignatureVerifier.from_key(vkey)
+        return CosignatureVerifier.from_key(vkey)
     except (ValueError, TypeError) as e:
         raise TrustError(f"witness key {vkey!r} is not a cosignature/v1 key: {e}") from e
 
@@ -352,7 +359,7 @@ def check_update(current: TrustFile | None, new: TrustFile) -> None:
 
 def generate_admin_key(name: str) -> tuple[str, str]:
     """A new network admin key pair (signed-note Ed25519), as (skey, vkey) strings."""
-    if not _KEY_NAME.match(name or ""):
+    if not isinstance(name, str) or not _note.is_valid_name(name):
         raise TrustError(f"admin key name {name!r} must be non-empty, without spaces or '+'")
     return _note.generate_key(name)
 
