@@ -157,6 +157,21 @@ class Store:
                 raise StoreError(f"log {origin}: entry bundle {size // TILE_WIDTH} is short")
         return size, frontier, partial, bundle
 
+    @staticmethod
+    def stored_size(conn: sa.Connection, origin: str) -> int:
+        size = conn.execute(sa.select(logs.c.size).where(logs.c.origin == origin)).scalar()
+        if size is None:
+            raise StoreError(f"no log {origin!r} in this store")
+        return size
+
+    @staticmethod
+    def upsert_codes(conn: sa.Connection, rows: list[dict]) -> None:
+        upsert(conn, codes, rows, ["code"])
+
+    @staticmethod
+    def upsert_officials(conn: sa.Connection, rows: list[dict]) -> None:
+        upsert(conn, officials, rows, ["origin", "name"])
+
     def compare_and_swap(self, conn: sa.Connection, origin: str, old_size: int, new_size: int,
                          root: bytes, frontier: bytes | None = None) -> None:
         """Publish a new size for `origin` iff it is still `old_size`; else ConflictError."""
@@ -365,8 +380,8 @@ class Store:
                     changed_off[row["name"]] = row
             except (KeyError, ValueError, TypeError, AttributeError, IndexError):
                 continue
-        upsert(conn, codes, list(code_rows.values()), ["code"])
-        upsert(conn, officials, list(changed_off.values()), ["origin", "name"])
+        self.upsert_codes(conn, list(code_rows.values()))
+        self.upsert_officials(conn, list(changed_off.values()))
 
     # ---------------------------------------------------------------- codes and officials
     def code_state(self, code: str) -> CodeState | None:

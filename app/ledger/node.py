@@ -1,0 +1,404 @@
+"""The node service API used by the CLI, the network server and the UI worker thread.
+
+A node is a data folder holding `node.json` (public configuration), `keys/` (encrypted
+key files) and, by default, `ledger.sqlite3`; `db_url` selects PostgreSQL instead.
+Reading (codes, history, tiles, checkpoints) works on a locked node; signing (issuing,
+officials, checkpoints) needs `unlock(passphrase)` first. Every method may be called from
+any thread; submissions from all threads meet in the log's single sequencer.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from app.core.checkpoint import Checkpoint
+from app.core.codes import city_problem, make_code, parse_code
+from app.core.cosignature import CosignatureSigner, generate_witness_key
+from app.core.errors import CoreError
+from app.core.note import Signer, generate_key, sign_note
+from app.core.records import bound_geometry, sign_entry
+from app.ledger.codes_index import CodeState, official_active
+from app.ledger.db import StoreError, sqlite_url
+from app.ledger.keys import signing_key
+from app.ledger.keystore import Keystore, KeystoreError, check_official_name, write_private
+from app.ledger.sequencer import Receipt, Sequencer, SubmissionRefused
+from app.ledger.store import Store, StoredCheckpoint
+
+__all__ = ["Node", "NodeError", "NodeLocked", "Receipt", "SubmissionRefused", "CodeState"]
+
+CONFIG = "node.json"
+DB_FILE = "ledger.sqlite3"
+ORIGIN_PREFIX = "cityledger.example/"
+
+
+class NodeError(Exception):
+    """The node cannot do what was asked; the message says why."""
+
+
+class NodeLocked(NodeError):
+    pass
+
+
+def _now_rfc3339() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _tile_coords(tile) -> tuple[int, int, int | None]:
+    """(level, n, width or None for a full tile) from a core Tile or a tuple."""
+    if isinstance(tile, tuple):
+        level, n, *w = tile
+        width = w[0] if w else None
+    else:
+        level, n, width = tile.l, tile.n, getattr(tile, "w", None)
+    return level, n, (None if width in (None, 256) else width)
+
+
+class Node:
+    def __init__(self, data_dir: Path, config: dict, store: Store, batch_size: int = 1000,
+                 batch_delay: float = 0.05):
+        self.data_dir = Path(data_dir)
+        self.config = config
+        self.store = store
+        self.keystore = Keystore(self.data_dir / "keys")
+        self.batch_size, self.batch_delay = batch_size, batch_delay
+        self._lock = threading.RLock()
+        self._city_keys: dict[str, str] | None = None
+        self._sequencer: Sequencer | None = None
+        self._official_keys: dict[str, tuple[bytes, object]] = {}
+        self._pass_salt = secrets.token_bytes(16)
+        self.checkpoint_listeners: list = []  # callables (size, note bytes), e.g. witnessing
+
+    # ---------------------------------------------------------------- lifecycle
+    @classmethod
+    def create(cls, data_dir, city_code: str, name_en: str, name_zh: str, passphrase: str,
+               db_url: str | None = None, origin: str | None = None, **opts) -> "Node":
+        """Make a new city node: keys (encrypted under `passphrase`), store, empty log
+        with its first signed checkpoint (size 0). Refuses an existing node folder."""
+        data_dir = Path(data_dir)
+        problem = city_problem(city_code) if isinstance(city_code, str) else "not text"
+        if problem:
+            raise NodeError(f"invalid city code {city_code!r}: {problem}")
+        if (data_dir / CONFIG).exists():
+            raise NodeError(f"{data_dir} already holds a node; refusing to overwrite it")
+        origin = origin or ORIGIN_PREFIX + city_code
+        log_skey, log_vkey = generate_key(origin)
+        wit_skey, wit_vkey = generate_witness_key(f"{origin}/witness")
+        adm_skey, adm_vkey = generate_key(f"{origin}/admin")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        config = {"format": "cityledger-node/v1", "city_code": city_code, "origin": origin,
+                  "name_en": name_en, "name_zh": name_zh, "log_vkey": log_vkey,
+                  "witness_vkey": wit_vkey, "admin_vkey": adm_vkey}
+        if db_url:
+            config["db_url"] = db_url
+        keystore = Keystore(data_dir / "keys")
+        keystore.create_city({"log": log_skey, "witness": wit_skey, "admin": adm_skey},
+                             {"log": log_vkey, "witness": wit_vkey, "admin": adm_vkey},
+                             passphrase)
+        store = Store(db_url or sqlite_url(data_dir / DB_FILE))
+        try:
+            if store.log_info(origin) is not None:
+                raise NodeError(f"the database already holds a log {origin}")
+            empty = Checkpoint(origin, 0, hashlib.sha256(b"").digest())
+            note = sign_note(empty.to_text(), Signer.from_key(log_skey))
+            with store.write() as conn:
+                store.create_log(origin, "own", city_code, log_vkey, wit_vkey, adm_vkey,
+                                 conn=conn)
+                store.insert_checkpoint(conn, origin, 0, empty.root_hash, note)
+        except BaseException:
+            store.close()
+            raise
+        write_private(data_dir / CONFIG, json.dumps(config, indent=1, ensure_ascii=False)
+                      .encode("utf-8"))
+        os.chmod(data_dir / CONFIG, 0o644)
+        node = cls(data_dir, config, store, **opts)
+        node.unlock(passphrase)
+        return node
+
+    @classmethod
+    def open(cls, data_dir, db_url: str | None = None, **opts) -> "Node":
+        data_dir = Path(data_dir)
+        try:
+            config = json.loads((data_dir / CONFIG).read_text("utf-8"))
+        except FileNotFoundError:
+            raise NodeError(f"no node in {data_dir} (run `cityledger init` first)") from None
+        except (OSError, ValueError) as exc:
+            raise NodeError(f"{data_dir / CONFIG} is unreadable: {exc}") from None
+        url = db_url or config.get("db_url") or sqlite_url(data_dir / DB_FILE)
+        store = Store(url)
+        if store.log_info(config["origin"]) is None:
+            store.close()
+            raise NodeError(f"the database {url} holds no log {config['origin']}")
+        return cls(data_dir, config, store, **opts)
+
+    def unlock(self, passphrase: str) -> None:
+        """Decrypt the city keys (KeystoreError/WrongPassphrase on a wrong passphrase)."""
+        keys = self.keystore.unlock_city(passphrase)
+        with self._lock:
+            self._city_keys = keys
+
+    @property
+    def unlocked(self) -> bool:
+        return self._city_keys is not None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sequencer is not None:
+                self._sequencer.stop()
+                self._sequencer = None
+            self._city_keys = None
+            self._official_keys.clear()
+        self.store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---------------------------------------------------------------- identity
+    origin = property(lambda self: self.config["origin"])
+    city_code = property(lambda self: self.config["city_code"])
+    name_en = property(lambda self: self.config.get("name_en"))
+    name_zh = property(lambda self: self.config.get("name_zh"))
+    log_vkey = property(lambda self: self.config["log_vkey"])
+    witness_vkey = property(lambda self: self.config["witness_vkey"])
+    admin_vkey = property(lambda self: self.config["admin_vkey"])
+
+    @property
+    def admin_name(self) -> str:
+        return self.admin_vkey.split("+", 1)[0]
+
+    def _city_key(self, role: str) -> str:
+        keys = self._city_keys
+        if keys is None:
+            raise NodeLocked("the node is locked: unlock it with the node passphrase first")
+        return keys[role]
+
+    def log_signer(self) -> Signer:
+        return Signer.from_key(self._city_key("log"))
+
+    def witness_signer(self) -> CosignatureSigner:
+        """The witness key (cosignature/v1) for co-signing other cities' checkpoints."""
+        return CosignatureSigner.from_key(self._city_key("witness"))
+
+    # ---------------------------------------------------------------- sequencing
+    def _seq(self) -> Sequencer:
+        with self._lock:
+            if self._sequencer is None:
+                signer = self.log_signer()
+                origin = self.origin
+
+                def sign_checkpoint(size: int, root: bytes) -> bytes:
+                    return sign_note(Checkpoint(origin, size, root).to_text(), signer)
+
+                self._sequencer = Sequencer(self.store, origin, self.city_code, self.admin_vkey,
+                                            sign_checkpoint, self.batch_size, self.batch_delay,
+                                            on_checkpoint=self._checkpoint_published)
+            return self._sequencer
+
+    def _checkpoint_published(self, size: int, note: bytes) -> None:
+        for listener in list(self.checkpoint_listeners):
+            listener(size, note)
+
+    def submit(self, entry: bytes, timeout: float | None = 120) -> Receipt:
+        """Sequence an already-signed entry; return its Receipt once committed
+        (SubmissionRefused with the reason otherwise)."""
+        return self._seq().submit(entry).result(timeout)
+
+    def submit_many(self, entries, timeout: float | None = 600) -> list:
+        """Sequence many entries; a list of Receipt or SubmissionRefused, in order."""
+        futures = self._seq().submit_many(entries)
+        out = []
+        for f in futures:
+            exc = f.exception(timeout)
+            out.append(exc if exc is not None else f.result())
+        return out
+
+    # ---------------------------------------------------------------- officials
+    def add_official(self, name: str, official_passphrase: str) -> str:
+        """Register a new official: key file under their passphrase + official-add entry
+        signed by the admin key. Returns the official's verifier key."""
+        try:
+            check_official_name(name)
+        except KeystoreError as exc:
+            raise NodeError(str(exc)) from None
+        admin = signing_key(self._city_key("admin"))
+        skey, vkey = generate_key(name)
+        record = {"type": "official-add", "subject": {"name": name, "key": vkey},
+                  "time": _now_rfc3339(), "official": self.admin_name, "prev": None}
+        entry = sign_entry(record, admin)
+        path = self.keystore.official_path(name)
+        self.keystore.add_official(name, skey, vkey, official_passphrase)
+        try:
+            self.submit(entry)
+        except BaseException:
+            path.unlink(missing_ok=True)  # no orphan key for an official the log refused
+            raise
+        return vkey
+
+    def revoke_official(self, name: str, reason: str = "revoked by the city") -> Receipt:
+        row = next((o for o in self.officials() if o["name"] == name), None)
+        if row is None:
+            raise NodeError(f"no official {name!r} in {self.origin}")
+        record = {"type": "official-revoke", "subject": {"name": name}, "reason": reason,
+                  "time": _now_rfc3339(), "official": self.admin_name,
+                  "prev": row["added_index"]}
+        return self.submit(sign_entry(record, signing_key(self._city_key("admin"))))
+
+    def officials(self) -> list[dict]:
+        """Officials of this city's log: name, vkey, added_index, revoked_index, active."""
+        size = self.size()
+        return [{**o, "active": official_active(o, size)} for o in self.store.officials(self.origin)]
+
+    def _official_key(self, official: str, passphrase: str):
+        """The official's signing key; argon2id runs once per official and process, later
+        calls check the passphrase against a salted digest kept in memory."""
+        digest = hashlib.blake2b(passphrase.encode(), key=self._pass_salt).digest()
+        with self._lock:
+            cached = self._official_keys.get(official)
+        if cached is not None:
+            if not secrets.compare_digest(cached[0], digest):
+                raise KeystoreError(f"wrong passphrase for official {official!r}")
+            return cached[1]
+        key = signing_key(self.keystore.unlock_official(official, passphrase))
+        with self._lock:
+            self._official_keys[official] = (digest, key)
+        return key
+
+    # ---------------------------------------------------------------- records
+    def make_entry(self, official: str, official_passphrase: str, record: dict) -> bytes:
+        """Sign `record` (without time/official: they are filled in) as `official`."""
+        key = self._official_key(official, official_passphrase)
+        return sign_entry({**record, "time": _now_rfc3339(), "official": official}, key)
+
+    def issue_record(self, asset_class: str, name: str, geometry, attributes=None,
+                     owner: str | None = None, code: str | None = None) -> dict:
+        """The unsigned issue record for a new code (a fresh random serial unless given)."""
+        c = parse_code(code) if code else make_code(self.city_code, asset_class)
+        rec = {"type": "issue", "code": str(c), "prev": None,
+               "asset": {"class": c.asset_class, "name": name,
+                         "geometry": bound_geometry(geometry) if geometry else None,
+                         "attributes": dict(attributes or {})}}
+        if rec["asset"]["geometry"] is None:
+            raise NodeError("an issued asset needs a geometry")
+        if owner:
+            rec["owner"] = owner
+        return rec
+
+    def issue(self, official: str, official_passphrase: str, asset_class: str, name: str,
+              geometry, attributes=None, owner: str | None = None,
+              code: str | None = None) -> Receipt:
+        rec = self.issue_record(asset_class, name, geometry, attributes, owner, code)
+        return self.submit(self.make_entry(official, official_passphrase, rec))
+
+    def issue_many(self, official: str, official_passphrase: str, items) -> list:
+        """Issue one code per item (dict with asset_class, name, geometry, attributes?,
+        owner?); returns Receipt or SubmissionRefused per item, in order."""
+        self._official_key(official, official_passphrase)
+        entries = [self.make_entry(official, official_passphrase, self.issue_record(
+            it["asset_class"], it["name"], it["geometry"], it.get("attributes"),
+            it.get("owner"), it.get("code"))) for it in items]
+        return self.submit_many(entries)
+
+    def _current(self, code: str) -> CodeState:
+        try:
+            canonical = str(parse_code(code))
+        except CoreError as exc:
+            raise NodeError(str(exc)) from None
+        state = self.store.code_state(canonical)
+        if state is None or state.origin != self.origin:
+            raise NodeError(f"code {canonical} is not in this city's log")
+        return state
+
+    def update(self, official: str, official_passphrase: str, code: str, name=None,
+               geometry=None, attributes=None) -> Receipt:
+        state = self._current(code)
+        asset = {}
+        if name is not None:
+            asset["name"] = name
+        if geometry is not None:
+            asset["geometry"] = bound_geometry(geometry)
+        if attributes is not None:
+            asset["attributes"] = dict(attributes)
+        if not asset:
+            raise NodeError("an update needs a new name, geometry or attributes")
+        rec = {"type": "update", "code": state.code, "asset": asset, "prev": state.latest_index}
+        return self.submit(self.make_entry(official, official_passphrase, rec))
+
+    def transfer(self, official: str, official_passphrase: str, code: str, owner: str) -> Receipt:
+        state = self._current(code)
+        rec = {"type": "transfer", "code": state.code, "owner": owner, "prev": state.latest_index}
+        return self.submit(self.make_entry(official, official_passphrase, rec))
+
+    def revoke(self, official: str, official_passphrase: str, code: str, reason: str) -> Receipt:
+        state = self._current(code)
+        rec = {"type": "revoke", "code": state.code, "reason": reason, "prev": state.latest_index}
+        return self.submit(self.make_entry(official, official_passphrase, rec))
+
+    def queue_entry(self, entry: bytes, code: str | None = None) -> int:
+        """Keep a signed entry in the durable outbox (for a remote sequencer)."""
+        return self.store.outbox_add(self.origin, code, entry)
+
+    # ---------------------------------------------------------------- reading
+    def size(self, origin: str | None = None) -> int:
+        info = self.store.log_info(origin or self.origin)
+        return 0 if info is None else info.size
+
+    def latest_checkpoint(self, origin: str | None = None) -> StoredCheckpoint | None:
+        return self.store.latest_checkpoint(origin or self.origin)
+
+    def checkpoint_note(self, origin: str | None = None) -> bytes:
+        """The latest signed checkpoint of a log, with every stored cosignature."""
+        cp = self.latest_checkpoint(origin)
+        if cp is None:
+            raise NodeError(f"no checkpoint of {origin or self.origin} is stored")
+        return cp.with_cosignatures()
+
+    def code_state(self, code: str) -> CodeState | None:
+        try:
+            canonical = str(parse_code(code))
+        except CoreError:
+            return None
+        return self.store.code_state(canonical)
+
+    def history(self, code: str) -> list[tuple[int, dict]]:
+        """Every record of `code`, oldest first, following the `prev` chain."""
+        state = self.code_state(code)
+        if state is None:
+            return []
+        out, index = [], state.latest_index
+        while index is not None:
+            rec = json.loads(self.store.entry(state.origin, index))
+            out.append((index, rec))
+            prev = rec.get("prev")
+            if prev is not None and (not isinstance(prev, int) or prev >= index):
+                raise StoreError(f"record {index} of {state.code} has a bad prev {prev!r}")
+            index = prev
+        out.reverse()
+        return out
+
+    def read_tile(self, origin: str, tile) -> bytes | None:
+        """Serve a hash tile: `tile` is a core Tile (l, n, w) or a (level, n[, width]) tuple."""
+        level, n, width = _tile_coords(tile)
+        return self.store.read_tile(origin, level, n, width)
+
+    def read_entries(self, origin: str, n: int, w: int | None = None) -> bytes | None:
+        """Serve entry bundle `n` (first `w` entries for a partial bundle)."""
+        return self.store.read_entry_bundle(origin, n, None if w in (None, 256) else w)
+
+    def codes_in_bbox(self, minx, miny, maxx, maxy, origin=None, limit=None) -> list[CodeState]:
+        return self.store.codes_in_bbox(minx, miny, maxx, maxy, origin, limit)
+
+    def list_codes(self, **filters) -> list[CodeState]:
+        return self.store.list_codes(**filters)
+
+    def code_counts(self, origin: str | None = None) -> dict:
+        return self.store.code_counts(origin)
+
+    def recent_codes(self, limit: int = 20, origin: str | None = None) -> list[CodeState]:
+        return self.store.list_codes(origin=origin, limit=limit)
