@@ -207,15 +207,17 @@ class _Sampler:
         pop = np.maximum(pop.astype(float), 10_000)
         self.cx, self.cy = cx, cy
         self.weight = pop ** 0.9 / (pop ** 0.9).sum()
-        # A town of 1M people spreads over roughly 10 km (sigma in degrees latitude).
-        self.sigma = 0.09 * np.sqrt(pop / 1e6)
+        # A town of 1M people has a core of about 4 km (sigma, degrees latitude); a
+        # third of each town's assets spread three times wider (suburbs).
+        self.sigma = 0.035 * np.sqrt(pop / 1e6)
         self.lat0 = float(cy[0])
 
     def _candidates(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         rng = self.rng
         clustered = rng.random(n) < 0.85
         k = rng.choice(len(self.cx), size=n, p=self.weight)
-        r = rng.standard_normal((n, 2)) * self.sigma[k, None]
+        spread = np.where(rng.random(n) < 0.33, 3.0, 1.0) * self.sigma[k]
+        r = rng.standard_normal((n, 2)) * spread[:, None]
         x = self.cx[k] + r[:, 0] / np.cos(np.radians(self.lat0))
         y = self.cy[k] + r[:, 1]
         minx, miny, maxx, maxy = self.bounds

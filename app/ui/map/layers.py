@@ -1,0 +1,318 @@
+"""Bulk-drawn map layers: never one Qt item per asset.
+
+PointLayer rasterises the visible points with numpy straight into a QImage the size of
+the viewport (one drawImage per frame).  Dense views become a per-pixel density image
+(count → opacity), sparse views stamp small discs, with a status ring and a selection
+ring.  ShapeLayer draws lines or polygons as one QPainterPath per colour, built from
+NaN-separated numpy arrays (pyqtgraph's connect='finite' layout) at a level of detail
+chosen from the pixel size, for only the shapes inside the view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import shapely
+from PySide6 import QtCore, QtGui
+
+from app.gis.assets import STATUSES, AssetTable
+
+STATUS_COLORS = {"none": "#9e9e9e", "pending": "#f5a623", "issued": "#2ca02c",
+                 "revoked": "#d62728", "unverified": "#9467bd"}
+SELECTION_COLOR = "#ffeb3b"
+DENSE_POINTS = 150_000      # above this many visible points: 1-px density image
+SPARSE_POINTS = 25_000      # below: discs with status rings
+
+
+def argb(color: str, alpha: int = 255) -> np.uint32:
+    """Premultiplied ARGB32 for '#rrggbb'."""
+    c = QtGui.QColor(color)
+    f = alpha / 255
+    return np.uint32((alpha << 24) | (int(c.red() * f) << 16) | (int(c.green() * f) << 8) | int(c.blue() * f))
+
+
+def _disc(radius: int) -> tuple[np.ndarray, np.ndarray]:
+    r = np.arange(-radius, radius + 1)
+    ox, oy = np.meshgrid(r, r)
+    keep = ox ** 2 + oy ** 2 <= radius ** 2 + radius * 0.8
+    return ox[keep], oy[keep]
+
+
+class _ViewportMixin:
+    """Maps data to device pixels from the painter's transform (scale + translate)."""
+
+    @staticmethod
+    def device_frame(p: QtGui.QPainter):
+        tr = p.transform()
+        dev = p.device()
+        w, h = dev.width(), dev.height()
+        sx, sy, dx, dy = tr.m11(), tr.m22(), tr.dx(), tr.dy()
+        if sx == 0 or sy == 0:
+            return None
+        xa, xb = (0 - dx) / sx, (w - dx) / sx
+        ya, yb = (0 - dy) / sy, (h - dy) / sy
+        return (sx, sy, dx, dy, w, h), (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
+
+
+class PointLayer(pg.GraphicsObject, _ViewportMixin):
+    def __init__(self):
+        super().__init__()
+        self.table: AssetTable | None = None
+        self.color_mode = "class"
+        self._rect = QtCore.QRectF()
+        self._selected = np.empty(0, np.int64)     # positions in index order
+        self.last_stats = {}
+
+    def set_table(self, table: AssetTable, class_colors: list[str]) -> None:
+        self.prepareGeometryChange()
+        self.table = table
+        idx = table.point_index
+        self.rows = idx.rows
+        self.px_x, self.px_y = idx.x, idx.y
+        self.class_argb = np.array([argb(c) for c in class_colors], np.uint32)
+        self.status_argb = np.array([argb(STATUS_COLORS[s]) for s in STATUSES], np.uint32)
+        self.visible = np.ones(len(self.rows), bool)
+        self._pos_of_row = np.full(len(table), -1, np.int64)
+        self._pos_of_row[self.rows] = np.arange(len(self.rows))
+        self._selected = np.empty(0, np.int64)
+        if len(self.rows):
+            self._rect = QtCore.QRectF(idx.x.min(), idx.y.min(), max(np.ptp(idx.x), 1e-9), max(np.ptp(idx.y), 1e-9))
+        else:
+            self._rect = QtCore.QRectF()
+        self.update()
+
+    def set_visible_mask(self, row_mask: np.ndarray) -> None:
+        if self.table is not None:
+            self.visible = row_mask[self.rows]
+            self.update()
+
+    def set_selected_rows(self, rows: np.ndarray) -> None:
+        if self.table is None:
+            return
+        pos = self._pos_of_row[np.asarray(rows, np.int64)]
+        self._selected = pos[pos >= 0]
+        self.update()
+
+    def boundingRect(self):
+        return self._rect
+
+    def paint(self, p, *args):
+        if self.table is None or len(self.rows) == 0:
+            return
+        frame = self.device_frame(p)
+        if frame is None:
+            return
+        (sx, sy, dx, dy, w, h), (x0, y0, x1, y1) = frame
+        img = self.rasterize(sx, sy, dx, dy, w, h, (x0, y0, x1, y1))
+        qimg = QtGui.QImage(img.data, w, h, w * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        p.save()
+        p.resetTransform()
+        p.drawImage(QtCore.QPointF(0, 0), qimg)
+        p.restore()
+
+    def rasterize(self, sx, sy, dx, dy, w, h, bbox) -> np.ndarray:
+        """The viewport image (h, w) uint32 ARGB32 premultiplied."""
+        x0, y0, x1, y1 = bbox
+        idx = self.table.point_index
+        full = (x1 - x0) * (y1 - y0)
+        ext = max(self._rect.width() * self._rect.height(), 1e-18)
+        if full < ext * 0.5:
+            pos = idx.positions(x0, y0, x1, y1)
+        else:
+            m = (self.px_x >= x0) & (self.px_x <= x1) & (self.px_y >= y0) & (self.px_y <= y1)
+            pos = np.flatnonzero(m)
+        pos = pos[self.visible[pos]]
+        n = len(pos)
+        img = np.zeros(h * w, np.uint32)
+        tab = self.table
+        rows = self.rows[pos]
+        color = (self.status_argb[tab.status[rows]] if self.color_mode == "status"
+                 else self.class_argb[tab.class_idx[rows]])
+        px = (self.px_x[pos] * sx + dx).astype(np.int32)
+        py = (self.px_y[pos] * sy + dy).astype(np.int32)
+        if n > DENSE_POINTS:
+            inb = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+            flat = py[inb] * w + px[inb]
+            img[flat] = color[inb]
+            counts = np.bincount(flat, minlength=h * w)
+            hit = np.flatnonzero(counts)
+            alpha = np.minimum(255, 120 + 45 * np.log2(counts[hit])).astype(np.uint32)
+            c = img[hit]
+            img[hit] = ((alpha << 24) | ((((c >> 16) & 255) * alpha // 255) << 16)
+                        | ((((c >> 8) & 255) * alpha // 255) << 8) | ((c & 255) * alpha // 255))
+            mode = "density"
+        else:
+            radius = 3 if n <= SPARSE_POINTS else 1
+            if n <= SPARSE_POINTS and self.color_mode == "class":
+                ring = tab.status[rows] != 0
+                self._stamp(img, w, h, px[ring], py[ring], self.status_argb[tab.status[rows[ring]]], radius + 2)
+                self._stamp(img, w, h, px, py, np.full(n, argb("#202020"), np.uint32), radius + 1)
+            self._stamp(img, w, h, px, py, color, radius)
+            mode = "discs" if n <= SPARSE_POINTS else "dots"
+        sel = self._selected
+        if len(sel):
+            srows = self.rows[sel]
+            spx = (self.px_x[sel] * sx + dx).astype(np.int32)
+            spy = (self.px_y[sel] * sy + dy).astype(np.int32)
+            scol = (self.status_argb[tab.status[srows]] if self.color_mode == "status"
+                    else self.class_argb[tab.class_idx[srows]])
+            self._stamp(img, w, h, spx, spy, np.full(len(sel), argb(SELECTION_COLOR), np.uint32), 5)
+            self._stamp(img, w, h, spx, spy, scol, 3)
+        self.last_stats = {"visible": n, "mode": mode}
+        return img.reshape(h, w)
+
+    @staticmethod
+    def _stamp(img, w, h, px, py, colors, radius):
+        if len(px) == 0:
+            return
+        for ox, oy in zip(*_disc(radius)):
+            qx, qy = px + ox, py + oy
+            ok = (qx >= 0) & (qx < w) & (qy >= 0) & (qy < h)
+            img[qy[ok] * w + qx[ok]] = colors[ok]
+
+
+class _LevelOfDetail:
+    """NaN-separated coordinates of a set of geometries at one simplification tolerance,
+    with the slice of each geometry."""
+
+    def __init__(self, geoms: np.ndarray, tolerance: float, rings: bool):
+        g = shapely.simplify(geoms, tolerance, preserve_topology=True) if tolerance > 0 else geoms
+        if rings:
+            g = shapely.boundary(g)
+        parts, part_geom = shapely.get_parts(g, return_index=True)
+        coords, coord_part = shapely.get_coordinates(parts, return_index=True)
+        n_parts = len(parts)
+        per_part = np.bincount(coord_part, minlength=n_parts)
+        # Each part's coordinates then one NaN.
+        part_start = np.concatenate([[0], np.cumsum(per_part + 1)[:-1]])
+        total = int((per_part + 1).sum())
+        self.x = np.full(total, np.nan)
+        self.y = np.full(total, np.nan)
+        pos = part_start[coord_part] + (np.arange(len(coords)) - np.concatenate([[0], np.cumsum(per_part)[:-1]])[coord_part])
+        self.x[pos] = coords[:, 0]
+        self.y[pos] = coords[:, 1]
+        part_end = part_start + per_part + 1
+        n = len(geoms)
+        self.start = np.zeros(n, np.int64)
+        self.end = np.zeros(n, np.int64)
+        first = np.searchsorted(part_geom, np.arange(n), side="left")
+        last = np.searchsorted(part_geom, np.arange(n), side="right") - 1
+        has = last >= first
+        self.start[has] = part_start[first[has]]
+        self.end[has] = part_end[last[has]]
+
+    def gather(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lengths = self.end[which] - self.start[which]
+        if lengths.sum() == 0:
+            return np.empty(0), np.empty(0)
+        offs = np.repeat(self.start[which] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        pos = offs + np.arange(lengths.sum())
+        return self.x[pos], self.y[pos]
+
+
+class ShapeLayer(pg.GraphicsObject, _ViewportMixin):
+    """Lines (kind 1) or polygons (kind 2) of an AssetTable, one path per colour."""
+
+    TOLERANCES = (0.0, 0.0001, 0.0005, 0.002, 0.008)   # degrees
+
+    def __init__(self, kind: int):
+        super().__init__()
+        self.kind = kind
+        self.table = None
+        self.color_mode = "class"
+        self._rect = QtCore.QRectF()
+        self._lods: dict[int, _LevelOfDetail] = {}
+        self._cache_key = None
+        self._paths: list = []
+        self._selected = np.empty(0, np.int64)
+
+    def set_table(self, table: AssetTable, class_colors: list[str]) -> None:
+        self.prepareGeometryChange()
+        self.table = table
+        pos = np.flatnonzero(table.kind[table.shape_rows] == self.kind)
+        self.rows = table.shape_rows[pos]
+        self.geoms = table.shapes[pos]
+        self.bounds = shapely.bounds(self.geoms) if len(self.geoms) else np.empty((0, 4))
+        self.class_colors = list(class_colors)
+        self.visible = np.ones(len(self.rows), bool)
+        self._lods = {}
+        self._selected = np.empty(0, np.int64)
+        self._pos_of_row = {int(r): i for i, r in enumerate(self.rows)}
+        if len(self.rows):
+            b = self.bounds
+            self._rect = QtCore.QRectF(b[:, 0].min(), b[:, 1].min(),
+                                       max(b[:, 2].max() - b[:, 0].min(), 1e-9), max(b[:, 3].max() - b[:, 1].min(), 1e-9))
+        self.invalidate()
+
+    def invalidate(self):
+        self._cache_key = None
+        self.update()
+
+    def set_visible_mask(self, row_mask: np.ndarray) -> None:
+        if self.table is not None:
+            self.visible = row_mask[self.rows]
+            self.invalidate()
+
+    def set_selected_rows(self, rows) -> None:
+        if self.table is None:
+            return
+        self._selected = np.array([self._pos_of_row[r] for r in map(int, rows) if r in self._pos_of_row], np.int64)
+        self.invalidate()
+
+    def boundingRect(self):
+        return self._rect
+
+    def _lod(self, level: int) -> _LevelOfDetail:
+        if level not in self._lods:
+            self._lods[level] = _LevelOfDetail(self.geoms, self.TOLERANCES[level], rings=self.kind == 2)
+        return self._lods[level]
+
+    def _build(self, bbox, deg_per_px):
+        x0, y0, x1, y1 = bbox
+        b = self.bounds
+        inview = self.visible & (b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1)
+        # Coarsest tolerance still under one pixel.
+        level = max([i for i, t in enumerate(self.TOLERANCES) if t <= deg_per_px] or [0])
+        key = (level, inview.tobytes(), self.color_mode, self.table.version, self._selected.tobytes())
+        if key == self._cache_key:
+            return
+        lod = self._lod(level)
+        tab = self.table
+        rows = self.rows
+        group = tab.status[rows] if self.color_mode == "status" else tab.class_idx[rows]
+        colors = ([STATUS_COLORS[s] for s in STATUSES] if self.color_mode == "status" else self.class_colors)
+        paths = []
+        if self.color_mode == "class":
+            ringed = inview & (tab.status[rows] != 0)
+            for s in np.unique(tab.status[rows][ringed]):
+                which = np.flatnonzero(ringed & (tab.status[rows] == s))
+                paths.append((pg.arrayToQPath(*lod.gather(which), connect="finite"), STATUS_COLORS[STATUSES[s]], 4.5, False))
+        for g in np.unique(group[inview]):
+            which = np.flatnonzero(inview & (group == g))
+            paths.append((pg.arrayToQPath(*lod.gather(which), connect="finite"), colors[g], 1.6, True))
+        if len(self._selected):
+            sel = self._selected
+            paths.append((pg.arrayToQPath(*self._lod(0).gather(sel), connect="finite"), SELECTION_COLOR, 4.0, False))
+        self._paths = paths
+        self._cache_key = key
+
+    def paint(self, p, *args):
+        if self.table is None or len(self.rows) == 0:
+            return
+        frame = self.device_frame(p)
+        if frame is None:
+            return
+        (sx, sy, *_), bbox = frame
+        self._build(bbox, 1.0 / max(abs(sx), abs(sy)))
+        for path, color, width, main in self._paths:
+            pen = QtGui.QPen(QtGui.QColor(color), width)
+            pen.setCosmetic(True)
+            pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+            p.setPen(pen)
+            if self.kind == 2 and main:
+                fill = QtGui.QColor(color)
+                fill.setAlpha(110)
+                p.setBrush(QtGui.QBrush(fill))
+            else:
+                p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            p.drawPath(path)

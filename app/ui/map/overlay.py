@@ -1,0 +1,108 @@
+"""Screen-space decorations over the map: legend, scale bar, cursor coordinates."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app.ui.map.layers import STATUS_COLORS
+
+EARTH_KM_PER_DEG = 111.32
+
+
+def nice_length_km(max_km: float) -> float:
+    """Largest 1/2/5 × 10^k kilometres not above max_km."""
+    if max_km <= 0:
+        return 0.0
+    exp = math.floor(math.log10(max_km))
+    for m in (5, 2, 1):
+        if m * 10 ** exp <= max_km:
+            return m * 10 ** exp
+    return 10 ** (exp - 1) * 5
+
+
+class MapOverlay(QtWidgets.QWidget):
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.legend: list[tuple[str, str]] = []   # (colour, label)
+        self.legend_title = ""
+        self.km_per_px = 0.0
+        self.cursor_text = ""
+        self.dark = False
+
+    def set_legend(self, title: str, entries: list[tuple[str, str]]) -> None:
+        self.legend_title, self.legend = title, entries
+        self.update()
+
+    def set_scale(self, km_per_px: float) -> None:
+        self.km_per_px = km_per_px
+        self.update()
+
+    def set_cursor(self, lon: float | None, lat: float | None) -> None:
+        self.cursor_text = "" if lon is None else f"{lat:.5f}°N  {lon:.5f}°E"
+        self.update()
+
+    def paintEvent(self, event):
+        p = QtGui.QPainter(self)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        font = p.font()
+        font.setPointSizeF(9)
+        p.setFont(font)
+        fm = p.fontMetrics()
+        panel = QtGui.QColor(255, 255, 255, 215)
+        text = QtGui.QColor(30, 30, 30)
+        self._paint_legend(p, fm, panel, text)
+        self._paint_scale(p, fm, panel, text)
+        if self.cursor_text:
+            w = fm.horizontalAdvance(self.cursor_text) + 12
+            r = QtCore.QRect(self.width() - w - 8, self.height() - fm.height() - 14, w, fm.height() + 6)
+            p.fillRect(r, panel)
+            p.setPen(text)
+            p.drawText(r, QtCore.Qt.AlignmentFlag.AlignCenter, self.cursor_text)
+        p.end()
+
+    def _paint_legend(self, p, fm, panel, text):
+        if not self.legend:
+            return
+        lh = fm.height() + 2
+        w = max(fm.horizontalAdvance(lbl) for _, lbl in self.legend + [("", self.legend_title)]) + 34
+        h = lh * (len(self.legend) + 1) + 8
+        x, y = self.width() - w - 8, 8
+        p.fillRect(QtCore.QRect(x, y, w, h), panel)
+        p.setPen(text)
+        bold = QtGui.QFont(p.font())
+        bold.setBold(True)
+        p.save()
+        p.setFont(bold)
+        p.drawText(x + 8, y + 4 + fm.ascent(), self.legend_title)
+        p.restore()
+        for i, (color, label) in enumerate(self.legend):
+            cy = y + 4 + lh * (i + 1)
+            p.setBrush(QtGui.QColor(color))
+            p.setPen(QtGui.QPen(QtGui.QColor(40, 40, 40), 0.8))
+            p.drawEllipse(QtCore.QRectF(x + 9, cy + (lh - 11) / 2, 11, 11))
+            p.setPen(text)
+            p.drawText(x + 27, cy + fm.ascent(), label)
+
+    def _paint_scale(self, p, fm, panel, text):
+        if self.km_per_px <= 0:
+            return
+        km = nice_length_km(self.km_per_px * 160)
+        if km <= 0:
+            return
+        px = km / self.km_per_px
+        label = f"{km:g} km" if km >= 1 else f"{km * 1000:g} m"
+        x, y = 14, self.height() - 20
+        p.fillRect(QtCore.QRectF(x - 6, y - fm.height() - 8, px + 12 + fm.horizontalAdvance(label) + 8, fm.height() + 20), panel)
+        p.setPen(QtGui.QPen(text, 2))
+        p.drawLine(QtCore.QPointF(x, y), QtCore.QPointF(x + px, y))
+        p.drawLine(QtCore.QPointF(x, y - 5), QtCore.QPointF(x, y + 3))
+        p.drawLine(QtCore.QPointF(x + px, y - 5), QtCore.QPointF(x + px, y + 3))
+        p.drawText(QtCore.QPointF(x + px + 8, y + 4), label)
+
+
+def status_legend() -> list[tuple[str, str]]:
+    return [(c, s) for s, c in STATUS_COLORS.items()]

@@ -1,0 +1,366 @@
+"""MapView: the central map widget (pyqtgraph), smooth at a million assets.
+
+Display CRS: longitude/latitude with aspect correction.  The stored coordinates
+(EPSG:4326/4490) are the display coordinates, so a million points are never reprojected
+and hit-testing works in the same numbers as the data.  The view locks its aspect so
+that one degree of latitude is 1/cos(lat0) times as tall as one degree of longitude
+(lat0 = centre of the data), which is the local equirectangular projection: at the
+scale of a province (±3° of latitude) shapes are true to within a few percent, and the
+scale bar is computed at the centre of the view.  An equal-area Albers (ESRI:102025)
+would only pay off on a China-wide view, and would cost a 1M-point pyproj transform on
+every load plus inverse transforms for every cursor position and click.
+
+Interaction: drag pans, wheel zooms, +/- and arrow keys zoom/pan, Home shows all;
+click identifies through the AssetTable's spatial index (no Qt item per asset);
+Shift- or Ctrl-drag selects a box (Ctrl adds to the selection), Ctrl-click toggles.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app.core.classes import ASSET_CLASSES
+from app.gis import maps
+from app.gis.assets import CLASS_CODES, STATUSES, AssetTable
+from app.ui.map.layers import PointLayer, ShapeLayer
+from app.ui.map.overlay import EARTH_KM_PER_DEG, MapOverlay, status_legend
+
+CLICK_TOLERANCE_PX = 6
+LAYERS = ("provinces", "boundaries", "labels", "polygons", "lines", "points")
+
+
+class _MapViewBox(pg.ViewBox):
+    def __init__(self, owner: "MapView"):
+        super().__init__(enableMenu=False)
+        self.owner = owner
+        self._box_origin = None
+
+    def mouseClickEvent(self, ev):
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            ev.accept()
+            pos = self.mapSceneToView(ev.scenePos())
+            additive = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier)
+            self.owner._click(pos.x(), pos.y(), additive)
+        else:
+            super().mouseClickEvent(ev)
+
+    def mouseDragEvent(self, ev, axis=None):
+        mods = ev.modifiers()
+        boxing = mods & (QtCore.Qt.KeyboardModifier.ShiftModifier | QtCore.Qt.KeyboardModifier.ControlModifier)
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton and boxing:
+            ev.accept()
+            if ev.isFinish():
+                self.rbScaleBox.hide()
+                a = self.mapToView(ev.buttonDownPos())
+                b = self.mapToView(ev.pos())
+                self.owner._box_select((a.x(), a.y(), b.x(), b.y()),
+                                       bool(mods & QtCore.Qt.KeyboardModifier.ControlModifier))
+            else:
+                self.updateScaleBox(ev.buttonDownPos(), ev.pos())
+            return
+        super().mouseDragEvent(ev, axis)
+
+
+class MapView(QtWidgets.QWidget):
+    selectionChanged = QtCore.Signal(list)
+    cursorMoved = QtCore.Signal(float, float)
+    identifyRequested = QtCore.Signal(int)
+    viewChanged = QtCore.Signal(tuple)        # (minx, miny, maxx, maxy) after pan/zoom
+
+    def __init__(self, parent=None, background: str = "#eef1f4"):
+        super().__init__(parent)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.graphics = pg.GraphicsView(self, background=background)
+        self.graphics.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.graphics.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        self.vb = _MapViewBox(self)
+        self.graphics.setCentralItem(self.vb)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.graphics)
+        self.overlay = MapOverlay(self)
+        self.overlay.raise_()
+
+        self.table: AssetTable | None = None
+        self.boundaries = None
+        self._lat0 = 38.0
+        self._selection: list[int] = []
+        self._classes = self._statuses = self._cities = None
+        self.color_mode = "class"
+        self._class_colors = [ASSET_CLASSES[c].color for c in CLASS_CODES]
+
+        self.province_curve = pg.PlotCurveItem(connect="finite", pen=pg.mkPen("#9aa3ad", width=1.2))
+        self.boundary_curve = pg.PlotCurveItem(connect="finite", pen=pg.mkPen("#4d5660", width=1.6))
+        self.polygons = ShapeLayer(2)
+        self.lines = ShapeLayer(1)
+        self.points = PointLayer()
+        self._labels: list[pg.TextItem] = []
+        for z, item in enumerate((self.province_curve, self.boundary_curve, self.polygons, self.lines, self.points)):
+            item.setZValue(z)
+            self.vb.addItem(item)
+        self.vb.setAspectLocked(True, ratio=math.cos(math.radians(self._lat0)))
+        self.vb.sigRangeChanged.connect(self._range_changed)
+        self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
+        self._refresh_legend()
+
+    # ---- data ----------------------------------------------------------------------------
+    def set_table(self, table: AssetTable | None) -> None:
+        if self.table is not None:
+            self.table.unsubscribe(self._table_changed)
+        self.table = table
+        self._selection = []
+        if table is None:
+            return
+        table.subscribe(self._table_changed)
+        for layer in (self.points, self.lines, self.polygons):
+            layer.set_table(table, self._class_colors)
+            layer.color_mode = self.color_mode
+        self._apply_filters()
+        if self.boundaries is None and len(table):
+            self._set_lat0((table.y.min() + table.y.max()) / 2)
+            self.zoom_to_bbox(table.bounds())
+        self._refresh_legend()
+
+    def set_boundaries(self, gdf, provinces=None) -> None:
+        """City boundaries (maps.city_boundaries frame); province outlines of those
+        cities are added for context unless ``provinces`` (a frame, or False) says otherwise."""
+        self.boundaries = gdf.reset_index(drop=True)
+        if provinces is None:
+            provinces = maps.province_outlines(maps.provinces_of(self.boundaries["city"]))
+        if provinces is not False and len(provinces):
+            self.province_curve.setData(*maps.outline_arrays(provinces.geometry.to_numpy()))
+        else:
+            self.province_curve.setData([], [])
+        self._update_boundary_curve()
+        for item in self._labels:
+            self.vb.removeItem(item)
+        self._labels = []
+        for row in self.boundaries.itertuples():
+            pt = row.geometry.representative_point()
+            label = pg.TextItem(f"{row.name_zh}\n{row.name_en}", color="#2b333b", anchor=(0.5, 0.5),
+                                fill=pg.mkBrush(255, 255, 255, 170))
+            font = label.textItem.font()
+            font.setPointSize(9)
+            label.setFont(font)
+            label.setPos(pt.x, pt.y)
+            label.setZValue(10)
+            self.vb.addItem(label)
+            self._labels.append(label)
+        minx, miny, maxx, maxy = self.boundaries.total_bounds
+        self._set_lat0((miny + maxy) / 2)
+        self.zoom_to_bbox((minx, miny, maxx, maxy))
+
+    def _set_lat0(self, lat0: float) -> None:
+        self._lat0 = float(lat0)
+        self.vb.setAspectLocked(True, ratio=math.cos(math.radians(self._lat0)))
+
+    def _update_boundary_curve(self) -> None:
+        if self.boundaries is None:
+            return
+        b = self.boundaries
+        if self._cities is not None:
+            b = b[b["city"].isin(self._cities)]
+        self.boundary_curve.setData(*maps.outline_arrays(b.geometry.to_numpy()))
+
+    # ---- view ------------------------------------------------------------------------------
+    def zoom_to_bbox(self, bbox, pad: float = 0.04) -> None:
+        if bbox is None:
+            return
+        minx, miny, maxx, maxy = (float(v) for v in bbox)
+        w = max(maxx - minx, 0.002)
+        h = max(maxy - miny, 0.002)
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        self.vb.setRange(xRange=(cx - w / 2, cx + w / 2), yRange=(cy - h / 2, cy + h / 2), padding=pad)
+
+    def zoom_to_city(self, code: str) -> None:
+        code = str(code)
+        if self.boundaries is not None and (self.boundaries["city"] == code).any():
+            geom = self.boundaries.loc[self.boundaries["city"] == code, "geometry"].iloc[0]
+            self.zoom_to_bbox(geom.bounds)
+            return
+        if self.table is not None and code in self.table.city_codes:
+            self.zoom_to_bbox(self.table.bounds(np.flatnonzero(self.table.city_mask([code]))))
+            return
+        raise KeyError(f"city {code} is neither among the boundaries nor in the asset table")
+
+    def zoom_to_selection(self) -> None:
+        if self.table is not None and self._selection:
+            self.zoom_to_bbox(self.table.bounds(self._selection), pad=0.3)
+
+    def zoom_full(self) -> None:
+        if self.boundaries is not None:
+            self.zoom_to_bbox(self.boundaries.total_bounds)
+        elif self.table is not None:
+            self.zoom_to_bbox(self.table.bounds())
+
+    def zoom(self, factor: float) -> None:
+        """factor > 1 zooms in."""
+        self.vb.scaleBy((1 / factor, 1 / factor))
+
+    def pan(self, fx: float, fy: float) -> None:
+        """Pan by a fraction of the view size (fx right, fy up)."""
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        self.vb.translateBy(x=fx * (x1 - x0), y=fy * (y1 - y0))
+
+    def view_bbox(self) -> tuple[float, float, float, float]:
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        return (x0, y0, x1, y1)
+
+    def set_view_bbox(self, bbox) -> None:
+        self.zoom_to_bbox(bbox, pad=0)
+
+    def deg_per_px(self) -> float:
+        (x0, x1), _ = self.vb.viewRange()
+        return (x1 - x0) / max(self.vb.width(), 1)
+
+    # ---- selection and identify ------------------------------------------------------------
+    def visible_mask(self) -> np.ndarray:
+        t = self.table
+        return t.class_mask(self._classes) & t.status_mask(self._statuses) & t.city_mask(self._cities)
+
+    def identify_at(self, x: float, y: float) -> int | None:
+        """The visible asset under (lon, lat) within a few pixels, or None."""
+        if self.table is None:
+            return None
+        tol = CLICK_TOLERANCE_PX * self.deg_per_px()
+        return self.table.nearest(x, y, tol, mask=self._mask)
+
+    def selection(self) -> list[int]:
+        return list(self._selection)
+
+    def set_selection(self, rows, emit: bool = False) -> None:
+        """Highlight rows; emits selectionChanged only when ``emit`` (the map emits for
+        user clicks and boxes, so two-way links with a table don't loop)."""
+        self._selection = sorted({int(r) for r in rows})
+        if self.table is not None:
+            arr = np.asarray(self._selection, np.int64)
+            for layer in (self.points, self.lines, self.polygons):
+                layer.set_selected_rows(arr)
+        if emit:
+            self.selectionChanged.emit(list(self._selection))
+
+    def _click(self, x, y, additive):
+        row = self.identify_at(x, y)
+        if additive:
+            sel = set(self._selection)
+            if row is not None:
+                sel ^= {row}
+            self.set_selection(sel, emit=True)
+        else:
+            self.set_selection([] if row is None else [row], emit=True)
+        if row is not None:
+            self.identifyRequested.emit(row)
+
+    def _box_select(self, bbox, additive):
+        if self.table is None:
+            return
+        rows = self.table.query(bbox, mask=self._mask).tolist()
+        if additive:
+            rows = set(rows) | set(self._selection)
+        self.set_selection(rows, emit=True)
+
+    # ---- filters and styling ---------------------------------------------------------------
+    def set_visible_classes(self, codes) -> None:
+        self._classes = None if codes is None else list(codes)
+        self._apply_filters()
+
+    def set_visible_statuses(self, statuses) -> None:
+        self._statuses = None if statuses is None else list(statuses)
+        self._apply_filters()
+
+    def set_visible_cities(self, codes) -> None:
+        self._cities = None if codes is None else [str(c) for c in codes]
+        self._apply_filters()
+        self._update_boundary_curve()
+
+    def _apply_filters(self) -> None:
+        if self.table is None:
+            return
+        self._mask = self.visible_mask()
+        for layer in (self.points, self.lines, self.polygons):
+            layer.set_visible_mask(self._mask)
+        self._refresh_legend()
+
+    def set_color_mode(self, mode: str) -> None:
+        """'class' (class colours, status as a ring) or 'status' (colour by code status)."""
+        if mode not in ("class", "status"):
+            raise ValueError(f"colour mode must be 'class' or 'status', got {mode!r}")
+        self.color_mode = mode
+        for layer in (self.points, self.lines, self.polygons):
+            layer.color_mode = mode
+            if hasattr(layer, "invalidate"):
+                layer.invalidate()
+            layer.update()
+        self._refresh_legend()
+
+    def set_opacity(self, layer: str, value: float) -> None:
+        items = {"provinces": [self.province_curve], "boundaries": [self.boundary_curve],
+                 "labels": self._labels, "polygons": [self.polygons], "lines": [self.lines],
+                 "points": [self.points]}
+        if layer not in items:
+            raise ValueError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
+        for item in items[layer]:
+            item.setOpacity(max(0.0, min(1.0, float(value))))
+
+    def _refresh_legend(self) -> None:
+        if self.color_mode == "status":
+            self.overlay.set_legend("Code status", status_legend())
+            return
+        present = CLASS_CODES if self.table is None else [
+            CLASS_CODES[i] for i in np.unique(self.table.class_idx)]
+        shown = [c for c in present if self._classes is None or c in self._classes]
+        self.overlay.set_legend("Assets", [(ASSET_CLASSES[c].color, f"{c}  {ASSET_CLASSES[c].en} {ASSET_CLASSES[c].zh}")
+                                           for c in shown])
+
+    def _table_changed(self, table, rows) -> None:
+        self._mask = self.visible_mask()
+        for layer in (self.points, self.lines, self.polygons):
+            layer.set_visible_mask(self._mask)
+
+    # ---- events ------------------------------------------------------------------------------
+    def _range_changed(self, *args) -> None:
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        km = self.deg_per_px() * EARTH_KM_PER_DEG * math.cos(math.radians((y0 + y1) / 2))
+        self.overlay.set_scale(km)
+        self.viewChanged.emit((x0, y0, x1, y1))
+
+    def _mouse_moved(self, scene_pos) -> None:
+        if not self.vb.sceneBoundingRect().contains(scene_pos):
+            self.overlay.set_cursor(None, None)
+            return
+        p = self.vb.mapSceneToView(scene_pos)
+        self.overlay.set_cursor(p.x(), p.y())
+        self.cursorMoved.emit(float(p.x()), float(p.y()))
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self.overlay.setGeometry(self.rect())
+        self.overlay.raise_()
+
+    def keyPressEvent(self, ev):
+        k = ev.key()
+        Key = QtCore.Qt.Key
+        if k in (Key.Key_Plus, Key.Key_Equal):
+            self.zoom(1.5)
+        elif k in (Key.Key_Minus, Key.Key_Underscore):
+            self.zoom(1 / 1.5)
+        elif k == Key.Key_Left:
+            self.pan(-0.2, 0)
+        elif k == Key.Key_Right:
+            self.pan(0.2, 0)
+        elif k == Key.Key_Up:
+            self.pan(0, 0.2)
+        elif k == Key.Key_Down:
+            self.pan(0, -0.2)
+        elif k == Key.Key_Home:
+            self.zoom_full()
+        else:
+            super().keyPressEvent(ev)
+            return
+        ev.accept()
+
+    _mask = None
