@@ -1,0 +1,232 @@
+"""Proof bundles: one file that proves a code's record offline, with the trust file alone.
+
+The file is a C2SP tlog-proof (``c2sp.org/tlog-proof@v1``, extension ``.tlog-proof``):
+the index of the code's record, its RFC 6962 inclusion proof and the co-signed
+checkpoint, verbatim. The tlog-proof ``extra`` line carries what is needed to rebuild
+and judge the record hash, in a compact binary form (base64 in the file):
+
+    b"CLB1"
+    u16 length + entry bytes                      (the code's record, as logged)
+    optional, for the official who signed it:
+      u64 index + u16 length + official-add entry bytes
+      u8 count + count × 32-byte inclusion proof hashes (under the same checkpoint)
+
+All integers big-endian. The extra data is not trusted as such: the entry is checked
+against the inclusion proof, and the official-add record against its own proof.
+
+For a QR code, `qr_payload` compresses the file (zlib) into ``cityledger-bundle:`` plus
+URL-safe base64; `read_bundle_bytes` accepts either form.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import struct
+import zlib
+from dataclasses import dataclass
+
+from app.core import merkle as _merkle
+from app.core import tiles as _tiles
+from app.core import tlog_proof as _tlog_proof
+from app.core.codes import parse_code
+
+EXTRA_MAGIC = b"CLB1"
+QR_PREFIX = "cityledger-bundle:"
+BUNDLE_SUFFIX = ".tlog-proof"
+MAX_BUNDLE_BYTES = 1 << 20
+_HASH = 32
+
+
+class BundleFormatError(ValueError):
+    """A proof bundle that cannot be read; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class OfficialProof:
+    """The official-add record of the entry's signer, and its inclusion proof."""
+
+    index: int
+    entry: bytes
+    proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class ProofBundle:
+    entry: bytes
+    index: int
+    proof: tuple[bytes, ...]
+    checkpoint: bytes  # the signed checkpoint note, with its cosignatures
+    official: OfficialProof | None = None
+
+    def encode(self) -> bytes:
+        extra = _encode_extra(self.entry, self.official)
+        return _tlog_proof.TlogProof(index=self.index, proof=tuple(self.proof),
+                                     checkpoint=self.checkpoint, extra=extra).encode()
+
+
+def _encode_extra(entry: bytes, official: OfficialProof | None) -> bytes:
+    if len(entry) > 0xFFFF:
+        raise BundleFormatError(f"entry of {len(entry)} bytes exceeds 65535")
+    out = [EXTRA_MAGIC, struct.pack(">H", len(entry)), entry]
+    if official is not None:
+        if len(official.entry) > 0xFFFF or len(official.proof) > 255:
+            raise BundleFormatError("official-add record or proof too large")
+        out += [struct.pack(">QH", official.index, len(official.entry)), official.entry,
+                struct.pack(">B", len(official.proof)), *official.proof]
+    return b"".join(out)
+
+
+def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None]:
+    if not extra or not extra.startswith(EXTRA_MAGIC):
+        raise BundleFormatError("the tlog-proof 'extra' line does not hold a CityLedger entry "
+                                f"(expected it to start with {EXTRA_MAGIC!r})")
+    pos = len(EXTRA_MAGIC)
+
+    def take(n: int, what: str) -> bytes:
+        nonlocal pos
+        if pos + n > len(extra):
+            raise BundleFormatError(f"extra data truncated in the {what} (byte {pos})")
+        chunk = extra[pos:pos + n]
+        pos += n
+        return chunk
+
+    (n,) = struct.unpack(">H", take(2, "entry length"))
+    entry = take(n, "entry")
+    official = None
+    if pos < len(extra):
+        index, n = struct.unpack(">QH", take(10, "official-add header"))
+        oentry = take(n, "official-add entry")
+        (count,) = struct.unpack(">B", take(1, "official-add proof length"))
+        proof = tuple(take(_HASH, f"official-add proof hash {i}") for i in range(count))
+        official = OfficialProof(index=index, entry=oentry, proof=proof)
+    if pos != len(extra):
+        raise BundleFormatError(f"{len(extra) - pos} unexpected trailing bytes in extra data")
+    return entry, official
+
+
+def decode_bundle(data: bytes) -> ProofBundle:
+    """Read a bundle (tlog-proof file or QR payload); BundleFormatError if malformed."""
+    data = read_bundle_bytes(data)
+    try:
+        p = _tlog_proof.decode_tlog_proof(data)
+    except ValueError as e:
+        raise BundleFormatError(f"not a valid c2sp.org/tlog-proof@v1 file: {e}") from e
+    if p.extra is None:
+        raise BundleFormatError("the tlog-proof has no 'extra' line, so it carries no entry")
+    entry, official = _decode_extra(p.extra)
+    return ProofBundle(entry=entry, index=p.index, proof=tuple(p.proof),
+                       checkpoint=p.checkpoint, official=official)
+
+
+def read_bundle_bytes(data: bytes) -> bytes:
+    """The tlog-proof bytes, unpacking a QR payload if that is what was given."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise BundleFormatError("a proof bundle must be bytes")
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleFormatError(f"file is larger than {MAX_BUNDLE_BYTES} bytes; not a bundle")
+    data = bytes(data)
+    text = data.strip()
+    if text.startswith(QR_PREFIX.encode()):
+        try:
+            packed = base64.urlsafe_b64decode(text[len(QR_PREFIX):])
+            data = zlib.decompressobj().decompress(packed, MAX_BUNDLE_BYTES)
+        except (binascii.Error, zlib.error, ValueError) as e:
+            raise BundleFormatError(f"QR payload is not valid compressed bundle data: {e}") \
+                from None
+    return data
+
+
+def qr_payload(bundle_bytes: bytes) -> str:
+    """The compact text form of a bundle for a QR code."""
+    return QR_PREFIX + base64.urlsafe_b64encode(zlib.compress(bundle_bytes, 9)).decode()
+
+
+def write_qr(content: str, path, *, scale: int = 4) -> None:
+    """Save `content` as a QR image (PNG or SVG, from the file name); ValueError if too long."""
+    import segno
+
+    try:
+        qr = segno.make_qr(content, error="m" if len(content) < 600 else "l")
+    except segno.DataOverflowError:
+        raise ValueError(f"{len(content)} characters do not fit in a QR code") from None
+    qr.save(str(path), scale=scale, border=4)
+
+
+def bundle_qr_fits(bundle_bytes: bytes) -> bool:
+    import segno
+
+    try:
+        segno.make_qr(qr_payload(bundle_bytes), error="l")
+        return True
+    except segno.DataOverflowError:
+        return False
+
+
+# --- gathering a bundle from a node's store ------------------------------------------
+
+class NotInStoreError(LookupError):
+    """The node does not hold what a proof needs (unknown code, missing entries/tiles)."""
+
+
+def store_of(node_or_store):
+    """The Store behind a Node (or the Store itself)."""
+    return getattr(node_or_store, "store", node_or_store)
+
+
+def inclusion_proof(store, origin: str, index: int, size: int, root: bytes) -> list[bytes]:
+    """Record `index`'s inclusion proof in tree (size, root), read from stored tiles that
+    are authenticated against `root` as they are read."""
+    def read_tile(t):
+        return store.read_tile(origin, t.l, t.n, None if t.full else t.w)
+
+    reader = _tiles.TileHashReader(size, root, read_tile)
+    try:
+        return _merkle.prove_record(size, index, reader)
+    except ValueError as e:
+        raise NotInStoreError(f"cannot prove index {index} in {origin} at size {size}: {e}") \
+            from None
+
+
+def choose_checkpoint(store, origin: str, index: int, quorum: int | None = None):
+    """The stored checkpoint to prove `index` under: the newest one covering it that
+    carries at least `quorum` cosignature lines, else the one with the most of them."""
+    covering = [c for c in store.checkpoints(origin) if c.size > index]
+    if not covering:
+        raise NotInStoreError(f"no stored checkpoint of {origin} covers index {index}")
+    covering.sort(key=lambda c: c.size, reverse=True)
+    if quorum is not None:
+        for c in covering:
+            if len(c.cosignatures) >= quorum:
+                return c
+    return max(covering, key=lambda c: (len(c.cosignatures), c.size))
+
+
+def official_proof(store, origin: str, name: str, size: int, root: bytes,
+                   before: int) -> OfficialProof | None:
+    """The official-add record of `name` (before index `before`) and its inclusion proof."""
+    row = next((o for o in store.officials(origin) if o["name"] == name), None)
+    if row is None or row["added_index"] >= before:
+        return None
+    idx = row["added_index"]
+    return OfficialProof(index=idx, entry=store.entry(origin, idx),
+                         proof=tuple(inclusion_proof(store, origin, idx, size, root)))
+
+
+def export_bundle(node_or_store, code: str, quorum: int | None = None) -> ProofBundle:
+    """The proof bundle of `code`'s latest record, from a node's own log or a replica."""
+    store = store_of(node_or_store)
+    canonical = str(parse_code(code))
+    state = store.code_state(canonical)
+    if state is None:
+        raise NotInStoreError(f"code {canonical} is not in any log held by this node")
+    index = state.latest_index
+    try:
+        entry = store.entry(state.origin, index)
+    except IndexError as e:
+        raise NotInStoreError(str(e)) from None
+    cp = choose_checkpoint(store, state.origin, index, quorum)
+    proof = inclusion_proof(store, state.origin, index, cp.size, cp.root_hash)
+    official = official_proof(store, state.origin, state.official, cp.size, cp.root_hash,
+                              index) if state.official else None
+    return ProofBundle(entry=entry, index=index, proof=tuple(proof),
+                       checkpoint=cp.with_cosignatures(), official=official)
