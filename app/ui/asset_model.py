@@ -19,7 +19,6 @@ class AssetTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.table = None
-        self.cols: dict[str, np.ndarray] = {}
         self.rows = np.zeros(0, dtype=np.int64)  # table row per view row
         self.city_names: dict[str, str] = {}
         self.class_names: dict[str, str] = {}
@@ -29,7 +28,6 @@ class AssetTableModel(QAbstractTableModel):
     def set_table(self, table, city_names=None, class_names=None) -> None:
         self.beginResetModel()
         self.table = table
-        self.cols = asset_source.columns(table) if table is not None else {}
         self.rows = np.arange(asset_source.row_count(table), dtype=np.int64)
         self.city_names = dict(city_names or {})
         self.class_names = dict(class_names or {})
@@ -40,12 +38,9 @@ class AssetTableModel(QAbstractTableModel):
         self.rows = np.asarray(rows, dtype=np.int64)
         self.endResetModel()
 
-    def refresh_columns(self) -> None:
-        """Re-read code/status after the table changed (rows keep their order)."""
-        if self.table is None:
-            return
-        self.cols = asset_source.columns(self.table)
-        if len(self.rows):
+    def refresh_cells(self) -> None:
+        """Repaint after codes/statuses changed (rows keep their order)."""
+        if self.table is not None and len(self.rows):
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self.rows) - 1, len(COLUMNS) - 1))
 
@@ -72,7 +67,7 @@ class AssetTableModel(QAbstractTableModel):
             return None
         key = COLUMNS[index.column()][0]
         row = self.rows[index.row()]
-        value = self.cols[key][row]
+        value = asset_source.cell(self.table, row, key)
         if role == Qt.DisplayRole:
             if value is None:
                 return "—" if key == "code" else ""
@@ -83,7 +78,7 @@ class AssetTableModel(QAbstractTableModel):
                 return f"{name} ({value})" if name else str(value)
             if key == "asset_class":
                 name = self.class_names.get(value)
-                return f"{value} · {name}" if name else str(value)
+                return name or str(value)
             return str(value)
         if role == Qt.ForegroundRole and key == "status":
             return self._brushes.get(value)

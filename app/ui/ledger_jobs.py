@@ -30,6 +30,8 @@ class IssueRequest:
     geometry: object  # shapely geometry or GeoJSON mapping
     attributes: dict
     row: int | None = None
+    asset_id: str | None = None
+    node_passphrase: str = ""   # unlocks the city keys to sequence now; empty: outbox
 
     def problem(self) -> str | None:
         """Why the form cannot be submitted (a source text), or None."""
@@ -72,27 +74,30 @@ def geojson(geometry) -> dict:
     return shapely.geometry.mapping(geometry)
 
 
-def list_officials(ctx) -> list[str]:
+def issue_context(ctx) -> tuple[list[str], bool]:
+    """(active officials' names, whether the city keys are unlocked)."""
     node = _node(ctx)
-    names = []
-    for o in node.officials():
-        if isinstance(o, str):
-            names.append(o)
-        elif isinstance(o, dict):
-            if o.get("active", True):
-                names.append(o.get("name"))
-        elif getattr(o, "active", True):
-            names.append(getattr(o, "name"))
-    return sorted(n for n in names if n)
+    names = sorted(o["name"] for o in node.officials() if o.get("active", True))
+    return names, bool(node.unlocked)
 
 
 def issue(ctx, req: IssueRequest) -> IssueOutcome:
+    """Sign as the official; sequence now if the city keys are (or get) unlocked, else
+    keep the signed entry in the durable outbox, shown as pending until it is sequenced."""
     node = _node(ctx)
-    receipt = node.issue(req.official, req.passphrase, req.asset_class, req.name,
-                         geojson(req.geometry), req.attributes)
-    index = getattr(receipt, "index", None)
-    pending = bool(getattr(receipt, "pending", index is None))
-    return IssueOutcome(str(receipt.code), index, getattr(receipt, "size", None), pending, req.row)
+    if req.node_passphrase and not node.unlocked:
+        node.unlock(req.node_passphrase)
+    attributes = dict(req.attributes)
+    if req.asset_id:
+        attributes.setdefault("asset_id", req.asset_id)  # links the code to its map asset
+    if node.unlocked:
+        receipt = node.issue(req.official, req.passphrase, req.asset_class, req.name,
+                             geojson(req.geometry), attributes)
+        return IssueOutcome(str(receipt.code), receipt.index, receipt.size, False, req.row)
+    record = node.issue_record(req.asset_class, req.name, geojson(req.geometry), attributes)
+    entry = node.make_entry(req.official, req.passphrase, record)
+    node.queue_entry(entry, record["code"])
+    return IssueOutcome(record["code"], None, None, True, req.row)
 
 
 def trust(ctx):

@@ -9,13 +9,17 @@ IN_SYNC, LAGGING, DOWN = "in_sync", "lagging", "down"
 
 
 def peer_state(data: dict) -> str:
-    """Classify a health event's data (PeerHealth.as_dict()) as in sync, lagging or down."""
+    """Classify a health event's data (app.net.health.PeerHealth.as_dict()).
+
+    'failing'/'frozen' (fork evidence) -> down; 'unknown' (not reached yet) or entries
+    still to fetch -> lagging; 'ok' with nothing to fetch -> in sync.
+    """
     state = str(data.get("state") or data.get("status") or "").lower()
-    if state in ("down", "error", "unreachable", "failed", "offline"):
+    if state in ("down", "failing", "frozen", "error", "unreachable", "failed", "offline"):
         return DOWN
     if data.get("error") and not data.get("ok", False):
         return DOWN
-    if state in ("lagging", "behind", "syncing"):
+    if state in ("lagging", "behind", "syncing", "unknown"):
         return LAGGING
     lag = data.get("lag", data.get("lag_entries", 0)) or 0
     return LAGGING if lag > 0 else IN_SYNC
@@ -35,7 +39,7 @@ class NetworkState:
     def apply(self, event) -> None:
         kind, data = event.kind, dict(event.data or {})
         if kind == "health":
-            key = data.get("peer") or data.get("url") or data.get("origin") or event.origin
+            key = data.get("origin") or event.origin
             self.peers[key] = peer_state(data)
             self._update_online(event.time)
         elif kind == "checkpoint" and event.origin == self.own_origin:

@@ -45,23 +45,22 @@ def match_city(text: str, cities: dict) -> str | None:
     return None
 
 
-def resolve(text: str, cols: dict, cities: dict) -> SearchResult:
-    """Runs on the worker: a name search scans every row."""
+def resolve(text: str, table, cities: dict) -> SearchResult:
+    """Runs on the worker: a name search scans every row of ``table`` (an AssetTable)."""
     query = text.strip()
     if not query:
         return SearchResult("none", query, message="empty search")
     code = _as_code(query)
     if code is not None:
-        rows = np.flatnonzero(cols["code"] == code) if cols else np.zeros(0, dtype=np.int64)
-        return SearchResult("code", query, code=code, rows=rows.astype(np.int64))
+        row = table.row_of_code(code) if table is not None else None
+        rows = np.asarray([] if row is None else [row], dtype=np.int64)
+        return SearchResult("code", query, code=code, rows=rows)
     city = match_city(query, cities)
     if city is not None:
         return SearchResult("city", query, city=city)
-    if cols:
-        q = query.lower()
-        names, ids = cols["name"], cols["asset_id"]
-        hits = [i for i in range(len(names))
-                if q in str(names[i]).lower() or q == str(ids[i]).lower()]
+    if table is not None:
+        row = table.find_asset_id(query)
+        hits = [row] if row is not None else table.search_names(query, limit=MAX_NAME_HITS)
         if hits:
-            return SearchResult("name", query, rows=np.asarray(hits[:MAX_NAME_HITS], np.int64))
+            return SearchResult("name", query, rows=np.asarray(hits, np.int64))
     return SearchResult("none", query, message=f"nothing matches {query!r}")

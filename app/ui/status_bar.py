@@ -56,13 +56,15 @@ class StatusBar(QStatusBar):
             self.peers_label.setText(
                 tr("Peers: {ok} in sync · {lag} lagging · {down} down").format(
                     ok=counts[IN_SYNC], lag=counts[LAGGING], down=counts[DOWN]))
-        if state.online:
+        if not state.peers:
+            self.banner.setObjectName("banner_local")
+            self.banner.setText(tr("Local only"))
+        elif state.online:
             self.banner.setObjectName("banner_online")
             self.banner.setText(tr("Online"))
         else:
             self.banner.setObjectName("banner_offline")
             self.banner.setText(tr("OFFLINE since {time}").format(time=since(state.offline_since)))
-        self.banner.setStyleSheet(self.banner.styleSheet())  # re-polish after objectName change
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
 

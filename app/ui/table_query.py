@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.ui import asset_source
+
 
 @dataclass(frozen=True)
 class RowFilter:
@@ -18,47 +20,36 @@ class RowFilter:
     cities: frozenset | None = None
     only_rows: np.ndarray | None = field(default=None, compare=False)  # e.g. the selection
 
-    def is_empty(self) -> bool:
-        return (not self.text.strip() and self.classes is None and self.statuses is None
-                and self.cities is None and self.only_rows is None)
 
-
-def _member_mask(values: np.ndarray, allowed) -> np.ndarray:
-    return np.isin(values, np.array(sorted(allowed), dtype=object))
-
-
-def filter_rows(columns: dict, n: int, flt: RowFilter) -> np.ndarray:
-    """Row numbers (ascending) that pass ``flt``. ``columns`` maps name -> array of len n."""
-    mask = np.ones(n, dtype=bool)
-    for key, allowed in (("asset_class", flt.classes), ("status", flt.statuses),
-                         ("city", flt.cities)):
-        if allowed is not None:
-            mask &= _member_mask(columns[key], allowed)
+def filter_rows(table, flt: RowFilter, report=None) -> np.ndarray:
+    """Row numbers (ascending) of ``table`` that pass ``flt``."""
+    n = len(table)
+    mask = table.class_mask(flt.classes) & table.status_mask(flt.statuses) \
+        & table.city_mask(flt.cities)
     if flt.only_rows is not None:
         only = np.zeros(n, dtype=bool)
         only[np.asarray(flt.only_rows, dtype=np.int64)] = True
         mask &= only
-    text = flt.text.strip().lower()
-    if text:
-        candidates = np.flatnonzero(mask)
-        names, codes, ids = columns["name"], columns["code"], columns["asset_id"]
-        hits = [i for i in candidates
-                if text in str(names[i]).lower() or text in str(ids[i]).lower()
-                or (codes[i] is not None and text in str(codes[i]).lower())]
-        return np.asarray(hits, dtype=np.int64)
-    return np.flatnonzero(mask).astype(np.int64)
+    candidates = np.flatnonzero(mask).astype(np.int64)
+    text = flt.text.strip().casefold()
+    if not text:
+        return candidates
+    hits = []
+    codes = table.codes
+    for k, i in enumerate(candidates.tolist()):
+        if (text in table.name(i).casefold() or text in table.asset_id(i).casefold()
+                or (codes[i] is not None and text in codes[i].casefold())):
+            hits.append(i)
+        if report is not None and k % 100000 == 0:
+            report(k, len(candidates))
+    return np.asarray(hits, dtype=np.int64)
 
 
-def sort_rows(columns: dict, rows: np.ndarray, column: str, descending: bool) -> np.ndarray:
-    """``rows`` reordered by ``column`` (stable; None/missing values last)."""
+def sort_rows(table, rows: np.ndarray, column: str, descending: bool) -> np.ndarray:
+    """``rows`` reordered by ``column`` (stable; rows without a value last)."""
     if len(rows) == 0:
         return rows
-    values = columns[column][rows]
-    if values.dtype == object:
-        keys = np.array(["\uffff" if v is None else str(v) for v in values], dtype=object)
-        order = np.argsort(keys, kind="stable")
-    else:
-        order = np.argsort(values, kind="stable")
+    order = np.argsort(asset_source.sort_keys(table, rows, column), kind="stable")
     if descending:
         order = order[::-1]
     return rows[order]

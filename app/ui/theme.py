@@ -86,6 +86,8 @@ QLabel#banner_offline { background: #c23030; color: white; padding: 2px 8px;
                         border-radius: 3px; font-weight: bold; }
 QLabel#banner_online { background: #2e8540; color: white; padding: 2px 8px;
                        border-radius: 3px; }
+QLabel#banner_local { background: #7b8794; color: white; padding: 2px 8px;
+                      border-radius: 3px; }
 QLineEdit#search { padding: 3px 6px; border: 1px solid #b8c0c8; border-radius: 4px;
                    min-width: 320px; background: white; }
 QLabel#code_label { font-family: "DejaVu Sans Mono"; font-size: 13pt; font-weight: bold; }

@@ -47,6 +47,10 @@ class IssueDialog(QDialog):
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.Password)
         self.passphrase.setPlaceholderText(tr("unlocks the official's signing key"))
+        self.node_passphrase = QLineEdit()
+        self.node_passphrase.setEchoMode(QLineEdit.Password)
+        self.node_passphrase.setPlaceholderText(
+            tr("empty: keep it in the outbox, pending, until the sequencer runs"))
         self.error = QLabel()
         self.error.setStyleSheet(f"color: {STATUS_COLORS['revoked']};")
         self.error.setWordWrap(True)
@@ -61,6 +65,8 @@ class IssueDialog(QDialog):
         form.addRow("", add_attr)
         form.addRow(tr("Official"), self.official_combo)
         form.addRow(tr("Passphrase"), self.passphrase)
+        self.node_row_label = QLabel(tr("City node passphrase"))
+        form.addRow(self.node_row_label, self.node_passphrase)
         form.addRow(self.error)
         self.form_buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
         self.issue_button = self.form_buttons.addButton(tr("Sign and issue"),
@@ -96,7 +102,7 @@ class IssueDialog(QDialog):
         self.pages.addWidget(form_page)
         self.pages.addWidget(result_page)
         QVBoxLayout(self).addWidget(self.pages)
-        self.backend.call(ledger_jobs.list_officials, on_done=self._set_officials,
+        self.backend.call(ledger_jobs.issue_context, on_done=self._set_context,
                           on_error=lambda exc: self.error.setText(str(exc)))
 
     def _add_attr(self, key: str, value: str) -> None:
@@ -104,6 +110,13 @@ class IssueDialog(QDialog):
         self.attrs.insertRow(r)
         self.attrs.setItem(r, 0, QTableWidgetItem(str(key)))
         self.attrs.setItem(r, 1, QTableWidgetItem(str(value)))
+
+    def _set_context(self, context) -> None:
+        names, unlocked = context
+        # The city keys sign the checkpoint; once unlocked, no need to ask again.
+        self.node_row_label.setVisible(not unlocked)
+        self.node_passphrase.setVisible(not unlocked)
+        self._set_officials(names)
 
     def _set_officials(self, names) -> None:
         current = self.official_combo.currentText()
@@ -136,7 +149,9 @@ class IssueDialog(QDialog):
             name=self.name_edit.text().strip(),
             geometry=self.asset.get("geometry"),
             attributes=self.attributes(),
-            row=self.asset.get("row"))
+            row=self.asset.get("row"),
+            asset_id=self.asset.get("asset_id"),
+            node_passphrase=self.node_passphrase.text())
 
     def submit(self) -> None:
         req = self.request()

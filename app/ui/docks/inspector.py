@@ -5,7 +5,7 @@ import json
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QScrollArea, QTableWidget, QTableWidgetItem,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
@@ -67,11 +67,14 @@ class Inspector(QWidget):
         code_box = QGroupBox(tr("Identity code"))
         code_col = QVBoxLayout()
         code_col.addWidget(self.code_label)
-        code_col.addWidget(self.status_badge)
-        buttons = QHBoxLayout()
-        for b in (self.copy_button, self.issue_button, self.verify_button, self.export_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
+        badge_row = QHBoxLayout()
+        badge_row.addWidget(self.status_badge)
+        badge_row.addStretch(1)
+        code_col.addLayout(badge_row)
+        buttons = QGridLayout()
+        for i, b in enumerate((self.issue_button, self.verify_button, self.copy_button,
+                               self.export_button)):
+            buttons.addWidget(b, i // 2, i % 2)
         code_col.addLayout(buttons)
         code_col.addStretch(1)
         code_row = QHBoxLayout(code_box)
@@ -113,6 +116,7 @@ class Inspector(QWidget):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setWidget(body)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -187,8 +191,6 @@ class Inspector(QWidget):
         self.status_badge.setText(tr(STATUS_LABELS.get(status, status)))
         self.status_badge.setStyleSheet(f"color: white; background: {color}; padding: 2px 8px;"
                                         "border-radius: 3px; font-weight: bold;")
-        self.status_badge.setSizePolicy(self.status_badge.sizePolicy().horizontalPolicy(),
-                                        self.status_badge.sizePolicy().verticalPolicy())
         if code:
             self.qr.setPixmap(qr_pixmap(code, scale=4).scaled(
                 128, 128, Qt.KeepAspectRatio, Qt.FastTransformation))

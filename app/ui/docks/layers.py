@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QSlider, QVBoxLayout, QWidget)
 
 from app.ui.i18n import tr
@@ -41,7 +41,7 @@ class _CheckList(QListWidget):
                 item.setIcon(swatch(color))
             self.addItem(item)
         self._quiet = False
-        rows = max(1, min(self.count(), 8))
+        rows = max(1, min(self.count(), 14))
         self.setFixedHeight(rows * (self.sizeHintForRow(0) if self.count() else 20) + 6)
 
     def checked(self) -> set:
@@ -66,6 +66,7 @@ class LayersPanel(QWidget):
     classesChanged = Signal(set)
     statusesChanged = Signal(set)
     opacityChanged = Signal(float)
+    colorModeChanged = Signal(str)   # 'class' or 'status'
     zoomToCity = Signal(str)
 
     def __init__(self, parent=None):
@@ -81,6 +82,11 @@ class LayersPanel(QWidget):
         self.opacity.setValue(100)
         self.opacity_label = QLabel("100%")
         self.opacity_label.setMinimumWidth(40)
+        self.color_mode = QComboBox()
+        self.color_mode.addItem(tr("Colour by asset class"), "class")
+        self.color_mode.addItem(tr("Colour by code status"), "status")
+        self.color_mode.currentIndexChanged.connect(
+            lambda _i: self.colorModeChanged.emit(self.color_mode.currentData()))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -91,10 +97,14 @@ class LayersPanel(QWidget):
             inner.setContentsMargins(4, 4, 4, 4)
             inner.addWidget(widget)
             layout.addWidget(box)
-        box = QGroupBox(tr("Asset opacity"))
-        row = QHBoxLayout(box)
+        box = QGroupBox(tr("Style"))
+        col = QVBoxLayout(box)
+        col.addWidget(self.color_mode)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(tr("Opacity")))
         row.addWidget(self.opacity, 1)
         row.addWidget(self.opacity_label)
+        col.addLayout(row)
         layout.addWidget(box)
         layout.addStretch(1)
 

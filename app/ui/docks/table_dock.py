@@ -53,7 +53,7 @@ class AttributeTable(QWidget):
         header.setSortIndicator(-1, Qt.AscendingOrder)
         header.sortIndicatorChanged.connect(self._on_sort_requested)
         header.setStretchLastSection(True)
-        for col, width in enumerate((190, 220, 110, 150, 90)):
+        for col, width in enumerate((200, 230, 160, 130, 90)):
             header.resizeSection(col, width)
 
         layout = QVBoxLayout(self)
@@ -90,12 +90,12 @@ class AttributeTable(QWidget):
             return
         self._generation += 1
         generation = self._generation
-        cols, n, flt, sort = self.model.cols, self.model.total(), self.current_filter(), self._sort
+        table, flt, sort = self.model.table, self.current_filter(), self._sort
 
-        def job(_ctx):
-            rows = table_query.filter_rows(cols, n, flt)
+        def job(ctx):
+            rows = table_query.filter_rows(table, flt, ctx.report)
             if sort is not None:
-                rows = table_query.sort_rows(cols, rows, sort[0], sort[1])
+                rows = table_query.sort_rows(table, rows, sort[0], sort[1])
             return rows
 
         self.backend.call(job, on_done=lambda rows: self._apply_rows(generation, rows),

@@ -1,0 +1,123 @@
+"""Importing and exporting assets (pyogrio), run on the worker thread."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from app.ui.i18n import tr
+
+IMPORT_FILTER = "GIS files (*.gpkg *.geojson *.json *.shp);;All files (*)"
+EXPORT_FILTER = "GeoPackage (*.gpkg);;GeoJSON (*.geojson);;CSV (*.csv)"
+_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
+_CLASS_FIELDS = ("asset_class", "class", "cls", "type_code")
+_NAME_FIELDS = ("name", "name_zh", "name_en", "NAME", "title")
+_ID_FIELDS = ("asset_id", "id", "fid", "ID", "uuid")
+
+
+class AssetImportError(ValueError):
+    """An asset file cannot be imported; the message names the file and what is wrong."""
+
+
+def _first(frame, names):
+    return next((n for n in names if n in frame.columns), None)
+
+
+def read_asset_file(path: str, boundaries):
+    """An asset file as the AssetTable frame: classes checked, cities by boundary."""
+    import geopandas as gpd
+    import pyogrio
+
+    from app.core.classes import ASSET_CLASSES
+
+    p = Path(path)
+    try:
+        frame = pyogrio.read_dataframe(p)
+    except Exception as exc:
+        raise AssetImportError(tr("cannot read {path}: {reason}").format(path=p, reason=exc)) from exc
+    if len(frame) == 0:
+        raise AssetImportError(tr("{path} has no features").format(path=p))
+    if frame.crs is None:
+        raise AssetImportError(tr("{path} has no coordinate reference system").format(path=p))
+    frame = frame.to_crs("EPSG:4326")
+    cls_field = _first(frame, _CLASS_FIELDS)
+    if cls_field is None:
+        raise AssetImportError(tr("{path}: no asset class column (one of {names})").format(
+            path=p, names=", ".join(_CLASS_FIELDS)))
+    classes = frame[cls_field].astype(str).str.strip().str.upper()
+    bad = sorted(set(classes) - set(ASSET_CLASSES))
+    if bad:
+        first = int(np.flatnonzero(~classes.isin(list(ASSET_CLASSES)))[0])
+        raise AssetImportError(tr("{path}: feature {row}: unknown asset class {cls!r}").format(
+            path=p, row=first, cls=bad[0]))
+    name_field, id_field = _first(frame, _NAME_FIELDS), _first(frame, _ID_FIELDS)
+    out = gpd.GeoDataFrame({
+        "asset_id": (frame[id_field].astype(str) if id_field
+                     else [f"{p.stem}-{i}" for i in range(len(frame))]),
+        "asset_class": classes.to_numpy(),
+        "name": frame[name_field].astype(str) if name_field else classes.to_numpy(),
+    }, geometry=frame.geometry.to_numpy(), crs="EPSG:4326")
+    keep = [c for c in frame.columns if c not in (cls_field, name_field, id_field, "geometry")]
+    out["attributes"] = frame[keep].to_dict("records") if keep else [{}] * len(frame)
+    if "city" in frame.columns:
+        out["city"] = frame["city"].astype(str).to_numpy()
+    elif boundaries is not None and len(boundaries):
+        joined = gpd.sjoin(out[["geometry"]], boundaries[["city", "geometry"]], how="left",
+                           predicate="intersects")
+        city = joined[~joined.index.duplicated()]["city"]
+        if city.isna().any():
+            row = int(np.flatnonzero(city.isna().to_numpy())[0])
+            raise AssetImportError(tr("{path}: feature {row} lies outside every member city").format(
+                path=p, row=row))
+        out["city"] = city.to_numpy()
+    else:
+        raise AssetImportError(tr("{path}: no city column and no city boundaries to place the "
+                              "features").format(path=p))
+    return out
+
+
+def import_assets(ctx, ws, path: str):
+    """(new Workspace, count): ``ws`` with the file's assets appended (and saved)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from app.gis.assets import AssetTable
+    from app.ui import workspace
+
+    frame = read_asset_file(path, ws.boundaries)
+    ctx.report(1, 2)
+    added = AssetTable.from_geodataframe(frame)
+    table = workspace.concat_tables(ws.table, added) if len(ws.table) else added
+    # Keep the user's own inventory: it replaces the demo data on the next start.
+    store = Path(ctx.data_dir or ".") / workspace.ASSETS_FILE
+    if store.parent.exists():
+        previous = gpd.read_file(store) if store.exists() else None
+        frame_out = frame.assign(attributes=frame["attributes"].map(_json))
+        if previous is not None:
+            frame_out = gpd.GeoDataFrame(pd.concat([previous, frame_out], ignore_index=True),
+                                         crs="EPSG:4326")
+        frame_out.to_file(store, driver="GPKG")
+    ctx.report(2, 2)
+    new = workspace.Workspace(**{**ws.__dict__, "table": table, "demo_assets": False})
+    return new, len(frame)
+
+
+def _json(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def export_rows(_ctx, table, rows, path: str) -> str:
+    """Write the rows to GeoPackage / GeoJSON (by suffix) or CSV (geometry as WKT)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    frame = table.to_geodataframe(np.asarray(rows, np.int64))
+    frame["attributes"] = frame["attributes"].map(_json)
+    if suffix == ".csv":
+        frame.assign(geometry=frame.geometry.to_wkt()).to_csv(p, index=False)
+    elif suffix in _DRIVERS and suffix != ".shp":
+        frame.to_file(p, driver=_DRIVERS[suffix])
+    else:
+        raise ValueError(tr("cannot export to {path}: use .gpkg, .geojson or .csv").format(path=p))
+    return str(p)

@@ -1,0 +1,454 @@
+"""The desktop app's main window: map, layers, inspector, attribute table, search, actions."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QMainWindow,
+                               QMessageBox, QSizePolicy, QToolBar, QWidget)
+
+from app.ui import asset_source, io_jobs, ledger_jobs, workspace
+from app.ui.dialogs.about import show_about
+from app.ui.dialogs.issue import IssueDialog
+from app.ui.dialogs.verify import VerifyDialog
+from app.ui.docks.inspector import Inspector
+from app.ui.docks.layers import LayersPanel
+from app.ui.docks.table_dock import AttributeTable
+from app.ui.events_bridge import EventBridge
+from app.ui.i18n import tr
+from app.ui.map import MapView
+from app.ui.network_state import NetworkState
+from app.ui.search import SearchResult, resolve
+from app.ui.status_bar import StatusBar
+
+VERSION = "0.1.0"
+STATUS_POLL_MS = 5000
+
+
+class MainWindow(QMainWindow):
+    workspaceLoaded = Signal()
+    selectionShown = Signal(list)      # rows now shown in the inspector/table/map
+    detailsShown = Signal(str)         # code whose history/verification reached the inspector
+    searchDone = Signal(object)        # SearchResult
+
+    def __init__(self, backend, data_dir, settings: QSettings | None = None, bus=None,
+                 demo_assets_per_city: int | None = None, parent=None):
+        super().__init__(parent)
+        self.backend = backend
+        self.data_dir = Path(data_dir)
+        self.settings = settings or QSettings("CityLedger", "CityLedger")
+        self.ws: workspace.Workspace | None = None
+        self.selection: list[int] = []
+        self.net = NetworkState()
+        self._syncing = False
+        self._demo_per_city = demo_assets_per_city
+        self.setWindowTitle(tr("CityLedger — city asset identity codes"))
+        self.resize(1600, 1000)
+
+        self.map = MapView(self)
+        self.setCentralWidget(self.map)
+        self.layers = LayersPanel()
+        self.inspector = Inspector()
+        self.table = AttributeTable(backend)
+        self.layers_dock = self._dock(tr("Layers"), "layers_dock", self.layers,
+                                      Qt.LeftDockWidgetArea)
+        self.inspector_dock = self._dock(tr("Inspector"), "inspector_dock", self.inspector,
+                                         Qt.RightDockWidgetArea)
+        self.table_dock = self._dock(tr("Attribute table"), "table_dock", self.table,
+                                     Qt.BottomDockWidgetArea)
+        self.resizeDocks([self.layers_dock, self.inspector_dock], [270, 440], Qt.Horizontal)
+        self.resizeDocks([self.table_dock], [250], Qt.Vertical)
+
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self._make_actions()
+        self._connect()
+
+        self.bridge = EventBridge(parent=self)
+        self.bridge.event.connect(self._on_event)
+        if bus is not None:
+            self.bridge.attach(bus)
+        self._poll = QTimer(self, interval=STATUS_POLL_MS)
+        self._poll.timeout.connect(self.poll_node)
+        self.restore_settings()
+        self.load()
+
+    # construction -----------------------------------------------------------
+    def _dock(self, title, name, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
+                         | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text, slot, shortcut=None, tip=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})" if shortcut else tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _make_actions(self) -> None:
+        a = self._action
+        self.act_issue = a(tr("&Issue code…"), self.issue_code, "Ctrl+I",
+                           tr("Issue an identity code for the selected asset"))
+        self.act_verify = a(tr("&Verify code or bundle…"), self.verify, "Ctrl+Shift+V",
+                            tr("Verify a code or a proof bundle"))
+        self.act_import = a(tr("&Import assets…"), self.import_assets, "Ctrl+O",
+                            tr("Import assets from GeoPackage, GeoJSON or Shapefile"))
+        self.act_export = a(tr("&Export selection…"), self.export_selection, "Ctrl+E",
+                            tr("Export the selected assets to GeoPackage, GeoJSON or CSV"))
+        self.act_bundle = a(tr("Export &proof bundle…"), self.export_bundle, "Ctrl+B",
+                            tr("Save an offline proof bundle for the selected code"))
+        self.act_search = a(tr("&Find…"), self.focus_search, "Ctrl+F")
+        self.act_zoom_sel = a(tr("Zoom to &selection"), self.zoom_to_selection, "Ctrl+Shift+Z")
+        self.act_zoom_all = a(tr("Zoom to &all cities"), self.zoom_to_all, "Ctrl+0")
+        self.act_select_none = a(tr("Clear selection"), lambda: self.select_rows([], "app"),
+                                 "Esc")
+        self.act_quit = a(tr("&Quit"), self.close, "Ctrl+Q")
+        self.act_about = a(tr("&About CityLedger"), lambda: show_about(self, VERSION), "F1")
+
+        menus = self.menuBar()
+        file_menu = menus.addMenu(tr("&File"))
+        for act in (self.act_import, self.act_export, self.act_bundle):
+            file_menu.addAction(act)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        ledger_menu = menus.addMenu(tr("&Ledger"))
+        ledger_menu.addAction(self.act_issue)
+        ledger_menu.addAction(self.act_verify)
+        view_menu = menus.addMenu(tr("&View"))
+        for act in (self.act_search, self.act_zoom_sel, self.act_zoom_all, self.act_select_none):
+            view_menu.addAction(act)
+        view_menu.addSeparator()
+        for dock in (self.layers_dock, self.inspector_dock, self.table_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        help_menu = menus.addMenu(tr("&Help"))
+        help_menu.addAction(self.act_about)
+
+        bar = QToolBar(tr("Main"))
+        bar.setObjectName("main_toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        for act in (self.act_issue, self.act_verify, self.act_import, self.act_export,
+                    self.act_bundle):
+            bar.addAction(act)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        bar.addWidget(spacer)
+        bar.addWidget(QLabel(tr("Search") + " "))
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("search")
+        self.search_box.setPlaceholderText(tr("Code, asset name or city (Ctrl+F)"))
+        self.search_box.setClearButtonEnabled(True)
+        bar.addWidget(self.search_box)
+        self.addToolBar(bar)
+
+    def _connect(self) -> None:
+        self.map.selectionChanged.connect(lambda rows: self.select_rows(rows, "map"))
+        self.map.cursorMoved.connect(self.status.set_cursor)
+        self.table.rowsSelected.connect(lambda rows: self.select_rows(rows, "table"))
+        self.layers.citiesChanged.connect(self._layers_changed)
+        self.layers.classesChanged.connect(self._layers_changed)
+        self.layers.statusesChanged.connect(self._layers_changed)
+        self.layers.opacityChanged.connect(self._set_asset_opacity)
+        self.layers.colorModeChanged.connect(self.map.set_color_mode)
+        self.layers.zoomToCity.connect(self.map.zoom_to_city)
+        self.inspector.verifyRequested.connect(self.show_code_details)
+        self.inspector.exportBundleRequested.connect(self.export_bundle)
+        self.inspector.issueRequested.connect(self.issue_code)
+        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
+        self.backend.busyChanged.connect(self.status.set_busy)
+        self.backend.progress.connect(self.status.set_progress)
+        self.backend.jobFailed.connect(self._job_failed)
+
+    # loading ---------------------------------------------------------------
+    def load(self) -> None:
+        data_dir, n = self.data_dir, self._demo_per_city
+        self.backend.call(lambda ctx: workspace.load(ctx, data_dir, n),
+                          on_done=self._loaded, label=tr("Loading node and assets"))
+
+    def _loaded(self, ws: workspace.Workspace) -> None:
+        self.ws = ws
+        if ws.boundaries is not None:
+            self.map.set_boundaries(ws.boundaries)
+        self.map.set_table(ws.table)
+        class_names = {c: label for c, label, _color in ws.classes}
+        city_names = {c: names[0] for c, names in ws.cities.items()}
+        self.table.set_table(ws.table, city_names, class_names)
+        self.layers.set_cities((c, f"{zh}  {en}") for c, (zh, en) in ws.cities.items())
+        self.layers.set_classes(ws.classes)
+        self.net.set_own(ws.origin, ws.size)
+        self.status.show_network(self.net)
+        if ws.message:
+            self.status.showMessage(ws.message, 15000)
+        self.act_issue.setEnabled(ws.origin is not None)
+        self._poll.start()
+        self._restore_view()
+        self.workspaceLoaded.emit()
+
+    def poll_node(self) -> None:
+        if self.ws is None or self.ws.origin is None:
+            return
+        self.backend.call(ledger_jobs.node_status, on_done=self._node_status)
+
+    def _node_status(self, status) -> None:
+        origin, size = status
+        self.net.set_own(origin, size)
+        self.status.show_network(self.net)
+
+    # events ----------------------------------------------------------------
+    def _on_event(self, event) -> None:
+        self.net.apply(event)
+        self.status.show_network(self.net)
+        if event.kind == "alert":
+            self.status.showMessage(tr("ALERT: {message}").format(
+                message=event.data.get("message", "")), 30000)
+
+    def _job_failed(self, label: str, exc) -> None:
+        QMessageBox.warning(self, tr("CityLedger"),
+                            tr("{what} failed: {reason}").format(what=label or tr("Work"),
+                                                                 reason=exc))
+
+    # selection ----------------------------------------------------------------
+    def select_rows(self, rows, source: str) -> None:
+        """One selection, shown on the map, in the table and in the inspector."""
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.selection = [int(r) for r in rows]
+            if source != "map":
+                self.map.set_selection(self.selection)
+            if source != "table":
+                self.table.select_table_rows(self.selection)
+            self._inspect()
+        finally:
+            self._syncing = False
+        self.selectionShown.emit(self.selection)
+
+    def asset_info(self, row: int) -> dict:
+        info = self.ws.table.record(row)
+        zh, en = self.ws.cities.get(info["city"]) or ("", "")
+        class_names = {c: label for c, label, _ in self.ws.classes}
+        info.update(city_name=f"{zh} {en}".strip(),
+                    class_name=class_names.get(info["asset_class"], info["asset_class"]),
+                    selection_size=len(self.selection))
+        return info
+
+    def _inspect(self) -> None:
+        if not self.selection or self.ws is None:
+            self.inspector.clear()
+            return
+        info = self.asset_info(self.selection[0])
+        self.inspector.show_asset(info)
+        if info["code"]:
+            self.show_code_details(info["code"])
+
+    def show_code_details(self, code: str) -> None:
+        if self.ws is None or self.ws.origin is None:
+            self.inspector.show_error(tr("No node open: cannot look up the record history."))
+            return
+        self.backend.call(lambda ctx: ledger_jobs.code_details(ctx, code),
+                          on_done=self._details, on_error=lambda exc: self._details_failed(code, exc),
+                          label=tr("Verifying {code}").format(code=code))
+
+    def _details(self, details: ledger_jobs.CodeDetails) -> None:
+        if details.code != self.inspector.code:
+            return  # the user moved on
+        self.inspector.show_history(details.history)
+        if details.verification is not None:
+            self.inspector.show_verification(details.verification)
+        else:
+            self.inspector.show_error(details.error or tr("This code is not in any log held here."))
+        self.detailsShown.emit(details.code)
+
+    def _details_failed(self, code, exc) -> None:
+        if code == self.inspector.code:
+            self.inspector.show_error(tr("Could not check {code}: {reason}").format(
+                code=code, reason=exc))
+
+    # layers ----------------------------------------------------------------
+    def _layers_changed(self, *_args) -> None:
+        cities, classes = self.layers.cities.checked(), self.layers.classes.checked()
+        statuses = self.layers.statuses.checked()
+        self.map.set_visible_cities(cities)
+        self.map.set_visible_classes(classes)
+        self.map.set_visible_statuses(statuses)
+        self.table.set_layer_filter(classes=classes, statuses=statuses, cities=cities)
+
+    def _set_asset_opacity(self, value: float) -> None:
+        for layer in ("points", "lines", "polygons"):
+            self.map.set_opacity(layer, value)
+
+    # search ------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def search(self, text: str) -> None:
+        if self.ws is None:
+            return
+        table, cities = self.ws.table, dict(self.ws.cities)
+        self.backend.call(lambda _ctx: resolve(text, table, cities), on_done=self._search_done,
+                          label=tr("Searching"))
+
+    def _search_done(self, result: SearchResult) -> None:
+        if result.kind == "city":
+            self.map.zoom_to_city(result.city)
+            zh, en = self.ws.cities.get(result.city, ("", ""))
+            self.status.showMessage(tr("City {name}").format(name=f"{zh} {en}"), 5000)
+        elif result.kind in ("code", "name") and len(result.rows):
+            self.select_rows(result.rows.tolist(), "search")
+            self.zoom_to_selection()
+            self.status.showMessage(tr("{n} found").format(n=f"{len(result.rows):,}"), 5000)
+        elif result.kind == "code":
+            self.select_rows([], "search")
+            self.inspector.show_code_only(result.code)
+            self.show_code_details(result.code)
+        else:
+            self.status.showMessage(tr("Nothing matches “{q}”").format(q=result.query), 5000)
+        self.searchDone.emit(result)
+
+    def zoom_to_selection(self) -> None:
+        if self.ws is None or not self.selection:
+            return
+        bbox = asset_source.bbox(self.ws.table, self.selection)
+        if bbox is not None:
+            self.map.zoom_to_bbox(bbox, pad=0.3)
+
+    def zoom_to_all(self) -> None:
+        if self.ws is not None and self.ws.boundaries is not None and len(self.ws.boundaries):
+            self.map.zoom_full()
+
+    # actions -----------------------------------------------------------------
+    def issue_code(self) -> None:
+        if self.ws is None or self.ws.origin is None:
+            QMessageBox.information(self, tr("Issue code"), tr(
+                "No city node in {folder}. Create one with `cityledger init`.").format(
+                folder=self.data_dir))
+            return
+        if not self.selection:
+            QMessageBox.information(self, tr("Issue code"),
+                                    tr("Select an asset on the map or in the table first."))
+            return
+        info = self.asset_info(self.selection[0])
+        if info["code"]:
+            QMessageBox.information(self, tr("Issue code"), tr(
+                "{name} already has the code {code}.").format(name=info["name"], code=info["code"]))
+            return
+        if self.ws.city_code and info["city"] != self.ws.city_code:
+            QMessageBox.information(self, tr("Issue code"), tr(
+                "Only {city} can issue codes for its own assets; this node is {own}.").format(
+                city=info["city_name"], own=self.ws.city_code))
+            return
+        dialog = IssueDialog(self.backend, info, [(c, label) for c, label, _ in self.ws.classes],
+                             self)
+        dialog.issued.connect(self._issued)
+        self.issue_dialog = dialog
+        dialog.open()
+
+    def _issued(self, outcome: ledger_jobs.IssueOutcome) -> None:
+        if outcome.row is not None:
+            asset_source.set_code(self.ws.table, outcome.row, outcome.code,
+                                  "pending" if outcome.pending else "issued")
+            self.table.model.refresh_cells()  # the map listens to the table itself
+            if outcome.row in self.selection:
+                self._inspect()
+        self.poll_node()
+
+    def verify(self, initial: str = "") -> VerifyDialog:
+        dialog = VerifyDialog(self.backend, initial or (self.inspector.code or ""), self)
+        self.verify_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def export_bundle(self, code: str | None = None) -> None:
+        code = code or self.inspector.code
+        if not code:
+            QMessageBox.information(self, tr("Export proof bundle"),
+                                    tr("Select an asset that has an identity code first."))
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Export proof bundle"), str(Path.home() / f"{code}.tlog-proof"),
+            tr("Proof bundles (*.tlog-proof)"))
+        if path:
+            self.backend.call(lambda ctx: ledger_jobs.export_bundle(ctx, code, path),
+                              on_done=lambda p: self.status.showMessage(
+                                  tr("Proof bundle saved to {path}").format(path=p), 8000),
+                              label=tr("Exporting proof bundle"))
+
+    def import_assets(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Import assets"), "", io_jobs.IMPORT_FILTER)
+        if path:
+            self.import_from(path)
+
+    def import_from(self, path: str) -> None:
+        ws = self.ws
+        self.backend.call(lambda ctx: io_jobs.import_assets(ctx, ws, path),
+                          on_done=self._imported, label=tr("Importing assets"))
+
+    def _imported(self, result) -> None:
+        ws, count = result
+        self._loaded(ws)
+        self.status.showMessage(tr("Imported {n} assets").format(n=f"{count:,}"), 8000)
+
+    def export_selection(self) -> None:
+        if not self.selection:
+            QMessageBox.information(self, tr("Export selection"),
+                                    tr("Select assets on the map or in the table first."))
+            return
+        path, chosen = QFileDialog.getSaveFileName(self, tr("Export selection"),
+                                                   str(Path.home() / "assets.gpkg"),
+                                                   io_jobs.EXPORT_FILTER)
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> None:
+        ws, rows = self.ws, list(self.selection)
+        self.backend.call(lambda ctx: io_jobs.export_rows(ctx, ws.table, rows, path),
+                          on_done=lambda p: self.status.showMessage(
+                              tr("Exported {n} assets to {path}").format(n=len(rows), path=p), 8000),
+                          label=tr("Exporting selection"))
+
+    # settings ----------------------------------------------------------------
+    def restore_settings(self) -> None:
+        geometry = self.settings.value("main/geometry")
+        state = self.settings.value("main/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def _restore_view(self) -> None:
+        bbox = self.settings.value("main/view")
+        try:
+            bbox = [float(v) for v in bbox] if bbox else None
+        except (TypeError, ValueError):
+            bbox = None
+        if bbox and len(bbox) == 4:
+            self.map.set_view_bbox(bbox)
+        else:
+            self.zoom_to_all()
+
+    def save_settings(self) -> None:
+        self.settings.setValue("main/geometry", self.saveGeometry())
+        self.settings.setValue("main/state", self.saveState())
+        self.settings.setValue("data_dir", str(self.data_dir))
+        if self.ws is not None:
+            self.settings.setValue("main/view", [float(v) for v in self.map.view_bbox()])
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_settings()
+        self._poll.stop()
+        self.bridge.detach()
+        super().closeEvent(event)

@@ -1,0 +1,230 @@
+"""What the main window shows, loaded on the worker thread: node, trust, cities, assets.
+
+Assets: an inventory the user imported (``<data>/assets.gpkg``) or, failing that,
+deterministic demo assets inside each member city's boundary. Codes from the node's codes
+index (own log and replicas) are attached to the asset they were issued for — matched by
+the ``asset_id`` attribute that the issue dialog records — and codes with no matching
+asset become rows of their own, so every code held is on the map.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+ASSETS_FILE = "assets.gpkg"
+DEMO_CITIES = ("130100", "130200", "130400", "130600", "131000")
+DEMO_ASSETS_PER_CITY = 20000
+CODE_PAGE = 5000
+
+
+@dataclass
+class Workspace:
+    table: object                      # app.gis.assets.AssetTable
+    boundaries: object                 # GeoDataFrame or None
+    cities: dict                       # code -> (name_zh, name_en)
+    classes: list                      # [(code, label, color)]
+    origin: str | None = None          # own log (None: no node)
+    city_code: str | None = None
+    size: int | None = None
+    trust: object | None = None
+    demo_assets: bool = False
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def class_entries() -> list:
+    from app.core.classes import ASSET_CLASSES
+
+    return [(c.code, f"{c.code}  {c.zh} {c.en}", c.color) for c in ASSET_CLASSES.values()]
+
+
+def open_node(data_dir: Path):
+    """The node in ``data_dir``, or (None, why) when there is none or it cannot be opened."""
+    from app.ledger.node import Node
+
+    if not Path(data_dir).exists():
+        return None, f"no data folder {data_dir}"
+    try:
+        return Node.open(data_dir), ""
+    except Exception as exc:  # the app still shows the map; the status bar says why
+        log.info("no node in %s: %s", data_dir, exc)
+        return None, f"no node opened in {data_dir}: {exc}"
+
+
+def all_codes(node) -> list:
+    """Every CodeState in the node's codes index (own log and replicas), in pages."""
+    store = getattr(node, "store", node)
+    out, offset = [], 0
+    while True:
+        page = store.list_codes(limit=CODE_PAGE, offset=offset, newest_first=False)
+        out.extend(page)
+        if len(page) < CODE_PAGE:
+            return out
+        offset += CODE_PAGE
+
+
+def load(ctx, data_dir, n_per_city: int | None = None) -> Workspace:
+    from app.gis import maps
+    from app.ledger.trust import installed_trust
+
+    data_dir = Path(data_dir)
+    ctx.data_dir = data_dir
+    if ctx.node is None:
+        ctx.node, why = open_node(data_dir)
+    else:
+        why = ""
+    node = ctx.node
+    trust = None
+    try:
+        trust = installed_trust(data_dir)
+    except Exception as exc:  # a broken trust file must be visible, not fatal
+        why = f"trust file refused: {exc}"
+    ctx.extra["trust"] = trust
+
+    cities: dict[str, tuple[str, str]] = {}
+    if trust is not None:
+        cities = {c.code: (c.name_zh, c.name_en) for c in trust.cities}
+    if node is not None and node.city_code not in cities:
+        cities[node.city_code] = ("", "")
+    if not cities:
+        cities = {c: ("", "") for c in DEMO_CITIES}
+    boundaries = None
+    try:
+        boundaries = maps.city_boundaries(list(cities))
+        for code, zh, en in zip(boundaries["city"], boundaries["name_zh"], boundaries["name_en"]):
+            old_zh, old_en = cities.get(code, ("", ""))
+            cities[code] = (old_zh or zh, old_en or en)
+    except Exception as exc:
+        why = why or f"no boundaries: {exc}"
+    ctx.report(1, 3)
+
+    table, demo = load_assets(data_dir, list(cities), boundaries, n_per_city)
+    ctx.report(2, 3)
+    if node is not None:
+        table = attach_codes(table, all_codes(node))
+    ctx.report(3, 3)
+    return Workspace(table=table, boundaries=boundaries, cities=cities, classes=class_entries(),
+                     origin=getattr(node, "origin", None),
+                     city_code=getattr(node, "city_code", None),
+                     size=node.size() if node is not None else None, trust=trust,
+                     demo_assets=demo, message=why)
+
+
+def load_assets(data_dir: Path, city_codes, boundaries, n_per_city):
+    """(AssetTable, is_demo): the imported inventory, else demo assets for the cities."""
+    from app.gis.assets import AssetTable
+    from app.gis.demo_assets import generate_cities
+
+    path = data_dir / ASSETS_FILE
+    if path.exists():
+        import json
+
+        import geopandas as gpd
+
+        frame = gpd.read_file(path)
+        if "attributes" in frame.columns:  # stored as JSON text (GeoPackage has no dicts)
+            frame["attributes"] = frame["attributes"].map(
+                lambda v: json.loads(v) if isinstance(v, str) and v else {})
+        return AssetTable.from_geodataframe(frame), False
+    known = [c for c in city_codes if boundaries is not None and c in set(boundaries["city"])]
+    n = DEMO_ASSETS_PER_CITY if n_per_city is None else int(n_per_city)
+    if not known or n <= 0:
+        return empty_table(), True
+    return AssetTable.from_demo(generate_cities(known, n)), True
+
+
+def empty_table():
+    import geopandas as gpd
+
+    from app.gis.assets import AssetTable
+
+    frame = gpd.GeoDataFrame({"asset_id": [], "city": [], "asset_class": [], "name": []},
+                             geometry=[], crs="EPSG:4326")
+    return AssetTable.from_geodataframe(frame)
+
+
+def attach_codes(table, states) -> object:
+    """Put each code on its asset's row; unmatched codes become new rows."""
+    import geopandas as gpd
+    import shapely.geometry
+
+    from app.gis.assets import AssetTable
+
+    matched_rows, matched_codes, matched_status, extra = [], [], [], []
+    for st in states:
+        if table.row_of_code(st.code) is not None:
+            continue
+        asset_id = (st.attributes or {}).get("asset_id")
+        row = table.find_asset_id(str(asset_id)) if asset_id else None
+        if row is not None:
+            matched_rows.append(row)
+            matched_codes.append(st.code)
+            matched_status.append(st.status)
+        elif st.geometry:
+            extra.append(st)
+    for status in set(matched_status):
+        idx = [i for i, s in enumerate(matched_status) if s == status]
+        table.set_codes([matched_rows[i] for i in idx], [matched_codes[i] for i in idx],
+                        status=status if status in ("issued", "revoked", "pending") else "issued")
+    if not extra:
+        return table
+    frame = gpd.GeoDataFrame(
+        {"asset_id": [(s.attributes or {}).get("asset_id") or s.code for s in extra],
+         "city": [s.code[:6] for s in extra], "asset_class": [s.asset_class for s in extra],
+         "name": [s.name for s in extra], "code": [s.code for s in extra],
+         "status": [s.status if s.status in ("issued", "revoked") else "issued" for s in extra],
+         "attributes": [dict(s.attributes or {}) for s in extra]},
+        geometry=[shapely.geometry.shape(s.geometry) for s in extra], crs="EPSG:4326")
+    return concat_tables(table, AssetTable.from_geodataframe(frame))
+
+
+class _ChainLabels:
+    """Labels of two tables end to end."""
+
+    def __init__(self, first, n_first: int, second):
+        self.first, self.n_first, self.second = first, n_first, second
+
+    def _pick(self, i):
+        return (self.first, i) if i < self.n_first else (self.second, i - self.n_first)
+
+    def asset_id(self, i):
+        labels, j = self._pick(i)
+        return labels.asset_id(j)
+
+    def name(self, i):
+        labels, j = self._pick(i)
+        return labels.name(j)
+
+    def attributes(self, i):
+        labels, j = self._pick(i)
+        return labels.attributes(j)
+
+    def find_asset_id(self, asset_id):
+        for labels, offset in ((self.first, 0), (self.second, self.n_first)):
+            finder = getattr(labels, "find_asset_id", None)
+            row = finder(asset_id) if finder else (
+                labels.ids.index(asset_id) if asset_id in getattr(labels, "ids", ()) else None)
+            if row is not None:
+                return row + offset
+        return None
+
+
+def concat_tables(a, b):
+    """One AssetTable with the rows of ``a`` then ``b``."""
+    from app.gis.assets import AssetTable
+
+    city_codes = list(a.city_codes) + [c for c in b.city_codes if c not in a.city_codes]
+    remap = np.array([city_codes.index(c) for c in b.city_codes] or [0], np.int16)
+    return AssetTable(
+        kind=np.concatenate([a.kind, b.kind]), class_idx=np.concatenate([a.class_idx, b.class_idx]),
+        city_codes=city_codes,
+        city_idx=np.concatenate([a.city_idx, remap[b.city_idx] if len(b) else b.city_idx]),
+        x=np.concatenate([a.x, b.x]), y=np.concatenate([a.y, b.y]),
+        shapes=np.concatenate([a.shapes, b.shapes]),
+        labels=_ChainLabels(a.labels, len(a), b.labels),
+        codes=np.concatenate([a.codes, b.codes]), status=np.concatenate([a.status, b.status]))
