@@ -1,5 +1,426 @@
-"""Subcommands of this area (filled in by its owner)."""
+"""Network subcommands: `node serve`, `sync`, `network …`, `evidence …`."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from app.cli.common import EXIT_FAILED, CliError, passphrase, print_json
+
+ADMIN_KEY_FILE = "network-admin.key"
 
 
 def register(sub) -> None:
-    pass
+    node = sub.add_parser("node", help="run this node on the network")
+    node_sub = node.add_subparsers(dest="node_command", metavar="ACTION")
+    serve = node_sub.add_parser("serve", help="serve the log over HTTP, sync and witness")
+    serve.add_argument("--listen", default="127.0.0.1:8100", metavar="HOST:PORT")
+    serve.add_argument("--no-sync", action="store_true", help="do not replicate other cities")
+    serve.add_argument("--no-witness", action="store_true", help="neither co-sign nor ask")
+    serve.add_argument("--sync-interval", type=float, default=2.0, metavar="SECONDS")
+    serve.add_argument("--read-only", action="store_true",
+                       help="do not unlock the keys: serve and sync only (no submit, no cosign)")
+    serve.set_defaults(func=cmd_serve)
+    node.set_defaults(func=lambda a: node.print_help() or 2)
+
+    sync = sub.add_parser("sync", help="replicate every member city's log once")
+    sync.add_argument("--city", action="append", default=None, metavar="CODE",
+                      help="only this city (repeatable)")
+    sync.add_argument("--json", action="store_true", help="print peer health as JSON")
+    sync.set_defaults(func=cmd_sync)
+
+    net = sub.add_parser("network", help="the trust file: member cities and their keys")
+    net_sub = net.add_subparsers(dest="network_command", metavar="ACTION")
+    p = net_sub.add_parser("init", help="create a network admin key and an empty trust file")
+    p.add_argument("--name", required=True, help="network name, e.g. 'Hebei demo network'")
+    p.add_argument("--key-name", default=None, help="admin key name (default: derived)")
+    p.add_argument("--quorum", type=int, default=2, help="cosignatures a code needs (k)")
+    p.set_defaults(func=cmd_network_init)
+    p = net_sub.add_parser("add-city", help="add (or update) a member city, signed by the admin")
+    p.add_argument("--node", type=Path, default=None,
+                   help="data folder of the city's node (default: this node)")
+    p.add_argument("--endpoint", action="append", default=[], metavar="URL",
+                   help="tlog-tiles URL prefix of the city's log (repeatable)")
+    p.add_argument("--lon", type=float, default=None)
+    p.add_argument("--lat", type=float, default=None)
+    p.add_argument("--out", type=Path, default=None, help="also write the signed trust file here")
+    p.set_defaults(func=cmd_network_add_city)
+    p = net_sub.add_parser("show", help="print the installed trust file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_network_show)
+    p = net_sub.add_parser("verify", help="check a signed trust file (and whether it may replace "
+                                          "the installed one)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--admin-key", default=None, help="expected admin verifier key")
+    p.set_defaults(func=cmd_network_verify)
+    p = net_sub.add_parser("install", help="install a newer signed trust file into this node")
+    p.add_argument("file", type=Path)
+    p.add_argument("--admin-key", default=None, help="admin key to pin on first install")
+    p.set_defaults(func=cmd_network_install)
+    net.set_defaults(func=lambda a: net.print_help() or 2)
+
+    evd = sub.add_parser("evidence", help="fork evidence against member cities")
+    evd_sub = evd.add_subparsers(dest="evidence_command", metavar="ACTION")
+    p = evd_sub.add_parser("list", help="list stored evidence")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evidence_list)
+    p = evd_sub.add_parser("export", help="write one piece of evidence (both signed notes)")
+    p.add_argument("id", type=int)
+    p.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
+    p.set_defaults(func=cmd_evidence_export)
+    p = evd_sub.add_parser("resolve", help="operator decision: accept the city's checkpoints again")
+    p.add_argument("id", type=int)
+    p.add_argument("--note", required=True, help="why (kept with the evidence)")
+    p.set_defaults(func=cmd_evidence_resolve)
+    evd.set_defaults(func=lambda a: evd.print_help() or 2)
+
+
+# --- helpers ------------------------------------------------------------------------
+
+def _open_node(args):
+    from app.ledger.node import Node, NodeError
+    from app.ledger.db import StoreError
+
+    try:
+        return Node.open(args.data, db_url=args.db)
+    except (NodeError, StoreError) as e:
+        raise CliError(str(e)) from None
+
+
+def _parse_listen(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise CliError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8100")
+    return host, int(port)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _print_event(console, e) -> None:
+    from app.net import events as ev
+
+    if e.kind == ev.ALERT:
+        style = "bold red" if e.data.get("level") == "critical" else "yellow"
+        console.print(f"[{style}]ALERT[/] {e.origin}: {e.data.get('message')}", highlight=False)
+    elif e.kind == ev.CHECKPOINT:
+        console.print(f"checkpoint {e.origin} size {e.data.get('size')}", highlight=False)
+    elif e.kind == ev.COSIGNED:
+        console.print(f"cosigned by {e.data.get('witness')} at size {e.data.get('size')}",
+                      highlight=False)
+    elif e.kind == ev.NEW_CODES:
+        console.print(f"{e.data.get('count')} new entries from {e.origin}", highlight=False)
+
+
+# --- node serve / sync -------------------------------------------------------------
+
+def cmd_serve(args) -> int:
+    import logging
+
+    from app.ledger.keystore import KeystoreError
+    from app.net.service import NodeService
+
+    host, port = _parse_listen(args.listen)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    node = _open_node(args)
+    try:
+        if not args.read_only:
+            try:
+                node.unlock(passphrase("Node passphrase: "))
+            except KeystoreError as e:
+                raise CliError(f"cannot unlock the node keys: {e}") from None
+        service = NodeService(node, sync_interval=args.sync_interval,
+                              witness=not args.no_witness, sync=not args.no_sync)
+        console = _console()
+        service.bus.subscribe(lambda e: _print_event(console, e))
+        if service.trust() is None:
+            console.print("[yellow]no trust file installed: serving only "
+                          "(see `cityledger network`)[/]")
+        console.print(f"serving {node.origin} at http://{host}:{port}/ (Ctrl-C stops)",
+                      highlight=False)
+        service.serve(host, port)
+    finally:
+        node.close()
+    return 0
+
+
+def cmd_sync(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from app.net import events as ev
+    from app.net.ledger_view import LedgerView
+    from app.net.service import TrustCache
+    from app.net.sync import SyncEngine
+
+    node = _open_node(args)
+    try:
+        trust = TrustCache(node.data_dir)
+        if trust() is None:
+            raise CliError("no trust file installed: `cityledger network install FILE` first")
+        origins = None
+        if args.city:
+            t = trust()
+            origins = []
+            for code in args.city:
+                c = t.city(code)
+                if c is None:
+                    raise CliError(f"city {code} is not in the trust file")
+                origins.append(c.origin)
+        engine = SyncEngine(LedgerView(node.store, node.origin, node.data_dir), trust,
+                            interval=0)
+        console = _console()
+        tasks = {}
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=console, transient=not console.is_terminal) as progress:
+            def on_event(e):
+                if e.kind == ev.PROGRESS:
+                    if e.origin not in tasks:
+                        tasks[e.origin] = progress.add_task(e.origin, total=e.data["total"])
+                    progress.update(tasks[e.origin], completed=e.data["fetched"],
+                                    total=e.data["total"])
+                elif e.kind == ev.ALERT:
+                    _print_event(progress.console, e)
+
+            engine.bus.subscribe(on_event)
+            try:
+                health = engine.run_once(origins=origins)
+            finally:
+                engine.stop()
+        if args.json:
+            print_json({o: h.as_dict() for o, h in health.items()})
+        else:
+            table = Table(title="peers")
+            for col in ("city", "origin", "state", "verified", "held", "lag", "cosig", "error"):
+                table.add_column(col)
+            for h in health.values():
+                table.add_row(h.city, h.origin, h.state, str(h.verified_size), str(h.held_size),
+                              str(h.lag), str(h.cosignatures), (h.error or "")[:80])
+            from rich.console import Console
+
+            Console().print(table)
+        return 0 if all(h.state == "ok" for h in health.values()) else EXIT_FAILED
+    finally:
+        node.close()
+
+
+# --- network (trust file) ---------------------------------------------------------
+
+def _admin_signing_key(data_dir: Path) -> str:
+    from app.ledger.keystore import KeystoreError, unseal
+
+    path = Path(data_dir) / ADMIN_KEY_FILE
+    if not path.exists():
+        raise CliError(f"no network admin key in {data_dir} (run `cityledger network init` "
+                       "where the admin key lives)")
+    try:
+        return unseal(path, passphrase("Network admin passphrase: "))["admin"]
+    except KeystoreError as e:
+        raise CliError(str(e)) from None
+
+
+def cmd_network_init(args) -> int:
+    from app.ledger.keystore import seal, write_private
+    from app.ledger.trust import TrustError, TrustFile, generate_admin_key, install_trust
+
+    data = Path(args.data)
+    if (data / ADMIN_KEY_FILE).exists():
+        raise CliError(f"{data / ADMIN_KEY_FILE} exists: this folder already has a network")
+    key_name = args.key_name or "network-admin." + "".join(
+        ch if ch.isalnum() else "-" for ch in args.name.lower()).strip("-")
+    try:
+        skey, vkey = generate_admin_key(key_name)
+        body = TrustFile(network=args.name, admin_vkey=vkey, serial=1, quorum=args.quorum)
+        signed = body.sign(skey)
+    except TrustError as e:
+        raise CliError(str(e)) from None
+    data.mkdir(parents=True, exist_ok=True)
+    write_private(data / ADMIN_KEY_FILE,
+                  seal({"admin": skey}, {"admin": vkey}, passphrase("New admin passphrase: ",
+                                                                    confirm=True)))
+    install_trust(data, signed)
+    print(f"network {args.name!r} created; admin key {vkey}")
+    return 0
+
+
+def _city_from_node(node_dir: Path, endpoints, lon, lat):
+    from app.ledger.trust import City
+
+    try:
+        cfg = json.loads((Path(node_dir) / "node.json").read_text("utf-8"))
+    except (OSError, ValueError) as e:
+        raise CliError(f"no readable node in {node_dir}: {e}") from None
+    if lon is None or lat is None:
+        try:
+            from app.gis.maps import city_seat
+
+            lon, lat = city_seat(cfg["city_code"])
+        except Exception:
+            raise CliError(f"give --lon and --lat for city {cfg['city_code']}") from None
+    if not endpoints:
+        from app.net.service import served_url
+
+        url = served_url(node_dir)
+        if not url:
+            raise CliError("give --endpoint URL (the node has not been served yet)")
+        endpoints = [url]
+    return City(code=cfg["city_code"], name_en=cfg.get("name_en") or cfg["city_code"],
+                name_zh=cfg.get("name_zh") or cfg["city_code"], lon=lon, lat=lat,
+                origin=cfg["origin"], log_vkey=cfg["log_vkey"],
+                witness_vkey=cfg["witness_vkey"], endpoints=tuple(endpoints))
+
+
+def cmd_network_add_city(args) -> int:
+    from app.ledger.trust import TrustError, install_trust, installed_trust
+
+    data = Path(args.data)
+    try:
+        current = installed_trust(data)
+        if current is None:
+            raise CliError("no trust file installed here: `cityledger network init` first")
+        city = _city_from_node(args.node or data, args.endpoint, args.lon, args.lat)
+        signed = current.with_city(city).sign(_admin_signing_key(data))
+        new = install_trust(data, signed)
+    except TrustError as e:
+        raise CliError(str(e)) from None
+    if args.out:
+        args.out.write_bytes(signed)
+    print(f"city {city.code} ({city.name_en}) added; trust file serial {new.serial}, "
+          f"{len(new.cities)} cities")
+    return 0
+
+
+def _trust_doc(t) -> dict:
+    return t.to_dict()
+
+
+def cmd_network_show(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.ledger.trust import TrustError, installed_trust
+
+    try:
+        t = installed_trust(args.data)
+    except TrustError as e:
+        raise CliError(str(e), EXIT_FAILED) from None
+    if t is None:
+        raise CliError("no trust file installed")
+    if args.json:
+        print_json(_trust_doc(t))
+        return 0
+    table = Table(title=f"{t.network} — serial {t.serial}, quorum {t.quorum}")
+    for col in ("city", "name", "origin", "endpoints"):
+        table.add_column(col)
+    for c in t.cities:
+        table.add_row(c.code, f"{c.name_zh} {c.name_en}", c.origin, " ".join(c.endpoints))
+    Console().print(table)
+    print(f"admin key: {t.admin_vkey}")
+    return 0
+
+
+def cmd_network_verify(args) -> int:
+    from app.ledger.trust import TrustError, check_update, installed_trust, open_trust
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as e:
+        raise CliError(f"cannot read {args.file}: {e.strerror}") from None
+    try:
+        current = installed_trust(args.data)
+    except TrustError:
+        current = None
+    try:
+        pinned = args.admin_key or (current.admin_vkey if current else None)
+        t = open_trust(data, pinned)
+    except TrustError as e:
+        print(f"REFUSED: {e}")
+        return EXIT_FAILED
+    print(f"OK: {t.network}, serial {t.serial}, quorum {t.quorum}, {len(t.cities)} cities, "
+          f"signed by {t.admin_vkey.split('+')[0]}")
+    if current is not None:
+        try:
+            check_update(current, t)
+            print(f"may replace the installed serial {current.serial}")
+        except TrustError as e:
+            print(f"would not replace the installed trust file: {e}")
+            return EXIT_FAILED
+    return 0
+
+
+def cmd_network_install(args) -> int:
+    from app.ledger.trust import TrustError, install_trust
+
+    try:
+        t = install_trust(args.data, args.file.read_bytes(), args.admin_key)
+    except OSError as e:
+        raise CliError(f"cannot read {args.file}: {e.strerror}") from None
+    except TrustError as e:
+        raise CliError(f"trust file refused: {e}", EXIT_FAILED) from None
+    print(f"installed trust file serial {t.serial} ({len(t.cities)} cities)")
+    return 0
+
+
+# --- evidence ------------------------------------------------------------------------
+
+def _ledger_view(args):
+    from app.net.ledger_view import LedgerView
+
+    node = _open_node(args)
+    return node, LedgerView(node.store, node.origin, node.data_dir)
+
+
+def _evidence_doc(row) -> dict:
+    return {"id": row["id"], "origin": row["origin"], "kind": row["kind"],
+            "detail": row["detail"], "created_at": row["created_at"],
+            "resolved": row.get("resolved"),
+            "note_a": bytes(row["note_a"]).decode("utf-8", "replace"),
+            "note_b": bytes(row["note_b"]).decode("utf-8", "replace")}
+
+
+def cmd_evidence_list(args) -> int:
+    node, view = _ledger_view(args)
+    try:
+        rows = [_evidence_doc(r) for r in view.evidence()]
+    finally:
+        node.close()
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no evidence")
+    for r in rows:
+        state = "resolved" if r["resolved"] else "OPEN"
+        print(f"#{r['id']} {state} {r['kind']} {r['origin']}: {r['detail']}")
+    return 0
+
+
+def cmd_evidence_export(args) -> int:
+    node, view = _ledger_view(args)
+    try:
+        rows = [r for r in view.evidence() if r["id"] == args.id]
+    finally:
+        node.close()
+    if not rows:
+        raise CliError(f"no evidence #{args.id}")
+    doc = json.dumps(_evidence_doc(rows[0]), ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        args.out.write_text(doc, "utf-8")
+    else:
+        sys.stdout.write(doc)
+    return 0
+
+
+def cmd_evidence_resolve(args) -> int:
+    node, view = _ledger_view(args)
+    try:
+        if not any(r["id"] == args.id for r in view.evidence()):
+            raise CliError(f"no evidence #{args.id}")
+        view.resolve_evidence(args.id, args.note)
+    finally:
+        node.close()
+    print(f"evidence #{args.id} resolved")
+    return 0

@@ -46,11 +46,11 @@ def normalize_prefix(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def new_async_client(max_connections: int = 8, timeout: httpx.Timeout = DEFAULT_TIMEOUT
-                     ) -> httpx.AsyncClient:
+def new_http_client(max_connections: int = 8, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+                     ) -> httpx.Client:
     limits = httpx.Limits(max_connections=max_connections,
                           max_keepalive_connections=max_connections)
-    return httpx.AsyncClient(timeout=timeout, limits=limits,
+    return httpx.Client(timeout=timeout, limits=limits,
                              headers={"User-Agent": USER_AGENT,
                                       "Accept-Encoding": "gzip, identity"})
 
@@ -58,17 +58,17 @@ def new_async_client(max_connections: int = 8, timeout: httpx.Timeout = DEFAULT_
 class PeerClient:
     """Reads one log at `prefix` (a tlog-tiles URL prefix)."""
 
-    def __init__(self, prefix: str, http: httpx.AsyncClient):
+    def __init__(self, prefix: str, http: httpx.Client):
         self.prefix = normalize_prefix(prefix)
         self.http = http
 
     def __repr__(self) -> str:
         return f"PeerClient({self.prefix!r})"
 
-    async def _get(self, path: str, limit: int) -> bytes:
+    def _get(self, path: str, limit: int) -> bytes:
         url = self.prefix + path
         try:
-            async with self.http.stream("GET", url) as resp:
+            with self.http.stream("GET", url) as resp:
                 if resp.status_code == 404:
                     raise PeerNotFound(self.prefix, f"{path}: not found (404)", status=404)
                 if resp.status_code >= 500 or resp.status_code == 429:
@@ -78,7 +78,7 @@ class PeerClient:
                     raise PeerError(self.prefix, f"{path}: HTTP {resp.status_code}",
                                     retry=False, status=resp.status_code)
                 chunks, total = [], 0
-                async for chunk in resp.aiter_bytes():
+                for chunk in resp.iter_bytes():
                     total += len(chunk)
                     if total > limit:
                         raise PeerDataError(self.prefix, f"{path}: response larger than "
@@ -88,45 +88,45 @@ class PeerClient:
         except httpx.TransportError as e:  # connect errors, timeouts, broken connections
             raise PeerUnavailable(self.prefix, f"{path}: {type(e).__name__}: {e}") from None
 
-    async def checkpoint(self) -> bytes:
-        return await self._get("checkpoint", MAX_CHECKPOINT_BYTES)
+    def checkpoint(self) -> bytes:
+        return self._get("checkpoint", MAX_CHECKPOINT_BYTES)
 
-    async def tile(self, level: int, n: int, width: int) -> bytes:
+    def tile(self, level: int, n: int, width: int) -> bytes:
         """A tile of `width` hashes; falls back to the full tile if a partial one is gone."""
-        data = await self._get_maybe_full(tile_path, (level, n), width, MAX_TILE_BYTES)
+        data = self._get_maybe_full(tile_path, (level, n), width, MAX_TILE_BYTES)
         if len(data) != width * HASH_SIZE:
             raise PeerDataError(self.prefix, f"{tile_path(level, n, width)}: {len(data)} "
                                              f"bytes, expected {width * HASH_SIZE}")
         return data
 
-    async def bundle(self, n: int, width: int) -> bytes:
+    def bundle(self, n: int, width: int) -> bytes:
         """Raw entry bundle bytes (decoded and verified by the caller)."""
-        return await self._get_maybe_full(bundle_path, (n,), width, MAX_BUNDLE_BYTES)
+        return self._get_maybe_full(bundle_path, (n,), width, MAX_BUNDLE_BYTES)
 
-    async def _get_maybe_full(self, path_fn, args, width: int, limit: int) -> bytes:
+    def _get_maybe_full(self, path_fn, args, width: int, limit: int) -> bytes:
         try:
-            return await self._get(path_fn(*args, width), limit)
+            return self._get(path_fn(*args, width), limit)
         except PeerNotFound:
             if width == TILE_WIDTH:
                 raise
         # tlog-tiles lets a log delete a partial tile once the full one exists; the
         # caller truncates a full tile, and a full bundle is cut by entry count.
-        data = await self._get(path_fn(*args), limit)
+        data = self._get(path_fn(*args), limit)
         return data[: width * HASH_SIZE] if path_fn is tile_path else data
 
-    async def add_checkpoint(self, body: bytes) -> httpx.Response:
+    def add_checkpoint(self, body: bytes) -> httpx.Response:
         """POST a tlog-witness add-checkpoint request; the caller interprets the status."""
         try:
-            return await self.http.post(self.prefix + "add-checkpoint", content=body,
+            return self.http.post(self.prefix + "add-checkpoint", content=body,
                                         headers={"Content-Type": "text/plain; charset=utf-8"})
         except httpx.TransportError as e:
             raise PeerUnavailable(self.prefix, f"add-checkpoint: {type(e).__name__}: {e}") \
                 from None
 
-    async def submit(self, entry: bytes) -> dict:
+    def submit(self, entry: bytes) -> dict:
         """Send an official's signed entry to the city's sequencer; returns the receipt."""
         try:
-            resp = await self.http.post(self.prefix + "submit", content=entry,
+            resp = self.http.post(self.prefix + "submit", content=entry,
                                         headers={"Content-Type": "application/json"},
                                         timeout=30.0)
         except httpx.TransportError as e:

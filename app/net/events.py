@@ -66,7 +66,7 @@ class EventBus:
             except Exception:  # a broken observer must not stop sync or witnessing
                 log.exception("event subscriber failed on %s", event.kind)
 
-    def emit(self, kind: str, origin: str, **data: Any) -> Event:
+    def emit(self, kind: str, origin: str, /, **data: Any) -> Event:
         event = Event(kind, origin, data)
         self.publish(event)
         return event

@@ -1,0 +1,243 @@
+"""What the network layer needs from the node's store, in one place.
+
+Wraps app.ledger.store.Store (the node's own log and its replicas, keyed by origin):
+checkpoints with their cosignatures, replica appends in verified chunks, fork evidence,
+peer health, and tile/bundle reads for serving.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app.core import cosignature as _cosignature
+from app.core import merkle, note as _note
+from app.core import tiles as _tiles
+from app.core.errors import CoreError
+from app.ledger.schema import checkpoints, cosignatures, logs
+from app.ledger.store import Store, StoredCheckpoint
+from app.net.paths import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH
+
+RESOLVED_FILE = "evidence-resolved.json"
+
+
+@dataclass
+class CheckpointRecord:
+    """A stored, verified checkpoint of some log, with the cosignatures held for it."""
+
+    origin: str
+    size: int
+    root: bytes
+    log_note: bytes  # text + the log's signature(s)
+    cosigners: dict[str, str] = field(default_factory=dict)  # witness key name -> line
+
+    @property
+    def note(self) -> bytes:
+        return self.log_note + "".join(self.cosigners[k] for k in sorted(self.cosigners)).encode()
+
+    @classmethod
+    def from_stored(cls, s: StoredCheckpoint) -> "CheckpointRecord":
+        cosigners = {}
+        for line in s.cosignatures:
+            parts = line.strip().split(" ")
+            if len(parts) == 3:
+                cosigners[parts[1]] = line.rstrip("\n") + "\n"
+        return cls(s.origin, s.size, s.root_hash, s.note, cosigners)
+
+
+def _line_timestamp(line: str) -> int | None:
+    try:
+        _, sigs = _note.split_note(b"x\n\n" + line.encode())
+        return _cosignature.signature_timestamp(sigs[0])
+    except (CoreError, IndexError, ValueError):
+        return None
+
+
+class StoreTiles:
+    """A tile reader over the store's tiles of one log (for TileHashReader)."""
+
+    height = TILE_HEIGHT
+
+    def __init__(self, store: Store, origin: str):
+        self.store, self.origin = store, origin
+
+    def read_tiles(self, tiles) -> list[bytes]:
+        out = []
+        for t in tiles:
+            data = self.store.read_tile(self.origin, t.l, t.n, t.w)
+            if data is None:
+                raise CoreError(f"tile {t.l}/{t.n} (width {t.w}) of {self.origin} is not stored")
+            out.append(data)
+        return out
+
+    def save_tiles(self, tiles, data) -> None:
+        pass
+
+
+class LedgerView:
+    def __init__(self, store: Store, own_origin: str | None, data_dir: Path | str | None = None):
+        self.store = store
+        self.own_origin = own_origin
+        self.data_dir = Path(data_dir) if data_dir else None
+        self._resolved_lock = threading.Lock()
+
+    # --- checkpoints --------------------------------------------------------------
+    def latest_checkpoint(self, origin: str) -> CheckpointRecord | None:
+        s = self.store.latest_checkpoint(origin)
+        return None if s is None else CheckpointRecord.from_stored(s)
+
+    def served_checkpoint(self, origin: str) -> bytes | None:
+        """The newest checkpoint whose entries this node holds, with its cosignatures."""
+        if origin == self.own_origin:
+            s = self.store.latest_checkpoint(origin)
+            return None if s is None else s.with_cosignatures()
+        held = self.held_size(origin)
+        with self.store.read() as conn:
+            size = conn.execute(sa.select(sa.func.max(checkpoints.c.size)).where(
+                checkpoints.c.origin == origin, checkpoints.c.size <= held)).scalar()
+        if size is None:
+            return None
+        s = self.store.checkpoint(origin, size)
+        return None if s is None else s.with_cosignatures()
+
+    def ensure_replica(self, city) -> None:
+        info = self.store.log_info(city.origin)
+        if info is None or info.log_vkey != city.log_vkey or info.witness_vkey != city.witness_vkey:
+            self.store.ensure_replica(city.origin, city.code, city.log_vkey, city.witness_vkey)
+
+    def save_checkpoint(self, origin: str, cp, expected_size: int) -> bool:
+        """Store verified checkpoint `cp` iff the latest stored size is still
+        `expected_size` (atomic: the witness's check-and-save and sync share it)."""
+        with self.store.write() as conn:
+            # Row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
+            conn.execute(sa.select(logs.c.origin).where(logs.c.origin == origin)
+                         .with_for_update())
+            latest = conn.execute(sa.select(sa.func.max(checkpoints.c.size)).where(
+                checkpoints.c.origin == origin)).scalar() or 0
+            known = conn.execute(sa.select(checkpoints.c.size).where(
+                checkpoints.c.origin == origin, checkpoints.c.size == cp.size)).first()
+            if latest != expected_size or known is not None:
+                return False
+            self.store.insert_checkpoint(conn, origin, cp.size, cp.root, cp.log_note)
+        if cp.cosigners:
+            self.add_cosignatures(origin, cp.size, cp.cosigners)
+        return True
+
+    def add_cosignatures(self, origin: str, size: int, lines: dict[str, str]) -> None:
+        for name, line in lines.items():
+            self.store.add_cosignature(origin, size, name, line.rstrip("\n") + "\n",
+                                       _line_timestamp(line))
+
+    # --- replica entries ----------------------------------------------------------
+    def held_size(self, origin: str) -> int:
+        info = self.store.log_info(origin)
+        return info.size if info else 0
+
+    def append_entries(self, origin: str, held: int, entries: list[bytes], root: bytes,
+                       bundles: dict[int, bytes], tile_data: dict[tuple[int, int], bytes]) -> int:
+        """Append verified entries [held, held+len) with their tiles; returns entries indexed."""
+        size = held + len(entries)
+        with self.store.write() as conn:
+            self.store.write_tiles(conn, origin, tile_data, bundles)
+            self.store.index_entries(conn, origin, list(zip(range(held, size), entries)))
+            self.store.compare_and_swap(conn, origin, held, size, root)
+        return len(entries)
+
+    def hash_reader(self, origin: str, size: int | None = None, root: bytes | None = None):
+        """A verifying hash reader over the stored tiles of `origin` (at its latest
+        checkpoint unless size/root are given)."""
+        if size is None:
+            latest = self.latest_checkpoint(origin)
+            if latest is None:
+                raise CoreError(f"no checkpoint of {origin}")
+            size, root = latest.size, latest.root
+        return _tiles.TileHashReader(size, root, StoreTiles(self.store, origin))
+
+    def own_hash_reader(self):
+        return self.hash_reader(self.own_origin)
+
+    def root_at(self, origin: str, size: int) -> bytes | None:
+        """Root of the first `size` entries as stored (None if the store cannot tell)."""
+        info = self.store.log_info(origin)
+        if info is None or info.size < size:
+            return None
+        if info.size == size:
+            return info.root_hash
+        try:
+            return merkle.tree_hash(size, self.hash_reader(origin, info.size, info.root_hash))
+        except CoreError:
+            return None
+
+    # --- evidence and peers -------------------------------------------------------
+    def add_evidence(self, origin, kind, note_a, note_b, detail) -> int:
+        return self.store.add_evidence(origin, kind, note_a, note_b, detail)
+
+    def _resolved_path(self) -> Path | None:
+        return self.data_dir / RESOLVED_FILE if self.data_dir else None
+
+    def resolved_evidence(self) -> dict[str, dict]:
+        p = self._resolved_path()
+        if p is None or not p.exists():
+            return {}
+        try:
+            doc = json.loads(p.read_text("utf-8"))
+            return doc if isinstance(doc, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def resolve_evidence(self, evidence_id: int, note: str) -> None:
+        """Operator decision: stop refusing the city's checkpoints for this evidence."""
+        p = self._resolved_path()
+        if p is None:
+            raise ValueError("no data folder to record the resolution in")
+        with self._resolved_lock:
+            doc = self.resolved_evidence()
+            doc[str(evidence_id)] = {"time": time.time(), "note": note}
+            tmp = p.with_suffix(".tmp")
+            tmp.write_text(json.dumps(doc, indent=1, sort_keys=True), "utf-8")
+            os.replace(tmp, p)
+
+    def evidence(self, origin: str | None = None) -> list[dict]:
+        resolved = self.resolved_evidence()
+        out = []
+        for row in self.store.evidence(origin):
+            row = dict(row)
+            row["resolved"] = resolved.get(str(row["id"]))
+            out.append(row)
+        return out
+
+    def fork_evidence(self, origin: str) -> list[dict]:
+        """Unresolved fork evidence against `origin` (non-empty = refuse its checkpoints)."""
+        return [e for e in self.evidence(origin) if e["kind"] == "fork" and not e["resolved"]]
+
+    def record_peer(self, url, origin, state, size, error) -> None:
+        if url:
+            self.store.peer_update(url, origin, ok=(state == "ok"), size=size, error=error)
+
+    # --- serving ------------------------------------------------------------------
+    def source(self, origin: str) -> "StoreSource":
+        return StoreSource(self, origin)
+
+    def sources(self) -> dict[str, "StoreSource"]:
+        return {info.origin: StoreSource(self, info.origin) for info in self.store.logs()}
+
+
+class StoreSource:
+    """server.LogSource over the store for one origin."""
+
+    def __init__(self, view: LedgerView, origin: str):
+        self.view, self.origin = view, origin
+
+    def checkpoint(self) -> bytes | None:
+        return self.view.served_checkpoint(self.origin)
+
+    def tile(self, level, n, width):
+        return self.view.store.read_tile(self.origin, level, n, width)
+
+    def bundle(self, n, width):
+        return self.view.store.read_entry_bundle(self.origin, n, width)

@@ -1,0 +1,166 @@
+"""A running network node: serving, syncing and witnessing around one app.ledger Node.
+
+`NodeService(node).serve(host, port)` is what `cityledger node serve` runs; tests and the
+demo network run it in a subprocess. The URL it listens on is recorded in the data folder
+(`serve.json`) so `cityledger log info --json` can report it (see `served_url`).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from app.core.errors import CoreError
+from app.ledger.trust import TrustError, installed_trust, trust_path
+from app.net import events as ev
+from app.net.ledger_view import LedgerView
+from app.net.server import Refused, Services, build_app
+from app.net.sync import SyncEngine
+from app.net.witness import CosignCollector, WitnessService
+
+log = logging.getLogger(__name__)
+
+SERVE_FILE = "serve.json"
+
+
+def served_url(data_dir) -> str | None:
+    """The tlog-tiles prefix `node serve` last listened on for this data folder."""
+    try:
+        doc = json.loads((Path(data_dir) / SERVE_FILE).read_text("utf-8"))
+        return doc.get("url") if isinstance(doc, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+class TrustCache:
+    """The installed trust file, re-read when it changes on disk (a newer one arrived)."""
+
+    def __init__(self, data_dir):
+        self.data_dir = Path(data_dir)
+        self._stamp = None
+        self._trust = None
+        self._lock = threading.Lock()
+        self.error: str | None = None
+
+    def __call__(self):
+        p = trust_path(self.data_dir)
+        try:
+            st = p.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            return None
+        with self._lock:
+            if stamp != self._stamp:
+                try:
+                    self._trust = installed_trust(self.data_dir)
+                    self.error = None
+                except TrustError as e:
+                    # Keep the last good one; say why the new file is not used.
+                    self.error = str(e)
+                    log.error("trust file refused: %s", e)
+                self._stamp = stamp
+            return self._trust
+
+
+class NodeService:
+    def __init__(self, node, bus: ev.EventBus | None = None, sync_interval: float = 2.0,
+                 concurrency: int = 4, witness: bool = True, sync: bool = True):
+        self.node = node
+        self.bus = bus or ev.EventBus()
+        self.trust = TrustCache(node.data_dir)
+        self.ledger = LedgerView(node.store, node.origin, node.data_dir)
+        self.sync = SyncEngine(self.ledger, self.trust, self.bus, concurrency=concurrency,
+                               interval=sync_interval) if sync else None
+        self.collector = CosignCollector(self.ledger, self.trust, self.bus) if witness else None
+        cosigner = node.witness_signer() if node.unlocked else None
+        self.witness = WitnessService(self.ledger, self.trust, cosigner, self.bus,
+                                      on_new_checkpoint=self._on_witnessed) \
+            if (witness and cosigner is not None) else None
+        node.checkpoint_listeners.append(self._on_own_checkpoint)
+        self.services = Services(node.origin, self.ledger.sources, witness=self.witness,
+                                 submit=self._submit if node.unlocked else None,
+                                 info=self.info)
+        self.app = build_app(self.services)
+        self.url: str | None = None
+
+    # --- hooks ---------------------------------------------------------------------
+    def _on_witnessed(self, origin: str) -> None:
+        if self.sync is not None:
+            self.sync.wake()
+
+    def _on_own_checkpoint(self, size: int, note: bytes) -> None:
+        if self.collector is not None:
+            threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self) -> None:
+        try:
+            self.collector.run_once()
+        except Exception:
+            log.exception("cosignature round failed")
+
+    def _submit(self, body: bytes) -> dict:
+        from app.ledger.sequencer import SubmissionRefused
+
+        try:
+            receipt = self.node.submit(body, timeout=60)
+        except SubmissionRefused as e:
+            text = str(e)
+            status = 403 if ("signature" in text or "official" in text) else 422
+            raise Refused(status, f"refused: {text}") from None
+        except CoreError as e:
+            raise Refused(400, f"malformed entry: {e}") from None
+        return {"code": receipt.code, "index": receipt.index, "size": receipt.size,
+                "origin": self.node.origin}
+
+    def info(self) -> dict:
+        cp = self.ledger.latest_checkpoint(self.node.origin)
+        health = {k: v.as_dict() for k, v in self.sync.health.items()} if self.sync else {}
+        return {"origin": self.node.origin, "city_code": self.node.city_code,
+                "size": cp.size if cp else 0, "cosignatures": sorted(cp.cosigners) if cp else [],
+                "log_vkey": self.node.log_vkey, "witness_vkey": self.node.witness_vkey,
+                "url": self.url, "peers": health}
+
+    # --- running -------------------------------------------------------------------
+    def start_background(self) -> None:
+        if self.sync is not None:
+            self.sync.start()
+        if self.collector is not None:
+            self.collector.start()
+
+    def stop_background(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+        if self.collector is not None:
+            self.collector.stop()
+
+    def serve(self, host: str, port: int) -> None:
+        """Serve until SIGINT/SIGTERM (uvicorn installs the handlers), then stop cleanly."""
+        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning",
+                                access_log=False, limit_concurrency=256,
+                                timeout_keep_alive=15, h11_max_incomplete_event_size=16384,
+                                timeout_graceful_shutdown=5)
+        server = uvicorn.Server(config)
+        self.url = f"http://{host}:{port}/"
+        _write_serve_file(self.node.data_dir, self.url)
+        self.start_background()
+        try:
+            server.run()
+        finally:
+            self.stop_background()
+            try:
+                (Path(self.node.data_dir) / SERVE_FILE).unlink()
+            except OSError:
+                pass
+
+
+def _write_serve_file(data_dir, url: str) -> None:
+    p = Path(data_dir) / SERVE_FILE
+    tmp = p.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"url": url, "pid": os.getpid(), "started": time.time()}),
+                   "utf-8")
+    os.replace(tmp, p)

@@ -1,0 +1,297 @@
+"""Background replication of every member city's log, verified before anything is stored.
+
+For each member city (other than this node's own), one pass:
+1. fetch its `checkpoint` from one of its endpoints (or, if those fail, from another
+   member's `/logs/<origin>/` mirror) and verify the log's signature;
+2. relate it to the last verified checkpoint: same size and root → just merge new
+   cosignatures; larger → prove the old root from the peer's tiles authenticated against
+   the new root (a tlog consistency check); a different root at the same or an older size
+   is fork evidence; an older consistent one is a stale peer and is refused;
+3. store the checkpoint, then fetch the missing entry bundles in chunks, verify each chunk
+   against that checkpoint (Merkle) and append it; a chunk either verifies fully or is
+   not stored, so an interrupted sync resumes from the entries already held.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterable
+
+import httpx
+
+from app.net import events as ev
+from app.net.client import (PeerClient, PeerDataError, PeerError, PeerNotFound,
+                            PeerUnavailable, new_http_client, normalize_prefix)
+from app.net.health import PeerHealth
+from app.net.paths import TILE_WIDTH
+from app.net import verify
+
+log = logging.getLogger(__name__)
+
+CHUNK_BUNDLES = 64  # bundles verified and committed together (16,384 entries)
+DEFAULT_INTERVAL = 5.0  # seconds between passes when nothing failed
+
+
+class ForkDetected(Exception):
+    def __init__(self, evidence_id, message):
+        super().__init__(message)
+        self.evidence_id = evidence_id
+
+
+def mirror_prefixes(trust, origin: str, own_origin: str | None) -> list[str]:
+    """Other members' `/logs/<origin>/` prefixes, fall-backs when the city itself is down."""
+    out = []
+    for c in trust.cities:
+        if c.origin in (origin, own_origin):
+            continue
+        out += [normalize_prefix(u) + "logs/" + origin + "/" for u in c.endpoints]
+    return out
+
+
+class SyncEngine:
+    """Replicates member cities' logs into `ledger` (an app.net.ledger_adapter.LedgerView)."""
+
+    def __init__(self, ledger, trust_provider: Callable[[], object], bus: ev.EventBus | None = None,
+                 http: httpx.Client | None = None, concurrency: int = 4,
+                 fetch_concurrency: int = 8, interval: float = DEFAULT_INTERVAL,
+                 use_mirrors: bool = True):
+        self.ledger = ledger
+        self.trust_provider = trust_provider
+        self.bus = bus or ev.EventBus()
+        self._own_http = http is None
+        self.http = http or new_http_client(max_connections=max(concurrency, fetch_concurrency) * 2)
+        self.concurrency = concurrency
+        self.fetch_concurrency = fetch_concurrency
+        self.interval = interval
+        self.use_mirrors = use_mirrors
+        self.health: dict[str, PeerHealth] = {}
+        self._health_lock = threading.Lock()
+        self._origin_locks: dict[str, threading.Lock] = {}
+        self._fetch_pool = ThreadPoolExecutor(fetch_concurrency, thread_name_prefix="sync-fetch")
+        self._city_pool = ThreadPoolExecutor(concurrency, thread_name_prefix="sync-city")
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -----------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="sync-engine", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Run a pass now (e.g. a witness request showed a city has grown)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._city_pool.shutdown(wait=True, cancel_futures=True)
+        self._fetch_pool.shutdown(wait=True, cancel_futures=True)
+        if self._own_http:
+            self.http.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once(respect_backoff=True)
+            except Exception:  # never let the background thread die
+                log.exception("sync pass failed")
+            now = time.time()
+            with self._health_lock:
+                waits = [h.next_try - now for h in self.health.values() if h.next_try > now]
+            delay = min([self.interval] + waits)
+            self._wake.wait(max(0.05, delay))
+            self._wake.clear()
+
+    # --- one pass ------------------------------------------------------------------
+    def cities(self):
+        trust = self.trust_provider()
+        if trust is None:
+            return []
+        own = self.ledger.own_origin
+        return [c for c in trust.cities if c.origin != own]
+
+    def run_once(self, respect_backoff: bool = False,
+                 origins: Iterable[str] | None = None) -> dict[str, PeerHealth]:
+        """Sync every member city once (in parallel, bounded); returns their health."""
+        wanted = set(origins) if origins is not None else None
+        now = time.time()
+        todo = []
+        for city in self.cities():
+            if wanted is not None and city.origin not in wanted:
+                continue
+            h = self._health(city)
+            if respect_backoff and h.next_try > now:
+                continue
+            todo.append(city)
+        futures = [self._city_pool.submit(self.sync_city, c) for c in todo]
+        for f in futures:
+            f.result()
+        with self._health_lock:
+            return {k: v for k, v in self.health.items()}
+
+    def _health(self, city) -> PeerHealth:
+        with self._health_lock:
+            h = self.health.get(city.origin)
+            if h is None:
+                h = self.health[city.origin] = PeerHealth(origin=city.origin, city=city.code)
+            return h
+
+    def _publish_health(self, h: PeerHealth) -> None:
+        self.bus.emit(ev.HEALTH, h.origin, **h.as_dict())
+
+    def sync_city(self, city) -> PeerHealth:
+        """One pass for one city; errors end up in its PeerHealth, never raised."""
+        h = self._health(city)
+        lock = self._origin_locks.setdefault(city.origin, threading.Lock())
+        with lock:
+            trust = self.trust_provider()
+            prefixes = [normalize_prefix(u) for u in city.endpoints]
+            if self.use_mirrors:
+                prefixes += mirror_prefixes(trust, city.origin, self.ledger.own_origin)
+            frozen = self.ledger.fork_evidence(city.origin)
+            if frozen:
+                h.failed(None, f"fork evidence #{frozen[0]['id']} unresolved: newer "
+                               "checkpoints of this city are refused", frozen=True)
+                self._refresh_sizes(h)
+                self._publish_health(h)
+                return h
+            if not prefixes:
+                h.failed(None, "no endpoint in the trust file")
+                self._publish_health(h)
+                return h
+            last_error = None
+            for prefix in prefixes:
+                peer = PeerClient(prefix, self.http)
+                try:
+                    self._sync_from(peer, city, trust, h)
+                    h.succeeded(prefix)
+                    break
+                except ForkDetected as e:
+                    h.failed(prefix, str(e), frozen=True)
+                    break
+                except PeerUnavailable as e:
+                    last_error = e  # try the next endpoint
+                except (PeerError, verify.VerifyError) as e:
+                    # Bad data from this peer: recorded, nothing stored; another endpoint
+                    # may serve the right data.
+                    last_error = e
+                    self.ledger.record_peer(prefix, city.origin, "failing", h.peer_size, str(e))
+                    self.bus.emit(ev.ALERT, city.origin, level="warning", message=str(e),
+                                  peer=prefix)
+            else:
+                h.failed(prefixes[0] if prefixes else None,
+                         str(last_error) if last_error else "no endpoint answered")
+            self._refresh_sizes(h)
+            if h.state == "ok":
+                self.ledger.record_peer(h.url, city.origin, "ok", h.peer_size, None)
+            self._publish_health(h)
+            return h
+
+    def _refresh_sizes(self, h: PeerHealth) -> None:
+        stored = self.ledger.latest_checkpoint(h.origin)
+        h.verified_size = stored.size if stored else 0
+        h.held_size = self.ledger.held_size(h.origin)
+        h.cosignatures = len(stored.cosigners) if stored else 0
+
+    # --- the steps -----------------------------------------------------------------
+    def _sync_from(self, peer: PeerClient, city, trust, h: PeerHealth) -> None:
+        origin = city.origin
+        note = peer.checkpoint()
+        try:
+            cp = verify.open_checkpoint(note, city, trust)
+        except verify.VerifyError as e:
+            raise PeerDataError(peer.prefix, f"checkpoint refused: {e}") from None
+        h.peer_size = cp.size
+        stored = self.ledger.latest_checkpoint(origin)
+        tiles = verify.PeerTiles(peer, cp)
+        if stored is not None:
+            if cp.size < stored.size:
+                self._check_older(cp, stored, peer)
+                raise PeerDataError(peer.prefix, f"rolled-back checkpoint: the peer serves size "
+                                                 f"{cp.size}, already verified {stored.size}")
+            if cp.size == stored.size:
+                if cp.root != stored.root:
+                    self._fork(origin, stored.note, cp.note,
+                               f"two checkpoints of size {cp.size} with different roots")
+            else:
+                try:
+                    old_root = verify.root_at(stored.size, tiles)
+                except verify.VerifyError as e:
+                    raise PeerDataError(peer.prefix, f"consistency check: {e}") from None
+                if old_root != stored.root:
+                    self._fork(origin, stored.note, cp.note,
+                               f"checkpoint of size {cp.size} does not contain the verified "
+                               f"tree of size {stored.size}")
+        self.ledger.ensure_replica(city)
+        saved = self.ledger.save_checkpoint(origin, cp, expected_size=stored.size if stored else 0)
+        if saved:
+            self.bus.emit(ev.CHECKPOINT, origin, size=cp.size, cosignatures=len(cp.cosigners),
+                          peer=peer.prefix)
+        elif cp.cosigners:
+            self.ledger.add_cosignatures(origin, cp.size, cp.cosigners)
+        self._fetch_entries(peer, cp, tiles, h)
+
+    def _check_older(self, cp, stored, peer) -> None:
+        """An older checkpoint must match the tree we hold at that size, else it is a fork."""
+        held = self.ledger.held_size(cp.origin)
+        if cp.size == 0 or held < cp.size:
+            return
+        ours = self.ledger.root_at(cp.origin, cp.size)
+        if ours is not None and ours != cp.root:
+            self._fork(cp.origin, stored.note, cp.note,
+                       f"checkpoint of size {cp.size} differs from the verified tree at that size")
+
+    def _fork(self, origin: str, note_a: bytes, note_b: bytes, detail: str):
+        evidence_id = self.ledger.add_evidence(origin, "fork", note_a, note_b, detail)
+        message = f"FORK of {origin}: {detail}; evidence #{evidence_id} stored, newer " \
+                  "checkpoints refused until an operator resolves it"
+        log.error(message)
+        self.bus.emit(ev.ALERT, origin, level="critical", message=message,
+                      evidence_id=evidence_id)
+        raise ForkDetected(evidence_id, message)
+
+    def _fetch_entries(self, peer: PeerClient, cp, tiles, h: PeerHealth) -> None:
+        origin = cp.origin
+        held = self.ledger.held_size(origin)
+        total = cp.size
+        while held < total:
+            first = held // TILE_WIDTH
+            last = (total - 1) // TILE_WIDTH
+            numbers = list(range(first, min(last + 1, first + CHUNK_BUNDLES)))
+            widths = [min(TILE_WIDTH, total - n * TILE_WIDTH) for n in numbers]
+            datas = list(self._fetch_pool.map(lambda nw: peer.bundle(*nw), zip(numbers, widths)))
+            bundles = {}
+            for n, w, data in zip(numbers, widths, datas):
+                try:
+                    bundles[n] = verify.decode_bundle(data, w)
+                except verify.VerifyError as e:
+                    raise PeerDataError(peer.prefix, f"entry bundle {n}: {e}") from None
+            try:
+                verify.check_bundles(cp, bundles, tiles)
+            except verify.VerifyError as e:
+                raise PeerDataError(peer.prefix, str(e)) from None
+            entries = []
+            for n in numbers:
+                entries.extend(bundles[n])
+            start = numbers[0] * TILE_WIDTH
+            new_entries = entries[held - start:]
+            new_size = held + len(new_entries)
+            root = cp.root if new_size == total else verify.root_at(new_size, tiles)
+            encoded = {n: datas[i] if widths[i] == len(bundles[n]) else verify.encode_bundle(bundles[n])
+                       for i, n in enumerate(numbers)}
+            tile_data = tiles.verified_tiles()
+            tile_data.update({(0, n): verify.leaf_tile(bundles[n]) for n in numbers})
+            new_codes = self.ledger.append_entries(origin, held, new_entries, root, encoded,
+                                                   tile_data)
+            held = new_size
+            h.held_size = held
+            self.bus.emit(ev.PROGRESS, origin, fetched=held, total=total, peer=peer.prefix)
+            if new_codes:
+                self.bus.emit(ev.NEW_CODES, origin, count=new_codes, size=held)

@@ -1,0 +1,259 @@
+"""Witnessing (C2SP tlog-witness v1.0.0), both sides.
+
+- WitnessService answers `POST /add-checkpoint` from other member cities: it co-signs a
+  checkpoint only if it is consistent with the latest one this node verified for that
+  log, and the check and the save are one atomic step (a per-origin lock in the process
+  and a compare-and-swap on the stored size in the database).
+- CosignCollector asks every other member city to co-sign this node's latest checkpoint,
+  rebuilding the consistency proof from the size a witness reports in a 409, and stores
+  the cosignatures so `/checkpoint` publishes them.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+from app.core import note as _note
+from app.ledger.trust import witness_verifier
+from app.net import events as ev
+from app.net import verify
+from app.net.client import PeerClient, PeerError, new_http_client, normalize_prefix
+from app.net.server import Reply
+
+log = logging.getLogger(__name__)
+
+SIZE_TYPE = "text/x.tlog.size"
+
+
+def _text(status: int, message: str) -> Reply:
+    return Reply(status, (message.rstrip("\n") + "\n").encode())
+
+
+def _conflict(size: int) -> Reply:
+    return Reply(409, f"{size}\n".encode(), SIZE_TYPE)
+
+
+class WitnessService:
+    def __init__(self, ledger, trust_provider: Callable[[], object], cosigner,
+                 bus: ev.EventBus | None = None,
+                 on_new_checkpoint: Callable[[str], None] | None = None):
+        self.ledger = ledger
+        self.trust_provider = trust_provider
+        self.cosigner = cosigner
+        self.bus = bus or ev.EventBus()
+        self.on_new_checkpoint = on_new_checkpoint
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _lock(self, origin: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(origin, threading.Lock())
+
+    def __call__(self, body: bytes) -> Reply:
+        try:
+            return self.add_checkpoint(body)
+        except Exception as e:  # a bug must not leave the request hanging or leak a trace
+            log.exception("add-checkpoint failed")
+            return _text(500, f"internal error: {type(e).__name__}")
+
+    def add_checkpoint(self, body: bytes) -> Reply:
+        try:
+            req = verify.parse_add_checkpoint(body)
+            origin = verify.checkpoint_origin(req.note)
+        except verify.VerifyError as e:
+            return _text(400, str(e))
+        trust = self.trust_provider()
+        city = trust.city_for_origin(origin) if trust else None
+        if city is None or origin == self.ledger.own_origin:
+            return _text(404, f"unknown log origin {origin!r}")
+        try:
+            cp = verify.open_checkpoint(req.note, city, trust)
+        except verify.BadSignature as e:
+            return _text(403, str(e))
+        except verify.VerifyError as e:
+            return _text(400, str(e))
+        if req.old_size > cp.size:
+            return _text(400, f"old size {req.old_size} is larger than the checkpoint size "
+                              f"{cp.size}")
+        evidence = self.ledger.fork_evidence(origin)
+        if evidence:
+            return _text(422, f"fork evidence #{evidence[0]['id']} for {origin} is unresolved; "
+                              "this witness co-signs nothing of that log until it is")
+        with self._lock(origin):
+            stored = self.ledger.latest_checkpoint(origin)
+            current = stored.size if stored else 0
+            if req.old_size != current:
+                return _conflict(current)
+            if stored is not None and cp.size == current:
+                if cp.root != stored.root:
+                    self._fork(origin, stored.log_note, cp.log_note,
+                               f"add-checkpoint: two checkpoints of size {cp.size} with "
+                               "different roots")
+                    return _conflict(current)
+            else:
+                if current == 0:
+                    if req.proof:
+                        return _text(422, "the consistency proof must be empty when old is 0")
+                elif not verify.check_consistency(req.proof, cp.size, cp.root, current,
+                                                  stored.root):
+                    self.bus.emit(ev.ALERT, origin, level="warning",
+                                  message=f"add-checkpoint: consistency proof from {current} "
+                                          f"to {cp.size} does not verify")
+                    return _text(422, f"consistency proof from {current} to {cp.size} does "
+                                      "not verify")
+                if not self.ledger.save_checkpoint(origin, cp, expected_size=current):
+                    latest = self.ledger.latest_checkpoint(origin)
+                    return _conflict(latest.size if latest else 0)
+            lines = verify.cosignature_lines(cp.body, self.cosigner)
+            self.ledger.add_cosignatures(origin, cp.size, {self.cosigner.name: lines.decode()})
+        self.bus.emit(ev.CHECKPOINT, origin, size=cp.size, cosignatures=len(cp.cosigners) + 1,
+                      via="add-checkpoint")
+        if self.on_new_checkpoint:
+            self.on_new_checkpoint(origin)
+        return Reply(200, lines)
+
+    def _fork(self, origin, note_a, note_b, detail):
+        evidence_id = self.ledger.add_evidence(origin, "fork", note_a, note_b, detail)
+        self.bus.emit(ev.ALERT, origin, level="critical", evidence_id=evidence_id,
+                      message=f"FORK of {origin}: {detail}; evidence #{evidence_id} stored")
+
+
+class CosignCollector:
+    """Gets this node's latest checkpoint co-signed by the other member cities."""
+
+    def __init__(self, ledger, trust_provider: Callable[[], object],
+                 bus: ev.EventBus | None = None, http=None, interval: float = 0.5,
+                 refresh: float = 300.0):
+        self.ledger = ledger
+        self.trust_provider = trust_provider
+        self.bus = bus or ev.EventBus()
+        self._own_http = http is None
+        self.http = http or new_http_client(max_connections=8)
+        self.interval = interval
+        self.refresh = refresh  # re-cosign the same size after this long (fresh timestamps)
+        self.witness_sizes: dict[str, int] = {}  # witness city -> size it last accepted
+        self.errors: dict[str, str] = {}
+        self._asked: dict[str, tuple[int, float]] = {}
+        self._pool = ThreadPoolExecutor(4, thread_name_prefix="cosign")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="cosign", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._own_http:
+            self.http.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("cosignature round failed")
+            self._stop.wait(self.interval)
+
+    def run_once(self, force: bool = False) -> int:
+        """Ask every witness that has not co-signed the latest checkpoint; returns count."""
+        own = self.ledger.own_origin
+        stored = self.ledger.latest_checkpoint(own)
+        trust = self.trust_provider()
+        if stored is None or stored.size == 0 or trust is None:
+            return len(stored.cosigners) if stored else 0
+        now = time.time()
+        todo = []
+        for city in trust.witness_cities(own):
+            if city.witness_key_name in stored.cosigners and not force:
+                continue
+            size, when = self._asked.get(city.code, (-1, 0.0))
+            # Back off per witness: ask again for the same size only now and then.
+            if not force and size == stored.size and now - when < self._retry_after(city):
+                continue
+            todo.append(city)
+        for f in [self._pool.submit(self._ask, c, stored) for c in todo]:
+            f.result()
+        latest = self.ledger.latest_checkpoint(own)
+        return len(latest.cosigners) if latest else 0
+
+    def _retry_after(self, city) -> float:
+        return 2.0 if city.code not in self.errors else 10.0
+
+    def _ask(self, city, stored) -> bool:
+        self._asked[city.code] = (stored.size, time.time())
+        verifier = witness_verifier(city.witness_vkey)
+        for prefix in city.endpoints:
+            peer = PeerClient(normalize_prefix(prefix), self.http)
+            try:
+                if self._ask_one(peer, city, stored, verifier):
+                    self.errors.pop(city.code, None)
+                    return True
+                return False
+            except PeerError as e:
+                self.errors[city.code] = str(e)
+        return False
+
+    def _ask_one(self, peer, city, stored, verifier) -> bool:
+        old = min(self.witness_sizes.get(city.code, 0), stored.size)
+        for _ in range(3):
+            proof = verify.consistency_proof(stored.size, old, self.ledger.own_hash_reader())
+            body = verify.encode_add_checkpoint(old, proof, stored.log_note)
+            resp = peer.add_checkpoint(body)
+            ctype = resp.headers.get("content-type", "")
+            if resp.status_code == 200:
+                return self._accept(city, stored, resp.content, verifier)
+            if resp.status_code == 409 and ctype.startswith("text/x.tlog.size"):
+                text = resp.text.strip()
+                if not text.isdigit():
+                    raise PeerError(peer.prefix, f"409 with a malformed size {text[:40]!r}",
+                                    retry=False)
+                reported = int(text)
+                self.witness_sizes[city.code] = reported
+                if reported > stored.size:
+                    self._alert(city, f"witness {city.code} has seen our log at size "
+                                      f"{reported}, larger than our {stored.size}")
+                    return False
+                if reported == old:
+                    # Same size, different root: the witness holds another tree of ours.
+                    self._alert(city, f"witness {city.code} holds a different checkpoint "
+                                      f"of our log at size {reported}")
+                    return False
+                old = reported
+                continue
+            message = f"witness {city.code} refused (HTTP {resp.status_code}): " \
+                      f"{resp.text.strip()[:300]}"
+            self.errors[city.code] = message
+            if resp.status_code in (409, 422):  # 422: same size, different root (newer spec)
+                self._alert(city, message)
+            return False
+        return False
+
+    def _accept(self, city, stored, lines: bytes, verifier) -> bool:
+        try:
+            opened = _note.open_note(stored.log_note + lines, [verifier])
+        except ValueError as e:
+            self.errors[city.code] = f"witness {city.code} returned an invalid cosignature: {e}"
+            return False
+        got = {s.name: s.line() for s in opened.sigs
+               if s.name == city.witness_key_name}
+        if not got:
+            self.errors[city.code] = f"witness {city.code} returned no cosignature of its key"
+            return False
+        self.witness_sizes[city.code] = stored.size
+        self.ledger.add_cosignatures(self.ledger.own_origin, stored.size, got)
+        self.bus.emit(ev.COSIGNED, self.ledger.own_origin, witness=city.code, size=stored.size)
+        return True
+
+    def _alert(self, city, message: str) -> None:
+        self.errors[city.code] = message
+        self.bus.emit(ev.ALERT, self.ledger.own_origin, level="critical", message=message,
+                      witness=city.code)
