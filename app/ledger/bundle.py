@@ -128,8 +128,11 @@ def read_bundle_bytes(data: bytes) -> bytes:
     text = data.strip()
     if text.startswith(QR_PREFIX.encode()):
         try:
-            packed = base64.urlsafe_b64decode(text[len(QR_PREFIX):])
-            data = zlib.decompressobj().decompress(packed, MAX_BUNDLE_BYTES)
+            packed = base64.b64decode(text[len(QR_PREFIX):], altchars=b"-_", validate=True)
+            inflater = zlib.decompressobj()
+            data = inflater.decompress(packed, MAX_BUNDLE_BYTES)
+            if not inflater.eof:
+                raise ValueError("the compressed data is truncated or too large")
         except (binascii.Error, zlib.error, ValueError) as e:
             raise BundleFormatError(f"QR payload is not valid compressed bundle data: {e}") \
                 from None

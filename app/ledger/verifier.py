@@ -86,6 +86,7 @@ class OfficialState:
     added_index: int | None
     revoked_index: int | None = None
     revocation_known: bool = True  # False offline: a revoke may hide between add and use
+    problem: str | None = None  # why the claimed registration cannot be trusted
 
 
 class _Checker:
@@ -136,6 +137,8 @@ def _check_signature(ck: _Checker, record: dict, official: OfficialState | None)
     if official is None:
         return ck.add(ENTRY_SIGNATURE, UNKNOWN,
                       f"the key of official {name!r} is not known here")
+    if official.problem:
+        return ck.add(ENTRY_SIGNATURE, FAIL, official.problem)
     if official.vkey is None:
         return ck.add(ENTRY_SIGNATURE, FAIL,
                       f"official {name!r} is not registered in the log (no official-add)")
@@ -154,6 +157,8 @@ def _check_signature(ck: _Checker, record: dict, official: OfficialState | None)
 
 def _check_official(ck: _Checker, record: dict, index: int, official: OfficialState | None):
     name = record.get("official")
+    if official is not None and official.problem:
+        return ck.add(OFFICIAL_ACTIVE, FAIL, official.problem)
     if official is None or official.added_index is None:
         return ck.add(OFFICIAL_ACTIVE, FAIL if official is not None else UNKNOWN,
                       f"no official-add record for {name!r} is known")
@@ -261,8 +266,6 @@ def _run(result: VerifyResult, ck: _Checker, code, entry: bytes, index: int, pro
     if record is None:
         ck.skip([ENTRY_SIGNATURE, OFFICIAL_ACTIVE], "the record could not be read")
     else:
-        if official is not None and official.name != record.get("official"):
-            official = None
         _check_signature(ck, record, official)
         _check_official(ck, record, index, official)
     cp, city = _check_checkpoint(ck, note_bytes, trust, code)
@@ -363,8 +366,6 @@ def verify_bundle(data: bytes, trust: TrustFile) -> VerifyResult:
         ck.add(CODE_SYNTAX, FAIL, "the entry names no code")
     official = _official_from_bundle(b)
     record = _run(result, ck, code, b.entry, b.index, b.proof, b.checkpoint, trust, official)
-    if official is not None and result.check(INCLUSION).status == PASS:
-        _check_official_inclusion(ck, b, result)
     _check_not_revoked_offline(ck, record, result.checkpoint_size)
     return result
 
@@ -375,39 +376,33 @@ def _peek_code(entry: bytes) -> str | None:
 
 
 def _official_from_bundle(b: ProofBundle) -> OfficialState | None:
-    """The signer's key as registered by the official-add record carried in the bundle."""
+    """The signer's key as registered by the official-add record carried in the bundle,
+    trusted only if that record is included under the bundle's own checkpoint."""
     if b.official is None:
         return None
+    name = _peek_record(b.entry).get("official")
     try:
         rec = _records.parse_entry(b.official.entry)
-    except ValueError:
-        return None
+    except ValueError as e:
+        return OfficialState(name, None, None, problem=f"the bundled official-add record is "
+                             f"malformed: {e}")
     subject = rec.get("subject") or {}
-    if rec.get("type") != "official-add" or not isinstance(subject, dict):
-        return None
-    return OfficialState(name=subject.get("name"), vkey=subject.get("key"),
-                         added_index=b.official.index, revocation_known=False)
-
-
-def _check_official_inclusion(ck: _Checker, b: ProofBundle, result: VerifyResult) -> None:
-    """The official-add record must be in the same checkpointed tree, or it proves nothing."""
-    cp = _parse_checkpoint_text(b.checkpoint)
-    leaf = _merkle.record_hash(b.official.entry)
+    if rec.get("type") != "official-add" or subject.get("name") != name:
+        return OfficialState(name, None, None, problem=f"the bundled record at index "
+                             f"{b.official.index} does not register official {name!r}")
     try:
-        good = _merkle.verify_inclusion(b.official.index, cp.size, leaf,
+        cp = _parse_checkpoint_text(b.checkpoint)
+        good = _merkle.verify_inclusion(b.official.index, cp.size,
+                                        _merkle.record_hash(b.official.entry),
                                         list(b.official.proof), cp.root_hash)
-    except ValueError:
+    except (ValueError, UnicodeDecodeError):
         good = False
     if not good:
-        _replace(result, OFFICIAL_ACTIVE, FAIL, f"the official-add record at index "
-                 f"{b.official.index} is not included under the bundle's checkpoint")
-        _replace(result, ENTRY_SIGNATURE, FAIL, "the official's key comes from an official-add "
-                 "record that is not in the log")
-
-
-def _replace(result: VerifyResult, name: str, status: str, reason: str) -> None:
-    result.checks = [Check(name, status, reason) if c.name == name else c
-                     for c in result.checks]
+        return OfficialState(name, None, None, problem=f"the official-add record of {name!r} "
+                             f"(index {b.official.index}) is not included under the bundle's "
+                             "checkpoint, so the key it names proves nothing")
+    return OfficialState(name=name, vkey=subject.get("key"), added_index=b.official.index,
+                         revocation_known=False)
 
 
 def _check_not_revoked_offline(ck: _Checker, record: dict | None, size: int | None) -> None:
