@@ -227,6 +227,10 @@ class Node:
             check_official_name(name)
         except KeystoreError as exc:
             raise NodeError(str(exc)) from None
+        known = next((o for o in self.store.officials(self.origin) if o["name"] == name), None)
+        if known is not None:
+            raise NodeError(f"official {name!r} was already registered at index "
+                            f"{known['added_index']}; names are never reused")
         admin = signing_key(self._city_key("admin"))
         skey, vkey = generate_key(name)
         record = {"type": "official-add", "subject": {"name": name, "key": vkey},

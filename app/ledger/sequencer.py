@@ -146,7 +146,10 @@ class Sequencer:
         live = [p for p in batch if not p.future.done()]
         for attempt in range(5):
             try:
-                receipts, size, note = self._commit(live)
+                try:
+                    receipts, size, note = self._commit(live)
+                except sa.exc.IntegrityError as exc:  # a concurrent writer got a key first
+                    raise ConflictError(str(exc.orig)) from exc
                 break
             except ConflictError:
                 log.warning("log %s moved under the sequencer; reloading (attempt %d)",
@@ -221,7 +224,7 @@ class Sequencer:
         return out, new_size, note
 
     def _load(self, conn) -> TileLog:
-        size = self.store.stored_size(conn, self.origin)
+        size = self.store.stored_size(conn, self.origin, lock=True)
         if self._tilelog is None or self._tilelog.size != size:
             self._tilelog = TileLog(*self.store.log_state(conn, self.origin))
         return self._tilelog

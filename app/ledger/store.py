@@ -158,8 +158,11 @@ class Store:
         return size, frontier, partial, bundle
 
     @staticmethod
-    def stored_size(conn: sa.Connection, origin: str) -> int:
-        size = conn.execute(sa.select(logs.c.size).where(logs.c.origin == origin)).scalar()
+    def stored_size(conn: sa.Connection, origin: str, lock: bool = False) -> int:
+        """The log's stored size; with lock, its row stays locked until the transaction
+        ends (PostgreSQL FOR UPDATE; SQLite write transactions already hold the lock)."""
+        q = sa.select(logs.c.size).where(logs.c.origin == origin)
+        size = conn.execute(q.with_for_update() if lock else q).scalar()
         if size is None:
             raise StoreError(f"no log {origin!r} in this store")
         return size

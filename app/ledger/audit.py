@@ -1,0 +1,215 @@
+"""Audit of a stored log: recompute every hash from the stored entries.
+
+`audit_log(store, origin)` re-hashes the entries bundle by bundle, rebuilds every tile and
+compares it with the stored one, checks the root of every stored checkpoint against the
+recomputed tree at that size and its signature against the log key, checks that no
+checkpoint, tile or bundle reaches beyond the stored size, and (optionally) that the
+codes index equals the fold of the log's records. The report names the first mismatch
+precisely (entry index, tile coordinates, checkpoint size).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from app.core.checkpoint import open_checkpoint
+from app.core.errors import CoreError
+from app.core.note import Verifier
+from app.ledger import codes_index
+from app.ledger.schema import codes, entry_bundles, tiles
+from app.ledger.store import Store
+from app.ledger.tilelog import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, TileLog, decode_entries
+
+_CHUNK = 64  # bundles read per query
+
+
+@dataclass
+class AuditReport:
+    origin: str
+    size: int = 0
+    entries_checked: int = 0
+    checkpoints_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_mismatch(self) -> str | None:
+        return self.problems[0] if self.problems else None
+
+    def fail(self, message: str) -> None:
+        if len(self.problems) < 100:
+            self.problems.append(message)
+
+
+def _expected_width(size: int, level: int, n: int) -> int:
+    count = size >> (TILE_HEIGHT * level)
+    return max(0, min(TILE_WIDTH, count - n * TILE_WIDTH))
+
+
+def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditReport:
+    report = AuditReport(origin)
+    info = store.log_info(origin)
+    if info is None:
+        report.fail(f"no log {origin!r} in the store")
+        return report
+    report.size = size = info.size
+    cps = store.checkpoints(origin)
+    verifier = None
+    if info.log_vkey:
+        try:
+            verifier = Verifier.from_key(info.log_vkey)
+        except CoreError as exc:
+            report.fail(f"the log key of {origin} is unusable: {exc}")
+    for cp in cps:
+        if cp.size > size:
+            report.fail(f"checkpoint at size {cp.size} covers entries beyond the stored size "
+                        f"{size} (entries {size}..{cp.size - 1} are lost)")
+        if verifier is not None:
+            try:
+                parsed, _ = open_checkpoint(cp.note, [verifier], origin)
+            except CoreError as exc:
+                report.fail(f"checkpoint at size {cp.size}: signature/format check failed: {exc}")
+                continue
+            if parsed.size != cp.size or parsed.root_hash != cp.root_hash:
+                report.fail(f"checkpoint at size {cp.size}: the signed note says size "
+                            f"{parsed.size}, root {parsed.root_hash.hex()[:16]}…, unlike its row")
+    by_size = {cp.size: cp for cp in cps if cp.size <= size}
+    stops = sorted({s for s in by_size if s > 0} | {size}) if size else []
+    tl = TileLog.empty()
+    stored_tiles = _StoredTiles(store, origin)
+    folded: dict[str, dict] = {}
+    offs: dict[str, dict] = {}
+    index = 0
+    pending: list[bytes] = []
+
+    def flush(upto: int) -> None:
+        nonlocal pending
+        chunk, pending = pending, []
+        tile_rows, _ = tl.append(chunk)
+        for (level, n), data in sorted(tile_rows.items()):
+            stored = stored_tiles.get(level, n)
+            if stored is None or stored[:len(data)] != data:
+                first = _first_diff(stored or b"", data)
+                report.fail(f"tile {level}/{n}: stored hash {first} differs from the one "
+                            f"recomputed from entries (tree size {upto})")
+        cp = by_size.get(upto)
+        if cp is not None:
+            report.checkpoints_checked += 1
+            if cp.root_hash != tl.root():
+                report.fail(f"checkpoint at size {upto}: root {cp.root_hash.hex()[:16]}… is not "
+                            f"the tree hash {tl.root().hex()[:16]}… of the stored entries")
+
+    if 0 in by_size:
+        report.checkpoints_checked += 1
+        if by_size[0].root_hash != tl.root():
+            report.fail("checkpoint at size 0 does not have the empty-tree root")
+    stop_iter = iter(stops)
+    next_stop = next(stop_iter, -1)
+    for n in range(0, (size + TILE_WIDTH - 1) // TILE_WIDTH, _CHUNK):
+        with store.read() as conn:
+            rows = {r.n: bytes(r.data) for r in conn.execute(
+                sa.select(entry_bundles.c.n, entry_bundles.c.data).where(
+                    entry_bundles.c.origin == origin, entry_bundles.c.n >= n,
+                    entry_bundles.c.n < n + _CHUNK))}
+        for b in range(n, min(n + _CHUNK, (size + TILE_WIDTH - 1) // TILE_WIDTH)):
+            if b not in rows:
+                report.fail(f"entry bundle {b} (entries {b * TILE_WIDTH}…) is missing")
+                return report
+            try:
+                ents = decode_entries(rows[b])
+            except ValueError as exc:
+                report.fail(f"entry bundle {b}: {exc}")
+                return report
+            want = min(TILE_WIDTH, size - b * TILE_WIDTH)
+            if len(ents) != want:
+                report.fail(f"entry bundle {b} holds {len(ents)} entries; size {size} needs "
+                            f"{want}")
+                ents = ents[:want]
+                if len(ents) < want:
+                    return report
+            for e in ents:
+                pending.append(e)
+                if check_index:
+                    _fold(report, origin, index, e, folded, offs)
+                index += 1
+                report.entries_checked += 1
+                while index == next_stop:
+                    flush(index)
+                    next_stop = next(stop_iter, -1)
+    if tl.root() != info.root_hash:
+        report.fail(f"the log row's root {info.root_hash.hex()[:16]}… is not the tree hash "
+                    f"{tl.root().hex()[:16]}… of its {size} entries")
+    if not cps:
+        report.fail(f"no checkpoint is stored for {origin}")
+    elif size and max(by_size, default=-1) != size and info.kind == "own":
+        report.fail(f"no checkpoint covers the stored size {size} (latest is "
+                    f"{max(by_size, default=0)})")
+    _check_widths(store, origin, size, report)
+    if check_index:
+        _check_index(store, origin, folded, report)
+    return report
+
+
+class _StoredTiles:
+    def __init__(self, store: Store, origin: str):
+        self.store, self.origin = store, origin
+
+    def get(self, level: int, n: int) -> bytes | None:
+        with self.store.read() as conn:
+            return self.store._tile_row(conn, self.origin, level, n)
+
+
+def _first_diff(stored: bytes, data: bytes) -> str:
+    for i in range(0, len(data), HASH_SIZE):
+        if stored[i:i + HASH_SIZE] != data[i:i + HASH_SIZE]:
+            return f"#{i // HASH_SIZE}" + (" (missing)" if len(stored) <= i else "")
+    return "?"
+
+
+def _fold(report, origin, index, entry, folded, offs) -> None:
+    try:
+        rec = json.loads(entry)
+        if rec.get("type") in codes_index.CODE_TYPES:
+            folded[rec["code"]] = codes_index.fold(folded.get(rec["code"]), rec, index, origin)
+        elif rec.get("type") in codes_index.OFFICIAL_TYPES:
+            codes_index.fold_official(offs, rec, index, origin)
+        else:
+            report.fail(f"entry {index}: unknown record type {rec.get('type')!r}")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        report.fail(f"entry {index}: cannot be read as a record: {exc}")
+
+
+def _check_widths(store: Store, origin: str, size: int, report: AuditReport) -> None:
+    with store.read() as conn:
+        for r in conn.execute(sa.select(tiles.c.level, tiles.c.n, tiles.c.width)
+                              .where(tiles.c.origin == origin)):
+            if r.width > _expected_width(size, r.level, r.n):
+                report.fail(f"tile {r.level}/{r.n} has width {r.width}, beyond tree size {size}")
+        for r in conn.execute(sa.select(entry_bundles.c.n, entry_bundles.c.width)
+                              .where(entry_bundles.c.origin == origin)):
+            if r.width > _expected_width(size, 0, r.n):
+                report.fail(f"entry bundle {r.n} has {r.width} entries, beyond size {size}")
+
+
+def _check_index(store: Store, origin: str, folded: dict, report: AuditReport) -> None:
+    keys = ("origin", "asset_class", "name", "status", "owner", "geometry", "attributes",
+            "first_index", "latest_index")
+    seen = 0
+    with store.read() as conn:
+        for row in conn.execute(sa.select(codes).where(codes.c.origin == origin)):
+            m = row._mapping
+            want = folded.get(m["code"])
+            seen += 1
+            if want is None:
+                report.fail(f"codes index has {m['code']}, which no record of the log issues")
+            elif any(m[k] != want[k] for k in keys):
+                bad = next(k for k in keys if m[k] != want[k])
+                report.fail(f"codes index row {m['code']}: {bad} is {m[bad]!r}, the log says "
+                            f"{want[bad]!r}")
+    if seen != len(folded):
+        report.fail(f"codes index holds {seen} codes of {origin}; the log issues {len(folded)}")
