@@ -350,8 +350,11 @@ def _official_from_store(store, origin: str, record: dict) -> OfficialState | No
                          revoked_index=row["revoked_index"])
 
 
-def verify_bundle(data: bytes, trust: TrustFile) -> VerifyResult:
-    """Verify a proof bundle offline with the trust file alone (no database)."""
+def verify_bundle(data: bytes, trust: TrustFile, replica=None) -> VerifyResult:
+    """Verify a proof bundle offline with the trust file alone (no database).
+
+    With `replica` (a Node or Store holding the city's log), the revocation check also
+    looks past the bundle's checkpoint."""
     result = VerifyResult(code=None)
     ck = _Checker(result)
     try:
@@ -365,9 +368,50 @@ def verify_bundle(data: bytes, trust: TrustFile) -> VerifyResult:
     if code_text is None:
         ck.add(CODE_SYNTAX, FAIL, "the entry names no code")
     official = _official_from_bundle(b)
+    if replica is not None and official is not None and official.problem is None:
+        official = _official_from_replica(store_of(replica), b, official)
     record = _run(result, ck, code, b.entry, b.index, b.proof, b.checkpoint, trust, official)
-    _check_not_revoked_offline(ck, record, result.checkpoint_size)
+    if replica is None or record is None or not _check_not_revoked_replica(
+            ck, store_of(replica), result, record):
+        _check_not_revoked_offline(ck, record, result.checkpoint_size)
     return result
+
+
+def _official_from_replica(store, b: ProofBundle, official: OfficialState) -> OfficialState:
+    """With a replica at least as large as the bundle's checkpoint, the official's
+    revocations before the record are known too."""
+    try:
+        cp = _parse_checkpoint_text(b.checkpoint)
+    except (ValueError, UnicodeDecodeError):
+        return official
+    info = store.log_info(cp.origin)
+    if info is None or info.size < cp.size:
+        return official
+    row = next((o for o in store.officials(cp.origin) if o["name"] == official.name), None)
+    if row is None or row["vkey"] != official.vkey:
+        return official
+    return OfficialState(official.name, row["vkey"], row["added_index"], row["revoked_index"])
+
+
+def _check_not_revoked_replica(ck: _Checker, store, result: VerifyResult, record: dict) -> bool:
+    """The revocation check against a replica; False if the replica cannot tell."""
+    info = store.log_info(result.origin) if result.origin else None
+    if info is None or result.code is None or info.size < (result.checkpoint_size or 0):
+        return False
+    state = store.code_state(result.code)
+    if state is None or state.origin != result.origin:
+        return False
+    if state.status == "revoked":
+        ck.add(NOT_REVOKED, FAIL, f"revoked at index {state.latest_index} (replica of "
+                                  f"{result.origin}, size {info.size})")
+    elif record.get("type") == "revoke":
+        ck.add(NOT_REVOKED, FAIL, "the bundled record is a revoke: the code is revoked")
+    else:
+        later = (f"; newer record at index {state.latest_index}"
+                 if state.latest_index > (result.index or 0) else "")
+        ck.add(NOT_REVOKED, PASS, f"no revoke in the replica of {result.origin} up to size "
+                                  f"{info.size}{later}")
+    return True
 
 
 def _peek_code(entry: bytes) -> str | None:

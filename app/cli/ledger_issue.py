@@ -1,0 +1,343 @@
+"""`cityledger issue`: one code, or one code per feature of a GeoJSON/GeoPackage layer.
+
+A batch is checked and signed completely before anything is submitted, so bad input
+changes nothing; then every entry goes to the sequencer in one go (it commits them in
+large batches), with a progress bar that follows the log's committed size.
+"""
+from __future__ import annotations
+
+import json
+import math
+import threading
+from pathlib import Path
+
+from app.cli.common import EXIT_FAILED, CliError, print_json
+
+MAX_REPORTED_ERRORS = 10
+_WRITABLE = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("issue", help="issue identity codes (one asset, or --batch FILE)",
+                       description="Issue a code for one asset (--class, --name and --lon/--lat "
+                                   "or --geometry), or one code per feature of a layer (--batch).")
+    p.add_argument("--class", dest="asset_class", metavar="AAA",
+                   help="asset class (WAT, SEW, PWR, GAS, HEA, TEL, TRN, ROD, BRG, MED, SCH, "
+                        "BLD, PLT); for --batch it overrides --class-field")
+    p.add_argument("--name", help="asset name")
+    p.add_argument("--lon", type=float, help="point longitude (EPSG:4326)")
+    p.add_argument("--lat", type=float, help="point latitude (EPSG:4326)")
+    p.add_argument("--geometry", type=Path, metavar="FILE.geojson",
+                   help="GeoJSON geometry, Feature or one-feature FeatureCollection")
+    p.add_argument("--attr", action="append", default=[], metavar="KEY=VALUE",
+                   help="attribute (repeatable; values are kept as text)")
+    p.add_argument("--owner", help="owning department")
+    p.add_argument("--official", metavar="NAME",
+                   help="signing official (default: the only active official)")
+    p.add_argument("--batch", type=Path, metavar="FILE",
+                   help="GeoJSON/GeoPackage/Shapefile: one code per feature")
+    p.add_argument("--layer", help="--batch: layer name (default: the first)")
+    p.add_argument("--class-field", default="asset_class", metavar="FIELD",
+                   help="--batch: field holding the asset class (default: asset_class)")
+    p.add_argument("--name-field", default="name", metavar="FIELD",
+                   help="--batch: field holding the asset name (default: name)")
+    p.add_argument("--owner-field", metavar="FIELD", help="--batch: field holding the owner")
+    p.add_argument("--out", type=Path, metavar="FILE",
+                   help="--batch: write the layer with a 'code' column (.geojson or .gpkg)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_issue)
+
+
+def cmd_issue(args) -> int:
+    if args.batch is not None:
+        single = [f for f, v in (("--name", args.name), ("--lon", args.lon), ("--lat", args.lat),
+                                 ("--geometry", args.geometry), ("--attr", args.attr or None),
+                                 ("--owner", args.owner)) if v is not None]
+        if single:
+            raise CliError(f"--batch takes its assets from the file; drop {', '.join(single)}")
+        return _issue_batch(args)
+    if args.out is not None or args.layer is not None:
+        raise CliError("--out and --layer go with --batch")
+    return _issue_one(args)
+
+
+# --- input -------------------------------------------------------------------------
+
+def _check_class(value, where: str) -> str:
+    from app.core.classes import ASSET_CLASSES
+
+    cls = str(value).strip().upper() if value is not None else ""
+    if cls not in ASSET_CLASSES:
+        raise CliError(f"{where}: asset class {value!r} is not one of "
+                       f"{', '.join(sorted(ASSET_CLASSES))}")
+    return cls
+
+
+def _parse_attrs(items) -> dict:
+    attrs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--attr {item!r}: expected KEY=VALUE")
+        if key.strip() in attrs:
+            raise CliError(f"--attr {key.strip()!r} given twice")
+        attrs[key.strip()] = value
+    return attrs
+
+
+def read_geometry_file(path: Path) -> dict:
+    """A GeoJSON geometry from a file holding a geometry, a Feature or one feature."""
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except OSError as e:
+        raise CliError(f"--geometry {path}: {e.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise CliError(f"--geometry {path}: not JSON ({e})") from None
+    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        feats = doc.get("features") or []
+        if len(feats) != 1:
+            raise CliError(f"--geometry {path}: a FeatureCollection with {len(feats)} features; "
+                           "use --batch for several")
+        doc = feats[0]
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        doc = doc.get("geometry")
+    if not isinstance(doc, dict) or "coordinates" not in doc:
+        raise CliError(f"--geometry {path}: no GeoJSON geometry found")
+    return doc
+
+
+def _choose_official(node, name: str | None) -> str:
+    active = [o["name"] for o in node.officials() if o["active"]]
+    if name is not None:
+        if name not in active:
+            known = {o["name"] for o in node.officials()}
+            state = "was revoked" if name in known else "is not registered"
+            raise CliError(f"official {name!r} {state} in {node.origin}")
+        return name
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        raise CliError("no active official: `cityledger official add NAME` first")
+    raise CliError(f"several officials are active ({', '.join(active)}): choose with --official")
+
+
+# --- one code ----------------------------------------------------------------------
+
+def _issue_one(args) -> int:
+    from app.cli.ledger_cmds import console, ledger_errors, official_passphrase, open_node, unlock
+
+    missing = [f for f, v in (("--class", args.asset_class), ("--name", args.name)) if not v]
+    if missing:
+        raise CliError(f"issue needs {' and '.join(missing)} (or --batch FILE)")
+    cls = _check_class(args.asset_class, "--class")
+    if args.geometry is not None:
+        if args.lon is not None or args.lat is not None:
+            raise CliError("give either --lon/--lat or --geometry, not both")
+        geometry = read_geometry_file(args.geometry)
+    elif args.lon is not None and args.lat is not None:
+        if not (math.isfinite(args.lon) and math.isfinite(args.lat)
+                and -180 <= args.lon <= 180 and -90 <= args.lat <= 90):
+            raise CliError(f"--lon {args.lon} --lat {args.lat} is outside EPSG:4326 bounds")
+        geometry = {"type": "Point", "coordinates": [args.lon, args.lat]}
+    else:
+        raise CliError("issue needs a location: --lon and --lat, or --geometry FILE")
+    attrs = _parse_attrs(args.attr)
+    with open_node(args) as node, ledger_errors():
+        official = _choose_official(node, args.official)
+        record = node.issue_record(cls, args.name, geometry, attrs, args.owner)  # validates
+        unlock(node)
+        entry = node.make_entry(official, official_passphrase(official), record)
+        receipt = node.submit(entry)
+    doc = {"code": receipt.code, "index": receipt.index, "size": receipt.size,
+           "codes": [receipt.code], "indexes": [receipt.index]}
+    if args.json:
+        print_json(doc)
+    else:
+        console().print(f"[bold green]{receipt.code}[/]  issued at index {receipt.index} "
+                        f"(log size {receipt.size}, signed by {official})")
+    return 0
+
+
+# --- batch -------------------------------------------------------------------------
+
+def _json_value(v):
+    """A feature attribute as a JSON value (None for missing)."""
+    import datetime as _dt
+
+    import numpy as np
+
+    if v is None:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (str, int, float, bool)):
+        return v
+    if isinstance(v, (_dt.date, _dt.datetime, _dt.time)):
+        return v.isoformat()
+    if hasattr(v, "isoformat"):  # pandas Timestamp
+        return v.isoformat()
+    if isinstance(v, bytes):
+        return None
+    return str(v)
+
+
+def read_layer(path: Path, layer: str | None):
+    """The layer as a GeoDataFrame in EPSG:4326."""
+    import pyogrio
+
+    if not path.exists():
+        raise CliError(f"--batch {path}: no such file")
+    try:
+        gdf = pyogrio.read_dataframe(path, layer=layer)
+    except Exception as e:  # pyogrio raises its own DataSourceError/DataLayerError family
+        raise CliError(f"--batch {path}: cannot read it as a GIS layer: {e}") from None
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        try:
+            gdf = gdf.to_crs(4326)
+        except Exception as e:
+            raise CliError(f"--batch {path}: cannot reproject from {gdf.crs} to EPSG:4326: {e}") \
+                from None
+    return gdf
+
+
+def batch_items(gdf, args) -> tuple[list[dict], list[str]]:
+    """Issue items from features, and the errors (each naming its feature)."""
+    import shapely
+
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    if args.asset_class is None and args.class_field not in cols:
+        raise CliError(f"the layer has no field {args.class_field!r}: give --class or "
+                       f"--class-field (fields: {', '.join(cols) or 'none'})")
+    if args.name_field not in cols:
+        raise CliError(f"the layer has no field {args.name_field!r}: choose one with "
+                       f"--name-field (fields: {', '.join(cols) or 'none'})")
+    if args.owner_field and args.owner_field not in cols:
+        raise CliError(f"the layer has no field {args.owner_field!r} (--owner-field)")
+    reserved = {args.class_field, args.name_field, args.owner_field, "code"}
+    attr_cols = [c for c in cols if c not in reserved]
+    fixed_class = _check_class(args.asset_class, "--class") if args.asset_class else None
+    geoms = gdf.geometry.values
+    items, errors = [], []
+    records = gdf[cols].to_dict("records")
+    for i, (row, geom) in enumerate(zip(records, geoms)):
+        where = f"feature {i + 1}"
+        try:
+            cls = fixed_class or _check_class(row.get(args.class_field), where)
+            name = _json_value(row.get(args.name_field))
+            if name is None or not str(name).strip():
+                raise CliError(f"{where}: no name in field {args.name_field!r}")
+            if geom is None or shapely.is_empty(geom):
+                raise CliError(f"{where} ({name}): no geometry")
+            item = {"asset_class": cls, "name": str(name).strip(),
+                    "geometry": json.loads(shapely.to_geojson(geom)),
+                    "attributes": {c: v for c in attr_cols
+                                   if (v := _json_value(row.get(c))) is not None}}
+            if args.owner_field:
+                owner = _json_value(row.get(args.owner_field))
+                if owner is not None and str(owner).strip():
+                    item["owner"] = str(owner).strip()
+            items.append(item)
+        except CliError as e:
+            errors.append(str(e))
+    return items, errors
+
+
+def _check_out(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.suffix.lower() not in _WRITABLE:
+        raise CliError(f"--out {path}: use a .geojson or .gpkg file name")
+    if not path.parent.is_dir():
+        raise CliError(f"--out {path}: folder {path.parent} does not exist")
+
+
+def _issue_batch(args) -> int:
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn)
+
+    from app.cli.ledger_cmds import console, ledger_errors, official_passphrase, open_node, unlock
+    from app.core.errors import CoreError
+    from app.ledger.node import NodeError
+
+    _check_out(args.out)
+    gdf = read_layer(args.batch, args.layer)
+    if len(gdf) == 0:
+        raise CliError(f"--batch {args.batch}: the layer has no features")
+    items, errors = batch_items(gdf, args)
+    err_console = Console(stderr=True, highlight=False)
+    with open_node(args) as node, ledger_errors():
+        official = _choose_official(node, args.official)
+        # Validate and sign everything first: bad input must change nothing.
+        entries = []
+        if not errors:
+            unlock(node)
+            secret = official_passphrase(official)
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=err_console, transient=True) as progress:
+                task = progress.add_task("signing", total=len(items))
+                for i, item in enumerate(items):
+                    try:
+                        entries.append(node.make_entry(official, secret,
+                                                       node.issue_record(**item)))
+                    except (CoreError, NodeError) as e:
+                        errors.append(f"feature {i + 1} ({item['name']}): {e}")
+                    if i % 256 == 0:
+                        progress.update(task, completed=i + 1)
+        if errors:
+            shown = errors[:MAX_REPORTED_ERRORS]
+            more = len(errors) - len(shown)
+            raise CliError(f"{len(errors)} of {len(gdf)} features cannot be issued; nothing "
+                           "was issued:\n  " + "\n  ".join(shown)
+                           + (f"\n  … and {more} more" if more else ""))
+        results = _submit_with_progress(node, entries, err_console, Progress, TextColumn,
+                                        BarColumn, MofNCompleteColumn, TimeElapsedColumn)
+    codes = [r.code if not isinstance(r, Exception) else None for r in results]
+    refused = [{"feature": i + 1, "reason": str(r)} for i, r in enumerate(results)
+               if isinstance(r, Exception)]
+    if args.out is not None:
+        out = gdf.copy()
+        out["code"] = codes
+        out.to_file(args.out, driver=_WRITABLE[args.out.suffix.lower()])
+    doc = {"count": len(codes) - len(refused), "codes": codes,
+           "indexes": [None if isinstance(r, Exception) else r.index for r in results],
+           "size": max((r.size for r in results if not isinstance(r, Exception)), default=None),
+           "refused": refused}
+    if args.json:
+        print_json(doc)
+    else:
+        c = console()
+        c.print(f"[bold green]{doc['count']}[/] codes issued from {args.batch} "
+                f"(log size {doc['size']}, signed by {official})")
+        if args.out is not None:
+            c.print(f"layer with codes written to {args.out}")
+        for r in refused[:MAX_REPORTED_ERRORS]:
+            c.print(f"[red]refused[/] feature {r['feature']}: {r['reason']}")
+    return EXIT_FAILED if refused else 0
+
+
+def _submit_with_progress(node, entries, err_console, Progress, TextColumn, BarColumn,
+                          MofNCompleteColumn, TimeElapsedColumn):
+    """node.submit_many in a worker thread; the bar follows the committed log size."""
+    start = node.size()
+    box: dict = {}
+
+    def work():
+        try:
+            box["results"] = node.submit_many(entries)
+        except BaseException as e:  # re-raised in the caller's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=work, name="issue-batch", daemon=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+        task = progress.add_task("sequencing", total=len(entries))
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+            progress.update(task, completed=min(len(entries), node.size() - start))
+    if "error" in box:
+        raise box["error"]
+    return box["results"]

@@ -1,0 +1,327 @@
+"""`cityledger verify`, `bundle export|show` and `inspect`: proofs for people and scripts."""
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from pathlib import Path
+
+from app.cli.common import EXIT_FAILED, EXIT_USAGE, CliError, print_json
+
+_MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "unknown": "[yellow]?[/]"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("verify", help="verify a code (from this node) or a proof bundle (offline)")
+    p.add_argument("code", nargs="?", help="identity code, e.g. 130100-WAT-7K3M9Q2X-4")
+    p.add_argument("--bundle", type=Path, metavar="FILE",
+                   help="verify this proof bundle (.tlog-proof, or a QR payload) offline")
+    _trust_flags(p)
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_verify)
+
+    b = sub.add_parser("bundle", help="proof bundles (c2sp.org/tlog-proof with the entry)")
+    b_sub = b.add_subparsers(dest="bundle_command", metavar="ACTION")
+    p = b_sub.add_parser("export", help="write the proof bundle of a code")
+    p.add_argument("code")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                   help="bundle file (conventionally *.tlog-proof)")
+    p.add_argument("--qr", type=Path, metavar="FILE.png|svg",
+                   help="also a QR image: the compact bundle if it fits, else the code")
+    p.add_argument("--qr-content", choices=("auto", "bundle", "code"), default="auto",
+                   help="what the QR holds (default auto)")
+    _trust_flags(p)
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_bundle_export)
+    p = b_sub.add_parser("show", help="print what a bundle holds (without verifying it)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_bundle_show)
+    b.set_defaults(func=lambda a: b.print_help() or EXIT_USAGE)
+
+    p = sub.add_parser("inspect", help="a code's current state, history and proof")
+    p.add_argument("code")
+    _trust_flags(p)
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_inspect)
+
+
+def _trust_flags(p) -> None:
+    p.add_argument("--trust", type=Path, metavar="FILE",
+                   help="signed trust file to verify against (default: the node's installed one)")
+    p.add_argument("--admin-key", metavar="VKEY",
+                   help="network admin verifier key the trust file must be signed by")
+
+
+# --- trust -------------------------------------------------------------------------
+
+def load_trust(args, required: bool = True):
+    """The trust file: --trust FILE (pinned to --admin-key, else to the installed file's
+    admin key when there is one), else the node's installed trust file."""
+    from app.ledger.trust import TrustError, installed_trust, load_trust_file
+
+    try:
+        installed = installed_trust(args.data) if Path(args.data).is_dir() else None
+    except TrustError as e:
+        if args.trust is None:
+            raise CliError(f"the installed trust file is refused: {e}", EXIT_FAILED) from None
+        installed = None
+    if args.trust is not None:
+        pin = args.admin_key or (installed.admin_vkey if installed else None)
+        try:
+            return load_trust_file(args.trust, pin)
+        except TrustError as e:
+            raise CliError(str(e), EXIT_FAILED) from None
+    if installed is not None:
+        if args.admin_key and installed.admin_vkey != args.admin_key:
+            raise CliError("the installed trust file is signed by another admin key than "
+                           "--admin-key", EXIT_FAILED)
+        return installed
+    if required:
+        raise CliError("no trust file: install one (`cityledger network install FILE`) or "
+                       "pass --trust FILE")
+    return None
+
+
+# --- rendering -----------------------------------------------------------------------
+
+def print_result(result, title: str) -> None:
+    from rich.table import Table
+
+    from app.cli.ledger_cmds import console
+
+    c = console()
+    table = Table(title=title, show_lines=False)
+    table.add_column("", width=1)
+    table.add_column("check", style="bold", no_wrap=True)
+    table.add_column("result")
+    for chk in result.checks:
+        table.add_row(_MARK.get(chk.status, chk.status), chk.name, chk.reason)
+    c.print(table)
+    if result.ok:
+        limits = [chk for chk in result.checks if chk.status == "unknown"]
+        c.print("[bold green]VERIFIED[/]" + (" (with the limits marked ?)" if limits else ""))
+    else:
+        names = ", ".join(chk.name for chk in result.failed)
+        c.print(f"[bold red]NOT VERIFIED[/]: {names}")
+
+
+# --- verify ------------------------------------------------------------------------
+
+def cmd_verify(args) -> int:
+    from app.ledger.verifier import verify_bundle, verify_code
+
+    if (args.code is None) == (args.bundle is None):
+        raise CliError("give a CODE or --bundle FILE (one of them)")
+    if args.bundle is not None:
+        try:
+            data = args.bundle.read_bytes()
+        except OSError as e:
+            raise CliError(f"--bundle {args.bundle}: {e.strerror}") from None
+        trust = load_trust(args)
+        result = _with_optional_replica(args, lambda replica: verify_bundle(data, trust, replica))
+        title = f"bundle {args.bundle.name}"
+    else:
+        from app.cli.ledger_cmds import open_node
+
+        with open_node(args) as node:
+            trust = load_trust(args)
+            result = verify_code(node, args.code, trust)
+        title = f"code {result.code or args.code}"
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print_result(result, title)
+    return 0 if result.ok else EXIT_FAILED
+
+
+def _with_optional_replica(args, fn):
+    """Run fn(replica) with this node's store when a node exists in --data, else offline."""
+    from app.ledger.node import CONFIG
+
+    if not (Path(args.data) / CONFIG).exists():
+        return fn(None)
+    from app.cli.ledger_cmds import open_node
+
+    with open_node(args) as node:
+        return fn(node)
+
+
+# --- bundles -------------------------------------------------------------------------
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise CliError(f"{path}: folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_bundle_export(args) -> int:
+    from app.cli.ledger_cmds import console, ledger_errors, open_node
+    from app.ledger.bundle import (NotInStoreError, bundle_qr_fits, export_bundle, qr_payload,
+                                   write_qr)
+
+    if args.qr is not None and args.qr.suffix.lower() not in (".png", ".svg"):
+        raise CliError(f"--qr {args.qr}: use a .png or .svg file name")
+    for p in (args.output, args.qr):
+        if p is not None and not p.parent.is_dir():
+            raise CliError(f"{p}: folder {p.parent} does not exist")
+    with open_node(args) as node, ledger_errors():
+        trust = load_trust(args, required=False)  # its quorum picks the checkpoint
+        try:
+            bundle = export_bundle(node, args.code, quorum=trust.quorum if trust else None)
+        except NotInStoreError as e:
+            raise CliError(str(e)) from None
+    data = bundle.encode()
+    code = _code_of(bundle)
+    qr_doc = None
+    if args.qr is not None:
+        content = args.qr_content
+        if content == "auto":
+            content = "bundle" if bundle_qr_fits(data) else "code"
+        if content == "bundle" and not bundle_qr_fits(data):
+            raise CliError(f"the bundle ({len(data)} bytes) does not fit in a QR code; "
+                           "use --qr-content code")
+        text = qr_payload(data) if content == "bundle" else code
+        try:
+            write_qr(text, args.qr)
+        except ValueError as e:
+            raise CliError(f"--qr: {e}") from None
+        qr_doc = {"file": str(args.qr), "content": content, "characters": len(text)}
+    _atomic_write(args.output, data)
+    doc = {"code": code, "file": str(args.output), "bytes": len(data), "index": bundle.index,
+           "checkpoint_size": _cp_size(bundle), "qr": qr_doc}
+    if args.json:
+        print_json(doc)
+    else:
+        c = console()
+        c.print(f"bundle of [bold]{code}[/] (index {bundle.index}, checkpoint size "
+                f"{doc['checkpoint_size']}) written to {args.output} ({len(data)} bytes)")
+        if qr_doc:
+            c.print(f"QR ({qr_doc['content']}) written to {args.qr}")
+    return 0
+
+
+def _code_of(bundle) -> str | None:
+    from app.ledger.verifier import _peek_record
+
+    return _peek_record(bundle.entry).get("code")
+
+
+def _cp_size(bundle) -> int | None:
+    try:
+        return int(bundle.checkpoint.split(b"\n", 2)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def bundle_doc(bundle) -> dict:
+    from app.core.note import split_note
+    from app.ledger.verifier import _peek_record
+
+    try:
+        text, sigs = split_note(bundle.checkpoint)
+        signers = [s.name for s in sigs]
+    except ValueError:
+        text, signers = bundle.checkpoint.decode("utf-8", "replace"), []
+    return {"code": _code_of(bundle), "index": bundle.index,
+            "record": _peek_record(bundle.entry),
+            "proof": [base64.b64encode(h).decode() for h in bundle.proof],
+            "checkpoint": text, "signatures": signers,
+            "official_add_index": bundle.official.index if bundle.official else None}
+
+
+def cmd_bundle_show(args) -> int:
+    from app.cli.ledger_cmds import console
+    from app.ledger.bundle import BundleFormatError, decode_bundle
+
+    try:
+        bundle = decode_bundle(args.file.read_bytes())
+    except OSError as e:
+        raise CliError(f"{args.file}: {e.strerror}") from None
+    except BundleFormatError as e:
+        raise CliError(f"{args.file}: {e}") from None
+    doc = bundle_doc(bundle)
+    if args.json:
+        print_json(doc)
+        return 0
+    c = console()
+    rec = doc["record"]
+    c.print(f"[bold]{doc['code']}[/]  {rec.get('type')} record at index {doc['index']}, "
+            f"signed by {rec.get('official')}")
+    c.print(f"inclusion proof: {len(doc['proof'])} hashes; checkpoint:")
+    c.print(doc["checkpoint"].rstrip("\n"))
+    c.print(f"signatures: {', '.join(doc['signatures']) or 'none'}")
+    c.print("(not verified: use `cityledger verify --bundle FILE`)")
+    return 0
+
+
+# --- inspect -------------------------------------------------------------------------
+
+def cmd_inspect(args) -> int:
+    from app.cli.ledger_cmds import console, open_node
+    from app.core.codes import parse_code
+    from app.core.errors import CodeError
+    from app.ledger.bundle import NotInStoreError, export_bundle
+    from app.ledger.verifier import verify_code
+
+    try:
+        code = str(parse_code(args.code))
+    except CodeError as e:
+        raise CliError(f"{args.code!r}: {e}") from None
+    with open_node(args) as node:
+        state = node.code_state(code)
+        if state is None:
+            raise CliError(f"{code} is not in any log this node holds", EXIT_FAILED)
+        history = node.history(code)
+        trust = load_trust(args, required=False)
+        try:
+            bundle = export_bundle(node, code, quorum=trust.quorum if trust else None)
+        except NotInStoreError as e:
+            bundle, proof_error = None, str(e)
+        result = verify_code(node, code, trust) if trust else None
+    doc = {"code": code, "origin": state.origin, "status": state.status,
+           "class": state.asset_class, "name": state.name, "owner": state.owner,
+           "attributes": state.attributes, "geometry": state.geometry,
+           "latest_index": state.latest_index,
+           "history": [{"index": i, "record": r} for i, r in history],
+           "proof": bundle_doc(bundle) if bundle else {"error": proof_error},
+           "verify": result.to_dict() if result else None}
+    if args.json:
+        print_json(doc)
+        return 0
+    from rich.table import Table
+
+    c = console()
+    c.print(f"[bold]{code}[/]  {state.asset_class} {state.name!r}  status "
+            f"{'[green]' if state.status == 'issued' else '[red]'}{state.status}[/]  "
+            f"({state.origin})")
+    if state.owner:
+        c.print(f"owner: {state.owner}")
+    if state.attributes:
+        c.print("attributes: " + ", ".join(f"{k}={v}" for k, v in state.attributes.items()))
+    t = Table(title="history")
+    for col in ("index", "type", "time", "official", "change"):
+        t.add_column(col)
+    for i, r in history:
+        change = r.get("reason") or r.get("owner") or ", ".join(sorted((r.get("asset") or {})))
+        t.add_row(str(i), r.get("type", ""), r.get("time", ""), r.get("official", ""), change)
+    c.print(t)
+    if bundle:
+        p = doc["proof"]
+        c.print(f"proof: index {p['index']} under checkpoint size {_cp_size(bundle)}, "
+                f"{len(p['proof'])} hashes; signed by {', '.join(p['signatures'])}")
+    else:
+        c.print(f"[yellow]no proof[/]: {proof_error}")
+    if result is not None:
+        print_result(result, f"verification of {code}")
+    else:
+        c.print("[yellow]not verified: no trust file installed[/]")
+    return 0
