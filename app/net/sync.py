@@ -153,6 +153,7 @@ class SyncEngine:
         with lock:
             trust = self.trust_provider()
             prefixes = [normalize_prefix(u) for u in city.endpoints]
+            city_urls = set(prefixes)
             if self.use_mirrors:
                 prefixes += mirror_prefixes(trust, city.origin, self.ledger.own_origin)
             frozen = self.ledger.fork_evidence(city.origin)
@@ -176,8 +177,9 @@ class SyncEngine:
                 except ForkDetected as e:
                     h.failed(prefix, str(e), frozen=True)
                     break
-                except PeerUnavailable as e:
-                    last_error = e  # try the next endpoint
+                except (PeerUnavailable, PeerNotFound) as e:
+                    # Down, or (a mirror) not holding this log yet: try the next endpoint.
+                    last_error = last_error if (last_error and prefix not in city_urls) else e
                 except (PeerError, verify.VerifyError) as e:
                     # Bad data from this peer: recorded, nothing stored; another endpoint
                     # may serve the right data.

@@ -186,7 +186,7 @@ class CosignCollector:
         return len(latest.cosigners) if latest else 0
 
     def _retry_after(self, city) -> float:
-        return 2.0 if city.code not in self.errors else 10.0
+        return 2.0 if city.code not in self.errors else 4.0
 
     def _ask(self, city, stored) -> bool:
         self._asked[city.code] = (stored.size, time.time())

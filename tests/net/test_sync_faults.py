@@ -1,0 +1,274 @@
+"""Sync against peers that are plain static HTTP servers, honest or faulty.
+
+City A (130100) and C (130400) publish their logs as static tlog-tiles files served by
+`python -m http.server` (real processes); node B (130200) replicates them with the real
+SyncEngine. Each fault must be refused with a specific error and leave B's store as it
+was; a fork must become evidence and freeze the city.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from app.ledger.node import Node
+from app.net import events as ev
+from app.net.demo_network import create_network, free_port, issue_demo_codes
+from app.net.ledger_view import LedgerView
+from app.net.service import TrustCache
+from app.net.static import export_static, write_static_log
+from app.net.sync import SyncEngine
+
+from tests.net.conftest import PASS, REPO
+
+A, B, C = "130100", "130200", "130400"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """Three city folders, A's log exported at sizes 101 and 301, C's at 51."""
+    root = tmp_path_factory.mktemp("faults")
+    ports = {A: free_port(), C: free_port()}
+    net = create_network(root / "net", [A, B, C], passphrase=PASS,
+                         endpoints={k: [f"http://127.0.0.1:{p}/"] for k, p in ports.items()})
+    issue_demo_codes(root / "net" / A, 100, passphrase=PASS)
+    node = Node.open(root / "net" / A)
+    try:
+        export_static(node.store, node.origin, root / "a_old")
+    finally:
+        node.close()
+    issue_demo_codes(root / "net" / A, 200, passphrase=PASS, seed=1)
+    issue_demo_codes(root / "net" / C, 50, passphrase=PASS)
+    node = Node.open(root / "net" / A)
+    try:
+        export_static(node.store, node.origin, root / "a_new")
+        entries = node.store.entries(node.origin, 0, 301)
+        node.unlock(PASS)
+        signer = node.log_signer()
+        # A validly signed fork: same origin and key, entry 5 replaced, longer log.
+        forked = entries[:5] + [entries[5] + b" "] + entries[6:] + entries[:9]
+        write_static_log(root / "a_fork", node.origin, forked, signer)
+        codes = [json.loads(e).get("code") for e in entries if b'"issue"' in e]
+    finally:
+        node.close()
+    c_node = Node.open(root / "net" / C)
+    try:
+        export_static(c_node.store, c_node.origin, root / "c_log")
+    finally:
+        c_node.close()
+    return {"root": root, "net": net, "ports": ports, "a_origin": net.node(A).origin,
+            "c_origin": net.node(C).origin, "a_codes": codes}
+
+
+@pytest.fixture()
+def b_node(base, tmp_path):
+    """A fresh copy of node B (nothing replicated yet) and its sync engine."""
+    shutil.copytree(base["net"].node(B).data_dir, tmp_path / "b")
+    node = Node.open(tmp_path / "b")
+    engine = SyncEngine(LedgerView(node.store, node.origin, node.data_dir),
+                        TrustCache(node.data_dir), use_mirrors=False)
+    seen: list = []
+    engine.bus.subscribe(seen.append)
+    engine.events = seen
+    yield node, engine
+    engine.stop()
+    node.close()
+
+
+def _copy(base, name, tmp_path) -> Path:
+    dst = tmp_path / ("peer-" + name)
+    shutil.copytree(base["root"] / name, dst, dirs_exist_ok=True)
+    return dst
+
+
+def _held(node, origin) -> int:
+    info = node.store.log_info(origin)
+    return info.size if info else 0
+
+
+def _sync_a(engine, base):
+    return engine.run_once(origins=[base["a_origin"]])[base["a_origin"]]
+
+
+def test_static_peer_replicates_and_codes_are_indexed(base, b_node, static_server, tmp_path):
+    node, engine = b_node
+    static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "ok", h.error
+    assert _held(node, base["a_origin"]) == 301 and h.verified_size == 301 and h.lag == 0
+    for code in base["a_codes"][:20]:
+        assert node.store.code_state(code) is not None
+    # B now serves A's replica under /logs/<origin>/ exactly as A published it.
+    view = LedgerView(node.store, node.origin)
+    src = view.sources()[base["a_origin"]]
+    assert src.bundle(0, None) == (base["root"] / "a_new/tile/entries/000").read_bytes()
+    assert src.tile(0, 1, 45) == (base["root"] / "a_new/tile/0/001.p/45").read_bytes()
+    assert any(e.kind == ev.NEW_CODES for e in engine.events)
+
+
+def test_flipped_bit_in_tile_is_refused(base, b_node, static_server, tmp_path):
+    node, engine = b_node
+    peer = _copy(base, "a_new", tmp_path)
+    tile = peer / "tile/1/000.p/1"
+    data = bytearray(tile.read_bytes())
+    data[7] ^= 0x10
+    tile.write_bytes(bytes(data))
+    static_server(peer, port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "failing"
+    assert "do not match the checkpoint" in h.error
+    assert _held(node, base["a_origin"]) == 0
+    assert node.store.code_state(base["a_codes"][0]) is None
+    assert not node.store.evidence()
+
+
+def test_truncated_bundle_is_refused(base, b_node, static_server, tmp_path):
+    node, engine = b_node
+    peer = _copy(base, "a_new", tmp_path)
+    bundle = peer / "tile/entries/001.p/45"
+    bundle.write_bytes(bundle.read_bytes()[:-40])
+    static_server(peer, port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "failing"
+    assert "entry bundle 1" in h.error
+    # Bundle 0 verified and committed before bundle 1 failed? Not in one chunk: nothing.
+    assert _held(node, base["a_origin"]) in (0, 256)
+    assert node.store.code_state(base["a_codes"][-1]) is None
+    assert not node.store.evidence()
+
+
+def test_bad_checkpoint_signature_is_refused(base, b_node, static_server, tmp_path):
+    node, engine = b_node
+    peer = _copy(base, "a_new", tmp_path)
+    cp = peer / "checkpoint"
+    text = cp.read_text()
+    sig_start = text.rindex(" ") + 10
+    flipped = "A" if text[sig_start] != "A" else "B"
+    cp.write_text(text[:sig_start] + flipped + text[sig_start + 1:])
+    static_server(peer, port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "failing"
+    assert "checkpoint refused" in h.error and "signature" in h.error
+    assert node.store.latest_checkpoint(base["a_origin"]) is None
+    assert _held(node, base["a_origin"]) == 0
+
+
+def test_rolled_back_checkpoint_is_refused(base, b_node, static_server, tmp_path):
+    node, engine = b_node
+    server = static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
+    assert _sync_a(engine, base).state == "ok"
+    server.stop()
+    static_server(_copy(base, "a_old", tmp_path), port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "failing"
+    assert "rolled-back checkpoint" in h.error and "101" in h.error
+    assert node.store.latest_checkpoint(base["a_origin"]).size == 301
+    assert _held(node, base["a_origin"]) == 301
+    assert not node.store.evidence()  # an old but consistent view is stale, not a fork
+
+
+def test_forked_checkpoint_becomes_evidence_and_freezes_the_city(base, b_node, static_server,
+                                                                 tmp_path):
+    node, engine = b_node
+    server = static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
+    assert _sync_a(engine, base).state == "ok"
+    good_root = node.store.latest_checkpoint(base["a_origin"]).root_hash
+    server.stop()
+    server = static_server(_copy(base, "a_fork", tmp_path), port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "frozen" and "FORK" in h.error
+    evidence = node.store.evidence(base["a_origin"])
+    assert len(evidence) == 1 and evidence[0]["kind"] == "fork"
+    assert b"\n301\n" in evidence[0]["note_a"] and b"\n310\n" in evidence[0]["note_b"]
+    alerts = [e for e in engine.events if e.kind == ev.ALERT and e.data.get("level") == "critical"]
+    assert alerts and alerts[0].data["evidence_id"] == evidence[0]["id"]
+    # Nothing of the fork was stored.
+    latest = node.store.latest_checkpoint(base["a_origin"])
+    assert latest.size == 301 and latest.root_hash == good_root
+    assert _held(node, base["a_origin"]) == 301
+    # Frozen: even the honest peer is not followed until an operator resolves it.
+    server.stop()
+    server = static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
+    assert _sync_a(engine, base).state == "frozen"
+
+    cli = [sys.executable, "-m", "app.net", "--data", str(node.data_dir), "evidence"]
+    out = subprocess.run(cli + ["list", "--json"], capture_output=True, text=True, cwd=REPO,
+                         check=True).stdout
+    listed = json.loads(out)
+    assert listed[0]["kind"] == "fork" and listed[0]["resolved"] is None
+    exported = subprocess.run(cli + ["export", str(listed[0]["id"])], capture_output=True,
+                              text=True, cwd=REPO, check=True).stdout
+    doc = json.loads(exported)
+    assert doc["note_a"].startswith(base["a_origin"] + "\n301\n")
+    assert doc["note_b"].startswith(base["a_origin"] + "\n310\n")
+    subprocess.run(cli + ["resolve", str(listed[0]["id"]), "--note", "checked with the city"],
+                   cwd=REPO, check=True, capture_output=True)
+    assert _sync_a(engine, base).state == "ok"
+
+
+def test_same_size_fork_is_evidence(base, b_node, static_server, tmp_path):
+    node, engine = b_node
+    server = static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
+    assert _sync_a(engine, base).state == "ok"
+    server.stop()
+    a = Node.open(base["net"].node(A).data_dir)
+    try:
+        a.unlock(PASS)
+        entries = a.store.entries(a.origin, 0, 301)
+        peer = tmp_path / "same-size-fork"
+        write_static_log(peer, a.origin, entries[:300] + [entries[300] + b" "], a.log_signer())
+    finally:
+        a.close()
+    static_server(peer, port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "frozen"
+    assert "same" in node.store.evidence()[0]["detail"] or "size 301" in h.error
+
+
+def test_peer_killed_mid_sync_resumes_after_restart(base, b_node, static_server, tmp_path,
+                                                     monkeypatch):
+    node, engine = b_node
+    monkeypatch.setattr("app.net.sync.CHUNK_BUNDLES", 1)
+    peer_dir = _copy(base, "a_new", tmp_path)
+    server = static_server(peer_dir, port=base["ports"][A])
+
+    def kill_on_first_chunk(e):
+        if e.kind == ev.PROGRESS and server.proc is not None:
+            server.stop()  # SIGKILL the peer process between two chunks
+
+    unsubscribe = engine.bus.subscribe(kill_on_first_chunk)
+    h = _sync_a(engine, base)
+    unsubscribe()
+    assert h.state == "failing"
+    assert _held(node, base["a_origin"]) == 256  # the verified first chunk is kept
+    static_server(peer_dir, port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "ok", h.error
+    assert _held(node, base["a_origin"]) == 301
+    progress = [e.data["fetched"] for e in engine.events if e.kind == ev.PROGRESS]
+    assert progress == [256, 301]  # resumed from 256, did not start over
+
+
+def test_slow_peer_does_not_stall_the_others(base, b_node, static_server, tmp_path):
+    node, engine = b_node
+    static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A], slow=1.5)
+    static_server(_copy(base, "c_log", tmp_path), port=base["ports"][C])
+    finished = {}
+
+    def on_event(e):
+        if e.kind == ev.HEALTH and e.data["state"] == "ok":
+            finished.setdefault(e.origin, time.monotonic())
+
+    engine.bus.subscribe(on_event)
+    t = threading.Thread(target=engine.run_once)
+    t.start()
+    t.join(60)
+    assert set(finished) == {base["a_origin"], base["c_origin"]}
+    assert finished[base["c_origin"]] < finished[base["a_origin"]]
+    assert _held(node, base["c_origin"]) == 51 and _held(node, base["a_origin"]) == 301
