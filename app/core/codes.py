@@ -45,6 +45,7 @@ A mismatch whose typed check is O/I/L gets a hint that letter and digit differ.
 """
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -170,6 +171,26 @@ def make_code(city: str, asset_class: str, serial: int | str | None = None) -> C
     return Code(city, asset_class, serial, check_character(body))
 
 
+_CANONICAL_RE = re.compile(r"(\d{6})-([A-Z]{3})-([0-9A-HJKMNP-TV-Z]{8})-([0-9A-Z])")
+
+
+def _parse_canonical(text: str) -> Code | None:
+    """Fast path for text already in canonical form (the sequencer's case); None to
+    fall back to the forgiving parser, which also produces the error messages."""
+    m = _CANONICAL_RE.fullmatch(text)
+    if m is None:
+        return None
+    city, asset_class, serial, check = m.groups()
+    if asset_class not in ASSET_CLASSES or city_problem(city):
+        return None
+    state = 0
+    table, value = QUASIGROUP, _VALUE
+    for ch in text:
+        if ch != "-":
+            state = table[state][value[ch]]
+    return Code(city, asset_class, serial, check) if state == 0 else None
+
+
 def _fold(ch: str) -> str:
     # Full-width digits/letters (common with CJK input methods) fold to ASCII.
     if not ch.isascii():
@@ -186,6 +207,8 @@ def parse_code(text: str) -> Code:
     """
     if not isinstance(text, str):
         raise CodeError(f"a code is text, not {type(text).__name__}")
+    if len(text) == CODE_LENGTH and (code := _parse_canonical(text)) is not None:
+        return code
     chars: list[str] = []
     where: list[int] = []  # index in text of each kept character
     dashes: set[int] = set()  # boundaries (counts of kept characters) already dashed
