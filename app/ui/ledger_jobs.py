@@ -15,6 +15,10 @@ class NoNodeError(RuntimeError):
     """The UI was asked for ledger work but no node is open."""
 
 
+class NoTrustError(RuntimeError):
+    """Verification was asked for but no trust file is installed."""
+
+
 def _node(ctx):
     if ctx.node is None:
         raise NoNodeError(tr("No city node in this data folder; create one with `cityledger init`."))
@@ -67,11 +71,14 @@ class CodeDetails:
 
 
 def geojson(geometry) -> dict:
-    if isinstance(geometry, dict):
-        return geometry
-    import shapely.geometry
+    """GeoJSON with lists, not the tuples of shapely's mapping (records want JSON arrays)."""
+    import json
 
-    return shapely.geometry.mapping(geometry)
+    import shapely
+
+    if isinstance(geometry, dict):
+        return json.loads(json.dumps(geometry))
+    return json.loads(shapely.to_geojson(geometry))
 
 
 def issue_context(ctx) -> tuple[list[str], bool]:
@@ -101,7 +108,14 @@ def issue(ctx, req: IssueRequest) -> IssueOutcome:
 
 
 def trust(ctx):
-    return ctx.extra.get("trust")
+    """The installed network trust file; verification has no meaning without it."""
+    found = ctx.extra.get("trust")
+    if found is None:
+        where = ctx.data_dir or tr("the data folder")
+        raise NoTrustError(tr("No network trust file is installed in {where}: verification "
+                              "needs the cities' keys from it (see `cityledger network`).")
+                           .format(where=where))
+    return found
 
 
 def code_details(ctx, code: str) -> CodeDetails:
@@ -122,6 +136,7 @@ def verify_input(ctx, text: str | None = None, data: bytes | None = None):
     """A typed/pasted code or bundle text, or a bundle file's bytes -> VerifyResult."""
     from app.core.codes import parse_code
     from app.core.errors import CodeError
+    from app.ledger.bundle import BundleFormatError, read_bundle_bytes
     from app.ledger.verifier import verify_bundle, verify_code
 
     if data is None:
@@ -133,6 +148,10 @@ def verify_input(ctx, text: str | None = None, data: bytes | None = None):
         if code is not None:
             return verify_code(_node(ctx), code, trust(ctx))
         data = stripped.encode("utf-8")
+    try:
+        data = read_bundle_bytes(data)  # unpacks a pasted QR payload
+    except BundleFormatError:
+        pass  # verify_bundle reports the format failure as its first check
     return verify_bundle(data, trust(ctx))
 
 
@@ -143,15 +162,24 @@ def read_file(_ctx, path: str) -> bytes:
     return p.read_bytes()
 
 
-def export_bundle(ctx, code: str, path: str) -> str:
+def export_bundle(ctx, code: str, path: str) -> list[str]:
+    """Write the bundle to ``path``, and its QR beside it (``.qr.png``) when it fits one."""
     from app.ledger import bundle
 
-    data = bundle.export_bundle(_node(ctx), code)
+    quorum = ctx.extra["trust"].quorum if ctx.extra.get("trust") is not None else None
+    data = bundle.export_bundle(_node(ctx), code, quorum=quorum).encode()
     Path(path).write_bytes(data)
-    return path
+    written = [path]
+    if bundle.bundle_qr_fits(data):
+        qr_path = str(Path(path).with_suffix(".qr.png"))
+        bundle.write_qr(bundle.qr_payload(data), qr_path)
+        written.append(qr_path)
+    return written
 
 
-def node_status(ctx) -> tuple[str | None, int | None]:
+def node_status(ctx) -> tuple[str | None, int | None, int]:
+    """(own origin, log size, cosignatures on the latest checkpoint)."""
     if ctx.node is None:
-        return None, None
-    return ctx.node.origin, ctx.node.size()
+        return None, None, 0
+    cp = ctx.node.latest_checkpoint()
+    return ctx.node.origin, ctx.node.size(), len(cp.cosignatures) if cp else 0

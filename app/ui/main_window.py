@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
         self.layers.set_classes(ws.classes)
         self.net.set_own(ws.origin, ws.size)
         self.status.show_network(self.net)
+        self.poll_node()
         if ws.message:
             self.status.showMessage(ws.message, 15000)
         self.act_issue.setEnabled(ws.origin is not None)
@@ -201,8 +202,9 @@ class MainWindow(QMainWindow):
         self.backend.call(ledger_jobs.node_status, on_done=self._node_status)
 
     def _node_status(self, status) -> None:
-        origin, size = status
+        origin, size, cosigned = status
         self.net.set_own(origin, size)
+        self.net.cosignatures = cosigned
         self.status.show_network(self.net)
 
     # events ----------------------------------------------------------------
@@ -382,8 +384,9 @@ class MainWindow(QMainWindow):
             tr("Proof bundles (*.tlog-proof)"))
         if path:
             self.backend.call(lambda ctx: ledger_jobs.export_bundle(ctx, code, path),
-                              on_done=lambda p: self.status.showMessage(
-                                  tr("Proof bundle saved to {path}").format(path=p), 8000),
+                              on_done=lambda paths: self.status.showMessage(
+                                  tr("Proof bundle saved to {path}").format(
+                                      path=", ".join(paths)), 8000),
                               label=tr("Exporting proof bundle"))
 
     def import_assets(self) -> None:

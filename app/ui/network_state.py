@@ -29,7 +29,8 @@ def peer_state(data: dict) -> str:
 class NetworkState:
     own_origin: str | None = None
     log_size: int | None = None
-    checkpoint_time: float | None = None
+    checkpoint_time: float | None = None   # when this app saw the size change
+    cosignatures: int = 0                  # on the latest own checkpoint
     peers: dict = field(default_factory=dict)          # peer key -> state
     offline_since: float | None = None
     alerts: deque = field(default_factory=lambda: deque(maxlen=200))
@@ -45,6 +46,8 @@ class NetworkState:
         elif kind == "checkpoint" and event.origin == self.own_origin:
             self.log_size = data.get("size", self.log_size)
             self.checkpoint_time = event.time
+        elif kind == "cosigned" and event.origin == self.own_origin:
+            self.cosignatures = max(self.cosignatures, 1)
         elif kind == "alert":
             self.alerts.appendleft(event)
         elif kind == "new_codes":

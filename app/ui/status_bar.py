@@ -47,8 +47,9 @@ class StatusBar(QStatusBar):
             self.log_label.setText(tr("No node"))
         else:
             size = "—" if state.log_size is None else f"{state.log_size:,}"
-            self.log_label.setText(tr("Own log: {size} entries · checkpoint {time}").format(
-                size=size, time=clock(state.checkpoint_time)))
+            self.log_label.setText(
+                tr("Own log: {size} entries · checkpoint {time}, {k} cosignatures").format(
+                    size=size, time=clock(state.checkpoint_time), k=state.cosignatures))
         counts = state.counts()
         if not state.peers:
             self.peers_label.setText(tr("Peers: none yet"))

@@ -1,0 +1,36 @@
+"""What the wall shows, gathered on the worker thread from the node (no Qt)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RECENT = 12
+
+
+@dataclass
+class WallSnapshot:
+    own_size: int | None = None
+    codes_total: int = 0
+    codes_revoked: int = 0
+    per_city: dict = field(default_factory=dict)     # city code -> codes held
+    recent: list = field(default_factory=list)       # [(code, name, time)]
+    outbox_pending: int = 0
+
+
+def snapshot(ctx) -> WallSnapshot:
+    node = ctx.node
+    snap = WallSnapshot()
+    if node is None:
+        return snap
+    snap.own_size = node.size()
+    for (_cls, status), n in node.code_counts().items():
+        snap.codes_total += n
+        if status == "revoked":
+            snap.codes_revoked += n
+    trust = ctx.extra.get("trust")
+    origins = {c.code: c.origin for c in trust.cities} if trust is not None else {}
+    origins.setdefault(node.city_code, node.origin)
+    for city, origin in origins.items():
+        snap.per_city[city] = sum(node.code_counts(origin).values())
+    snap.recent = [(s.code, s.name, s.time or "") for s in node.recent_codes(limit=RECENT)]
+    snap.outbox_pending = len(node.store.outbox_items("pending", limit=10000))
+    return snap
