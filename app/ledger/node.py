@@ -212,12 +212,7 @@ class Node:
 
     def submit_many(self, entries, timeout: float | None = 600) -> list:
         """Sequence many entries; a list of Receipt or SubmissionRefused, in order."""
-        futures = self._seq().submit_many(entries)
-        out = []
-        for f in futures:
-            exc = f.exception(timeout)
-            out.append(exc if exc is not None else f.result())
-        return out
+        return self._seq().submit_many(entries).wait(timeout)
 
     # ---------------------------------------------------------------- officials
     def add_official(self, name: str, official_passphrase: str) -> str:
@@ -300,14 +295,26 @@ class Node:
         rec = self.issue_record(asset_class, name, geometry, attributes, owner, code)
         return self.submit(self.make_entry(official, official_passphrase, rec))
 
-    def issue_many(self, official: str, official_passphrase: str, items) -> list:
+    def issue_many(self, official: str, official_passphrase: str, items,
+                   timeout: float | None = 600) -> list:
         """Issue one code per item (dict with asset_class, name, geometry, attributes?,
-        owner?); returns Receipt or SubmissionRefused per item, in order."""
-        self._official_key(official, official_passphrase)
-        entries = [self.make_entry(official, official_passphrase, self.issue_record(
-            it["asset_class"], it["name"], it["geometry"], it.get("attributes"),
-            it.get("owner"), it.get("code"))) for it in items]
-        return self.submit_many(entries)
+        owner?, code?); returns Receipt or SubmissionRefused per item, in order.
+
+        Entries are signed and handed to the sequencer chunk by chunk, so signing the
+        next chunk overlaps with sequencing the previous one."""
+        key = self._official_key(official, official_passphrase)
+        seq, groups, chunk = self._seq(), [], []
+        for it in items:
+            rec = self.issue_record(it["asset_class"], it["name"], it["geometry"],
+                                    it.get("attributes"), it.get("owner"), it.get("code"))
+            rec["time"], rec["official"] = _now_rfc3339(), official
+            chunk.append(sign_entry(rec, key))
+            if len(chunk) == self.batch_size:
+                groups.append(seq.submit_many(chunk))
+                chunk = []
+        if chunk:
+            groups.append(seq.submit_many(chunk))
+        return [r for g in groups for r in g.wait(timeout)]
 
     def _current(self, code: str) -> CodeState:
         try:

@@ -16,19 +16,21 @@ against the new state and retried; the two writers never publish inconsistent tr
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import queue
 import threading
 import time
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
 
 import sqlalchemy as sa
 
-from app.core.codes import parse_code
 from app.core.errors import CoreError
-from app.core.records import ASSET_TYPES, parse_entry, verify_entry_signature
+from nacl.exceptions import BadSignatureError
+
+from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, parse_entry, signing_message
 from app.ledger import codes_index
 from app.ledger.keys import KeyError_, verify_key
 from app.ledger.schema import officials
@@ -55,12 +57,52 @@ class Receipt:
     size: int
 
 
+class Submission:
+    """Entries submitted together; `wait` returns a Receipt or SubmissionRefused for each,
+    in order, once every one of them has been committed or refused."""
+
+    def __init__(self, entries: list[bytes]):
+        self.entries = entries
+        self.pending: list[_Pending] = []
+        self.results: list[object] = [None] * len(entries)
+        self._left = len(entries)
+        self._done = threading.Event()
+        if not entries:
+            self._done.set()
+
+    def _resolve(self, i: int, outcome: object) -> None:
+        self.results[i] = outcome
+        self._left -= 1  # only the sequencer thread resolves
+        if self._left == 0:
+            self._done.set()
+
+    def _fail_rest(self, exc: BaseException) -> None:
+        for i, r in enumerate(self.results):
+            if r is None:
+                self._resolve(i, exc)
+
+    def wait(self, timeout: float | None = None) -> list:
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"{self._left} of {len(self.entries)} entries still waiting "
+                               "for the sequencer")
+        return list(self.results)
+
+    def result(self, timeout: float | None = None) -> Receipt:
+        """The single entry's Receipt (raises its SubmissionRefused)."""
+        (outcome,) = self.wait(timeout)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+
 @dataclass
 class _Pending:
+    group: Submission
+    i: int
     entry: bytes
-    future: Future
     record: dict | None = None
-    sig_ok: bool | None = None
+    outcome: object = None
+    verified: tuple[str, bool] | None = None  # (verifier key, signature valid)
 
 
 class Sequencer:
@@ -74,60 +116,113 @@ class Sequencer:
         self._sign_checkpoint = sign_checkpoint
         self.batch_size, self.batch_delay = batch_size, batch_delay
         self.on_checkpoint = on_checkpoint
-        self._pool: queue.Queue[_Pending | None] = queue.Queue()
+        self._incoming: queue.Queue[Submission | None] = queue.Queue()
+        self._pool: queue.Queue[Submission | None] = queue.Queue()
         self._tilelog: TileLog | None = None
         self._stopping = False
+        # official name -> verifier key; names are never reused, so a cached key stays right
+        self._vkeys: dict[str, str] = {self.admin_name: admin_vkey}
+        with store.read() as conn:
+            self._vkeys.update((r.name, r.vkey) for r in conn.execute(
+                sa.select(officials.c.name, officials.c.vkey)
+                .where(officials.c.origin == origin)))
+        self._verifier = threading.Thread(target=self._verify_loop, daemon=True,
+                                          name=f"entry verifier {origin}")
         self._thread = threading.Thread(target=self._run, name=f"sequencer {origin}",
                                         daemon=True)
+        self._verifier.start()
         self._thread.start()
 
     # ---------------------------------------------------------------- submitting
-    def submit(self, entry: bytes) -> Future:
-        """Queue a signed entry; the future resolves to a Receipt or SubmissionRefused."""
+    def submit(self, entry: bytes) -> Submission:
+        """Queue one signed entry; `.result()` gives its Receipt or raises the refusal."""
+        return self.submit_many([entry])
+
+    def submit_many(self, entries) -> Submission:
+        """Queue signed entries as one group (sequenced in order, possibly over batches)."""
         if self._stopping:
             raise SequencerStopped("the sequencer is stopped")
-        fut: Future = Future()
-        self._pool.put(_Pending(bytes(entry), fut))
-        return fut
-
-    def submit_many(self, entries) -> list[Future]:
-        return [self.submit(e) for e in entries]
+        group = Submission([bytes(e) for e in entries])
+        if group.entries:
+            self._incoming.put(group)
+        return group
 
     def stop(self, timeout: float = 30.0) -> None:
         """Sequence what is already queued, then stop the worker."""
         if not self._stopping:
             self._stopping = True
-            self._pool.put(None)
+            self._incoming.put(None)
+        self._verifier.join(timeout)
         self._thread.join(timeout)
+
+    def _verify_loop(self) -> None:
+        """Parse entries and check signatures ahead of the sequencer, in its own thread:
+        Ed25519 verification releases the GIL, so it overlaps with the sequencer's
+        database work on a second core."""
+        while True:
+            group = self._incoming.get()
+            if group is not None:
+                group.pending = [self._preverify(group, i, e) for i, e in enumerate(group.entries)]
+            self._pool.put(group)
+            if group is None:
+                return
+
+    def _preverify(self, group: Submission, i: int, entry: bytes) -> _Pending:
+        p = _Pending(group, i, entry)
+        try:
+            p.record = parse_entry(entry)
+        except CoreError as exc:
+            p.outcome = SubmissionRefused(f"malformed entry: {exc}")
+            return p
+        vkey = self._vkeys.get(p.record["official"])
+        if vkey is not None:
+            try:
+                sig = base64.b64decode(p.record["sig"], validate=True)
+                verify_key(vkey).verify(_signed_message(p), sig)
+                p.verified = (vkey, True)
+            except (BadSignatureError, binascii.Error, ValueError):
+                p.verified = (vkey, False)
+            except KeyError_:
+                pass  # the sequencer reports the unusable key
+        return p
 
     # ---------------------------------------------------------------- worker
     def _take_batch(self) -> tuple[list[_Pending], bool]:
+        """Pending entries of whole groups: at least one group, then more until
+        batch_size entries or batch_delay seconds (a large group is one batch)."""
         first = self._pool.get()
         if first is None:
             return [], True
-        batch, deadline = [first], time.monotonic() + self.batch_delay
-        while len(batch) < self.batch_size:
+        groups, count = [first], len(first.entries)
+        deadline = time.monotonic() + self.batch_delay
+        stop = False
+        while count < self.batch_size:
             try:
                 item = self._pool.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
             if item is None:
-                return batch, True
-            batch.append(item)
-        return batch, False
+                stop = True
+                break
+            groups.append(item)
+            count += len(item.entries)
+        return [p for g in groups for p in g.pending], stop
 
     def _run(self) -> None:
         done = False
         while not done:
             batch, done = self._take_batch()
-            if batch:
+            for i in range(0, len(batch), self.batch_size):
+                part = batch[i:i + self.batch_size]
                 try:
-                    self._sequence(batch)
+                    self._sequence(part)
                 except Exception as exc:  # a broken database must not hang submitters
-                    log.exception("sequencing a batch of %d failed", len(batch))
-                    for p in batch:
-                        if not p.future.done():
-                            p.future.set_exception(exc)
+                    log.exception("sequencing a batch of %d failed", len(part))
+                    for p in part:
+                        if p.outcome is None:
+                            p.outcome = exc
+                for p in part:
+                    p.group._resolve(p.i, p.outcome)
         # anything queued after the stop marker is refused, not left hanging
         while True:
             try:
@@ -135,19 +230,14 @@ class Sequencer:
             except queue.Empty:
                 break
             if item is not None:
-                item.future.set_exception(SequencerStopped("the sequencer stopped"))
+                item._fail_rest(SequencerStopped("the sequencer stopped"))
 
     def _sequence(self, batch: list[_Pending]) -> None:
-        for p in batch:
-            try:
-                p.record = parse_entry(p.entry)
-            except CoreError as exc:
-                p.future.set_exception(SubmissionRefused(f"malformed entry: {exc}"))
-        live = [p for p in batch if not p.future.done()]
+        live = [p for p in batch if p.outcome is None]
         for attempt in range(5):
             try:
                 try:
-                    receipts, size, note = self._commit(live)
+                    size, note = self._commit(live)
                 except sa.exc.IntegrityError as exc:  # a concurrent writer got a key first
                     raise ConflictError(str(exc.orig)) from exc
                 break
@@ -155,13 +245,10 @@ class Sequencer:
                 log.warning("log %s moved under the sequencer; reloading (attempt %d)",
                             self.origin, attempt + 1)
                 self._tilelog = None
+                for p in live:
+                    p.outcome = None
         else:
             raise ConflictError(f"log {self.origin}: gave up after 5 conflicting writers")
-        for p, outcome in receipts:
-            if isinstance(outcome, Exception):
-                p.future.set_exception(outcome)
-            else:
-                p.future.set_result(outcome)
         if note is not None and self.on_checkpoint:
             try:
                 self.on_checkpoint(size, note)
@@ -179,13 +266,13 @@ class Sequencer:
             changed_codes: dict[str, dict] = {}
             changed_offs: dict[str, dict] = {}
             accepted: list[bytes] = []
-            outcomes: list[tuple[_Pending, object]] = []
+            indexed: list[tuple[_Pending, int]] = []
             for p in batch:
                 index = old_size + len(accepted)
                 try:
-                    self._validate(p.record, index, code_rows, offs)
+                    self._validate(p, index, code_rows, offs)
                 except SubmissionRefused as exc:
-                    outcomes.append((p, exc))
+                    p.outcome = exc
                     continue
                 rec = p.record
                 if rec["type"] in ASSET_TYPES:
@@ -194,10 +281,11 @@ class Sequencer:
                 else:
                     row = codes_index.fold_official(offs, rec, index, self.origin)
                     changed_offs[row["name"]] = row
+                    self._vkeys.setdefault(row["name"], row["vkey"])
                 accepted.append(p.entry)
-                outcomes.append((p, index))
+                indexed.append((p, index))
             if not accepted:
-                return [(p, o) for p, o in outcomes], old_size, None
+                return old_size, None
             try:
                 tile_rows, bundle_rows = tl.append(accepted)
             except BaseException:
@@ -215,13 +303,9 @@ class Sequencer:
             except BaseException:
                 self._tilelog = None  # memory ran ahead of the rolled-back database
                 raise
-        out = []
-        for p, o in outcomes:
-            if isinstance(o, Exception):
-                out.append((p, o))
-            else:
-                out.append((p, Receipt(p.record.get("code"), o, new_size)))
-        return out, new_size, note
+        for p, index in indexed:
+            p.outcome = Receipt(p.record.get("code"), index, new_size)
+        return new_size, note
 
     def _load(self, conn) -> TileLog:
         size = self.store.stored_size(conn, self.origin, lock=True)
@@ -230,12 +314,13 @@ class Sequencer:
         return self._tilelog
 
     # ---------------------------------------------------------------- validation
-    def _validate(self, rec: dict, index: int, code_rows: dict, offs: dict) -> None:
+    def _validate(self, p: _Pending, index: int, code_rows: dict, offs: dict) -> None:
+        rec = p.record
         kind = rec["type"]
         if kind in ASSET_TYPES:
-            code = parse_code(rec["code"])
-            if code.city != self.city_code:
-                raise SubmissionRefused(f"code {rec['code']} belongs to city {code.city}; this "
+            city = rec["code"][:6]  # parse_entry checked the code is canonical
+            if city != self.city_code:
+                raise SubmissionRefused(f"code {rec['code']} belongs to city {city}; this "
                                         f"log sequences city {self.city_code}")
             name = rec["official"]
             off = offs.get(name)
@@ -244,7 +329,7 @@ class Sequencer:
             if not codes_index.official_active(off, index):
                 raise SubmissionRefused(f"official {name!r} was revoked at index "
                                         f"{off['revoked_index']} and may not sign at {index}")
-            self._check_signature(rec, off["vkey"], name)
+            self._check_signature(p, off["vkey"], name)
             state = code_rows.get(rec["code"])
             if kind == "issue":
                 if state is not None:
@@ -265,7 +350,7 @@ class Sequencer:
         if rec["official"] != self.admin_name:
             raise SubmissionRefused(f"{kind} must be signed by the admin key "
                                     f"{self.admin_name!r}, not {rec['official']!r}")
-        self._check_signature(rec, self.admin_vkey, self.admin_name)
+        self._check_signature(p, self.admin_vkey, self.admin_name)
         subject = rec["subject"]["name"]
         existing = offs.get(subject)
         if kind == "official-add":
@@ -286,11 +371,32 @@ class Sequencer:
                                     f"expected {existing['added_index']}")
 
     @staticmethod
-    def _check_signature(rec: dict, vkey: str, name: str) -> None:
+    def _check_signature(p: _Pending, vkey: str, name: str) -> None:
+        if p.verified is not None and p.verified[0] == vkey:
+            if not p.verified[1]:
+                raise SubmissionRefused(f"entry signature does not verify with {name!r}'s key")
+            return
         try:
             key = verify_key(vkey)
         except KeyError_ as exc:
             raise SubmissionRefused(f"official {name!r} has an unusable key: {exc}") from None
-        if not verify_entry_signature(rec, key):
-            raise SubmissionRefused(f"entry signature does not verify with {name!r}'s key")
+        try:
+            key.verify(_signed_message(p), base64.b64decode(p.record["sig"], validate=True))
+        except (BadSignatureError, binascii.Error, ValueError):
+            raise SubmissionRefused(f"entry signature does not verify with {name!r}'s "
+                                    "key") from None
 
+
+def _signed_message(p: _Pending) -> bytes:
+    """ENTRY_DOMAIN + canonical JSON of the record without "sig", cut from the entry bytes.
+
+    parse_entry has checked the bytes are the record's canonical JSON, whose top-level
+    "sig" member always follows "official" (keys are sorted), so removing the one
+    `,"sig":"…"` occurrence yields exactly the signed form without re-encoding. If the
+    same text also occurs nested (an attribute named "sig" with the same value), fall
+    back to re-encoding the record.
+    """
+    member = b',"sig":"' + p.record["sig"].encode("ascii") + b'"'
+    if p.entry.count(member) == 1:
+        return ENTRY_DOMAIN + p.entry.replace(member, b"", 1)
+    return signing_message(p.record)
