@@ -224,6 +224,10 @@ def batch_items(gdf, args) -> tuple[list[dict], list[str]]:
     for i, (row, geom) in enumerate(zip(records, geoms)):
         where = f"feature {i + 1}"
         try:
+            existing = _json_value(row.get("code"))
+            if existing:
+                raise CliError(f"{where} already has code {existing}; drop the 'code' field "
+                               "to issue new codes")
             cls = fixed_class or _check_class(row.get(args.class_field), where)
             name = _json_value(row.get(args.name_field))
             if name is None or not str(name).strip():
