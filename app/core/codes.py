@@ -10,7 +10,7 @@ Check character
 The brief asked for ISO/IEC 7064 MOD 37,36 (hybrid). That system does NOT detect
 every adjacent transposition over a 36-symbol alphabet: from some internal states,
 swapping two consecutive values (e.g. 17 and 18, 'H' and 'I') leaves the running
-state unchanged; tests/core/test_codes.py shows 72 such (state, pair) cases.
+state unchanged (36 state/pair cases; tests/core/test_codes.py lists them).
 DESIGN.md allows "MOD 37-36 or equivalent" and makes the property the requirement,
 so the check character is computed with the Damm algorithm over a totally
 anti-symmetric quasigroup of order 36, which detects every single substitution and
