@@ -6,9 +6,11 @@ demo network run it in a subprocess. The URL it listens on is recorded in the da
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -104,8 +106,13 @@ class NodeService:
             log.exception("cosignature round failed")
 
     def _submit(self, body: bytes) -> dict:
+        from app.core.records import parse_entry
         from app.ledger.sequencer import SubmissionRefused
 
+        try:
+            parse_entry(body)  # malformed input is a 400, before it reaches the sequencer
+        except CoreError as e:
+            raise Refused(400, f"malformed entry: {e}") from None
         try:
             receipt = self.node.submit(body, timeout=60)
         except SubmissionRefused as e:
@@ -144,7 +151,7 @@ class NodeService:
                                 access_log=False, limit_concurrency=256,
                                 timeout_keep_alive=15, h11_max_incomplete_event_size=16384,
                                 timeout_graceful_shutdown=5)
-        server = uvicorn.Server(config)
+        server = _Server(config)
         self.url = f"http://{host}:{port}/"
         _write_serve_file(self.node.data_dir, self.url)
         self.start_background()
@@ -152,10 +159,24 @@ class NodeService:
             server.run()
         finally:
             self.stop_background()
-            try:
-                (Path(self.node.data_dir) / SERVE_FILE).unlink()
-            except OSError:
-                pass
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown (so the process dies
+    of the signal); a node that stopped cleanly should exit 0 instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit)
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def _write_serve_file(data_dir, url: str) -> None:
