@@ -5,11 +5,10 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 
 from app.core.errors import CheckpointError, NoteError
-from app.core.note import Note, open_note
+from app.core.note import Note, b64decode_strict, open_note
 
 HASH_SIZE = 32
 
@@ -62,11 +61,8 @@ def parse_checkpoint(text: str | bytes) -> Checkpoint:
         raise CheckpointError("line 1: checkpoint origin is empty")
     if not (size_text.isascii() and size_text.isdigit()) or (size_text != "0" and size_text.startswith("0")):
         raise CheckpointError(f"line 2: tree size {size_text!r} is not a decimal without leading zeroes")
-    try:
-        root = base64.b64decode(root_text.encode("ascii"), validate=True)
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        root = b""
-    if len(root) != HASH_SIZE or base64.b64encode(root).decode() != root_text:
+    root = b64decode_strict(root_text)
+    if root is None or len(root) != HASH_SIZE:
         raise CheckpointError(f"line 3: root hash {root_text!r} is not base64 of 32 bytes")
     for i, line in enumerate(ext, 4):
         if not line:

@@ -40,7 +40,8 @@ def is_valid_name(name: str) -> bool:
             and not any(ch.isspace() for ch in name))
 
 
-def _b64decode(text: str) -> bytes | None:
+def b64decode_strict(text: str) -> bytes | None:
+    """Standard base64 as Go's StdEncoding reads it (canonical padding), or None."""
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
@@ -63,16 +64,20 @@ def _parse_id(hex_id: str) -> int:
     return int(hex_id, 16)
 
 
+def _check_key(name: str, key: bytes, what: str) -> None:
+    if not is_valid_name(name):
+        raise KeyFormatError(f"invalid key name {name!r}")
+    if len(key) != 32:
+        raise KeyFormatError(f"an Ed25519 {what} is 32 bytes")
+
+
 class Verifier:
     """Verifies Ed25519 note signatures (type 0x01)."""
 
     alg = ALG_ED25519
 
     def __init__(self, name: str, public_key: bytes):
-        if not is_valid_name(name):
-            raise KeyFormatError(f"invalid key name {name!r}")
-        if len(public_key) != 32:
-            raise KeyFormatError("an Ed25519 public key is 32 bytes")
+        _check_key(name, public_key, "public key")
         self.name = name
         self.public_key = bytes(public_key)
         self.key_id = key_id(name, bytes([self.alg]) + self.public_key)
@@ -83,7 +88,7 @@ class Verifier:
         """A verifier for a ``name+id+base64`` key of type 0x01 or 0x04."""
         name, hex_id, b64 = _split_key(vkey, 3)
         want = _parse_id(hex_id)
-        raw = _b64decode(b64)
+        raw = b64decode_strict(b64)
         if not is_valid_name(name) or not raw:
             raise KeyFormatError(f"malformed verifier key {vkey!r}")
         if key_id(name, raw) != want:
@@ -118,10 +123,7 @@ class Signer:
     alg = ALG_ED25519
 
     def __init__(self, name: str, seed: bytes):
-        if not is_valid_name(name):
-            raise KeyFormatError(f"invalid key name {name!r}")
-        if len(seed) != 32:
-            raise KeyFormatError("an Ed25519 seed is 32 bytes")
+        _check_key(name, seed, "seed")
         self.name = name
         self._sk = SigningKey(bytes(seed))
         self.public_key = bytes(self._sk.verify_key)
@@ -132,7 +134,7 @@ class Signer:
         """A signer for a ``PRIVATE+KEY+name+id+base64`` key of type 0x01 or 0x04."""
         priv, key, name, hex_id, b64 = _split_key(skey, 5)
         want = _parse_id(hex_id)
-        raw = _b64decode(b64)
+        raw = b64decode_strict(b64)
         if priv != "PRIVATE" or key != "KEY" or not is_valid_name(name) or not raw:
             raise KeyFormatError("malformed signer key")
         if raw[0] == ALG_ED25519:
@@ -233,7 +235,7 @@ def split_note(msg: bytes) -> tuple[str, list[Signature]]:
         if not line.startswith(_SIG_PREFIX):
             raise NoteError(f"malformed note: signature line {n} does not start with '— '")
         name, _, b64 = line[len(_SIG_PREFIX):].partition(" ")
-        raw = _b64decode(b64) if b64 else None
+        raw = b64decode_strict(b64) if b64 else None
         if not is_valid_name(name) or raw is None or len(raw) < 5:
             raise NoteError(f"malformed note: signature line {n} is not '— name base64'")
         sigs.append(Signature(name, struct.unpack(">I", raw[:4])[0], b64))

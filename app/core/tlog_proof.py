@@ -11,24 +11,21 @@ an entry is in a log, with the log's (co)signed checkpoint.
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 
 from app.core.checkpoint import Checkpoint, open_checkpoint
 from app.core.errors import TlogProofError
 from app.core.merkle import HASH_SIZE, check_record
+from app.core.note import b64decode_strict
 
 HEADER = "c2sp.org/tlog-proof@v1"
 FILE_EXTENSION = ".tlog-proof"
 
 
 def _b64(text: str, what: str) -> bytes:
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise TlogProofError(f"{what} is not base64") from None
-    if base64.b64encode(raw).decode() != text:
-        raise TlogProofError(f"{what} is not canonical base64")
+    raw = b64decode_strict(text)
+    if raw is None:
+        raise TlogProofError(f"{what} is not (canonical) base64")
     return raw
 
 
