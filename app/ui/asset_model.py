@@ -7,12 +7,10 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.ui import asset_source
 from app.ui.i18n import tr
-from app.ui.labels import STATUS_LABELS
+from app.ui.labels import STATUS_LABELS, TABLE_COLUMNS
 from app.ui.theme import STATUS_COLORS
 
-# (column key, header source text)
-COLUMNS = (("code", "Code"), ("name", "Name"), ("asset_class", "Class"),
-           ("city", "City"), ("status", "Status"), ("asset_id", "Asset ID"))
+COLUMNS = TABLE_COLUMNS
 
 
 class AssetTableModel(QAbstractTableModel):

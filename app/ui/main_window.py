@@ -432,7 +432,9 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def _restore_view(self) -> None:
-        bbox = self.settings.value("main/view")
+        # The last view belongs to the data folder it was seen in.
+        same_folder = self.settings.value("main/view_data_dir") == str(self.data_dir)
+        bbox = self.settings.value("main/view") if same_folder else None
         try:
             bbox = [float(v) for v in bbox] if bbox else None
         except (TypeError, ValueError):
@@ -448,6 +450,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("data_dir", str(self.data_dir))
         if self.ws is not None:
             self.settings.setValue("main/view", [float(v) for v in self.map.view_bbox()])
+            self.settings.setValue("main/view_data_dir", str(self.data_dir))
         self.settings.sync()
 
     def closeEvent(self, event) -> None:

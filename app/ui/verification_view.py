@@ -6,10 +6,10 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.ui.i18n import tr
+from app.ui.labels import CHECK_STATUS
 from app.ui.theme import CHECK_COLORS
 
 MARKS = {"pass": "✔", "fail": "✘", "unknown": "?"}
-STATUS_TEXT = {"pass": "pass", "fail": "fail", "unknown": "unknown"}
 
 
 def check_title(name: str) -> str:
@@ -56,7 +56,7 @@ class VerificationView(QWidget):
         for check in getattr(result, "checks", ()):
             status = _status(check)
             item = QTreeWidgetItem([check_title(getattr(check, "name", "?")),
-                                    f"{MARKS.get(status, '?')} {tr(STATUS_TEXT.get(status, status))}",
+                                    f"{MARKS.get(status, '?')} {tr(CHECK_STATUS.get(status, status))}",
                                     str(getattr(check, "reason", "") or "")])
             color = QBrush(QColor(CHECK_COLORS.get(status, "#555555")))
             item.setForeground(1, color)

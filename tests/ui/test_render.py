@@ -1,0 +1,73 @@
+"""The main window and the wall rendered to PNG: not blank, and Chinese text is drawn."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase, QImage, QPainter
+
+from app.ui import theme
+
+
+def _pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format_RGB32)
+    arr = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return arr.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), :3]
+
+
+def _glyph(char: str, font: QFont) -> np.ndarray:
+    image = QImage(48, 48, QImage.Format_RGB32)
+    image.fill(Qt.white)
+    painter = QPainter(image)
+    painter.setFont(font)
+    painter.setPen(Qt.black)
+    painter.drawText(image.rect(), Qt.AlignCenter, char)
+    painter.end()
+    return _pixels(image).min(axis=2) < 128
+
+
+def test_a_cjk_font_is_found_and_draws_distinct_glyphs(qapp):
+    family = theme.apply_fonts(qapp)
+    assert family in QFontDatabase.families()
+    font = qapp.font()
+    glyphs = [_glyph(ch, font) for ch in "石家庄市"]
+    # Real glyphs differ from each other; missing-glyph boxes ("tofu") would all be equal.
+    assert all(g.sum() > 20 for g in glyphs)
+    assert len({g.tobytes() for g in glyphs}) == 4
+
+
+def test_main_window_png_is_not_blank_and_shows_chinese_city_label(make_window, node_dir, tmp_path):
+    w = make_window(node_dir)
+    path = tmp_path / "main.png"
+    assert w.grab().save(str(path), "PNG")
+    pixels = _pixels(QImage(str(path)))
+    assert pixels.shape[0] >= 900 and pixels.shape[1] >= 1500
+    colors = np.unique(pixels.reshape(-1, 3)[::7], axis=0)
+    assert len(colors) > 50, "a rendered window has many colours; a blank one has a few"
+
+    cities = w.layers.cities
+    item = cities.item(0)
+    assert item.text().startswith("石家庄市")
+    rect = cities.visualItemRect(item)
+    top_left = cities.viewport().mapTo(w, rect.topLeft())
+    label = pixels[top_left.y():top_left.y() + rect.height(),
+                   top_left.x():top_left.x() + rect.width()]
+    background = np.median(label.reshape(-1, 3), axis=0)
+    ink = np.abs(label.astype(int) - background).sum(axis=2) > 150
+    assert ink.sum() > 80, "the city label has no drawn text"
+
+
+def test_wall_png_is_dark_and_not_blank(qtbot, backend, node_dir, tmp_path):
+    from app.ui.wall import WallWindow
+
+    wall = WallWindow(backend, node_dir, rotate_s=60, demo_assets_per_city=300)
+    qtbot.addWidget(wall)
+    wall.resize(1920, 1080)
+    wall.show()
+    qtbot.waitUntil(lambda: wall.snapshot is not None, timeout=60000)
+    path = tmp_path / "wall.png"
+    assert wall.grab().save(str(path), "PNG")
+    pixels = _pixels(QImage(str(path)))
+    assert np.median(pixels) < 60, "the wall is dark"
+    assert len(np.unique(pixels.reshape(-1, 3)[::5], axis=0)) > 30
+    assert wall.c_codes.value.text() == "1"       # the seed code
+    assert wall.cities.topLevelItem(0).text(0).endswith("石家庄市 Shijiazhuang")
