@@ -1,0 +1,163 @@
+"""The HTTP interface against the C2SP specs: tlog-tiles reads and tlog-witness
+add-checkpoint, on a real uvicorn server (in a thread) over real node stores."""
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from app.core import merkle
+from app.core.checkpoint import Checkpoint
+from app.core.cosignature import CosignatureVerifier
+from app.core.note import Signer, generate_key, open_note, sign_note
+from app.net import verify
+from app.net.demo_network import create_network, issue_demo_codes
+from app.net.ledger_view import LedgerView
+from app.net.service import NodeService
+
+from tests.net.conftest import PASS, ThreadServer
+
+A, W = "130100", "130200"
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    from app.ledger.node import Node
+
+    root = tmp_path_factory.mktemp("server")
+    net = create_network(root, [A, W], passphrase=PASS)
+    issue_demo_codes(root / A, 300, passphrase=PASS)
+    a = Node.open(root / A)
+    a.unlock(PASS)
+    w = Node.open(root / W)
+    w.unlock(PASS)
+    a_service = NodeService(a, sync=False, witness=False)
+    w_service = NodeService(w, sync=False)
+    with ThreadServer(a_service.app) as a_srv, ThreadServer(w_service.app) as w_srv:
+        yield {"a": a, "w": w, "a_url": a_srv.url, "w_url": w_srv.url, "net": net,
+               "a_view": LedgerView(a.store, a.origin), "w_service": w_service}
+    a.close()
+    w.close()
+
+
+def test_checkpoint_and_tiles_follow_tlog_tiles(setup):
+    url = setup["a_url"]
+    cp = httpx.get(url + "checkpoint")
+    assert cp.status_code == 200
+    assert cp.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "immutable" not in cp.headers["cache-control"]
+    size = int(cp.text.split("\n")[1])
+    assert size == 301
+    full = httpx.get(url + "tile/0/000")
+    assert full.status_code == 200 and len(full.content) == 256 * 32
+    assert full.headers["content-type"] == "application/octet-stream"
+    assert full.headers["cache-control"] == "public, max-age=31536000, immutable"
+    partial = httpx.get(url + "tile/0/001.p/45")
+    assert len(partial.content) == 45 * 32
+    assert "immutable" not in partial.headers["cache-control"]
+    bundle = httpx.get(url + "tile/entries/000")
+    assert bundle.headers["cache-control"].endswith("immutable")
+    entries = verify.decode_bundle(bundle.content, 256)
+    assert verify.leaf_tile(entries) == full.content
+    level1 = httpx.get(url + "tile/1/000.p/1").content
+    assert level1 == merkle.root_of([full.content[i:i + 32] for i in range(0, 8192, 32)])
+    for bad in ("tile/0/01", "tile/0/x000/001", "tile/64/000", "tile/0/000.p/256",
+                "tile/0/999", "tile/entries/002"):
+        assert httpx.get(url + bad).status_code == 404, bad
+    mirrored = httpx.get(url + "logs/" + setup["a"].origin + "/tile/0/000")
+    assert mirrored.content == full.content
+    assert httpx.get(url + "logs/nope.example/1/checkpoint").status_code == 404
+
+
+def _a_note(setup) -> bytes:
+    return setup["a_view"].latest_checkpoint(setup["a"].origin).log_note
+
+
+def _post(setup, body: bytes) -> httpx.Response:
+    return httpx.post(setup["w_url"] + "add-checkpoint", content=body)
+
+
+def test_add_checkpoint_status_codes(setup):
+    a, w = setup["a"], setup["w"]
+    note = _a_note(setup)
+    # 400: malformed, or old size above the checkpoint's
+    assert _post(setup, b"garbage").status_code == 400
+    assert _post(setup, verify.encode_add_checkpoint(400, [], note)).status_code == 400
+    assert _post(setup, b"old 01\n\n" + note).status_code == 400
+    # 404: a log this witness does not know
+    skey, _ = generate_key("unknown.example/log")
+    stranger = sign_note(Checkpoint("unknown.example/log", 1, b"\x01" * 32).to_text(),
+                         Signer.from_key(skey))
+    assert _post(setup, verify.encode_add_checkpoint(0, [], stranger)).status_code == 404
+    # 403: known origin, but no valid signature of its log key
+    impostor_skey, _ = generate_key(a.origin)
+    forged = sign_note(Checkpoint(a.origin, 301, b"\x02" * 32).to_text(),
+                       Signer.from_key(impostor_skey))
+    assert _post(setup, verify.encode_add_checkpoint(0, [], forged)).status_code == 403
+    text, sig = note.decode().rsplit(" ", 1)
+    broken = (text + " " + sig[:5] + ("A" if sig[5] != "A" else "B") + sig[6:]).encode()
+    assert _post(setup, verify.encode_add_checkpoint(0, [], broken)).status_code == 403
+    # 413: oversized request
+    assert _post(setup, b"old 0\n" + b"A" * 20000).status_code == 413
+
+    # 200: a cosignature by the witness key, with a timestamp
+    ok = _post(setup, verify.encode_add_checkpoint(0, [], note))
+    assert ok.status_code == 200, ok.text
+    verifier = CosignatureVerifier.from_key(w.witness_vkey)
+    opened = open_note(note + ok.content, [verifier])
+    assert [s.name for s in opened.sigs] == [verifier.name]
+    assert verifier.verify_timestamp(opened.text.encode(), opened.sigs[0].raw) > 0
+    # Re-cosigning the same size is allowed (a fresh timestamp).
+    assert _post(setup, verify.encode_add_checkpoint(301, [], note)).status_code == 200
+    # 409: the old size is not what the witness holds; the body says what it holds.
+    conflict = _post(setup, verify.encode_add_checkpoint(0, [], note))
+    assert conflict.status_code == 409
+    assert conflict.headers["content-type"].startswith("text/x.tlog.size")
+    assert conflict.text == "301\n"
+
+
+def _grow(setup, n: int) -> bytes:
+    issue_demo_codes(setup["a"].data_dir, n, passphrase=PASS, seed=n)
+    return _a_note(setup)
+
+
+def test_consistency_proof_is_checked_and_check_and_save_is_atomic(setup):
+    a = setup["a"]
+    view = setup["a_view"]
+    w_size = setup["w_service"].ledger.latest_checkpoint(a.origin).size
+    note1 = _grow(setup, 3)
+    size1 = int(note1.split(b"\n")[1])
+    proof = verify.consistency_proof(size1, w_size, view.own_hash_reader())
+    # 422: a consistency proof that does not verify
+    bad = [bytes(32)] * len(proof)
+    assert _post(setup, verify.encode_add_checkpoint(w_size, bad, note1)).status_code == 422
+    # Two concurrent updates from the same old size: exactly one may win.
+    note2 = _grow(setup, 2)
+    size2 = int(note2.split(b"\n")[1])
+    reader = view.own_hash_reader()
+    bodies = [verify.encode_add_checkpoint(w_size, verify.consistency_proof(s, w_size, reader), n)
+              for s, n in ((size1, note1), (size2, note2))]
+    results = []
+    threads = [threading.Thread(target=lambda b=b: results.append(_post(setup, b).status_code))
+               for b in bodies * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results).count(200) == 1 and sorted(results).count(409) == 5
+    held = setup["w_service"].ledger.latest_checkpoint(a.origin).size
+    assert held in (size1, size2)
+
+
+def test_same_size_different_root_is_a_conflict_and_evidence(setup):
+    a, w = setup["a"], setup["w"]
+    held = setup["w_service"].ledger.latest_checkpoint(a.origin)
+    forked = sign_note(Checkpoint(a.origin, held.size, b"\x03" * 32).to_text(), a.log_signer())
+    resp = _post(setup, verify.encode_add_checkpoint(held.size, [], forked))
+    assert resp.status_code == 409 and resp.text == f"{held.size}\n"
+    evidence = w.store.evidence(a.origin)
+    assert evidence and evidence[-1]["kind"] == "fork"
+    # The witness co-signs nothing more of that log until the fork is resolved.
+    assert _post(setup, verify.encode_add_checkpoint(held.size, [], held.log_note)).status_code \
+        == 422
