@@ -302,7 +302,10 @@ class TileHashReader:
                 th = node_hash(hash_from_tile(tiles[stx_order[i]], data[stx_order[i]], stx[i]), th)
             if th != self.root:
                 raise TileError("downloaded inconsistent tile: tiles do not hash to the tree root")
-        # Then each further (full) tile against its parent, parents first.
+        # Then each further (full) tile against its parent, parents first. Start right
+        # after the subtree-root tiles: tile.go starts at len(stx), which skips a tile
+        # whenever two subtree roots share one (e.g. size 259, leaf 5 -- see
+        # test_tile_hash_reader_rejects_tampered_tiles).
         for i in range(len(stx_order) and max(stx_order) + 1, len(tiles)):
             t = tiles[i]
             p = _tile_parent(t, 1, size)
