@@ -101,6 +101,14 @@ def unlock(node) -> None:
         raise CliError(f"cannot unlock the node keys: {e}") from None
 
 
+def emit(args, doc, human) -> None:
+    """The command's result: `doc` as JSON with --json, else human(console) draws it."""
+    if getattr(args, "json", False):
+        print_json(doc)
+    else:
+        human(console())
+
+
 def official_passphrase(name: str, confirm: bool = False) -> str:
     """CITYLEDGER_OFFICIAL_PASSPHRASE, else CITYLEDGER_PASSPHRASE, else asked."""
     env = os.environ.get(OFFICIAL_PASSPHRASE_ENV)
@@ -159,13 +167,12 @@ def cmd_init(args) -> int:
         doc = _log_doc(node)
     finally:
         node.close()
-    if args.json:
-        print_json(doc)
-    else:
-        c = console()
+    def human(c):
         c.print(f"[bold green]created[/] node for {args.name_zh} {args.name_en} ({args.city}) "
                 f"in {data}")
         _print_log_info(c, doc)
+
+    emit(args, doc, human)
     return 0
 
 
@@ -191,11 +198,8 @@ def cmd_official_add(args) -> int:
         vkey = node.add_official(args.name, secret)
         row = next(o for o in node.officials() if o["name"] == args.name)
     doc = {"name": args.name, "vkey": vkey, "index": row["added_index"]}
-    if args.json:
-        print_json(doc)
-    else:
-        console().print(f"official [bold]{args.name}[/] added at index {row['added_index']}\n"
-                        f"key: {vkey}")
+    emit(args, doc, lambda c: c.print(f"official [bold]{args.name}[/] added at index "
+                                      f"{row['added_index']}\nkey: {vkey}"))
     return 0
 
 
@@ -210,10 +214,8 @@ def cmd_official_revoke(args) -> int:
         unlock(node)
         receipt = node.revoke_official(args.name, args.reason)
     doc = {"name": args.name, "index": receipt.index, "size": receipt.size}
-    if args.json:
-        print_json(doc)
-    else:
-        console().print(f"official [bold]{args.name}[/] revoked at index {receipt.index}")
+    emit(args, doc, lambda c: c.print(f"official [bold]{args.name}[/] revoked at index "
+                                      f"{receipt.index}"))
     return 0
 
 
@@ -288,10 +290,7 @@ def cmd_log_info(args) -> int:
         doc = _log_doc(node)
         doc["replicas"] = [{"origin": i.origin, "city": i.city_code, "size": i.size}
                            for i in node.store.logs() if i.origin != node.origin]
-    if args.json:
-        print_json(doc)
-    else:
-        _print_log_info(console(), doc)
+    emit(args, doc, lambda c: _print_log_info(c, doc))
     return 0
 
 

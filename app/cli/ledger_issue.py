@@ -11,7 +11,7 @@ import math
 import threading
 from pathlib import Path
 
-from app.cli.common import EXIT_FAILED, CliError, print_json
+from app.cli.common import EXIT_FAILED, CliError
 
 MAX_REPORTED_ERRORS = 10
 _WRITABLE = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
@@ -124,7 +124,7 @@ def _choose_official(node, name: str | None) -> str:
 # --- one code ----------------------------------------------------------------------
 
 def _issue_one(args) -> int:
-    from app.cli.ledger_cmds import console, ledger_errors, official_passphrase, open_node, unlock
+    from app.cli.ledger_cmds import emit, ledger_errors, official_passphrase, open_node, unlock
 
     missing = [f for f, v in (("--class", args.asset_class), ("--name", args.name)) if not v]
     if missing:
@@ -150,11 +150,9 @@ def _issue_one(args) -> int:
         receipt = node.submit(entry)
     doc = {"code": receipt.code, "index": receipt.index, "size": receipt.size,
            "codes": [receipt.code], "indexes": [receipt.index]}
-    if args.json:
-        print_json(doc)
-    else:
-        console().print(f"[bold green]{receipt.code}[/]  issued at index {receipt.index} "
-                        f"(log size {receipt.size}, signed by {official})")
+    emit(args, doc, lambda c: c.print(f"[bold green]{receipt.code}[/]  issued at index "
+                                      f"{receipt.index} (log size {receipt.size}, signed by "
+                                      f"{official})"))
     return 0
 
 
@@ -259,10 +257,8 @@ def _check_out(path: Path | None) -> None:
 
 def _issue_batch(args) -> int:
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn)
 
-    from app.cli.ledger_cmds import console, ledger_errors, official_passphrase, open_node, unlock
+    from app.cli.ledger_cmds import emit, ledger_errors, official_passphrase, open_node, unlock
     from app.core.errors import CoreError
     from app.ledger.node import NodeError
 
@@ -279,8 +275,7 @@ def _issue_batch(args) -> int:
         if not errors:
             unlock(node)
             secret = official_passphrase(official)
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=err_console, transient=True) as progress:
+            with _progress(err_console) as progress:
                 task = progress.add_task("signing", total=len(items))
                 for i, item in enumerate(items):
                     try:
@@ -296,8 +291,7 @@ def _issue_batch(args) -> int:
             raise CliError(f"{len(errors)} of {len(gdf)} features cannot be issued; nothing "
                            "was issued:\n  " + "\n  ".join(shown)
                            + (f"\n  … and {more} more" if more else ""))
-        results = _submit_with_progress(node, entries, err_console, Progress, TextColumn,
-                                        BarColumn, MofNCompleteColumn, TimeElapsedColumn)
+        results = _submit_with_progress(node, entries, err_console)
     codes = [r.code if not isinstance(r, Exception) else None for r in results]
     refused = [{"feature": i + 1, "reason": str(r)} for i, r in enumerate(results)
                if isinstance(r, Exception)]
@@ -309,21 +303,27 @@ def _issue_batch(args) -> int:
            "indexes": [None if isinstance(r, Exception) else r.index for r in results],
            "size": max((r.size for r in results if not isinstance(r, Exception)), default=None),
            "refused": refused}
-    if args.json:
-        print_json(doc)
-    else:
-        c = console()
+    def human(c):
         c.print(f"[bold green]{doc['count']}[/] codes issued from {args.batch} "
                 f"(log size {doc['size']}, signed by {official})")
         if args.out is not None:
             c.print(f"layer with codes written to {args.out}")
         for r in refused[:MAX_REPORTED_ERRORS]:
             c.print(f"[red]refused[/] feature {r['feature']}: {r['reason']}")
+
+    emit(args, doc, human)
     return EXIT_FAILED if refused else 0
 
 
-def _submit_with_progress(node, entries, err_console, Progress, TextColumn, BarColumn,
-                          MofNCompleteColumn, TimeElapsedColumn):
+def _progress(err_console):
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn)
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err_console, transient=True)
+
+
+def _submit_with_progress(node, entries, err_console):
     """node.submit_many in a worker thread; the bar follows the committed log size."""
     start = node.size()
     box: dict = {}
@@ -335,8 +335,7 @@ def _submit_with_progress(node, entries, err_console, Progress, TextColumn, BarC
             box["error"] = e
 
     worker = threading.Thread(target=work, name="issue-batch", daemon=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+    with _progress(err_console) as progress:
         task = progress.add_task("sequencing", total=len(entries))
         worker.start()
         while worker.is_alive():

@@ -131,7 +131,7 @@ def cmd_verify(args) -> int:
     if args.json:
         print_json(result.to_dict())
     else:
-        print_result(result, title)
+        print_result(result, title)  # a table, then the verdict
     return 0 if result.ok else EXIT_FAILED
 
 
@@ -164,7 +164,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def cmd_bundle_export(args) -> int:
-    from app.cli.ledger_cmds import console, ledger_errors, open_node
+    from app.cli.ledger_cmds import emit, ledger_errors, open_node
     from app.ledger.bundle import (NotInStoreError, bundle_qr_fits, export_bundle, qr_payload,
                                    write_qr)
 
@@ -198,14 +198,14 @@ def cmd_bundle_export(args) -> int:
     _atomic_write(args.output, data)
     doc = {"code": code, "file": str(args.output), "bytes": len(data), "index": bundle.index,
            "checkpoint_size": _cp_size(bundle), "qr": qr_doc}
-    if args.json:
-        print_json(doc)
-    else:
-        c = console()
+
+    def human(c):
         c.print(f"bundle of [bold]{code}[/] (index {bundle.index}, checkpoint size "
                 f"{doc['checkpoint_size']}) written to {args.output} ({len(data)} bytes)")
         if qr_doc:
             c.print(f"QR ({qr_doc['content']}) written to {args.qr}")
+
+    emit(args, doc, human)
     return 0
 
 

@@ -12,7 +12,7 @@ from app.ledger import bundle as B
 from app.ledger import verifier as V
 from app.ledger.keys import signing_key
 
-from tests.ledger.verifier_kit import build_net, make_trust
+from tests.ledger.verifier_kit import build_net
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,6 @@ def test_tampered_bundle_fails_the_named_check(net, bundle, tamper, expect):
 
 def test_bundle_against_another_network_trust_fails(net, bundle):
     node, _, _, _ = net
-    from tests.ledger.verifier_kit import OTHER_CITIES, other_city
     from app.ledger import trust as T
     stranger = T.City("130100", "Shijiazhuang", "石家庄", 114.5, 38.0, node.origin,
                       note.generate_key(node.origin)[1], node.witness_vkey)

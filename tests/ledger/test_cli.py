@@ -331,3 +331,25 @@ def test_log_verify_reports_tampering(node_dir, capsys):
 def test_no_node_is_a_usage_error(tmp_path, capsys, env):
     code, _, err = cli(capsys, "--data", tmp_path / "none", "log", "info")
     assert code == 2 and "cityledger init" in err
+
+
+def test_batch_from_projected_geopackage(node_dir, tmp_path, capsys):
+    """A GeoPackage layer in Web Mercator: reprojected to EPSG:4326, --class for all."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    pts = gpd.GeoDataFrame({"title": ["depot A", "depot B"], "owner_dept": ["bus", "tram"]},
+                           geometry=[Point(114.5, 38.0), Point(114.6, 38.1)], crs=4326)
+    path = tmp_path / "depots.gpkg"
+    pts.to_crs(3857).to_file(path, layer="depots", driver="GPKG")
+    code, out, _ = _issue(capsys, node_dir, "--batch", path, "--layer", "depots", "--class",
+                          "TRN", "--name-field", "title", "--owner-field", "owner_dept",
+                          "--json")
+    assert code == 0, out
+    codes = json.loads(out)["codes"]
+    assert all(c.startswith("130100-TRN-") for c in codes)
+    _, out, _ = cli(capsys, "--data", node_dir, "inspect", codes[1], "--json")
+    doc = json.loads(out)
+    lon, lat = doc["geometry"]["coordinates"]
+    assert abs(lon - 114.6) < 1e-6 and abs(lat - 38.1) < 1e-6
+    assert doc["owner"] == "tram" and doc["name"] == "depot B" and doc["attributes"] == {}

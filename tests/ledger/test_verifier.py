@@ -6,7 +6,7 @@ from app.ledger import verifier as V
 from app.ledger.bundle import export_bundle
 from app.ledger.node import Node
 
-from tests.ledger.verifier_kit import POINT, build_net, cosign_latest, make_trust
+from tests.ledger.verifier_kit import POINT, build_net, cosign_latest, make_trust, solo_node
 
 
 @pytest.fixture(scope="module")
@@ -77,16 +77,11 @@ def test_cosignature_of_unlisted_witness_does_not_count(net):
 
 
 def test_own_city_witness_does_not_count(tmp_path):
-    node = Node.create(tmp_path / "n", "130400", "Handan", "邯郸", "pw")
-    try:
-        node.add_official("li", "op")
-        code = node.issue("li", "op", "PWR", "substation", POINT).code
+    with solo_node(tmp_path / "n", "130400", "Handan", "邯郸") as (node, code):
         cosign_latest(node, node.witness_signer())  # the log's own witness key
         trust, _ = make_trust(node, [], quorum=1)
         r = V.verify_code(node, code, trust)
         assert statuses(r)[V.WITNESS_QUORUM] == "fail"
-    finally:
-        node.close()
 
 
 def test_wrong_log_key_in_trust_fails_checkpoint_signature(net):
@@ -122,17 +117,12 @@ def test_revoked_code_fails_not_revoked(net):
 
 
 def test_revoked_official_after_issue_still_verifies_earlier_record(tmp_path):
-    node = Node.create(tmp_path / "n", "130600", "Baoding", "保定", "pw")
-    try:
-        node.add_official("wang", "op")
-        code = node.issue("wang", "op", "SCH", "school 1", POINT).code
+    with solo_node(tmp_path / "n", "130600", "Baoding", "保定", "wang", "SCH") as (node, code):
         node.revoke_official("wang", "left the office")
         trust, _ = make_trust(node, [], quorum=0)
         r = V.verify_code(node, code, trust)
         assert r.ok, r.failed
         assert "not revoked before index" in r.check(V.OFFICIAL_ACTIVE).reason
-    finally:
-        node.close()
 
 
 def test_tampered_stored_entry_fails_inclusion(tmp_path):
@@ -142,15 +132,12 @@ def test_tampered_stored_entry_fails_inclusion(tmp_path):
     from app.core.tiles import decode_bundle, encode_bundle
     from app.ledger.schema import entry_bundles
 
-    node = Node.create(tmp_path / "n", "131000", "Langfang", "廊坊", "pw")
-    try:
-        node.add_official("zhao", "op")
-        code = node.issue("zhao", "op", "ROD", "ring road", POINT).code
+    with solo_node(tmp_path / "n", "131000", "Langfang", "廊坊", "zhao", "ROD") as (node, code):
         with node.store.write() as conn:
             row = conn.execute(sa.select(entry_bundles).where(
                 entry_bundles.c.origin == node.origin)).first()
             entries = decode_bundle(bytes(row.data))
-            entries[1] = entries[1].replace(b"ring road", b"ring r0ad")
+            entries[1] = entries[1].replace(b"ROD 1", b"ROD 2")
             conn.execute(sa.update(entry_bundles).where(
                 entry_bundles.c.origin == node.origin, entry_bundles.c.n == row.n)
                 .values(data=encode_bundle(entries)))
@@ -162,8 +149,6 @@ def test_tampered_stored_entry_fails_inclusion(tmp_path):
             assert statuses(r)[V.ENTRY_SIGNATURE] == "fail"
         finally:
             fresh.close()
-    finally:
-        node.close()
 
 
 def test_bundle_from_node_verifies_offline(net):

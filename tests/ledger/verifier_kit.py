@@ -2,6 +2,7 @@
 witness and log keys of two other member cities, and a trust file listing all three."""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from app.core import note
@@ -65,3 +66,17 @@ def build_net(path, n_codes=3, quorum=2):
              for i in range(n_codes)]
     cosign_latest(node, *(w.signer for w in witnesses))
     return node, trust, witnesses, codes
+
+
+@contextlib.contextmanager
+def solo_node(path, city, name_en, name_zh, official="o", asset_class="WAT"):
+    """A fresh node with one official (passphrase 'op') and one issued code."""
+    from app.ledger.node import Node
+
+    node = Node.create(path, city, name_en, name_zh, "pw")
+    try:
+        node.add_official(official, "op")
+        code = node.issue(official, "op", asset_class, f"{asset_class} 1", POINT).code
+        yield node, code
+    finally:
+        node.close()
