@@ -1,0 +1,235 @@
+"""Replication benchmark: a fresh node replicates a 1M-entry log from a node on loopback.
+
+    .venv/bin/python bench/sync.py [--entries 1000000] [--clients 10 --client-entries 100000]
+
+The serving side is the node's own HTTP app (app.net.server, uvicorn, in a separate
+process) over the log's tlog-tiles files, built once with the sequencer's TileLog and a
+real log signature (cached under /tmp/cityledger-bench). The replicating side is a fresh
+node running the real SyncEngine: checkpoint signature, every bundle verified against the
+checkpoint through authenticated tiles, entries and tiles committed, codes indexed.
+
+The floor, measured in the same run on the same entries: leaf + tree hashing (TileLog)
+and inserting the same rows (bundles, tiles, codes index) into a fresh store.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CACHE = Path(tempfile.gettempdir()) / "cityledger-bench"
+ORIGIN = "cityledger.example/139900"
+
+
+def make_entries(n: int):
+    """Issue records shaped like the real ones (canonical JSON, ~330 bytes)."""
+    import base64
+    import random
+
+    from app.core.codes import make_code
+    from app.core.records import canonical_json
+
+    rng = random.Random(7)
+    classes = ["WAT", "SEW", "PWR", "GAS", "HEA", "TEL", "ROD", "BRG"]
+    sig = base64.b64encode(bytes(64)).decode()
+    for i in range(n):
+        code = make_code("139900", classes[i % len(classes)])
+        lon, lat = 114.4 + rng.random() * 0.3, 37.9 + rng.random() * 0.3
+        yield canonical_json({"type": "issue", "code": str(code), "prev": None,
+                              "asset": {"class": code.asset_class, "name": f"asset {i}",
+                                        "geometry": {"type": "Point",
+                                                     "coordinates": [round(lon, 7), round(lat, 7)]},
+                                        "attributes": {"n": i}},
+                              "time": "2026-01-01T00:00:00Z", "official": "bench",
+                              "sig": sig})
+
+
+def build_log(n: int) -> tuple[Path, str]:
+    """The static log of n entries and the log's verifier key (cached between runs)."""
+    from app.core.note import Signer, generate_key
+    from app.net.static import write_static_log
+
+    d = CACHE / f"log-{n}"
+    meta = d / "bench.json"
+    if meta.exists():
+        return d, json.loads(meta.read_text())["vkey"]
+    skey, vkey = generate_key(ORIGIN)
+    t = time.perf_counter()
+    write_static_log(d, ORIGIN, make_entries(n), Signer.from_key(skey))
+    meta.write_text(json.dumps({"vkey": vkey}))
+    print(f"built a {n}-entry log in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return d, vkey
+
+
+def serve(directory: str, port: int) -> None:
+    import uvicorn
+
+    from app.net.server import DirectorySource, Services, build_app
+
+    source = DirectorySource(directory)
+    app = build_app(Services(ORIGIN, lambda: {ORIGIN: source}))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def start_server(directory: Path):
+    import httpx
+
+    from app.net.demo_network import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(directory), str(port)])
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(200):
+        try:
+            httpx.get(url + "checkpoint", timeout=1)
+            return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise RuntimeError("bench server did not start")
+
+
+def fresh_node(base: Path, url: str, vkey: str):
+    """A new node (city 139800) whose trust file lists the benchmark log at `url`."""
+    from app.core.cosignature import generate_witness_key
+    from app.ledger.node import Node
+    from app.ledger.trust import City, TrustFile, generate_admin_key, install_trust
+
+    node = Node.create(base, "139800", "Bench", "基准", "bench-pass")
+    _, wvkey = generate_witness_key("bench-witness")
+    askey, avkey = generate_admin_key("bench-admin")
+    cities = (City("139900", "Source", "源", 114.5, 38.0, ORIGIN, vkey, wvkey, (url,)),
+              City("139800", "Bench", "基准", 114.6, 38.1, node.origin, node.log_vkey,
+                   node.witness_vkey, ()))
+    install_trust(base, TrustFile("bench", avkey, 1, 0, cities).sign(askey))
+    return node
+
+
+def replicate(node) -> tuple[float, int]:
+    from app.net.ledger_view import LedgerView
+    from app.net.service import TrustCache
+    from app.net.sync import SyncEngine
+
+    engine = SyncEngine(LedgerView(node.store, node.origin, node.data_dir),
+                        TrustCache(node.data_dir), use_mirrors=False)
+    t = time.perf_counter()
+    health = engine.run_once(origins=[ORIGIN])[ORIGIN]
+    elapsed = time.perf_counter() - t
+    engine.stop()
+    if health.state != "ok":
+        raise RuntimeError(f"sync failed: {health.error}")
+    return elapsed, health.held_size
+
+
+def floor(directory: Path, n: int, base: Path) -> tuple[float, float]:
+    """(hashing seconds, inserting seconds) for the same entries in a fresh store."""
+    from app.core.tiles import decode_bundle
+    from app.ledger.db import sqlite_url
+    from app.ledger.store import Store
+    from app.ledger.tilelog import TileLog
+    from app.net.paths import TILE_WIDTH, bundle_path
+
+    bundles = {}
+    for k in range((n + TILE_WIDTH - 1) // TILE_WIDTH):
+        w = min(TILE_WIDTH, n - k * TILE_WIDTH)
+        bundles[k] = (directory / bundle_path(k, w)).read_bytes()
+    entries = [e for k in sorted(bundles) for e in decode_bundle(bundles[k])]
+    t = time.perf_counter()
+    log = TileLog.empty()
+    tiles, _ = log.append(entries)
+    hashing = time.perf_counter() - t
+    store = Store(sqlite_url(base / "floor.sqlite3"))
+    store.create_log(ORIGIN, "replica", "139900")
+    t = time.perf_counter()
+    step = 64 * TILE_WIDTH
+    for start in range(0, n, step):
+        with store.write() as conn:
+            part = {k: bundles[k] for k in range(start // TILE_WIDTH,
+                                                 min(n, start + step) // TILE_WIDTH + 1)
+                    if k in bundles}
+            store.write_tiles(conn, ORIGIN, {}, part)
+            store.index_entries(conn, ORIGIN, list(zip(range(start, start + step),
+                                                       entries[start:start + step])))
+    with store.write() as conn:
+        store.write_tiles(conn, ORIGIN, tiles, {})
+    inserting = time.perf_counter() - t
+    store.close()
+    return hashing, inserting
+
+
+def concurrent_clients(directory: Path, vkey: str, url: str, clients: int, base: Path):
+    """`clients` fresh nodes replicating at once, each a `python -m app.net sync` process."""
+    dirs = []
+    for i in range(clients):
+        node = fresh_node(base / f"client{i}", url, vkey)
+        dirs.append(node.data_dir)
+        node.close()
+    t = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-m", "app.net", "--data", str(d), "sync", "--json"],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+             for d in dirs]
+    outs = [p.communicate()[0] for p in procs]
+    elapsed = time.perf_counter() - t
+    held = [json.loads(o)[ORIGIN]["held_size"] for o in outs]
+    return elapsed, held
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--entries", type=int, default=1_000_000)
+    ap.add_argument("--clients", type=int, default=10)
+    ap.add_argument("--client-entries", type=int, default=100_000)
+    ap.add_argument("--serve", nargs=2, metavar=("DIR", "PORT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]))
+        return 0
+    rows = []
+    directory, vkey = build_log(args.entries)
+    proc, url = start_server(directory)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            node = fresh_node(Path(tmp) / "replica", url, vkey)
+            try:
+                elapsed, held = replicate(node)
+            finally:
+                node.close()
+            assert held == args.entries, held
+            hashing, inserting = floor(directory, args.entries, Path(tmp))
+    finally:
+        proc.terminate()
+        proc.wait()
+    n = args.entries
+    rows.append(("replicate from zero (1 client)", n, elapsed))
+    rows.append(("floor: hash same entries (TileLog)", n, hashing))
+    rows.append(("floor: insert same rows", n, inserting))
+    rows.append(("floor: hash + insert", n, hashing + inserting))
+    if args.clients:
+        cdir, cvkey = build_log(args.client_entries)
+        proc, url = start_server(cdir)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                c_elapsed, c_held = concurrent_clients(cdir, cvkey, url, args.clients, Path(tmp))
+        finally:
+            proc.terminate()
+            proc.wait()
+        assert all(h == args.client_entries for h in c_held), c_held
+        rows.append((f"{args.clients} clients at once (aggregate)",
+                     args.clients * args.client_entries, c_elapsed))
+    print(f"{'case':44} {'entries':>10} {'seconds':>9} {'entries/s':>11}")
+    for name, count, secs in rows:
+        print(f"{name:44} {count:>10} {secs:>9.2f} {count / secs:>11,.0f}")
+    print(f"replication / floor = {elapsed / (hashing + inserting):.2f}x; "
+          f"target <= 10 s for 1M: {'met' if elapsed <= 10 else 'NOT met'} ({elapsed:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
