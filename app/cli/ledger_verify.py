@@ -122,9 +122,9 @@ def cmd_verify(args) -> int:
         result = _with_optional_replica(args, lambda replica: verify_bundle(data, trust, replica))
         title = f"bundle {args.bundle.name}"
     else:
-        from app.cli.ledger_cmds import open_node
+        from app.cli.ledger_cmds import ledger_errors, open_node
 
-        with open_node(args) as node:
+        with open_node(args) as node, ledger_errors():
             trust = load_trust(args)
             result = verify_code(node, args.code, trust)
         title = f"code {result.code or args.code}"
@@ -141,9 +141,9 @@ def _with_optional_replica(args, fn):
 
     if not (Path(args.data) / CONFIG).exists():
         return fn(None)
-    from app.cli.ledger_cmds import open_node
+    from app.cli.ledger_cmds import ledger_errors, open_node
 
-    with open_node(args) as node:
+    with open_node(args) as node, ledger_errors():
         return fn(node)
 
 
@@ -266,7 +266,7 @@ def cmd_bundle_show(args) -> int:
 # --- inspect -------------------------------------------------------------------------
 
 def cmd_inspect(args) -> int:
-    from app.cli.ledger_cmds import console, open_node
+    from app.cli.ledger_cmds import console, ledger_errors, open_node
     from app.core.codes import parse_code
     from app.core.errors import CodeError
     from app.ledger.bundle import NotInStoreError, export_bundle
@@ -276,7 +276,7 @@ def cmd_inspect(args) -> int:
         code = str(parse_code(args.code))
     except CodeError as e:
         raise CliError(f"{args.code!r}: {e}") from None
-    with open_node(args) as node:
+    with open_node(args) as node, ledger_errors():
         state = node.code_state(code)
         if state is None:
             raise CliError(f"{code} is not in any log this node holds", EXIT_FAILED)

@@ -192,16 +192,27 @@ def inclusion_proof(store, origin: str, index: int, size: int, root: bytes) -> l
 
 def choose_checkpoint(store, origin: str, index: int, quorum: int | None = None):
     """The stored checkpoint to prove `index` under: the newest one covering it that
-    carries at least `quorum` cosignature lines, else the one with the most of them."""
-    covering = [c for c in store.checkpoints(origin) if c.size > index]
-    if not covering:
+    carries at least `quorum` cosignature lines, else the one with the most of them.
+    One grouped query, however many checkpoints the log has."""
+    import sqlalchemy as sa
+
+    from app.ledger.schema import checkpoints, cosignatures
+
+    count = sa.func.count(cosignatures.c.witness)
+    q = (sa.select(checkpoints.c.size, count.label("n"))
+         .select_from(checkpoints.outerjoin(cosignatures, sa.and_(
+             cosignatures.c.origin == checkpoints.c.origin,
+             cosignatures.c.size == checkpoints.c.size)))
+         .where(checkpoints.c.origin == origin, checkpoints.c.size > index)
+         .group_by(checkpoints.c.size).order_by(checkpoints.c.size.desc()))
+    with store.read() as conn:
+        rows = [(r.size, r.n) for r in conn.execute(q)]
+    if not rows:
         raise NotInStoreError(f"no stored checkpoint of {origin} covers index {index}")
-    covering.sort(key=lambda c: c.size, reverse=True)
-    if quorum is not None:
-        for c in covering:
-            if len(c.cosignatures) >= quorum:
-                return c
-    return max(covering, key=lambda c: (len(c.cosignatures), c.size))
+    size = next((sz for sz, n in rows if quorum is not None and n >= quorum), None)
+    if size is None:
+        size = max(rows, key=lambda r: (r[1], r[0]))[0]
+    return store.checkpoint(origin, size)
 
 
 def official_proof(store, origin: str, name: str, size: int, root: bytes,

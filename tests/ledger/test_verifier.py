@@ -159,3 +159,16 @@ def test_bundle_from_node_verifies_offline(net):
     assert r.code == codes[2]
     nr = r.check(V.NOT_REVOKED)
     assert nr.status == "unknown" and not nr.blocking and "replica" in nr.reason
+
+
+def test_proof_uses_a_cosigned_checkpoint_not_just_the_latest(net):
+    node, trust, witnesses, codes = net
+    cosigned = node.latest_checkpoint().size
+    fresh = node.issue("zhang", "official-pass", "BRG", "new bridge", POINT).code
+    assert node.latest_checkpoint().size > cosigned  # newest checkpoint: no cosignatures yet
+    old = V.verify_code(node, codes[0], trust)
+    assert old.ok and old.checkpoint_size == cosigned
+    new = V.verify_code(node, fresh, trust)
+    assert not new.ok and statuses(new)[V.WITNESS_QUORUM] == "fail"
+    cosign_latest(node, *(w.signer for w in witnesses))  # witnesses catch up
+    assert V.verify_code(node, fresh, trust).ok
