@@ -137,7 +137,7 @@ def main() -> None:
 
     def pan_frame():
         pan_frame.sign = -pan_frame.sign
-        view.pan(0.1 * pan_frame.sign, 0.05)
+        view.pan(0.1 * pan_frame.sign, 0.05 * pan_frame.sign)
         view.grab()
     pan_frame.sign = 1
 

@@ -24,6 +24,7 @@ STATUS_COLORS = {"none": "#9e9e9e", "pending": "#f5a623", "issued": "#2ca02c",
 SELECTION_COLOR = "#ffeb3b"
 DENSE_POINTS = 150_000      # above this many visible points: 1-px density image
 SPARSE_POINTS = 25_000      # below: discs with status rings
+AGG_BASE = 1e-4             # degrees: finest cell of the zoomed-out aggregation pyramid
 
 
 def argb(color: str, alpha: int = 255) -> np.uint32:
@@ -94,6 +95,7 @@ class PointLayer(pg.GraphicsObject, _ViewportMixin):
         self.status_argb = np.array([argb(STATUS_COLORS[s]) for s in STATUSES], np.uint32)
         self.visible = np.ones(len(self.rows), bool)
         self.visible_pos = None          # None: every point passes the filters
+        self._agg = {}
         self._pos_of_row = np.full(len(table), -1, np.int64)
         self._pos_of_row[self.rows] = np.arange(len(self.rows))
         self._selected = np.empty(0, np.int64)
@@ -108,6 +110,7 @@ class PointLayer(pg.GraphicsObject, _ViewportMixin):
             self.visible = row_mask[self.rows]
             self.visible_pos = None if self.visible.all() else np.flatnonzero(self.visible)
             self.status_s = self.table.status[self.rows]
+            self._agg = {}
             self.update()
 
     def set_selected_rows(self, rows: np.ndarray) -> None:
@@ -161,28 +164,66 @@ class PointLayer(pg.GraphicsObject, _ViewportMixin):
         key, palette = self._keys(pos)
         return palette[key]
 
+    def _aggregate(self, level: int):
+        """Filtered points merged per (grid cell, colour) at cell size AGG_BASE * 2**level:
+        (x, y offsets of cell centres, palette key, count).  Cached until filters,
+        statuses or the colour mode change."""
+        ck = (level, self.color_mode)
+        if ck not in self._agg:
+            cell = AGG_BASE * 2.0 ** level
+            pos = self.visible_pos
+            fx, fy = (self.fx, self.fy) if pos is None else (self.fx[pos], self.fy[pos])
+            key, _ = self._keys(pos)
+            cx = (fx / cell).astype(np.int64)
+            cy = (fy / cell).astype(np.int64)
+            packed = (cx << 36) | (cy << 8) | key.astype(np.int64)
+            uniq, count = np.unique(packed, return_counts=True)
+            # Fewest first: where cells share a pixel the most numerous class is written
+            # last and so colours the pixel (not whichever class sorts last).
+            order = np.argsort(count, kind="stable")
+            uniq, count = uniq[order], count[order]
+            ax = (((uniq >> 36) + 0.5) * cell).astype(np.float32)
+            ay = ((((uniq >> 8) & ((1 << 28) - 1)) + 0.5) * cell).astype(np.float32)
+            self._agg[ck] = (ax, ay, (uniq & 255).astype(np.int8), count)
+            if len(self._agg) > 8:
+                self._agg.pop(next(iter(self._agg)))
+        return self._agg[ck]
+
     def rasterize(self, sx, sy, dx, dy, w, h, bbox) -> np.ndarray:
         """The viewport image (h, w) uint32 ARGB32 premultiplied."""
-        pos = self._visible_positions(*bbox)
-        fx, fy = (self.fx, self.fy) if pos is None else (self.fx[pos], self.fy[pos])
-        n = len(fx)
-        img = np.zeros(h * w, np.uint32)
-        key, palette = self._keys(pos)
         ox, oy = self.origin
+        x0, y0, x1, y1 = bbox
+        weight = None
+        total = len(self.rows) if self.visible_pos is None else len(self.visible_pos)
+        level = int(np.floor(np.log2((1.0 / abs(sx)) / AGG_BASE))) if total > DENSE_POINTS else -1
+        if level >= 0:
+            ax, ay, akey, acount = self._aggregate(level)
+            m = (ax >= x0 - ox) & (ax <= x1 - ox) & (ay >= y0 - oy) & (ay <= y1 - oy)
+            if acount[m].sum() > DENSE_POINTS:
+                fx, fy, key, weight = ax[m], ay[m], akey[m], acount[m]
+                n = int(weight.sum())
+                palette = self._keys(None)[1]
+        if weight is None:
+            pos = self._visible_positions(*bbox)
+            fx, fy = (self.fx, self.fy) if pos is None else (self.fx[pos], self.fy[pos])
+            n = len(fx)
+            key, palette = self._keys(pos)
+        img = np.zeros(h * w, np.uint32)
         px = (fx * np.float32(sx) + np.float32(dx + sx * ox)).astype(np.int32)
         py = (fy * np.float32(sy) + np.float32(dy + sy * oy)).astype(np.int32)
         if n > DENSE_POINTS:
             inb = (px >= 0) & (px < w) & (py >= 0) & (py < h)
             if not inb.all():
                 px, py, key = px[inb], py[inb], key[inb]
+                weight = None if weight is None else weight[inb]
             flat = py * w + px
             # Opacity grows with the number of points in the pixel: a density image
             # without a per-pixel pass over the whole viewport.
-            counts = np.bincount(flat, minlength=h * w)
-            level = _DENSITY_LEVEL[np.minimum(counts[flat], len(_DENSITY_LEVEL) - 1)]
+            counts = np.bincount(flat, weights=weight, minlength=h * w)
+            level = _DENSITY_LEVEL[np.minimum(counts[flat], len(_DENSITY_LEVEL) - 1).astype(np.intp)]
             shaded = _with_alpha(np.repeat(palette, len(_DENSITY_ALPHA)), np.tile(_DENSITY_ALPHA, len(palette)))
             img[flat] = shaded[key.astype(np.intp) * len(_DENSITY_ALPHA) + level]
-            mode = "density"
+            mode = "density" if weight is None else "aggregated"
         else:
             color = palette[key]
             radius = 3 if n <= SPARSE_POINTS else 1
