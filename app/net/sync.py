@@ -14,6 +14,7 @@ For each member city (other than this node's own), one pass:
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -71,6 +72,7 @@ class SyncEngine:
         self._origin_locks: dict[str, threading.Lock] = {}
         self._fetch_pool = ThreadPoolExecutor(fetch_concurrency, thread_name_prefix="sync-fetch")
         self._city_pool = ThreadPoolExecutor(concurrency, thread_name_prefix="sync-city")
+        self._rng = random.Random()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -172,6 +174,8 @@ class SyncEngine:
                 peer = PeerClient(prefix, self.http)
                 try:
                     self._sync_from(peer, city, trust, h)
+                    if self.use_mirrors and prefix in city_urls:
+                        self._gossip(city, trust)
                     h.succeeded(prefix)
                     break
                 except ForkDetected as e:
@@ -239,6 +243,26 @@ class SyncEngine:
         elif cp.cosigners:
             self.ledger.add_cosignatures(origin, cp.size, cp.cosigners)
         self._fetch_entries(peer, cp, tiles, h)
+
+    def _gossip(self, city, trust) -> None:
+        """Compare the city's checkpoint as another member mirrors it with ours: a split
+        view (a different tree shown to that member) is fork evidence too."""
+        mirrors = mirror_prefixes(trust, city.origin, self.ledger.own_origin)
+        if not mirrors:
+            return
+        peer = PeerClient(self._rng.choice(mirrors), self.http)
+        try:
+            cp = verify.open_checkpoint(peer.checkpoint(), city, trust)
+        except (PeerError, verify.VerifyError):
+            return  # a mirror that is down or not holding the log yet proves nothing
+        stored = self.ledger.latest_checkpoint(city.origin)
+        if stored is None or cp.size > stored.size:
+            return  # newer than ours: the city's own endpoint will bring it
+        ours = stored.root if cp.size == stored.size else self.ledger.root_at(city.origin, cp.size)
+        if ours is not None and ours != cp.root:
+            self._fork(city.origin, stored.note, cp.note,
+                       f"member mirror {peer.prefix} holds a checkpoint of size {cp.size} "
+                       "that differs from the tree verified here")
 
     def _check_older(self, cp, stored, peer) -> None:
         """An older checkpoint must match the tree we hold at that size, else it is a fork."""

@@ -272,3 +272,29 @@ def test_slow_peer_does_not_stall_the_others(base, b_node, static_server, tmp_pa
     assert set(finished) == {base["a_origin"], base["c_origin"]}
     assert finished[base["c_origin"]] < finished[base["a_origin"]]
     assert _held(node, base["c_origin"]) == 51 and _held(node, base["a_origin"]) == 301
+
+
+def test_split_view_seen_through_another_member_is_evidence(base, b_node, static_server,
+                                                            tmp_path):
+    """A shows B the honest log while member C mirrors a different tree of A's log."""
+    node, engine = b_node
+    engine.use_mirrors = True
+    static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
+    c_dir = _copy(base, "c_log", tmp_path)
+    a = Node.open(base["net"].node(A).data_dir)
+    try:
+        a.unlock(PASS)
+        entries = a.store.entries(a.origin, 0, 301)
+        split = tmp_path / "split"
+        note = write_static_log(split, a.origin, entries[:300] + [b"{}"], a.log_signer())
+    finally:
+        a.close()
+    mirror = c_dir / "logs" / base["a_origin"]
+    mirror.mkdir(parents=True)
+    (mirror / "checkpoint").write_bytes(note)
+    static_server(c_dir, port=base["ports"][C])
+    h = _sync_a(engine, base)
+    assert h.state == "frozen", h.error
+    evidence = node.store.evidence(base["a_origin"])
+    assert len(evidence) == 1 and "mirror" in evidence[0]["detail"]
+    assert _held(node, base["a_origin"]) == 301  # the honest data stays; the city is frozen
