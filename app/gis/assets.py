@@ -301,26 +301,23 @@ class AssetTable:
         return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
 
     # ---- filters -----------------------------------------------------------------------
-    def class_mask(self, classes: Iterable[str] | None) -> np.ndarray:
-        if classes is None:
+    def _mask(self, wanted, names, column) -> np.ndarray:
+        """Rows whose ``column`` value (an index into ``names``) is among ``wanted``;
+        None wants everything, unknown names are ignored."""
+        if wanted is None:
             return np.ones(len(self), bool)
-        want = np.zeros(len(CLASS_CODES), bool)
-        want[[CLASS_CODES.index(c) for c in classes if c in CLASS_CODES]] = True
-        return want[self.class_idx]
+        wanted = set(map(str, wanted))
+        lut = np.array([n in wanted for n in names] + [False], bool)
+        return lut[column]
+
+    def class_mask(self, classes: Iterable[str] | None) -> np.ndarray:
+        return self._mask(classes, CLASS_CODES, self.class_idx)
 
     def status_mask(self, statuses: Iterable[str] | None) -> np.ndarray:
-        if statuses is None:
-            return np.ones(len(self), bool)
-        want = np.zeros(len(STATUSES), bool)
-        want[[STATUSES.index(s) for s in statuses if s in STATUSES]] = True
-        return want[self.status]
+        return self._mask(statuses, STATUSES, self.status)
 
     def city_mask(self, cities: Iterable[str] | None) -> np.ndarray:
-        if cities is None:
-            return np.ones(len(self), bool)
-        cities = set(map(str, cities))
-        want = np.array([c in cities for c in self.city_codes] + [False], bool)
-        return want[self.city_idx]
+        return self._mask(cities, self.city_codes, self.city_idx)
 
     # ---- updates -----------------------------------------------------------------------
     def subscribe(self, callback: Callable[["AssetTable", np.ndarray], None]) -> None:
@@ -337,22 +334,16 @@ class AssetTable:
             cb(self, rows)
 
     def set_status(self, rows, status: str) -> None:
-        if status not in STATUSES:
-            raise AssetTableError(f"unknown status {status!r}; known: {', '.join(STATUSES)}")
-        rows = np.atleast_1d(np.asarray(rows, np.int64))
-        self._check_rows(rows)
+        rows = self._checked(rows, status)
         self.status[rows] = STATUSES.index(status)
         self._changed(rows)
 
     def set_codes(self, rows, codes, status: str = "pending") -> None:
         """Attach identity codes (one per row) and set their status."""
-        rows = np.atleast_1d(np.asarray(rows, np.int64))
+        rows = self._checked(rows, status)
         codes = [codes] if isinstance(codes, str) or codes is None else list(codes)
         if len(codes) != len(rows):
             raise AssetTableError(f"{len(codes)} code(s) for {len(rows)} row(s)")
-        if status not in STATUSES:
-            raise AssetTableError(f"unknown status {status!r}; known: {', '.join(STATUSES)}")
-        self._check_rows(rows)
         for r, c in zip(rows.tolist(), codes):
             old = self.codes[r]
             if old and self._row_of_code.get(old) == r:
@@ -363,10 +354,14 @@ class AssetTable:
         self.status[rows] = STATUSES.index(status)
         self._changed(rows)
 
-    def _check_rows(self, rows: np.ndarray) -> None:
+    def _checked(self, rows, status: str) -> np.ndarray:
+        if status not in STATUSES:
+            raise AssetTableError(f"unknown status {status!r}; known: {', '.join(STATUSES)}")
+        rows = np.atleast_1d(np.asarray(rows, np.int64))
         bad = rows[(rows < 0) | (rows >= len(self))]
         if len(bad):
             raise AssetTableError(f"row {int(bad[0])} out of range 0..{len(self) - 1}")
+        return rows
 
 
 def density_grid(x: np.ndarray, y: np.ndarray, bbox, shape: tuple[int, int],

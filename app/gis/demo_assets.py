@@ -237,25 +237,37 @@ class _Sampler:
         return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
-def _lines(sampler: _Sampler, subtype: np.ndarray, rng) -> np.ndarray:
-    """Polylines: random walks whose heading drifts slowly (roads keep to a grid)."""
-    n = len(subtype)
-    out = np.empty(n, dtype=object)
-    todo = np.arange(n)
-    max_v = 24
+def _inside(sampler: "_Sampler", subtype: np.ndarray, make) -> np.ndarray:
+    """Shapes from ``make(subtypes, anchor_x, anchor_y)`` redrawn until each lies
+    entirely inside the boundary."""
+    out = np.empty(len(subtype), dtype=object)
+    todo = np.arange(len(subtype))
     while len(todo):
         st = subtype[todo]
-        m = len(todo)
-        x0, y0 = sampler.points(m)
+        x0, y0 = sampler.points(len(todo))
         lo = np.array([_SUBTYPES[s][5][0] for s in st], float)
         hi = np.array([_SUBTYPES[s][5][1] for s in st], float)
+        geoms = make(st, x0, y0, lo, hi)
+        ok = shapely.contains(sampler.geom, geoms) & shapely.is_valid(geoms)
+        out[todo[ok]] = geoms[ok]
+        todo = todo[~ok]
+    return out
+
+
+def _lines(sampler: _Sampler, subtype: np.ndarray, rng) -> np.ndarray:
+    """Polylines: random walks whose heading drifts slowly (roads keep to a grid)."""
+    max_v = 24
+    straight = [SUBTYPE_EN.index("Road"), SUBTYPE_EN.index("Power Line")]
+
+    def make(st, x0, y0, lo, hi):
+        m = len(st)
         nv = rng.integers(3, max_v + 1, m)
-        is_road = np.isin(st, [SUBTYPE_EN.index("Road"), SUBTYPE_EN.index("Power Line")])
+        is_road = np.isin(st, straight)
         heading = np.where(is_road, rng.integers(0, 4, m) * (np.pi / 2), rng.uniform(0, 2 * np.pi, m))
         turn_sd = np.where(is_road, 0.04, 0.35)
         turns = rng.standard_normal((m, max_v)) * turn_sd[:, None]
         # Roads and water mains take the odd right-angle turn, like a street grid.
-        corner = (rng.random((m, max_v)) < 0.12) & ~np.isin(st, [SUBTYPE_EN.index("Power Line")])[:, None]
+        corner = (rng.random((m, max_v)) < 0.12) & (st != straight[1])[:, None]
         turns += corner * rng.choice([-np.pi / 2, np.pi / 2], (m, max_v))
         turns[:, 0] = 0
         ang = heading[:, None] + np.cumsum(turns, axis=1)
@@ -266,41 +278,33 @@ def _lines(sampler: _Sampler, subtype: np.ndarray, rng) -> np.ndarray:
         y = y0[:, None] + np.cumsum(step * np.sin(ang), axis=1) / _M_PER_DEG_LAT
         valid = np.arange(max_v)[None, :] < nv[:, None]
         coords = np.stack([x[valid], y[valid]], axis=1)
-        geoms = shapely.linestrings(coords, indices=np.repeat(np.arange(m), nv))
-        ok = shapely.contains(sampler.geom, geoms)
-        out[todo[ok]] = geoms[ok]
-        todo = todo[~ok]
-    return out
+        return shapely.linestrings(coords, indices=np.repeat(np.arange(m), nv))
+
+    return _inside(sampler, subtype, make)
+
+
+# Unit L-shape and rectangle, both as 7 vertices (the rectangle repeats corners).
+_ELL = np.array([[-1, -1], [1, -1], [1, 0], [0, 0], [0, 1], [-1, 1], [-1, -1]], float) / 2
+_RECT = np.array([[-1, -1], [1, -1], [1, 1], [1, 1], [-1, 1], [-1, 1], [-1, -1]], float) / 2
 
 
 def _polygons(sampler: _Sampler, subtype: np.ndarray, rng) -> np.ndarray:
     """Rotated rectangles, a quarter of them L-shaped (a corner cut out)."""
-    n = len(subtype)
-    out = np.empty(n, dtype=object)
-    todo = np.arange(n)
-    while len(todo):
-        st = subtype[todo]
-        m = len(todo)
-        cx, cy = sampler.points(m)
-        lo = np.array([_SUBTYPES[s][5][0] for s in st], float)
-        hi = np.array([_SUBTYPES[s][5][1] for s in st], float)
+
+    def make(st, cx, cy, lo, hi):
+        m = len(st)
         w = rng.uniform(lo, hi)
         h = w * rng.uniform(0.5, 1.0, m)
-        # Unit L-shape and rectangle, both as 7 vertices (the rectangle repeats corners).
-        ell = np.array([[-1, -1], [1, -1], [1, 0], [0, 0], [0, 1], [-1, 1], [-1, -1]], float) / 2
-        rect = np.array([[-1, -1], [1, -1], [1, 1], [1, 1], [-1, 1], [-1, 1], [-1, -1]], float) / 2
-        shape = np.where((rng.random(m) < 0.25)[:, None, None], ell[None], rect[None])
+        shape = np.where((rng.random(m) < 0.25)[:, None, None], _ELL[None], _RECT[None])
         px, py = shape[..., 0] * w[:, None], shape[..., 1] * h[:, None]
         a = rng.uniform(0, np.pi / 2, m)[:, None]
         rx, ry = px * np.cos(a) - py * np.sin(a), px * np.sin(a) + py * np.cos(a)
         coslat = np.cos(np.radians(cy))[:, None]
         coords = np.stack([cx[:, None] + rx / (_M_PER_DEG_LON_EQ * coslat),
                            cy[:, None] + ry / _M_PER_DEG_LAT], axis=2)
-        geoms = shapely.remove_repeated_points(shapely.polygons(coords))
-        ok = shapely.contains(sampler.geom, geoms) & shapely.is_valid(geoms)
-        out[todo[ok]] = geoms[ok]
-        todo = todo[~ok]
-    return out
+        return shapely.remove_repeated_points(shapely.polygons(coords))
+
+    return _inside(sampler, subtype, make)
 
 
 def generate_demo(city_code: str, n_points: int, n_lines: int = 0, n_polygons: int = 0,

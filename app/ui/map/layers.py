@@ -54,11 +54,26 @@ def _disc(radius: int) -> tuple[np.ndarray, np.ndarray]:
     return ox[keep], oy[keep]
 
 
-class _ViewportMixin:
-    """Maps data to device pixels from the painter's transform (scale + translate)."""
+class _BulkLayer(pg.GraphicsObject):
+    """A layer drawn in one go from numpy arrays; maps data to device pixels from the
+    painter's transform (scale + translate, the view is never rotated)."""
 
-    @staticmethod
-    def device_frame(p: QtGui.QPainter):
+    def __init__(self):
+        super().__init__()
+        self.table: AssetTable | None = None
+        self.color_mode = "class"
+        self._rect = QtCore.QRectF()
+        self._selected = np.empty(0, np.int64)
+        self.rows = np.empty(0, np.int64)
+        self.last_stats = {}
+
+    def boundingRect(self):
+        return self._rect
+
+    def device_frame(self, p: QtGui.QPainter):
+        """((sx, sy, dx, dy, w, h), data bbox of the device) or None if nothing to draw."""
+        if self.table is None or len(self.rows) == 0:
+            return None
         tr = p.transform()
         dev = p.device()
         w, h = dev.width(), dev.height()
@@ -70,14 +85,8 @@ class _ViewportMixin:
         return (sx, sy, dx, dy, w, h), (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
 
 
-class PointLayer(pg.GraphicsObject, _ViewportMixin):
-    def __init__(self):
-        super().__init__()
-        self.table: AssetTable | None = None
-        self.color_mode = "class"
-        self._rect = QtCore.QRectF()
-        self._selected = np.empty(0, np.int64)     # positions in index order
-        self.last_stats = {}
+class PointLayer(_BulkLayer):
+    """Points; ``_selected`` holds positions in the point index's order."""
 
     def set_table(self, table: AssetTable, class_colors: list[str]) -> None:
         self.prepareGeometryChange()
@@ -120,12 +129,7 @@ class PointLayer(pg.GraphicsObject, _ViewportMixin):
         self._selected = pos[pos >= 0]
         self.update()
 
-    def boundingRect(self):
-        return self._rect
-
     def paint(self, p, *args):
-        if self.table is None or len(self.rows) == 0:
-            return
         frame = self.device_frame(p)
         if frame is None:
             return
@@ -227,10 +231,11 @@ class PointLayer(pg.GraphicsObject, _ViewportMixin):
         else:
             color = palette[key]
             radius = 3 if n <= SPARSE_POINTS else 1
-            if n <= SPARSE_POINTS and self.color_mode == "class":
-                st = self.status_s if pos is None else self.status_s[pos]
-                ring = st != 0
-                self._stamp(img, w, h, px[ring], py[ring], self.status_argb[st[ring]], radius + 2)
+            if n <= SPARSE_POINTS:
+                if self.color_mode == "class":
+                    st = self.status_s if pos is None else self.status_s[pos]
+                    ring = st != 0
+                    self._stamp(img, w, h, px[ring], py[ring], self.status_argb[st[ring]], radius + 2)
                 self._stamp(img, w, h, px, py, np.full(n, argb("#202020"), np.uint32), radius + 1)
             self._stamp(img, w, h, px, py, color, radius)
             mode = "discs" if n <= SPARSE_POINTS else "dots"
@@ -292,7 +297,7 @@ class _LevelOfDetail:
         return self.x[pos], self.y[pos]
 
 
-class ShapeLayer(pg.GraphicsObject, _ViewportMixin):
+class ShapeLayer(_BulkLayer):
     """Lines (kind 1) or polygons (kind 2) of an AssetTable, one path per colour."""
 
     TOLERANCES = (0.0, 0.0001, 0.0005, 0.002, 0.008)   # degrees
@@ -300,14 +305,10 @@ class ShapeLayer(pg.GraphicsObject, _ViewportMixin):
     def __init__(self, kind: int):
         super().__init__()
         self.kind = kind
-        self.table = None
-        self.color_mode = "class"
-        self._rect = QtCore.QRectF()
         self._lods: dict[int, _LevelOfDetail] = {}
         self._cache_key = None
         self._paths: list = []
         self._elements = 0
-        self._selected = np.empty(0, np.int64)
 
     def set_table(self, table: AssetTable, class_colors: list[str]) -> None:
         self.prepareGeometryChange()
@@ -341,9 +342,6 @@ class ShapeLayer(pg.GraphicsObject, _ViewportMixin):
             return
         self._selected = np.array([self._pos_of_row[r] for r in map(int, rows) if r in self._pos_of_row], np.int64)
         self.invalidate()
-
-    def boundingRect(self):
-        return self._rect
 
     def _lod(self, level: int) -> _LevelOfDetail:
         if level not in self._lods:
@@ -381,8 +379,6 @@ class ShapeLayer(pg.GraphicsObject, _ViewportMixin):
         self._cache_key = key
 
     def paint(self, p, *args):
-        if self.table is None or len(self.rows) == 0:
-            return
         frame = self.device_frame(p)
         if frame is None:
             return
