@@ -321,15 +321,11 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
     elif record.get("type") == "revoke":
         ck.add(NOT_REVOKED, FAIL, f"revoked at index {index}: {record.get('reason', '')}".strip())
     else:
-        size = store.log_info(origin).size
-        ck.add(NOT_REVOKED, PASS, f"no revoke in the {'own log' if _is_own(store, origin) else 'replica'}"
-                                  f" of {origin} up to size {size}; latest record is index {index}")
+        info = store.log_info(origin)
+        held = "own log" if info.kind == "own" else "replica"
+        ck.add(NOT_REVOKED, PASS, f"no revoke in the {held} of {origin} up to size "
+                                  f"{info.size}; latest record is index {index}")
     return result
-
-
-def _is_own(store, origin: str) -> bool:
-    info = store.log_info(origin)
-    return info is not None and info.kind == "own"
 
 
 def _peek_record(entry: bytes) -> dict:
