@@ -52,8 +52,10 @@ class MapOverlay(QtWidgets.QWidget):
         font.setPointSizeF(9)
         p.setFont(font)
         fm = p.fontMetrics()
-        panel = QtGui.QColor(255, 255, 255, 215)
-        text = QtGui.QColor(30, 30, 30)
+        if self.dark:
+            panel, text = QtGui.QColor(13, 17, 23, 215), QtGui.QColor(225, 230, 236)
+        else:
+            panel, text = QtGui.QColor(255, 255, 255, 215), QtGui.QColor(30, 30, 30)
         self._paint_legend(p, fm, panel, text)
         self._paint_scale(p, fm, panel, text)
         if self.cursor_text:
@@ -82,7 +84,7 @@ class MapOverlay(QtWidgets.QWidget):
         for i, (color, label) in enumerate(self.legend):
             cy = y + 4 + lh * (i + 1)
             p.setBrush(QtGui.QColor(color))
-            p.setPen(QtGui.QPen(QtGui.QColor(40, 40, 40), 0.8))
+            p.setPen(QtGui.QPen(text, 0.8))
             p.drawEllipse(QtCore.QRectF(x + 9, cy + (lh - 11) / 2, 11, 11))
             p.setPen(text)
             p.drawText(x + 27, cy + fm.ascent(), label)

@@ -93,8 +93,14 @@ class MapView(QtWidgets.QWidget):
         self.color_mode = "class"
         self._class_colors = [ASSET_CLASSES[c].color for c in CLASS_CODES]
 
-        self.province_curve = pg.PlotCurveItem(connect="finite", pen=pg.mkPen("#9aa3ad", width=1.2))
-        self.boundary_curve = pg.PlotCurveItem(connect="finite", pen=pg.mkPen("#4d5660", width=1.6))
+        # A dark background (wall mode) gets light outlines, labels and panels.
+        self.dark = QtGui.QColor(background).lightnessF() < 0.5
+        self.overlay.dark = self.dark
+        self._label_style = (("#d0d7de", (13, 17, 23, 170)) if self.dark else ("#2b333b", (255, 255, 255, 170)))
+        self.province_curve = pg.PlotCurveItem(
+            connect="finite", pen=pg.mkPen("#4d5866" if self.dark else "#9aa3ad", width=1.2))
+        self.boundary_curve = pg.PlotCurveItem(
+            connect="finite", pen=pg.mkPen("#8b98a9" if self.dark else "#4d5660", width=1.6))
         self.polygons = ShapeLayer(2)
         self.lines = ShapeLayer(1)
         self.points = PointLayer()
@@ -141,8 +147,9 @@ class MapView(QtWidgets.QWidget):
         self._labels = []
         for row in self.boundaries.itertuples():
             pt = row.geometry.representative_point()
-            label = pg.TextItem(f"{row.name_zh}\n{row.name_en}", color="#2b333b", anchor=(0.5, 0.5),
-                                fill=pg.mkBrush(255, 255, 255, 170))
+            color, fill = self._label_style
+            label = pg.TextItem(f"{row.name_zh}\n{row.name_en}", color=color, anchor=(0.5, 0.5),
+                                fill=pg.mkBrush(*fill))
             font = label.textItem.font()
             font.setPointSize(9)
             label.setFont(font)
