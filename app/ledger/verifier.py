@@ -19,9 +19,10 @@ from app.core import codes as _codes
 from app.core import merkle as _merkle
 from app.core import note as _note
 from app.core import records as _records
+from app.core.errors import InvalidSignatureError
 from app.ledger.bundle import (BundleFormatError, NotInStoreError, ProofBundle, choose_checkpoint,
                                decode_bundle, inclusion_proof, store_of)
-from app.ledger.trust import TrustFile
+from app.ledger.trust import TrustFile, witness_verifier
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 
@@ -234,26 +235,24 @@ def _check_checkpoint(ck: _Checker, note_bytes: bytes, trust: TrustFile, code):
 def _check_witnesses(ck: _Checker, note_bytes: bytes, trust: TrustFile, origin: str) -> bool:
     witnesses = trust.witness_cities(origin)
     k = trust.quorum
-    good = []
+    good, bad = [], []
     for c in witnesses:
         try:
-            opened = _note.open_note(note_bytes, [trust_witness_verifier(c.witness_vkey)])
-        except ValueError:
-            continue  # unsigned by this witness, or a bad cosignature: does not count
-        if opened.sigs:
+            _note.open_note(note_bytes, [witness_verifier(c.witness_vkey)])
             good.append(c)
+        except InvalidSignatureError:
+            bad.append(c)  # a cosignature line of this witness that does not verify
+        except ValueError:
+            continue  # no cosignature from this witness (or an unusable key)
     names = ", ".join(f"{c.name_en} ({c.code})" for c in good) or "none"
+    invalid = ("; invalid cosignature from " + ", ".join(f"{c.name_en} ({c.code})" for c in bad)
+               if bad else "")
     if len(good) >= k:
         return ck.add(WITNESS_QUORUM, PASS, f"{len(good)} of quorum {k} witnesses co-signed: "
-                                            f"{names}")
+                                            f"{names}{invalid}")
     return ck.add(WITNESS_QUORUM, FAIL, f"only {len(good)} of quorum {k} trusted witnesses "
-                  f"co-signed ({names}); {len(witnesses)} witnesses listed in the trust file")
-
-
-def trust_witness_verifier(vkey: str):
-    from app.ledger.trust import witness_verifier
-
-    return witness_verifier(vkey)
+                  f"co-signed ({names}); {len(witnesses)} witnesses listed in the trust "
+                  f"file{invalid}")
 
 
 # --- the two entry points ------------------------------------------------------------

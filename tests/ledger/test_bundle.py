@@ -115,6 +115,8 @@ def test_tampered_bundle_fails_the_named_check(net, bundle, tamper, expect):
     r = V.verify_bundle(b.encode(), trust)
     assert not r.ok
     assert expect <= failed_names(r), [c for c in r.checks if c.status != "pass"]
+    if tamper == "bad_cosignature":
+        assert "invalid cosignature from" in r.check(V.WITNESS_QUORUM).reason
 
 
 def test_bundle_against_another_network_trust_fails(net, bundle):
