@@ -157,8 +157,8 @@ class DemoNetwork:
 
 def create_network(base_dir, cities=DEMO_CITIES, quorum: int = 2,
                    passphrase: str = DEMO_PASSPHRASE, ports: dict | None = None,
-                   endpoints: dict | None = None, network: str = "Hebei demo network"
-                   ) -> DemoNetwork:
+                   endpoints: dict | None = None, network: str = "Hebei demo network",
+                   db_urls: dict | None = None) -> DemoNetwork:
     """Create one node folder per city and install a signed trust file in each."""
     from app.ledger.node import Node
     from app.ledger.trust import City, TrustFile, generate_admin_key, install_trust
@@ -169,7 +169,8 @@ def create_network(base_dir, cities=DEMO_CITIES, quorum: int = 2,
     for code in map(str, cities):
         port = (ports or {}).get(code) or free_port()
         name_en, name_zh = city_names(code)
-        node = Node.create(base / code, code, name_en, name_zh, passphrase)
+        node = Node.create(base / code, code, name_en, name_zh, passphrase,
+                           db_url=(db_urls or {}).get(code))
         try:
             lon, lat = city_seat(code)
             urls = (endpoints or {}).get(code) or [f"http://127.0.0.1:{port}/"]

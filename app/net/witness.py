@@ -82,6 +82,7 @@ class WitnessService:
         if evidence:
             return _text(422, f"fork evidence #{evidence[0]['id']} for {origin} is unresolved; "
                               "this witness co-signs nothing of that log until it is")
+        self.ledger.ensure_replica(city)
         with self._lock(origin):
             stored = self.ledger.latest_checkpoint(origin)
             current = stored.size if stored else 0
@@ -125,15 +126,13 @@ class CosignCollector:
     """Gets this node's latest checkpoint co-signed by the other member cities."""
 
     def __init__(self, ledger, trust_provider: Callable[[], object],
-                 bus: ev.EventBus | None = None, http=None, interval: float = 0.5,
-                 refresh: float = 300.0):
+                 bus: ev.EventBus | None = None, http=None, interval: float = 0.5):
         self.ledger = ledger
         self.trust_provider = trust_provider
         self.bus = bus or ev.EventBus()
         self._own_http = http is None
         self.http = http or new_http_client(max_connections=8)
         self.interval = interval
-        self.refresh = refresh  # re-cosign the same size after this long (fresh timestamps)
         self.witness_sizes: dict[str, int] = {}  # witness city -> size it last accepted
         self.errors: dict[str, str] = {}
         self._asked: dict[str, tuple[int, float]] = {}

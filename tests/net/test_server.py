@@ -161,3 +161,37 @@ def test_same_size_different_root_is_a_conflict_and_evidence(setup):
     # The witness co-signs nothing more of that log until the fork is resolved.
     assert _post(setup, verify.encode_add_checkpoint(held.size, [], held.log_note)).status_code \
         == 422
+
+
+@pytest.mark.postgres
+def test_witness_check_and_save_is_atomic_on_postgresql(tmp_path, pg_url):
+    """Two witness processes' worth of concurrency lands on one PostgreSQL row lock."""
+    from app.ledger.node import Node
+
+    create_network(tmp_path, [A, W], passphrase=PASS, db_urls={W: str(pg_url)})
+    issue_demo_codes(tmp_path / A, 5, passphrase=PASS)
+    a = Node.open(tmp_path / A)
+    services = []
+    for _ in range(2):  # two independent services over the same database
+        w = Node.open(tmp_path / W)
+        w.unlock(PASS)
+        services.append(NodeService(w, sync=False, witness=True))
+    try:
+        view = LedgerView(a.store, a.origin)
+        note = view.latest_checkpoint(a.origin).log_note
+        body = verify.encode_add_checkpoint(0, [], note)
+        results = []
+        threads = [threading.Thread(target=lambda s=s: results.append(s.witness(body).status))
+                   for s in services * 3]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # Whatever the interleaving, one request wins; the others see the saved size (409).
+        assert sorted(results) == [200, 409, 409, 409, 409, 409], results
+        stored = services[0].ledger.latest_checkpoint(a.origin)
+        assert stored.size == int(note.split(b"\n")[1])
+    finally:
+        a.close()
+        for s in services:
+            s.node.close()
