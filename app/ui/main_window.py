@@ -10,7 +10,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QMainWindow,
                                QMessageBox, QSizePolicy, QToolBar, QWidget)
 
-from app.ui import asset_source, io_jobs, ledger_jobs, workspace
+from app.net.events import EventBus
+from app.ui import asset_source, background, io_jobs, ledger_jobs, workspace
 from app.ui.dialogs.about import show_about
 from app.ui.dialogs.issue import IssueDialog
 from app.ui.dialogs.verify import VerifyDialog
@@ -26,6 +27,9 @@ from app.ui.status_bar import StatusBar
 
 VERSION = "0.1.0"
 STATUS_POLL_MS = 5000
+SERVER_POLL_MS = 3000
+MIN_ZOOM_DEG = 0.03
+CODES_REFRESH_MS = 1500  # after sync events, gather new codes at most this often
 
 
 class MainWindow(QMainWindow):
@@ -35,7 +39,7 @@ class MainWindow(QMainWindow):
     searchDone = Signal(object)        # SearchResult
 
     def __init__(self, backend, data_dir, settings: QSettings | None = None, bus=None,
-                 demo_assets_per_city: int | None = None, parent=None):
+                 demo_assets_per_city: int | None = None, network: bool = True, parent=None):
         super().__init__(parent)
         self.backend = backend
         self.data_dir = Path(data_dir)
@@ -67,12 +71,18 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._connect()
 
+        self.bus = bus if bus is not None else EventBus()
+        self.network_mode = None      # 'sync', 'served' or 'standalone' once started
+        self._network = network
         self.bridge = EventBridge(parent=self)
         self.bridge.event.connect(self._on_event)
-        if bus is not None:
-            self.bridge.attach(bus)
+        self.bridge.attach(self.bus)
         self._poll = QTimer(self, interval=STATUS_POLL_MS)
         self._poll.timeout.connect(self.poll_node)
+        self._server_poll = QTimer(self, interval=SERVER_POLL_MS)
+        self._server_poll.timeout.connect(self._poll_server)
+        self._codes_timer = QTimer(self, singleShot=True, interval=CODES_REFRESH_MS)
+        self._codes_timer.timeout.connect(self.refresh_codes)
         self.restore_settings()
         self.load()
 
@@ -194,7 +204,44 @@ class MainWindow(QMainWindow):
         self.act_issue.setEnabled(ws.origin is not None)
         self._poll.start()
         self._restore_view()
+        if self._network and self.network_mode is None:
+            bus = self.bus
+            self.network_mode = "starting"
+            self.backend.call(lambda ctx: background.start(ctx, bus),
+                              on_done=self._network_started, label=tr("Starting network sync"))
         self.workspaceLoaded.emit()
+
+    def _network_started(self, mode: str) -> None:
+        self.network_mode = mode
+        if mode == "served":
+            self._server_poll.start()
+            self._poll_server()
+
+    def _poll_server(self) -> None:
+        bus = self.bus
+        self.backend.call(lambda ctx: background.poll_server(ctx, bus))
+
+    def refresh_codes(self) -> None:
+        """Put codes that sync (or another workstation) added on the map and table."""
+        if self.ws is None or self.ws.origin is None:
+            return
+        table = self.ws.table
+        self.backend.call(lambda ctx: workspace.refresh_codes(ctx, table),
+                          on_done=lambda plan: self._apply_codes(table, plan))
+
+    def _apply_codes(self, table, plan) -> None:
+        if self.ws is None or table is not self.ws.table or plan.is_empty():
+            return
+        new_table = workspace.apply_plan(table, plan)
+        if new_table is not table:
+            self.ws.table = new_table
+            self.map.set_table(new_table)
+            self._layers_changed()
+            class_names = {c: label for c, label, _color in self.ws.classes}
+            city_names = {c: names[0] for c, names in self.ws.cities.items()}
+            self.table.set_table(new_table, city_names, class_names)
+        else:
+            self.table.model.refresh_cells()
 
     def poll_node(self) -> None:
         if self.ws is None or self.ws.origin is None:
@@ -211,6 +258,8 @@ class MainWindow(QMainWindow):
     def _on_event(self, event) -> None:
         self.net.apply(event)
         self.status.show_network(self.net)
+        if event.kind in ("new_codes", "checkpoint") and not self._codes_timer.isActive():
+            self._codes_timer.start()
         if event.kind == "alert":
             self.status.showMessage(tr("ALERT: {message}").format(
                 message=event.data.get("message", "")), 30000)
@@ -325,7 +374,10 @@ class MainWindow(QMainWindow):
             return
         bbox = asset_source.bbox(self.ws.table, self.selection)
         if bbox is not None:
-            self.map.zoom_to_bbox(bbox, pad=0.3)
+            # At least a few km across, so a single asset is seen in its street context.
+            cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+            half = max(bbox[2] - bbox[0], bbox[3] - bbox[1], MIN_ZOOM_DEG) / 2
+            self.map.zoom_to_bbox((cx - half, cy - half, cx + half, cy + half), pad=0.3)
 
     def zoom_to_all(self) -> None:
         if self.ws is not None and self.ws.boundaries is not None and len(self.ws.boundaries):
@@ -456,5 +508,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_settings()
         self._poll.stop()
+        self._server_poll.stop()
+        self._codes_timer.stop()
         self.bridge.detach()
         super().closeEvent(event)

@@ -1,9 +1,9 @@
-"""A verification result (app.ledger.verifier.VerifyResult) as a list of checks."""
+"""A verification result (app.ledger.verifier.VerifyResult): a verdict, then each check
+with its outcome and the reason, wrapped so the whole reason is readable."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.ui.i18n import tr
 from app.ui.labels import CHECK_STATUS
@@ -13,7 +13,7 @@ MARKS = {"pass": "✔", "fail": "✘", "unknown": "?"}
 
 
 def check_title(name: str) -> str:
-    """'entry_signature' / 'entry-signature' -> translated 'Entry signature'."""
+    """'entry_signature' / 'entry signature' -> translated 'Entry signature'."""
     text = str(name).replace("_", " ").replace("-", " ").strip()
     return tr(text[:1].upper() + text[1:])
 
@@ -27,45 +27,57 @@ def _status(check) -> str:
 class VerificationView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.result = None
+        self.rows: list[tuple[str, str, str]] = []   # (title, status, reason)
         self.verdict = QLabel()
         self.verdict.setObjectName("verdict")
         self.verdict.setWordWrap(True)
-        self.tree = QTreeWidget()
-        self.tree.setColumnCount(3)
-        self.tree.setHeaderLabels([tr("Check"), tr("Result"), tr("Why")])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setWordWrap(True)
-        self.tree.setUniformRowHeights(False)
-        self.tree.header().resizeSection(0, 170)
-        self.tree.header().resizeSection(1, 70)
+        self.checks = QWidget()
+        self.grid = QGridLayout(self.checks)
+        self.grid.setContentsMargins(0, 4, 0, 0)
+        self.grid.setHorizontalSpacing(10)
+        self.grid.setVerticalSpacing(5)
+        self.grid.setColumnStretch(2, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.verdict)
-        layout.addWidget(self.tree)
+        layout.addWidget(self.checks)
+        layout.addStretch(1)
         self.clear()
 
+    def _clear_grid(self) -> None:
+        while self.grid.count():
+            widget = self.grid.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+
     def clear(self, message: str = "") -> None:
-        self.tree.clear()
+        self._clear_grid()
+        self.rows = []
+        self.result = None
         self.verdict.setText(message)
         self.verdict.setStyleSheet("")
-        self.result = None
 
     def show_result(self, result) -> None:
-        self.tree.clear()
+        self._clear_grid()
         self.result = result
-        for check in getattr(result, "checks", ()):
+        self.rows = []
+        for r, check in enumerate(getattr(result, "checks", ())):
             status = _status(check)
-            item = QTreeWidgetItem([check_title(getattr(check, "name", "?")),
-                                    f"{MARKS.get(status, '?')} {tr(CHECK_STATUS.get(status, status))}",
-                                    str(getattr(check, "reason", "") or "")])
-            color = QBrush(QColor(CHECK_COLORS.get(status, "#555555")))
-            item.setForeground(1, color)
-            bold = QFont(item.font(1))
-            bold.setBold(True)
-            item.setFont(1, bold)
-            item.setToolTip(2, item.text(2))
-            item.setData(0, Qt.UserRole, status)
-            self.tree.addTopLevelItem(item)
+            title = check_title(getattr(check, "name", "?"))
+            reason = str(getattr(check, "reason", "") or "")
+            self.rows.append((title, status, reason))
+            color = CHECK_COLORS.get(status, "#555555")
+            name_label = QLabel(title)
+            mark = QLabel(f"{MARKS.get(status, '?')} {tr(CHECK_STATUS.get(status, status))}")
+            mark.setStyleSheet(f"color: {color}; font-weight: bold;")
+            why = QLabel(reason)
+            why.setWordWrap(True)
+            why.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            why.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+            why.setStyleSheet("color: #52606d;")
+            for c, widget in enumerate((name_label, mark, why)):
+                self.grid.addWidget(widget, r, c, Qt.AlignTop)
         ok = bool(getattr(result, "ok", False))
         color = CHECK_COLORS["pass" if ok else "fail"]
         self.verdict.setText(tr("Verified") if ok else tr("NOT verified"))
@@ -73,5 +85,4 @@ class VerificationView(QWidget):
                                    "border-radius: 3px; font-weight: bold;")
 
     def failed_checks(self) -> list[str]:
-        return [self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())
-                if self.tree.topLevelItem(i).data(0, Qt.UserRole) == "fail"]
+        return [title for title, status, _ in self.rows if status == "fail"]

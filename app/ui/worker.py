@@ -26,6 +26,7 @@ class WorkerContext:
     data_dir: Any = None
     extra: dict = field(default_factory=dict)
     report: Callable[[int, int], None] = lambda done, total: None
+    closers: list = field(default_factory=list)  # run on this thread before the node closes
 
 
 class _Worker(QObject):
@@ -50,6 +51,12 @@ class _Worker(QObject):
 
     @Slot()
     def shutdown(self) -> None:
+        for close in reversed(self.ctx.closers):
+            try:
+                close()
+            except Exception:  # stopping is best effort at exit
+                log.exception("stopping background work failed")
+        self.ctx.closers.clear()
         node, self.ctx.node = self.ctx.node, None
         if node is not None and hasattr(node, "close"):
             try:

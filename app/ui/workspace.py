@@ -8,6 +8,7 @@ asset become rows of their own, so every code held is on the map.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +107,7 @@ def load(ctx, data_dir, n_per_city: int | None = None) -> Workspace:
     table, demo = load_assets(data_dir, list(cities), boundaries, n_per_city)
     ctx.report(2, 3)
     if node is not None:
-        table = attach_codes(table, all_codes(node))
+        table = apply_plan(table, plan_codes(table, all_codes(node), pending_entries(node)))
     ctx.report(3, 3)
     return Workspace(table=table, boundaries=boundaries, cities=cities, classes=class_entries(),
                      origin=getattr(node, "origin", None),
@@ -148,39 +149,103 @@ def empty_table():
     return AssetTable.from_geodataframe(frame)
 
 
-def attach_codes(table, states) -> object:
-    """Put each code on its asset's row; unmatched codes become new rows."""
+@dataclass
+class CodePlan:
+    """How codes from the codes index change an AssetTable (computed off the UI thread)."""
+
+    updates: dict = field(default_factory=dict)   # status -> ([rows], [codes])
+    extra: object | None = None                    # AssetTable of codes with no asset row
+
+    def is_empty(self) -> bool:
+        return not self.updates and self.extra is None
+
+
+def _table_status(status: str) -> str:
+    return status if status in ("issued", "revoked", "pending") else "issued"
+
+
+def _near(table, row: int, bbox, tol: float = 1e-5) -> bool:
+    """The row's representative point lies in the code's bbox (the same asset)."""
+    if bbox is None:
+        return False
+    x, y = table.x[row], table.y[row]
+    return bbox[0] - tol <= x <= bbox[2] + tol and bbox[1] - tol <= y <= bbox[3] + tol
+
+
+def plan_codes(table, states, pending=()) -> CodePlan:
+    """Put each code on its asset's row (matched by the ``asset_id`` attribute the issue
+    dialog records, and the same place); codes with no such row become new rows.
+    ``pending``: (code, asset_id) of signed entries still in the outbox."""
     import geopandas as gpd
     import shapely.geometry
 
     from app.gis.assets import AssetTable
 
-    matched_rows, matched_codes, matched_status, extra = [], [], [], []
+    plan, extra = CodePlan(), []
+
+    def put(row, code, status):
+        rows, codes = plan.updates.setdefault(status, ([], []))
+        rows.append(int(row))
+        codes.append(code)
+
     for st in states:
-        if table.row_of_code(st.code) is not None:
+        status = _table_status(st.status)
+        row = table.row_of_code(st.code)
+        if row is not None:
+            if table.status_of(row) != status:
+                put(row, st.code, status)
             continue
         asset_id = (st.attributes or {}).get("asset_id")
         row = table.find_asset_id(str(asset_id)) if asset_id else None
-        if row is not None:
-            matched_rows.append(row)
-            matched_codes.append(st.code)
-            matched_status.append(st.status)
+        if row is not None and table.codes[row] is None and _near(table, row, st.bbox):
+            put(row, st.code, status)
         elif st.geometry:
             extra.append(st)
-    for status in set(matched_status):
-        idx = [i for i, s in enumerate(matched_status) if s == status]
-        table.set_codes([matched_rows[i] for i in idx], [matched_codes[i] for i in idx],
-                        status=status if status in ("issued", "revoked", "pending") else "issued")
-    if not extra:
-        return table
-    frame = gpd.GeoDataFrame(
-        {"asset_id": [(s.attributes or {}).get("asset_id") or s.code for s in extra],
-         "city": [s.code[:6] for s in extra], "asset_class": [s.asset_class for s in extra],
-         "name": [s.name for s in extra], "code": [s.code for s in extra],
-         "status": [s.status if s.status in ("issued", "revoked") else "issued" for s in extra],
-         "attributes": [dict(s.attributes or {}) for s in extra]},
-        geometry=[shapely.geometry.shape(s.geometry) for s in extra], crs="EPSG:4326")
-    return concat_tables(table, AssetTable.from_geodataframe(frame))
+    for code, asset_id in pending:
+        row = table.find_asset_id(str(asset_id)) if asset_id else None
+        if row is not None and table.codes[row] is None and table.row_of_code(code) is None:
+            put(row, code, "pending")
+    if extra:
+        frame = gpd.GeoDataFrame(
+            {"asset_id": [(s.attributes or {}).get("asset_id") or s.code for s in extra],
+             "city": [s.code[:6] for s in extra], "asset_class": [s.asset_class for s in extra],
+             "name": [s.name for s in extra], "code": [s.code for s in extra],
+             "status": [_table_status(s.status) for s in extra],
+             "attributes": [dict(s.attributes or {}) for s in extra]},
+            geometry=[shapely.geometry.shape(s.geometry) for s in extra], crs="EPSG:4326")
+        added = AssetTable.from_geodataframe(frame)
+        plan.extra = concat_tables(table, added) if len(table) else added
+    return plan
+
+
+def apply_plan(table, plan: CodePlan):
+    """The table to show: ``plan.extra`` (already holding ``table``'s rows) or ``table``,
+    with the code updates applied. Run on the thread that owns the table's listeners."""
+    target = plan.extra if plan.extra is not None else table
+    for status, (rows, codes) in plan.updates.items():
+        target.set_codes(rows, codes, status=status)
+    return target
+
+
+def pending_entries(node) -> list[tuple[str, str | None]]:
+    """(code, asset_id) of this node's signed entries waiting in the outbox."""
+    out = []
+    for item in node.store.outbox_items("pending", origin=node.origin, limit=100000):
+        try:
+            record = json.loads(item["entry"])
+            out.append((record["code"], (record.get("asset") or {}).get("attributes", {})
+                        .get("asset_id")))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # a malformed outbox row is the sequencer's to refuse, not ours
+    return out
+
+
+def refresh_codes(ctx, table) -> CodePlan:
+    """Worker job after sync brought codes: what changes in ``table``."""
+    node = ctx.node
+    if node is None:
+        return CodePlan()
+    return plan_codes(table, all_codes(node), pending_entries(node))
 
 
 class _ChainLabels:

@@ -112,10 +112,6 @@
       <translation>已确认 — 已写入日志</translation>
     </message>
     <message>
-      <source>Check</source>
-      <translation>检查项</translation>
-    </message>
-    <message>
       <source>Checking…</source>
       <translation>正在检查…</translation>
     </message>
@@ -508,10 +504,6 @@
       <translation>记录历史</translation>
     </message>
     <message>
-      <source>Result</source>
-      <translation>结果</translation>
-    </message>
-    <message>
       <source>Revoked</source>
       <translation>已撤销</translation>
     </message>
@@ -554,6 +546,10 @@
     <message>
       <source>Since</source>
       <translation>起始时间</translation>
+    </message>
+    <message>
+      <source>Starting network sync</source>
+      <translation>正在启动网络同步</translation>
     </message>
     <message>
       <source>Status</source>
@@ -622,10 +618,6 @@
     <message>
       <source>Verifying {code}</source>
       <translation>正在验证 {code}</translation>
-    </message>
-    <message>
-      <source>Why</source>
-      <translation>原因</translation>
     </message>
     <message>
       <source>Witness cosignatures</source>

@@ -23,6 +23,12 @@ def _fit_rows(table) -> None:
     table.setFixedHeight(max(height, 28))
 
 
+def short_time(rfc3339) -> str:
+    """'2026-11-25T07:59:45.787733Z' -> '2026-11-25 07:59:45' (still UTC)."""
+    text = str(rfc3339 or "")
+    return text[:19].replace("T", " ") if len(text) >= 19 else text
+
+
 def record_summary(record: dict) -> str:
     kind = record.get("type", "")
     asset = record.get("asset") or {}
@@ -72,9 +78,11 @@ class Inspector(QWidget):
         badge_row.addStretch(1)
         code_col.addLayout(badge_row)
         buttons = QGridLayout()
-        for i, b in enumerate((self.issue_button, self.verify_button, self.copy_button,
-                               self.export_button)):
-            buttons.addWidget(b, i // 2, i % 2)
+        # Issue (no code yet) and Verify (has a code) share a cell: one is ever shown.
+        buttons.addWidget(self.issue_button, 0, 0)
+        buttons.addWidget(self.verify_button, 0, 0)
+        buttons.addWidget(self.copy_button, 1, 0)
+        buttons.addWidget(self.export_button, 1, 1)
         code_col.addLayout(buttons)
         code_col.addStretch(1)
         code_row = QHBoxLayout(code_box)
@@ -97,12 +105,13 @@ class Inspector(QWidget):
                                       tr("Official"), tr("Details")])
         self.history.setRootIsDecorated(False)
         self.history.header().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.history.setMinimumHeight(90)
+        self.history.setMinimumHeight(80)
+        self.history.setMaximumHeight(170)
         hist_box = QGroupBox(tr("Record history"))
         QVBoxLayout(hist_box).addWidget(self.history)
 
         self.verification = VerificationView()
-        self.verification.setMinimumHeight(190)
+        self.verification.setMinimumHeight(60)
         ver_box = QGroupBox(tr("Verification"))
         QVBoxLayout(ver_box).addWidget(self.verification)
 
@@ -111,7 +120,7 @@ class Inspector(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
-        for box in (code_box, attr_box, hist_box, ver_box):
+        for box in (code_box, ver_box, attr_box, hist_box):
             layout.addWidget(box)
         layout.addStretch(1)
         scroll = QScrollArea()
@@ -140,7 +149,7 @@ class Inspector(QWidget):
         _fit_rows(self.attributes)
         self.history.clear()
         self.verification.clear()
-        self.issue_button.setEnabled(False)
+        self.issue_button.setVisible(False)
 
     def show_asset(self, info: dict) -> None:
         """info: name, asset_class, class_name, city, city_name, status, code, asset_id,
@@ -164,7 +173,7 @@ class Inspector(QWidget):
         self.attributes.resizeRowsToContents()
         _fit_rows(self.attributes)
         self.history.clear()
-        self.issue_button.setEnabled(not info.get("code"))
+        self.issue_button.setVisible(not info.get("code"))
         if info.get("code"):
             self.verification.clear(tr("Checking…"))
         else:
@@ -178,14 +187,14 @@ class Inspector(QWidget):
         self.attributes.setRowCount(0)
         _fit_rows(self.attributes)
         self.history.clear()
-        self.issue_button.setEnabled(False)
+        self.issue_button.setVisible(False)
         self.verification.clear(tr("Checking…"))
 
     def _set_code(self, code, status) -> None:
         self.code = code or None
         self.code_label.setText(code or "—")
         for b in (self.copy_button, self.verify_button, self.export_button):
-            b.setEnabled(bool(code))
+            b.setVisible(bool(code))
         status = status or ("issued" if code else "none")
         color = STATUS_COLORS.get(status, "#888888")
         self.status_badge.setText(tr(STATUS_LABELS.get(status, status)))
@@ -203,7 +212,7 @@ class Inspector(QWidget):
         self.history.clear()
         for index, record in history:
             self.history.addTopLevelItem(QTreeWidgetItem([
-                str(index), tr(str(record.get("type", ""))), str(record.get("time", "")),
+                str(index), tr(str(record.get("type", ""))), short_time(record.get("time")),
                 str(record.get("official", "")), record_summary(record)]))
 
     def show_verification(self, result) -> None:
