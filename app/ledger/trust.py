@@ -35,12 +35,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.core import note as _note
+from app.core.codes import city_problem
 
 HEADER = "cityledger.trust/v1"
 DEFAULT_QUORUM = 2
 TRUST_FILENAME = "trust.note"
 
-_CITY_CODE = re.compile(r"^[1-9][0-9]{5}$")
 _CITY_FIELDS = ("name-en", "name-zh", "lon", "lat", "origin", "log-key", "witness-key")
 _MAX_TRUST_BYTES = 1 << 20
 
@@ -65,8 +65,9 @@ class City:
 
     def __post_init__(self):
         where = f"city {self.code!r}"
-        if not isinstance(self.code, str) or not _CITY_CODE.match(self.code):
-            raise TrustError(f"{where}: the city code must be 6 digits (GB/T 2260), e.g. 130100")
+        problem = city_problem(self.code) if isinstance(self.code, str) else "not text"
+        if problem:
+            raise TrustError(f"{where}: {problem} (a GB/T 2260 city code, e.g. 130100)")
         for label, value in (("name-en", self.name_en), ("name-zh", self.name_zh),
                              ("origin", self.origin)):
             _check_value(value, f"{where}: {label}")
