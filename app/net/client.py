@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import httpx
 
+from app.core.errors import CoreError
+from app.core.tiles import decode_bundle, encode_bundle
 from app.net.paths import HASH_SIZE, TILE_WIDTH, bundle_path, tile_path
 
 MAX_CHECKPOINT_BYTES = 64 * 1024
@@ -112,7 +114,12 @@ class PeerClient:
         # tlog-tiles lets a log delete a partial tile once the full one exists; the
         # caller truncates a full tile, and a full bundle is cut by entry count.
         data = self._get(path_fn(*args), limit)
-        return data[: width * HASH_SIZE] if path_fn is tile_path else data
+        if path_fn is tile_path:
+            return data[: width * HASH_SIZE]
+        try:
+            return encode_bundle(decode_bundle(data)[:width])
+        except CoreError as e:
+            raise PeerDataError(self.prefix, f"{path_fn(*args)}: {e}") from None
 
     def add_checkpoint(self, body: bytes) -> httpx.Response:
         """POST a tlog-witness add-checkpoint request; the caller interprets the status."""

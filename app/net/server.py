@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Protocol
 
 from starlette.applications import Starlette
@@ -21,7 +22,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from app.net.paths import TilePathError, parse_resource
+from app.net.paths import TilePathError, bundle_path, parse_resource, tile_path
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +179,6 @@ class DirectorySource:
     """A log laid out as static tlog-tiles files in a folder (what a CDN would hold)."""
 
     def __init__(self, root):
-        from pathlib import Path
-
         self.root = Path(root)
 
     def _read(self, rel: str) -> bytes | None:
@@ -192,11 +191,7 @@ class DirectorySource:
         return self._read("checkpoint")
 
     def tile(self, level, n, width):
-        from app.net.paths import tile_path
-
         return self._read(tile_path(level, n, width))
 
     def bundle(self, n, width):
-        from app.net.paths import bundle_path
-
         return self._read(bundle_path(n, width))

@@ -298,3 +298,17 @@ def test_split_view_seen_through_another_member_is_evidence(base, b_node, static
     evidence = node.store.evidence(base["a_origin"])
     assert len(evidence) == 1 and "mirror" in evidence[0]["detail"]
     assert _held(node, base["a_origin"]) == 301  # the honest data stays; the city is frozen
+
+
+def test_partial_tiles_replaced_by_full_ones_are_read_from_the_full_tile(base, b_node,
+                                                                         static_server, tmp_path):
+    """tlog-tiles lets a log delete a partial tile once the full one exists."""
+    node, engine = b_node
+    peer = _copy(base, "a_new", tmp_path)  # holds full tile 0 and bundle 0 (size 301)
+    shutil.copy(base["root"] / "a_old" / "checkpoint", peer / "checkpoint")  # size 101
+    assert not (peer / "tile/entries/000.p/101").exists()
+    static_server(peer, port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "ok", h.error
+    assert _held(node, base["a_origin"]) == 101
+    assert node.store.latest_checkpoint(base["a_origin"]).size == 101
