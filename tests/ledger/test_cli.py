@@ -353,3 +353,26 @@ def test_batch_from_projected_geopackage(node_dir, tmp_path, capsys):
     lon, lat = doc["geometry"]["coordinates"]
     assert abs(lon - 114.6) < 1e-6 and abs(lat - 38.1) < 1e-6
     assert doc["owner"] == "tram" and doc["name"] == "depot B" and doc["attributes"] == {}
+
+
+def test_bundle_show_inspect_and_code_qr(node_dir, tmp_path, capsys):
+    _, out, _ = _issue(capsys, node_dir, "--class", "PLT", "--name", "water plant", "--lon",
+                       "114.5", "--lat", "38", "--json")
+    c = json.loads(out)["code"]
+    b, png = tmp_path / "p.tlog-proof", tmp_path / "code.png"
+    code, out, _ = cli(capsys, "--data", node_dir, "bundle", "export", c, "-o", b, "--qr", png,
+                       "--qr-content", "code", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["qr"]["content"] == "code" and doc["qr"]["characters"] == len(c)
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    code, out, _ = cli(capsys, "--data", node_dir, "bundle", "show", b, "--json")
+    shown = json.loads(out)
+    assert shown["code"] == c and shown["record"]["asset"]["name"] == "water plant"
+    assert shown["signatures"] == ["cityledger.example/130100"]
+    code, out, _ = cli(capsys, "--data", node_dir, "inspect", c.lower())
+    assert code == 0 and c in out and "history" in out and "no trust file" in out
+    code, _, err = cli(capsys, "--data", node_dir, "bundle", "export", c, "-o",
+                       tmp_path / "nodir" / "x.tlog-proof")
+    assert code == 2 and "does not exist" in err
+    code, _, err = cli(capsys, "--data", node_dir, "bundle", "show", png)
+    assert code == 2 and "not a valid" in err
