@@ -14,10 +14,8 @@ co-sign its checkpoint; then, over --sample of those codes (median of --repeat r
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,17 +30,9 @@ from app.core.records import signing_message  # noqa: E402
 from app.ledger.bundle import export_bundle  # noqa: E402
 from app.ledger.node import Node  # noqa: E402
 from app.ledger.verifier import verify_bundle, verify_code  # noqa: E402
+from bench.core import median_time  # noqa: E402
 from tests.ledger.verifier_kit import (OTHER_CITIES, POINT, cosign_latest, make_trust,  # noqa: E402
                                        other_city)
-
-
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def floor_inputs(node, bundles, trust):
