@@ -134,7 +134,7 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
                     return report
             for e in ents:
                 pending.append(e)
-                if check_index:
+                if check_index and index < info.indexed_size:
                     _fold(report, origin, index, e, folded, offs)
                 index += 1
                 report.entries_checked += 1
@@ -149,6 +149,8 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
     elif size and max(by_size, default=-1) != size and info.kind == "own":
         report.fail(f"no checkpoint covers the stored size {size} (latest is "
                     f"{max(by_size, default=0)})")
+    if info.indexed_size > size or (info.kind == "own" and info.indexed_size != size):
+        report.fail(f"the codes index claims {info.indexed_size} entries of a log of {size}")
     _check_widths(store, origin, size, report)
     if check_index:
         _check_index(store, origin, folded, report)

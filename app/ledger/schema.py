@@ -22,6 +22,8 @@ logs = Table(
     Column("kind", String(16), nullable=False),  # 'own' | 'replica'
     Column("city_code", String(6)),
     Column("size", BigInteger, nullable=False, default=0),  # compare-and-swap guard
+    # entries [0, indexed_size) are folded into the codes index (replicas may lag behind)
+    Column("indexed_size", BigInteger, nullable=False, server_default="0"),
     Column("root_hash", LargeBinary, nullable=False),
     # compact range: one hash per set bit of size, largest subtree first
     Column("frontier", LargeBinary, nullable=False),

@@ -299,7 +299,7 @@ class Sequencer:
                 note = self._sign_checkpoint(new_size, root)
                 self.store.insert_checkpoint(conn, self.origin, new_size, root, note)
                 self.store.compare_and_swap(conn, self.origin, old_size, new_size, root,
-                                            b"".join(tl.frontier))
+                                            b"".join(tl.frontier), indexed=True)
             except BaseException:
                 self._tilelog = None  # memory ran ahead of the rolled-back database
                 raise

@@ -8,6 +8,7 @@ large as its stored hashes and entries, and two writers can never interleave.
 For the net helper (replication and serving), the entry points are:
   ensure_replica(origin, ...)          register another city's log
   append_replica(origin, ...)          store a verified checkpoint + entry bundles + tiles
+  index_replica(origin)                fold stored replica entries into the codes index
   record_checkpoint(origin, ...)       store a verified checkpoint without entries
   read_tile / read_entry_bundle        serve tlog-tiles paths (None = not held)
   latest_checkpoint / checkpoint       signed notes, with cosignatures
@@ -46,6 +47,7 @@ class LogInfo:
     log_vkey: str | None
     witness_vkey: str | None
     admin_vkey: str | None
+    indexed_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class Store:
                    log_vkey: str | None = None, witness_vkey: str | None = None,
                    admin_vkey: str | None = None, conn: sa.Connection | None = None) -> None:
         row = {"origin": origin, "kind": kind, "city_code": city_code, "size": 0,
+               "indexed_size": 0,
                "root_hash": EMPTY_ROOT, "frontier": b"", "log_vkey": log_vkey,
                "witness_vkey": witness_vkey, "admin_vkey": admin_vkey, "updated_at": _now()}
         if conn is not None:
@@ -133,7 +136,7 @@ class Store:
     @staticmethod
     def _log(row) -> LogInfo:
         return LogInfo(row.origin, row.kind, row.city_code, row.size, bytes(row.root_hash),
-                       row.log_vkey, row.witness_vkey, row.admin_vkey)
+                       row.log_vkey, row.witness_vkey, row.admin_vkey, row.indexed_size)
 
     def log_state(self, conn: sa.Connection, origin: str):
         """(size, frontier hashes, partial tiles {level: data}, partial bundle entries)."""
@@ -176,11 +179,15 @@ class Store:
         upsert(conn, officials, rows, ["origin", "name"])
 
     def compare_and_swap(self, conn: sa.Connection, origin: str, old_size: int, new_size: int,
-                         root: bytes, frontier: bytes | None = None) -> None:
-        """Publish a new size for `origin` iff it is still `old_size`; else ConflictError."""
+                         root: bytes, frontier: bytes | None = None,
+                         indexed: bool = False) -> None:
+        """Publish a new size for `origin` iff it is still `old_size`; else ConflictError.
+        With indexed, the codes index is also declared folded up to `new_size`."""
         values = {"size": new_size, "root_hash": root, "updated_at": _now()}
         if frontier is not None:
             values["frontier"] = frontier
+        if indexed:
+            values["indexed_size"] = new_size
         res = conn.execute(sa.update(logs).where(logs.c.origin == origin,
                                                  logs.c.size == old_size).values(**values))
         if res.rowcount != 1:
@@ -322,7 +329,7 @@ class Store:
     # ---------------------------------------------------------------- replicas
     def append_replica(self, origin: str, old_size: int, size: int, root: bytes, note: bytes,
                        bundles: dict[int, bytes], tile_data: dict[tuple[int, int], bytes],
-                       index_codes: bool = True) -> int:
+                       index_codes: bool = True) -> None:
         """Store a replica's growth from `old_size` to `size` in one transaction.
 
         The caller (sync) has verified `note` (the checkpoint for `size` with `root`), that
@@ -330,29 +337,66 @@ class Store:
         `bundles` ({n: encoded bundle}) hash to the level-0 tiles. Bundles must cover the
         entries [old_size, size); bundles or tiles may be wider versions of stored ones.
         The log's size moves by compare-and-swap (ConflictError if it is not `old_size`).
-        With index_codes the entries are folded into the codes and officials index.
-        Returns the number of entries indexed.
+
+        With index_codes the new entries are folded into the codes/officials index in
+        the same transaction. For bulk catch-up pass index_codes=False and call
+        `index_replica` afterwards (e.g. from a background thread): storing stays a
+        blob copy, and the index catches up in chunks (LogInfo.indexed_size says how far).
         """
         if size < old_size:
             raise StoreError(f"replica {origin}: new size {size} is below {old_size}")
-        new_entries: list[tuple[int, bytes]] = []
-        for n in sorted(bundles):
-            for j, e in enumerate(decode_entries(bundles[n])):
-                idx = n * TILE_WIDTH + j
-                if old_size <= idx < size:
-                    new_entries.append((idx, e))
-        if len(new_entries) != size - old_size:
-            raise StoreError(f"replica {origin}: bundles hold {len(new_entries)} of the "
+        have = 0
+        for n, data in bundles.items():
+            width = _bundle_width(data)
+            have += max(0, min(size, n * TILE_WIDTH + width) - max(old_size, n * TILE_WIDTH))
+        if have != size - old_size:
+            raise StoreError(f"replica {origin}: bundles hold {have} of the "
                              f"{size - old_size} new entries [{old_size}, {size})")
         with self.write() as conn:
             self.write_tiles(conn, origin, tile_data, bundles)
-            if index_codes:
-                self.index_entries(conn, origin, new_entries)
             if conn.execute(sa.select(checkpoints.c.size).where(
                     checkpoints.c.origin == origin, checkpoints.c.size == size)).first() is None:
                 self.insert_checkpoint(conn, origin, size, root, note)
             self.compare_and_swap(conn, origin, old_size, size, root)
-        return len(new_entries) if index_codes else 0
+            if index_codes:
+                indexed = conn.execute(sa.select(logs.c.indexed_size)
+                                       .where(logs.c.origin == origin)).scalar()
+                self._index_range(conn, origin, indexed, size)
+
+    def index_replica(self, origin: str, chunk: int = 65536) -> int:
+        """Fold stored but not yet indexed entries of `origin` into the codes index, one
+        transaction per `chunk` entries; returns the new indexed size (= log size)."""
+        while True:
+            with self.write() as conn:
+                row = conn.execute(sa.select(logs.c.size, logs.c.indexed_size)
+                                   .where(logs.c.origin == origin)).first()
+                if row is None:
+                    raise StoreError(f"no log {origin!r} in this store")
+                if row.indexed_size >= row.size:
+                    return row.indexed_size
+                self._index_range(conn, origin, row.indexed_size,
+                                  min(row.size, row.indexed_size + chunk))
+
+    def _index_range(self, conn, origin: str, start: int, stop: int) -> None:
+        if stop <= start:
+            return
+        pairs: list[tuple[int, bytes]] = []
+        for row in conn.execute(sa.select(entry_bundles.c.n, entry_bundles.c.data).where(
+                entry_bundles.c.origin == origin, entry_bundles.c.n >= start // TILE_WIDTH,
+                entry_bundles.c.n <= (stop - 1) // TILE_WIDTH).order_by(entry_bundles.c.n)):
+            base = row.n * TILE_WIDTH
+            for j, e in enumerate(decode_entries(bytes(row.data))):
+                if start <= base + j < stop:
+                    pairs.append((base + j, e))
+        if len(pairs) != stop - start:
+            raise StoreError(f"log {origin}: only {len(pairs)} of entries [{start}, {stop}) "
+                             "are stored")
+        self.index_entries(conn, origin, pairs)
+        res = conn.execute(sa.update(logs).where(logs.c.origin == origin,
+                                                 logs.c.indexed_size == start)
+                           .values(indexed_size=stop))
+        if res.rowcount != 1:
+            raise ConflictError(f"log {origin}: the codes index moved past {start} meanwhile")
 
     def index_entries(self, conn, origin: str, indexed: list[tuple[int, bytes]]) -> None:
         """Fold replica entries into the codes/officials index (malformed ones are skipped:

@@ -1,0 +1,126 @@
+"""Store functions other areas call (replication, serving, cosignatures, outbox, peers,
+evidence) on SQLite and PostgreSQL, against a real node's log."""
+import pytest
+import sqlalchemy as sa
+
+from app.core.checkpoint import Checkpoint
+from app.core.note import sign_note
+from app.ledger.audit import audit_log
+from app.ledger.db import StoreError
+from app.ledger.store import ConflictError, Store
+from app.ledger.tilelog import TILE_WIDTH
+
+from .conftest import point
+
+REPLICA = "cityledger.example/130100"
+
+
+def _copy(src: Store, origin: str, old: int, new: int):
+    """What sync hands over: the checkpoint, the bundles and tiles covering [old, new)."""
+    cp = src.checkpoint(origin, new)
+    bundles = {n: src.read_entry_bundle(origin, n, min(TILE_WIDTH, new - n * TILE_WIDTH))
+               for n in range(old // TILE_WIDTH, (new + TILE_WIDTH - 1) // TILE_WIDTH)}
+    with src.read() as conn:
+        tiles = {(r.level, r.n): bytes(r.data) for r in conn.execute(
+            sa.text("SELECT level, n, data FROM tiles WHERE origin = :o"), {"o": origin})}
+    return cp, bundles, tiles
+
+
+@pytest.fixture
+def source(node):
+    """A city log of 301 entries (an official, 300 codes; one updated, one revoked)."""
+    res = node.issue_many("alice", "alice-pw", [
+        {"asset_class": "BRG", "name": f"bridge {i}", "geometry": point(i)} for i in range(298)])
+    node.update("alice", "alice-pw", res[0].code, name="bridge zero")
+    node.revoke("alice", "alice-pw", res[1].code, "collapsed")
+    return node
+
+
+def test_replica_append_serves_and_audits_like_the_source(source, tmp_path):
+    replica = Store(f"sqlite:///{tmp_path / 'replica.sqlite3'}")
+    replica.ensure_replica(REPLICA, "130100", source.log_vkey, source.witness_vkey)
+    src = source.store
+    first = 200
+    root = _root_at(src, first)
+    note = sign_note(Checkpoint(REPLICA, first, root).to_text(), source.log_signer())
+    with src.write() as conn:  # an older checkpoint at 200 to replicate in two steps
+        src.insert_checkpoint(conn, REPLICA, first, root, note)
+    cp, bundles, tiles = _copy(src, REPLICA, 0, first)
+    replica.append_replica(REPLICA, 0, first, cp.root_hash, cp.note, bundles, {
+        k: v[:32 * (first >> (8 * k[0]))] for k, v in tiles.items()
+        if (first >> (8 * k[0])) > k[1] * TILE_WIDTH})
+    assert replica.log_info(REPLICA).indexed_size == first
+    cp, bundles, tiles = _copy(src, REPLICA, first, 301)
+    with pytest.raises(ConflictError):
+        replica.append_replica(REPLICA, 0, 301, cp.root_hash, cp.note, bundles, tiles)
+    replica.append_replica(REPLICA, first, 301, cp.root_hash, cp.note, bundles, tiles,
+                           index_codes=False)
+    assert replica.log_info(REPLICA).indexed_size == first
+    assert replica.index_replica(REPLICA, chunk=40) == 301
+    assert replica.read_tile(REPLICA, 0, 0) == src.read_tile(REPLICA, 0, 0)
+    assert replica.read_entry_bundle(REPLICA, 1, 44) == src.read_entry_bundle(REPLICA, 1, 44)
+    assert replica.code_counts() == {("BRG", "issued"): 297, ("BRG", "revoked"): 1}
+    assert [o["name"] for o in replica.officials(REPLICA)] == ["alice"]
+    report = audit_log(replica, REPLICA)
+    assert report.ok, report.problems
+    assert report.checkpoints_checked == 2
+
+
+def _root_at(store, size):
+    from app.ledger.tilelog import TileLog
+    tl = TileLog.empty()
+    tl.append(store.entries(REPLICA, 0, size))
+    return tl.root()
+
+
+def test_replica_append_refuses_incomplete_bundles(source, tmp_path):
+    replica = Store(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    replica.ensure_replica(REPLICA, "130100", source.log_vkey)
+    cp, bundles, tiles = _copy(source.store, REPLICA, 0, 301)
+    del bundles[1]
+    with pytest.raises(StoreError, match="bundles hold 256 of the 301 new entries"):
+        replica.append_replica(REPLICA, 0, 301, cp.root_hash, cp.note, bundles, tiles)
+    assert replica.log_info(REPLICA).size == 0 and replica.read_tile(REPLICA, 0, 0) is None
+    with pytest.raises(StoreError, match="own log"):
+        source.store.ensure_replica(REPLICA, "130100", None)
+
+
+def test_cosignatures_outbox_peers_evidence(node):
+    store, origin = node.store, node.origin
+    with pytest.raises(StoreError, match="no checkpoint .* at size 99"):
+        store.add_cosignature(origin, 99, "w1", "— w1 AAAA")
+    store.add_cosignature(origin, 1, "w1", "— w1 AAAA", 10)
+    store.add_cosignature(origin, 1, "w1", "— w1 BBBB", 20)  # a refresh replaces
+    store.add_cosignature(origin, 1, "w0", "— w0 CCCC", 5)
+    assert node.checkpoint_note().endswith(b"\n\xe2\x80\x94 w0 CCCC\n\xe2\x80\x94 w1 BBBB\n")
+    entry = node.make_entry("alice", "alice-pw", node.issue_record("MED", "clinic", point()))
+    oid = node.queue_entry(entry, code="c1")
+    assert [i["id"] for i in store.outbox_items()] == [oid]
+    store.outbox_mark(oid, "pending", error="connection refused")
+    assert store.outbox_items()[0]["attempts"] == 1
+    store.outbox_mark(oid, "delivered", log_index=7)
+    assert store.outbox_items() == [] and store.outbox_items("delivered")[0]["log_index"] == 7
+    with pytest.raises(ValueError, match="unknown outbox state"):
+        store.outbox_mark(oid, "lost")
+    store.peer_update("http://127.0.0.1:9/", origin="x/1", ok=False, error="refused")
+    store.peer_update("http://127.0.0.1:9/", ok=False, error="refused")
+    assert store.peers()[0]["failures"] == 2 and store.peers()[0]["state"] == "failing"
+    store.peer_update("http://127.0.0.1:9/", ok=True, size=12)
+    assert store.peers()[0]["failures"] == 0 and store.peers()[0]["origin"] == "x/1"
+    eid = store.add_evidence("x/1", "fork", b"note a", b"note b", "size 5: two roots")
+    assert store.evidence("x/1")[0]["id"] == eid and store.evidence("y/2") == []
+
+
+def test_migrations_are_idempotent_and_versioned(db_url):
+    Store(db_url).close()
+    store = Store(db_url)  # second open: nothing to do
+    with store.read() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+    store.close()
+
+
+def test_unusable_database_url_is_a_clear_error():
+    with pytest.raises(StoreError, match="unsupported database 'mysql'"):
+        Store("mysql://localhost/x")
+    with pytest.raises(StoreError, match="invalid database URL"):
+        Store("not a url")
