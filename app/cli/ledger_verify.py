@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -143,8 +144,13 @@ def _with_optional_replica(args, fn):
         return fn(None)
     from app.cli.ledger_cmds import ledger_errors, open_node
 
-    with open_node(args) as node, ledger_errors():
-        return fn(node)
+    with contextlib.ExitStack() as stack:
+        try:
+            node = stack.enter_context(open_node(args))
+        except CliError:
+            node = None  # the node's database is unreachable: a bundle needs none
+        with ledger_errors():
+            return fn(node)
 
 
 # --- bundles -------------------------------------------------------------------------
