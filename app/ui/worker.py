@@ -1,19 +1,27 @@
 """The one thread that does the UI's I/O: Node, SQL, hashing, files and network.
 
-The UI thread hands closures ``fn(ctx)`` to :class:`Backend`; they run in order on a
-QThread, where ``ctx.node`` is the opened Node (SQLite connections stay on the thread
-that made them). Results come back through queued signals, so every callback runs on the
-UI thread. Long jobs report progress with ``ctx.report(done, total)``.
+The UI thread hands closures ``fn(ctx)`` to :class:`Backend`; they run in order on one
+worker thread, where ``ctx.node`` is the opened Node (SQLite connections stay on the
+thread that made them). Results come back through Qt signals emitted on the worker
+thread and delivered queued, so every callback runs on the UI thread. Long jobs report
+progress with ``ctx.report(done, total)``.
+
+The worker is a Python ``threading.Thread``, not a QThread: pyproj >= 3.7 keeps its PROJ
+context in thread-local storage that only Python-created threads set up, and creating a
+CRS (every GeoDataFrame does) on a QThread segfaults (pyproj issue #1509). Signals
+emitted from a Python thread are delivered the same way.
 """
 from __future__ import annotations
 
 import itertools
 import logging
+import queue
+import threading
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
 
@@ -29,40 +37,12 @@ class WorkerContext:
     closers: list = field(default_factory=list)  # run on this thread before the node closes
 
 
-class _Worker(QObject):
+class _Signals(QObject):
+    """Lives on the UI thread; emitted from the worker, so connections are queued."""
+
     finished = Signal(int, object)
     failed = Signal(int, object)
     progress = Signal(int, int, int)
-
-    def __init__(self):
-        super().__init__()
-        self.ctx = WorkerContext()
-
-    @Slot(int, object)
-    def run(self, job_id: int, fn) -> None:
-        self.ctx.report = lambda done, total: self.progress.emit(job_id, int(done), int(total))
-        try:
-            result = fn(self.ctx)
-        except Exception as exc:  # reported to the UI, which shows it; never lost
-            log.debug("job %s failed:\n%s", job_id, traceback.format_exc())
-            self.failed.emit(job_id, exc)
-        else:
-            self.finished.emit(job_id, result)
-
-    @Slot()
-    def shutdown(self) -> None:
-        for close in reversed(self.ctx.closers):
-            try:
-                close()
-            except Exception:  # stopping is best effort at exit
-                log.exception("stopping background work failed")
-        self.ctx.closers.clear()
-        node, self.ctx.node = self.ctx.node, None
-        if node is not None and hasattr(node, "close"):
-            try:
-                node.close()
-            except Exception:  # closing is best effort at exit
-                log.exception("closing the node failed")
 
 
 @dataclass
@@ -76,33 +56,66 @@ class _Job:
 class Backend(QObject):
     """Queue of jobs for the worker thread, with busy/progress signals for the status bar."""
 
-    _submit = Signal(int, object)
-    _shutdown = Signal()
     busyChanged = Signal(str)          # label of the running job, "" when idle
     progress = Signal(str, int, int)   # label, done, total
     jobFailed = Signal(str, object)    # label, exception (when the caller gave no on_error)
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.ctx = WorkerContext()
         self._ids = itertools.count(1)
         self._jobs: dict[int, _Job] = {}
-        self._thread = QThread()
-        self._thread.setObjectName("cityledger-worker")
-        self._worker = _Worker()
-        self._worker.moveToThread(self._thread)
-        self._submit.connect(self._worker.run)
-        self._shutdown.connect(self._worker.shutdown)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.failed.connect(self._on_failed)
-        self._worker.progress.connect(self._on_progress)
+        self._queue: queue.Queue = queue.Queue()
+        self._signals = _Signals()
+        self._signals.finished.connect(self._on_finished)
+        self._signals.failed.connect(self._on_failed)
+        self._signals.progress.connect(self._on_progress)
+        self._thread = threading.Thread(target=self._loop, name="cityledger-worker",
+                                        daemon=True)
         self._thread.start()
 
+    # worker thread ------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                self._shutdown()
+                return
+            job_id, fn = item
+            self.ctx.report = lambda done, total, j=job_id: self._signals.progress.emit(
+                j, int(done), int(total))
+            try:
+                result = fn(self.ctx)
+            except Exception as exc:  # reported to the UI, which shows it; never lost
+                log.debug("job %s failed:\n%s", job_id, traceback.format_exc())
+                self._signals.failed.emit(job_id, exc)
+            else:
+                self._signals.finished.emit(job_id, result)
+
+    def _shutdown(self) -> None:
+        ctx = self.ctx
+        for close in reversed(ctx.closers):
+            try:
+                close()
+            except Exception:  # stopping is best effort at exit
+                log.exception("stopping background work failed")
+        ctx.closers.clear()
+        node, ctx.node = ctx.node, None
+        if node is not None:
+            try:
+                node.close()
+            except Exception:  # closing is best effort at exit
+                log.exception("closing the node failed")
+
+    # UI thread ------------------------------------------------------------------
     def call(self, fn, on_done=None, on_error=None, on_progress=None, label: str = "") -> int:
+        if not self._thread.is_alive():
+            raise RuntimeError("the worker thread has stopped")
         job_id = next(self._ids)
         self._jobs[job_id] = _Job(label, on_done, on_error, on_progress)
         if label:
             self.busyChanged.emit(label)
-        self._submit.emit(job_id, fn)
+        self._queue.put((job_id, fn))
         return job_id
 
     def pending(self) -> int:
@@ -136,10 +149,8 @@ class Backend(QObject):
             job.on_progress(done, total)
         self.progress.emit(job.label, done, total)
 
-    def stop(self, timeout_ms: int = 10000) -> None:
-        """Close the node on its own thread, then end the thread."""
-        if not self._thread.isRunning():
-            return
-        self._shutdown.emit()
-        self._thread.quit()
-        self._thread.wait(timeout_ms)
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Finish queued jobs, close the node on its own thread, end the thread."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout_s)

@@ -35,8 +35,14 @@ def test_a_cjk_font_is_found_and_draws_distinct_glyphs(qapp):
     assert len({g.tobytes() for g in glyphs}) == 4
 
 
-def test_main_window_png_is_not_blank_and_shows_chinese_city_label(make_window, node_dir, tmp_path):
+def test_main_window_png_is_not_blank_and_shows_chinese_city_label(make_window, node_dir, tmp_path,
+                                                                   qtbot):
     w = make_window(node_dir)
+    qtbot.wait(300)  # let docks settle their layout before measuring where the label is
+    cities = w.layers.cities
+    item = cities.item(0)
+    rect = cities.visualItemRect(item)
+    top_left = cities.viewport().mapTo(w, rect.topLeft())
     path = tmp_path / "main.png"
     assert w.grab().save(str(path), "PNG")
     pixels = _pixels(QImage(str(path)))
@@ -44,16 +50,14 @@ def test_main_window_png_is_not_blank_and_shows_chinese_city_label(make_window, 
     colors = np.unique(pixels.reshape(-1, 3)[::7], axis=0)
     assert len(colors) > 50, "a rendered window has many colours; a blank one has a few"
 
-    cities = w.layers.cities
-    item = cities.item(0)
     assert item.text().startswith("石家庄市")
-    rect = cities.visualItemRect(item)
-    top_left = cities.viewport().mapTo(w, rect.topLeft())
     label = pixels[top_left.y():top_left.y() + rect.height(),
                    top_left.x():top_left.x() + rect.width()]
     background = np.median(label.reshape(-1, 3), axis=0)
     ink = np.abs(label.astype(int) - background).sum(axis=2) > 150
-    assert ink.sum() > 80, "the city label has no drawn text"
+    QImage(str(path)).copy(top_left.x(), top_left.y(), rect.width(), rect.height()).save(
+        str(tmp_path / "label.png"))
+    assert ink.sum() > 80, f"the city label has no drawn text (see {tmp_path / 'label.png'})"
 
 
 def test_wall_png_is_dark_and_not_blank(qtbot, backend, node_dir, tmp_path):
