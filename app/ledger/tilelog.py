@@ -13,20 +13,18 @@ from __future__ import annotations
 import hashlib
 import struct
 
+from app.core.merkle import EMPTY_HASH as EMPTY_ROOT
+from app.core.merkle import HASH_SIZE, node_hash, record_hash as leaf_hash
+from app.core.tiles import decode_bundle as decode_entries
+from app.core.tiles import encode_bundle as encode_entries
+
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
-HASH_SIZE = 32
-EMPTY_ROOT = hashlib.sha256(b"").digest()
-
 _sha256 = hashlib.sha256
 
-
-def leaf_hash(entry: bytes) -> bytes:
-    return _sha256(b"\x00" + entry).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return _sha256(b"\x01" + left + right).digest()
+__all__ = ["EMPTY_ROOT", "HASH_SIZE", "TILE_HEIGHT", "TILE_WIDTH", "TileLog", "bundle_prefix",
+           "decode_entries", "encode_entries", "frontier_heights", "leaf_hash", "node_hash",
+           "partial_tile_coords", "root_from_frontier"]
 
 
 def frontier_heights(size: int) -> list[int]:
@@ -41,25 +39,6 @@ def root_from_frontier(frontier: list[bytes]) -> bytes:
     for left in reversed(frontier[:-1]):
         h = node_hash(left, h)
     return h
-
-
-def encode_entries(entries: list[bytes]) -> bytes:
-    """tlog-tiles entry bundle: each entry prefixed by its big-endian uint16 length."""
-    return b"".join(struct.pack(">H", len(e)) + e for e in entries)
-
-
-def decode_entries(data: bytes) -> list[bytes]:
-    out, pos, end = [], 0, len(data)
-    while pos < end:
-        if pos + 2 > end:
-            raise ValueError(f"entry bundle truncated in a length prefix at byte {pos}")
-        (n,) = struct.unpack_from(">H", data, pos)
-        pos += 2
-        if pos + n > end:
-            raise ValueError(f"entry bundle truncated inside entry {len(out)} at byte {pos}")
-        out.append(data[pos:pos + n])
-        pos += n
-    return out
 
 
 def bundle_prefix(data: bytes, width: int) -> bytes | None:

@@ -54,7 +54,7 @@ def test_bundle_prefix_and_truncation_errors():
     data = encode_entries([b"a", b"bb", b"ccc"])
     assert bundle_prefix(data, 2) == encode_entries([b"a", b"bb"])
     assert bundle_prefix(data, 4) is None
-    with pytest.raises(ValueError, match="truncated inside entry 2"):
+    with pytest.raises(ValueError, match="entry 2 claims 3 bytes"):
         decode_entries(data[:-1])
 
 
