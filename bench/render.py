@@ -71,12 +71,18 @@ def cold_child(args) -> None:
     print("READY", flush=True)
 
 
-def timed(fn, repeats):
-    out = []
+CPU = {}   # measure -> median process CPU seconds (steadier than wall time on a busy box)
+
+
+def timed(fn, repeats, label=None):
+    out, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         out.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    if label:
+        CPU[label] = statistics.median(cpu)
     return out
 
 
@@ -130,10 +136,11 @@ def main() -> None:
     view.set_boundaries(bounds)
     view.show()
     app.processEvents()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     view.set_table(table)
     view.grab()
     first = time.perf_counter() - t
+    CPU["first"] = time.process_time() - c
 
     def pan_frame():
         pan_frame.sign = -pan_frame.sign
@@ -149,16 +156,16 @@ def main() -> None:
 
     view.zoom_full()
     view.grab()
-    pan_prov = statistics.median(timed(pan_frame, args.repeats))
-    zoom_prov = statistics.median(timed(zoom_frame, args.repeats))
+    pan_prov = statistics.median(timed(pan_frame, args.repeats, "pan_prov"))
+    zoom_prov = statistics.median(timed(zoom_frame, args.repeats, "zoom_prov"))
     mode_prov = view.points.last_stats.get("mode")
     view.zoom_to_city("130100")
     view.grab()
-    pan_city = statistics.median(timed(pan_frame, args.repeats))
-    zoom_city = statistics.median(timed(zoom_frame, args.repeats))
+    pan_city = statistics.median(timed(pan_frame, args.repeats, "pan_city"))
+    zoom_city = statistics.median(timed(zoom_frame, args.repeats, "zoom_city"))
     view.zoom_to_bbox((114.45, 38.0, 114.55, 38.06))
     view.grab()
-    pan_street = statistics.median(timed(pan_frame, args.repeats))
+    pan_street = statistics.median(timed(pan_frame, args.repeats, "pan_street"))
     mode_street = view.points.last_stats.get("mode")
     t = time.perf_counter()
     for _ in range(200):
@@ -196,8 +203,9 @@ def main() -> None:
     n_total = len(table)
     print(f"\nbench/render.py: {args.points:,} points + {args.lines:,} lines + {args.polygons:,} polygons "
           f"= {n_total:,} assets, {W}x{H} offscreen, medians of {args.repeats}")
-    print(f"(data generation {t_gen:.2f} s, AssetTable build {t_table:.2f} s; "
-          f"point modes: province={mode_prov}, street={mode_street})\n")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"data generation {t_gen:.2f} s, AssetTable build {t_table:.2f} s; "
+          f"point modes: province={mode_prov}, street={mode_street}\n")
 
     def ms(v):
         return "-" if v is None else f"{v * 1000:,.0f} ms"
@@ -214,9 +222,13 @@ def main() -> None:
         ("  ... with all assets drawn", f"{cold_all:.2f} s", "(incl. data generation)", ""),
         ("RSS after map (peak)", f"{rss:.0f} MB ({peak:.0f})", "", "<= 600 MB"),
     ]
-    print(f"{'measure':30} {'MapView':>18} {'GeoDataFrame.plot':>22} {'target':>12}")
+    cpu_of = {"first frame (all in view)": "first", "pan frame, province view": "pan_prov",
+              "zoom frame, province view": "zoom_prov", "pan frame, city view": "pan_city",
+              "zoom frame, city view": "zoom_city", "pan frame, street view": "pan_street"}
+    print(f"{'measure':30} {'MapView':>18} {'(CPU)':>8} {'GeoDataFrame.plot':>22} {'target':>12}")
     for r in table_rows:
-        print(f"{r[0]:30} {r[1]:>18} {r[2]:>22} {r[3]:>12}")
+        cpu = ms(CPU[cpu_of[r[0]]]) if r[0] in cpu_of else ""
+        print(f"{r[0]:30} {r[1]:>18} {cpu:>8} {r[2]:>22} {r[3]:>12}")
     if base_first:
         print(f"\nratio GeoDataFrame.plot / MapView: first frame {base_first / first:.1f}x, "
               f"pan {base_pan / pan_prov:.1f}x")

@@ -54,6 +54,34 @@ def _disc(radius: int) -> tuple[np.ndarray, np.ndarray]:
     return ox[keep], oy[keep]
 
 
+_OUTLINE = argb("#202020")
+
+
+def _stamp(img, w, h, px, py, colors, radius, outline=None, ring=1):
+    """Draw a disc of ``radius`` px per point into the flat image, in point order (a
+    later point covers an earlier one); with ``outline``, inside a ring of ``ring`` px.
+    One scatter for all points clear of the edges, a clipped loop for the few others."""
+    if len(px) == 0:
+        return
+    r_out = radius + ring if outline is not None else radius
+    ox, oy = _disc(r_out)
+    inner = ox ** 2 + oy ** 2 <= radius ** 2 + radius * 0.8
+    clear = (px >= r_out) & (px < w - r_out) & (py >= r_out) & (py < h - r_out)
+    base = py[clear].astype(np.int64) * w + px[clear]
+    flat = (base[:, None] + (oy * w + ox)[None, :]).ravel()
+    col = colors[clear]
+    if outline is None:
+        img[flat] = np.repeat(col, len(ox))
+    else:
+        img[flat] = np.where(inner[None, :], col[:, None], np.uint32(outline)).ravel()
+    edge = np.flatnonzero(~clear)
+    for i in edge:
+        qx, qy = px[i] + ox, py[i] + oy
+        ok = (qx >= 0) & (qx < w) & (qy >= 0) & (qy < h)
+        img[qy[ok] * w + qx[ok]] = np.where(inner[ok] | (outline is None), colors[i],
+                                            np.uint32(0 if outline is None else outline))
+
+
 class _BulkLayer(pg.GraphicsObject):
     """A layer drawn in one go from numpy arrays; maps data to device pixels from the
     painter's transform (scale + translate, the view is never rotated)."""
@@ -230,33 +258,23 @@ class PointLayer(_BulkLayer):
             mode = "density" if weight is None else "aggregated"
         else:
             color = palette[key]
-            radius = 3 if n <= SPARSE_POINTS else 1
             if n <= SPARSE_POINTS:
                 if self.color_mode == "class":
                     st = self.status_s if pos is None else self.status_s[pos]
                     ring = st != 0
-                    self._stamp(img, w, h, px[ring], py[ring], self.status_argb[st[ring]], radius + 2)
-                self._stamp(img, w, h, px, py, np.full(n, argb("#202020"), np.uint32), radius + 1)
-            self._stamp(img, w, h, px, py, color, radius)
-            mode = "discs" if n <= SPARSE_POINTS else "dots"
+                    _stamp(img, w, h, px[ring], py[ring], self.status_argb[st[ring]], 5)
+                _stamp(img, w, h, px, py, color, 3, outline=_OUTLINE)
+                mode = "discs"
+            else:
+                _stamp(img, w, h, px, py, color, 1)
+                mode = "dots"
         sel = self._selected
         if len(sel):
             spx = (self.fx[sel] * np.float32(sx) + np.float32(dx + sx * ox)).astype(np.int32)
             spy = (self.fy[sel] * np.float32(sy) + np.float32(dy + sy * oy)).astype(np.int32)
-            self._stamp(img, w, h, spx, spy, np.full(len(sel), argb(SELECTION_COLOR), np.uint32), 5)
-            self._stamp(img, w, h, spx, spy, self._colors(sel), 3)
+            _stamp(img, w, h, spx, spy, self._colors(sel), 3, outline=argb(SELECTION_COLOR), ring=2)
         self.last_stats = {"visible": n, "mode": mode}
         return img.reshape(h, w)
-
-    @staticmethod
-    def _stamp(img, w, h, px, py, colors, radius):
-        if len(px) == 0:
-            return
-        for ox, oy in zip(*_disc(radius)):
-            qx, qy = px + ox, py + oy
-            ok = (qx >= 0) & (qx < w) & (qy >= 0) & (qy < h)
-            img[qy[ok] * w + qx[ok]] = colors[ok]
-
 
 class _LevelOfDetail:
     """NaN-separated coordinates of a set of geometries at one simplification tolerance,
