@@ -115,7 +115,10 @@ def export_rows(_ctx, table, rows, path: str) -> str:
     frame = table.to_geodataframe(np.asarray(rows, np.int64))
     frame["attributes"] = frame["attributes"].map(_json)
     if suffix == ".csv":
-        frame.assign(geometry=frame.geometry.to_wkt()).to_csv(p, index=False)
+        import pandas as pd
+
+        wkt = frame.geometry.to_wkt()
+        pd.DataFrame(frame.drop(columns="geometry")).assign(geometry=wkt).to_csv(p, index=False)
     elif suffix in _DRIVERS and suffix != ".shp":
         frame.to_file(p, driver=_DRIVERS[suffix])
     else:

@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("CityLedger", "CityLedger")
         self.ws: workspace.Workspace | None = None
         self.selection: list[int] = []
+        self.last_error = ""
         self.net = NetworkState()
         self._syncing = False
         self._demo_per_city = demo_assets_per_city
@@ -265,9 +266,14 @@ class MainWindow(QMainWindow):
                 message=event.data.get("message", "")), 30000)
 
     def _job_failed(self, label: str, exc) -> None:
-        QMessageBox.warning(self, tr("CityLedger"),
-                            tr("{what} failed: {reason}").format(what=label or tr("Work"),
-                                                                 reason=exc))
+        """Show a failure without blocking (no nested event loop while work continues)."""
+        self.last_error = tr("{what} failed: {reason}").format(what=label or tr("Work"),
+                                                               reason=exc)
+        self.status.showMessage(self.last_error, 15000)
+        box = QMessageBox(QMessageBox.Warning, tr("CityLedger"), self.last_error,
+                          QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
 
     # selection ----------------------------------------------------------------
     def select_rows(self, rows, source: str) -> None:
