@@ -52,9 +52,9 @@ def floor_rate(n: int, sample_entry: bytes) -> float:
     return n / (time.perf_counter() - t)
 
 
-def ingest_rate(db_url: str | None, n: int, seed: int, workdir: Path) -> tuple[float, bool]:
-    node = Node.create(workdir / f"node{seed}", "130100", "Shijiazhuang", "石家庄", "bench-pw",
-                       db_url=db_url)
+def ingest_rate(db_url: str, n: int, seed: int, workdir: Path) -> tuple[float, bool]:
+    node = Node.create(Path(tempfile.mkdtemp(dir=workdir)), "130100", "Shijiazhuang", "石家庄",
+                       "bench-pw", db_url=db_url)
     node.add_official("bench", "bench-pw")
     todo = items(n, seed)
     t = time.perf_counter()

@@ -96,10 +96,20 @@ class Node:
         if db_url:
             config["db_url"] = db_url
         keystore = Keystore(data_dir / "keys")
-        keystore.create_city({"log": log_skey, "witness": wit_skey, "admin": adm_skey},
-                             {"log": log_vkey, "witness": wit_vkey, "admin": adm_vkey},
-                             passphrase)
-        store = Store(db_url or sqlite_url(data_dir / DB_FILE))
+        if keystore.city_path().exists():
+            raise NodeError(f"{keystore.city_path()} exists without a node.json; move it away "
+                            "before creating a new node here")
+        try:
+            keystore.create_city({"log": log_skey, "witness": wit_skey, "admin": adm_skey},
+                                 {"log": log_vkey, "witness": wit_vkey, "admin": adm_vkey},
+                                 passphrase)
+        except KeystoreError as exc:
+            raise NodeError(str(exc)) from None
+        try:
+            store = Store(db_url or sqlite_url(data_dir / DB_FILE))
+        except BaseException:
+            keystore.city_path().unlink(missing_ok=True)  # a failed init leaves no keys
+            raise
         try:
             if store.log_info(origin) is not None:
                 raise NodeError(f"the database already holds a log {origin}")
@@ -111,6 +121,7 @@ class Node:
                 store.insert_checkpoint(conn, origin, 0, empty.root_hash, note)
         except BaseException:
             store.close()
+            keystore.city_path().unlink(missing_ok=True)
             raise
         write_private(data_dir / CONFIG, json.dumps(config, indent=1, ensure_ascii=False)
                       .encode("utf-8"))

@@ -391,7 +391,7 @@ class Store:
         if len(pairs) != stop - start:
             raise StoreError(f"log {origin}: only {len(pairs)} of entries [{start}, {stop}) "
                              "are stored")
-        self.index_entries(conn, origin, pairs)
+        self._fold_entries(conn, origin, pairs)
         res = conn.execute(sa.update(logs).where(logs.c.origin == origin,
                                                  logs.c.indexed_size == start)
                            .values(indexed_size=stop))
@@ -399,6 +399,30 @@ class Store:
             raise ConflictError(f"log {origin}: the codes index moved past {start} meanwhile")
 
     def index_entries(self, conn, origin: str, indexed: list[tuple[int, bytes]]) -> None:
+        """Fold (index, entry) pairs of a replica into the codes/officials index inside the
+        caller's transaction, and advance the log's indexed_size past them. Entries below
+        the indexed size are skipped; a gap before them is first folded from the stored
+        bundles (so write the bundles first)."""
+        if not indexed:
+            return
+        done = conn.execute(sa.select(logs.c.indexed_size)
+                            .where(logs.c.origin == origin)).scalar()
+        if done is None:
+            raise StoreError(f"no log {origin!r} in this store")
+        first = indexed[0][0]
+        if done < first:
+            self._index_range(conn, origin, done, first)
+            done = first
+        todo = [(i, e) for i, e in indexed if i >= done]
+        if not todo:
+            return
+        if [i for i, _ in todo] != list(range(done, done + len(todo))):
+            raise StoreError(f"log {origin}: entries to index are not consecutive from {done}")
+        self._fold_entries(conn, origin, todo)
+        conn.execute(sa.update(logs).where(logs.c.origin == origin)
+                     .values(indexed_size=done + len(todo)))
+
+    def _fold_entries(self, conn, origin: str, indexed: list[tuple[int, bytes]]) -> None:
         """Fold replica entries into the codes/officials index (malformed ones are skipped:
         the replica must mirror the log as it is, and the verifier reports bad entries)."""
         parsed = []

@@ -124,3 +124,20 @@ def test_unusable_database_url_is_a_clear_error():
         Store("mysql://localhost/x")
     with pytest.raises(StoreError, match="invalid database URL"):
         Store("not a url")
+
+
+def test_inline_indexing_inside_a_caller_transaction(source, tmp_path):
+    """The net helper's path: write_tiles + index_entries + compare_and_swap in one
+    transaction; the indexed size follows, and a lagging index is caught up first."""
+    replica = Store(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    replica.ensure_replica(REPLICA, "130100", source.log_vkey)
+    cp, bundles, tiles = _copy(source.store, REPLICA, 0, 301)
+    entries = source.store.entries(REPLICA, 0, 301)
+    with replica.write() as conn:
+        replica.write_tiles(conn, REPLICA, tiles, bundles)
+        replica.insert_checkpoint(conn, REPLICA, 301, cp.root_hash, cp.note)
+        replica.index_entries(conn, REPLICA, list(zip(range(250, 301), entries[250:])))
+        replica.compare_and_swap(conn, REPLICA, 0, 301, cp.root_hash)
+    assert replica.log_info(REPLICA).indexed_size == 301
+    report = audit_log(replica, REPLICA)
+    assert report.ok, report.problems
