@@ -236,3 +236,4 @@ def test_dense_view_aggregates(view):
     assert abs(covered_agg - covered_raw) < 0.15 * covered_raw
     c = _color_at(img, to_widget(view, 114.48, 38.04))   # the city centre is covered
     assert c != QtGui.QColor("#eef1f4")
+

@@ -99,18 +99,33 @@ class _BulkLayer(pg.GraphicsObject):
         return self._rect
 
     def device_frame(self, p: QtGui.QPainter):
-        """((sx, sy, dx, dy, w, h), data bbox of the device) or None if nothing to draw."""
+        """Prepare ``p`` and describe the part of the device to draw, or None.
+
+        Returns ((sx, sy, dx, dy), QRect of device pixels, data bbox of that rect).  The
+        view box clips its children with a path in data units, which sends every draw
+        through Qt's slow path clipper; it is replaced by the same area as a rectangle
+        in device pixels (also what limits the point raster when the device is a whole
+        window being grabbed).  Call inside p.save()/p.restore().
+        """
         if self.table is None or len(self.rows) == 0:
             return None
         tr = p.transform()
-        dev = p.device()
-        w, h = dev.width(), dev.height()
         sx, sy, dx, dy = tr.m11(), tr.m22(), tr.dx(), tr.dy()
         if sx == 0 or sy == 0:
             return None
-        xa, xb = (0 - dx) / sx, (w - dx) / sx
-        ya, yb = (0 - dy) / sy, (h - dy) / sy
-        return (sx, sy, dx, dy, w, h), (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
+        dev = p.device()
+        rect = QtCore.QRect(0, 0, dev.width(), dev.height())
+        if p.hasClipping():
+            rect = rect.intersected(tr.mapRect(p.clipBoundingRect()).toAlignedRect())
+        if rect.isEmpty():
+            return None
+        p.setClipping(False)
+        p.resetTransform()
+        p.setClipRect(rect)
+        p.setTransform(tr)
+        xa, xb = (rect.left() - dx) / sx, (rect.left() + rect.width() - dx) / sx
+        ya, yb = (rect.top() - dy) / sy, (rect.top() + rect.height() - dy) / sy
+        return (sx, sy, dx, dy), rect, (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
 
 
 class PointLayer(_BulkLayer):
@@ -158,17 +173,19 @@ class PointLayer(_BulkLayer):
         self.update()
 
     def paint(self, p, *args):
-        frame = self.device_frame(p)
-        if frame is None:
-            return
-        (sx, sy, dx, dy, w, h), (x0, y0, x1, y1) = frame
-        img = self.rasterize(sx, sy, dx, dy, w, h, (x0, y0, x1, y1))
-        qimg = QtGui.QImage(img.data, w, h, w * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
         p.save()
-        p.resetTransform()
-        p.setClipping(False)
-        p.drawImage(QtCore.QPointF(0, 0), qimg)
-        p.restore()
+        try:
+            frame = self.device_frame(p)
+            if frame is None:
+                return
+            (sx, sy, dx, dy), rect, bbox = frame
+            w, h = rect.width(), rect.height()
+            img = self.rasterize(sx, sy, dx - rect.left(), dy - rect.top(), w, h, bbox)
+            qimg = QtGui.QImage(img.data, w, h, w * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+            p.resetTransform()
+            p.drawImage(rect.topLeft(), qimg)
+        finally:
+            p.restore()
 
     def _visible_positions(self, x0, y0, x1, y1):
         """Positions of filtered points in the box; None means all points."""
@@ -397,16 +414,20 @@ class ShapeLayer(_BulkLayer):
         self._cache_key = key
 
     def paint(self, p, *args):
+        p.save()
+        try:
+            self._paint(p)
+        finally:
+            p.restore()
+
+    def _paint(self, p):
         frame = self.device_frame(p)
         if frame is None:
             return
-        (sx, sy, *_), bbox = frame
+        (sx, sy, *_), _, bbox = frame
         t0 = time.perf_counter()
         self._build(bbox, 1.0 / max(abs(sx), abs(sy)))
         t1 = time.perf_counter()
-        # The view box fills the widget; its clip (a rect in data units) only slows the
-        # raster engine down.
-        p.setClipping(False)
         # Pens wider than one pixel go through Qt's stroker (10-30x slower): only
         # worth it when few vertices are in view.
         fine = self._elements < 15_000
