@@ -10,24 +10,22 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QMainWindow,
                                QMessageBox, QSizePolicy, QToolBar, QWidget)
 
-from app.net.events import EventBus
-from app.ui import asset_source, background, io_jobs, ledger_jobs, workspace
+from app.ui import asset_source, io_jobs, ledger_jobs, workspace
 from app.ui.dialogs.about import show_about
 from app.ui.dialogs.issue import IssueDialog
 from app.ui.dialogs.verify import VerifyDialog
 from app.ui.docks.inspector import Inspector
 from app.ui.docks.layers import LayersPanel
 from app.ui.docks.table_dock import AttributeTable
-from app.ui.events_bridge import EventBridge
 from app.ui.i18n import tr
 from app.ui.map import MapView
+from app.ui.network_driver import NetworkDriver
 from app.ui.network_state import NetworkState
 from app.ui.search import SearchResult, resolve
 from app.ui.status_bar import StatusBar
 
 VERSION = "0.1.0"
 STATUS_POLL_MS = 5000
-SERVER_POLL_MS = 3000
 MIN_ZOOM_DEG = 0.03
 CODES_REFRESH_MS = 1500  # after sync events, gather new codes at most this often
 
@@ -72,16 +70,12 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._connect()
 
-        self.bus = bus if bus is not None else EventBus()
-        self.network_mode = None      # 'sync', 'served' or 'standalone' once started
         self._network = network
-        self.bridge = EventBridge(parent=self)
-        self.bridge.event.connect(self._on_event)
-        self.bridge.attach(self.bus)
+        self.network = NetworkDriver(backend, bus, self)
+        self.bus = self.network.bus
+        self.network.event.connect(self._on_event)
         self._poll = QTimer(self, interval=STATUS_POLL_MS)
         self._poll.timeout.connect(self.poll_node)
-        self._server_poll = QTimer(self, interval=SERVER_POLL_MS)
-        self._server_poll.timeout.connect(self._poll_server)
         self._codes_timer = QTimer(self, singleShot=True, interval=CODES_REFRESH_MS)
         self._codes_timer.timeout.connect(self.refresh_codes)
         self.restore_settings()
@@ -205,22 +199,9 @@ class MainWindow(QMainWindow):
         self.act_issue.setEnabled(ws.origin is not None)
         self._poll.start()
         self._restore_view()
-        if self._network and self.network_mode is None:
-            bus = self.bus
-            self.network_mode = "starting"
-            self.backend.call(lambda ctx: background.start(ctx, bus),
-                              on_done=self._network_started, label=tr("Starting network sync"))
+        if self._network:
+            self.network.start()
         self.workspaceLoaded.emit()
-
-    def _network_started(self, mode: str) -> None:
-        self.network_mode = mode
-        if mode == "served":
-            self._server_poll.start()
-            self._poll_server()
-
-    def _poll_server(self) -> None:
-        bus = self.bus
-        self.backend.call(lambda ctx: background.poll_server(ctx, bus))
 
     def refresh_codes(self) -> None:
         """Put codes that sync (or another workstation) added on the map and table."""
@@ -514,7 +495,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_settings()
         self._poll.stop()
-        self._server_poll.stop()
         self._codes_timer.stop()
-        self.bridge.detach()
+        self.network.stop()
         super().closeEvent(event)

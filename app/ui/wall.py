@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QTreeWi
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.ui import wall_data, workspace
-from app.ui.events_bridge import EventBridge
 from app.ui.i18n import tr
 from app.ui.map import MapView
+from app.ui.network_driver import NetworkDriver
 from app.ui.network_state import DOWN, IN_SYNC, LAGGING, NetworkState
 from app.ui.status_bar import since
 
@@ -101,7 +101,7 @@ def _fill(tree: QTreeWidget, rows, colors=None) -> None:
 
 class WallWindow(QWidget):
     def __init__(self, backend, data_dir, bus=None, rotate_s: float = 20.0,
-                 demo_assets_per_city: int | None = None, parent=None):
+                 demo_assets_per_city: int | None = None, network: bool = True, parent=None):
         super().__init__(parent)
         self.setWindowTitle(tr("CityLedger wall"))
         self.setStyleSheet(WALL_STYLESHEET)
@@ -164,10 +164,9 @@ class WallWindow(QWidget):
         outer.addLayout(top)
         outer.addLayout(body, 1)
 
-        self.bridge = EventBridge(parent=self)
-        self.bridge.event.connect(self._on_event)
-        if bus is not None:
-            self.bridge.attach(bus)
+        self._network = network
+        self.network = NetworkDriver(backend, bus, self)
+        self.network.event.connect(self._on_event)
         self._clock_timer = QTimer(self, interval=1000)
         self._clock_timer.timeout.connect(self._tick)
         self._clock_timer.start()
@@ -186,7 +185,6 @@ class WallWindow(QWidget):
         if ws.boundaries is not None:
             self.map.set_boundaries(ws.boundaries)
         self.map.set_table(ws.table)
-        self.map.set_color_mode("status") if hasattr(self.map, "set_color_mode") else None
         self._views = [None] + list(ws.cities)
         self.net.set_own(ws.origin, ws.size)
         self.c_cities.set(len(ws.cities))
@@ -194,6 +192,8 @@ class WallWindow(QWidget):
         self._refresh_timer.start()
         self._rotate_timer.start()
         self.refresh()
+        if self._network:
+            self.network.start()
 
     def refresh(self) -> None:
         if self._refreshing:
@@ -294,5 +294,5 @@ class WallWindow(QWidget):
     def closeEvent(self, event) -> None:
         for t in (self._clock_timer, self._refresh_timer, self._rotate_timer):
             t.stop()
-        self.bridge.detach()
+        self.network.stop()
         super().closeEvent(event)

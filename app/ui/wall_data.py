@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-RECENT = 12
+RECENT = 8
 
 
 @dataclass
