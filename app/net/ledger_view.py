@@ -107,8 +107,15 @@ class LedgerView:
 
     def ensure_replica(self, city) -> None:
         info = self.store.log_info(city.origin)
-        if info is None or info.log_vkey != city.log_vkey or info.witness_vkey != city.witness_vkey:
+        if info is not None and info.log_vkey == city.log_vkey \
+                and info.witness_vkey == city.witness_vkey:
+            return
+        try:
             self.store.ensure_replica(city.origin, city.code, city.log_vkey, city.witness_vkey)
+        except sa.exc.IntegrityError:
+            # Another process (or thread) registered it at the same moment: fine if it is there.
+            if self.store.log_info(city.origin) is None:
+                raise
 
     def save_checkpoint(self, origin: str, cp, expected_size: int) -> bool:
         """Store verified checkpoint `cp` iff the latest stored size is still

@@ -18,6 +18,7 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import httpx
@@ -72,6 +73,7 @@ class SyncEngine:
         self._origin_locks: dict[str, threading.Lock] = {}
         self._fetch_pool = ThreadPoolExecutor(fetch_concurrency, thread_name_prefix="sync-fetch")
         self._city_pool = ThreadPoolExecutor(concurrency, thread_name_prefix="sync-city")
+        self._prep_pool = ThreadPoolExecutor(concurrency, thread_name_prefix="sync-verify")
         self._rng = random.Random()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -94,6 +96,7 @@ class SyncEngine:
             self._thread.join(timeout)
             self._thread = None
         self._city_pool.shutdown(wait=True, cancel_futures=True)
+        self._prep_pool.shutdown(wait=True, cancel_futures=True)
         self._fetch_pool.shutdown(wait=True, cancel_futures=True)
         if self._own_http:
             self.http.close()
@@ -169,18 +172,18 @@ class SyncEngine:
                 h.failed(None, "no endpoint in the trust file")
                 self._publish_health(h)
                 return h
-            last_error = None
+            last_error, done = None, False
             for prefix in prefixes:
                 peer = PeerClient(prefix, self.http)
                 try:
-                    self._sync_from(peer, city, trust, h)
+                    self._sync_from(peer, city, trust, h, mirror=prefix not in city_urls)
                     if self.use_mirrors and prefix in city_urls:
                         self._gossip(city, trust)
                     h.succeeded(prefix)
-                    break
+                    done = True
                 except ForkDetected as e:
                     h.failed(prefix, str(e), frozen=True)
-                    break
+                    done = True
                 except (PeerUnavailable, PeerNotFound) as e:
                     # Down, or (a mirror) not holding this log yet: try the next endpoint.
                     last_error = last_error if (last_error and prefix not in city_urls) else e
@@ -191,9 +194,14 @@ class SyncEngine:
                     self.ledger.record_peer(prefix, city.origin, "failing", h.peer_size, str(e))
                     self.bus.emit(ev.ALERT, city.origin, level="warning", message=str(e),
                                   peer=prefix)
-            else:
-                h.failed(prefixes[0] if prefixes else None,
-                         str(last_error) if last_error else "no endpoint answered")
+                except Exception as e:  # e.g. the database: keep the engine alive, report it
+                    log.exception("sync of %s from %s failed", city.origin, prefix)
+                    last_error = e
+                    break
+                if done:
+                    break
+            if not done:
+                h.failed(prefixes[0], str(last_error) if last_error else "no endpoint answered")
             self._refresh_sizes(h)
             if h.state == "ok":
                 self.ledger.record_peer(h.url, city.origin, "ok", h.peer_size, None)
@@ -207,7 +215,8 @@ class SyncEngine:
         h.cosignatures = len(stored.cosigners) if stored else 0
 
     # --- the steps -----------------------------------------------------------------
-    def _sync_from(self, peer: PeerClient, city, trust, h: PeerHealth) -> None:
+    def _sync_from(self, peer: PeerClient, city, trust, h: PeerHealth,
+                   mirror: bool = False) -> None:
         origin = city.origin
         note = peer.checkpoint()
         try:
@@ -220,6 +229,8 @@ class SyncEngine:
         if stored is not None:
             if cp.size < stored.size:
                 self._check_older(cp, stored, peer)
+                if mirror:  # another member that has not caught up: not an alert
+                    raise PeerNotFound(peer.prefix, f"mirror is behind (size {cp.size})")
                 raise PeerDataError(peer.prefix, f"rolled-back checkpoint: the peer serves size "
                                                  f"{cp.size}, already verified {stored.size}")
             if cp.size == stored.size:
@@ -284,40 +295,61 @@ class SyncEngine:
         raise ForkDetected(evidence_id, message)
 
     def _fetch_entries(self, peer: PeerClient, cp, tiles, h: PeerHealth) -> None:
-        origin = cp.origin
+        """Fetch, verify and commit [held, cp.size) chunk by chunk. The next chunk is
+        fetched and verified while the current one is being committed."""
+        origin, total = cp.origin, cp.size
         held = self.ledger.held_size(origin)
-        total = cp.size
-        while held < total:
-            first = held // TILE_WIDTH
-            last = (total - 1) // TILE_WIDTH
-            numbers = list(range(first, min(last + 1, first + CHUNK_BUNDLES)))
-            widths = [min(TILE_WIDTH, total - n * TILE_WIDTH) for n in numbers]
-            datas = list(self._fetch_pool.map(lambda nw: peer.bundle(*nw), zip(numbers, widths)))
-            bundles = {}
-            for n, w, data in zip(numbers, widths, datas):
-                try:
-                    bundles[n] = verify.decode_bundle(data, w)
-                except verify.VerifyError as e:
-                    raise PeerDataError(peer.prefix, f"entry bundle {n}: {e}") from None
+        if held >= total:
+            return
+        pending = self._prep_pool.submit(self._prepare_chunk, peer, cp, tiles, held)
+        while pending is not None:
+            chunk = pending.result()  # raises the chunk's PeerDataError: nothing stored
+            pending = (self._prep_pool.submit(self._prepare_chunk, peer, cp, tiles,
+                                              chunk.new_size)
+                       if chunk.new_size < total else None)
             try:
-                verify.check_bundles(cp, bundles, tiles)
-            except verify.VerifyError as e:
-                raise PeerDataError(peer.prefix, str(e)) from None
-            entries = []
-            for n in numbers:
-                entries.extend(bundles[n])
-            start = numbers[0] * TILE_WIDTH
-            new_entries = entries[held - start:]
-            new_size = held + len(new_entries)
-            root = cp.root if new_size == total else verify.root_at(new_size, tiles)
-            encoded = {n: datas[i] if widths[i] == len(bundles[n]) else verify.encode_bundle(bundles[n])
-                       for i, n in enumerate(numbers)}
-            tile_data = tiles.verified_tiles()
-            tile_data.update({(0, n): verify.leaf_tile(bundles[n]) for n in numbers})
-            new_codes = self.ledger.append_entries(origin, held, new_entries, root, encoded,
-                                                   tile_data)
-            held = new_size
+                new_codes = self.ledger.append_entries(origin, held, chunk.entries, chunk.root,
+                                                       chunk.encoded, chunk.tile_data)
+            except BaseException:
+                if pending is not None:
+                    pending.cancel()
+                raise
+            held = chunk.new_size
             h.held_size = held
             self.bus.emit(ev.PROGRESS, origin, fetched=held, total=total, peer=peer.prefix)
             if new_codes:
                 self.bus.emit(ev.NEW_CODES, origin, count=new_codes, size=held)
+
+    def _prepare_chunk(self, peer: PeerClient, cp, tiles, held: int) -> "_Chunk":
+        """Fetch the bundles after `held` (one chunk) and verify them against cp."""
+        total = cp.size
+        first = held // TILE_WIDTH
+        last = (total - 1) // TILE_WIDTH
+        numbers = list(range(first, min(last + 1, first + CHUNK_BUNDLES)))
+        widths = [min(TILE_WIDTH, total - n * TILE_WIDTH) for n in numbers]
+        datas = list(self._fetch_pool.map(lambda nw: peer.bundle(*nw), zip(numbers, widths)))
+        bundles = {}
+        for n, w, data in zip(numbers, widths, datas):
+            try:
+                bundles[n] = verify.decode_bundle(data, w)
+            except verify.VerifyError as e:
+                raise PeerDataError(peer.prefix, f"entry bundle {n}: {e}") from None
+        try:
+            level0 = verify.check_bundles(cp, bundles, tiles)
+        except verify.VerifyError as e:
+            raise PeerDataError(peer.prefix, str(e)) from None
+        entries = [e for n in numbers for e in bundles[n]][held - first * TILE_WIDTH:]
+        new_size = held + len(entries)
+        root = cp.root if new_size == total else verify.root_at(new_size, tiles)
+        tile_data = tiles.verified_tiles()
+        tile_data.update({(0, n): level0[n] for n in numbers})
+        return _Chunk(entries, new_size, root, dict(zip(numbers, datas)), tile_data)
+
+
+@dataclass
+class _Chunk:
+    entries: list[bytes]  # the new entries, from the held size on
+    new_size: int
+    root: bytes  # root of the log at new_size (authenticated)
+    encoded: dict[int, bytes]  # bundle number -> bundle bytes as fetched (verified)
+    tile_data: dict[tuple[int, int], bytes]

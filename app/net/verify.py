@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import threading
 from dataclasses import dataclass, field
 
@@ -113,12 +114,25 @@ class PeerTiles:
         self._verified: dict[tuple[int, int], bytes] = {}
         self._lock = threading.Lock()
 
+    @contextlib.contextmanager
+    def overriding(self, level0: dict[int, bytes]):
+        """Serve these level-0 tiles (computed from entries) instead of the peer's."""
+        with self._lock:
+            self.overrides.update({(0, n): d for n, d in level0.items()})
+        try:
+            yield
+        finally:
+            with self._lock:
+                for n in level0:
+                    self.overrides.pop((0, n), None)
+
     def read_tiles(self, tiles) -> list[bytes]:
         out = []
         for t in tiles:
             key = (t.l, t.n)
-            if key in self.overrides and len(self.overrides[key]) == t.w * HASH_SIZE:
-                out.append(self.overrides[key])
+            override = self.overrides.get(key)
+            if override is not None and len(override) == t.w * HASH_SIZE:
+                out.append(override)
                 continue
             with self._lock:
                 data = self._cache.get((t.l, t.n, t.w))
@@ -172,22 +186,23 @@ def leaf_tile(entries: list[bytes]) -> bytes:
     return b"".join(merkle.record_hash(e) for e in entries)
 
 
-def check_bundles(cp: CheckpointView, bundles: dict[int, list[bytes]], tiles: PeerTiles) -> None:
-    """Raise VerifyError unless every bundle's entries are the log's entries at cp."""
+def check_bundles(cp: CheckpointView, bundles: dict[int, list[bytes]],
+                  tiles: PeerTiles) -> dict[int, bytes]:
+    """Verify that every bundle's entries are the log's entries at cp; return the level-0
+    tiles (leaf hashes) they make. VerifyError otherwise."""
     if not bundles:
-        return
-    for n, entries in bundles.items():
-        tiles.overrides[(0, n)] = leaf_tile(entries)
+        return {}
+    level0 = {n: leaf_tile(entries) for n, entries in bundles.items()}
     indexes = [merkle.stored_hash_index(0, n * TILE_WIDTH) for n in sorted(bundles)]
+    reader = _hash_reader(tiles)
     try:
-        _hash_reader(tiles).read_hashes(indexes)
+        with tiles.overriding(level0):
+            reader.read_hashes(indexes)
     except CoreError as e:
         lo, hi = min(bundles), max(bundles)
         raise VerifyError(f"entry bundles {lo}..{hi} do not match the checkpoint of size "
                           f"{cp.size} (corrupt bundle or tile): {e}") from None
-    finally:
-        for n in bundles:
-            tiles.overrides.pop((0, n), None)
+    return level0
 
 
 # --- tlog-witness add-checkpoint ---------------------------------------------------

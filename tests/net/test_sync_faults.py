@@ -19,6 +19,7 @@ import pytest
 
 from app.ledger.node import Node
 from app.net import events as ev
+from app.net import verify
 from app.net.demo_network import create_network, free_port, issue_demo_codes
 from app.net.ledger_view import LedgerView
 from app.net.service import TrustCache
@@ -238,13 +239,16 @@ def test_peer_killed_mid_sync_resumes_after_restart(base, b_node, static_server,
     peer_dir = _copy(base, "a_new", tmp_path)
     server = static_server(peer_dir, port=base["ports"][A])
 
-    def kill_on_first_chunk(e):
-        if e.kind == ev.PROGRESS and server.proc is not None:
-            server.stop()  # SIGKILL the peer process between two chunks
+    real_check = verify.check_bundles
 
-    unsubscribe = engine.bus.subscribe(kill_on_first_chunk)
+    def check_then_kill(*args):
+        level0 = real_check(*args)
+        server.stop()  # SIGKILL the peer process once the first chunk has been verified
+        return level0
+
+    monkeypatch.setattr(verify, "check_bundles", check_then_kill)
     h = _sync_a(engine, base)
-    unsubscribe()
+    monkeypatch.setattr(verify, "check_bundles", real_check)
     assert h.state == "failing"
     assert _held(node, base["a_origin"]) == 256  # the verified first chunk is kept
     static_server(peer_dir, port=base["ports"][A])
