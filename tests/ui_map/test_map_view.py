@@ -237,3 +237,22 @@ def test_dense_view_aggregates(view):
     c = _color_at(img, to_widget(view, 114.48, 38.04))   # the city centre is covered
     assert c != QtGui.QColor("#eef1f4")
 
+
+
+def test_every_shape_survives_each_level_of_detail(demo):
+    from app.ui.map.layers import ShapeLayer, _LevelOfDetail
+
+    kinds = demo.kind[demo.kind != 0]
+    for kind in (1, 2):
+        geoms = demo.shapes[kinds == kind]
+        for tol in ShapeLayer.TOLERANCES:
+            lod = _LevelOfDetail(geoms, tol, rings=kind == 2)
+            n = lod.end - lod.start
+            assert (n >= (3 if kind == 1 else 5)).all(), (kind, tol)   # >= 2 (4) vertices + NaN
+            x, y = lod.gather(np.arange(len(geoms)))
+            assert np.isnan(x).sum() == len(geoms)
+            # Simplification never moves a vertex outside the shape's box.
+            b = demo.shapes[kinds == kind][0].bounds
+            x0, y0 = lod.gather(np.array([0]))
+            ok = np.isfinite(x0)
+            assert (x0[ok] >= b[0] - 1e-12).all() and (x0[ok] <= b[2] + 1e-12).all()
