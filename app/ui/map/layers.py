@@ -34,7 +34,7 @@ def argb(color: str, alpha: int = 255) -> np.uint32:
     return np.uint32((alpha << 24) | (int(c.red() * f) << 16) | (int(c.green() * f) << 8) | int(c.blue() * f))
 
 
-_DENSITY_ALPHA = np.array([130, 175, 215, 255], np.uint32)
+_DENSITY_ALPHA = np.array([160, 200, 230, 255], np.uint32)
 _DENSITY_LEVEL = np.minimum(3, np.log2(np.maximum(np.arange(64), 1)).astype(np.int64) // 1)
 
 
@@ -289,7 +289,10 @@ class PointLayer(_BulkLayer):
         if len(sel):
             spx = (self.fx[sel] * np.float32(sx) + np.float32(dx + sx * ox)).astype(np.int32)
             spy = (self.fy[sel] * np.float32(sy) + np.float32(dy + sy * oy)).astype(np.int32)
-            _stamp(img, w, h, spx, spy, self._colors(sel), 3, outline=argb(SELECTION_COLOR), ring=2)
+            if len(sel) <= SPARSE_POINTS:
+                _stamp(img, w, h, spx, spy, self._colors(sel), 3, outline=argb(SELECTION_COLOR), ring=2)
+            else:       # a huge box selection: tint, don't build 80 pixels per point
+                _stamp(img, w, h, spx, spy, np.full(len(sel), argb(SELECTION_COLOR), np.uint32), 1)
         self.last_stats = {"visible": n, "mode": mode}
         return img.reshape(h, w)
 
