@@ -98,6 +98,22 @@ class _BulkLayer(pg.GraphicsObject):
     def boundingRect(self):
         return self._rect
 
+    def _index_rows(self, n_table: int) -> None:
+        """Map table rows to this layer's positions (-1: not in this layer)."""
+        self._pos_of_row = np.full(n_table, -1, np.int64)
+        self._pos_of_row[self.rows] = np.arange(len(self.rows))
+        self._selected = np.empty(0, np.int64)
+
+    def set_selected_rows(self, rows) -> None:
+        if self.table is None:
+            return
+        pos = self._pos_of_row[np.asarray(rows, np.int64)]
+        self._selected = pos[pos >= 0]
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        self.update()
+
     def device_frame(self, p: QtGui.QPainter):
         """Prepare ``p`` and describe the part of the device to draw, or None.
 
@@ -148,9 +164,7 @@ class PointLayer(_BulkLayer):
         self.visible = np.ones(len(self.rows), bool)
         self.visible_pos = None          # None: every point passes the filters
         self._agg = {}
-        self._pos_of_row = np.full(len(table), -1, np.int64)
-        self._pos_of_row[self.rows] = np.arange(len(self.rows))
-        self._selected = np.empty(0, np.int64)
+        self._index_rows(len(table))
         if len(self.rows):
             self._rect = QtCore.QRectF(idx.x.min(), idx.y.min(), max(np.ptp(idx.x), 1e-9), max(np.ptp(idx.y), 1e-9))
         else:
@@ -164,13 +178,6 @@ class PointLayer(_BulkLayer):
             self.status_s = self.table.status[self.rows]
             self._agg = {}
             self.update()
-
-    def set_selected_rows(self, rows: np.ndarray) -> None:
-        if self.table is None:
-            return
-        pos = self._pos_of_row[np.asarray(rows, np.int64)]
-        self._selected = pos[pos >= 0]
-        self.update()
 
     def paint(self, p, *args):
         p.save()
@@ -364,8 +371,7 @@ class ShapeLayer(_BulkLayer):
         self.bounds = shapely.bounds(self.geoms) if len(self.geoms) else np.empty((0, 4))
         self.class_colors = list(class_colors)
         self.visible = np.ones(len(self.rows), bool)
-        self._selected = np.empty(0, np.int64)
-        self._pos_of_row = {int(r): i for i, r in enumerate(self.rows)}
+        self._index_rows(len(table))
         if len(self.rows):
             b = self.bounds
             self._rect = QtCore.QRectF(b[:, 0].min(), b[:, 1].min(),
@@ -380,12 +386,6 @@ class ShapeLayer(_BulkLayer):
         if self.table is not None:
             self.visible = row_mask[self.rows]
             self.invalidate()
-
-    def set_selected_rows(self, rows) -> None:
-        if self.table is None:
-            return
-        self._selected = np.array([self._pos_of_row[r] for r in map(int, rows) if r in self._pos_of_row], np.int64)
-        self.invalidate()
 
     def _lod(self, level: int) -> _LevelOfDetail:
         if level not in self._lods:
