@@ -76,6 +76,12 @@ def geojson_bbox(geometry) -> tuple[float, float, float, float] | None:
     return None if acc[0] == float("inf") else (acc[0], acc[1], acc[2], acc[3])
 
 
+def _dump(value) -> str:
+    """Canonical JSON text, so a row is the same whether its record came parsed from
+    bytes or straight from the issuing code."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def load_rows(conn: sa.Connection, code_list) -> dict[str, dict]:
     """Current index rows (as dicts) of the given codes that exist."""
     out: dict[str, dict] = {}
@@ -99,9 +105,8 @@ def fold(state: dict | None, record: dict, index: int, origin: str) -> dict:
                "asset_class": asset.get("class") or record["code"].split("-")[1],
                "name": asset.get("name") or "", "status": "issued",
                "owner": record.get("owner"), "first_index": index}
-        row["geometry"] = json.dumps(geometry, separators=(",", ":")) if geometry else None
-        row["attributes"] = json.dumps(asset.get("attributes") or {}, separators=(",", ":"),
-                                       ensure_ascii=False)
+        row["geometry"] = _dump(geometry) if geometry else None
+        row["attributes"] = _dump(asset.get("attributes") or {})
         bbox = geojson_bbox(geometry)
     elif state is None:
         raise ValueError(f"{kind} record at index {index} for unknown code {record.get('code')}")
@@ -113,12 +118,11 @@ def fold(state: dict | None, record: dict, index: int, origin: str) -> dict:
                 row["name"] = asset["name"] or ""
             if "geometry" in asset:
                 geometry = asset["geometry"]
-                row["geometry"] = (json.dumps(geometry, separators=(",", ":"))
+                row["geometry"] = (_dump(geometry)
                                    if geometry else None)
                 bbox = geojson_bbox(geometry)
             if "attributes" in asset:
-                row["attributes"] = json.dumps(asset["attributes"] or {}, separators=(",", ":"),
-                                               ensure_ascii=False)
+                row["attributes"] = _dump(asset["attributes"] or {})
             if "class" in asset and asset["class"]:
                 row["asset_class"] = asset["class"]
         elif kind == "transfer":

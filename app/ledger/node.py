@@ -48,6 +48,14 @@ def _now_rfc3339() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _sig_of(entry: bytes) -> str:
+    """The top-level "sig" of canonical entry bytes. The byte run `"sig":"` can only be a
+    key (quotes inside JSON strings are escaped) and nested keys named sig can only sit in
+    "asset", which sorts before "sig", so the last occurrence is the top-level one."""
+    pos = entry.rindex(b'"sig":"') + 7
+    return entry[pos:entry.index(b'"', pos)].decode("ascii")
+
+
 def _tile_coords(tile) -> tuple[int, int, int | None]:
     """(level, n, width or None for a full tile) from a core Tile or a tuple."""
     if isinstance(tile, tuple):
@@ -314,17 +322,21 @@ class Node:
         Entries are signed and handed to the sequencer chunk by chunk, so signing the
         next chunk overlaps with sequencing the previous one."""
         key = self._official_key(official, official_passphrase)
-        seq, groups, chunk = self._seq(), [], []
+        seq, groups, chunk, recs = self._seq(), [], [], []
+        now = _now_rfc3339()  # one timestamp per chunk: the records are issued together
         for it in items:
             rec = self.issue_record(it["asset_class"], it["name"], it["geometry"],
                                     it.get("attributes"), it.get("owner"), it.get("code"))
-            rec["time"], rec["official"] = _now_rfc3339(), official
-            chunk.append(sign_entry(rec, key))
+            rec["time"], rec["official"] = now, official
+            entry = sign_entry(rec, key)  # validates the record (core)
+            rec["sig"] = _sig_of(entry)
+            chunk.append(entry)
+            recs.append(rec)
             if len(chunk) == self.batch_size:
-                groups.append(seq.submit_many(chunk))
-                chunk = []
+                groups.append(seq.submit_many(chunk, recs))
+                chunk, recs, now = [], [], _now_rfc3339()
         if chunk:
-            groups.append(seq.submit_many(chunk))
+            groups.append(seq.submit_many(chunk, recs))
         return [r for g in groups for r in g.wait(timeout)]
 
     def _current(self, code: str) -> CodeState:

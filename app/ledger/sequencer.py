@@ -64,6 +64,7 @@ class Submission:
     def __init__(self, entries: list[bytes]):
         self.entries = entries
         self.pending: list[_Pending] = []
+        self.records: list[dict] | None = None
         self.results: list[object] = [None] * len(entries)
         self._left = len(entries)
         self._done = threading.Event()
@@ -138,11 +139,19 @@ class Sequencer:
         """Queue one signed entry; `.result()` gives its Receipt or raises the refusal."""
         return self.submit_many([entry])
 
-    def submit_many(self, entries) -> Submission:
-        """Queue signed entries as one group (sequenced in order, possibly over batches)."""
+    def submit_many(self, entries, records: list[dict] | None = None) -> Submission:
+        """Queue signed entries as one group (sequenced in order, possibly over batches).
+
+        `records` may carry the parsed records of entries this process built and
+        validated itself with core's sign_entry (the Node's issuing path); they skip
+        re-parsing. Signatures and every state check still run for each entry."""
         if self._stopping:
             raise SequencerStopped("the sequencer is stopped")
         group = Submission([bytes(e) for e in entries])
+        if records is not None:
+            if len(records) != len(group.entries):
+                raise ValueError("records must match entries one to one")
+            group.records = records
         if group.entries:
             self._incoming.put(group)
         return group
@@ -162,18 +171,22 @@ class Sequencer:
         while True:
             group = self._incoming.get()
             if group is not None:
-                group.pending = [self._preverify(group, i, e) for i, e in enumerate(group.entries)]
+                recs = group.records or [None] * len(group.entries)
+                group.pending = [self._preverify(group, i, e, r)
+                                 for i, (e, r) in enumerate(zip(group.entries, recs))]
             self._pool.put(group)
             if group is None:
                 return
 
-    def _preverify(self, group: Submission, i: int, entry: bytes) -> _Pending:
-        p = _Pending(group, i, entry)
-        try:
-            p.record = parse_entry(entry)
-        except CoreError as exc:
-            p.outcome = SubmissionRefused(f"malformed entry: {exc}")
-            return p
+    def _preverify(self, group: Submission, i: int, entry: bytes,
+                   record: dict | None) -> _Pending:
+        p = _Pending(group, i, entry, record)
+        if record is None:
+            try:
+                p.record = parse_entry(entry)
+            except CoreError as exc:
+                p.outcome = SubmissionRefused(f"malformed entry: {exc}")
+                return p
         vkey = self._vkeys.get(p.record["official"])
         if vkey is not None:
             try:

@@ -188,3 +188,16 @@ def test_two_writers_on_one_database_never_diverge(node, tmp_path, db_url):
     report = audit_log(node.store, node.origin)
     assert report.ok, report.problems
     assert report.size == 301
+
+
+def test_issue_many_records_match_their_bytes_even_with_nested_sig_keys(node):
+    """issue_many hands the sequencer pre-parsed records; they must equal what
+    parse_entry reads from the bytes, also when attributes carry a "sig" key."""
+    from app.core.records import parse_entry
+    tricky = {"sig": "A" * 88, "note": '"sig":"quoted"'}
+    res = node.issue_many("alice", "alice-pw", [
+        {"asset_class": "PLT", "name": "plant", "geometry": POINT, "attributes": tricky}])
+    (index, rec), = node.history(res[0].code)
+    assert rec == parse_entry(node.store.entry(node.origin, index))
+    assert rec["asset"]["attributes"] == tricky
+    assert audit_log(node.store, node.origin).ok
