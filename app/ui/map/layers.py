@@ -100,7 +100,7 @@ class _BulkLayer(pg.GraphicsObject):
 
     def _index_rows(self, n_table: int) -> None:
         """Map table rows to this layer's positions (-1: not in this layer)."""
-        self._pos_of_row = np.full(n_table, -1, np.int64)
+        self._pos_of_row = np.full(n_table, -1, np.int32)
         self._pos_of_row[self.rows] = np.arange(len(self.rows))
         self._selected = np.empty(0, np.int64)
 
@@ -108,7 +108,7 @@ class _BulkLayer(pg.GraphicsObject):
         if self.table is None:
             return
         pos = self._pos_of_row[np.asarray(rows, np.int64)]
-        self._selected = pos[pos >= 0]
+        self._selected = pos[pos >= 0].astype(np.int64)
         self.invalidate()
 
     def invalidate(self) -> None:
