@@ -34,7 +34,8 @@ def read_asset_file(path: str, boundaries):
     try:
         frame = pyogrio.read_dataframe(p)
     except Exception as exc:
-        raise AssetImportError(tr("cannot read {path}: {reason}").format(path=p, reason=exc)) from exc
+        raise AssetImportError(tr("cannot read {path}: {reason}").format(
+            path=p, reason=exc)) from exc
     if len(frame) == 0:
         raise AssetImportError(tr("{path} has no features").format(path=p))
     if frame.crs is None:
@@ -67,8 +68,8 @@ def read_asset_file(path: str, boundaries):
         city = joined[~joined.index.duplicated()]["city"]
         if city.isna().any():
             row = int(np.flatnonzero(city.isna().to_numpy())[0])
-            raise AssetImportError(tr("{path}: feature {row} lies outside every member city").format(
-                path=p, row=row))
+            raise AssetImportError(tr("{path}: feature {row} lies outside every member city")
+                                   .format(path=p, row=row))
         out["city"] = city.to_numpy()
     else:
         raise AssetImportError(tr("{path}: no city column and no city boundaries to place the "

@@ -21,7 +21,8 @@ class NoTrustError(RuntimeError):
 
 def _node(ctx):
     if ctx.node is None:
-        raise NoNodeError(tr("No city node in this data folder; create one with `cityledger init`."))
+        raise NoNodeError(
+            tr("No city node in this data folder; create one with `cityledger init`."))
     return ctx.node
 
 

@@ -178,8 +178,8 @@ class MainWindow(QMainWindow):
     # loading ---------------------------------------------------------------
     def load(self) -> None:
         data_dir, n = self.data_dir, self._demo_per_city
-        self.backend.call(lambda ctx: workspace.load(ctx, data_dir, n),
-                          on_done=self._loaded, label=tr("Loading node and assets"))
+        self.backend.call_for(self, lambda ctx: workspace.load(ctx, data_dir, n),
+                              on_done=self._loaded, label=tr("Loading node and assets"))
 
     def _loaded(self, ws: workspace.Workspace) -> None:
         self.ws = ws
@@ -208,8 +208,8 @@ class MainWindow(QMainWindow):
         if self.ws is None or self.ws.origin is None:
             return
         table = self.ws.table
-        self.backend.call(lambda ctx: workspace.refresh_codes(ctx, table),
-                          on_done=lambda plan: self._apply_codes(table, plan))
+        self.backend.call_for(self, lambda ctx: workspace.refresh_codes(ctx, table),
+                              on_done=lambda plan: self._apply_codes(table, plan))
 
     def _apply_codes(self, table, plan) -> None:
         if self.ws is None or table is not self.ws.table or plan.is_empty():
@@ -228,7 +228,7 @@ class MainWindow(QMainWindow):
     def poll_node(self) -> None:
         if self.ws is None or self.ws.origin is None:
             return
-        self.backend.call(ledger_jobs.node_status, on_done=self._node_status)
+        self.backend.call_for(self, ledger_jobs.node_status, on_done=self._node_status)
 
     def _node_status(self, status) -> None:
         origin, size, cosigned = status
@@ -295,9 +295,10 @@ class MainWindow(QMainWindow):
         if self.ws is None or self.ws.origin is None:
             self.inspector.show_error(tr("No node open: cannot look up the record history."))
             return
-        self.backend.call(lambda ctx: ledger_jobs.code_details(ctx, code),
-                          on_done=self._details, on_error=lambda exc: self._details_failed(code, exc),
-                          label=tr("Verifying {code}").format(code=code))
+        self.backend.call_for(self, lambda ctx: ledger_jobs.code_details(ctx, code),
+                              on_done=self._details,
+                              on_error=lambda exc: self._details_failed(code, exc),
+                              label=tr("Verifying {code}").format(code=code))
 
     def _details(self, details: ledger_jobs.CodeDetails) -> None:
         if details.code != self.inspector.code:
@@ -336,8 +337,9 @@ class MainWindow(QMainWindow):
         if self.ws is None:
             return
         table, cities = self.ws.table, dict(self.ws.cities)
-        self.backend.call(lambda _ctx: resolve(text, table, cities), on_done=self._search_done,
-                          label=tr("Searching"))
+        self.backend.call_for(self, lambda _ctx: resolve(text, table, cities),
+                                  on_done=self._search_done,
+                              label=tr("Searching"))
 
     def _search_done(self, result: SearchResult) -> None:
         if result.kind == "city":
@@ -422,11 +424,11 @@ class MainWindow(QMainWindow):
             self, tr("Export proof bundle"), str(Path.home() / f"{code}.tlog-proof"),
             tr("Proof bundles (*.tlog-proof)"))
         if path:
-            self.backend.call(lambda ctx: ledger_jobs.export_bundle(ctx, code, path),
-                              on_done=lambda paths: self.status.showMessage(
-                                  tr("Proof bundle saved to {path}").format(
-                                      path=", ".join(paths)), 8000),
-                              label=tr("Exporting proof bundle"))
+            self.backend.call_for(self, lambda ctx: ledger_jobs.export_bundle(ctx, code, path),
+                                  on_done=lambda paths: self.status.showMessage(
+                                      tr("Proof bundle saved to {path}").format(
+                                          path=", ".join(paths)), 8000),
+                                  label=tr("Exporting proof bundle"))
 
     def import_assets(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, tr("Import assets"), "", io_jobs.IMPORT_FILTER)
@@ -435,8 +437,8 @@ class MainWindow(QMainWindow):
 
     def import_from(self, path: str) -> None:
         ws = self.ws
-        self.backend.call(lambda ctx: io_jobs.import_assets(ctx, ws, path),
-                          on_done=self._imported, label=tr("Importing assets"))
+        self.backend.call_for(self, lambda ctx: io_jobs.import_assets(ctx, ws, path),
+                              on_done=self._imported, label=tr("Importing assets"))
 
     def _imported(self, result) -> None:
         ws, count = result
@@ -456,10 +458,11 @@ class MainWindow(QMainWindow):
 
     def export_to(self, path: str) -> None:
         ws, rows = self.ws, list(self.selection)
-        self.backend.call(lambda ctx: io_jobs.export_rows(ctx, ws.table, rows, path),
-                          on_done=lambda p: self.status.showMessage(
-                              tr("Exported {n} assets to {path}").format(n=len(rows), path=p), 8000),
-                          label=tr("Exporting selection"))
+        self.backend.call_for(self, lambda ctx: io_jobs.export_rows(ctx, ws.table, rows, path),
+                              on_done=lambda p: self.status.showMessage(
+                                  tr("Exported {n} assets to {path}").format(n=len(rows), path=p),
+                                  8000),
+                              label=tr("Exporting selection"))
 
     # settings ----------------------------------------------------------------
     def restore_settings(self) -> None:

@@ -33,8 +33,8 @@ class NetworkDriver(QObject):
             return
         self.mode = "starting"
         bus = self.bus
-        self.backend.call(lambda ctx: background.start(ctx, bus), on_done=self._started,
-                          label=tr("Starting network sync"))
+        self.backend.call_for(self, lambda ctx: background.start(ctx, bus), on_done=self._started,
+                              label=tr("Starting network sync"))
 
     def _started(self, mode: str) -> None:
         self.mode = mode
@@ -45,7 +45,7 @@ class NetworkDriver(QObject):
 
     def poll_server(self) -> None:
         bus = self.bus
-        self.backend.call(lambda ctx: background.poll_server(ctx, bus))
+        self.backend.call_for(self, lambda ctx: background.poll_server(ctx, bus))
 
     def stop(self) -> None:
         self._poll.stop()

@@ -176,8 +176,8 @@ class WallWindow(QWidget):
         self._rotate_timer.timeout.connect(self.rotate)
         self._tick()
         self._show_network()
-        backend.call(lambda ctx: workspace.load(ctx, data_dir, demo_assets_per_city),
-                     on_done=self._loaded, label=tr("Loading"))
+        backend.call_for(self, lambda ctx: workspace.load(ctx, data_dir, demo_assets_per_city),
+                         on_done=self._loaded, label=tr("Loading"))
 
     # data ---------------------------------------------------------------------
     def _loaded(self, ws) -> None:
@@ -199,8 +199,8 @@ class WallWindow(QWidget):
         if self._refreshing:
             return  # the last one is still running: never queue up work
         self._refreshing = True
-        self.backend.call(wall_data.snapshot, on_done=self._snapshot,
-                          on_error=lambda _exc: setattr(self, "_refreshing", False))
+        self.backend.call_for(self, wall_data.snapshot, on_done=self._snapshot,
+                              on_error=lambda _exc: setattr(self, "_refreshing", False))
 
     def _snapshot(self, snap: wall_data.WallSnapshot) -> None:
         self._refreshing = False

@@ -21,6 +21,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,11 @@ class _Job:
     on_done: Callable | None
     on_error: Callable | None
     on_progress: Callable | None
+    owner: QObject | None = None
+
+    def owner_gone(self) -> bool:
+        """The widget that asked was destroyed meanwhile: its callbacks must not run."""
+        return self.owner is not None and not shiboken6.isValid(self.owner)
 
 
 class Backend(QObject):
@@ -108,15 +114,20 @@ class Backend(QObject):
                 log.exception("closing the node failed")
 
     # UI thread ------------------------------------------------------------------
-    def call(self, fn, on_done=None, on_error=None, on_progress=None, label: str = "") -> int:
+    def call(self, fn, on_done=None, on_error=None, on_progress=None, label: str = "",
+             owner: QObject | None = None) -> int:
         if not self._thread.is_alive():
             raise RuntimeError("the worker thread has stopped")
         job_id = next(self._ids)
-        self._jobs[job_id] = _Job(label, on_done, on_error, on_progress)
+        self._jobs[job_id] = _Job(label, on_done, on_error, on_progress, owner)
         if label:
             self.busyChanged.emit(label)
         self._queue.put((job_id, fn))
         return job_id
+
+    def call_for(self, owner: QObject, fn, **kwargs) -> int:
+        """call(), with callbacks dropped if ``owner`` is destroyed before the job ends."""
+        return self.call(fn, owner=owner, **kwargs)
 
     def pending(self) -> int:
         return len(self._jobs)
@@ -129,12 +140,12 @@ class Backend(QObject):
 
     def _on_finished(self, job_id: int, result) -> None:
         job = self._pop(job_id)
-        if job and job.on_done:
+        if job and job.on_done and not job.owner_gone():
             job.on_done(result)
 
     def _on_failed(self, job_id: int, exc) -> None:
         job = self._pop(job_id)
-        if job is None:
+        if job is None or job.owner_gone():
             return
         if job.on_error:
             job.on_error(exc)
@@ -143,7 +154,7 @@ class Backend(QObject):
 
     def _on_progress(self, job_id: int, done: int, total: int) -> None:
         job = self._jobs.get(job_id)
-        if job is None:
+        if job is None or job.owner_gone():
             return
         if job.on_progress:
             job.on_progress(done, total)

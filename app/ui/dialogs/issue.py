@@ -102,8 +102,8 @@ class IssueDialog(QDialog):
         self.pages.addWidget(form_page)
         self.pages.addWidget(result_page)
         QVBoxLayout(self).addWidget(self.pages)
-        self.backend.call(ledger_jobs.issue_context, on_done=self._set_context,
-                          on_error=lambda exc: self.error.setText(str(exc)))
+        self.backend.call_for(self, ledger_jobs.issue_context, on_done=self._set_context,
+                              on_error=lambda exc: self.error.setText(str(exc)))
 
     def _add_attr(self, key: str, value: str) -> None:
         r = self.attrs.rowCount()
@@ -161,8 +161,8 @@ class IssueDialog(QDialog):
             return
         self.error.setText(tr("Signing and sequencing…"))
         self.issue_button.setEnabled(False)
-        self.backend.call(lambda ctx: ledger_jobs.issue(ctx, req), on_done=self._done,
-                          on_error=self._failed, label=tr("Issuing code"))
+        self.backend.call_for(self, lambda ctx: ledger_jobs.issue(ctx, req), on_done=self._done,
+                              on_error=self._failed, label=tr("Issuing code"))
 
     def _failed(self, exc) -> None:
         self.issue_button.setEnabled(True)

@@ -65,8 +65,8 @@ class VerifyDialog(QDialog):
     def _run(self, job) -> None:
         self.verify_button.setEnabled(False)
         self.result.clear(tr("Checking…"))
-        self.backend.call(job, on_done=self._show, on_error=self._error,
-                          label=tr("Verifying"))
+        self.backend.call_for(self, job, on_done=self._show, on_error=self._error,
+                              label=tr("Verifying"))
 
     def _show(self, result) -> None:
         self.verify_button.setEnabled(True)

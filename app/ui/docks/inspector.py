@@ -133,7 +133,8 @@ class Inspector(QWidget):
 
         self.copy_button.clicked.connect(
             lambda: self.code and QGuiApplication.clipboard().setText(self.code))
-        self.verify_button.clicked.connect(lambda: self.code and self.verifyRequested.emit(self.code))
+        self.verify_button.clicked.connect(
+            lambda: self.code and self.verifyRequested.emit(self.code))
         self.export_button.clicked.connect(
             lambda: self.code and self.exportBundleRequested.emit(self.code))
         self.issue_button.clicked.connect(self.issueRequested)

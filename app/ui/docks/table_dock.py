@@ -98,8 +98,8 @@ class AttributeTable(QWidget):
                 rows = table_query.sort_rows(table, rows, sort[0], sort[1])
             return rows
 
-        self.backend.call(job, on_done=lambda rows: self._apply_rows(generation, rows),
-                          label=tr("Filtering table"))
+        self.backend.call_for(self, job, on_done=lambda rows: self._apply_rows(generation, rows),
+                              label=tr("Filtering table"))
 
     def _apply_rows(self, generation: int, rows) -> None:
         if generation != self._generation:
