@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -112,24 +111,31 @@ def fresh_node(base: Path, url: str, vkey: str):
     return node
 
 
-def replicate(node) -> tuple[float, int]:
+def replicate(node) -> tuple[float, float, int]:
+    """(seconds until every entry is verified and stored, seconds until the codes index
+    has caught up too, entries held)."""
+    from app.net import events as ev
     from app.net.ledger_view import LedgerView
     from app.net.service import TrustCache
     from app.net.sync import SyncEngine
 
     engine = SyncEngine(LedgerView(node.store, node.origin, node.data_dir),
                         TrustCache(node.data_dir), use_mirrors=False)
+    stored_at = []
+    engine.bus.subscribe(lambda e: e.kind == ev.PROGRESS and e.data["fetched"] == e.data["total"]
+                         and stored_at.append(time.perf_counter()))
     t = time.perf_counter()
     health = engine.run_once(origins=[ORIGIN])[ORIGIN]
     elapsed = time.perf_counter() - t
     engine.stop()
     if health.state != "ok":
         raise RuntimeError(f"sync failed: {health.error}")
-    return elapsed, health.held_size
+    return stored_at[0] - t, elapsed, health.held_size
 
 
-def floor(directory: Path, n: int, base: Path) -> tuple[float, float]:
-    """(hashing seconds, inserting seconds) for the same entries in a fresh store."""
+def floor(directory: Path, n: int, base: Path) -> tuple[float, float, float]:
+    """(hashing, storing blobs, indexing codes) seconds for the same entries and rows in a
+    fresh store, through the same store functions the replica uses."""
     from app.core.tiles import decode_bundle
     from app.ledger.db import sqlite_url
     from app.ledger.store import Store
@@ -148,20 +154,23 @@ def floor(directory: Path, n: int, base: Path) -> tuple[float, float]:
     store = Store(sqlite_url(base / "floor.sqlite3"))
     store.create_log(ORIGIN, "replica", "139900")
     t = time.perf_counter()
-    step = 64 * TILE_WIDTH
-    for start in range(0, n, step):
+    keys = sorted(bundles)
+    step = 64
+    size = 0
+    for i in range(0, len(keys), step):
+        part = {k: bundles[k] for k in keys[i:i + step]}
+        part_tiles = {key: d for key, d in tiles.items() if key[0] > 0 or key[1] in part}
+        new_size = min(n, (keys[min(i + step, len(keys)) - 1] + 1) * TILE_WIDTH)
         with store.write() as conn:
-            part = {k: bundles[k] for k in range(start // TILE_WIDTH,
-                                                 min(n, start + step) // TILE_WIDTH + 1)
-                    if k in bundles}
-            store.write_tiles(conn, ORIGIN, {}, part)
-            store.index_entries(conn, ORIGIN, list(zip(range(start, start + step),
-                                                       entries[start:start + step])))
-    with store.write() as conn:
-        store.write_tiles(conn, ORIGIN, tiles, {})
-    inserting = time.perf_counter() - t
+            store.write_tiles(conn, ORIGIN, part_tiles, part)
+            store.compare_and_swap(conn, ORIGIN, size, new_size, log.root())
+        size = new_size
+    storing = time.perf_counter() - t
+    t = time.perf_counter()
+    store.index_replica(ORIGIN)
+    indexing = time.perf_counter() - t
     store.close()
-    return hashing, inserting
+    return hashing, storing, indexing
 
 
 def concurrent_clients(directory: Path, vkey: str, url: str, clients: int, base: Path):
@@ -198,19 +207,22 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             node = fresh_node(Path(tmp) / "replica", url, vkey)
             try:
-                elapsed, held = replicate(node)
+                stored, elapsed, held = replicate(node)
             finally:
                 node.close()
             assert held == args.entries, held
-            hashing, inserting = floor(directory, args.entries, Path(tmp))
+            hashing, storing, indexing = floor(directory, args.entries, Path(tmp))
     finally:
         proc.terminate()
         proc.wait()
     n = args.entries
-    rows.append(("replicate from zero (1 client)", n, elapsed))
+    rows.append(("replicate: verified + stored", n, stored))
+    rows.append(("replicate: + codes index caught up (total)", n, elapsed))
     rows.append(("floor: hash same entries (TileLog)", n, hashing))
-    rows.append(("floor: insert same rows", n, inserting))
-    rows.append(("floor: hash + insert", n, hashing + inserting))
+    rows.append(("floor: store same bundles + tiles", n, storing))
+    rows.append(("floor: hash + store", n, hashing + storing))
+    rows.append(("floor: index same codes rows", n, indexing))
+    rows.append(("floor: hash + store + index", n, hashing + storing + indexing))
     if args.clients:
         cdir, cvkey = build_log(args.client_entries)
         proc, url = start_server(cdir)
@@ -226,8 +238,10 @@ def main() -> int:
     print(f"{'case':44} {'entries':>10} {'seconds':>9} {'entries/s':>11}")
     for name, count, secs in rows:
         print(f"{name:44} {count:>10} {secs:>9.2f} {count / secs:>11,.0f}")
-    print(f"replication / floor = {elapsed / (hashing + inserting):.2f}x; "
-          f"target <= 10 s for 1M: {'met' if elapsed <= 10 else 'NOT met'} ({elapsed:.1f} s)")
+    print(f"verified + stored / (hash + store) floor = {stored / (hashing + storing):.2f}x; "
+          f"total / full floor = {elapsed / (hashing + storing + indexing):.2f}x")
+    print(f"target <= 10 s for 1M verified + stored: {'met' if stored <= 10 else 'NOT met'} "
+          f"({stored:.1f} s; codes index after {elapsed:.1f} s)")
     return 0
 
 

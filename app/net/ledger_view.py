@@ -19,9 +19,9 @@ from app.core import cosignature as _cosignature
 from app.core import merkle, note as _note
 from app.core import tiles as _tiles
 from app.core.errors import CoreError
-from app.ledger.schema import checkpoints, cosignatures, logs
+from app.ledger.schema import checkpoints, logs
 from app.ledger.store import Store, StoredCheckpoint
-from app.net.paths import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH
+from app.net.paths import TILE_HEIGHT
 
 RESOLVED_FILE = "evidence-resolved.json"
 
@@ -146,14 +146,26 @@ class LedgerView:
         return info.size if info else 0
 
     def append_entries(self, origin: str, held: int, entries: list[bytes], root: bytes,
-                       bundles: dict[int, bytes], tile_data: dict[tuple[int, int], bytes]) -> int:
-        """Append verified entries [held, held+len) with their tiles; returns entries indexed."""
+                       bundles: dict[int, bytes], tile_data: dict[tuple[int, int], bytes],
+                       index: bool = True) -> int:
+        """Append verified entries [held, held+len) with their tiles; returns the number
+        of entries folded into the codes index (0 when `index` is off: a bulk catch-up
+        stores blobs first and calls `index_pending` after)."""
         size = held + len(entries)
         with self.store.write() as conn:
             self.store.write_tiles(conn, origin, tile_data, bundles)
-            self.store.index_entries(conn, origin, list(zip(range(held, size), entries)))
+            if index:
+                self.store.index_entries(conn, origin, list(zip(range(held, size), entries)))
             self.store.compare_and_swap(conn, origin, held, size, root)
-        return len(entries)
+        return len(entries) if index else 0
+
+    def index_pending(self, origin: str) -> int:
+        """Fold stored but not yet indexed entries into the codes index; returns how many."""
+        info = self.store.log_info(origin)
+        if info is None or info.indexed_size >= info.size:
+            return 0
+        self.store.index_replica(origin)
+        return info.size - info.indexed_size
 
     def hash_reader(self, origin: str, size: int | None = None, root: bytes | None = None):
         """A verifying hash reader over the stored tiles of `origin` (at its latest

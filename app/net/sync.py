@@ -33,6 +33,7 @@ from app.net import verify
 log = logging.getLogger(__name__)
 
 CHUNK_BUNDLES = 64  # bundles verified and committed together (16,384 entries)
+BULK_ENTRIES = 4 * CHUNK_BUNDLES * 256  # larger catch-ups index the codes after storing
 DEFAULT_INTERVAL = 5.0  # seconds between passes when nothing failed
 
 
@@ -300,7 +301,11 @@ class SyncEngine:
         origin, total = cp.origin, cp.size
         held = self.ledger.held_size(origin)
         if held >= total:
+            self._index_pending(origin, held)
             return
+        # A bulk catch-up stores verified blobs first and folds the codes index after, in
+        # larger transactions; a small increment is indexed in the same transaction.
+        inline_index = total - held <= BULK_ENTRIES
         pending = self._prep_pool.submit(self._prepare_chunk, peer, cp, tiles, held)
         while pending is not None:
             chunk = pending.result()  # raises the chunk's PeerDataError: nothing stored
@@ -309,7 +314,8 @@ class SyncEngine:
                        if chunk.new_size < total else None)
             try:
                 new_codes = self.ledger.append_entries(origin, held, chunk.entries, chunk.root,
-                                                       chunk.encoded, chunk.tile_data)
+                                                       chunk.encoded, chunk.tile_data,
+                                                       index=inline_index)
             except BaseException:
                 if pending is not None:
                     pending.cancel()
@@ -319,6 +325,14 @@ class SyncEngine:
             self.bus.emit(ev.PROGRESS, origin, fetched=held, total=total, peer=peer.prefix)
             if new_codes:
                 self.bus.emit(ev.NEW_CODES, origin, count=new_codes, size=held)
+        self._index_pending(origin, held)
+
+    def _index_pending(self, origin: str, held: int) -> None:
+        """Bring the codes index up to the entries held (after a bulk catch-up, or one
+        that was interrupted before its index caught up)."""
+        indexed = self.ledger.index_pending(origin)
+        if indexed:
+            self.bus.emit(ev.NEW_CODES, origin, count=indexed, size=held)
 
     def _prepare_chunk(self, peer: PeerClient, cp, tiles, held: int) -> "_Chunk":
         """Fetch the bundles after `held` (one chunk) and verify them against cp."""
