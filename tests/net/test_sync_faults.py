@@ -316,3 +316,19 @@ def test_partial_tiles_replaced_by_full_ones_are_read_from_the_full_tile(base, b
     assert h.state == "ok", h.error
     assert _held(node, base["a_origin"]) == 101
     assert node.store.latest_checkpoint(base["a_origin"]).size == 101
+
+
+def test_bulk_catch_up_indexes_codes_after_storing(base, b_node, static_server, tmp_path,
+                                                   monkeypatch):
+    node, engine = b_node
+    monkeypatch.setattr("app.net.sync.BULK_ENTRIES", 100)
+    monkeypatch.setattr("app.net.sync.CHUNK_BUNDLES", 1)
+    static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "ok", h.error
+    info = node.store.log_info(base["a_origin"])
+    assert info.size == 301 and info.indexed_size == 301
+    assert all(node.store.code_state(c) is not None for c in base["a_codes"])
+    kinds = [(e.kind, e.data.get("fetched") or e.data.get("count")) for e in engine.events
+             if e.kind in (ev.PROGRESS, ev.NEW_CODES)]
+    assert kinds == [(ev.PROGRESS, 256), (ev.PROGRESS, 301), (ev.NEW_CODES, 301)]
