@@ -256,3 +256,42 @@ def test_every_shape_survives_each_level_of_detail(demo):
             x0, y0 = lod.gather(np.array([0]))
             ok = np.isfinite(x0)
             assert (x0[ok] >= b[0] - 1e-12).all() and (x0[ok] <= b[2] + 1e-12).all()
+
+
+def test_wheel_zooms_around_the_cursor_within_limits(qtbot, view):
+    view.zoom_to_city("130100")
+    vp = view.graphics.viewport()
+    at = QtCore.QPoint(vp.width() // 3, vp.height() // 2)
+    before = view.vb.mapSceneToView(view.graphics.mapToScene(at))
+    (x0, x1), _ = view.vb.viewRange()
+
+    def wheel(delta):
+        ev = QtGui.QWheelEvent(QtCore.QPointF(at), QtCore.QPointF(vp.mapToGlobal(at)), QtCore.QPoint(),
+                               QtCore.QPoint(0, delta), QtCore.Qt.MouseButton.NoButton,
+                               QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+        QtCore.QCoreApplication.sendEvent(vp, ev)
+
+    wheel(240)
+    (a0, a1), _ = view.vb.viewRange()
+    assert (a1 - a0) < 0.9 * (x1 - x0)
+    after = view.vb.mapSceneToView(view.graphics.mapToScene(at))
+    # The spot under the cursor stays put (within a pixel).
+    assert abs(after.x() - before.x()) < 1.5 * view.deg_per_px()
+    for _ in range(60):
+        wheel(240)
+    (b0, b1), _ = view.vb.viewRange()
+    assert (b1 - b0) >= 5e-4 * 0.99            # street level is the limit
+
+
+def test_zooming_far_out_keeps_the_aspect(view):
+    for _ in range(30):
+        view.zoom(1 / 1.5)
+    (x0, x1), (y0, y1) = view.vb.viewRange()
+    assert x1 - x0 <= 90 * 1.01
+    p0 = view.vb.mapViewToScene(QtCore.QPointF(114.0, 38.0))
+    px = view.vb.mapViewToScene(QtCore.QPointF(115.0, 38.0))
+    py = view.vb.mapViewToScene(QtCore.QPointF(114.0, 39.0))
+    ratio = abs(py.y() - p0.y()) / abs(px.x() - p0.x())
+    lat0 = (view.boundaries.total_bounds[1] + view.boundaries.total_bounds[3]) / 2
+    assert ratio == pytest.approx(1 / math.cos(math.radians(lat0)), rel=1e-3)
+    assert not view.grab().toImage().isNull()

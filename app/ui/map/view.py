@@ -113,6 +113,8 @@ class MapView(QtWidgets.QWidget):
             item.setZValue(z)
             self.vb.addItem(item)
         self.vb.setAspectLocked(True, ratio=math.cos(math.radians(self._lat0)))
+        # From a street (~50 m across) to all of China and its seas.
+        self.vb.setLimits(xMin=60, xMax=150, yMin=0, yMax=60, minXRange=5e-4, maxXRange=90)
         self.vb.sigRangeChanged.connect(self._range_changed)
         self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
         self._refresh_legend()
