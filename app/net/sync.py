@@ -59,7 +59,7 @@ class SyncEngine:
     def __init__(self, ledger, trust_provider: Callable[[], object], bus: ev.EventBus | None = None,
                  http: httpx.Client | None = None, concurrency: int = 4,
                  fetch_concurrency: int = 8, interval: float = DEFAULT_INTERVAL,
-                 use_mirrors: bool = True):
+                 use_mirrors: bool = True, gossip_interval: float = 10.0):
         self.ledger = ledger
         self.trust_provider = trust_provider
         self.bus = bus or ev.EventBus()
@@ -69,6 +69,8 @@ class SyncEngine:
         self.fetch_concurrency = fetch_concurrency
         self.interval = interval
         self.use_mirrors = use_mirrors
+        self.gossip_interval = gossip_interval  # seconds between mirror checks of a city
+        self._last_gossip: dict[str, float] = {}
         self.health: dict[str, PeerHealth] = {}
         self._health_lock = threading.Lock()
         self._origin_locks: dict[str, threading.Lock] = {}
@@ -178,7 +180,7 @@ class SyncEngine:
                 peer = PeerClient(prefix, self.http)
                 try:
                     self._sync_from(peer, city, trust, h, mirror=prefix not in city_urls)
-                    if self.use_mirrors and prefix in city_urls:
+                    if self.use_mirrors and prefix in city_urls and self._gossip_due(city):
                         self._gossip(city, trust)
                     h.succeeded(prefix)
                     done = True
@@ -255,6 +257,13 @@ class SyncEngine:
         elif cp.cosigners:
             self.ledger.add_cosignatures(origin, cp.size, cp.cosigners)
         self._fetch_entries(peer, cp, tiles, h)
+
+    def _gossip_due(self, city) -> bool:
+        now = time.monotonic()
+        if now - self._last_gossip.get(city.origin, -1e9) < self.gossip_interval:
+            return False
+        self._last_gossip[city.origin] = now
+        return True
 
     def _gossip(self, city, trust) -> None:
         """Compare the city's checkpoint as another member mirrors it with ours: a split
