@@ -32,6 +32,7 @@ class MapOverlay(QtWidgets.QWidget):
         self.km_per_px = 0.0
         self.cursor_text = ""
         self.dark = False
+        self.show_legend = True
 
     def set_legend(self, title: str, entries: list[tuple[str, str]]) -> None:
         self.legend_title, self.legend = title, entries
@@ -67,7 +68,7 @@ class MapOverlay(QtWidgets.QWidget):
         p.end()
 
     def _paint_legend(self, p, fm, panel, text):
-        if not self.legend:
+        if not self.legend or not self.show_legend:
             return
         lh = fm.height() + 2
         w = max(fm.horizontalAdvance(lbl) for _, lbl in self.legend + [("", self.legend_title)]) + 34

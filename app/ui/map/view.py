@@ -326,8 +326,14 @@ class MapView(QtWidgets.QWidget):
         present = CLASS_CODES if self.table is None else [
             CLASS_CODES[i] for i in np.unique(self.table.class_idx)]
         shown = [c for c in present if self._classes is None or c in self._classes]
-        self.overlay.set_legend("Assets", [(ASSET_CLASSES[c].color, f"{c}  {ASSET_CLASSES[c].en} {ASSET_CLASSES[c].zh}")
+        self.overlay.set_legend("Assets", [(ASSET_CLASSES[c].color,
+                                            f"{ASSET_CLASSES[c].en.split(' (')[0]} {ASSET_CLASSES[c].zh}")
                                            for c in shown])
+
+    def set_legend_visible(self, visible: bool) -> None:
+        """The in-map legend (a layers panel beside the map may make it redundant)."""
+        self.overlay.show_legend = bool(visible)
+        self.overlay.update()
 
     def _table_changed(self, table, rows) -> None:
         self._mask = self.visible_mask()
