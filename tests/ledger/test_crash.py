@@ -88,5 +88,6 @@ def test_sigkill_never_loses_an_acknowledged_code(tmp_path, db_url):
                 assert code.encode() in store.entry(origin, index)
         finally:
             store.close()
+    print(f"{rounds} SIGKILLs, {killed_mid_work} mid-issuance, {len(acked)} acknowledged codes")
     assert killed_mid_work >= MIN_ROUNDS // 2, "the kills mostly missed the issuing loop"
     assert len(acked) > 100
