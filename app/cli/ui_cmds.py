@@ -1,4 +1,5 @@
-"""`cityledger gui` (the desktop app) and `cityledger wall` (the wall display)."""
+"""`cityledger gui` (the desktop app), `cityledger wall` (the wall display) and
+`cityledger demo` (`make run`: a live demo network, then the app on it)."""
 from __future__ import annotations
 
 import os
@@ -18,10 +19,25 @@ def register(sub) -> None:
     w = sub.add_parser("wall", help="wall display: full screen, dark, read-only; rotating "
                                     "city views, live counters, recent codes, alerts")
     _common(w, "render the wall offscreen to FILE (PNG) once it has loaded, then exit")
-    w.add_argument("--rotate", type=float, default=20.0, metavar="SECONDS",
-                   help="seconds per view before rotating to the next city (default 20)")
-    w.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    _wall_options(w)
     w.set_defaults(func=_wall)
+
+    if "demo" not in sub.choices:  # `make run`; yields to another area's demo if one exists
+        d = sub.add_parser("demo", help="start a demo network of Hebei cities (one node "
+                                        "process each) and open the app on Shijiazhuang's")
+        _common(d, "render the main window offscreen to FILE (PNG), then stop the network")
+        d.add_argument("--seed-codes", type=int, default=20, metavar="N",
+                       help="codes each city issues when the network is first created")
+        d.add_argument("--wall", action="store_true", help="open the wall instead")
+        _wall_options(d)
+        d.set_defaults(func=_demo)
+
+
+def _wall_options(p) -> None:
+    p.add_argument("--rotate", type=float, default=20.0, metavar="SECONDS",
+                   help="wall: seconds per view before rotating to the next city (default 20)")
+    p.add_argument("--windowed", action="store_true",
+                   help="wall: a window instead of full screen")
 
 
 def _common(p, screenshot_help: str) -> None:
@@ -75,3 +91,27 @@ def _wall(args) -> int:
     return _run(args, lambda a, **kw: run_wall(a.data, rotate_s=a.rotate,
                                                 windowed=a.windowed, **kw),
                 "cityledger-wall.png")
+
+
+DEMO_DIR = "demo-network"
+DEMO_WORKSTATION = "130100"
+
+
+def _demo(args) -> int:
+    """The demo network lives in <data>/demo-network (created once, reused after); the app
+    opens the Shijiazhuang node's folder, whose `node serve` process sequences and syncs
+    while the app submits, verifies and shows it."""
+    if args.seed_codes < 0:
+        raise CliError(f"--seed-codes must be 0 or more, got {args.seed_codes}")
+    from app.net.demo_network import start_demo_network
+
+    base = args.data / DEMO_DIR
+    print(f"Starting the demo network in {base} (5 city nodes on 127.0.0.1)…", flush=True)
+    net = start_demo_network(base, seed_codes=args.seed_codes)
+    try:
+        for node in net.nodes:
+            print(f"  {node.code}  {node.url}")
+        args.data = base / DEMO_WORKSTATION
+        return _wall(args) if args.wall else _gui(args)
+    finally:
+        net.stop()

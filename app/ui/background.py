@@ -44,12 +44,14 @@ def start(ctx, bus) -> str:
     """Start background sync for ``ctx.node`` ('sync'), or note the server ('served'), or
     nothing to do ('standalone': no node, or no other member city in the trust file)."""
     node, trust = ctx.node, ctx.extra.get("trust")
-    if node is None or trust is None or not any(c.origin != node.origin for c in trust.cities):
+    if node is None:
         return "standalone"
     url = serving_url(node.data_dir)
     if url:
         ctx.extra["served_url"] = url
         return "served"
+    if trust is None or not any(c.origin != node.origin for c in trust.cities):
+        return "standalone"
     from app.net.service import NodeService
 
     service = NodeService(node, bus, sync_interval=SYNC_INTERVAL_S, witness=False)
@@ -60,7 +62,8 @@ def start(ctx, bus) -> str:
 
 
 def poll_server(ctx, bus) -> None:
-    """Re-publish the serving process's peer health as events on ``bus``."""
+    """Deliver the outbox, then re-publish the serving process's peer health and log size
+    as events on ``bus``."""
     import httpx
 
     from app.net import events as ev
@@ -68,6 +71,8 @@ def poll_server(ctx, bus) -> None:
     url = ctx.extra.get("served_url")
     if not url:
         return
+    if deliver_outbox(ctx):
+        bus.emit(ev.NEW_CODES, ctx.node.origin, count=0)  # refresh pending -> issued
     try:
         doc = httpx.get(url.rstrip("/") + "/info", timeout=3.0).json()
     except (httpx.HTTPError, ValueError) as exc:
@@ -79,6 +84,43 @@ def poll_server(ctx, bus) -> None:
     if "size" in doc:
         bus.emit(ev.CHECKPOINT, ctx.node.origin, size=doc["size"],
                  cosignatures=len(doc.get("cosignatures") or ()))
+
+
+def submit_to_server(url: str, entry: bytes) -> dict:
+    """POST a signed entry to the node server's /submit; the receipt (code, index, size)."""
+    from app.net.client import PeerClient, new_http_client
+
+    with new_http_client(max_connections=1) as http:
+        return PeerClient(url, http).submit(entry)
+
+
+def deliver_outbox(ctx) -> int:
+    """Hand signed entries waiting in the outbox to the sequencer: the node server's
+    /submit, or this node's own sequencer when its keys are unlocked. Returns how many
+    were delivered; a refused entry is marked refused with the reason, a down server
+    leaves everything pending for the next try."""
+    from app.net.client import PeerError, PeerUnavailable
+
+    node = ctx.node
+    served = ctx.extra.get("served_url")
+    if node is None or not (served or node.unlocked):
+        return 0
+    delivered = 0
+    for item in node.store.outbox_items("pending", origin=node.origin, limit=500):
+        try:
+            if served:
+                index = submit_to_server(served, item["entry"])["index"]
+            else:
+                index = node.submit(item["entry"]).index
+        except PeerUnavailable as exc:
+            node.store.outbox_mark(item["id"], "pending", error=str(exc))
+            break
+        except (PeerError, ValueError) as exc:  # refused: it will never be accepted
+            node.store.outbox_mark(item["id"], "refused", error=str(exc))
+            continue
+        node.store.outbox_mark(item["id"], "delivered", log_index=index)
+        delivered += 1
+    return delivered
 
 
 def stop(ctx) -> None:

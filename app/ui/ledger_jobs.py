@@ -83,27 +83,42 @@ def geojson(geometry) -> dict:
 
 
 def issue_context(ctx) -> tuple[list[str], bool]:
-    """(active officials' names, whether the city keys are unlocked)."""
+    """(active officials' names, whether the city node's passphrase is needed to sequence
+    here: not when the keys are unlocked or a node server sequences for us)."""
     node = _node(ctx)
     names = sorted(o["name"] for o in node.officials() if o.get("active", True))
-    return names, bool(node.unlocked)
+    return names, not (node.unlocked or ctx.extra.get("served_url"))
 
 
 def issue(ctx, req: IssueRequest) -> IssueOutcome:
-    """Sign as the official; sequence now if the city keys are (or get) unlocked, else
-    keep the signed entry in the durable outbox, shown as pending until it is sequenced."""
+    """Sign as the official, then: submit to the node server that owns this log's
+    sequencer, or sequence here if the city keys are (or get) unlocked; otherwise, or if
+    the server is unreachable, keep the signed entry in the durable outbox — pending
+    until it is delivered (background.deliver_outbox)."""
     node = _node(ctx)
-    if req.node_passphrase and not node.unlocked:
+    served = ctx.extra.get("served_url")
+    if req.node_passphrase and not node.unlocked and not served:
         node.unlock(req.node_passphrase)
     attributes = dict(req.attributes)
     if req.asset_id:
         attributes.setdefault("asset_id", req.asset_id)  # links the code to its map asset
-    if node.unlocked:
+    if node.unlocked and not served:
         receipt = node.issue(req.official, req.passphrase, req.asset_class, req.name,
                              geojson(req.geometry), attributes)
         return IssueOutcome(str(receipt.code), receipt.index, receipt.size, False, req.row)
     record = node.issue_record(req.asset_class, req.name, geojson(req.geometry), attributes)
     entry = node.make_entry(req.official, req.passphrase, record)
+    if served:
+        from app.ui.background import submit_to_server
+        from app.net.client import PeerUnavailable
+
+        try:
+            receipt = submit_to_server(served, entry)
+        except PeerUnavailable:
+            pass  # the server is down: the outbox keeps it
+        else:
+            return IssueOutcome(receipt["code"], receipt["index"], receipt["size"], False,
+                                req.row)
     node.queue_entry(entry, record["code"])
     return IssueOutcome(record["code"], None, None, True, req.row)
 
@@ -178,9 +193,14 @@ def export_bundle(ctx, code: str, path: str) -> list[str]:
     return written
 
 
-def node_status(ctx) -> tuple[str | None, int | None, int]:
-    """(own origin, log size, cosignatures on the latest checkpoint)."""
+def node_status(ctx) -> tuple[str | None, int | None, int, int]:
+    """(own origin, log size, cosignatures on the latest checkpoint, outbox entries just
+    delivered). Delivers the outbox first when this process sequences (the server
+    poller does it otherwise)."""
+    from app.ui.background import deliver_outbox
+
     if ctx.node is None:
-        return None, None, 0
+        return None, None, 0, 0
+    delivered = 0 if ctx.extra.get("served_url") else deliver_outbox(ctx)
     cp = ctx.node.latest_checkpoint()
-    return ctx.node.origin, ctx.node.size(), len(cp.cosignatures) if cp else 0
+    return ctx.node.origin, ctx.node.size(), len(cp.cosignatures) if cp else 0, delivered

@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         self.act_issue.setEnabled(ws.origin is not None)
         self._poll.start()
         self._restore_view()
+        self._restore_selection()
         if self._network:
             self.network.start()
         self.workspaceLoaded.emit()
@@ -231,9 +232,11 @@ class MainWindow(QMainWindow):
         self.backend.call_for(self, ledger_jobs.node_status, on_done=self._node_status)
 
     def _node_status(self, status) -> None:
-        origin, size, cosigned = status
+        origin, size, cosigned, delivered = status
         self.net.set_own(origin, size)
         self.net.cosignatures = cosigned
+        if delivered:
+            self.refresh_codes()  # pending codes were sequenced
         self.status.show_network(self.net)
 
     # events ----------------------------------------------------------------
@@ -486,6 +489,17 @@ class MainWindow(QMainWindow):
         else:
             self.zoom_to_all()
 
+    def _restore_selection(self) -> None:
+        """The code selected last time in this data folder, else the newest own code."""
+        if self.selection or self.ws is None:
+            return
+        same_folder = self.settings.value("main/view_data_dir") == str(self.data_dir)
+        code = (self.settings.value("main/selected_code") if same_folder else None) \
+            or self.ws.extra.get("newest_code")
+        row = self.ws.table.row_of_code(code) if code else None
+        if row is not None:
+            self.select_rows([row], "app")
+
     def save_settings(self) -> None:
         self.settings.setValue("main/geometry", self.saveGeometry())
         self.settings.setValue("main/state", self.saveState())
@@ -493,6 +507,8 @@ class MainWindow(QMainWindow):
         if self.ws is not None:
             self.settings.setValue("main/view", [float(v) for v in self.map.view_bbox()])
             self.settings.setValue("main/view_data_dir", str(self.data_dir))
+            code = self.inspector.code if self.selection else None
+            self.settings.setValue("main/selected_code", code or "")
         self.settings.sync()
 
     def closeEvent(self, event) -> None:

@@ -109,11 +109,13 @@ def load(ctx, data_dir, n_per_city: int | None = None) -> Workspace:
     if node is not None:
         table = apply_plan(table, plan_codes(table, all_codes(node), pending_entries(node)))
     ctx.report(3, 3)
+    newest = node.recent_codes(limit=1, origin=node.origin) if node is not None else []
     return Workspace(table=table, boundaries=boundaries, cities=cities, classes=class_entries(),
                      origin=getattr(node, "origin", None),
                      city_code=getattr(node, "city_code", None),
                      size=node.size() if node is not None else None, trust=trust,
-                     demo_assets=demo, message=why)
+                     demo_assets=demo, message=why,
+                     extra={"newest_code": newest[0].code if newest else None})
 
 
 def load_assets(data_dir: Path, city_codes, boundaries, n_per_city):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QItemSelectionModel
 
 from tests.ui.conftest import CITY, NODE_PASS, OFFICIAL, OFFICIAL_PASS, wait_idle
@@ -126,6 +127,11 @@ def test_issue_with_locked_city_keys_goes_to_the_outbox_as_pending(make_window, 
     assert outcome.pending and outcome.index is None
     assert "PENDING" in dialog.state_label.text()
     assert w.ws.table.status_of(9) == "pending"
+    # once the city keys are unlocked, the outbox is delivered and the code confirmed
+    w.backend.call(lambda ctx: ctx.node.unlock(NODE_PASS))
+    w.poll_node()
+    qtbot.waitUntil(lambda: w.ws.table.status_of(9) == "issued", timeout=30000)
+    assert w.ws.table.codes[9] == outcome.code
 
 
 def test_wrong_official_passphrase_is_refused_clearly(make_window, node_dir, qtbot):
@@ -140,3 +146,28 @@ def test_wrong_official_passphrase_is_refused_clearly(make_window, node_dir, qtb
     qtbot.waitUntil(lambda: dialog.issue_button.isEnabled(), timeout=60000)
     assert "passphrase" in dialog.error.text().lower()
     assert dialog.pages.currentIndex() == 0 and w.ws.table.codes[4] is None
+
+
+@pytest.mark.slow
+def test_issue_goes_to_the_node_server_when_one_owns_the_log(make_window, node_dir, qtbot):
+    """A `node serve` process sequences this log: the app submits like a remote
+    workstation, and queues in the outbox (pending) while the server is down."""
+    from app.net.demo_network import NodeProcess, free_port
+
+    server = NodeProcess(CITY, node_dir, free_port(), passphrase=NODE_PASS).start()
+    try:
+        w = make_window(node_dir)
+        qtbot.waitUntil(lambda: w.network.mode == "served", timeout=30000)
+        dialog, outcome = _issue_via_dialog(w, qtbot, 6, "")
+        assert not outcome.pending and outcome.index == 2
+        assert not dialog.node_passphrase.isVisible()  # the server holds the city keys
+        qtbot.waitUntil(lambda: "3 entries" in w.status.log_label.text(), timeout=30000)
+
+        server.stop()
+        dialog.close()
+        dialog, outcome = _issue_via_dialog(w, qtbot, 7, "")
+        assert outcome.pending and w.ws.table.status_of(7) == "pending"
+        server.start()
+        qtbot.waitUntil(lambda: w.ws.table.status_of(7) == "issued", timeout=60000)
+    finally:
+        server.stop()

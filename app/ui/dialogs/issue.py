@@ -112,10 +112,10 @@ class IssueDialog(QDialog):
         self.attrs.setItem(r, 1, QTableWidgetItem(str(value)))
 
     def _set_context(self, context) -> None:
-        names, unlocked = context
-        # The city keys sign the checkpoint; once unlocked, no need to ask again.
-        self.node_row_label.setVisible(not unlocked)
-        self.node_passphrase.setVisible(not unlocked)
+        names, needs_node_passphrase = context
+        # The city keys sign the checkpoint: asked for only if this process sequences.
+        self.node_row_label.setVisible(needs_node_passphrase)
+        self.node_passphrase.setVisible(needs_node_passphrase)
         self._set_officials(names)
 
     def _set_officials(self, names) -> None:
