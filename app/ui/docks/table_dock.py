@@ -25,6 +25,7 @@ class AttributeTable(QWidget):
         self._sort: tuple[str, bool] | None = None
         self._syncing = False
         self._generation = 0
+        self._scroll_pending = False  # a selection arrived while rows were being computed
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText(tr("Filter by name, code or asset ID…"))
@@ -106,7 +107,8 @@ class AttributeTable(QWidget):
             return
         self.model.set_rows(rows)
         self._update_count()
-        self._show_selection(self._selected_rows, scroll=False)
+        self._show_selection(self._selected_rows, scroll=self._scroll_pending)
+        self._scroll_pending = False
 
     def _on_sort_requested(self, section: int, order) -> None:
         if section < 0:
@@ -123,6 +125,7 @@ class AttributeTable(QWidget):
     def select_table_rows(self, rows, scroll: bool = True) -> None:
         """Show the map's selection in the table (does not echo rowsSelected)."""
         self._selected_rows = np.unique(np.asarray(rows, dtype=np.int64))
+        self._scroll_pending = scroll
         if self.only_selected.isChecked():
             self.refilter()
         else:
