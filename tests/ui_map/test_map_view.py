@@ -295,3 +295,25 @@ def test_zooming_far_out_keeps_the_aspect(view):
     lat0 = (view.boundaries.total_bounds[1] + view.boundaries.total_bounds[3]) / 2
     assert ratio == pytest.approx(1 / math.cos(math.radians(lat0)), rel=1e-3)
     assert not view.grab().toImage().isNull()
+
+
+def test_aggregation_colours_a_cell_by_its_most_common_class():
+    import geopandas as gpd
+    import shapely as shp
+
+    from app.core.classes import ASSET_CLASSES as AC
+    from app.ui.map.layers import PointLayer
+
+    # One tight cluster: three WAT and one PWR in the same cell; one GAS far away.
+    xs = [114.0, 114.00001, 114.00002, 114.00003, 115.0]
+    cls = ["WAT", "WAT", "PWR", "WAT", "GAS"]
+    gdf = gpd.GeoDataFrame({"asset_id": list("abcde"), "city": ["130100"] * 5, "asset_class": cls,
+                            "name": list("abcde")}, geometry=shp.points(xs, [38.0] * 5), crs=4326)
+    table = AssetTable.from_geodataframe(gdf)
+    layer = PointLayer()
+    layer.set_table(table, [AC[c].color for c in AC])
+    ax, ay, key, count = layer._aggregate(3)            # cells of 0.0008 degrees
+    codes = list(AC)
+    by_count = {int(c): codes[int(k)] for k, c in zip(key, count)}
+    assert by_count == {4: "WAT", 1: "GAS"}
+    assert count.sum() == 5

@@ -221,9 +221,10 @@ class PointLayer(_BulkLayer):
         return palette[key]
 
     def _aggregate(self, level: int):
-        """Filtered points merged per (grid cell, colour) at cell size AGG_BASE * 2**level:
-        (x, y offsets of cell centres, palette key, count).  Cached until filters,
-        statuses or the colour mode change."""
+        """Filtered points merged per grid cell of AGG_BASE * 2**level degrees (at most a
+        pixel): (x, y offsets of cell centres, palette key of the cell's most common
+        class or status, number of points).  Cached until filters, statuses or the
+        colour mode change."""
         ck = (level, self.color_mode)
         if ck not in self._agg:
             cell = AGG_BASE * 2.0 ** level
@@ -233,15 +234,21 @@ class PointLayer(_BulkLayer):
             cx = (fx / cell).astype(np.int64)
             cy = (fy / cell).astype(np.int64)
             packed = (cx << 36) | (cy << 8) | key.astype(np.int64)
-            uniq, count = np.unique(packed, return_counts=True)
-            # Fewest first: where cells share a pixel the most numerous class is written
-            # last and so colours the pixel (not whichever class sorts last).
-            order = np.argsort(count, kind="stable")
-            uniq, count = uniq[order], count[order]
+            uniq, count = np.unique(packed, return_counts=True)      # sorted by cell, key
+            cell_id = uniq >> 8
+            first = np.flatnonzero(np.r_[True, cell_id[1:] != cell_id[:-1]])
+            total = np.add.reduceat(count, first)
+            # The most common key of each cell: the last after sorting by (cell, count).
+            order = np.lexsort((count, cell_id))
+            last = order[np.r_[first[1:], len(order)] - 1]
+            uniq = uniq[last]
+            # Sparsest first, so where cells share a pixel the densest colours it.
+            order = np.argsort(total, kind="stable")
+            uniq, total = uniq[order], total[order]
             ax = (((uniq >> 36) + 0.5) * cell).astype(np.float32)
             ay = ((((uniq >> 8) & ((1 << 28) - 1)) + 0.5) * cell).astype(np.float32)
-            self._agg[ck] = (ax, ay, (uniq & 255).astype(np.int8), count.astype(np.int32))
-            if len(self._agg) > 4:      # ~10 MB a level at 1M points
+            self._agg[ck] = (ax, ay, (uniq & 255).astype(np.int8), total.astype(np.int32))
+            if len(self._agg) > 4:      # a few MB a level at 1M points
                 self._agg.pop(next(iter(self._agg)))
         return self._agg[ck]
 
