@@ -45,6 +45,17 @@ def wait_until(app, predicate, timeout_s: float) -> bool:
     return predicate()
 
 
+def screenshot_when_loaded(app, window, backend, path: Path, size, what: str) -> None:
+    """Show ``window`` at ``size``, wait until it loaded and the worker is idle, let the map
+    paint its first frame, and save the window as PNG."""
+    window.resize(*size)
+    window.show()
+    if not wait_until(app, lambda: window.ws is not None and not backend.pending(), 120):
+        raise RuntimeError(f"the {what} did not finish loading within 120 s")
+    wait_until(app, lambda: False, 0.5)
+    save_png(window, path)
+
+
 def run_gui(data_dir, screenshot: Path | None = None, language: str | None = None,
             bus=None, demo_assets_per_city: int | None = None, size=(1600, 1000)) -> int:
     from app.ui.main_window import MainWindow
@@ -57,12 +68,7 @@ def run_gui(data_dir, screenshot: Path | None = None, language: str | None = Non
                         demo_assets_per_city=demo_assets_per_city)
     try:
         if screenshot is not None:
-            window.resize(*size)
-            window.show()
-            if not wait_until(app, lambda: window.ws is not None and not backend.pending(), 120):
-                raise RuntimeError("the main window did not finish loading within 120 s")
-            wait_until(app, lambda: False, 0.5)  # let the map paint its first frame
-            save_png(window, screenshot)
+            screenshot_when_loaded(app, window, backend, screenshot, size, "main window")
             return 0
         window.show()
         return app.exec()
@@ -83,12 +89,7 @@ def run_wall(data_dir, screenshot: Path | None = None, language: str | None = No
                       demo_assets_per_city=demo_assets_per_city)
     try:
         if screenshot is not None:
-            wall.resize(*size)
-            wall.show()
-            if not wait_until(app, lambda: wall.ws is not None and not backend.pending(), 120):
-                raise RuntimeError("the wall did not finish loading within 120 s")
-            wait_until(app, lambda: False, 0.5)
-            save_png(wall, screenshot)
+            screenshot_when_loaded(app, wall, backend, screenshot, size, "wall")
             return 0
         if windowed:
             wall.resize(*size)

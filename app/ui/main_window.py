@@ -1,10 +1,8 @@
 """The desktop app's main window: map, layers, inspector, attribute table, search, actions."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QMainWindow,

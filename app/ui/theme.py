@@ -40,32 +40,31 @@ def apply_fonts(app, point_size: float | None = None) -> str | None:
     return cjk
 
 
-def light_palette() -> QPalette:
+def _palette(colors: dict) -> QPalette:
     pal = QPalette()
-    colors = {
+    for role, value in colors.items():
+        pal.setColor(role, QColor(value))
+    return pal
+
+
+def light_palette() -> QPalette:
+    return _palette({
         QPalette.Window: "#f3f4f6", QPalette.WindowText: "#1f2933",
         QPalette.Base: "#ffffff", QPalette.AlternateBase: "#f5f7fa",
         QPalette.Text: "#1f2933", QPalette.Button: "#e9ecef", QPalette.ButtonText: "#1f2933",
         QPalette.Highlight: "#2f6fb3", QPalette.HighlightedText: "#ffffff",
         QPalette.ToolTipBase: "#ffffe6", QPalette.ToolTipText: "#1f2933",
         QPalette.PlaceholderText: "#8a94a0", QPalette.Link: "#2f6fb3",
-    }
-    for role, value in colors.items():
-        pal.setColor(role, QColor(value))
-    return pal
+    })
 
 
 def dark_palette() -> QPalette:
-    pal = QPalette()
-    colors = {
+    return _palette({
         QPalette.Window: "#0d1117", QPalette.WindowText: "#e6edf3",
         QPalette.Base: "#161b22", QPalette.AlternateBase: "#1c2230",
         QPalette.Text: "#e6edf3", QPalette.Button: "#21262d", QPalette.ButtonText: "#e6edf3",
         QPalette.Highlight: "#388bfd", QPalette.HighlightedText: "#ffffff",
-    }
-    for role, value in colors.items():
-        pal.setColor(role, QColor(value))
-    return pal
+    })
 
 
 # Code status colours, shared by the table, inspector and wall.
