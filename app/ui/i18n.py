@@ -12,7 +12,7 @@ import locale
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 CONTEXT = "CityLedger"
 I18N_DIR = Path(__file__).resolve().parents[2] / "resources" / "i18n"
@@ -50,4 +50,9 @@ def install(app, language: str | None = None) -> str:
             raise FileNotFoundError(f"translation catalogue missing or unreadable: {qm}")
         app.installTranslator(translator)
         _installed.append(translator)
+        # Qt's own texts (standard dialog buttons, context menus), shipped with PySide6.
+        qt = QTranslator(app)
+        if qt.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
+            app.installTranslator(qt)
+            _installed.append(qt)
     return language

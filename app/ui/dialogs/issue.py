@@ -22,7 +22,7 @@ class IssueDialog(QDialog):
         classes: iterable of (code, label)."""
         super().__init__(parent)
         self.setWindowTitle(tr("Issue identity code"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(620)
         self.backend = backend
         self.asset = asset
         self.outcome = None
@@ -37,6 +37,7 @@ class IssueDialog(QDialog):
         self.attrs = QTableWidget(0, 2)
         self.attrs.setHorizontalHeaderLabels([tr("Attribute"), tr("Value")])
         self.attrs.verticalHeader().setVisible(False)
+        self.attrs.verticalHeader().setDefaultSectionSize(24)
         self.attrs.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         for key, value in sorted((asset.get("attributes") or {}).items()):
             self._add_attr(key, value if isinstance(value, str) else json.dumps(value))
@@ -177,9 +178,11 @@ class IssueDialog(QDialog):
         self.state_label.setText(text)
         self.state_label.setStyleSheet(f"color: white; background: {STATUS_COLORS[status]};"
                                        "padding: 3px 8px; border-radius: 3px; font-weight: bold;")
+        detail = self.name_edit.text()
         if outcome.index is not None:
-            self.detail_label.setText(tr("Log index {index}, tree size {size}").format(
-                index=outcome.index, size=outcome.size))
+            detail += "  ·  " + tr("Log index {index}, tree size {size}").format(
+                index=outcome.index, size=outcome.size)
+        self.detail_label.setText(detail)
         self.qr.setPixmap(qr_pixmap(outcome.code, scale=6))
         self.pages.setCurrentIndex(1)
         self.issued.emit(outcome)

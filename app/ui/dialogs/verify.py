@@ -20,7 +20,7 @@ class VerifyDialog(QDialog):
         self.source.setWordWrap(True)
         self.input = QPlainTextEdit(initial)
         self.input.setPlaceholderText("130100-WAT-…")
-        self.input.setMaximumHeight(110)
+        self.input.setMaximumHeight(72)
         self.open_button = QPushButton(tr("Open bundle file…"))
         self.verify_button = QPushButton(tr("Verify"))
         self.verify_button.setDefault(True)
@@ -56,6 +56,7 @@ class VerifyDialog(QDialog):
 
     def verify_file(self, path: str) -> None:
         self.source.setText(tr("Bundle file: {path}").format(path=path))
+        self.input.clear()  # the result below is the file's, not a typed code's
 
         def job(ctx):
             return ledger_jobs.verify_input(ctx, data=ledger_jobs.read_file(ctx, path))
