@@ -90,6 +90,7 @@ class MapView(QtWidgets.QWidget):
         self._lat0 = 38.0
         self._selection: list[int] = []
         self._classes = self._statuses = self._cities = None
+        self._mask: np.ndarray | None = None      # rows passing the filters
         self.color_mode = "class"
         self._class_colors = [ASSET_CLASSES[c].color for c in CLASS_CODES]
 
@@ -336,9 +337,7 @@ class MapView(QtWidgets.QWidget):
         self.overlay.update()
 
     def _table_changed(self, table, rows) -> None:
-        self._mask = self.visible_mask()
-        for layer in (self.points, self.lines, self.polygons):
-            layer.set_visible_mask(self._mask)
+        self._apply_filters()     # a status change may move rows in or out of the filter
 
     # ---- events ------------------------------------------------------------------------------
     def _range_changed(self, *args) -> None:
@@ -381,5 +380,3 @@ class MapView(QtWidgets.QWidget):
             super().keyPressEvent(ev)
             return
         ev.accept()
-
-    _mask = None
