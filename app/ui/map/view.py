@@ -129,6 +129,8 @@ class MapView(QtWidgets.QWidget):
         if table is None:
             return
         table.subscribe(self._table_changed)
+        self._present_classes = [CLASS_CODES[i] for i in np.flatnonzero(np.bincount(table.class_idx,
+                                                                                   minlength=len(CLASS_CODES)))]
         for layer in (self.points, self.lines, self.polygons):
             layer.set_table(table, self._class_colors)
             layer.color_mode = self.color_mode
@@ -324,8 +326,7 @@ class MapView(QtWidgets.QWidget):
         if self.color_mode == "status":
             self.overlay.set_legend("Code status", status_legend())
             return
-        present = CLASS_CODES if self.table is None else [
-            CLASS_CODES[i] for i in np.unique(self.table.class_idx)]
+        present = CLASS_CODES if self.table is None else self._present_classes
         shown = [c for c in present if self._classes is None or c in self._classes]
         self.overlay.set_legend("Assets", [(ASSET_CLASSES[c].color,
                                             f"{ASSET_CLASSES[c].en.split(' (')[0]} {ASSET_CLASSES[c].zh}")
