@@ -79,7 +79,9 @@ class Node:
         self._sequencer: Sequencer | None = None
         self._official_keys: dict[str, tuple[bytes, object]] = {}
         self._pass_salt = secrets.token_bytes(16)
-        self.checkpoint_listeners: list = []  # callables (size, note bytes), e.g. witnessing
+        # callables (size, note bytes) run on the sequencer thread after each commit (e.g.
+        # to ask witnesses): keep them quick, hand slow work to another thread
+        self.checkpoint_listeners: list = []
 
     # ---------------------------------------------------------------- lifecycle
     @classmethod

@@ -190,13 +190,14 @@ class Sequencer:
         vkey = self._vkeys.get(p.record["official"])
         if vkey is not None:
             try:
-                sig = base64.b64decode(p.record["sig"], validate=True)
-                verify_key(vkey).verify(_signed_message(p), sig)
+                key = verify_key(vkey)
+            except KeyError_:
+                return p  # the sequencer reports the unusable key
+            try:
+                key.verify(_signed_message(p), base64.b64decode(p.record["sig"], validate=True))
                 p.verified = (vkey, True)
             except (BadSignatureError, binascii.Error, ValueError):
                 p.verified = (vkey, False)
-            except KeyError_:
-                pass  # the sequencer reports the unusable key
         return p
 
     # ---------------------------------------------------------------- worker
