@@ -195,7 +195,7 @@ def cmd_sync(args) -> int:
         else:
             table = Table(title="peers")
             for col in ("city", "origin", "state", "verified", "held", "lag", "cosig", "error"):
-                table.add_column(col)
+                table.add_column(col, overflow="fold")
             for h in health.values():
                 table.add_row(h.city, h.origin, h.state, str(h.verified_size), str(h.held_size),
                               str(h.lag), str(h.cosignatures), (h.error or "")[:80])
@@ -314,7 +314,7 @@ def cmd_network_show(args) -> int:
         return 0
     table = Table(title=f"{t.network} — serial {t.serial}, quorum {t.quorum}")
     for col in ("city", "name", "origin", "endpoints"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for c in t.cities:
         table.add_row(c.code, f"{c.name_zh} {c.name_en}", c.origin, " ".join(c.endpoints))
     Console().print(table)
