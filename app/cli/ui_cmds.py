@@ -77,9 +77,26 @@ def _run(args, runner, default_name: str) -> int:
     return EXIT_OK
 
 
+def _remembered_data_dir(args) -> Path:
+    """--data, unless it is the default folder without a node and the app remembers the
+    folder it had open last time (File ▸ Open data folder)."""
+    from app.cli.common import default_data_dir
+
+    if args.data != default_data_dir() or (args.data / "node.json").exists():
+        return args.data
+    from app.ui.app import settings
+
+    last = settings().value("data_dir")
+    if last and (Path(last) / "node.json").exists():
+        print(f"Opening the data folder used last time: {last}")
+        return Path(last)
+    return args.data
+
+
 def _gui(args) -> int:
     from app.ui.app import run_gui
 
+    args.data = _remembered_data_dir(args)
     return _run(args, lambda a, **kw: run_gui(a.data, **kw), "cityledger-main.png")
 
 

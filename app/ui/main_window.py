@@ -116,11 +116,15 @@ class MainWindow(QMainWindow):
         self.act_zoom_all = a(tr("Zoom to &all cities"), self.zoom_to_all, "Ctrl+0")
         self.act_select_none = a(tr("Clear selection"), lambda: self.select_rows([], "app"),
                                  "Esc")
+        self.act_open = a(tr("&Open data folder…"), self.choose_data_folder, "Ctrl+Shift+O",
+                          tr("Open another node's data folder"))
         self.act_quit = a(tr("&Quit"), self.close, "Ctrl+Q")
         self.act_about = a(tr("&About CityLedger"), lambda: show_about(self, VERSION), "F1")
 
         menus = self.menuBar()
         file_menu = menus.addMenu(tr("&File"))
+        file_menu.addAction(self.act_open)
+        file_menu.addSeparator()
         for act in (self.act_import, self.act_export, self.act_bundle):
             file_menu.addAction(act)
         file_menu.addSeparator()
@@ -178,6 +182,21 @@ class MainWindow(QMainWindow):
         data_dir, n = self.data_dir, self._demo_per_city
         self.backend.call_for(self, lambda ctx: workspace.load(ctx, data_dir, n),
                               on_done=self._loaded, label=tr("Loading node and assets"))
+
+    def choose_data_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, tr("Open data folder"), str(self.data_dir))
+        if path:
+            self.open_data_folder(path)
+
+    def open_data_folder(self, path) -> None:
+        """Close this folder's node (and its background sync) and load another folder."""
+        self.save_settings()
+        self.data_dir = Path(path)
+        self.ws = None
+        self.select_rows([], "app")
+        self.network.reset()
+        self.backend.call_for(self, workspace.close_node, label=tr("Closing node"))
+        self.load()
 
     def _loaded(self, ws: workspace.Workspace) -> None:
         self.ws = ws

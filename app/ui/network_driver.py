@@ -47,6 +47,11 @@ class NetworkDriver(QObject):
         bus = self.bus
         self.backend.call_for(self, lambda ctx: background.poll_server(ctx, bus))
 
+    def reset(self) -> None:
+        """Forget the mode (another data folder is being opened); start() runs again."""
+        self._poll.stop()
+        self.mode = None
+
     def stop(self) -> None:
         self._poll.stop()
         self.bridge.detach()

@@ -37,6 +37,21 @@ class WorkerContext:
     report: Callable[[int, int], None] = lambda done, total: None
     closers: list = field(default_factory=list)  # run on this thread before the node closes
 
+    def close(self) -> None:
+        """Stop background work (closers, newest first), then close the node."""
+        for close in reversed(self.closers):
+            try:
+                close()
+            except Exception:  # stopping is best effort
+                log.exception("stopping background work failed")
+        self.closers.clear()
+        node, self.node = self.node, None
+        if node is not None:
+            try:
+                node.close()
+            except Exception:  # closing is best effort
+                log.exception("closing the node failed")
+
 
 class _Signals(QObject):
     """Lives on the UI thread; emitted from the worker, so connections are queued."""
@@ -85,7 +100,7 @@ class Backend(QObject):
         while True:
             item = self._queue.get()
             if item is None:
-                self._shutdown()
+                self.ctx.close()
                 return
             job_id, fn = item
             self.ctx.report = lambda done, total, j=job_id: self._signals.progress.emit(
@@ -97,21 +112,6 @@ class Backend(QObject):
                 self._signals.failed.emit(job_id, exc)
             else:
                 self._signals.finished.emit(job_id, result)
-
-    def _shutdown(self) -> None:
-        ctx = self.ctx
-        for close in reversed(ctx.closers):
-            try:
-                close()
-            except Exception:  # stopping is best effort at exit
-                log.exception("stopping background work failed")
-        ctx.closers.clear()
-        node, ctx.node = ctx.node, None
-        if node is not None:
-            try:
-                node.close()
-            except Exception:  # closing is best effort at exit
-                log.exception("closing the node failed")
 
     # UI thread ------------------------------------------------------------------
     def call(self, fn, on_done=None, on_error=None, on_progress=None, label: str = "",

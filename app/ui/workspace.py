@@ -118,6 +118,12 @@ def load(ctx, data_dir, n_per_city: int | None = None) -> Workspace:
                      extra={"newest_code": newest[0].code if newest else None})
 
 
+def close_node(ctx) -> None:
+    """Stop background work and close the node, before another data folder is opened."""
+    ctx.close()
+    ctx.extra.clear()
+
+
 def load_assets(data_dir: Path, city_codes, boundaries, n_per_city):
     """(AssetTable, is_demo): the imported inventory, else demo assets for the cities."""
     from app.gis.assets import AssetTable

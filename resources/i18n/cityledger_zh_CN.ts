@@ -36,6 +36,10 @@
       <translation>账本(&amp;L)</translation>
     </message>
     <message>
+      <source>&amp;Open data folder…</source>
+      <translation>打开数据文件夹(&amp;O)…</translation>
+    </message>
+    <message>
       <source>&amp;Quit</source>
       <translation>退出(&amp;Q)</translation>
     </message>
@@ -170,6 +174,10 @@
     <message>
       <source>Click an asset on the map, a row in the table, or search.</source>
       <translation>点击地图上的资产、表格中的一行，或进行搜索。</translation>
+    </message>
+    <message>
+      <source>Closing node</source>
+      <translation>正在关闭节点</translation>
     </message>
     <message>
       <source>Code</source>
@@ -444,8 +452,16 @@
       <translation>不透明度</translation>
     </message>
     <message>
+      <source>Open another node's data folder</source>
+      <translation>打开另一个节点的数据文件夹</translation>
+    </message>
+    <message>
       <source>Open bundle file…</source>
       <translation>打开证明包文件…</translation>
+    </message>
+    <message>
+      <source>Open data folder</source>
+      <translation>打开数据文件夹</translation>
     </message>
     <message>
       <source>Open proof bundle</source>

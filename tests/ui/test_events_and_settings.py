@@ -61,3 +61,19 @@ def test_layout_view_and_data_folder_persist(make_window, node_dir, settings, qt
     centre = lambda b: ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)  # noqa: E731
     assert all(abs(a - b) < 0.01 for a, b in zip(centre(restored), centre(view)))
     assert abs((restored[2] - restored[0]) - (view[2] - view[0])) < 0.05
+
+
+def test_open_another_data_folder_closes_the_first_node(make_window, node_dir, tmp_path, qtbot):
+    from app.ledger.node import Node
+
+    other = tmp_path / "other"
+    Node.create(other, "130600", "Baoding", "保定市", "pw").close()
+    w = make_window(node_dir, per_city=50)
+    assert w.ws.city_code == "130100"
+    w.open_data_folder(other)
+    qtbot.waitUntil(lambda: w.ws is not None and w.ws.city_code == "130600", timeout=60000)
+    assert w.inspector.code is None
+    assert w.layers.cities.item(0).text().startswith("保定")
+    # the first node is closed: another process may now open and write it
+    node = Node.open(node_dir)
+    node.close()
