@@ -164,6 +164,26 @@ def test_cli_sync_replicates_a_fresh_observer(network, tmp_path):
     assert all(h["state"] == "ok" for h in health.values())
 
 
+def test_a_city_that_is_down_is_replicated_from_member_mirrors(network, tmp_path):
+    wait_until(lambda: converged(network), 60, "convergence")
+    down = network.node("130100")
+    size = infos(network, [down])["130100"]["size"]
+    down.stop()
+    try:
+        obs = tmp_path / "observer"
+        Node.create(obs, "130900", "Cangzhou", "沧州", "observer-pass").close()
+        install_trust(obs, network.trust_note)
+        run = subprocess.run([sys.executable, "-m", "app.net", "--data", str(obs), "sync",
+                              "--json", "--city", "130100"],
+                             capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert run.returncode == 0, run.stderr
+        h = json.loads(run.stdout)[down.origin]
+        assert h["state"] == "ok" and h["held_size"] == size
+        assert "/logs/cityledger.example/130100/" in h["url"]  # served by another member
+    finally:
+        down.start()
+
+
 def test_offline_node_still_verifies_every_replicated_code(network):
     wait_until(lambda: converged(network), 60, "convergence before going offline")
     codes = all_codes(network)
