@@ -10,7 +10,6 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,32 +21,20 @@ from app.core.errors import CoreError
 from app.ledger.schema import checkpoints, logs
 from app.ledger.store import Store, StoredCheckpoint
 from app.net.paths import TILE_HEIGHT
+from app.net.verify import CheckpointView
 
 RESOLVED_FILE = "evidence-resolved.json"
 
 
-@dataclass
-class CheckpointRecord:
-    """A stored, verified checkpoint of some log, with the cosignatures held for it."""
-
-    origin: str
-    size: int
-    root: bytes
-    log_note: bytes  # text + the log's signature(s)
-    cosigners: dict[str, str] = field(default_factory=dict)  # witness key name -> line
-
-    @property
-    def note(self) -> bytes:
-        return self.log_note + "".join(self.cosigners[k] for k in sorted(self.cosigners)).encode()
-
-    @classmethod
-    def from_stored(cls, s: StoredCheckpoint) -> "CheckpointRecord":
-        cosigners = {}
-        for line in s.cosignatures:
-            parts = line.strip().split(" ")
-            if len(parts) == 3:
-                cosigners[parts[1]] = line.rstrip("\n") + "\n"
-        return cls(s.origin, s.size, s.root_hash, s.note, cosigners)
+def checkpoint_record(s: StoredCheckpoint) -> CheckpointView:
+    """A stored checkpoint as the CheckpointView sync and witnessing work with."""
+    cosigners = {}
+    for line in s.cosignatures:
+        parts = line.strip().split(" ")
+        if len(parts) == 3:
+            cosigners[parts[1]] = line.rstrip("\n") + "\n"
+    body = s.note.decode("utf-8").split("\n\n", 1)[0] + "\n"
+    return CheckpointView(s.origin, s.size, s.root_hash, body, s.note, cosigners)
 
 
 def _line_timestamp(line: str) -> int | None:
@@ -87,9 +74,9 @@ class LedgerView:
         self._resolved_lock = threading.Lock()
 
     # --- checkpoints --------------------------------------------------------------
-    def latest_checkpoint(self, origin: str) -> CheckpointRecord | None:
+    def latest_checkpoint(self, origin: str) -> CheckpointView | None:
         s = self.store.latest_checkpoint(origin)
-        return None if s is None else CheckpointRecord.from_stored(s)
+        return None if s is None else checkpoint_record(s)
 
     def served_checkpoint(self, origin: str) -> bytes | None:
         """The newest checkpoint whose entries this node holds, with its cosignatures."""

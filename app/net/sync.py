@@ -9,7 +9,10 @@ For each member city (other than this node's own), one pass:
    is fork evidence; an older consistent one is a stale peer and is refused;
 3. store the checkpoint, then fetch the missing entry bundles in chunks, verify each chunk
    against that checkpoint (Merkle) and append it; a chunk either verifies fully or is
-   not stored, so an interrupted sync resumes from the entries already held.
+   not stored, so an interrupted sync resumes from the entries already held;
+4. now and then, compare the checkpoint another member mirrors for that city with ours
+   (a split view shown to another member is fork evidence too).
+A city with unresolved fork evidence is not followed until an operator resolves it.
 """
 from __future__ import annotations
 
@@ -54,7 +57,7 @@ def mirror_prefixes(trust, origin: str, own_origin: str | None) -> list[str]:
 
 
 class SyncEngine:
-    """Replicates member cities' logs into `ledger` (an app.net.ledger_adapter.LedgerView)."""
+    """Replicates member cities' logs into `ledger` (an app.net.ledger_view.LedgerView)."""
 
     def __init__(self, ledger, trust_provider: Callable[[], object], bus: ev.EventBus | None = None,
                  http: httpx.Client | None = None, concurrency: int = 4,

@@ -51,10 +51,6 @@ class CheckpointView:
         return self.log_note + "".join(self.cosigners[k] for k in sorted(self.cosigners)).encode()
 
 
-def _sig_line(sig) -> str:
-    return sig.line()
-
-
 def checkpoint_origin(note: bytes) -> str:
     """The origin line of a (not yet verified) checkpoint note."""
     first, _, _ = note.partition(b"\n")
@@ -92,8 +88,8 @@ def open_checkpoint(note: bytes, city, trust) -> CheckpointView:
         raise VerifyError(f"malformed checkpoint: {e}") from None
     if cp.origin != city.origin:
         raise VerifyError(f"checkpoint origin {cp.origin!r} is not {city.origin!r}")
-    log_note = (opened.text + "\n" + "".join(_sig_line(s) for s in log_sigs)).encode()
-    cosigners = {s.name: _sig_line(s) for s in opened.sigs if s.name in witness_names}
+    log_note = (opened.text + "\n" + "".join(s.line() for s in log_sigs)).encode()
+    cosigners = {s.name: s.line() for s in opened.sigs if s.name in witness_names}
     return CheckpointView(cp.origin, cp.size, cp.root_hash, opened.text, log_note, cosigners)
 
 
