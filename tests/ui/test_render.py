@@ -11,7 +11,8 @@ from app.ui import theme
 def _pixels(image: QImage) -> np.ndarray:
     image = image.convertToFormat(QImage.Format_RGB32)
     arr = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
-    return arr.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), :3]
+    # copy: the array must not outlive the QImage whose memory it views
+    return arr.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), :3].copy()
 
 
 def _glyph(char: str, font: QFont) -> np.ndarray:

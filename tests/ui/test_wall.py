@@ -63,3 +63,29 @@ def test_wall_stays_bounded_under_an_event_flood(qtbot, backend, node_dir):
     for _ in range(50):
         wall.refresh()
     assert backend.pending() <= 1
+
+
+def test_wall_refresh_cycles_do_not_grow(qtbot, backend, node_dir):
+    """Days of refreshes in fast-forward: widget and Python object counts stay flat."""
+    import gc
+
+    from PySide6.QtWidgets import QWidget
+
+    wall = _wall(qtbot, backend, node_dir)
+    snap = wall.snapshot
+
+    def counts():
+        gc.collect()
+        return len(wall.findChildren(QWidget)), len(gc.get_objects())
+
+    for _ in range(50):
+        wall._snapshot(snap)
+        wall.rotate()
+    widgets, objects = counts()
+    for _ in range(500):
+        wall._snapshot(snap)
+        wall.rotate()
+        wall._tick()
+    widgets_after, objects_after = counts()
+    assert widgets_after == widgets
+    assert objects_after - objects < 2000, (objects, objects_after)
