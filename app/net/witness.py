@@ -230,9 +230,10 @@ class CosignCollector:
                 continue
             message = f"witness {city.code} refused (HTTP {resp.status_code}): " \
                       f"{resp.text.strip()[:300]}"
-            self.errors[city.code] = message
             if resp.status_code in (409, 422):  # 422: same size, different root (newer spec)
                 self._alert(city, message)
+            else:
+                self.errors[city.code] = message
             return False
         return False
 
@@ -253,6 +254,9 @@ class CosignCollector:
         return True
 
     def _alert(self, city, message: str) -> None:
+        repeated = self.errors.get(city.code) == message
         self.errors[city.code] = message
+        if repeated:
+            return  # said once; the retry loop must not flood the wall with the same alert
         self.bus.emit(ev.ALERT, self.ledger.own_origin, level="critical", message=message,
                       witness=city.code)

@@ -71,8 +71,8 @@ def static_server():
 class ThreadServer:
     """A uvicorn server for an ASGI app on a thread (real sockets, real HTTP)."""
 
-    def __init__(self, app):
-        self.port = free_port()
+    def __init__(self, app, port: int | None = None):
+        self.port = port or free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
                                                     log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -12,9 +12,10 @@ from app.core.checkpoint import Checkpoint
 from app.core.cosignature import CosignatureVerifier
 from app.core.note import Signer, generate_key, open_note, sign_note
 from app.net import verify
-from app.net.demo_network import create_network, issue_demo_codes
+from app.net.demo_network import create_network, free_port, issue_demo_codes
 from app.net.ledger_view import LedgerView
-from app.net.service import NodeService
+from app.net.service import NodeService, TrustCache
+from app.net.witness import CosignCollector
 
 from tests.net.conftest import PASS, ThreadServer
 
@@ -26,7 +27,8 @@ def setup(tmp_path_factory):
     from app.ledger.node import Node
 
     root = tmp_path_factory.mktemp("server")
-    net = create_network(root, [A, W], passphrase=PASS)
+    w_port = free_port()
+    net = create_network(root, [A, W], passphrase=PASS, ports={W: w_port})
     issue_demo_codes(root / A, 300, passphrase=PASS)
     a = Node.open(root / A)
     a.unlock(PASS)
@@ -34,7 +36,7 @@ def setup(tmp_path_factory):
     w.unlock(PASS)
     a_service = NodeService(a, sync=False, witness=False)
     w_service = NodeService(w, sync=False)
-    with ThreadServer(a_service.app) as a_srv, ThreadServer(w_service.app) as w_srv:
+    with ThreadServer(a_service.app) as a_srv, ThreadServer(w_service.app, w_port) as w_srv:
         yield {"a": a, "w": w, "a_url": a_srv.url, "w_url": w_srv.url, "net": net,
                "a_view": LedgerView(a.store, a.origin), "w_service": w_service}
     a.close()
@@ -148,6 +150,30 @@ def test_consistency_proof_is_checked_and_check_and_save_is_atomic(setup):
     assert sorted(results).count(200) == 1 and sorted(results).count(409) == 5
     held = setup["w_service"].ledger.latest_checkpoint(a.origin).size
     assert held in (size1, size2)
+
+
+def test_collector_rebuilds_the_proof_from_the_size_a_409_reports(setup):
+    """The log does not know what the witness holds: it asks from 0, gets 409 with the
+    witness's size, proves consistency from there and gets the cosignature."""
+    a, w = setup["a"], setup["w"]
+    view = setup["a_view"]
+    held_by_witness = setup["w_service"].ledger.latest_checkpoint(a.origin).size
+    _grow(setup, 2)
+    latest = view.latest_checkpoint(a.origin)
+    assert latest.size > held_by_witness > 0
+    collector = CosignCollector(view, TrustCache(a.data_dir))
+    try:
+        assert collector.run_once() == 1
+    finally:
+        collector.stop()
+    assert collector.witness_sizes[W] == latest.size
+    cosigned = view.latest_checkpoint(a.origin)
+    witness_name = CosignatureVerifier.from_key(w.witness_vkey).name
+    assert list(cosigned.cosigners) == [witness_name]
+    # The published checkpoint now carries the cosignature, verifiable by anyone.
+    published = httpx.get(setup["a_url"] + "checkpoint").content
+    opened = open_note(published, [CosignatureVerifier.from_key(w.witness_vkey)])
+    assert [s.name for s in opened.sigs] == [witness_name]
 
 
 def test_same_size_different_root_is_a_conflict_and_evidence(setup):
