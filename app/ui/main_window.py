@@ -5,8 +5,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QMainWindow,
-                               QMessageBox, QSizePolicy, QToolBar, QWidget)
+from PySide6.QtWidgets import (QCompleter, QDockWidget, QFileDialog, QLabel, QLineEdit,
+                               QMainWindow, QMessageBox, QSizePolicy, QToolBar, QWidget)
 
 from app.ui import asset_source, io_jobs, ledger_jobs, workspace
 from app.ui.dialogs.about import show_about
@@ -208,6 +208,11 @@ class MainWindow(QMainWindow):
         self.table.set_table(ws.table, city_names, class_names)
         self.layers.set_cities((c, f"{zh}  {en}") for c, (zh, en) in ws.cities.items())
         self.layers.set_classes(ws.classes)
+        names = sorted({n for pair in ws.cities.values() for n in pair if n})
+        completer = QCompleter(names, self.search_box)
+        completer.setCaseSensitivity(Qt.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchContains)
+        self.search_box.setCompleter(completer)
         self.net.set_own(ws.origin, ws.size)
         self.status.show_network(self.net)
         self.poll_node()

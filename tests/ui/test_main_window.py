@@ -171,3 +171,26 @@ def test_issue_goes_to_the_node_server_when_one_owns_the_log(make_window, node_d
         qtbot.waitUntil(lambda: w.ws.table.status_of(7) == "issued", timeout=60000)
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_background_sync_brings_another_citys_codes_onto_the_map(make_window, tmp_path, qtbot):
+    """The app's own node (no server) syncs a peer city in the background: peer health
+    reaches the status bar and the peer's codes become rows of the table and map."""
+    from app.net.demo_network import create_network, issue_demo_codes
+
+    net = create_network(tmp_path / "net", cities=("130100", "130200"), quorum=1)
+    peer = net.node("130200")
+    codes = issue_demo_codes(peer.data_dir, 5)
+    peer.start()
+    try:
+        w = make_window(net.node("130100").data_dir, per_city=50)
+        qtbot.waitUntil(lambda: w.network.mode == "sync", timeout=30000)
+        qtbot.waitUntil(lambda: "1 in sync" in w.status.peers_label.text(), timeout=60000)
+        qtbot.waitUntil(lambda: all(w.ws.table.row_of_code(c) is not None for c in codes),
+                        timeout=60000)
+        row = w.ws.table.row_of_code(codes[0])
+        assert w.ws.table.city(row) == "130200" and w.ws.table.status_of(row) == "issued"
+        qtbot.waitUntil(lambda: w.table.model.rowCount() == len(w.ws.table), timeout=30000)
+    finally:
+        peer.stop()
