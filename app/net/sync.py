@@ -26,6 +26,7 @@ from typing import Callable, Iterable
 
 import httpx
 
+from app.ledger.store import ConflictError
 from app.net import events as ev
 from app.net.client import (PeerClient, PeerDataError, PeerError, PeerNotFound,
                             PeerUnavailable, new_http_client, normalize_prefix)
@@ -182,7 +183,12 @@ class SyncEngine:
             for prefix in prefixes:
                 peer = PeerClient(prefix, self.http)
                 try:
-                    self._sync_from(peer, city, trust, h, mirror=prefix not in city_urls)
+                    try:
+                        self._sync_from(peer, city, trust, h, mirror=prefix not in city_urls)
+                    except ConflictError:
+                        # Another writer (e.g. a `node serve` on the same store) appended
+                        # the same verified entries first: start again from what it stored.
+                        self._sync_from(peer, city, trust, h, mirror=prefix not in city_urls)
                     if self.use_mirrors and prefix in city_urls and self._gossip_due(city):
                         self._gossip(city, trust)
                     h.succeeded(prefix)

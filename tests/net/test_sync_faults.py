@@ -332,3 +332,28 @@ def test_bulk_catch_up_indexes_codes_after_storing(base, b_node, static_server, 
     kinds = [(e.kind, e.data.get("fetched") or e.data.get("count")) for e in engine.events
              if e.kind in (ev.PROGRESS, ev.NEW_CODES)]
     assert kinds == [(ev.PROGRESS, 256), (ev.PROGRESS, 301), (ev.NEW_CODES, 301)]
+
+
+def test_two_sync_engines_on_one_store_both_finish(base, b_node, static_server, tmp_path,
+                                                   monkeypatch):
+    """E.g. `cityledger sync` while `node serve` syncs the same data folder."""
+    node, engine = b_node
+    monkeypatch.setattr("app.net.sync.CHUNK_BUNDLES", 1)
+    static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
+    other_node = Node.open(node.data_dir)
+    other = SyncEngine(LedgerView(other_node.store, other_node.origin, other_node.data_dir),
+                       TrustCache(other_node.data_dir), use_mirrors=False)
+    results = {}
+    try:
+        threads = [threading.Thread(target=lambda k=k, e=e: results.__setitem__(k, _sync_a(e, base)))
+                   for k, e in (("one", engine), ("two", other))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        other.stop()
+        other_node.close()
+    assert {k: h.state for k, h in results.items()} == {"one": "ok", "two": "ok"}
+    info = node.store.log_info(base["a_origin"])
+    assert info.size == 301 and info.indexed_size == 301
