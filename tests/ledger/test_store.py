@@ -27,6 +27,14 @@ def _copy(src: Store, origin: str, old: int, new: int):
 
 
 @pytest.fixture
+def replica_url(request, db_url, tmp_path):
+    """A second empty database of the same kind as db_url, for the replicating node."""
+    if db_url.startswith("postgresql"):
+        return request.getfixturevalue("pg_server").create_database()
+    return f"sqlite:///{tmp_path / 'replica.sqlite3'}"
+
+
+@pytest.fixture
 def source(node):
     """A city log of 301 entries (an official, 300 codes; one updated, one revoked)."""
     res = node.issue_many("alice", "alice-pw", [
@@ -36,8 +44,8 @@ def source(node):
     return node
 
 
-def test_replica_append_serves_and_audits_like_the_source(source, tmp_path):
-    replica = Store(f"sqlite:///{tmp_path / 'replica.sqlite3'}")
+def test_replica_append_serves_and_audits_like_the_source(source, replica_url):
+    replica = Store(replica_url)
     replica.ensure_replica(REPLICA, "130100", source.log_vkey, source.witness_vkey)
     src = source.store
     first = 200
@@ -73,8 +81,8 @@ def _root_at(store, size):
     return tl.root()
 
 
-def test_replica_append_refuses_incomplete_bundles(source, tmp_path):
-    replica = Store(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+def test_replica_append_refuses_incomplete_bundles(source, replica_url):
+    replica = Store(replica_url)
     replica.ensure_replica(REPLICA, "130100", source.log_vkey)
     cp, bundles, tiles = _copy(source.store, REPLICA, 0, 301)
     del bundles[1]
@@ -126,10 +134,10 @@ def test_unusable_database_url_is_a_clear_error():
         Store("not a url")
 
 
-def test_inline_indexing_inside_a_caller_transaction(source, tmp_path):
+def test_inline_indexing_inside_a_caller_transaction(source, replica_url):
     """The net helper's path: write_tiles + index_entries + compare_and_swap in one
     transaction; the indexed size follows, and a lagging index is caught up first."""
-    replica = Store(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    replica = Store(replica_url)
     replica.ensure_replica(REPLICA, "130100", source.log_vkey)
     cp, bundles, tiles = _copy(source.store, REPLICA, 0, 301)
     entries = source.store.entries(REPLICA, 0, 301)
