@@ -357,3 +357,22 @@ def test_two_sync_engines_on_one_store_both_finish(base, b_node, static_server, 
     assert {k: h.state for k, h in results.items()} == {"one": "ok", "two": "ok"}
     info = node.store.log_info(base["a_origin"])
     assert info.size == 301 and info.indexed_size == 301
+
+
+def test_flipped_bit_in_a_tile_used_for_the_consistency_check_is_refused(base, b_node,
+                                                                         static_server, tmp_path):
+    node, engine = b_node
+    server = static_server(_copy(base, "a_old", tmp_path), port=base["ports"][A])
+    assert _sync_a(engine, base).state == "ok"
+    server.stop()
+    peer = _copy(base, "a_new", tmp_path)
+    tile = peer / "tile/0/000"
+    data = bytearray(tile.read_bytes())
+    data[100] ^= 0x01
+    tile.write_bytes(bytes(data))
+    static_server(peer, port=base["ports"][A])
+    h = _sync_a(engine, base)
+    assert h.state == "failing" and "consistency check" in h.error
+    assert node.store.latest_checkpoint(base["a_origin"]).size == 101
+    assert _held(node, base["a_origin"]) == 101
+    assert not node.store.evidence()  # bad data from a peer is not evidence against the city
