@@ -96,9 +96,12 @@ class Node:
         if (data_dir / CONFIG).exists():
             raise NodeError(f"{data_dir} already holds a node; refusing to overwrite it")
         origin = origin or ORIGIN_PREFIX + city_code
-        log_skey, log_vkey = generate_key(origin)
-        wit_skey, wit_vkey = generate_witness_key(f"{origin}/witness")
-        adm_skey, adm_vkey = generate_key(f"{origin}/admin")
+        try:
+            log_skey, log_vkey = generate_key(origin)
+            wit_skey, wit_vkey = generate_witness_key(f"{origin}/witness")
+            adm_skey, adm_vkey = generate_key(f"{origin}/admin")
+        except CoreError as exc:
+            raise NodeError(f"log origin {origin!r} cannot name a key: {exc}") from None
         data_dir.mkdir(parents=True, exist_ok=True)
         config = {"format": "cityledger-node/v1", "city_code": city_code, "origin": origin,
                   "name_en": name_en, "name_zh": name_zh, "log_vkey": log_vkey,

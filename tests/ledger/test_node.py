@@ -134,6 +134,9 @@ def test_wrong_passphrases_and_locked_node(tmp_path, db_url):
         Node.create(tmp_path / "n", CITY, "a", "b", "pw", db_url=db_url)
     with pytest.raises(NodeError, match="invalid city code"):
         Node.create(tmp_path / "m", "12345", "a", "b", "pw")
+    with pytest.raises(NodeError, match="origin 'has space/1' cannot name a key"):
+        Node.create(tmp_path / "m", CITY, "a", "b", "pw", origin="has space/1")
+    assert not (tmp_path / "m" / "keys" / "city.key").exists()
 
 
 def test_queries_for_the_ui(node):
