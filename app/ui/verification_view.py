@@ -49,6 +49,8 @@ class VerificationView(QWidget):
         while self.grid.count():
             widget = self.grid.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # deleteLater is deferred: never paint old and new together
+                widget.setParent(None)
                 widget.deleteLater()
 
     def clear(self, message: str = "") -> None:

@@ -54,6 +54,13 @@ def test_selecting_a_coded_asset_shows_history_and_verification(make_window, nod
     names = [title.lower() for title, _status, _why in w.inspector.verification.rows]
     assert "entry signature" in names and "inclusion" in names
     assert w.inspector.verification.failed_checks() == []
+    # showing a second result leaves no label of the first one on screen
+    from PySide6.QtWidgets import QLabel
+
+    view = w.inspector.verification
+    view.show_result(view.result)
+    shown = [lab for lab in view.checks.findChildren(QLabel) if not lab.isHidden()]
+    assert len(shown) == 3 * len(view.rows)
 
 
 def test_search_jumps_to_name_code_and_city(make_window, node_dir, qtbot):
