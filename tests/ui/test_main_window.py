@@ -59,7 +59,9 @@ def test_selecting_a_coded_asset_shows_history_and_verification(make_window, nod
 
     view = w.inspector.verification
     view.show_result(view.result)
-    shown = [lab for lab in view.checks.findChildren(QLabel) if not lab.isHidden()]
+    assert len(view.checks.findChildren(QLabel)) == 3 * len(view.rows)  # old ones are gone
+    qtbot.wait(50)
+    shown = [lab for lab in view.checks.findChildren(QLabel) if lab.isVisible()]
     assert len(shown) == 3 * len(view.rows)
 
 
