@@ -263,8 +263,13 @@ class SyncEngine:
         if saved:
             self.bus.emit(ev.CHECKPOINT, origin, size=cp.size, cosignatures=len(cp.cosigners),
                           peer=peer.prefix)
-        elif cp.cosigners:
-            self.ledger.add_cosignatures(origin, cp.size, cp.cosigners)
+        else:
+            # Only new or refreshed cosignatures: an idle pass must not write.
+            known = self.ledger.latest_checkpoint(origin)
+            if known is not None and known.size == cp.size:
+                fresh = {k: v for k, v in cp.cosigners.items() if known.cosigners.get(k) != v}
+                if fresh:
+                    self.ledger.add_cosignatures(origin, cp.size, fresh)
         self._fetch_entries(peer, cp, tiles, h)
 
     def _gossip_due(self, city) -> bool:
