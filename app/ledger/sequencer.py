@@ -1,11 +1,14 @@
 """The one sequencer of a city's own log.
 
-Submissions wait in a pool; a worker thread takes a batch when `batch_size` entries are
-waiting or `batch_delay` seconds after the first one arrived, validates every entry,
+Submissions first pass a verifier thread (parse, Ed25519 signature against the cached
+key of the named official: PyNaCl releases the GIL, so this runs beside the database
+work), then wait in a pool; the sequencer thread takes a batch when `batch_size` entries
+are waiting or `batch_delay` seconds after the first one arrived, validates every entry,
 gives the valid ones indices, hashes them into tiles, folds them into the codes index,
 signs the new checkpoint and commits all of it in ONE transaction guarded by a
-compare-and-swap on the stored tree size. Only after the commit are the submitters'
-futures resolved. A refused entry refuses only itself, with a reason.
+compare-and-swap on the stored tree size (the log row is also locked FOR UPDATE on
+PostgreSQL; SQLite write transactions are BEGIN IMMEDIATE). Only after the commit are the
+submissions resolved. A refused entry refuses only itself, with a reason.
 
 The checkpoint is signed inside the transaction (and discarded if it rolls back), so a
 stored checkpoint can never cover an entry that is not stored, and the log never has
