@@ -202,12 +202,9 @@ class MainWindow(QMainWindow):
         self.ws = ws
         if ws.boundaries is not None:
             self.map.set_boundaries(ws.boundaries)
-        self.map.set_table(ws.table)
-        class_names = {c: label for c, label, _color in ws.classes}
-        city_names = {c: names[0] for c, names in ws.cities.items()}
-        self.table.set_table(ws.table, city_names, class_names)
         self.layers.set_cities((c, f"{zh}  {en}") for c, (zh, en) in ws.cities.items())
         self.layers.set_classes(ws.classes)
+        self._show_table(ws.table)
         names = sorted({n for pair in ws.cities.values() for n in pair if n})
         completer = QCompleter(names, self.search_box)
         completer.setCaseSensitivity(Qt.CaseInsensitive)
@@ -240,13 +237,18 @@ class MainWindow(QMainWindow):
         new_table = workspace.apply_plan(table, plan)
         if new_table is not table:
             self.ws.table = new_table
-            self.map.set_table(new_table)
-            self._layers_changed()
-            class_names = {c: label for c, label, _color in self.ws.classes}
-            city_names = {c: names[0] for c, names in self.ws.cities.items()}
-            self.table.set_table(new_table, city_names, class_names)
+            self._show_table(new_table)
         else:
             self.table.model.refresh_cells()
+
+    def _show_table(self, table) -> None:
+        """Hand a (new) AssetTable to the map and the attribute table, with the layer
+        filters the panel shows."""
+        self.map.set_table(table)
+        class_names = {c: label for c, label, _color in self.ws.classes}
+        city_names = {c: names[0] for c, names in self.ws.cities.items()}
+        self.table.set_table(table, city_names, class_names)
+        self._layers_changed()
 
     def poll_node(self) -> None:
         if self.ws is None or self.ws.origin is None:
