@@ -149,3 +149,26 @@ def test_inline_indexing_inside_a_caller_transaction(source, replica_url):
     assert replica.log_info(REPLICA).indexed_size == 301
     report = audit_log(replica, REPLICA)
     assert report.ok, report.problems
+
+
+def test_upgrade_from_0001_keeps_logs_and_marks_them_indexed(db_url):
+    """An existing 0001 database gains logs.indexed_size = size on open."""
+    from alembic import command
+    from alembic.config import Config
+
+    from app.ledger.db import MIGRATIONS, make_engine, write_tx
+
+    engine = make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    with write_tx(engine) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(sa.text("INSERT INTO logs (origin, kind, size, root_hash, frontier, "
+                             "updated_at) VALUES ('a/1', 'own', 7, :r, :f, 0)"),
+                     {"r": b"\0" * 32, "f": b""})
+    engine.dispose()
+    store = Store(db_url)
+    info = store.log_info("a/1")
+    assert (info.size, info.indexed_size) == (7, 7)
+    store.close()
