@@ -6,7 +6,8 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCompleter, QDockWidget, QFileDialog, QLabel, QLineEdit,
-                               QMainWindow, QMessageBox, QSizePolicy, QToolBar, QWidget)
+                               QMainWindow, QMessageBox, QSizePolicy, QStyle, QToolBar,
+                               QWidget)
 
 from app.ui import asset_source, io_jobs, ledger_jobs, workspace
 from app.ui.dialogs.about import show_about
@@ -144,9 +145,14 @@ class MainWindow(QMainWindow):
         bar = QToolBar(tr("Main"))
         bar.setObjectName("main_toolbar")
         bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        for act in (self.act_issue, self.act_verify, self.act_import, self.act_export,
-                    self.act_bundle):
+        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        style = self.style()
+        for act, icon in ((self.act_issue, QStyle.SP_FileDialogNewFolder),
+                          (self.act_verify, QStyle.SP_DialogApplyButton),
+                          (self.act_import, QStyle.SP_DialogOpenButton),
+                          (self.act_export, QStyle.SP_DialogSaveButton),
+                          (self.act_bundle, QStyle.SP_FileDialogDetailedView)):
+            act.setIcon(style.standardIcon(icon))
             bar.addAction(act)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
