@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -114,4 +115,6 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], keys: list[st
         return
     cols = tuple(rows[0])
     sql = _upsert_sql(conn.dialect.paramstyle, table.name, cols, tuple(keys))
-    conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
+    pick = operator.itemgetter(*cols)
+    conn.exec_driver_sql(sql, [pick(r) for r in rows] if len(cols) > 1
+                         else [(pick(r),) for r in rows])
