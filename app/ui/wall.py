@@ -262,7 +262,10 @@ class WallWindow(QWidget):
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
         rows = []
-        for ev in list(self.net.alerts)[:MAX_ALERT_ROWS]:
+        for code, checks in (self.snapshot.failures if self.snapshot else [])[:MAX_ALERT_ROWS]:
+            rows.append((tr("✘ Not verified: {code} ({checks})").format(code=code, checks=checks),
+                         "—"))
+        for ev in list(self.net.alerts)[:MAX_ALERT_ROWS - len(rows)]:
             rows.append((f"⚠ {ev.data.get('message', ev.kind)}", since(ev.time)))
         for origin, state in self.net.peers.items():
             if state == DOWN and len(rows) < MAX_ALERT_ROWS:

@@ -14,6 +14,7 @@ class WallSnapshot:
     per_city: dict = field(default_factory=dict)     # city code -> codes held
     recent: list = field(default_factory=list)       # [(code, name, time)]
     outbox_pending: int = 0
+    failures: list = field(default_factory=list)     # [(code, "check, check")] of recent codes
 
 
 def snapshot(ctx) -> WallSnapshot:
@@ -33,4 +34,19 @@ def snapshot(ctx) -> WallSnapshot:
         snap.per_city[city] = sum(node.code_counts(origin).values())
     snap.recent = [(s.code, s.name, s.time or "") for s in node.recent_codes(limit=RECENT)]
     snap.outbox_pending = len(node.store.outbox_items("pending", limit=10000))
+    if trust is not None:
+        snap.failures = verification_failures(node, trust, [code for code, _, _ in snap.recent])
     return snap
+
+
+def verification_failures(node, trust, codes) -> list[tuple[str, str]]:
+    """Re-verify the newest codes on every refresh: a wall should show a failure (a
+    missing cosignature, a revoked official, a broken proof) as soon as it appears."""
+    from app.ledger.verifier import verify_code
+
+    out = []
+    for code in codes:
+        result = verify_code(node, code, trust)
+        if not result.ok:
+            out.append((code, ", ".join(c.name for c in result.failed)))
+    return out

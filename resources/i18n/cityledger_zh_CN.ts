@@ -795,5 +795,9 @@
       <source>{what} failed: {reason}</source>
       <translation>{what}失败：{reason}</translation>
     </message>
+    <message>
+      <source>✘ Not verified: {code} ({checks})</source>
+      <translation>✘ 未通过验证：{code}（{checks}）</translation>
+    </message>
   </context>
 </TS>

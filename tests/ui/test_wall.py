@@ -89,3 +89,23 @@ def test_wall_refresh_cycles_do_not_grow(qtbot, backend, node_dir):
     widgets_after, objects_after = counts()
     assert widgets_after == widgets
     assert objects_after - objects < 2000, (objects, objects_after)
+
+
+def test_wall_alerts_on_codes_that_fail_verification(qtbot, backend, tmp_path):
+    """Quorum 1 in a one-city network: no witness can co-sign, so the newest code is
+    not verified, and the wall says so."""
+    from app.ledger.node import Node
+    from tests.ui.conftest import NODE_PASS, OFFICIAL, OFFICIAL_PASS, install_single_city_trust
+
+    data = tmp_path / "strict"
+    node = Node.create(data, CITY, "Shijiazhuang", "石家庄市", NODE_PASS)
+    try:
+        node.add_official(OFFICIAL, OFFICIAL_PASS)
+        code = node.issue(OFFICIAL, OFFICIAL_PASS, "GAS", "Regulator",
+                          {"type": "Point", "coordinates": [114.5, 38.0]}).code
+        install_single_city_trust(data, node, quorum=1)
+    finally:
+        node.close()
+    wall = _wall(qtbot, backend, data)
+    first = wall.alerts.topLevelItem(0).text(0)
+    assert code in first and "witness cosignatures" in first
