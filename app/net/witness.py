@@ -136,6 +136,7 @@ class CosignCollector:
         self.witness_sizes: dict[str, int] = {}  # witness city -> size it last accepted
         self.errors: dict[str, str] = {}
         self._asked: dict[str, tuple[int, float]] = {}
+        self._round = threading.Lock()
         self._pool = ThreadPoolExecutor(4, thread_name_prefix="cosign")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -164,6 +165,10 @@ class CosignCollector:
 
     def run_once(self, force: bool = False) -> int:
         """Ask every witness that has not co-signed the latest checkpoint; returns count."""
+        with self._round:  # the loop and a new-checkpoint hook may both start a round
+            return self._round_once(force)
+
+    def _round_once(self, force: bool) -> int:
         own = self.ledger.own_origin
         stored = self.ledger.latest_checkpoint(own)
         trust = self.trust_provider()
