@@ -21,6 +21,12 @@ def register(sub) -> None:
     serve.add_argument("--read-only", action="store_true",
                        help="do not unlock the keys: serve and sync only (no submit, no cosign)")
     serve.set_defaults(func=cmd_serve)
+    export = node_sub.add_parser("export", help="write a log as static tlog-tiles files "
+                                                 "(for any HTTP server or CDN)")
+    export.add_argument("directory", type=Path)
+    export.add_argument("--origin", default=None,
+                        help="a replica's origin (default: this node's own log)")
+    export.set_defaults(func=cmd_export)
     node.set_defaults(func=lambda a: node.print_help() or 2)
 
     sync = sub.add_parser("sync", help="replicate every member city's log once")
@@ -144,6 +150,23 @@ def cmd_serve(args) -> int:
         service.serve(host, port)
     finally:
         node.close()
+    return 0
+
+
+def cmd_export(args) -> int:
+    from app.net.static import export_static
+
+    node = _open_node(args)
+    try:
+        origin = args.origin or node.origin
+        try:
+            size = export_static(node.store, origin, args.directory)
+        except ValueError as e:
+            raise CliError(str(e)) from None
+    finally:
+        node.close()
+    print(f"wrote {origin} at size {size} to {args.directory} "
+          f"(serve it, e.g. python -m http.server --directory {args.directory})")
     return 0
 
 

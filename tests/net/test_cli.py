@@ -93,3 +93,18 @@ def test_node_serve_reports_its_url_and_stops_cleanly(two_nodes):
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "serving cityledger.example/130100" in err
+
+
+def test_node_export_writes_a_log_any_http_server_can_serve(two_nodes, tmp_path, static_server):
+    from app.net.demo_network import issue_demo_codes
+
+    n1, _ = two_nodes
+    issue_demo_codes(n1, 3, passphrase="node-pass")
+    out = cli(n1, "node", "export", tmp_path / "static").stdout
+    assert "size 4" in out
+    server = static_server(tmp_path / "static")
+    cp = httpx.get(server.url + "checkpoint").text
+    assert cp.startswith("cityledger.example/130100\n4\n")
+    assert len(httpx.get(server.url + "tile/0/000.p/4").content) == 4 * 32
+    missing = cli(n1, "node", "export", tmp_path / "x", "--origin", "nope.example/1", check=False)
+    assert missing.returncode == 2 and "no log" in missing.stderr
