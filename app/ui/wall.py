@@ -84,6 +84,12 @@ def _tree(headers, widths) -> QTreeWidget:
     return tree
 
 
+def _fit_rows(tree: QTreeWidget, rows: int) -> None:
+    """Make a list exactly ``rows`` rows tall (the alerts list takes what is left)."""
+    row = tree.sizeHintForRow(0) if tree.topLevelItemCount() else tree.fontMetrics().height() + 8
+    tree.setFixedHeight(tree.header().sizeHint().height() + rows * row + 6)
+
+
 def _fill(tree: QTreeWidget, rows, colors=None) -> None:
     """Reuse the tree's items: the wall refreshes every few seconds for days."""
     while tree.topLevelItemCount() > len(rows):
@@ -150,11 +156,11 @@ class WallWindow(QWidget):
         side = QVBoxLayout()
         side.addLayout(counters)
         side.addWidget(_section(tr("Cities")))
-        side.addWidget(self.cities, 3)
+        side.addWidget(self.cities)
         side.addWidget(_section(tr("Recent identity codes")))
-        side.addWidget(self.recent, 4)
+        side.addWidget(self.recent)
         side.addWidget(_section(tr("Alerts")))
-        side.addWidget(self.alerts, 2)
+        side.addWidget(self.alerts, 1)
 
         body = QHBoxLayout()
         body.addWidget(self.map, 62)
@@ -211,6 +217,7 @@ class WallWindow(QWidget):
         self._fill_cities()
         _fill(self.recent, [(code, name, t[11:19] if len(t) >= 19 else t)
                             for code, name, t in snap.recent])
+        _fit_rows(self.recent, wall_data.RECENT)
         self._show_network()
 
     def _fill_cities(self) -> None:
@@ -229,6 +236,7 @@ class WallWindow(QWidget):
             colors.append(QBrush(QColor(STATE_COLORS[state if code != self.ws.city_code
                                                      or state else IN_SYNC])))
         _fill(self.cities, rows, colors)
+        _fit_rows(self.cities, len(rows))
 
     def _city_states(self) -> dict:
         """city code -> peer state, from health events keyed by log origin."""
