@@ -114,13 +114,33 @@ DEMO_DIR = "demo-network"
 DEMO_WORKSTATION = "130100"
 
 
+def _wait_for_convergence(net, timeout_s: float) -> bool:
+    """True once every city node reports a successful sync from every other city."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            synced = [sum(1 for h in httpx.get(n.url + "info", timeout=2).json()
+                          .get("peers", {}).values() if h.get("last_success"))
+                      for n in net.nodes]
+            if all(k >= len(net.nodes) - 1 for k in synced):
+                return True
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
 def _demo(args) -> int:
     """The demo network lives in <data>/demo-network (created once, reused after); the app
     opens the Shijiazhuang node's folder, whose `node serve` process sequences and syncs
     while the app submits, verifies and shows it."""
     if args.seed_codes < 0:
         raise CliError(f"--seed-codes must be 0 or more, got {args.seed_codes}")
-    from app.net.demo_network import start_demo_network
+    from app.net.demo_network import DEMO_OFFICIAL, DEMO_PASSPHRASE, start_demo_network
 
     base = args.data / DEMO_DIR
     print(f"Starting the demo network in {base} (5 city nodes on 127.0.0.1)…", flush=True)
@@ -128,6 +148,11 @@ def _demo(args) -> int:
     try:
         for node in net.nodes:
             print(f"  {node.code}  {node.url}")
+        print("Waiting for the cities to replicate and co-sign each other…", flush=True)
+        if not _wait_for_convergence(net, timeout_s=60):
+            print("  not all peers are in sync yet; the status bar shows their state")
+        print(f"Issue codes as official '{DEMO_OFFICIAL}', passphrase '{DEMO_PASSPHRASE}'.",
+              flush=True)
         args.data = base / DEMO_WORKSTATION
         return _wall(args) if args.wall else _gui(args)
     finally:

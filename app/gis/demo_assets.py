@@ -365,6 +365,11 @@ def generate_demo(city_code: str, n_points: int, n_lines: int = 0, n_polygons: i
         year=year, condition=condition, material=material, value=value.astype(np.float32))
 
 
+# How many assets per city the desktop app shows when no inventory was imported; the demo
+# network seeds its codes on assets of this same inventory.
+DEMO_ASSETS_PER_CITY = 20000
+
+
 def split_counts(n: int) -> tuple[int, int, int]:
     """Default mix for ``n`` assets: 70 % points, 20 % lines, 10 % polygons."""
     n_lines = n * 2 // 10

@@ -191,32 +191,25 @@ def create_network(base_dir, cities=DEMO_CITIES, quorum: int = 2,
 
 
 def demo_geometries(code: str, n: int, seed: int = 0) -> list[dict]:
-    """n issue items inside the city (from app.gis demo assets when available)."""
-    try:
-        import json
+    """n issue items: assets spread over the same demo inventory the desktop app shows for
+    the city (its default size), each with its asset_id, so every seeded code lands on
+    its asset on the map rather than as a stray extra row."""
+    import json
 
-        from shapely.geometry import mapping
+    from shapely.geometry import mapping
 
-        from app.gis.demo_assets import generate_assets
+    from app.gis.demo_assets import DEMO_ASSETS_PER_CITY, generate_assets
 
-        gdf = generate_assets(code, n, seed=seed)
+    pool = generate_assets(code, max(n, DEMO_ASSETS_PER_CITY), seed=seed)
+    gdf = pool.iloc[::max(1, len(pool) // max(n, 1))].head(n)
 
-        def plain(obj):  # tuples -> lists, numpy scalars -> Python numbers
-            return json.loads(json.dumps(obj, default=lambda v: getattr(v, "item", str)()))
+    def plain(obj):  # tuples -> lists, numpy scalars -> Python numbers
+        return json.loads(json.dumps(obj, default=lambda v: getattr(v, "item", str)()))
 
-        return [{"asset_class": row.asset_class, "name": str(row.name),
-                 "geometry": plain(mapping(row.geometry)),
-                 "attributes": plain(dict(row.attributes or {}))}
-                for row in gdf.itertuples()]
-    except ImportError:
-        import random
-
-        rng = random.Random(f"{code}/{seed}")
-        lon, lat = city_seat(code)
-        return [{"asset_class": "WAT", "name": f"hydrant {i}",
-                 "geometry": {"type": "Point", "coordinates": [
-                     round(lon + rng.uniform(-0.1, 0.1), 6),
-                     round(lat + rng.uniform(-0.1, 0.1), 6)]}} for i in range(n)]
+    return [{"asset_class": row.asset_class, "name": str(row.name),
+             "geometry": plain(mapping(row.geometry)),
+             "attributes": {**plain(dict(row.attributes or {})), "asset_id": str(row.asset_id)}}
+            for row in gdf.itertuples()]
 
 
 def issue_demo_codes(data_dir, n: int, passphrase: str = DEMO_PASSPHRASE,

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from app.gis.demo_assets import DEMO_ASSETS_PER_CITY
+
 log = logging.getLogger(__name__)
 
 ASSETS_FILE = "assets.gpkg"
 DEMO_CITIES = ("130100", "130200", "130400", "130600", "131000")
-DEMO_ASSETS_PER_CITY = 20000
 CODE_PAGE = 5000
 
 
