@@ -114,8 +114,9 @@ DEMO_DIR = "demo-network"
 DEMO_WORKSTATION = "130100"
 
 
-def _wait_for_convergence(net, timeout_s: float) -> bool:
-    """True once every city node reports a successful sync from every other city."""
+def _wait_for_convergence(net, timeout_s: float, quorum: int = 2) -> bool:
+    """True once every city node holds every other city's log under a checkpoint with
+    at least `quorum` witness cosignatures (so codes show as cross-verified at once)."""
     import time
 
     import httpx
@@ -123,10 +124,12 @@ def _wait_for_convergence(net, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            synced = [sum(1 for h in httpx.get(n.url + "info", timeout=2).json()
-                          .get("peers", {}).values() if h.get("last_success"))
-                      for n in net.nodes]
-            if all(k >= len(net.nodes) - 1 for k in synced):
+            ready = [sum(1 for h in httpx.get(n.url + "info", timeout=2).json()
+                         .get("peers", {}).values()
+                         if h.get("last_success") and h.get("cosignatures", 0) >= quorum
+                         and h.get("held_size") == h.get("peer_size"))
+                     for n in net.nodes]
+            if all(k >= len(net.nodes) - 1 for k in ready):
                 return True
         except (httpx.HTTPError, ValueError):
             pass
