@@ -8,6 +8,15 @@ per code measured in the same run: one signature plus one verification of an ent
 message with PyNaCl, single-threaded.
 
     .venv/bin/python bench/ingest.py [--n 100000] [--runs 3] [--no-postgres]
+
+With --index N it measures instead how fast a replica's codes index is built (what a
+fresh node does after sync has stored another city's N entries): N really signed entries
+(issues of points, lines and polygons plus ~5 % updates, transfers and revokes of earlier
+codes, so a code's records span chunks) are stored as a replica's bundles and tiles, and
+Store.index_replica folds them. The floor is the database's own cost for the result:
+inserting the same final codes rows into an empty codes table with the same SQL.
+
+    .venv/bin/python bench/ingest.py --index 1000000 [--runs 3]
 """
 from __future__ import annotations
 
@@ -69,13 +78,130 @@ def ingest_rate(db_url: str, n: int, seed: int, workdir: Path) -> tuple[float, f
     return rate, cpu_us, ok
 
 
+REPLICA = "cityledger.example/139900"
+GEOMETRIES = [
+    lambda i: {"type": "Point", "coordinates": [114.4 + (i % 1000) * 1e-4, 38.0 + (i // 1000) * 1e-5]},
+    lambda i: {"type": "LineString", "coordinates": [[114.4, 38.0 + i * 1e-7], [114.41, 38.01],
+                                                     [114.42 + i * 1e-7, 38.0]]},
+    lambda i: {"type": "Polygon", "coordinates": [[[114.0, 38.0], [114.1, 38.0 + i * 1e-7],
+                                                   [114.1, 38.1], [114.0, 38.0]]]},
+]
+
+
+def replica_entries(n: int) -> list[bytes]:
+    """n signed entries of city 139900: issues, then and again records of earlier codes."""
+    import random
+
+    from app.core.codes import make_code
+    from app.core.records import bound_geometry, sign_entry
+    rnd = random.Random(5)
+    key = SigningKey(bytes(32))
+    time_ = "2026-11-25T08:00:00Z"
+    admin = {"type": "official-add", "prev": None, "time": time_, "official": "admin",
+             "subject": {"name": "o1", "key": "o1+00000000+AAAA"}}
+    out, recent, latest = [sign_entry(admin, key)], [], {}
+    while len(out) < n:
+        i = len(out)
+        if recent and rnd.random() < 0.05:
+            code = recent[rnd.randrange(len(recent))]
+            kind = rnd.choice(("update", "transfer", "revoke"))
+            rec = {"type": kind, "code": code, "prev": latest[code], "time": time_,
+                   "official": "o1"}
+            if kind == "update":
+                rec["asset"] = {"name": f"renamed {i}", "geometry": bound_geometry(
+                    GEOMETRIES[i % 3](i))}
+            elif kind == "transfer":
+                rec["owner"] = f"department {i % 17}"
+            else:
+                rec["reason"] = "replaced"
+                recent.remove(code)
+        else:
+            code = str(make_code("139900", "WAT", i))
+            rec = {"type": "issue", "code": code, "prev": None, "time": time_, "official": "o1",
+                   "asset": {"class": "WAT", "name": f"water main {i}",
+                             "geometry": bound_geometry(GEOMETRIES[i % 3](i)),
+                             "attributes": {"diameter_mm": 100 + i % 400, "material": "铸铁"}}}
+            recent.append(code)
+            if len(recent) > 100_000:
+                recent.pop(0)
+        latest[code] = i
+        out.append(sign_entry(rec, key))
+    return out
+
+
+def index_rates(entries: list[bytes], workdir: Path, run: int) -> tuple[float, float, float]:
+    """(index seconds wall, index seconds CPU, floor seconds) for one fresh replica."""
+    import sqlalchemy as sa
+
+    from app.ledger.db import upsert
+    from app.ledger.schema import codes
+    from app.ledger.store import Store
+    from app.ledger.tilelog import TileLog
+    store = Store(sqlite_url(workdir / f"index{run}.sqlite3"))
+    store.create_log(REPLICA, "replica", "139900")
+    log, step = TileLog.empty(), 16_384
+    for i in range(0, len(entries), step):  # what sync stores: blobs, index deferred
+        old = log.size
+        tiles, bundles = log.append(entries[i:i + step])
+        with store.write() as conn:
+            store.write_tiles(conn, REPLICA, tiles, bundles)
+            store.compare_and_swap(conn, REPLICA, old, log.size, log.root())
+    t, cpu = time.perf_counter(), time.process_time()
+    store.index_replica(REPLICA)
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+    with store.read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(sa.select(codes))]
+    store.close()
+    floor_store = Store(sqlite_url(workdir / f"floor{run}.sqlite3"))  # same schema, pragmas
+    t = time.perf_counter()
+    for i in range(0, len(rows), 65_536):
+        with floor_store.write() as conn:
+            upsert(conn, codes, sorted(rows[i:i + 65_536], key=lambda r: r["code"]), ["code"])
+    floor = time.perf_counter() - t
+    floor_store.close()
+    return wall, cpu, floor
+
+
+def index_main(n: int, runs: int, console: Console) -> None:
+    work = Path(tempfile.mkdtemp(prefix="cityledger-bench-index-"))
+    t = time.perf_counter()
+    entries = replica_entries(n)
+    console.print(f"{n:,} signed entries made in {time.perf_counter() - t:.1f} s")
+    load_before = os.getloadavg()[0]
+    walls, cpus, floors = [], [], []
+    for run in range(runs):
+        wall, cpu, floor = index_rates(entries, work, run)
+        walls.append(wall)
+        cpus.append(cpu)
+        floors.append(floor)
+        console.print(f"run {run + 1}: index {wall:.2f} s wall, {cpu:.2f} s CPU; "
+                      f"floor (insert the same rows) {floor:.2f} s")
+    shutil.rmtree(work, ignore_errors=True)
+    table = Table(title=f"Codes index of a fresh replica: {n:,} entries, median of {runs} run(s)")
+    for col in ("case", "seconds (wall)", "entries/s", "CPU µs/entry"):
+        table.add_column(col, justify="left" if col == "case" else "right")
+    w, c, f = (statistics.median(x) for x in (walls, cpus, floors))
+    table.add_row("Store.index_replica (decode, fold, upsert)", f"{w:.2f}", f"{n / w:,.0f}",
+                  f"{c / n * 1e6:.1f}")
+    table.add_row("floor: insert the same codes rows", f"{f:.2f}", f"{n / f:,.0f}", "")
+    console.print(table)
+    console.print(f"load average (1 min) before/after: {load_before:.1f} / "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; index / floor = "
+                  f"{w / f:.2f}×")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--index", type=int, metavar="N",
+                    help="measure building the codes index of an N-entry replica instead")
     args = ap.parse_args()
     console = Console()
+    if args.index:
+        index_main(args.index, args.runs, console)
+        return
     work = Path(tempfile.mkdtemp(prefix="cityledger-bench-"))
     sample = json.dumps(items(1, 0)[0]).encode() * 2  # about the size of a signed entry
     results: dict[str, list[float]] = {}

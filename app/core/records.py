@@ -57,11 +57,23 @@ _GEOMETRY_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineStrin
                    "Polygon": 2, "MultiPolygon": 3}
 
 
+# One encoder/decoder for the module: json.dumps/json.loads with non-default options
+# build a new one on every call, which costs about as much as encoding a whole entry.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                            allow_nan=False)
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def canonical_json(obj: Any) -> bytes:
     """Sorted keys, no whitespace, UTF-8, no NaN/Infinity."""
     try:
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          allow_nan=False).encode("utf-8")
+        return _ENCODER.encode(obj).encode("utf-8")
     except (TypeError, ValueError) as e:
         raise EntryError(f"record is not JSON-encodable: {e}") from None
 
@@ -205,12 +217,28 @@ def validate_record(rec: Any, signed: bool = True) -> dict:
 def sign_entry(record: dict, key: SigningKey) -> bytes:
     """Validate ``record`` (without "sig"), sign it, return the canonical entry bytes."""
     validate_record(record, signed=False)
-    sig = key.sign(signing_message(record)).signature
-    entry = canonical_json({**record, "sig": base64.b64encode(sig).decode()})
+    unsigned = canonical_json(record)
+    sig = base64.b64encode(key.sign(ENTRY_DOMAIN + unsigned).signature)
+    entry = _insert_sig(unsigned, record, sig)
     if len(entry) > MAX_ENTRY_BYTES:
         raise EntryError(f"entry is {len(entry)} bytes; at most {MAX_ENTRY_BYTES} fit in a log "
                          "entry — shorten attributes or simplify the geometry")
     return entry
+
+
+def _insert_sig(unsigned: bytes, record: dict, sig: bytes) -> bytes:
+    """canonical_json({**record, "sig": sig}) from canonical_json(record), without
+    encoding the record again.
+
+    Keys are sorted, so the top-level "sig" member goes right before the first top-level
+    key that sorts after it: "subject" if present, else "time" (every record has "time"
+    and "type"). Only those members can follow it, and their values are strings or the
+    subject's object of strings; a JSON string never holds an unescaped quote, so the
+    last `,"subject":` / `,"time":` in the text is that top-level member.
+    """
+    after = b',"subject":' if "subject" in record else b',"time":'
+    pos = unsigned.rfind(after)
+    return unsigned[:pos] + b',"sig":"' + sig + b'"' + unsigned[pos:]
 
 
 def parse_entry(data: bytes) -> dict:
@@ -220,8 +248,7 @@ def parse_entry(data: bytes) -> dict:
     if len(data) > MAX_ENTRY_BYTES:
         raise EntryError(f"entry is {len(data)} bytes; the limit is {MAX_ENTRY_BYTES}")
     try:
-        rec = json.loads(bytes(data).decode("utf-8"),
-                         parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+        rec = _DECODER.decode(bytes(data).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise EntryError(f"entry is not UTF-8 JSON: {e}") from None
     validate_record(rec, signed=True)

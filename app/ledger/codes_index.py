@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+import msgspec
 import sqlalchemy as sa
 
 from app.ledger.schema import codes
@@ -79,7 +80,54 @@ def geojson_bbox(geometry) -> tuple[float, float, float, float] | None:
 def _dump(value) -> str:
     """Canonical JSON text, so a row is the same whether its record came parsed from
     bytes or straight from the issuing code."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if type(value) is JSONText:
+        return value.text
+    return _ENCODER.encode(value)
+
+
+# json.dumps with options builds a new encoder per call; one serves every row.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class JSONText:
+    """A JSON value kept as the text it had inside a canonical entry (a substring of
+    canonical JSON is the canonical JSON of that value), so folding a replica does not
+    re-encode it. `value` is the decoded value (for truth tests and the bbox)."""
+    __slots__ = ("text", "value")
+
+    def __init__(self, text: str, value):
+        self.text, self.value = text, value
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2,
+          "MultiPolygon": 3}
+
+
+def _fast_bbox(geometry: dict):
+    """geojson_bbox for the well-formed geometries entries carry, with flat min/max over
+    the positions; anything unusual goes to geojson_bbox (same result, slower)."""
+    try:
+        depth = _DEPTH[geometry["type"]]
+        pos = geometry["coordinates"]
+        if depth == 0:
+            x, y = float(pos[0]), float(pos[1])
+            return (x, y, x, y)
+        for _ in range(depth - 1):
+            pos = [p for part in pos for p in part]
+        xs = [float(p[0]) for p in pos]
+        ys = [float(p[1]) for p in pos]
+        return (min(xs), min(ys), max(xs), max(ys))
+    except (KeyError, TypeError, IndexError, ValueError):
+        return geojson_bbox(geometry)
+
+
+def _bbox(geometry):
+    if type(geometry) is JSONText:
+        geometry = geometry.value
+    return _fast_bbox(geometry) if type(geometry) is dict else geojson_bbox(geometry)
 
 
 def load_rows(conn: sa.Connection, code_list) -> dict[str, dict]:
@@ -107,7 +155,7 @@ def fold(state: dict | None, record: dict, index: int, origin: str) -> dict:
                "owner": record.get("owner"), "first_index": index}
         row["geometry"] = _dump(geometry) if geometry else None
         row["attributes"] = _dump(asset.get("attributes") or {})
-        bbox = geojson_bbox(geometry)
+        bbox = _bbox(geometry)
     elif state is None:
         raise ValueError(f"{kind} record at index {index} for unknown code {record.get('code')}")
     else:
@@ -120,7 +168,7 @@ def fold(state: dict | None, record: dict, index: int, origin: str) -> dict:
                 geometry = asset["geometry"]
                 row["geometry"] = (_dump(geometry)
                                    if geometry else None)
-                bbox = geojson_bbox(geometry)
+                bbox = _bbox(geometry)
             if "attributes" in asset:
                 row["attributes"] = _dump(asset["attributes"] or {})
             if "class" in asset and asset["class"]:
@@ -157,3 +205,71 @@ def official_active(row: dict | None, index: int) -> bool:
     """An official signs validly at `index` if added before it and not revoked before it."""
     return (row is not None and row["added_index"] < index
             and (row["revoked_index"] is None or index < row["revoked_index"]))
+
+
+# ---------------------------------------------------------------- replica entries
+class _Asset(msgspec.Struct):
+    attributes: msgspec.Raw = msgspec.Raw()  # empty: member absent
+    geometry: msgspec.Raw = msgspec.Raw()
+    name: str | None | msgspec.UnsetType = msgspec.UNSET
+    class_: str | None | msgspec.UnsetType = msgspec.field(name="class", default=msgspec.UNSET)
+
+
+class _CodeRecord(msgspec.Struct):
+    type: str
+    code: str
+    official: str | None = None
+    time: str | None = None
+    owner: str | None = None
+    asset: _Asset | None | msgspec.UnsetType = msgspec.UNSET
+
+
+_decode_code_record = msgspec.json.Decoder(_CodeRecord).decode
+_decode_json = msgspec.json.decode
+
+
+def _raw_value(raw: msgspec.Raw) -> JSONText:
+    data = bytes(raw)
+    return JSONText(data.decode("utf-8"), _decode_json(data))
+
+
+def _fast_record(data: bytes) -> dict | None:
+    """The record of a well-formed code entry, decoded once with its geometry and
+    attributes kept as their JSON text; None for anything else (the caller then takes
+    the general json.loads path, so odd entries fold exactly as before)."""
+    try:
+        r = _decode_code_record(data)
+        if r.type not in CODE_TYPES:
+            return None
+        rec = {"type": r.type, "code": r.code, "official": r.official, "time": r.time,
+               "owner": r.owner}
+        a = r.asset
+        if a is not msgspec.UNSET:
+            if a is None:
+                rec["asset"] = None
+            else:
+                asset = {}
+                if a.class_ is not msgspec.UNSET:
+                    asset["class"] = a.class_
+                if a.name is not msgspec.UNSET:
+                    asset["name"] = a.name
+                if a.geometry:
+                    asset["geometry"] = _raw_value(a.geometry)
+                if a.attributes:
+                    asset["attributes"] = _raw_value(a.attributes)
+                rec["asset"] = asset
+        return rec
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        return None
+
+
+def decode_record(data: bytes) -> dict | None:
+    """A replica entry's record for folding (None if it is not a JSON object)."""
+    rec = _fast_record(data)
+    if rec is not None:
+        return rec
+    try:
+        rec = json.loads(data)
+    except ValueError:
+        return None
+    return rec if isinstance(rec, dict) else None

@@ -16,7 +16,8 @@ For the net helper (replication and serving), the entry points are:
 """
 from __future__ import annotations
 
-import json
+import contextlib
+import gc
 import threading
 import time
 from collections import OrderedDict
@@ -30,7 +31,7 @@ from app.ledger.db import StoreError, make_engine, migrate, read_tx, upsert, wri
 from app.ledger.schema import (checkpoints, codes, cosignatures, entry_bundles, evidence, logs,
                                officials, outbox, peers, tiles)
 from app.ledger.tilelog import (EMPTY_ROOT, HASH_SIZE, TILE_WIDTH, bundle_prefix,
-                                decode_entries, partial_tile_coords)
+                                bundle_width, decode_entries, partial_tile_coords)
 
 
 class ConflictError(StoreError):
@@ -199,7 +200,7 @@ class Store:
         upsert(conn, tiles, [{"origin": origin, "level": lvl, "n": n,
                               "width": len(d) // HASH_SIZE, "data": d}
                              for (lvl, n), d in tile_rows.items()], ["origin", "level", "n"])
-        upsert(conn, entry_bundles, [{"origin": origin, "n": n, "width": _bundle_width(d),
+        upsert(conn, entry_bundles, [{"origin": origin, "n": n, "width": bundle_width(d),
                                       "data": d} for n, d in bundle_rows.items()], ["origin", "n"])
         with self._cache_lock:
             for n in bundle_rows:
@@ -347,7 +348,7 @@ class Store:
             raise StoreError(f"replica {origin}: new size {size} is below {old_size}")
         have = 0
         for n, data in bundles.items():
-            width = _bundle_width(data)
+            width = bundle_width(data)
             have += max(0, min(size, n * TILE_WIDTH + width) - max(old_size, n * TILE_WIDTH))
         if have != size - old_size:
             raise StoreError(f"replica {origin}: bundles hold {have} of the "
@@ -424,34 +425,40 @@ class Store:
 
     def _fold_entries(self, conn, origin: str, indexed: list[tuple[int, bytes]]) -> None:
         """Fold replica entries into the codes/officials index (malformed ones are skipped:
-        the replica must mirror the log as it is, and the verifier reports bad entries)."""
-        parsed = []
-        for idx, data in indexed:
-            try:
-                rec = json.loads(data)
-            except ValueError:
-                continue
-            if isinstance(rec, dict):
-                parsed.append((idx, rec))
-        code_rows = codes_index.load_rows(conn, {r.get("code") for _, r in parsed
-                                                 if r.get("type") in codes_index.CODE_TYPES
-                                                 and r.get("type") != "issue"
-                                                 and isinstance(r.get("code"), str)})
-        off = {r.name: dict(r._mapping) for r in conn.execute(
-            sa.select(officials).where(officials.c.origin == origin))}
+        the replica must mirror the log as it is, and the verifier reports bad entries).
+
+        Each entry is decoded once; the chunk's latest row per code is built in memory
+        (only codes updated here but issued in an earlier chunk are read back, in bulk)
+        and written with one executemany, in key order."""
+        with _no_cyclic_gc():
+            self._fold_decoded(conn, origin, indexed)
+
+    def _fold_decoded(self, conn, origin: str, indexed: list[tuple[int, bytes]]) -> None:
+        decode = codes_index.decode_record
+        parsed = [(idx, rec) for idx, data in indexed if (rec := decode(data)) is not None]
+        code_types, official_types = codes_index.CODE_TYPES, codes_index.OFFICIAL_TYPES
+        issued = {r.get("code") for _, r in parsed if r.get("type") == "issue"}
+        code_rows = codes_index.load_rows(conn, {
+            c for _, r in parsed if r.get("type") in code_types
+            and isinstance(c := r.get("code"), str) and c not in issued})
+        off = None
         changed_off = {}
+        fold = codes_index.fold
         for idx, rec in parsed:
             kind = rec.get("type")
             try:
-                if kind in codes_index.CODE_TYPES:
+                if kind in code_types:
                     code = rec["code"]
-                    code_rows[code] = codes_index.fold(code_rows.get(code), rec, idx, origin)
-                elif kind in codes_index.OFFICIAL_TYPES:
+                    code_rows[code] = fold(code_rows.get(code), rec, idx, origin)
+                elif kind in official_types:
+                    if off is None:
+                        off = {r.name: dict(r._mapping) for r in conn.execute(
+                            sa.select(officials).where(officials.c.origin == origin))}
                     row = codes_index.fold_official(off, rec, idx, origin)
                     changed_off[row["name"]] = row
             except (KeyError, ValueError, TypeError, AttributeError, IndexError):
                 continue
-        self.upsert_codes(conn, list(code_rows.values()))
+        self.upsert_codes(conn, [code_rows[c] for c in sorted(code_rows)])
         self.upsert_officials(conn, list(changed_off.values()))
 
     # ---------------------------------------------------------------- codes and officials
@@ -568,9 +575,15 @@ class Store:
             return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def _bundle_width(data: bytes) -> int:
-    count, pos = 0, 0
-    while pos < len(data):
-        pos += 2 + int.from_bytes(data[pos:pos + 2], "big")
-        count += 1
-    return count
+@contextlib.contextmanager
+def _no_cyclic_gc():
+    """Pause the cyclic garbage collector: folding a chunk creates hundreds of thousands
+    of acyclic dicts, and the collector's repeated passes over them cost more than the
+    decoding itself (reference counting still frees everything)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

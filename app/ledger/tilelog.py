@@ -1,44 +1,30 @@
 """Growing a log's tiles in memory: the sequencer's Merkle bookkeeping.
 
-A compact range (one perfect-subtree hash per set bit of the tree size) gives the root in
-O(log n) and, as a by-product of its merges, exactly the hashes tlog-tiles stores at levels
-above 0: a merge producing a subtree of height 8·L is hash number i of level L. So each
-appended leaf costs its leaf hash plus, on average, one node hash; nothing is recomputed.
+The hashing is core's: app.core.merkle.Appender keeps the compact range (one perfect-
+subtree hash per set bit of the tree size, so the root costs O(log n)) and returns the
+new nodes of every level; app.core.tiles.tile_data_for_append cuts them into the tile
+blobs tlog-tiles stores. Each appended leaf costs its leaf hash plus, on average, one
+node hash; nothing is recomputed.
 
 Only the partial (rightmost) tile of each level and the partial entry bundle are kept in
 memory; `append` returns the tile and bundle rows that changed, ready to be upserted.
 """
 from __future__ import annotations
 
-import hashlib
 import struct
 
 from app.core.merkle import EMPTY_HASH as EMPTY_ROOT
-from app.core.merkle import HASH_SIZE, node_hash, record_hash as leaf_hash
+from app.core.merkle import HASH_SIZE, Appender, leaf_hashes, node_hash
+from app.core.merkle import record_hash as leaf_hash
+from app.core.tiles import TILE_HEIGHT, tile_data_for_append
 from app.core.tiles import decode_bundle as decode_entries
 from app.core.tiles import encode_bundle as encode_entries
 
-TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
-_sha256 = hashlib.sha256
 
 __all__ = ["EMPTY_ROOT", "HASH_SIZE", "TILE_HEIGHT", "TILE_WIDTH", "TileLog", "bundle_prefix",
-           "decode_entries", "encode_entries", "frontier_heights", "leaf_hash", "node_hash",
-           "partial_tile_coords", "root_from_frontier"]
-
-
-def frontier_heights(size: int) -> list[int]:
-    """Heights of the compact range's subtrees for a tree of `size` leaves, largest first."""
-    return [b for b in range(size.bit_length() - 1, -1, -1) if size >> b & 1]
-
-
-def root_from_frontier(frontier: list[bytes]) -> bytes:
-    if not frontier:
-        return EMPTY_ROOT
-    h = frontier[-1]
-    for left in reversed(frontier[:-1]):
-        h = node_hash(left, h)
-    return h
+           "bundle_width", "decode_entries", "encode_entries", "leaf_hash", "node_hash",
+           "partial_tile_coords"]
 
 
 def bundle_prefix(data: bytes, width: int) -> bytes | None:
@@ -51,6 +37,15 @@ def bundle_prefix(data: bytes, width: int) -> bytes | None:
     return data[:pos] if pos <= len(data) else None
 
 
+def bundle_width(data: bytes) -> int:
+    """How many entries an encoded bundle holds (a truncated last one counts)."""
+    count, pos = 0, 0
+    while pos < len(data):
+        pos += 2 + struct.unpack_from(">H", data, pos)[0] if pos + 2 <= len(data) else 2
+        count += 1
+    return count
+
+
 class TileLog:
     """The Merkle state of one log: size, compact range, partial tiles and partial bundle."""
 
@@ -59,9 +54,8 @@ class TileLog:
         if len(frontier) != bin(size).count("1"):
             raise ValueError(f"compact range has {len(frontier)} hashes, size {size} needs "
                              f"{bin(size).count('1')}")
-        self.size = size
-        self._frontier = list(zip(frontier_heights(size), frontier))
-        self._tiles = {lvl: bytearray(data) for lvl, data in partial_tiles.items()}
+        self._appender = Appender(size, frontier)
+        self._tiles = {lvl: bytes(data) for lvl, data in partial_tiles.items() if data}
         self._bundle = list(partial_bundle)
 
     @classmethod
@@ -69,54 +63,48 @@ class TileLog:
         return cls(0, [], {}, [])
 
     @property
+    def size(self) -> int:
+        return self._appender.size
+
+    @property
     def frontier(self) -> list[bytes]:
-        return [h for _, h in self._frontier]
+        return list(self._appender.edge)
 
     def root(self) -> bytes:
-        return root_from_frontier(self.frontier)
+        return self._appender.root()
 
     def append(self, entries: list[bytes]) -> tuple[dict[tuple[int, int], bytes],
                                                      dict[int, bytes]]:
         """Append entries; return changed tiles {(level, n): data} and bundles {n: data}."""
-        touched: set[int] = set()
+        if not entries:
+            return {}, {}
+        old_size = self.size
+        result = self._appender.append(leaf_hashes(entries))
         tiles_out: dict[tuple[int, int], bytes] = {}
-        bundles_out: dict[int, bytes] = {}
-        frontier, tiles, bundle = self._frontier, self._tiles, self._bundle
-        size = self.size
-        for entry in entries:
-            h = _sha256(b"\x00" + entry).digest()
-            height = 0
-            self._tile_append(0, size, h, tiles, tiles_out, touched)
-            while frontier and frontier[-1][0] == height:
-                h = _sha256(b"\x01" + frontier.pop()[1] + h).digest()
-                height += 1
-                if height % TILE_HEIGHT == 0:
-                    level = height // TILE_HEIGHT
-                    self._tile_append(level, size >> height, h, tiles, tiles_out, touched)
-            frontier.append((height, h))
-            bundle.append(entry)
-            if len(bundle) == TILE_WIDTH:
-                bundles_out[size // TILE_WIDTH] = encode_entries(bundle)
-                bundle.clear()
-            size += 1
-        self.size = size
-        for level in touched:
-            data = tiles.get(level)
-            if data:
-                tiles_out[(level, (size >> (TILE_HEIGHT * level)) // TILE_WIDTH)] = bytes(data)
-        if bundle:
-            bundles_out[size // TILE_WIDTH] = encode_entries(bundle)
-        return tiles_out, bundles_out
+        for tile, data in tile_data_for_append(old_size, result, self._old_tile).items():
+            tiles_out[(tile.l, tile.n)] = data
+            if tile.w == TILE_WIDTH:
+                self._tiles.pop(tile.l, None)
+            else:
+                self._tiles[tile.l] = data
+        return tiles_out, self._append_bundles(old_size, entries)
 
-    @staticmethod
-    def _tile_append(level, index, h, tiles, tiles_out, touched) -> None:
-        """Add hash number `index` of `level`; a completed tile goes to tiles_out at once."""
-        buf = tiles.setdefault(level, bytearray())
-        buf += h
-        touched.add(level)
-        if len(buf) == TILE_WIDTH * HASH_SIZE:
-            tiles_out[(level, index // TILE_WIDTH)] = bytes(buf)
-            buf.clear()
+    def _old_tile(self, tile) -> bytes:
+        """The stored prefix of a partial tile that this append extends."""
+        return self._tiles.get(tile.l, b"")
+
+    def _append_bundles(self, old_size: int, entries: list[bytes]) -> dict[int, bytes]:
+        out: dict[int, bytes] = {}
+        bundle, n, pos = self._bundle, old_size // TILE_WIDTH, 0
+        while pos < len(entries):
+            take = TILE_WIDTH - len(bundle)
+            bundle.extend(entries[pos:pos + take])
+            pos += take
+            out[n] = encode_entries(bundle)
+            if len(bundle) == TILE_WIDTH:
+                bundle.clear()
+                n += 1
+        return out
 
 
 def partial_tile_coords(size: int) -> list[tuple[int, int, int]]:
