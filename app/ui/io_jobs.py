@@ -97,10 +97,42 @@ def import_assets(ctx, ws, path: str):
         if previous is not None:
             frame_out = gpd.GeoDataFrame(pd.concat([previous, frame_out], ignore_index=True),
                                          crs="EPSG:4326")
-        frame_out.to_file(store, driver="GPKG")
+        _write_gpkg_atomically(frame_out, store)
     ctx.report(2, 2)
     new = workspace.Workspace(**{**ws.__dict__, "table": table, "demo_assets": False})
     return new, len(frame)
+
+
+def _write_gpkg_atomically(frame, path: Path) -> None:
+    """Write a GeoPackage beside ``path`` and rename it over, so a crash mid-write never
+    leaves the user's saved inventory or boundaries half written."""
+    import os
+
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    frame.to_file(tmp, driver="GPKG")
+    os.replace(tmp, path)
+
+
+def import_boundaries(ctx, ws, path: str):
+    """(new Workspace, count): the file's city boundaries replace the demo ones for the
+    cities it covers, and are kept in the data folder for the next start."""
+    from app.gis.maps import import_boundaries as read_boundaries
+    from app.ui import workspace
+
+    frame = read_boundaries(path)  # BoundaryError names the file and the problem
+    ctx.report(1, 2)
+    store = Path(ctx.data_dir or ".") / workspace.BOUNDARIES_FILE
+    if store.parent.exists():
+        _write_gpkg_atomically(frame, store)
+    boundaries = workspace.merge_boundaries(frame, ws.boundaries)
+    cities = dict(ws.cities)
+    for code, zh, en in zip(frame["city"], frame["name_zh"], frame["name_en"]):
+        old_zh, old_en = cities.get(code, ("", ""))
+        cities[code] = (zh or old_zh, en or old_en)
+    ctx.report(2, 2)
+    return workspace.Workspace(**{**ws.__dict__, "boundaries": boundaries,
+                                  "cities": cities}), len(frame)
 
 
 def _json(value) -> str:

@@ -108,6 +108,9 @@ class MainWindow(QMainWindow):
                             tr("Verify a code or a proof bundle"))
         self.act_import = a(tr("&Import assets…"), self.import_assets, "Ctrl+O",
                             tr("Import assets from GeoPackage, GeoJSON or Shapefile"))
+        self.act_import_bounds = a(tr("Import &boundaries…"), self.import_boundaries, None,
+                                   tr("Import your own city boundaries (GeoPackage, GeoJSON "
+                                      "or Shapefile) in place of the demo data"))
         self.act_export = a(tr("&Export selection…"), self.export_selection, "Ctrl+E",
                             tr("Export the selected assets to GeoPackage, GeoJSON or CSV"))
         self.act_bundle = a(tr("Export &proof bundle…"), self.export_bundle, "Ctrl+B",
@@ -126,7 +129,7 @@ class MainWindow(QMainWindow):
         file_menu = menus.addMenu(tr("&File"))
         file_menu.addAction(self.act_open)
         file_menu.addSeparator()
-        for act in (self.act_import, self.act_export, self.act_bundle):
+        for act in (self.act_import, self.act_import_bounds, self.act_export, self.act_bundle):
             file_menu.addAction(act)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
@@ -477,6 +480,23 @@ class MainWindow(QMainWindow):
         ws, count = result
         self._loaded(ws)
         self.status.showMessage(tr("Imported {n} assets").format(n=f"{count:,}"), 8000)
+
+    def import_boundaries(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Import boundaries"), "",
+                                              io_jobs.IMPORT_FILTER)
+        if path:
+            self.import_boundaries_from(path)
+
+    def import_boundaries_from(self, path: str) -> None:
+        ws = self.ws
+        self.backend.call_for(self, lambda ctx: io_jobs.import_boundaries(ctx, ws, path),
+                              on_done=self._boundaries_imported,
+                              label=tr("Importing boundaries"))
+
+    def _boundaries_imported(self, result) -> None:
+        ws, count = result
+        self._loaded(ws)
+        self.status.showMessage(tr("Imported {n} city boundaries").format(n=count), 8000)
 
     def export_selection(self) -> None:
         if not self.selection:

