@@ -8,6 +8,7 @@ any thread; submissions from all threads meet in the log's single sequencer.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -19,14 +20,17 @@ from pathlib import Path
 from app.core.checkpoint import Checkpoint
 from app.core.codes import city_problem, make_code, parse_code
 from app.core.cosignature import CosignatureSigner, generate_witness_key
-from app.core.errors import CoreError
+from app.core.errors import CoreError, EntryError
 from app.core.note import Signer, generate_key, sign_note
-from app.core.records import bound_geometry, sign_entry
+from app.core.records import (ENTRY_DOMAIN, MAX_ENTRY_BYTES, bound_geometry, canonical_json,
+                              sign_entry, validate_record)
+from app.core.records import _insert_sig as insert_sig  # core's splice of "sig"
 from app.ledger.codes_index import CodeState, official_active
 from app.ledger.db import StoreError, sqlite_url
 from app.ledger.keys import signing_key
 from app.ledger.keystore import Keystore, KeystoreError, check_official_name, write_private
 from app.ledger.sequencer import Receipt, Sequencer, SubmissionRefused
+from app.ledger.signing_pool import SigningPool
 from app.ledger.store import Store, StoredCheckpoint
 
 __all__ = ["Node", "NodeError", "NodeLocked", "Receipt", "SubmissionRefused", "CodeState"]
@@ -56,6 +60,30 @@ def _sig_of(entry: bytes) -> str:
     return entry[pos:entry.index(b'"', pos)].decode("ascii")
 
 
+def _unsigned(record: dict) -> bytes:
+    """The canonical JSON of a record to sign, after core's checks (as sign_entry)."""
+    validate_record(record, signed=False)
+    return canonical_json(record)
+
+
+def _signed(pool: SigningPool, key, recs: list[dict], unsigned: list[bytes],
+            futures) -> tuple[list[bytes], list[dict]]:
+    """(entries, records with "sig") of a chunk signed in the pool, or here if the pool
+    was unavailable or failed; the same bytes core's sign_entry makes."""
+    sigs = None if futures is None else pool.signatures(futures)
+    if sigs is None:
+        sigs = [key.sign(ENTRY_DOMAIN + u).signature for u in unsigned]
+    entries = []
+    for rec, u, sig in zip(recs, unsigned, sigs):
+        rec["sig"] = base64.b64encode(sig).decode("ascii")
+        entry = insert_sig(u, rec, rec["sig"].encode("ascii"))
+        if len(entry) > MAX_ENTRY_BYTES:
+            raise EntryError(f"entry is {len(entry)} bytes; at most {MAX_ENTRY_BYTES} fit in "
+                             "a log entry — shorten attributes or simplify the geometry")
+        entries.append(entry)
+    return entries, recs
+
+
 def _tile_coords(tile) -> tuple[int, int, int | None]:
     """(level, n, width or None for a full tile) from a core Tile or a tuple."""
     if isinstance(tile, tuple):
@@ -79,6 +107,8 @@ class Node:
         self._sequencer: Sequencer | None = None
         self._official_keys: dict[str, tuple[bytes, object]] = {}
         self._pass_salt = secrets.token_bytes(16)
+        # worker processes for the Ed25519 work of large batches; started on first use
+        self.signing_pool = SigningPool()
         # callables (size, note bytes) run on the sequencer thread after each commit (e.g.
         # to ask witnesses): keep them quick, hand slow work to another thread
         self.checkpoint_listeners: list = []
@@ -174,6 +204,7 @@ class Node:
             if self._sequencer is not None:
                 self._sequencer.stop()
                 self._sequencer = None
+            self.signing_pool.close()
             self._city_keys = None
             self._official_keys.clear()
         self.store.close()
@@ -222,7 +253,8 @@ class Node:
 
                 self._sequencer = Sequencer(self.store, origin, self.city_code, self.admin_vkey,
                                             sign_checkpoint, self.batch_size, self.batch_delay,
-                                            on_checkpoint=self._checkpoint_published)
+                                            on_checkpoint=self._checkpoint_published,
+                                            signing_pool=self.signing_pool)
             return self._sequencer
 
     def _checkpoint_published(self, size: int, note: bytes) -> None:
@@ -325,23 +357,44 @@ class Node:
         owner?, code?); returns Receipt or SubmissionRefused per item, in order.
 
         Entries are signed and handed to the sequencer chunk by chunk, so signing the
-        next chunk overlaps with sequencing the previous one."""
+        next chunk overlaps with sequencing the previous one. Chunks of at least the
+        signing pool's threshold are signed in its worker processes while the next chunk
+        is being built."""
         key = self._official_key(official, official_passphrase)
-        seq, groups, chunk, recs = self._seq(), [], [], []
-        now = _now_rfc3339()  # one timestamp per chunk: the records are issued together
+        seq, pool, groups = self._seq(), self.signing_pool, []
+        pending = None  # a chunk whose signatures are being made in the pool
+        chunk: list[dict] = []
+
+        def flush(recs: list[dict]) -> None:
+            nonlocal pending
+            now = _now_rfc3339()  # one timestamp per chunk: the records are issued together
+            for rec in recs:
+                rec["time"], rec["official"] = now, official
+            if pending is None and not pool.worth_it(len(recs)):
+                entries = []
+                for rec in recs:
+                    entry = sign_entry(rec, key)  # validates the record (core)
+                    rec["sig"] = _sig_of(entry)
+                    entries.append(entry)
+                groups.append(seq.submit_many(entries, recs))
+                return
+            unsigned = [_unsigned(rec) for rec in recs]
+            futures = pool.sign_later(bytes(key), [ENTRY_DOMAIN + u for u in unsigned])
+            if pending is not None:
+                groups.append(seq.submit_many(*_signed(pool, key, *pending)))
+            pending = (recs, unsigned, futures)
+
         for it in items:
-            rec = self.issue_record(it["asset_class"], it["name"], it["geometry"],
-                                    it.get("attributes"), it.get("owner"), it.get("code"))
-            rec["time"], rec["official"] = now, official
-            entry = sign_entry(rec, key)  # validates the record (core)
-            rec["sig"] = _sig_of(entry)
-            chunk.append(entry)
-            recs.append(rec)
+            chunk.append(self.issue_record(it["asset_class"], it["name"], it["geometry"],
+                                           it.get("attributes"), it.get("owner"),
+                                           it.get("code")))
             if len(chunk) == self.batch_size:
-                groups.append(seq.submit_many(chunk, recs))
-                chunk, recs, now = [], [], _now_rfc3339()
+                flush(chunk)
+                chunk = []
         if chunk:
-            groups.append(seq.submit_many(chunk, recs))
+            flush(chunk)
+        if pending is not None:
+            groups.append(seq.submit_many(*_signed(pool, key, *pending)))
         return [r for g in groups for r in g.wait(timeout)]
 
     def _current(self, code: str) -> CodeState:

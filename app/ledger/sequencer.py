@@ -2,7 +2,8 @@
 
 Submissions first pass a verifier thread (parse, Ed25519 signature against the cached
 key of the named official: PyNaCl releases the GIL, so this runs beside the database
-work), then wait in a pool; the sequencer thread takes a batch when `batch_size` entries
+work; a large group's signatures go to the node's signing-pool worker processes), then
+wait in a queue; the sequencer thread takes a batch when `batch_size` entries
 are waiting or `batch_delay` seconds after the first one arrived, validates every entry,
 gives the valid ones indices, hashes them into tiles, folds them into the codes index,
 signs the new checkpoint and commits all of it in ONE transaction guarded by a
@@ -37,6 +38,7 @@ from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, parse_entry, signing_mes
 from app.ledger import codes_index
 from app.ledger.keys import KeyError_, verify_key
 from app.ledger.schema import officials
+from app.ledger.signing_pool import SigningPool, signature_valid
 from app.ledger.store import ConflictError, Store
 from app.ledger.tilelog import TileLog
 
@@ -68,6 +70,9 @@ class Submission:
         self.entries = entries
         self.pending: list[_Pending] = []
         self.records: list[dict] | None = None
+        # signatures being checked in the signing pool:
+        # (futures, [(pending, vkey, item)], entries per future)
+        self.checks: tuple[list, list, int] | None = None
         self.results: list[object] = [None] * len(entries)
         self._left = len(entries)
         self._done = threading.Event()
@@ -113,13 +118,15 @@ class Sequencer:
     def __init__(self, store: Store, origin: str, city_code: str, admin_vkey: str,
                  sign_checkpoint: Callable[[int, bytes], bytes], batch_size: int = 1000,
                  batch_delay: float = 0.05,
-                 on_checkpoint: Callable[[int, bytes], None] | None = None):
+                 on_checkpoint: Callable[[int, bytes], None] | None = None,
+                 signing_pool: SigningPool | None = None):
         self.store, self.origin, self.city_code = store, origin, city_code
         self.admin_vkey = admin_vkey
         self.admin_name = admin_vkey.split("+", 1)[0]
         self._sign_checkpoint = sign_checkpoint
         self.batch_size, self.batch_delay = batch_size, batch_delay
         self.on_checkpoint = on_checkpoint
+        self.signing_pool = signing_pool
         self._incoming: queue.Queue[Submission | None] = queue.Queue()
         self._pool: queue.Queue[Submission | None] = queue.Queue()
         self._tilelog: TileLog | None = None
@@ -170,19 +177,34 @@ class Sequencer:
     def _verify_loop(self) -> None:
         """Parse entries and check signatures ahead of the sequencer, in its own thread:
         Ed25519 verification releases the GIL, so it overlaps with the sequencer's
-        database work on a second core."""
+        database work on a second core. A group large enough for the signing pool has its
+        signatures checked in the pool's worker processes instead (the hand-offs of the
+        GIL between this thread and the others cost as much as the verification); the
+        sequencer collects the verdicts when it takes the group."""
         while True:
             group = self._incoming.get()
             if group is not None:
                 recs = group.records or [None] * len(group.entries)
-                group.pending = [self._preverify(group, i, e, r)
+                pool = self.signing_pool
+                defer = [] if pool is not None and pool.worth_it(len(group.entries)) else None
+                group.pending = [self._preverify(group, i, e, r, defer)
                                  for i, (e, r) in enumerate(zip(group.entries, recs))]
+                if defer:
+                    futures = pool.verify([item for _, _, item in defer])
+                    if futures is None:  # no pool after all: check them here
+                        for p, vkey, item in defer:
+                            p.verified = (vkey, signature_valid(*item))
+                    else:
+                        group.checks = (futures, defer, pool.chunk)
             self._pool.put(group)
             if group is None:
                 return
 
-    def _preverify(self, group: Submission, i: int, entry: bytes,
-                   record: dict | None) -> _Pending:
+    def _preverify(self, group: Submission, i: int, entry: bytes, record: dict | None,
+                   defer: list | None = None) -> _Pending:
+        """Parse the entry and check its signature against the cached key of its
+        official; with `defer`, append (pending, vkey, (raw key, message, signature))
+        there instead of checking, for the signing pool."""
         p = _Pending(group, i, entry, record)
         if record is None:
             try:
@@ -197,11 +219,33 @@ class Sequencer:
             except KeyError_:
                 return p  # the sequencer reports the unusable key
             try:
-                key.verify(_signed_message(p), base64.b64decode(p.record["sig"], validate=True))
-                p.verified = (vkey, True)
-            except (BadSignatureError, binascii.Error, ValueError):
+                sig = base64.b64decode(p.record["sig"], validate=True)
+            except (binascii.Error, ValueError):
                 p.verified = (vkey, False)
+                return p
+            item = (bytes(key), _signed_message(p), sig)
+            if defer is not None:
+                defer.append((p, vkey, item))
+            else:
+                p.verified = (vkey, signature_valid(*item))
         return p
+
+    def _collect_checks(self, group: Submission) -> None:
+        """Wait for the pool's verdicts on a group's signatures. If the pool failed,
+        those entries keep `verified` None and _validate checks them in-process."""
+        checks, group.checks = group.checks, None
+        if checks is None:
+            return
+        futures, defer, chunk = checks
+        for k, future in enumerate(futures):
+            try:
+                bits = future.result()
+            except Exception:
+                log.warning("signing pool failed; verifying in-process", exc_info=True)
+                self.signing_pool.mark_broken()
+                continue
+            for (p, vkey, _), ok in zip(defer[k * chunk:(k + 1) * chunk], bits):
+                p.verified = (vkey, ok == 1)
 
     # ---------------------------------------------------------------- worker
     def _take_batch(self) -> tuple[list[_Pending], bool]:
@@ -223,6 +267,8 @@ class Sequencer:
                 break
             groups.append(item)
             count += len(item.entries)
+        for g in groups:
+            self._collect_checks(g)
         return [p for g in groups for p in g.pending], stop
 
     def _run(self) -> None:
