@@ -7,15 +7,17 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 from nacl.signing import SigningKey
 
-from app.core.records import ENTRY_DOMAIN, parse_entry, sign_entry
+from app.core.records import parse_entry, sign_entry
 from app.ledger.node import Node
 from app.ledger.sequencer import Receipt, SubmissionRefused
-from app.ledger.signing_pool import SigningPool, sign_chunk, verify_chunk
+from app.ledger.signing_pool import SigningPool
+from app.ledger.signing_worker import sign_chunk, verify_chunk
 
 from .conftest import CITY, point
 
@@ -120,7 +122,7 @@ def test_a_dead_worker_falls_back_to_in_process_checks(tmp_path, db_url):
     n = _node(tmp_path, db_url)
     try:
         assert all(isinstance(r, Receipt) for r in n.submit_many(_entries(n, 10, set())))
-        for pid in list(n.signing_pool._executor._processes):
+        for pid in n.signing_pool.worker_pids():
             os.kill(pid, signal.SIGKILL)
         entries = _entries(n, 20, forged={19})
         results = n.submit_many(entries)
@@ -155,3 +157,55 @@ def test_process_with_a_started_pool_exits(tmp_path, close):
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["done", "51"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_exit_when_the_node_process_is_killed(tmp_path):
+    """An unguarded script (no __main__ check) is not re-run in the workers, and a
+    SIGKILLed parent leaves no worker behind."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from app.ledger.signing_pool import SigningPool
+        pool = SigningPool(workers=2, threshold=1, chunk=2)
+        print(b"".join(f.result() for f in pool.verify([(bytes(32), b"m", bytes(64))] * 4)))
+        print("pids", *pool.worker_pids(), flush=True)
+        time.sleep(120)
+    """))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == repr(bytes(4))
+        pids = [int(p) for p in proc.stdout.readline().split()[1:]]
+        assert len(pids) == 2 and all(_alive(p) for p in pids)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in pids)
+
+
+def test_pool_signed_entries_are_what_sign_entry_makes(tmp_path, db_url):
+    n = _node(tmp_path, db_url)
+    try:
+        todo = [{"asset_class": "WAT", "name": f"main {i}", "geometry": point(i),
+                 "attributes": {"sig": ',"time":"x"', "n": i}} for i in range(40)]
+        receipts = n.issue_many("alice", "alice-pw", todo)
+        assert n.signing_pool.started and all(isinstance(r, Receipt) for r in receipts)
+        key = n._official_key("alice", "alice-pw")
+        for r in receipts:
+            entry = n.store.entry(n.origin, r.index)
+            rec = parse_entry(entry)  # canonical form and structure
+            unsigned = {k: v for k, v in rec.items() if k != "sig"}
+            assert sign_entry(unsigned, key) == entry
+    finally:
+        n.close()
