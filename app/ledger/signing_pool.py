@@ -203,6 +203,8 @@ class SigningPool:
     def worker_cpu_seconds(self) -> float:
         """CPU seconds the live workers have used (Linux /proc; 0 elsewhere), so that
         benchmarks count the work moved out of the process."""
+        if not os.path.isdir("/proc"):
+            return 0.0
         total, tick = 0, os.sysconf("SC_CLK_TCK")
         for pid in self.worker_pids():
             try:
