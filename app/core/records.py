@@ -219,14 +219,14 @@ def sign_entry(record: dict, key: SigningKey) -> bytes:
     validate_record(record, signed=False)
     unsigned = canonical_json(record)
     sig = base64.b64encode(key.sign(ENTRY_DOMAIN + unsigned).signature)
-    entry = _insert_sig(unsigned, record, sig)
+    entry = insert_signature(unsigned, record, sig)
     if len(entry) > MAX_ENTRY_BYTES:
         raise EntryError(f"entry is {len(entry)} bytes; at most {MAX_ENTRY_BYTES} fit in a log "
                          "entry — shorten attributes or simplify the geometry")
     return entry
 
 
-def _insert_sig(unsigned: bytes, record: dict, sig: bytes) -> bytes:
+def insert_signature(unsigned: bytes, record: dict, sig: bytes) -> bytes:
     """canonical_json({**record, "sig": sig}) from canonical_json(record), without
     encoding the record again.
 

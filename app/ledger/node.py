@@ -23,8 +23,7 @@ from app.core.cosignature import CosignatureSigner, generate_witness_key
 from app.core.errors import CoreError, EntryError
 from app.core.note import Signer, generate_key, sign_note
 from app.core.records import (ENTRY_DOMAIN, MAX_ENTRY_BYTES, bound_geometry, canonical_json,
-                              sign_entry, validate_record)
-from app.core.records import _insert_sig as insert_sig  # core's splice of "sig"
+                              insert_signature, sign_entry, validate_record)
 from app.ledger.codes_index import CodeState, official_active
 from app.ledger.db import StoreError, sqlite_url
 from app.ledger.keys import signing_key
@@ -76,7 +75,7 @@ def _signed(pool: SigningPool, key, recs: list[dict], unsigned: list[bytes],
     entries = []
     for rec, u, sig in zip(recs, unsigned, sigs):
         rec["sig"] = base64.b64encode(sig).decode("ascii")
-        entry = insert_sig(u, rec, rec["sig"].encode("ascii"))
+        entry = insert_signature(u, rec, rec["sig"].encode("ascii"))
         if len(entry) > MAX_ENTRY_BYTES:
             raise EntryError(f"entry is {len(entry)} bytes; at most {MAX_ENTRY_BYTES} fit in "
                              "a log entry — shorten attributes or simplify the geometry")
