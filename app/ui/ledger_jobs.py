@@ -143,6 +143,8 @@ def code_details(ctx, code: str) -> CodeDetails:
     history = list(node.history(code)) if state is not None else []
     try:
         result = verify_code(node, code, trust(ctx))
+    except NoTrustError as exc:  # an expected state of a lone node: say what to do, plainly
+        return CodeDetails(code, state, history, None, str(exc))
     except Exception as exc:  # shown in the inspector; a verifier bug must not hide the rest
         return CodeDetails(code, state, history, None, f"{type(exc).__name__}: {exc}")
     return CodeDetails(code, state, history, result)
