@@ -46,6 +46,8 @@ class _Worker:
     """One child process and the thread that feeds it tasks from the shared queue."""
 
     def __init__(self, tasks: queue.Queue, on_failure):
+        if getattr(sys, "frozen", False):  # a PyInstaller build has no interpreter to run us
+            raise PoolBroken("a frozen build has no Python interpreter for worker processes")
         flags = ["-P"] if sys.version_info >= (3, 11) else []
         self.proc = subprocess.Popen([sys.executable, *flags, str(WORKER)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -77,8 +77,11 @@ class NodeProcess:
     def start(self, wait: float = 30.0) -> "NodeProcess":
         env = dict(os.environ, CITYLEDGER_PASSPHRASE=self.passphrase)
         log = open(self.data_dir / "serve.log", "ab")
+        # A PyInstaller build's executable is the cityledger command itself.
+        command = [sys.executable] if getattr(sys, "frozen", False) else \
+            [sys.executable, "-m", "app.net"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.net", "--data", str(self.data_dir), "node", "serve",
+            [*command, "--data", str(self.data_dir), "node", "serve",
              "--listen", f"127.0.0.1:{self.port}", "--sync-interval", str(self.sync_interval),
              *self.extra_args],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(_repo_root()))
