@@ -317,3 +317,23 @@ def test_aggregation_colours_a_cell_by_its_most_common_class():
     by_count = {int(c): codes[int(k)] for k, c in zip(key, count)}
     assert by_count == {4: "WAT", 1: "GAS"}
     assert count.sum() == 5
+
+
+def test_zoom_full_keeps_the_cities_clear_of_the_legend(qtbot):
+    """The overview leaves the top-right corner, where the legend is drawn, free of data."""
+    from app.gis import maps
+    from app.ui.map import MapView
+
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    view.show()
+    bounds = maps.city_boundaries(["130100", "130200"])
+    view.set_boundaries(bounds)
+    view.zoom_full()
+    qtbot.wait(50)
+    legend_w, _ = view.overlay.legend_size()
+    assert legend_w > 0
+    x0, _y0, x1, _y1 = view.view_bbox()
+    legend_left_lon = x0 + (x1 - x0) * (view.width() - legend_w - 8) / view.width()
+    assert bounds.total_bounds[2] < legend_left_lon

@@ -49,9 +49,7 @@ class MapOverlay(QtWidgets.QWidget):
     def paintEvent(self, event):
         p = QtGui.QPainter(self)
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        font = p.font()
-        font.setPointSizeF(9)
-        p.setFont(font)
+        p.setFont(self._font())
         fm = p.fontMetrics()
         if self.dark:
             panel, text = QtGui.QColor(13, 17, 23, 215), QtGui.QColor(225, 230, 236)
@@ -67,12 +65,24 @@ class MapOverlay(QtWidgets.QWidget):
             p.drawText(r, QtCore.Qt.AlignmentFlag.AlignCenter, self.cursor_text)
         p.end()
 
+    def _font(self) -> QtGui.QFont:
+        font = QtGui.QFont(self.font())
+        font.setPointSizeF(9)
+        return font
+
+    def legend_size(self, fm: QtGui.QFontMetrics | None = None) -> tuple[int, int]:
+        """(width, height) in pixels of the legend panel; (0, 0) when none is shown."""
+        if not self.legend or not self.show_legend:
+            return 0, 0
+        fm = fm or QtGui.QFontMetrics(self._font())
+        w = max(fm.horizontalAdvance(lbl) for _, lbl in self.legend + [("", self.legend_title)]) + 34
+        return w, (fm.height() + 2) * (len(self.legend) + 1) + 8
+
     def _paint_legend(self, p, fm, panel, text):
         if not self.legend or not self.show_legend:
             return
         lh = fm.height() + 2
-        w = max(fm.horizontalAdvance(lbl) for _, lbl in self.legend + [("", self.legend_title)]) + 34
-        h = lh * (len(self.legend) + 1) + 8
+        w, h = self.legend_size(fm)
         x, y = self.width() - w - 8, 8
         p.fillRect(QtCore.QRect(x, y, w, h), panel)
         p.setPen(text)

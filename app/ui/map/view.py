@@ -209,9 +209,24 @@ class MapView(QtWidgets.QWidget):
 
     def zoom_full(self) -> None:
         if self.boundaries is not None:
-            self.zoom_to_bbox(self.boundaries.total_bounds)
+            bbox = self.boundaries.total_bounds
         elif self.table is not None:
-            self.zoom_to_bbox(self.table.bounds())
+            bbox = self.table.bounds()
+        else:
+            return
+        self.zoom_to_bbox(self._clear_of_legend(bbox))
+
+    def _clear_of_legend(self, bbox):
+        """bbox widened to the right by the legend's share of the map's width, so the
+        overview is not drawn under the legend in the top-right corner."""
+        if bbox is None:
+            return None
+        legend_w, _ = self.overlay.legend_size()
+        free = self.width() - legend_w - 16
+        if legend_w <= 0 or free <= self.width() / 3:
+            return bbox
+        minx, miny, maxx, maxy = (float(v) for v in bbox)
+        return minx, miny, maxx + (maxx - minx) * (legend_w + 16) / free, maxy
 
     def zoom(self, factor: float) -> None:
         """factor > 1 zooms in."""
