@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from app.cli.common import EXIT_FAILED, CliError, passphrase, print_json
@@ -399,9 +400,16 @@ def _ledger_view(args):
 def _evidence_doc(row) -> dict:
     return {"id": row["id"], "origin": row["origin"], "kind": row["kind"],
             "detail": row["detail"], "created_at": row["created_at"],
-            "resolved": row.get("resolved"),
+            "resolved_at": row["resolved_at"], "resolution": row["resolution"],
             "note_a": bytes(row["note_a"]).decode("utf-8", "replace"),
             "note_b": bytes(row["note_b"]).decode("utf-8", "replace")}
+
+
+def _evidence_state(doc: dict) -> str:
+    if doc["resolved_at"] is None:
+        return "OPEN"
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(doc["resolved_at"]))
+    return f"resolved {when} ({doc['resolution']})"
 
 
 def cmd_evidence_list(args) -> int:
@@ -416,8 +424,7 @@ def cmd_evidence_list(args) -> int:
     if not rows:
         print("no evidence")
     for r in rows:
-        state = "resolved" if r["resolved"] else "OPEN"
-        print(f"#{r['id']} {state} {r['kind']} {r['origin']}: {r['detail']}")
+        print(f"#{r['id']} {_evidence_state(r)} {r['kind']} {r['origin']}: {r['detail']}")
     return 0
 
 
@@ -438,11 +445,13 @@ def cmd_evidence_export(args) -> int:
 
 
 def cmd_evidence_resolve(args) -> int:
+    from app.ledger.db import StoreError
+
     node, view = _ledger_view(args)
     try:
-        if not any(r["id"] == args.id for r in view.evidence()):
-            raise CliError(f"no evidence #{args.id}")
         view.resolve_evidence(args.id, args.note)
+    except StoreError as e:
+        raise CliError(str(e)) from None
     finally:
         node.close()
     print(f"evidence #{args.id} resolved")

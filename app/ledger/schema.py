@@ -133,4 +133,7 @@ evidence = Table(
     Column("note_b", LargeBinary, nullable=False),
     Column("detail", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+    # The operator's decision (None while open: the city's newer checkpoints are refused).
+    Column("resolved_at", Float, nullable=True),
+    Column("resolution", Text, nullable=True),
 )

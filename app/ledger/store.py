@@ -12,7 +12,7 @@ For the net helper (replication and serving), the entry points are:
   record_checkpoint(origin, ...)       store a verified checkpoint without entries
   read_tile / read_entry_bundle        serve tlog-tiles paths (None = not held)
   latest_checkpoint / checkpoint       signed notes, with cosignatures
-  add_cosignature, add_evidence, peer_update, outbox_*
+  add_cosignature, add_evidence, resolve_evidence, peer_update, outbox_*
 """
 from __future__ import annotations
 
@@ -567,7 +567,28 @@ class Store:
                 origin=origin, kind=kind, note_a=note_a, note_b=note_b, detail=detail,
                 created_at=_now())).inserted_primary_key[0]
 
+    def resolve_evidence(self, evidence_id: int, note: str, at: float | None = None) -> None:
+        """Record the operator's decision on evidence `evidence_id` (with why, and when:
+        now unless `at` is given). Unknown or already resolved evidence is refused and
+        nothing changes: a decision, once made, is not silently overwritten."""
+        if not isinstance(note, str) or not note.strip():
+            raise StoreError(f"evidence #{evidence_id}: the resolution needs a note saying why")
+        with self.write() as conn:
+            done = conn.execute(sa.update(evidence).where(
+                evidence.c.id == evidence_id, evidence.c.resolved_at.is_(None)).values(
+                resolved_at=_now() if at is None else float(at), resolution=note))
+            if done.rowcount == 1:
+                return
+            row = conn.execute(sa.select(evidence.c.resolved_at, evidence.c.resolution)
+                               .where(evidence.c.id == evidence_id)).first()
+        if row is None:
+            raise StoreError(f"no evidence #{evidence_id}")
+        raise StoreError(f"evidence #{evidence_id} is already resolved "
+                         f"(at {row.resolved_at:.0f}: {row.resolution})")
+
     def evidence(self, origin: str | None = None) -> list[dict]:
+        """Every piece of evidence (oldest first), with `resolved_at` and `resolution`
+        (both None while it is open)."""
         q = sa.select(evidence).order_by(evidence.c.id)
         if origin:
             q = q.where(evidence.c.origin == origin)

@@ -6,10 +6,6 @@ peer health, and tile/bundle reads for serving.
 """
 from __future__ import annotations
 
-import json
-import os
-import threading
-import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,11 +16,9 @@ from app.core import tiles as _tiles
 from app.core.errors import CoreError
 from app.ledger.schema import checkpoints, logs
 from app.ledger.store import Store, StoredCheckpoint
+from app.net.legacy_resolutions import import_legacy_resolutions
 from app.net.paths import TILE_HEIGHT
 from app.net.verify import CheckpointView
-
-RESOLVED_FILE = "evidence-resolved.json"
-
 
 def checkpoint_record(s: StoredCheckpoint) -> CheckpointView:
     """A stored checkpoint as the CheckpointView sync and witnessing work with."""
@@ -71,7 +65,8 @@ class LedgerView:
         self.store = store
         self.own_origin = own_origin
         self.data_dir = Path(data_dir) if data_dir else None
-        self._resolved_lock = threading.Lock()
+        if self.data_dir is not None:
+            import_legacy_resolutions(store, self.data_dir)
 
     # --- checkpoints --------------------------------------------------------------
     def latest_checkpoint(self, origin: str) -> CheckpointView | None:
@@ -183,43 +178,18 @@ class LedgerView:
     def add_evidence(self, origin, kind, note_a, note_b, detail) -> int:
         return self.store.add_evidence(origin, kind, note_a, note_b, detail)
 
-    def _resolved_path(self) -> Path | None:
-        return self.data_dir / RESOLVED_FILE if self.data_dir else None
-
-    def resolved_evidence(self) -> dict[str, dict]:
-        p = self._resolved_path()
-        if p is None or not p.exists():
-            return {}
-        try:
-            doc = json.loads(p.read_text("utf-8"))
-            return doc if isinstance(doc, dict) else {}
-        except (OSError, ValueError):
-            return {}
-
     def resolve_evidence(self, evidence_id: int, note: str) -> None:
-        """Operator decision: stop refusing the city's checkpoints for this evidence."""
-        p = self._resolved_path()
-        if p is None:
-            raise ValueError("no data folder to record the resolution in")
-        with self._resolved_lock:
-            doc = self.resolved_evidence()
-            doc[str(evidence_id)] = {"time": time.time(), "note": note}
-            tmp = p.with_suffix(".tmp")
-            tmp.write_text(json.dumps(doc, indent=1, sort_keys=True), "utf-8")
-            os.replace(tmp, p)
+        """Operator decision: stop refusing the city's checkpoints for this evidence
+        (StoreError for unknown or already resolved evidence)."""
+        self.store.resolve_evidence(evidence_id, note)
 
     def evidence(self, origin: str | None = None) -> list[dict]:
-        resolved = self.resolved_evidence()
-        out = []
-        for row in self.store.evidence(origin):
-            row = dict(row)
-            row["resolved"] = resolved.get(str(row["id"]))
-            out.append(row)
-        return out
+        return self.store.evidence(origin)
 
     def fork_evidence(self, origin: str) -> list[dict]:
         """Unresolved fork evidence against `origin` (non-empty = refuse its checkpoints)."""
-        return [e for e in self.evidence(origin) if e["kind"] == "fork" and not e["resolved"]]
+        return [e for e in self.store.evidence(origin)
+                if e["kind"] == "fork" and e["resolved_at"] is None]
 
     def record_peer(self, url, origin, state, size, error) -> None:
         if url:

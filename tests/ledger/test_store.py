@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.core.checkpoint import Checkpoint
 from app.core.note import sign_note
 from app.ledger.audit import audit_log
-from app.ledger.db import StoreError
+from app.ledger.db import StoreError, write_tx
 from app.ledger.store import ConflictError, Store
 from app.ledger.tilelog import TILE_WIDTH
 
@@ -117,13 +117,70 @@ def test_cosignatures_outbox_peers_evidence(node):
     assert store.peers()[0]["failures"] == 0 and store.peers()[0]["origin"] == "x/1"
     eid = store.add_evidence("x/1", "fork", b"note a", b"note b", "size 5: two roots")
     assert store.evidence("x/1")[0]["id"] == eid and store.evidence("y/2") == []
+    assert store.evidence()[0]["resolved_at"] is None and store.evidence()[0]["resolution"] is None
+
+
+def test_resolving_evidence_records_the_decision_once(node):
+    store = node.store
+    eid = store.add_evidence("x/1", "fork", b"note a", b"note b", "size 5: two roots")
+    with pytest.raises(StoreError, match=f"no evidence #{eid + 1}"):
+        store.resolve_evidence(eid + 1, "checked")
+    with pytest.raises(StoreError, match="needs a note"):
+        store.resolve_evidence(eid, "  ")
+    assert store.evidence()[0]["resolved_at"] is None
+    store.resolve_evidence(eid, "checked with the city", at=1234.5)
+    row = store.evidence("x/1")[0]
+    assert (row["resolved_at"], row["resolution"]) == (1234.5, "checked with the city")
+    with pytest.raises(StoreError, match=f"evidence #{eid} is already resolved"):
+        store.resolve_evidence(eid, "again")
+    row = store.evidence("x/1")[0]
+    assert (row["resolved_at"], row["resolution"]) == (1234.5, "checked with the city")
+
+
+def _database_at(db_url: str, revision: str) -> sa.Engine:
+    """An engine over a database migrated only up to `revision` (an older release's store)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from app.ledger.db import MIGRATIONS, make_engine
+
+    engine = make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    with write_tx(engine) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    return engine
+
+
+def test_upgrade_from_0002_keeps_evidence_rows(db_url):
+    """A store created before decisions were kept in it gains the columns, rows intact."""
+    engine = _database_at(db_url, "0002")
+    with write_tx(engine) as conn:
+        conn.execute(sa.text(
+            "INSERT INTO evidence (origin, kind, note_a, note_b, detail, created_at) "
+            "VALUES ('x/1', 'fork', :a, :b, 'two roots', 99.0)"), {"a": b"na", "b": b"nb"})
+    engine.dispose()
+    store = Store(db_url)
+    try:
+        with store.read() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() \
+                == "0003"
+        (row,) = store.evidence()
+        assert (row["origin"], row["detail"], bytes(row["note_a"]), row["created_at"]) == \
+            ("x/1", "two roots", b"na", 99.0)
+        assert row["resolved_at"] is None and row["resolution"] is None
+        store.resolve_evidence(row["id"], "checked")
+        assert store.evidence()[0]["resolution"] == "checked"
+    finally:
+        store.close()
 
 
 def test_migrations_are_idempotent_and_versioned(db_url):
     Store(db_url).close()
     store = Store(db_url)  # second open: nothing to do
     with store.read() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     store.close()
 
 
@@ -153,17 +210,8 @@ def test_inline_indexing_inside_a_caller_transaction(source, replica_url):
 
 def test_upgrade_from_0001_keeps_logs_and_marks_them_indexed(db_url):
     """An existing 0001 database gains logs.indexed_size = size on open."""
-    from alembic import command
-    from alembic.config import Config
-
-    from app.ledger.db import MIGRATIONS, make_engine, write_tx
-
-    engine = make_engine(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", MIGRATIONS)
+    engine = _database_at(db_url, "0001")
     with write_tx(engine) as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
         conn.execute(sa.text("INSERT INTO logs (origin, kind, size, root_hash, frontier, "
                              "updated_at) VALUES ('a/1', 'own', 7, :r, :f, 0)"),
                      {"r": b"\0" * 32, "f": b""})

@@ -202,15 +202,55 @@ def test_forked_checkpoint_becomes_evidence_and_freezes_the_city(base, b_node, s
     out = subprocess.run(cli + ["list", "--json"], capture_output=True, text=True, cwd=REPO,
                          check=True).stdout
     listed = json.loads(out)
-    assert listed[0]["kind"] == "fork" and listed[0]["resolved"] is None
+    assert listed[0]["kind"] == "fork" and listed[0]["resolved_at"] is None \
+        and listed[0]["resolution"] is None
     exported = subprocess.run(cli + ["export", str(listed[0]["id"])], capture_output=True,
                               text=True, cwd=REPO, check=True).stdout
     doc = json.loads(exported)
     assert doc["note_a"].startswith(base["a_origin"] + "\n301\n")
     assert doc["note_b"].startswith(base["a_origin"] + "\n310\n")
+    missing = subprocess.run(cli + ["resolve", str(listed[0]["id"] + 1), "--note", "x"],
+                             cwd=REPO, capture_output=True, text=True)
+    assert missing.returncode != 0 and f"no evidence #{listed[0]['id'] + 1}" in missing.stderr
     subprocess.run(cli + ["resolve", str(listed[0]["id"]), "--note", "checked with the city"],
                    cwd=REPO, check=True, capture_output=True)
     assert _sync_a(engine, base).state == "ok"
+    # The decision lives in the store (no side file) and is shown by `evidence list`.
+    assert not (node.data_dir / "evidence-resolved.json").exists()
+    (row,) = node.store.evidence(base["a_origin"])
+    assert row["resolution"] == "checked with the city" and row["resolved_at"] > 0
+    text = subprocess.run(cli + ["list"], capture_output=True, text=True, cwd=REPO,
+                          check=True).stdout
+    assert f"#{row['id']} resolved " in text and "(checked with the city)" in text
+    again = subprocess.run(cli + ["resolve", str(row["id"]), "--note", "twice"], cwd=REPO,
+                           capture_output=True, text=True)
+    assert again.returncode != 0 and "already resolved" in again.stderr
+    assert node.store.evidence()[0]["resolution"] == "checked with the city"
+
+
+def test_decisions_in_an_old_resolved_file_are_imported_once(b_node):
+    """A data folder from before the store kept decisions: evidence-resolved.json is
+    read into the store on open, then renamed so it is never imported again."""
+    node, _ = b_node
+    first = node.store.add_evidence("x/1", "fork", b"a", b"b", "two roots at 5")
+    second = node.store.add_evidence("x/1", "fork", b"c", b"d", "two roots at 9")
+    other = node.store.add_evidence("y/2", "fork", b"e", b"f", "two roots at 3")
+    old = node.data_dir / "evidence-resolved.json"
+    old.write_text(json.dumps({str(first): {"time": 1700000000.5, "note": "city rebuilt"},
+                               str(other): {}, "999": {"time": 1.0, "note": "gone"}}), "utf-8")
+    view = LedgerView(node.store, node.origin, node.data_dir)
+    assert not old.exists() and (node.data_dir / "evidence-resolved.json.imported").exists()
+    rows = {r["id"]: r for r in node.store.evidence()}
+    assert (rows[first]["resolved_at"], rows[first]["resolution"]) == (1700000000.5,
+                                                                        "city rebuilt")
+    assert rows[other]["resolved_at"] is not None and "imported" in rows[other]["resolution"]
+    assert rows[second]["resolved_at"] is None and len(rows) == 3
+    assert [e["id"] for e in view.fork_evidence("x/1")] == [second]
+    assert view.fork_evidence("y/2") == []
+    # Opening again imports nothing more; an unreadable old file is left where it is.
+    old.write_text("{not json", "utf-8")
+    LedgerView(node.store, node.origin, node.data_dir)
+    assert old.exists() and node.store.evidence("x/1")[1]["resolved_at"] is None
 
 
 def test_same_size_fork_is_evidence(base, b_node, static_server, tmp_path):
