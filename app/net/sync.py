@@ -183,12 +183,8 @@ class SyncEngine:
             for prefix in prefixes:
                 peer = PeerClient(prefix, self.http)
                 try:
-                    try:
-                        self._sync_from(peer, city, trust, h, mirror=prefix not in city_urls)
-                    except ConflictError:
-                        # Another writer (e.g. a `node serve` on the same store) appended
-                        # the same verified entries first: start again from what it stored.
-                        self._sync_from(peer, city, trust, h, mirror=prefix not in city_urls)
+                    self._sync_beside_other_writers(peer, city, trust, h,
+                                                    mirror=prefix not in city_urls)
                     if self.use_mirrors and prefix in city_urls and self._gossip_due(city):
                         self._gossip(city, trust)
                     h.succeeded(prefix)
@@ -298,6 +294,20 @@ class SyncEngine:
             self._fork(city.origin, stored.note, cp.note,
                        f"member mirror {peer.prefix} holds a checkpoint of size {cp.size} "
                        "that differs from the tree verified here")
+
+    def _sync_beside_other_writers(self, peer, city, trust, h, mirror: bool) -> None:
+        """_sync_from, started again whenever another writer on the same store (e.g. a
+        `node serve` beside a `cityledger sync`) appended verified entries first. Each
+        conflict means that writer made progress, so this ends; a conflict without
+        progress is a real error and is raised."""
+        while True:
+            before = self.ledger.held_size(city.origin)
+            try:
+                self._sync_from(peer, city, trust, h, mirror=mirror)
+                return
+            except ConflictError:
+                if self.ledger.held_size(city.origin) <= before:
+                    raise
 
     def _check_older(self, cp, stored, peer) -> None:
         """An older checkpoint must match the tree we hold at that size, else it is a fork."""
