@@ -88,6 +88,13 @@ def _copy(base, name, tmp_path) -> Path:
     return dst
 
 
+def _flip_bit(path: Path, offset: int, mask: int) -> None:
+    """Corrupt one bit of a file a peer serves."""
+    data = bytearray(path.read_bytes())
+    data[offset] ^= mask
+    path.write_bytes(bytes(data))
+
+
 def _held(node, origin) -> int:
     info = node.store.log_info(origin)
     return info.size if info else 0
@@ -116,10 +123,7 @@ def test_static_peer_replicates_and_codes_are_indexed(base, b_node, static_serve
 def test_flipped_bit_in_tile_is_refused(base, b_node, static_server, tmp_path):
     node, engine = b_node
     peer = _copy(base, "a_new", tmp_path)
-    tile = peer / "tile/1/000.p/1"
-    data = bytearray(tile.read_bytes())
-    data[7] ^= 0x10
-    tile.write_bytes(bytes(data))
+    _flip_bit(peer / "tile/1/000.p/1", 7, 0x10)
     static_server(peer, port=base["ports"][A])
     h = _sync_a(engine, base)
     assert h.state == "failing"
@@ -406,10 +410,7 @@ def test_flipped_bit_in_a_tile_used_for_the_consistency_check_is_refused(base, b
     assert _sync_a(engine, base).state == "ok"
     server.stop()
     peer = _copy(base, "a_new", tmp_path)
-    tile = peer / "tile/0/000"
-    data = bytearray(tile.read_bytes())
-    data[100] ^= 0x01
-    tile.write_bytes(bytes(data))
+    _flip_bit(peer / "tile/0/000", 100, 0x01)
     static_server(peer, port=base["ports"][A])
     h = _sync_a(engine, base)
     assert h.state == "failing" and "consistency check" in h.error
