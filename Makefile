@@ -11,7 +11,7 @@ DEB_PKGS := libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
 SYS_STAMP := $(VENV)/.system-packages
 PY_STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench clean sysdeps
+.PHONY: setup run test lint bench clean sysdeps
 
 setup: $(SYS_STAMP) $(PY_STAMP)
 
@@ -32,7 +32,12 @@ $(PY_STAMP): pyproject.toml
 run: setup
 	$(PY) -m app demo
 
-test: setup
+# Lint and format are checked before the tests, so a finding fails CI early.
+lint: setup
+	$(VENV)/bin/ruff check app tests bench
+	$(VENV)/bin/ruff format --check app tests bench
+
+test: lint
 	$(PY) -m pytest -q
 
 bench: setup

@@ -11,6 +11,7 @@ Rows (median of --repeat runs):
 - signed-note verification (open_note on a checkpoint); floor: PyNaCl
   VerifyKey.verify of the same signature and text.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,14 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from app.core.checkpoint import Checkpoint  # noqa: E402
-from app.core.merkle import (Appender, ListHashReader, leaf_hashes, prove_record,  # noqa: E402
-                             root_of, verify_inclusion)
+from app.core.merkle import (  # noqa: E402
+    Appender,
+    ListHashReader,
+    leaf_hashes,
+    prove_record,
+    root_of,
+    verify_inclusion,
+)
 from app.core.note import Signer, generate_key, open_note, sign_note  # noqa: E402
 
 
@@ -72,7 +79,13 @@ def bench_root(n: int, repeat: int):
         for m in msgs:
             sha(m).digest()
 
-    return median_time(ours, repeat), median_time(appender, repeat), median_time(floor, repeat), leaves, root
+    return (
+        median_time(ours, repeat),
+        median_time(appender, repeat),
+        median_time(floor, repeat),
+        leaves,
+        root,
+    )
 
 
 def bench_inclusion(leaves, root, count: int, repeat: int):
@@ -136,14 +149,30 @@ def main(argv=None) -> None:
     table = Table(title=f"app.core benchmark (median of {args.repeat} runs, same process)")
     for col in ("operation", "ours", "raw floor", "ours / floor"):
         table.add_column(col, justify="right" if col != "operation" else "left")
-    table.add_row(f"RFC 6962 root of {n:,} leaves (leaf_hashes + root_of)", f"{t_root:.3f} s",
-                  f"{t_root_floor:.3f} s  (hashlib, {2 * n - 1:,} msgs)", f"{t_root / t_root_floor:.2f}x")
-    table.add_row(f"  same via Appender.append (keeps all levels)", f"{t_app:.3f} s",
-                  f"{t_root_floor:.3f} s", f"{t_app / t_root_floor:.2f}x")
-    table.add_row(f"inclusion proof verify ({plen} hashes)", f"{args.proofs / t_inc:,.0f} /s",
-                  f"{args.proofs / t_inc_floor:,.0f} /s  (hashlib)", f"{t_inc / t_inc_floor:.2f}x")
-    table.add_row("signed-note verify (checkpoint, 1 Ed25519 sig)", f"{args.notes / t_note:,.0f} /s",
-                  f"{args.notes / t_note_floor:,.0f} /s  (nacl verify)", f"{t_note / t_note_floor:.2f}x")
+    table.add_row(
+        f"RFC 6962 root of {n:,} leaves (leaf_hashes + root_of)",
+        f"{t_root:.3f} s",
+        f"{t_root_floor:.3f} s  (hashlib, {2 * n - 1:,} msgs)",
+        f"{t_root / t_root_floor:.2f}x",
+    )
+    table.add_row(
+        "  same via Appender.append (keeps all levels)",
+        f"{t_app:.3f} s",
+        f"{t_root_floor:.3f} s",
+        f"{t_app / t_root_floor:.2f}x",
+    )
+    table.add_row(
+        f"inclusion proof verify ({plen} hashes)",
+        f"{args.proofs / t_inc:,.0f} /s",
+        f"{args.proofs / t_inc_floor:,.0f} /s  (hashlib)",
+        f"{t_inc / t_inc_floor:.2f}x",
+    )
+    table.add_row(
+        "signed-note verify (checkpoint, 1 Ed25519 sig)",
+        f"{args.notes / t_note:,.0f} /s",
+        f"{args.notes / t_note_floor:,.0f} /s  (nacl verify)",
+        f"{t_note / t_note_floor:.2f}x",
+    )
     Console(width=150).print(table)
 
 

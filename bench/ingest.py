@@ -20,6 +20,7 @@ inserting the same final codes rows into an empty codes table with the same SQL.
 
     .venv/bin/python bench/ingest.py --index 1000000 [--runs 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,11 +46,18 @@ from app.ledger.node import Node  # noqa: E402
 
 
 def items(n: int, seed: int) -> list[dict]:
-    return [{"asset_class": "WAT", "name": f"water main {seed}-{i}",
-             "geometry": {"type": "Point", "coordinates": [114.4 + (i % 1000) * 1e-4,
-                                                           38.0 + (i // 1000) * 1e-4]},
-             "attributes": {"diameter_mm": 100 + i % 400, "material": "ductile iron"}}
-            for i in range(n)]
+    return [
+        {
+            "asset_class": "WAT",
+            "name": f"water main {seed}-{i}",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [114.4 + (i % 1000) * 1e-4, 38.0 + (i // 1000) * 1e-4],
+            },
+            "attributes": {"diameter_mm": 100 + i % 400, "material": "ductile iron"},
+        }
+        for i in range(n)
+    ]
 
 
 def floor_rate(n: int, sample_entry: bytes) -> tuple[float, float]:
@@ -64,11 +72,18 @@ def floor_rate(n: int, sample_entry: bytes) -> tuple[float, float]:
     return n / (time.perf_counter() - t), (time.process_time() - cpu) / n * 1e6
 
 
-def ingest_rate(db_url: str, n: int, seed: int, workdir: Path,
-                pool: bool = True) -> tuple[float, float, float, bool]:
+def ingest_rate(
+    db_url: str, n: int, seed: int, workdir: Path, pool: bool = True
+) -> tuple[float, float, float, bool]:
     """(codes/s, CPU µs per code of this process, of the signing pool's workers, audit ok)."""
-    node = Node.create(Path(tempfile.mkdtemp(dir=workdir)), "130100", "Shijiazhuang", "石家庄",
-                       "bench-pw", db_url=db_url)
+    node = Node.create(
+        Path(tempfile.mkdtemp(dir=workdir)),
+        "130100",
+        "Shijiazhuang",
+        "石家庄",
+        "bench-pw",
+        db_url=db_url,
+    )
     if not pool:
         node.signing_pool.threshold = sys.maxsize
     node.add_official("bench", "bench-pw")
@@ -78,19 +93,29 @@ def ingest_rate(db_url: str, n: int, seed: int, workdir: Path,
     rate = n / (time.perf_counter() - t)
     cpu_us = (time.process_time() - cpu) / n * 1e6
     worker_us = node.signing_pool.worker_cpu_seconds() / n * 1e6  # includes their start
-    ok = (not any(isinstance(r, Exception) for r in receipts) and node.size() == n + 1
-          and audit_log(node.store, node.origin, check_index=False).ok)
+    ok = (
+        not any(isinstance(r, Exception) for r in receipts)
+        and node.size() == n + 1
+        and audit_log(node.store, node.origin, check_index=False).ok
+    )
     node.close()
     return rate, cpu_us, worker_us, ok
 
 
 REPLICA = "cityledger.example/139900"
 GEOMETRIES = [
-    lambda i: {"type": "Point", "coordinates": [114.4 + (i % 1000) * 1e-4, 38.0 + (i // 1000) * 1e-5]},
-    lambda i: {"type": "LineString", "coordinates": [[114.4, 38.0 + i * 1e-7], [114.41, 38.01],
-                                                     [114.42 + i * 1e-7, 38.0]]},
-    lambda i: {"type": "Polygon", "coordinates": [[[114.0, 38.0], [114.1, 38.0 + i * 1e-7],
-                                                   [114.1, 38.1], [114.0, 38.0]]]},
+    lambda i: {
+        "type": "Point",
+        "coordinates": [114.4 + (i % 1000) * 1e-4, 38.0 + (i // 1000) * 1e-5],
+    },
+    lambda i: {
+        "type": "LineString",
+        "coordinates": [[114.4, 38.0 + i * 1e-7], [114.41, 38.01], [114.42 + i * 1e-7, 38.0]],
+    },
+    lambda i: {
+        "type": "Polygon",
+        "coordinates": [[[114.0, 38.0], [114.1, 38.0 + i * 1e-7], [114.1, 38.1], [114.0, 38.0]]],
+    },
 ]
 
 
@@ -100,22 +125,35 @@ def replica_entries(n: int) -> list[bytes]:
 
     from app.core.codes import make_code
     from app.core.records import bound_geometry, sign_entry
+
     rnd = random.Random(5)
     key = SigningKey(bytes(32))
     time_ = "2026-11-25T08:00:00Z"
-    admin = {"type": "official-add", "prev": None, "time": time_, "official": "admin",
-             "subject": {"name": "o1", "key": "o1+00000000+AAAA"}}
+    admin = {
+        "type": "official-add",
+        "prev": None,
+        "time": time_,
+        "official": "admin",
+        "subject": {"name": "o1", "key": "o1+00000000+AAAA"},
+    }
     out, recent, latest = [sign_entry(admin, key)], [], {}
     while len(out) < n:
         i = len(out)
         if recent and rnd.random() < 0.05:
             code = recent[rnd.randrange(len(recent))]
             kind = rnd.choice(("update", "transfer", "revoke"))
-            rec = {"type": kind, "code": code, "prev": latest[code], "time": time_,
-                   "official": "o1"}
+            rec = {
+                "type": kind,
+                "code": code,
+                "prev": latest[code],
+                "time": time_,
+                "official": "o1",
+            }
             if kind == "update":
-                rec["asset"] = {"name": f"renamed {i}", "geometry": bound_geometry(
-                    GEOMETRIES[i % 3](i))}
+                rec["asset"] = {
+                    "name": f"renamed {i}",
+                    "geometry": bound_geometry(GEOMETRIES[i % 3](i)),
+                }
             elif kind == "transfer":
                 rec["owner"] = f"department {i % 17}"
             else:
@@ -123,10 +161,19 @@ def replica_entries(n: int) -> list[bytes]:
                 recent.remove(code)
         else:
             code = str(make_code("139900", "WAT", i))
-            rec = {"type": "issue", "code": code, "prev": None, "time": time_, "official": "o1",
-                   "asset": {"class": "WAT", "name": f"water main {i}",
-                             "geometry": bound_geometry(GEOMETRIES[i % 3](i)),
-                             "attributes": {"diameter_mm": 100 + i % 400, "material": "铸铁"}}}
+            rec = {
+                "type": "issue",
+                "code": code,
+                "prev": None,
+                "time": time_,
+                "official": "o1",
+                "asset": {
+                    "class": "WAT",
+                    "name": f"water main {i}",
+                    "geometry": bound_geometry(GEOMETRIES[i % 3](i)),
+                    "attributes": {"diameter_mm": 100 + i % 400, "material": "铸铁"},
+                },
+            }
             recent.append(code)
             if len(recent) > 100_000:
                 recent.pop(0)
@@ -143,12 +190,13 @@ def index_rates(entries: list[bytes], workdir: Path, run: int) -> tuple[float, f
     from app.ledger.schema import codes
     from app.ledger.store import Store
     from app.ledger.tilelog import TileLog
+
     store = Store(sqlite_url(workdir / f"index{run}.sqlite3"))
     store.create_log(REPLICA, "replica", "139900")
     log, step = TileLog.empty(), 16_384
     for i in range(0, len(entries), step):  # what sync stores: blobs, index deferred
         old = log.size
-        tiles, bundles = log.append(entries[i:i + step])
+        tiles, bundles = log.append(entries[i : i + step])
         with store.write() as conn:
             store.write_tiles(conn, REPLICA, tiles, bundles)
             store.compare_and_swap(conn, REPLICA, old, log.size, log.root())
@@ -162,7 +210,7 @@ def index_rates(entries: list[bytes], workdir: Path, run: int) -> tuple[float, f
     t = time.perf_counter()
     for i in range(0, len(rows), 65_536):
         with floor_store.write() as conn:
-            upsert(conn, codes, sorted(rows[i:i + 65_536], key=lambda r: r["code"]), ["code"])
+            upsert(conn, codes, sorted(rows[i : i + 65_536], key=lambda r: r["code"]), ["code"])
     floor = time.perf_counter() - t
     floor_store.close()
     return wall, cpu, floor
@@ -180,20 +228,28 @@ def index_main(n: int, runs: int, console: Console) -> None:
         walls.append(wall)
         cpus.append(cpu)
         floors.append(floor)
-        console.print(f"run {run + 1}: index {wall:.2f} s wall, {cpu:.2f} s CPU; "
-                      f"floor (insert the same rows) {floor:.2f} s")
+        console.print(
+            f"run {run + 1}: index {wall:.2f} s wall, {cpu:.2f} s CPU; "
+            f"floor (insert the same rows) {floor:.2f} s"
+        )
     shutil.rmtree(work, ignore_errors=True)
     table = Table(title=f"Codes index of a fresh replica: {n:,} entries, median of {runs} run(s)")
     for col in ("case", "seconds (wall)", "entries/s", "CPU µs/entry"):
         table.add_column(col, justify="left" if col == "case" else "right")
     w, c, f = (statistics.median(x) for x in (walls, cpus, floors))
-    table.add_row("Store.index_replica (decode, fold, upsert)", f"{w:.2f}", f"{n / w:,.0f}",
-                  f"{c / n * 1e6:.1f}")
+    table.add_row(
+        "Store.index_replica (decode, fold, upsert)",
+        f"{w:.2f}",
+        f"{n / w:,.0f}",
+        f"{c / n * 1e6:.1f}",
+    )
     table.add_row("floor: insert the same codes rows", f"{f:.2f}", f"{n / f:,.0f}", "")
     console.print(table)
-    console.print(f"load average (1 min) before/after: {load_before:.1f} / "
-                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; index / floor = "
-                  f"{w / f:.2f}×")
+    console.print(
+        f"load average (1 min) before/after: {load_before:.1f} / "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; index / floor = "
+        f"{w / f:.2f}×"
+    )
 
 
 def main() -> None:
@@ -201,10 +257,17 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-postgres", action="store_true")
-    ap.add_argument("--no-pool", action="store_true",
-                    help="keep all Ed25519 work in-process (the signing pool unused)")
-    ap.add_argument("--index", type=int, metavar="N",
-                    help="measure building the codes index of an N-entry replica instead")
+    ap.add_argument(
+        "--no-pool",
+        action="store_true",
+        help="keep all Ed25519 work in-process (the signing pool unused)",
+    )
+    ap.add_argument(
+        "--index",
+        type=int,
+        metavar="N",
+        help="measure building the codes index of an N-entry replica instead",
+    )
     args = ap.parse_args()
     console = Console()
     if args.index:
@@ -222,6 +285,7 @@ def main() -> None:
         backends: list[tuple[str, object]] = [("SQLite (WAL, synchronous=FULL)", None)]
         if not args.no_postgres:
             from tests.pgserver import running_server
+
             srv = stack.enter_context(running_server())
             backends.append(("PostgreSQL (fsync=on)", srv))
         for run in range(args.runs):
@@ -229,38 +293,48 @@ def main() -> None:
             floors.append(rate)
             floor_cpus.append(cpu_us)
             for label, srv in backends:
-                url = (sqlite_url(work / f"s{run}.sqlite3") if srv is None
-                       else srv.create_database())
-                rate, cpu_us, worker_us, ok = ingest_rate(url, args.n, run, work,
-                                                          not args.no_pool)
+                url = sqlite_url(work / f"s{run}.sqlite3") if srv is None else srv.create_database()
+                rate, cpu_us, worker_us, ok = ingest_rate(url, args.n, run, work, not args.no_pool)
                 all_ok &= ok
                 results.setdefault(label, []).append(rate)
                 cpus.setdefault(label, []).append(cpu_us + worker_us)
-                console.print(f"run {run + 1}: {label}: {rate:,.0f} codes/s, "
-                              f"{cpu_us + worker_us:.0f} µs CPU/code ({cpu_us:.0f} in the "
-                              f"process, {worker_us:.0f} in signing-pool workers)"
-                              f"{'' if ok else '  (AUDIT FAILED)'}")
+                console.print(
+                    f"run {run + 1}: {label}: {rate:,.0f} codes/s, "
+                    f"{cpu_us + worker_us:.0f} µs CPU/code ({cpu_us:.0f} in the "
+                    f"process, {worker_us:.0f} in signing-pool workers)"
+                    f"{'' if ok else '  (AUDIT FAILED)'}"
+                )
     shutil.rmtree(work, ignore_errors=True)
     floor = statistics.median(floors)
-    table = Table(title=f"Ingest: {args.n:,} codes through the sequencer"
-                        f"{' (no signing pool)' if args.no_pool else ''}, median of "
-                        f"{args.runs} run(s)")
+    table = Table(
+        title=f"Ingest: {args.n:,} codes through the sequencer"
+        f"{' (no signing pool)' if args.no_pool else ''}, median of "
+        f"{args.runs} run(s)"
+    )
     table.add_column("path")
     table.add_column("codes/s", justify="right")
     table.add_column("vs Ed25519 sign+verify floor", justify="right")
     table.add_column("CPU µs/code (all threads and workers)", justify="right")
-    table.add_row("floor: Ed25519 sign + verify, 1 thread", f"{floor:,.0f}", "1.00×",
-                  f"{statistics.median(floor_cpus):.0f}")
+    table.add_row(
+        "floor: Ed25519 sign + verify, 1 thread",
+        f"{floor:,.0f}",
+        "1.00×",
+        f"{statistics.median(floor_cpus):.0f}",
+    )
     for label, rates in results.items():
         med = statistics.median(rates)
-        table.add_row(label, f"{med:,.0f}", f"{med / floor:.2f}×",
-                      f"{statistics.median(cpus[label]):.0f}")
+        table.add_row(
+            label, f"{med:,.0f}", f"{med / floor:.2f}×", f"{statistics.median(cpus[label]):.0f}"
+        )
     console.print(table)
-    console.print(f"load average (1 min) before/after: {load_before:.1f} / "
-                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs — other work on the "
-                  "machine lowers both rows; the ratio is the comparable figure")
-    console.print("target: ≥ 10,000 codes/s on SQLite" + ("" if all_ok else
-                                                         "  — SOME RUNS FAILED THE AUDIT"))
+    console.print(
+        f"load average (1 min) before/after: {load_before:.1f} / "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs — other work on the "
+        "machine lowers both rows; the ratio is the comparable figure"
+    )
+    console.print(
+        "target: ≥ 10,000 codes/s on SQLite" + ("" if all_ok else "  — SOME RUNS FAILED THE AUDIT")
+    )
     sys.exit(0 if all_ok else 1)
 
 

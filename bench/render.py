@@ -44,8 +44,16 @@ def make_demo(n_points, n_lines, n_polygons):
     from app.gis.demo_assets import DemoAssets, generate_demo
 
     k = len(CITIES)
-    parts = [generate_demo(c, n_points // k + (i < n_points % k), n_lines // k + (i < n_lines % k),
-                           n_polygons // k + (i < n_polygons % k), seed=0) for i, c in enumerate(CITIES)]
+    parts = [
+        generate_demo(
+            c,
+            n_points // k + (i < n_points % k),
+            n_lines // k + (i < n_lines % k),
+            n_polygons // k + (i < n_polygons % k),
+            seed=0,
+        )
+        for i, c in enumerate(CITIES)
+    ]
     return DemoAssets.concat(parts)
 
 
@@ -71,7 +79,7 @@ def cold_child(args) -> None:
     print("READY", flush=True)
 
 
-CPU = {}   # measure -> median process CPU seconds (steadier than wall time on a busy box)
+CPU = {}  # measure -> median process CPU seconds (steadier than wall time on a busy box)
 
 
 def timed(fn, repeats, label=None):
@@ -99,12 +107,23 @@ def main() -> None:
         cold_child(args)
         return
 
-    rows = []   # (measure, ours, baseline, target)
-
     t = time.perf_counter()
-    child = subprocess.Popen([sys.executable, __file__, "--cold-child", "--points", str(args.points),
-                              "--lines", str(args.lines), "--polygons", str(args.polygons)],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--cold-child",
+            "--points",
+            str(args.points),
+            "--lines",
+            str(args.lines),
+            "--polygons",
+            str(args.polygons),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     marks = {}
     for line in child.stdout:
         marks[line.strip()] = time.perf_counter() - t
@@ -113,7 +132,10 @@ def main() -> None:
         sys.exit("cold-start child failed (run with --cold-child to see why)")
     cold, cold_all = marks["SHOWN"], marks["READY"]
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import PySide6.QtWidgets, pyqtgraph, geopandas, shapely"], check=True)
+    subprocess.run(
+        [sys.executable, "-c", "import PySide6.QtWidgets, pyqtgraph, geopandas, shapely"],
+        check=True,
+    )
     floor = time.perf_counter() - t
 
     from PySide6 import QtWidgets
@@ -146,12 +168,14 @@ def main() -> None:
         pan_frame.sign = -pan_frame.sign
         view.pan(0.1 * pan_frame.sign, 0.05 * pan_frame.sign)
         view.grab()
+
     pan_frame.sign = 1
 
     def zoom_frame():
         zoom_frame.k += 1
         view.zoom(1.25 if zoom_frame.k % 2 else 0.8)
         view.grab()
+
     zoom_frame.k = 0
 
     view.zoom_full()
@@ -181,7 +205,9 @@ def main() -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        gdf = gpd.GeoDataFrame({"asset_class": table.class_idx}, geometry=demo.geometries(), crs="EPSG:4326")
+        gdf = gpd.GeoDataFrame(
+            {"asset_class": table.class_idx}, geometry=demo.geometries(), crs="EPSG:4326"
+        )
         fig = plt.figure(figsize=(W / 100, H / 100), dpi=100)
         ax = fig.add_axes((0, 0, 1, 1))
         t = time.perf_counter()
@@ -197,15 +223,20 @@ def main() -> None:
             lo, hi = ax.get_xlim()
             ax.set_xlim(lo + d, hi + d)
             fig.canvas.draw()
+
         mpl_pan.sign = 1
         base_pan = statistics.median(timed(mpl_pan, max(3, args.repeats // 5)))
 
     n_total = len(table)
-    print(f"\nbench/render.py: {args.points:,} points + {args.lines:,} lines + {args.polygons:,} polygons "
-          f"= {n_total:,} assets, {W}x{H} offscreen, medians of {args.repeats}")
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-          f"data generation {t_gen:.2f} s, AssetTable build {t_table:.2f} s; "
-          f"point modes: province={mode_prov}, street={mode_street}\n")
+    print(
+        f"\nbench/render.py: {args.points:,} points + {args.lines:,} lines + {args.polygons:,} polygons "
+        f"= {n_total:,} assets, {W}x{H} offscreen, medians of {args.repeats}"
+    )
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+        f"data generation {t_gen:.2f} s, AssetTable build {t_table:.2f} s; "
+        f"point modes: province={mode_prov}, street={mode_street}\n"
+    )
 
     def ms(v):
         return "-" if v is None else f"{v * 1000:,.0f} ms"
@@ -218,20 +249,32 @@ def main() -> None:
         ("zoom frame, city view", ms(zoom_city), "", "<= 50 ms"),
         ("pan frame, street view", ms(pan_street), "", "<= 50 ms"),
         ("identify (click hit-test)", f"{identify * 1e3:.2f} ms", "", ""),
-        ("cold start to interactive map", f"{cold:.2f} s", f"import floor {floor:.2f} s", "<= 1.5 s"),
+        (
+            "cold start to interactive map",
+            f"{cold:.2f} s",
+            f"import floor {floor:.2f} s",
+            "<= 1.5 s",
+        ),
         ("  ... with all assets drawn", f"{cold_all:.2f} s", "(incl. data generation)", ""),
         ("RSS after map (peak)", f"{rss:.0f} MB ({peak:.0f})", "", "<= 600 MB"),
     ]
-    cpu_of = {"first frame (all in view)": "first", "pan frame, province view": "pan_prov",
-              "zoom frame, province view": "zoom_prov", "pan frame, city view": "pan_city",
-              "zoom frame, city view": "zoom_city", "pan frame, street view": "pan_street"}
+    cpu_of = {
+        "first frame (all in view)": "first",
+        "pan frame, province view": "pan_prov",
+        "zoom frame, province view": "zoom_prov",
+        "pan frame, city view": "pan_city",
+        "zoom frame, city view": "zoom_city",
+        "pan frame, street view": "pan_street",
+    }
     print(f"{'measure':30} {'MapView':>18} {'(CPU)':>8} {'GeoDataFrame.plot':>22} {'target':>12}")
     for r in table_rows:
         cpu = ms(CPU[cpu_of[r[0]]]) if r[0] in cpu_of else ""
         print(f"{r[0]:30} {r[1]:>18} {cpu:>8} {r[2]:>22} {r[3]:>12}")
     if base_first:
-        print(f"\nratio GeoDataFrame.plot / MapView: first frame {base_first / first:.1f}x, "
-              f"pan {base_pan / pan_prov:.1f}x")
+        print(
+            f"\nratio GeoDataFrame.plot / MapView: first frame {base_first / first:.1f}x, "
+            f"pan {base_pan / pan_prov:.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ checkpoint through authenticated tiles, entries and tiles committed, codes index
 The floor, measured in the same run on the same entries: leaf + tree hashing (TileLog)
 and inserting the same rows (bundles, tiles, codes index) into a fresh store.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,13 +43,22 @@ def make_entries(n: int):
     for i in range(n):
         code = make_code("139900", classes[i % len(classes)])
         lon, lat = 114.4 + rng.random() * 0.3, 37.9 + rng.random() * 0.3
-        yield canonical_json({"type": "issue", "code": str(code), "prev": None,
-                              "asset": {"class": code.asset_class, "name": f"asset {i}",
-                                        "geometry": {"type": "Point",
-                                                     "coordinates": [round(lon, 7), round(lat, 7)]},
-                                        "attributes": {"n": i}},
-                              "time": "2026-01-01T00:00:00Z", "official": "bench",
-                              "sig": sig})
+        yield canonical_json(
+            {
+                "type": "issue",
+                "code": str(code),
+                "prev": None,
+                "asset": {
+                    "class": code.asset_class,
+                    "name": f"asset {i}",
+                    "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
+                    "attributes": {"n": i},
+                },
+                "time": "2026-01-01T00:00:00Z",
+                "official": "bench",
+                "sig": sig,
+            }
+        )
 
 
 def build_log(n: int) -> tuple[Path, str]:
@@ -104,9 +114,20 @@ def fresh_node(base: Path, url: str, vkey: str):
     node = Node.create(base, "139800", "Bench", "基准", "bench-pass")
     _, wvkey = generate_witness_key("bench-witness")
     askey, avkey = generate_admin_key("bench-admin")
-    cities = (City("139900", "Source", "源", 114.5, 38.0, ORIGIN, vkey, wvkey, (url,)),
-              City("139800", "Bench", "基准", 114.6, 38.1, node.origin, node.log_vkey,
-                   node.witness_vkey, ()))
+    cities = (
+        City("139900", "Source", "源", 114.5, 38.0, ORIGIN, vkey, wvkey, (url,)),
+        City(
+            "139800",
+            "Bench",
+            "基准",
+            114.6,
+            38.1,
+            node.origin,
+            node.log_vkey,
+            node.witness_vkey,
+            (),
+        ),
+    )
     install_trust(base, TrustFile("bench", avkey, 1, 0, cities).sign(askey))
     return node
 
@@ -119,11 +140,19 @@ def replicate(node) -> tuple[float, float, int]:
     from app.net.service import TrustCache
     from app.net.sync import SyncEngine
 
-    engine = SyncEngine(LedgerView(node.store, node.origin, node.data_dir),
-                        TrustCache(node.data_dir), use_mirrors=False)
+    engine = SyncEngine(
+        LedgerView(node.store, node.origin, node.data_dir),
+        TrustCache(node.data_dir),
+        use_mirrors=False,
+    )
     stored_at = []
-    engine.bus.subscribe(lambda e: e.kind == ev.PROGRESS and e.data["fetched"] == e.data["total"]
-                         and stored_at.append(time.perf_counter()))
+    engine.bus.subscribe(
+        lambda e: (
+            e.kind == ev.PROGRESS
+            and e.data["fetched"] == e.data["total"]
+            and stored_at.append(time.perf_counter())
+        )
+    )
     t = time.perf_counter()
     health = engine.run_once(origins=[ORIGIN])[ORIGIN]
     elapsed = time.perf_counter() - t
@@ -158,7 +187,7 @@ def floor(directory: Path, n: int, base: Path) -> tuple[float, float, float]:
     step = 64
     size = 0
     for i in range(0, len(keys), step):
-        part = {k: bundles[k] for k in keys[i:i + step]}
+        part = {k: bundles[k] for k in keys[i : i + step]}
         part_tiles = {key: d for key, d in tiles.items() if key[0] > 0 or key[1] in part}
         new_size = min(n, (keys[min(i + step, len(keys)) - 1] + 1) * TILE_WIDTH)
         with store.write() as conn:
@@ -181,9 +210,15 @@ def concurrent_clients(directory: Path, vkey: str, url: str, clients: int, base:
         dirs.append(node.data_dir)
         node.close()
     t = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "app.net", "--data", str(d), "sync", "--json"],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-             for d in dirs]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app.net", "--data", str(d), "sync", "--json"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        for d in dirs
+    ]
     outs = [p.communicate()[0] for p in procs]
     elapsed = time.perf_counter() - t
     held = [json.loads(o)[ORIGIN]["held_size"] for o in outs]
@@ -233,15 +268,24 @@ def main() -> int:
             proc.terminate()
             proc.wait()
         assert all(h == args.client_entries for h in c_held), c_held
-        rows.append((f"{args.clients} clients at once (aggregate)",
-                     args.clients * args.client_entries, c_elapsed))
+        rows.append(
+            (
+                f"{args.clients} clients at once (aggregate)",
+                args.clients * args.client_entries,
+                c_elapsed,
+            )
+        )
     print(f"{'case':44} {'entries':>10} {'seconds':>9} {'entries/s':>11}")
     for name, count, secs in rows:
         print(f"{name:44} {count:>10} {secs:>9.2f} {count / secs:>11,.0f}")
-    print(f"verified + stored / (hash + store) floor = {stored / (hashing + storing):.2f}x; "
-          f"total / full floor = {elapsed / (hashing + storing + indexing):.2f}x")
-    print(f"target <= 10 s for 1M verified + stored: {'met' if stored <= 10 else 'NOT met'} "
-          f"({stored:.1f} s; codes index after {elapsed:.1f} s)")
+    print(
+        f"verified + stored / (hash + store) floor = {stored / (hashing + storing):.2f}x; "
+        f"total / full floor = {elapsed / (hashing + storing + indexing):.2f}x"
+    )
+    print(
+        f"target <= 10 s for 1M verified + stored: {'met' if stored <= 10 else 'NOT met'} "
+        f"({stored:.1f} s; codes index after {elapsed:.1f} s)"
+    )
     return 0
 
 

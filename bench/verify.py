@@ -11,6 +11,7 @@ co-sign its checkpoint; then, over --sample of those codes (median of --repeat r
 - floor: PyNaCl VerifyKey.verify of the same 4 signatures per code (entry, checkpoint,
   2 cosignatures), precomputed messages — what no verifier can go below.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,7 @@ from app.ledger.bundle import export_bundle  # noqa: E402
 from app.ledger.node import Node  # noqa: E402
 from app.ledger.verifier import verify_bundle, verify_code  # noqa: E402
 from bench.core import median_time  # noqa: E402
-from tests.ledger.verifier_kit import (OTHER_CITIES, POINT, cosign_latest, make_trust,  # noqa: E402
-                                       other_city)
+from tests.ledger.verifier_kit import OTHER_CITIES, POINT, cosign_latest, make_trust, other_city  # noqa: E402
 
 
 def floor_inputs(node, bundles, trust):
@@ -48,12 +48,18 @@ def floor_inputs(node, bundles, trust):
     for c in trust.witness_cities(node.origin):
         v = note.Verifier.from_key(c.witness_vkey)
         s = by_name[v.name]
-        items.append((VerifyKey(v.public_key),
-                      cosigned_message(signature_timestamp(s), text.encode()), s.raw[8:]))
+        items.append(
+            (
+                VerifyKey(v.public_key),
+                cosigned_message(signature_timestamp(s), text.encode()),
+                s.raw[8:],
+            )
+        )
     out = []
     for b in bundles:
         rec = json.loads(b.entry)
         import base64
+
         out.append((ovk, signing_message(rec), base64.b64decode(rec["sig"])))
         out.extend(items)
     return out
@@ -69,8 +75,15 @@ def main() -> int:
         node = Node.create(Path(tmp) / "node", "130100", "Shijiazhuang", "石家庄", "bench")
         try:
             node.add_official("bench", "bench")
-            items = [{"asset_class": "WAT", "name": f"main {i}", "geometry": POINT,
-                      "attributes": {"dn": i % 50}} for i in range(a.codes)]
+            items = [
+                {
+                    "asset_class": "WAT",
+                    "name": f"main {i}",
+                    "geometry": POINT,
+                    "attributes": {"dn": i % 50},
+                }
+                for i in range(a.codes)
+            ]
             codes = [r.code for r in node.issue_many("bench", "bench", items)]
             witnesses = [other_city(*c) for c in OTHER_CITIES]
             cosign_latest(node, *(w.signer for w in witnesses))
@@ -88,22 +101,32 @@ def main() -> int:
 
             n = len(sample)
             rows = [
-                ("verify_bundle (offline)", median_time(
-                    lambda: [verify_bundle(d, trust) for d in data], a.repeat)),
-                ("verify_code (store)", median_time(
-                    lambda: [verify_code(node, c, trust) for c in sample], a.repeat)),
-                ("export_bundle (store)", median_time(
-                    lambda: [export_bundle(node, c, quorum=2) for c in sample], a.repeat)),
+                (
+                    "verify_bundle (offline)",
+                    median_time(lambda: [verify_bundle(d, trust) for d in data], a.repeat),
+                ),
+                (
+                    "verify_code (store)",
+                    median_time(lambda: [verify_code(node, c, trust) for c in sample], a.repeat),
+                ),
+                (
+                    "export_bundle (store)",
+                    median_time(
+                        lambda: [export_bundle(node, c, quorum=2) for c in sample], a.repeat
+                    ),
+                ),
             ]
             t_floor = median_time(run_floor, a.repeat)
         finally:
             node.close()
-    table = Table(title=f"verifier: {n} codes of a {a.codes}-entry log, quorum 2 "
-                        f"(median of {a.repeat})")
+    table = Table(
+        title=f"verifier: {n} codes of a {a.codes}-entry log, quorum 2 (median of {a.repeat})"
+    )
     for col in ("operation", "per code", "codes/s", "× floor"):
         table.add_column(col, justify="right" if col != "operation" else "left")
-    table.add_row("floor: 4 × Ed25519 verify", f"{t_floor / n * 1e6:.0f} µs",
-                  f"{n / t_floor:,.0f}", "1.0")
+    table.add_row(
+        "floor: 4 × Ed25519 verify", f"{t_floor / n * 1e6:.0f} µs", f"{n / t_floor:,.0f}", "1.0"
+    )
     for name, t in rows:
         table.add_row(name, f"{t / n * 1e6:.0f} µs", f"{n / t:,.0f}", f"{t / t_floor:.1f}")
     Console().print(table)

@@ -4,6 +4,7 @@ Debian's `postgresql` package is installed by `make`; we start our own cluster w
 initdb/pg_ctl (as the `postgres` user when we run as root, since PostgreSQL refuses root)
 rather than relying on a system service that CI may not have running.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -46,17 +47,40 @@ class PgServer:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    def start(self) -> "PgServer":
+    def start(self) -> PgServer:
         if self._as_root:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-        self._run(_bin("initdb"), "-D", self.datadir, "-A", "trust", "-U", "postgres",
-                  "-E", "UTF8", "--no-locale")
-        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-                f"-c unix_socket_directories={self.dir} -c fsync=on "
-                f"-c max_connections=200 -c shared_buffers=128MB")
-        self._run(_bin("pg_ctl"), "-D", self.datadir, "-o", opts, "-w", "-t", "60",
-                  "-l", os.path.join(self.dir, "log"), "start")
+        self._run(
+            _bin("initdb"),
+            "-D",
+            self.datadir,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        )
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+            f"-c unix_socket_directories={self.dir} -c fsync=on "
+            f"-c max_connections=200 -c shared_buffers=128MB"
+        )
+        self._run(
+            _bin("pg_ctl"),
+            "-D",
+            self.datadir,
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            os.path.join(self.dir, "log"),
+            "start",
+        )
         return self
 
     def stop(self) -> None:
@@ -73,8 +97,9 @@ class PgServer:
         import psycopg
 
         name = name or "t_" + uuid.uuid4().hex[:12]
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 

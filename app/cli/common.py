@@ -1,4 +1,5 @@
 """Shared pieces of the command line: exit codes, errors, data folder, output."""
+
 from __future__ import annotations
 
 import getpass

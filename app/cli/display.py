@@ -1,4 +1,5 @@
 """Finding a screen for the desktop app: the user's display, else a virtual one (Xvfb)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -19,11 +20,16 @@ def virtual_display(width: int = 1920, height: int = 1080):
     xvfb = shutil.which("Xvfb")
     if not xvfb:
         raise RuntimeError("no display and no Xvfb; `make run` installs Debian's xvfb package")
-    number = next(n for n in range(99, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
-                  and not Path(f"/tmp/.X{n}-lock").exists())
-    proc = subprocess.Popen([xvfb, f":{number}", "-screen", "0", f"{width}x{height}x24",
-                             "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    number = next(
+        n
+        for n in range(99, 200)
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists()
+    )
+    proc = subprocess.Popen(
+        [xvfb, f":{number}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     old = os.environ.get("DISPLAY")
     try:
         deadline = time.monotonic() + 10

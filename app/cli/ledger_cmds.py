@@ -4,14 +4,14 @@ Every command opens the node in `--data` (and `--db`), does its work and closes 
 output goes through rich; `--json` prints exactly one JSON document on standard output.
 Exit status: 0 success/verified, 1 verification failed or refused, 2 usage or input error.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 from pathlib import Path
 
-from app.cli.common import EXIT_FAILED, EXIT_USAGE, PASSPHRASE_ENV, CliError, passphrase, \
-    print_json
+from app.cli.common import EXIT_FAILED, EXIT_USAGE, PASSPHRASE_ENV, CliError, passphrase, print_json
 
 OFFICIAL_PASSPHRASE_ENV = "CITYLEDGER_OFFICIAL_PASSPHRASE"
 
@@ -20,12 +20,14 @@ def register(sub) -> None:
     from app.cli import ledger_issue, ledger_verify
 
     p = sub.add_parser("init", help="create a new city node: keys and database")
-    p.add_argument("--city", required=True, metavar="CODE",
-                   help="6-digit GB/T 2260 city code, e.g. 130100")
+    p.add_argument(
+        "--city", required=True, metavar="CODE", help="6-digit GB/T 2260 city code, e.g. 130100"
+    )
     p.add_argument("--name-en", required=True, help="English name, e.g. Shijiazhuang")
     p.add_argument("--name-zh", required=True, help="Chinese name, e.g. 石家庄")
-    p.add_argument("--origin", default=None,
-                   help="log origin line (default: cityledger.example/<CODE>)")
+    p.add_argument(
+        "--origin", default=None, help="log origin line (default: cityledger.example/<CODE>)"
+    )
     _json_flag(p)
     p.set_defaults(func=cmd_init)
 
@@ -54,8 +56,9 @@ def register(sub) -> None:
     _json_flag(p)
     p.set_defaults(func=cmd_log_info)
     p = log_sub.add_parser("verify", help="audit: recompute every hash, check every checkpoint")
-    p.add_argument("--origin", default=None,
-                   help="audit this replica instead of the node's own log")
+    p.add_argument(
+        "--origin", default=None, help="audit this replica instead of the node's own log"
+    )
     p.add_argument("--all", action="store_true", help="audit every log the node holds")
     _json_flag(p)
     p.set_defaults(func=cmd_log_verify)
@@ -67,6 +70,7 @@ def _json_flag(p) -> None:
 
 
 # --- shared helpers (used by ledger_issue and ledger_verify too) ---------------------
+
 
 def console():
     from rich.console import Console
@@ -137,6 +141,7 @@ def ledger_errors():
 
 # --- init / officials ----------------------------------------------------------------
 
+
 def cmd_init(args) -> int:
     from app.core.codes import city_problem
     from app.ledger.node import CONFIG, Node
@@ -158,8 +163,15 @@ def cmd_init(args) -> int:
     before = set(os.listdir(data)) if existed else set()
     try:
         with ledger_errors():
-            node = Node.create(data, args.city, args.name_en.strip(), args.name_zh.strip(),
-                               secret, db_url=args.db, origin=args.origin)
+            node = Node.create(
+                data,
+                args.city,
+                args.name_en.strip(),
+                args.name_zh.strip(),
+                secret,
+                db_url=args.db,
+                origin=args.origin,
+            )
     except (CliError, OSError):
         _remove_new_files(data, existed, before)  # leave nothing behind from a failed init
         raise
@@ -167,9 +179,11 @@ def cmd_init(args) -> int:
         doc = _log_doc(node)
     finally:
         node.close()
+
     def human(c):
-        c.print(f"[bold green]created[/] node for {args.name_zh} {args.name_en} ({args.city}) "
-                f"in {data}")
+        c.print(
+            f"[bold green]created[/] node for {args.name_zh} {args.name_en} ({args.city}) in {data}"
+        )
         _print_log_info(c, doc)
 
     emit(args, doc, human)
@@ -198,8 +212,13 @@ def cmd_official_add(args) -> int:
         vkey = node.add_official(args.name, secret)
         row = next(o for o in node.officials() if o["name"] == args.name)
     doc = {"name": args.name, "vkey": vkey, "index": row["added_index"]}
-    emit(args, doc, lambda c: c.print(f"official [bold]{args.name}[/] added at index "
-                                      f"{row['added_index']}\nkey: {vkey}"))
+    emit(
+        args,
+        doc,
+        lambda c: c.print(
+            f"official [bold]{args.name}[/] added at index {row['added_index']}\nkey: {vkey}"
+        ),
+    )
     return 0
 
 
@@ -209,21 +228,33 @@ def cmd_official_revoke(args) -> int:
         if row is None:
             raise CliError(f"no official {args.name!r} in {node.origin}")
         if row["revoked_index"] is not None:
-            raise CliError(f"official {args.name!r} was already revoked at index "
-                           f"{row['revoked_index']}")
+            raise CliError(
+                f"official {args.name!r} was already revoked at index {row['revoked_index']}"
+            )
         unlock(node)
         receipt = node.revoke_official(args.name, args.reason)
     doc = {"name": args.name, "index": receipt.index, "size": receipt.size}
-    emit(args, doc, lambda c: c.print(f"official [bold]{args.name}[/] revoked at index "
-                                      f"{receipt.index}"))
+    emit(
+        args,
+        doc,
+        lambda c: c.print(f"official [bold]{args.name}[/] revoked at index {receipt.index}"),
+    )
     return 0
 
 
 def cmd_official_list(args) -> int:
     with open_node(args) as node:
         rows = node.officials()
-    docs = [{"name": o["name"], "vkey": o["vkey"], "added_index": o["added_index"],
-             "revoked_index": o["revoked_index"], "active": o["active"]} for o in rows]
+    docs = [
+        {
+            "name": o["name"],
+            "vkey": o["vkey"],
+            "added_index": o["added_index"],
+            "revoked_index": o["revoked_index"],
+            "active": o["active"],
+        }
+        for o in rows
+    ]
     if args.json:
         print_json(docs)
         return 0
@@ -234,27 +265,40 @@ def cmd_official_list(args) -> int:
         table.add_column(col, no_wrap=True)
     table.add_column("key", overflow="fold")
     for o in docs:
-        table.add_row(o["name"], "[green]active[/]" if o["active"] else "[red]revoked[/]",
-                      str(o["added_index"]), "" if o["revoked_index"] is None
-                      else str(o["revoked_index"]), o["vkey"])
+        table.add_row(
+            o["name"],
+            "[green]active[/]" if o["active"] else "[red]revoked[/]",
+            str(o["added_index"]),
+            "" if o["revoked_index"] is None else str(o["revoked_index"]),
+            o["vkey"],
+        )
     console().print(table if docs else "no officials yet (`cityledger official add NAME`)")
     return 0
 
 
 # --- log info / verify ----------------------------------------------------------------
 
+
 def _log_doc(node) -> dict:
     import base64
 
     cp = node.latest_checkpoint()
-    return {"origin": node.origin, "city": node.city_code, "name_en": node.name_en,
-            "name_zh": node.name_zh, "size": node.size(),
-            "root_hash": base64.b64encode(cp.root_hash).decode() if cp else None,
-            "checkpoint_size": cp.size if cp else None,
-            "cosignatures": len(cp.cosignatures) if cp else 0,
-            "vkey": node.log_vkey, "witness_vkey": node.witness_vkey,
-            "admin_vkey": node.admin_vkey, "url": _served_url(node.data_dir),
-            "data": str(node.data_dir), "db": _redact(node.store.engine.url)}
+    return {
+        "origin": node.origin,
+        "city": node.city_code,
+        "name_en": node.name_en,
+        "name_zh": node.name_zh,
+        "size": node.size(),
+        "root_hash": base64.b64encode(cp.root_hash).decode() if cp else None,
+        "checkpoint_size": cp.size if cp else None,
+        "cosignatures": len(cp.cosignatures) if cp else 0,
+        "vkey": node.log_vkey,
+        "witness_vkey": node.witness_vkey,
+        "admin_vkey": node.admin_vkey,
+        "url": _served_url(node.data_dir),
+        "data": str(node.data_dir),
+        "db": _redact(node.store.engine.url),
+    }
 
 
 def _served_url(data_dir) -> str | None:
@@ -278,8 +322,20 @@ def _print_log_info(c, doc: dict) -> None:
     t = Table(show_header=False, box=None)
     t.add_column(style="bold", no_wrap=True)
     t.add_column(overflow="fold")
-    for key in ("origin", "city", "size", "root_hash", "checkpoint_size", "cosignatures",
-                "vkey", "witness_vkey", "admin_vkey", "url", "data", "db"):
+    for key in (
+        "origin",
+        "city",
+        "size",
+        "root_hash",
+        "checkpoint_size",
+        "cosignatures",
+        "vkey",
+        "witness_vkey",
+        "admin_vkey",
+        "url",
+        "data",
+        "db",
+    ):
         if key in doc:
             t.add_row(key, "—" if doc[key] is None else str(doc[key]))
     c.print(t)
@@ -288,8 +344,11 @@ def _print_log_info(c, doc: dict) -> None:
 def cmd_log_info(args) -> int:
     with open_node(args) as node:
         doc = _log_doc(node)
-        doc["replicas"] = [{"origin": i.origin, "city": i.city_code, "size": i.size}
-                           for i in node.store.logs() if i.origin != node.origin]
+        doc["replicas"] = [
+            {"origin": i.origin, "city": i.city_code, "size": i.size}
+            for i in node.store.logs()
+            if i.origin != node.origin
+        ]
     emit(args, doc, lambda c: _print_log_info(c, doc))
     return 0
 
@@ -312,17 +371,28 @@ def cmd_log_verify(args) -> int:
                     reports.append(audit_log(node.store, origin))
             else:
                 reports.append(audit_log(node.store, origin))
-    docs = [{"origin": r.origin, "ok": r.ok, "size": r.size,
-             "entries_checked": r.entries_checked, "checkpoints_checked": r.checkpoints_checked,
-             "first_mismatch": r.first_mismatch, "problems": r.problems} for r in reports]
+    docs = [
+        {
+            "origin": r.origin,
+            "ok": r.ok,
+            "size": r.size,
+            "entries_checked": r.entries_checked,
+            "checkpoints_checked": r.checkpoints_checked,
+            "first_mismatch": r.first_mismatch,
+            "problems": r.problems,
+        }
+        for r in reports
+    ]
     ok = all(r.ok for r in reports)
     if args.json:
         print_json({"ok": ok, "logs": docs})
     else:
         for r in reports:
             if r.ok:
-                c.print(f"[green]✓[/] {r.origin}: {r.entries_checked} entries and "
-                        f"{r.checkpoints_checked} checkpoints verified (size {r.size})")
+                c.print(
+                    f"[green]✓[/] {r.origin}: {r.entries_checked} entries and "
+                    f"{r.checkpoints_checked} checkpoints verified (size {r.size})"
+                )
             else:
                 c.print(f"[red]✗[/] {r.origin}: first mismatch: {r.first_mismatch}")
                 for more in r.problems[1:5]:
@@ -330,5 +400,12 @@ def cmd_log_verify(args) -> int:
     return 0 if ok else EXIT_FAILED
 
 
-__all__ = ["register", "open_node", "unlock", "official_passphrase", "ledger_errors",
-           "console", "PASSPHRASE_ENV"]
+__all__ = [
+    "register",
+    "open_node",
+    "unlock",
+    "official_passphrase",
+    "ledger_errors",
+    "console",
+    "PASSPHRASE_ENV",
+]

@@ -4,6 +4,7 @@ A batch is checked and signed completely before anything is submitted, so bad in
 changes nothing; then every entry goes to the sequencer in one go (it commits them in
 large batches), with a progress bar that follows the log's committed size.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,41 +19,83 @@ _WRITABLE = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
 
 
 def register(sub) -> None:
-    p = sub.add_parser("issue", help="issue identity codes (one asset, or --batch FILE)",
-                       description="Issue a code for one asset (--class, --name and --lon/--lat "
-                                   "or --geometry), or one code per feature of a layer (--batch).")
-    p.add_argument("--class", dest="asset_class", metavar="AAA",
-                   help="asset class (WAT, SEW, PWR, GAS, HEA, TEL, TRN, ROD, BRG, MED, SCH, "
-                        "BLD, PLT); for --batch it overrides --class-field")
+    p = sub.add_parser(
+        "issue",
+        help="issue identity codes (one asset, or --batch FILE)",
+        description="Issue a code for one asset (--class, --name and --lon/--lat "
+        "or --geometry), or one code per feature of a layer (--batch).",
+    )
+    p.add_argument(
+        "--class",
+        dest="asset_class",
+        metavar="AAA",
+        help="asset class (WAT, SEW, PWR, GAS, HEA, TEL, TRN, ROD, BRG, MED, SCH, "
+        "BLD, PLT); for --batch it overrides --class-field",
+    )
     p.add_argument("--name", help="asset name")
     p.add_argument("--lon", type=float, help="point longitude (EPSG:4326)")
     p.add_argument("--lat", type=float, help="point latitude (EPSG:4326)")
-    p.add_argument("--geometry", type=Path, metavar="FILE.geojson",
-                   help="GeoJSON geometry, Feature or one-feature FeatureCollection")
-    p.add_argument("--attr", action="append", default=[], metavar="KEY=VALUE",
-                   help="attribute (repeatable; values are kept as text)")
+    p.add_argument(
+        "--geometry",
+        type=Path,
+        metavar="FILE.geojson",
+        help="GeoJSON geometry, Feature or one-feature FeatureCollection",
+    )
+    p.add_argument(
+        "--attr",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="attribute (repeatable; values are kept as text)",
+    )
     p.add_argument("--owner", help="owning department")
-    p.add_argument("--official", metavar="NAME",
-                   help="signing official (default: the only active official)")
-    p.add_argument("--batch", type=Path, metavar="FILE",
-                   help="GeoJSON/GeoPackage/Shapefile: one code per feature")
+    p.add_argument(
+        "--official", metavar="NAME", help="signing official (default: the only active official)"
+    )
+    p.add_argument(
+        "--batch",
+        type=Path,
+        metavar="FILE",
+        help="GeoJSON/GeoPackage/Shapefile: one code per feature",
+    )
     p.add_argument("--layer", help="--batch: layer name (default: the first)")
-    p.add_argument("--class-field", default="asset_class", metavar="FIELD",
-                   help="--batch: field holding the asset class (default: asset_class)")
-    p.add_argument("--name-field", default="name", metavar="FIELD",
-                   help="--batch: field holding the asset name (default: name)")
+    p.add_argument(
+        "--class-field",
+        default="asset_class",
+        metavar="FIELD",
+        help="--batch: field holding the asset class (default: asset_class)",
+    )
+    p.add_argument(
+        "--name-field",
+        default="name",
+        metavar="FIELD",
+        help="--batch: field holding the asset name (default: name)",
+    )
     p.add_argument("--owner-field", metavar="FIELD", help="--batch: field holding the owner")
-    p.add_argument("--out", type=Path, metavar="FILE",
-                   help="--batch: write the layer with a 'code' column (.geojson or .gpkg)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="--batch: write the layer with a 'code' column (.geojson or .gpkg)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_issue)
 
 
 def cmd_issue(args) -> int:
     if args.batch is not None:
-        single = [f for f, v in (("--name", args.name), ("--lon", args.lon), ("--lat", args.lat),
-                                 ("--geometry", args.geometry), ("--attr", args.attr or None),
-                                 ("--owner", args.owner)) if v is not None]
+        single = [
+            f
+            for f, v in (
+                ("--name", args.name),
+                ("--lon", args.lon),
+                ("--lat", args.lat),
+                ("--geometry", args.geometry),
+                ("--attr", args.attr or None),
+                ("--owner", args.owner),
+            )
+            if v is not None
+        ]
         if single:
             raise CliError(f"--batch takes its assets from the file; drop {', '.join(single)}")
         return _issue_batch(args)
@@ -63,13 +106,15 @@ def cmd_issue(args) -> int:
 
 # --- input -------------------------------------------------------------------------
 
+
 def _check_class(value, where: str) -> str:
     from app.core.classes import ASSET_CLASSES
 
     cls = str(value).strip().upper() if value is not None else ""
     if cls not in ASSET_CLASSES:
-        raise CliError(f"{where}: asset class {value!r} is not one of "
-                       f"{', '.join(sorted(ASSET_CLASSES))}")
+        raise CliError(
+            f"{where}: asset class {value!r} is not one of {', '.join(sorted(ASSET_CLASSES))}"
+        )
     return cls
 
 
@@ -96,8 +141,10 @@ def read_geometry_file(path: Path) -> dict:
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         feats = doc.get("features") or []
         if len(feats) != 1:
-            raise CliError(f"--geometry {path}: a FeatureCollection with {len(feats)} features; "
-                           "use --batch for several")
+            raise CliError(
+                f"--geometry {path}: a FeatureCollection with {len(feats)} features; "
+                "use --batch for several"
+            )
         doc = feats[0]
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = doc.get("geometry")
@@ -123,6 +170,7 @@ def _choose_official(node, name: str | None) -> str:
 
 # --- one code ----------------------------------------------------------------------
 
+
 def _issue_one(args) -> int:
     from app.cli.ledger_cmds import emit, ledger_errors, official_passphrase, open_node, unlock
 
@@ -135,8 +183,12 @@ def _issue_one(args) -> int:
             raise CliError("give either --lon/--lat or --geometry, not both")
         geometry = read_geometry_file(args.geometry)
     elif args.lon is not None and args.lat is not None:
-        if not (math.isfinite(args.lon) and math.isfinite(args.lat)
-                and -180 <= args.lon <= 180 and -90 <= args.lat <= 90):
+        if not (
+            math.isfinite(args.lon)
+            and math.isfinite(args.lat)
+            and -180 <= args.lon <= 180
+            and -90 <= args.lat <= 90
+        ):
             raise CliError(f"--lon {args.lon} --lat {args.lat} is outside EPSG:4326 bounds")
         geometry = {"type": "Point", "coordinates": [args.lon, args.lat]}
     else:
@@ -148,15 +200,27 @@ def _issue_one(args) -> int:
         unlock(node)
         entry = node.make_entry(official, official_passphrase(official), record)
         receipt = node.submit(entry)
-    doc = {"code": receipt.code, "index": receipt.index, "size": receipt.size,
-           "codes": [receipt.code], "indexes": [receipt.index]}
-    emit(args, doc, lambda c: c.print(f"[bold green]{receipt.code}[/]  issued at index "
-                                      f"{receipt.index} (log size {receipt.size}, signed by "
-                                      f"{official})"))
+    doc = {
+        "code": receipt.code,
+        "index": receipt.index,
+        "size": receipt.size,
+        "codes": [receipt.code],
+        "indexes": [receipt.index],
+    }
+    emit(
+        args,
+        doc,
+        lambda c: c.print(
+            f"[bold green]{receipt.code}[/]  issued at index "
+            f"{receipt.index} (log size {receipt.size}, signed by "
+            f"{official})"
+        ),
+    )
     return 0
 
 
 # --- batch -------------------------------------------------------------------------
+
 
 def _json_value(v):
     """A feature attribute as a JSON value (None for missing)."""
@@ -195,8 +259,9 @@ def read_layer(path: Path, layer: str | None):
         try:
             gdf = gdf.to_crs(4326)
         except Exception as e:
-            raise CliError(f"--batch {path}: cannot reproject from {gdf.crs} to EPSG:4326: {e}") \
-                from None
+            raise CliError(
+                f"--batch {path}: cannot reproject from {gdf.crs} to EPSG:4326: {e}"
+            ) from None
     return gdf
 
 
@@ -206,11 +271,15 @@ def batch_items(gdf, args) -> tuple[list[dict], list[str]]:
 
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     if args.asset_class is None and args.class_field not in cols:
-        raise CliError(f"the layer has no field {args.class_field!r}: give --class or "
-                       f"--class-field (fields: {', '.join(cols) or 'none'})")
+        raise CliError(
+            f"the layer has no field {args.class_field!r}: give --class or "
+            f"--class-field (fields: {', '.join(cols) or 'none'})"
+        )
     if args.name_field not in cols:
-        raise CliError(f"the layer has no field {args.name_field!r}: choose one with "
-                       f"--name-field (fields: {', '.join(cols) or 'none'})")
+        raise CliError(
+            f"the layer has no field {args.name_field!r}: choose one with "
+            f"--name-field (fields: {', '.join(cols) or 'none'})"
+        )
     if args.owner_field and args.owner_field not in cols:
         raise CliError(f"the layer has no field {args.owner_field!r} (--owner-field)")
     reserved = {args.class_field, args.name_field, args.owner_field, "code"}
@@ -224,18 +293,23 @@ def batch_items(gdf, args) -> tuple[list[dict], list[str]]:
         try:
             existing = _json_value(row.get("code"))
             if existing:
-                raise CliError(f"{where} already has code {existing}; drop the 'code' field "
-                               "to issue new codes")
+                raise CliError(
+                    f"{where} already has code {existing}; drop the 'code' field to issue new codes"
+                )
             cls = fixed_class or _check_class(row.get(args.class_field), where)
             name = _json_value(row.get(args.name_field))
             if name is None or not str(name).strip():
                 raise CliError(f"{where}: no name in field {args.name_field!r}")
             if geom is None or shapely.is_empty(geom):
                 raise CliError(f"{where} ({name}): no geometry")
-            item = {"asset_class": cls, "name": str(name).strip(),
-                    "geometry": json.loads(shapely.to_geojson(geom)),
-                    "attributes": {c: v for c in attr_cols
-                                   if (v := _json_value(row.get(c))) is not None}}
+            item = {
+                "asset_class": cls,
+                "name": str(name).strip(),
+                "geometry": json.loads(shapely.to_geojson(geom)),
+                "attributes": {
+                    c: v for c in attr_cols if (v := _json_value(row.get(c))) is not None
+                },
+            }
             if args.owner_field:
                 owner = _json_value(row.get(args.owner_field))
                 if owner is not None and str(owner).strip():
@@ -279,8 +353,7 @@ def _issue_batch(args) -> int:
                 task = progress.add_task("signing", total=len(items))
                 for i, item in enumerate(items):
                     try:
-                        entries.append(node.make_entry(official, secret,
-                                                       node.issue_record(**item)))
+                        entries.append(node.make_entry(official, secret, node.issue_record(**item)))
                     except (CoreError, NodeError) as e:
                         errors.append(f"feature {i + 1} ({item['name']}): {e}")
                     if i % 256 == 0:
@@ -288,24 +361,34 @@ def _issue_batch(args) -> int:
         if errors:
             shown = errors[:MAX_REPORTED_ERRORS]
             more = len(errors) - len(shown)
-            raise CliError(f"{len(errors)} of {len(gdf)} features cannot be issued; nothing "
-                           "was issued:\n  " + "\n  ".join(shown)
-                           + (f"\n  … and {more} more" if more else ""))
+            raise CliError(
+                f"{len(errors)} of {len(gdf)} features cannot be issued; nothing "
+                "was issued:\n  " + "\n  ".join(shown) + (f"\n  … and {more} more" if more else "")
+            )
         results = _submit_with_progress(node, entries, err_console)
     codes = [r.code if not isinstance(r, Exception) else None for r in results]
-    refused = [{"feature": i + 1, "reason": str(r)} for i, r in enumerate(results)
-               if isinstance(r, Exception)]
+    refused = [
+        {"feature": i + 1, "reason": str(r)}
+        for i, r in enumerate(results)
+        if isinstance(r, Exception)
+    ]
     if args.out is not None:
         out = gdf.copy()
         out["code"] = codes
         out.to_file(args.out, driver=_WRITABLE[args.out.suffix.lower()])
-    doc = {"count": len(codes) - len(refused), "codes": codes,
-           "indexes": [None if isinstance(r, Exception) else r.index for r in results],
-           "size": max((r.size for r in results if not isinstance(r, Exception)), default=None),
-           "refused": refused}
+    doc = {
+        "count": len(codes) - len(refused),
+        "codes": codes,
+        "indexes": [None if isinstance(r, Exception) else r.index for r in results],
+        "size": max((r.size for r in results if not isinstance(r, Exception)), default=None),
+        "refused": refused,
+    }
+
     def human(c):
-        c.print(f"[bold green]{doc['count']}[/] codes issued from {args.batch} "
-                f"(log size {doc['size']}, signed by {official})")
+        c.print(
+            f"[bold green]{doc['count']}[/] codes issued from {args.batch} "
+            f"(log size {doc['size']}, signed by {official})"
+        )
         if args.out is not None:
             c.print(f"layer with codes written to {args.out}")
         for r in refused[:MAX_REPORTED_ERRORS]:
@@ -316,11 +399,16 @@ def _issue_batch(args) -> int:
 
 
 def _progress(err_console):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
 
 
 def _submit_with_progress(node, entries, err_console):

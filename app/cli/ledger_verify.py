@@ -1,4 +1,5 @@
 """`cityledger verify`, `bundle export|show` and `inspect`: proofs for people and scripts."""
+
 from __future__ import annotations
 
 import base64
@@ -15,8 +16,12 @@ _MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "unknown": "[yellow]?[/
 def register(sub) -> None:
     p = sub.add_parser("verify", help="verify a code (from this node) or a proof bundle (offline)")
     p.add_argument("code", nargs="?", help="identity code, e.g. 130100-WAT-7K3M9Q2X-4")
-    p.add_argument("--bundle", type=Path, metavar="FILE",
-                   help="verify this proof bundle (.tlog-proof, or a QR payload) offline")
+    p.add_argument(
+        "--bundle",
+        type=Path,
+        metavar="FILE",
+        help="verify this proof bundle (.tlog-proof, or a QR payload) offline",
+    )
     _trust_flags(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_verify)
@@ -25,12 +30,26 @@ def register(sub) -> None:
     b_sub = b.add_subparsers(dest="bundle_command", metavar="ACTION")
     p = b_sub.add_parser("export", help="write the proof bundle of a code")
     p.add_argument("code")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
-                   help="bundle file (conventionally *.tlog-proof)")
-    p.add_argument("--qr", type=Path, metavar="FILE.png|svg",
-                   help="also a QR image: the compact bundle if it fits, else the code")
-    p.add_argument("--qr-content", choices=("auto", "bundle", "code"), default="auto",
-                   help="what the QR holds (default auto)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="bundle file (conventionally *.tlog-proof)",
+    )
+    p.add_argument(
+        "--qr",
+        type=Path,
+        metavar="FILE.png|svg",
+        help="also a QR image: the compact bundle if it fits, else the code",
+    )
+    p.add_argument(
+        "--qr-content",
+        choices=("auto", "bundle", "code"),
+        default="auto",
+        help="what the QR holds (default auto)",
+    )
     _trust_flags(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_bundle_export)
@@ -48,13 +67,21 @@ def register(sub) -> None:
 
 
 def _trust_flags(p) -> None:
-    p.add_argument("--trust", type=Path, metavar="FILE",
-                   help="signed trust file to verify against (default: the node's installed one)")
-    p.add_argument("--admin-key", metavar="VKEY",
-                   help="network admin verifier key the trust file must be signed by")
+    p.add_argument(
+        "--trust",
+        type=Path,
+        metavar="FILE",
+        help="signed trust file to verify against (default: the node's installed one)",
+    )
+    p.add_argument(
+        "--admin-key",
+        metavar="VKEY",
+        help="network admin verifier key the trust file must be signed by",
+    )
 
 
 # --- trust -------------------------------------------------------------------------
+
 
 def load_trust(args, required: bool = True):
     """The trust file: --trust FILE (pinned to --admin-key, else to the installed file's
@@ -75,16 +102,20 @@ def load_trust(args, required: bool = True):
             raise CliError(str(e), EXIT_FAILED) from None
     if installed is not None:
         if args.admin_key and installed.admin_vkey != args.admin_key:
-            raise CliError("the installed trust file is signed by another admin key than "
-                           "--admin-key", EXIT_FAILED)
+            raise CliError(
+                "the installed trust file is signed by another admin key than --admin-key",
+                EXIT_FAILED,
+            )
         return installed
     if required:
-        raise CliError("no trust file: install one (`cityledger network install FILE`) or "
-                       "pass --trust FILE")
+        raise CliError(
+            "no trust file: install one (`cityledger network install FILE`) or pass --trust FILE"
+        )
     return None
 
 
 # --- rendering -----------------------------------------------------------------------
+
 
 def print_result(result, title: str) -> None:
     from rich.table import Table
@@ -108,6 +139,7 @@ def print_result(result, title: str) -> None:
 
 
 # --- verify ------------------------------------------------------------------------
+
 
 def cmd_verify(args) -> int:
     from app.ledger.verifier import verify_bundle, verify_code
@@ -155,6 +187,7 @@ def _with_optional_replica(args, fn):
 
 # --- bundles -------------------------------------------------------------------------
 
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path = Path(path)
     if not path.parent.is_dir():
@@ -171,8 +204,13 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 def cmd_bundle_export(args) -> int:
     from app.cli.ledger_cmds import emit, ledger_errors, open_node
-    from app.ledger.bundle import (NotInStoreError, bundle_qr_fits, export_bundle, qr_payload,
-                                   write_qr)
+    from app.ledger.bundle import (
+        NotInStoreError,
+        bundle_qr_fits,
+        export_bundle,
+        qr_payload,
+        write_qr,
+    )
 
     if args.qr is not None and args.qr.suffix.lower() not in (".png", ".svg"):
         raise CliError(f"--qr {args.qr}: use a .png or .svg file name")
@@ -193,8 +231,9 @@ def cmd_bundle_export(args) -> int:
         if content == "auto":
             content = "bundle" if bundle_qr_fits(data) else "code"
         if content == "bundle" and not bundle_qr_fits(data):
-            raise CliError(f"the bundle ({len(data)} bytes) does not fit in a QR code; "
-                           "use --qr-content code")
+            raise CliError(
+                f"the bundle ({len(data)} bytes) does not fit in a QR code; use --qr-content code"
+            )
         text = qr_payload(data) if content == "bundle" else code
         try:
             write_qr(text, args.qr)
@@ -202,12 +241,20 @@ def cmd_bundle_export(args) -> int:
             raise CliError(f"--qr: {e}") from None
         qr_doc = {"file": str(args.qr), "content": content, "characters": len(text)}
     _atomic_write(args.output, data)
-    doc = {"code": code, "file": str(args.output), "bytes": len(data), "index": bundle.index,
-           "checkpoint_size": _cp_size(bundle), "qr": qr_doc}
+    doc = {
+        "code": code,
+        "file": str(args.output),
+        "bytes": len(data),
+        "index": bundle.index,
+        "checkpoint_size": _cp_size(bundle),
+        "qr": qr_doc,
+    }
 
     def human(c):
-        c.print(f"bundle of [bold]{code}[/] (index {bundle.index}, checkpoint size "
-                f"{doc['checkpoint_size']}) written to {args.output} ({len(data)} bytes)")
+        c.print(
+            f"bundle of [bold]{code}[/] (index {bundle.index}, checkpoint size "
+            f"{doc['checkpoint_size']}) written to {args.output} ({len(data)} bytes)"
+        )
         if qr_doc:
             c.print(f"QR ({qr_doc['content']}) written to {args.qr}")
 
@@ -237,11 +284,15 @@ def bundle_doc(bundle) -> dict:
         signers = [s.name for s in sigs]
     except ValueError:
         text, signers = bundle.checkpoint.decode("utf-8", "replace"), []
-    return {"code": _code_of(bundle), "index": bundle.index,
-            "record": _peek_record(bundle.entry),
-            "proof": [base64.b64encode(h).decode() for h in bundle.proof],
-            "checkpoint": text, "signatures": signers,
-            "official_add_index": bundle.official.index if bundle.official else None}
+    return {
+        "code": _code_of(bundle),
+        "index": bundle.index,
+        "record": _peek_record(bundle.entry),
+        "proof": [base64.b64encode(h).decode() for h in bundle.proof],
+        "checkpoint": text,
+        "signatures": signers,
+        "official_add_index": bundle.official.index if bundle.official else None,
+    }
 
 
 def cmd_bundle_show(args) -> int:
@@ -260,8 +311,10 @@ def cmd_bundle_show(args) -> int:
         return 0
     c = console()
     rec = doc["record"]
-    c.print(f"[bold]{doc['code']}[/]  {rec.get('type')} record at index {doc['index']}, "
-            f"signed by {rec.get('official')}")
+    c.print(
+        f"[bold]{doc['code']}[/]  {rec.get('type')} record at index {doc['index']}, "
+        f"signed by {rec.get('official')}"
+    )
     c.print(f"inclusion proof: {len(doc['proof'])} hashes; checkpoint:")
     c.print(doc["checkpoint"].rstrip("\n"))
     c.print(f"signatures: {', '.join(doc['signatures']) or 'none'}")
@@ -270,6 +323,7 @@ def cmd_bundle_show(args) -> int:
 
 
 # --- inspect -------------------------------------------------------------------------
+
 
 def cmd_inspect(args) -> int:
     from app.cli.ledger_cmds import console, ledger_errors, open_node
@@ -293,22 +347,31 @@ def cmd_inspect(args) -> int:
         except NotInStoreError as e:
             bundle, proof_error = None, str(e)
         result = verify_code(node, code, trust) if trust else None
-    doc = {"code": code, "origin": state.origin, "status": state.status,
-           "class": state.asset_class, "name": state.name, "owner": state.owner,
-           "attributes": state.attributes, "geometry": state.geometry,
-           "latest_index": state.latest_index,
-           "history": [{"index": i, "record": r} for i, r in history],
-           "proof": bundle_doc(bundle) if bundle else {"error": proof_error},
-           "verify": result.to_dict() if result else None}
+    doc = {
+        "code": code,
+        "origin": state.origin,
+        "status": state.status,
+        "class": state.asset_class,
+        "name": state.name,
+        "owner": state.owner,
+        "attributes": state.attributes,
+        "geometry": state.geometry,
+        "latest_index": state.latest_index,
+        "history": [{"index": i, "record": r} for i, r in history],
+        "proof": bundle_doc(bundle) if bundle else {"error": proof_error},
+        "verify": result.to_dict() if result else None,
+    }
     if args.json:
         print_json(doc)
         return 0
     from rich.table import Table
 
     c = console()
-    c.print(f"[bold]{code}[/]  {state.asset_class} {state.name!r}  status "
-            f"{'[green]' if state.status == 'issued' else '[red]'}{state.status}[/]  "
-            f"({state.origin})")
+    c.print(
+        f"[bold]{code}[/]  {state.asset_class} {state.name!r}  status "
+        f"{'[green]' if state.status == 'issued' else '[red]'}{state.status}[/]  "
+        f"({state.origin})"
+    )
     if state.owner:
         c.print(f"owner: {state.owner}")
     if state.attributes:
@@ -317,13 +380,15 @@ def cmd_inspect(args) -> int:
     for col in ("index", "type", "time", "official", "change"):
         t.add_column(col)
     for i, r in history:
-        change = r.get("reason") or r.get("owner") or ", ".join(sorted((r.get("asset") or {})))
+        change = r.get("reason") or r.get("owner") or ", ".join(sorted(r.get("asset") or {}))
         t.add_row(str(i), r.get("type", ""), r.get("time", ""), r.get("official", ""), change)
     c.print(t)
     if bundle:
         p = doc["proof"]
-        c.print(f"proof: index {p['index']} under checkpoint size {_cp_size(bundle)}, "
-                f"{len(p['proof'])} hashes; signed by {', '.join(p['signatures'])}")
+        c.print(
+            f"proof: index {p['index']} under checkpoint size {_cp_size(bundle)}, "
+            f"{len(p['proof'])} hashes; signed by {', '.join(p['signatures'])}"
+        )
     else:
         c.print(f"[yellow]no proof[/]: {proof_error}")
     if result is not None:

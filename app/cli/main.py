@@ -1,4 +1,5 @@
 """`cityledger` command line. Each area registers its own subcommands."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,11 +19,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cityledger",
         description="Verifiable identity codes for city infrastructure assets.",
     )
-    parser.add_argument("--data", type=Path, default=None,
-                        help=f"node data folder (default: {default_data_dir()})")
-    parser.add_argument("--db", default=None,
-                        help="database URL, e.g. postgresql+psycopg://user@host/db "
-                             "(default: SQLite in the data folder)")
+    parser.add_argument(
+        "--data", type=Path, default=None, help=f"node data folder (default: {default_data_dir()})"
+    )
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="database URL, e.g. postgresql+psycopg://user@host/db "
+        "(default: SQLite in the data folder)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -1,4 +1,5 @@
 """Network subcommands: `node serve`, `sync`, `network …`, `evidence …`."""
+
 from __future__ import annotations
 
 import json
@@ -19,20 +20,26 @@ def register(sub) -> None:
     serve.add_argument("--no-sync", action="store_true", help="do not replicate other cities")
     serve.add_argument("--no-witness", action="store_true", help="neither co-sign nor ask")
     serve.add_argument("--sync-interval", type=float, default=2.0, metavar="SECONDS")
-    serve.add_argument("--read-only", action="store_true",
-                       help="do not unlock the keys: serve and sync only (no submit, no cosign)")
+    serve.add_argument(
+        "--read-only",
+        action="store_true",
+        help="do not unlock the keys: serve and sync only (no submit, no cosign)",
+    )
     serve.set_defaults(func=cmd_serve)
-    export = node_sub.add_parser("export", help="write a log as static tlog-tiles files "
-                                                 "(for any HTTP server or CDN)")
+    export = node_sub.add_parser(
+        "export", help="write a log as static tlog-tiles files (for any HTTP server or CDN)"
+    )
     export.add_argument("directory", type=Path)
-    export.add_argument("--origin", default=None,
-                        help="a replica's origin (default: this node's own log)")
+    export.add_argument(
+        "--origin", default=None, help="a replica's origin (default: this node's own log)"
+    )
     export.set_defaults(func=cmd_export)
     node.set_defaults(func=lambda a: node.print_help() or 2)
 
     sync = sub.add_parser("sync", help="replicate every member city's log once")
-    sync.add_argument("--city", action="append", default=None, metavar="CODE",
-                      help="only this city (repeatable)")
+    sync.add_argument(
+        "--city", action="append", default=None, metavar="CODE", help="only this city (repeatable)"
+    )
     sync.add_argument("--json", action="store_true", help="print peer health as JSON")
     sync.set_defaults(func=cmd_sync)
 
@@ -44,10 +51,19 @@ def register(sub) -> None:
     p.add_argument("--quorum", type=int, default=2, help="cosignatures a code needs (k)")
     p.set_defaults(func=cmd_network_init)
     p = net_sub.add_parser("add-city", help="add (or update) a member city, signed by the admin")
-    p.add_argument("--node", type=Path, default=None,
-                   help="data folder of the city's node (default: this node)")
-    p.add_argument("--endpoint", action="append", default=[], metavar="URL",
-                   help="tlog-tiles URL prefix of the city's log (repeatable)")
+    p.add_argument(
+        "--node",
+        type=Path,
+        default=None,
+        help="data folder of the city's node (default: this node)",
+    )
+    p.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="tlog-tiles URL prefix of the city's log (repeatable)",
+    )
     p.add_argument("--lon", type=float, default=None)
     p.add_argument("--lat", type=float, default=None)
     p.add_argument("--out", type=Path, default=None, help="also write the signed trust file here")
@@ -55,8 +71,9 @@ def register(sub) -> None:
     p = net_sub.add_parser("show", help="print the installed trust file")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_network_show)
-    p = net_sub.add_parser("verify", help="check a signed trust file (and whether it may replace "
-                                          "the installed one)")
+    p = net_sub.add_parser(
+        "verify", help="check a signed trust file (and whether it may replace the installed one)"
+    )
     p.add_argument("file", type=Path)
     p.add_argument("--admin-key", default=None, help="expected admin verifier key")
     p.set_defaults(func=cmd_network_verify)
@@ -84,9 +101,10 @@ def register(sub) -> None:
 
 # --- helpers ------------------------------------------------------------------------
 
+
 def _open_node(args):
-    from app.ledger.node import Node, NodeError
     from app.ledger.db import StoreError
+    from app.ledger.node import Node, NodeError
 
     try:
         return Node.open(args.data, db_url=args.db)
@@ -116,13 +134,15 @@ def _print_event(console, e) -> None:
     elif e.kind == ev.CHECKPOINT:
         console.print(f"checkpoint {e.origin} size {e.data.get('size')}", highlight=False)
     elif e.kind == ev.COSIGNED:
-        console.print(f"cosigned by {e.data.get('witness')} at size {e.data.get('size')}",
-                      highlight=False)
+        console.print(
+            f"cosigned by {e.data.get('witness')} at size {e.data.get('size')}", highlight=False
+        )
     elif e.kind == ev.NEW_CODES:
         console.print(f"{e.data.get('count')} new entries from {e.origin}", highlight=False)
 
 
 # --- node serve / sync -------------------------------------------------------------
+
 
 def cmd_serve(args) -> int:
     import logging
@@ -139,15 +159,21 @@ def cmd_serve(args) -> int:
                 node.unlock(passphrase("Node passphrase: "))
             except KeystoreError as e:
                 raise CliError(f"cannot unlock the node keys: {e}") from None
-        service = NodeService(node, sync_interval=args.sync_interval,
-                              witness=not args.no_witness, sync=not args.no_sync)
+        service = NodeService(
+            node,
+            sync_interval=args.sync_interval,
+            witness=not args.no_witness,
+            sync=not args.no_sync,
+        )
         console = _console()
         service.bus.subscribe(lambda e: _print_event(console, e))
         if service.trust() is None:
-            console.print("[yellow]no trust file installed: serving only "
-                          "(see `cityledger network`)[/]")
-        console.print(f"serving {node.origin} at http://{host}:{port}/ (Ctrl-C stops)",
-                      highlight=False)
+            console.print(
+                "[yellow]no trust file installed: serving only (see `cityledger network`)[/]"
+            )
+        console.print(
+            f"serving {node.origin} at http://{host}:{port}/ (Ctrl-C stops)", highlight=False
+        )
         service.serve(host, port)
     finally:
         node.close()
@@ -166,8 +192,10 @@ def cmd_export(args) -> int:
             raise CliError(str(e)) from None
     finally:
         node.close()
-    print(f"wrote {origin} at size {size} to {args.directory} "
-          f"(serve it, e.g. python -m http.server --directory {args.directory})")
+    print(
+        f"wrote {origin} at size {size} to {args.directory} "
+        f"(serve it, e.g. python -m http.server --directory {args.directory})"
+    )
     return 0
 
 
@@ -194,18 +222,24 @@ def cmd_sync(args) -> int:
                 if c is None:
                     raise CliError(f"city {code} is not in the trust file")
                 origins.append(c.origin)
-        engine = SyncEngine(LedgerView(node.store, node.origin, node.data_dir), trust,
-                            interval=0)
+        engine = SyncEngine(LedgerView(node.store, node.origin, node.data_dir), trust, interval=0)
         console = _console()
         tasks = {}
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      console=console, transient=not console.is_terminal) as progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=not console.is_terminal,
+        ) as progress:
+
             def on_event(e):
                 if e.kind == ev.PROGRESS:
                     if e.origin not in tasks:
                         tasks[e.origin] = progress.add_task(e.origin, total=e.data["total"])
-                    progress.update(tasks[e.origin], completed=e.data["fetched"],
-                                    total=e.data["total"])
+                    progress.update(
+                        tasks[e.origin], completed=e.data["fetched"], total=e.data["total"]
+                    )
                 elif e.kind == ev.ALERT:
                     _print_event(progress.console, e)
 
@@ -221,8 +255,16 @@ def cmd_sync(args) -> int:
             for col in ("city", "origin", "state", "verified", "held", "lag", "cosig", "error"):
                 table.add_column(col, overflow="fold")
             for h in health.values():
-                table.add_row(h.city, h.origin, h.state, str(h.verified_size), str(h.held_size),
-                              str(h.lag), str(h.cosignatures), (h.error or "")[:80])
+                table.add_row(
+                    h.city,
+                    h.origin,
+                    h.state,
+                    str(h.verified_size),
+                    str(h.held_size),
+                    str(h.lag),
+                    str(h.cosignatures),
+                    (h.error or "")[:80],
+                )
             from rich.console import Console
 
             Console().print(table)
@@ -233,13 +275,16 @@ def cmd_sync(args) -> int:
 
 # --- network (trust file) ---------------------------------------------------------
 
+
 def _admin_signing_key(data_dir: Path) -> str:
     from app.ledger.keystore import KeystoreError, unseal
 
     path = Path(data_dir) / ADMIN_KEY_FILE
     if not path.exists():
-        raise CliError(f"no network admin key in {data_dir} (run `cityledger network init` "
-                       "where the admin key lives)")
+        raise CliError(
+            f"no network admin key in {data_dir} (run `cityledger network init` "
+            "where the admin key lives)"
+        )
     try:
         return unseal(path, passphrase("Network admin passphrase: "))["admin"]
     except KeystoreError as e:
@@ -254,7 +299,8 @@ def cmd_network_init(args) -> int:
     if (data / ADMIN_KEY_FILE).exists():
         raise CliError(f"{data / ADMIN_KEY_FILE} exists: this folder already has a network")
     key_name = args.key_name or "network-admin." + "".join(
-        ch if ch.isalnum() else "-" for ch in args.name.lower()).strip("-")
+        ch if ch.isalnum() else "-" for ch in args.name.lower()
+    ).strip("-")
     try:
         skey, vkey = generate_admin_key(key_name)
         body = TrustFile(network=args.name, admin_vkey=vkey, serial=1, quorum=args.quorum)
@@ -262,9 +308,10 @@ def cmd_network_init(args) -> int:
     except TrustError as e:
         raise CliError(str(e)) from None
     data.mkdir(parents=True, exist_ok=True)
-    write_private(data / ADMIN_KEY_FILE,
-                  seal({"admin": skey}, {"admin": vkey}, passphrase("New admin passphrase: ",
-                                                                    confirm=True)))
+    write_private(
+        data / ADMIN_KEY_FILE,
+        seal({"admin": skey}, {"admin": vkey}, passphrase("New admin passphrase: ", confirm=True)),
+    )
     install_trust(data, signed)
     print(f"network {args.name!r} created; admin key {vkey}")
     return 0
@@ -291,10 +338,17 @@ def _city_from_node(node_dir: Path, endpoints, lon, lat):
         if not url:
             raise CliError("give --endpoint URL (the node has not been served yet)")
         endpoints = [url]
-    return City(code=cfg["city_code"], name_en=cfg.get("name_en") or cfg["city_code"],
-                name_zh=cfg.get("name_zh") or cfg["city_code"], lon=lon, lat=lat,
-                origin=cfg["origin"], log_vkey=cfg["log_vkey"],
-                witness_vkey=cfg["witness_vkey"], endpoints=tuple(endpoints))
+    return City(
+        code=cfg["city_code"],
+        name_en=cfg.get("name_en") or cfg["city_code"],
+        name_zh=cfg.get("name_zh") or cfg["city_code"],
+        lon=lon,
+        lat=lat,
+        origin=cfg["origin"],
+        log_vkey=cfg["log_vkey"],
+        witness_vkey=cfg["witness_vkey"],
+        endpoints=tuple(endpoints),
+    )
 
 
 def cmd_network_add_city(args) -> int:
@@ -312,8 +366,10 @@ def cmd_network_add_city(args) -> int:
         raise CliError(str(e)) from None
     if args.out:
         args.out.write_bytes(signed)
-    print(f"city {city.code} ({city.name_en}) added; trust file serial {new.serial}, "
-          f"{len(new.cities)} cities")
+    print(
+        f"city {city.code} ({city.name_en}) added; trust file serial {new.serial}, "
+        f"{len(new.cities)} cities"
+    )
     return 0
 
 
@@ -363,8 +419,10 @@ def cmd_network_verify(args) -> int:
     except TrustError as e:
         print(f"REFUSED: {e}")
         return EXIT_FAILED
-    print(f"OK: {t.network}, serial {t.serial}, quorum {t.quorum}, {len(t.cities)} cities, "
-          f"signed by {t.admin_vkey.split('+')[0]}")
+    print(
+        f"OK: {t.network}, serial {t.serial}, quorum {t.quorum}, {len(t.cities)} cities, "
+        f"signed by {t.admin_vkey.split('+')[0]}"
+    )
     if current is not None:
         try:
             check_update(current, t)
@@ -390,6 +448,7 @@ def cmd_network_install(args) -> int:
 
 # --- evidence ------------------------------------------------------------------------
 
+
 def _ledger_view(args):
     from app.net.ledger_view import LedgerView
 
@@ -398,11 +457,17 @@ def _ledger_view(args):
 
 
 def _evidence_doc(row) -> dict:
-    return {"id": row["id"], "origin": row["origin"], "kind": row["kind"],
-            "detail": row["detail"], "created_at": row["created_at"],
-            "resolved_at": row["resolved_at"], "resolution": row["resolution"],
-            "note_a": bytes(row["note_a"]).decode("utf-8", "replace"),
-            "note_b": bytes(row["note_b"]).decode("utf-8", "replace")}
+    return {
+        "id": row["id"],
+        "origin": row["origin"],
+        "kind": row["kind"],
+        "detail": row["detail"],
+        "created_at": row["created_at"],
+        "resolved_at": row["resolved_at"],
+        "resolution": row["resolution"],
+        "note_a": bytes(row["note_a"]).decode("utf-8", "replace"),
+        "note_b": bytes(row["note_b"]).decode("utf-8", "replace"),
+    }
 
 
 def _evidence_state(doc: dict) -> str:

@@ -1,5 +1,6 @@
 """`cityledger gui` (the desktop app), `cityledger wall` (the wall display) and
 `cityledger demo` (`make run`: a live demo network, then the app on it)."""
+
 from __future__ import annotations
 
 import os
@@ -11,42 +12,68 @@ DEFAULT_SCREENSHOT_DIR = Path("screenshots")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("gui", help="open the desktop app: map, layers, inspector, "
-                                   "attribute table, issue and verify codes")
+    p = sub.add_parser(
+        "gui",
+        help="open the desktop app: map, layers, inspector, "
+        "attribute table, issue and verify codes",
+    )
     _common(p, "render the main window offscreen to FILE (PNG) once it has loaded, then exit")
     p.set_defaults(func=_gui)
 
-    w = sub.add_parser("wall", help="wall display: full screen, dark, read-only; rotating "
-                                    "city views, live counters, recent codes, alerts")
+    w = sub.add_parser(
+        "wall",
+        help="wall display: full screen, dark, read-only; rotating "
+        "city views, live counters, recent codes, alerts",
+    )
     _common(w, "render the wall offscreen to FILE (PNG) once it has loaded, then exit")
     _wall_options(w)
     w.set_defaults(func=_wall)
 
     if "demo" not in sub.choices:  # `make run`; yields to another area's demo if one exists
-        d = sub.add_parser("demo", help="start a demo network of Hebei cities (one node "
-                                        "process each) and open the app on Shijiazhuang's")
+        d = sub.add_parser(
+            "demo",
+            help="start a demo network of Hebei cities (one node "
+            "process each) and open the app on Shijiazhuang's",
+        )
         _common(d, "render the main window offscreen to FILE (PNG), then stop the network")
-        d.add_argument("--seed-codes", type=int, default=20, metavar="N",
-                       help="codes each city issues when the network is first created")
+        d.add_argument(
+            "--seed-codes",
+            type=int,
+            default=20,
+            metavar="N",
+            help="codes each city issues when the network is first created",
+        )
         d.add_argument("--wall", action="store_true", help="open the wall instead")
         _wall_options(d)
         d.set_defaults(func=_demo)
 
 
 def _wall_options(p) -> None:
-    p.add_argument("--rotate", type=float, default=20.0, metavar="SECONDS",
-                   help="wall: seconds per view before rotating to the next city (default 20)")
-    p.add_argument("--windowed", action="store_true",
-                   help="wall: a window instead of full screen")
+    p.add_argument(
+        "--rotate",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="wall: seconds per view before rotating to the next city (default 20)",
+    )
+    p.add_argument("--windowed", action="store_true", help="wall: a window instead of full screen")
 
 
 def _common(p, screenshot_help: str) -> None:
     p.add_argument("--screenshot", type=Path, metavar="FILE", help=screenshot_help)
-    p.add_argument("--lang", choices=("en", "zh_CN"), default=None,
-                   help="UI language (default: from the system locale)")
-    p.add_argument("--demo-assets", type=int, default=None, metavar="N",
-                   help="demo assets per city when no asset inventory was imported "
-                        "(default 20000)")
+    p.add_argument(
+        "--lang",
+        choices=("en", "zh_CN"),
+        default=None,
+        help="UI language (default: from the system locale)",
+    )
+    p.add_argument(
+        "--demo-assets",
+        type=int,
+        default=None,
+        metavar="N",
+        help="demo assets per city when no asset inventory was imported (default 20000)",
+    )
 
 
 def _has_display() -> bool:
@@ -105,9 +132,11 @@ def _wall(args) -> int:
         raise CliError(f"--rotate must be a positive number of seconds, got {args.rotate}")
     from app.ui.app import run_wall
 
-    return _run(args, lambda a, **kw: run_wall(a.data, rotate_s=a.rotate,
-                                                windowed=a.windowed, **kw),
-                "cityledger-wall.png")
+    return _run(
+        args,
+        lambda a, **kw: run_wall(a.data, rotate_s=a.rotate, windowed=a.windowed, **kw),
+        "cityledger-wall.png",
+    )
 
 
 DEMO_DIR = "demo-network"
@@ -124,11 +153,16 @@ def _wait_for_convergence(net, timeout_s: float, quorum: int = 2) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            ready = [sum(1 for h in httpx.get(n.url + "info", timeout=2).json()
-                         .get("peers", {}).values()
-                         if h.get("last_success") and h.get("cosignatures", 0) >= quorum
-                         and h.get("held_size") == h.get("peer_size"))
-                     for n in net.nodes]
+            ready = [
+                sum(
+                    1
+                    for h in httpx.get(n.url + "info", timeout=2).json().get("peers", {}).values()
+                    if h.get("last_success")
+                    and h.get("cosignatures", 0) >= quorum
+                    and h.get("held_size") == h.get("peer_size")
+                )
+                for n in net.nodes
+            ]
             if all(k >= len(net.nodes) - 1 for k in ready):
                 return True
         except (httpx.HTTPError, ValueError):
@@ -154,8 +188,10 @@ def _demo(args) -> int:
         print("Waiting for the cities to replicate and co-sign each other…", flush=True)
         if not _wait_for_convergence(net, timeout_s=60):
             print("  not all peers are in sync yet; the status bar shows their state")
-        print(f"Issue codes as official '{DEMO_OFFICIAL}', passphrase '{DEMO_PASSPHRASE}'.",
-              flush=True)
+        print(
+            f"Issue codes as official '{DEMO_OFFICIAL}', passphrase '{DEMO_PASSPHRASE}'.",
+            flush=True,
+        )
         args.data = base / DEMO_WORKSTATION
         return _wall(args) if args.wall else _gui(args)
     finally:

@@ -1,7 +1,8 @@
 """C2SP tlog-checkpoint v1.0.0: the note text of a log's signed tree head.
 
-    <origin>\\n<tree size>\\n<base64 root hash>\\n[<extension line>\\n ...]
+<origin>\\n<tree size>\\n<base64 root hash>\\n[<extension line>\\n ...]
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,12 +34,16 @@ class Checkpoint:
                 raise CheckpointError("checkpoint extension lines must be non-empty single lines")
 
     def to_text(self) -> str:
-        lines = [self.origin, str(self.size), base64.b64encode(self.root_hash).decode(),
-                 *self.extensions]
+        lines = [
+            self.origin,
+            str(self.size),
+            base64.b64encode(self.root_hash).decode(),
+            *self.extensions,
+        ]
         return "".join(line + "\n" for line in lines)
 
     @classmethod
-    def parse(cls, text: str | bytes) -> "Checkpoint":
+    def parse(cls, text: str | bytes) -> Checkpoint:
         return parse_checkpoint(text)
 
 
@@ -55,12 +60,18 @@ def parse_checkpoint(text: str | bytes) -> Checkpoint:
         raise CheckpointError("checkpoint text must end with a newline")
     lines = text[:-1].split("\n")
     if len(lines) < 3:
-        raise CheckpointError(f"checkpoint has {len(lines)} lines; it needs origin, size and root hash")
+        raise CheckpointError(
+            f"checkpoint has {len(lines)} lines; it needs origin, size and root hash"
+        )
     origin, size_text, root_text, *ext = lines
     if not origin:
         raise CheckpointError("line 1: checkpoint origin is empty")
-    if not (size_text.isascii() and size_text.isdigit()) or (size_text != "0" and size_text.startswith("0")):
-        raise CheckpointError(f"line 2: tree size {size_text!r} is not a decimal without leading zeroes")
+    if not (size_text.isascii() and size_text.isdigit()) or (
+        size_text != "0" and size_text.startswith("0")
+    ):
+        raise CheckpointError(
+            f"line 2: tree size {size_text!r} is not a decimal without leading zeroes"
+        )
     root = b64decode_strict(root_text)
     if root is None or len(root) != HASH_SIZE:
         raise CheckpointError(f"line 3: root hash {root_text!r} is not base64 of 32 bytes")

@@ -2,6 +2,7 @@
 
 ASSET_CLASSES maps the 3-letter class code of an identity code to its AssetClass.
 """
+
 from __future__ import annotations
 
 import json

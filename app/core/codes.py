@@ -43,6 +43,7 @@ other would let a single substitution in the body through whenever it moves the
 valid check from 'O' to '0' (e.g. 130200-PLT-1Y87MW63-O -> 136200-PLT-1Y87MW63-O).
 A mismatch whose typed check is O/I/L gets a hint that letter and digit differ.
 """
+
 from __future__ import annotations
 
 import re
@@ -72,8 +73,44 @@ _PROVINCES = frozenset(
     "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
 
-_LABELS = (10, 18, 14, 4, 35, 25, 29, 26, 32, 31, 22, 30, 34, 3, 19, 6, 17, 23,
-           21, 0, 5, 16, 12, 33, 1, 20, 9, 28, 7, 8, 13, 24, 2, 11, 15, 27)
+_LABELS = (
+    10,
+    18,
+    14,
+    4,
+    35,
+    25,
+    29,
+    26,
+    32,
+    31,
+    22,
+    30,
+    34,
+    3,
+    19,
+    6,
+    17,
+    23,
+    21,
+    0,
+    5,
+    16,
+    12,
+    33,
+    1,
+    20,
+    9,
+    28,
+    7,
+    8,
+    13,
+    24,
+    2,
+    11,
+    15,
+    27,
+)
 
 
 def _build_table() -> tuple[tuple[int, ...], ...]:
@@ -95,9 +132,7 @@ def _build_table() -> tuple[tuple[int, ...], ...]:
     inv = [0] * 36
     for v, label in enumerate(_LABELS):
         inv[label] = v
-    return tuple(
-        tuple(_LABELS[op(inv[v], inv[w])] for w in range(36)) for v in range(36)
-    )
+    return tuple(tuple(_LABELS[op(inv[v], inv[w])] for w in range(36)) for v in range(36))
 
 
 QUASIGROUP = _build_table()
@@ -157,8 +192,10 @@ def make_code(city: str, asset_class: str, serial: int | str | None = None) -> C
     if problem := city_problem(city):
         raise CodeError(problem)
     if asset_class not in ASSET_CLASSES:
-        raise CodeError(f"asset class {asset_class!r} is not in the registry "
-                        f"({', '.join(sorted(ASSET_CLASSES))})")
+        raise CodeError(
+            f"asset class {asset_class!r} is not in the registry "
+            f"({', '.join(sorted(ASSET_CLASSES))})"
+        )
     if serial is None:
         serial = secrets.randbits(SERIAL_BITS)
     if isinstance(serial, int):
@@ -219,8 +256,8 @@ def parse_code(text: str) -> Code:
         if ch in "-\u2010\u2011\u2012\u2013\u2212":
             if len(chars) not in _DASH_AFTER or len(chars) in dashes:
                 raise CodeError(
-                    f"character {i + 1} '-' is misplaced: dashes separate "
-                    "CCCCCC-AAA-SSSSSSSS-K", i)
+                    f"character {i + 1} '-' is misplaced: dashes separate CCCCCC-AAA-SSSSSSSS-K", i
+                )
             dashes.add(len(chars))
             continue
         if not (ch.isascii() and ch.isalnum()):
@@ -229,8 +266,8 @@ def parse_code(text: str) -> Code:
         where.append(i)
     if len(chars) != _BODY_LEN + 1:
         raise CodeError(
-            f"a code has 18 letters and digits (CCCCCC-AAA-SSSSSSSS-K); "
-            f"this has {len(chars)}", None)
+            f"a code has 18 letters and digits (CCCCCC-AAA-SSSSSSSS-K); this has {len(chars)}", None
+        )
 
     def fail(k: int, what: str) -> CodeError:
         return CodeError(f"character {where[k] + 1} {text[where[k]]!r} {what}", where[k])
@@ -246,8 +283,11 @@ def parse_code(text: str) -> Code:
             raise fail(k, "is not a letter; characters 7-9 are the asset class")
     asset_class = "".join(chars[_CLASS])
     if asset_class not in ASSET_CLASSES:
-        raise CodeError(f"asset class {asset_class!r} (from character {where[6] + 1}) is not "
-                        f"in the registry ({', '.join(sorted(ASSET_CLASSES))})", where[6])
+        raise CodeError(
+            f"asset class {asset_class!r} (from character {where[6] + 1}) is not "
+            f"in the registry ({', '.join(sorted(ASSET_CLASSES))})",
+            where[6],
+        )
     serial_chars = []
     for k in range(9, 17):
         ch = SERIAL_ALIASES.get(chars[k], chars[k])
@@ -259,11 +299,17 @@ def parse_code(text: str) -> Code:
     check = chars[17]
     state = _check_state(_VALUE[ch] for ch in city + asset_class + serial)
     if QUASIGROUP[state][_VALUE[check]] != 0:
-        hint = (" (the check character is read exactly: letters O, I, L are not the digits "
-                "0 and 1 there)" if check in SERIAL_ALIASES or check in "01" else "")
+        hint = (
+            " (the check character is read exactly: letters O, I, L are not the digits "
+            "0 and 1 there)"
+            if check in SERIAL_ALIASES or check in "01"
+            else ""
+        )
         raise CodeError(
             f"check character {text[where[17]]!r} does not match the rest of the code "
-            f"— a typo somewhere in it?{hint}", None)
+            f"— a typo somewhere in it?{hint}",
+            None,
+        )
     return Code(city, asset_class, serial, check)
 
 

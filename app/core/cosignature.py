@@ -10,6 +10,7 @@ signature is ``u64 timestamp (big-endian) || Ed25519 signature`` (72 bytes) over
 CosignatureSigner / CosignatureVerifier plug into note.sign_note / open_note /
 add_signatures like the plain Ed25519 ones.
 """
+
 from __future__ import annotations
 
 import struct
@@ -19,8 +20,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from app.core.errors import CosignatureError
-from app.core.note import (ALG_COSIGNATURE_V1, Signature, Signer, Verifier, generate_key,
-                           split_note)
+from app.core.note import ALG_COSIGNATURE_V1, Signature, Signer, Verifier, generate_key, split_note
 
 HEADER = b"cosignature/v1\n"
 SIGNATURE_SIZE = 72
@@ -48,7 +48,7 @@ class CosignatureSigner(Signer):
         self.clock = clock or (lambda: int(_time.time()))
 
     @staticmethod
-    def from_key(skey: str, clock=None) -> "CosignatureSigner":
+    def from_key(skey: str, clock=None) -> CosignatureSigner:
         signer = Signer.from_key(skey)
         if not isinstance(signer, CosignatureSigner):
             raise CosignatureError("not a cosignature (type 0x04) signer key")
@@ -56,7 +56,7 @@ class CosignatureSigner(Signer):
             signer.clock = clock
         return signer
 
-    def verifier(self) -> "CosignatureVerifier":
+    def verifier(self) -> CosignatureVerifier:
         return CosignatureVerifier(self.name, self.public_key)
 
     def sign(self, msg: bytes) -> bytes:
@@ -77,7 +77,7 @@ class CosignatureVerifier(Verifier):
         self._vk = VerifyKey(self.public_key)
 
     @staticmethod
-    def from_key(vkey: str) -> "CosignatureVerifier":
+    def from_key(vkey: str) -> CosignatureVerifier:
         v = Verifier.from_key(vkey)
         if not isinstance(v, CosignatureVerifier):
             raise CosignatureError("not a cosignature (type 0x04) verifier key")
@@ -104,7 +104,9 @@ def signature_timestamp(sig: Signature) -> int:
     """The timestamp inside a cosignature line (unverified: verify the note first)."""
     raw = sig.raw
     if len(raw) != SIGNATURE_SIZE:
-        raise CosignatureError(f"signature by {sig.name} is {len(raw)} bytes, not a 72-byte cosignature")
+        raise CosignatureError(
+            f"signature by {sig.name} is {len(raw)} bytes, not a 72-byte cosignature"
+        )
     return struct.unpack(">Q", raw[:8])[0]
 
 

@@ -4,6 +4,7 @@ Every parser in app.core raises a subclass of CoreError (itself a ValueError) fo
 malformed input, never another exception type, so callers can catch one class at
 the boundary and show the message, which says what is wrong and where.
 """
+
 from __future__ import annotations
 
 

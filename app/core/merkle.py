@@ -10,6 +10,7 @@ Hot paths (root_of, leaf_hashes, Appender.append) work level by level with list
 comprehensions over ``hashlib.sha256`` so that no per-node Python objects are
 created beyond the digests themselves.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,6 +46,7 @@ def _pair_up(level: list[bytes]) -> list[bytes]:
 
 
 # --- stored hash indexes (tlog.go) -------------------------------------------------
+
 
 def stored_hash_index(level: int, n: int) -> int:
     """Position of the level-``level`` hash number ``n`` in the linear stored-hash order."""
@@ -166,6 +168,7 @@ def tree_hash(n: int, reader) -> bytes:
 
 # --- record (inclusion) proofs -----------------------------------------------------
 
+
 def _leaf_proof_index(lo: int, hi: int, n: int, need: list[int]) -> list[int]:
     if lo + 1 == hi:
         return need
@@ -213,6 +216,7 @@ def check_record(proof, t: int, th: bytes, n: int, h: bytes) -> None:
 
 
 # --- tree (consistency) proofs -----------------------------------------------------
+
 
 def _tree_proof_index(lo: int, hi: int, n: int, need: list[int]) -> list[int]:
     if n == hi:
@@ -266,6 +270,7 @@ def check_tree(proof, t: int, th: bytes, n: int, h: bytes) -> None:
 
 
 # --- list-based RFC 9162 helpers ---------------------------------------------------
+
 
 def root_of(hashes: list[bytes]) -> bytes:
     """Merkle tree hash over a list of leaf hashes (pairing level by level; the odd
@@ -350,7 +355,9 @@ def consistency_proof(m: int, hashes: list[bytes]) -> list[bytes]:
     return proof
 
 
-def verify_consistency(first: int, second: int, first_hash: bytes, second_hash: bytes, proof) -> bool:
+def verify_consistency(
+    first: int, second: int, first_hash: bytes, second_hash: bytes, proof
+) -> bool:
     """RFC 9162 §2.1.4.2. True when the proof is valid; ProofError for bad sizes."""
     if not 0 <= first <= second:
         raise ProofError(f"no consistency proof from size {first} to {second}")
@@ -387,6 +394,7 @@ def verify_consistency(first: int, second: int, first_hash: bytes, second_hash: 
 
 
 # --- batch appending (compact range) ------------------------------------------------
+
 
 @dataclass
 class AppendResult:
@@ -426,12 +434,14 @@ class Appender:
     def __init__(self, size: int = 0, edge=()):
         edge = list(edge)
         if size < 0 or len(edge) != size.bit_count():
-            raise ProofError(f"a tree of size {size} has {size.bit_count()} edge hashes, not {len(edge)}")
+            raise ProofError(
+                f"a tree of size {size} has {size.bit_count()} edge hashes, not {len(edge)}"
+            )
         self.size = size
         self.edge = edge
 
     @classmethod
-    def from_reader(cls, size: int, reader) -> "Appender":
+    def from_reader(cls, size: int, reader) -> Appender:
         return cls(size, _read(reader, subtree_indexes(size)) if size else [])
 
     def _edge_by_level(self) -> dict[int, bytes]:

@@ -10,6 +10,7 @@ Type 0x01 is Ed25519 (this module); type 0x04 is a tlog-cosignature witness key
 Any object with ``name``, ``key_id`` and ``verify(msg, sig) -> bool`` (resp.
 ``sign(msg) -> bytes``) can be passed as a verifier (resp. signer).
 """
+
 from __future__ import annotations
 
 import base64
@@ -36,8 +37,12 @@ def key_id(name: str, key_bytes: bytes) -> int:
 
 
 def is_valid_name(name: str) -> bool:
-    return (isinstance(name, str) and name != "" and "+" not in name
-            and not any(ch.isspace() for ch in name))
+    return (
+        isinstance(name, str)
+        and name != ""
+        and "+" not in name
+        and not any(ch.isspace() for ch in name)
+    )
 
 
 def b64decode_strict(text: str) -> bytes | None:
@@ -53,8 +58,10 @@ def b64decode_strict(text: str) -> bytes | None:
 def _split_key(text: str, parts: int) -> list[str]:
     fields = text.split("+", parts - 1) if isinstance(text, str) else []
     if len(fields) != parts:
-        raise KeyFormatError("malformed key: expected "
-                             + ("PRIVATE+KEY+name+id+key" if parts == 5 else "name+id+key"))
+        raise KeyFormatError(
+            "malformed key: expected "
+            + ("PRIVATE+KEY+name+id+key" if parts == 5 else "name+id+key")
+        )
     return fields
 
 
@@ -224,7 +231,7 @@ def split_note(msg: bytes) -> tuple[str, list[Signature]]:
     split = s.rfind("\n\n")
     if split < 0:
         raise NoteError("malformed note: no blank line before the signatures")
-    text, sig_block = s[: split + 1], s[split + 2:]
+    text, sig_block = s[: split + 1], s[split + 2 :]
     if not sig_block or not sig_block.endswith("\n"):
         raise NoteError("malformed note: missing signatures or final newline")
     lines = sig_block[:-1].split("\n")
@@ -234,7 +241,7 @@ def split_note(msg: bytes) -> tuple[str, list[Signature]]:
     for n, line in enumerate(lines, 1):
         if not line.startswith(_SIG_PREFIX):
             raise NoteError(f"malformed note: signature line {n} does not start with '— '")
-        name, _, b64 = line[len(_SIG_PREFIX):].partition(" ")
+        name, _, b64 = line[len(_SIG_PREFIX) :].partition(" ")
         raw = b64decode_strict(b64) if b64 else None
         if not is_valid_name(name) or raw is None or len(raw) < 5:
             raise NoteError(f"malformed note: signature line {n} is not '— name base64'")

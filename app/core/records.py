@@ -25,6 +25,7 @@ whitespace, UTF-8; the leaf hash is RFC 6962 SHA-256(0x00 || entry bytes)):
 Entries longer than MAX_ENTRY_BYTES are refused: tlog-tiles entry bundles carry
 a big-endian uint16 length.
 """
+
 from __future__ import annotations
 
 import base64
@@ -49,18 +50,26 @@ COORD_DECIMALS = 7  # ~1 cm at the equator
 MAX_VERTICES = 2000
 MAX_TEXT = 1000  # characters in a name, owner, reason
 
-_TOP_KEYS = frozenset({"type", "code", "asset", "owner", "reason", "subject", "time",
-                       "official", "prev", "sig"})
+_TOP_KEYS = frozenset(
+    {"type", "code", "asset", "owner", "reason", "subject", "time", "official", "prev", "sig"}
+)
 _ASSET_KEYS = frozenset({"class", "name", "geometry", "attributes"})
 _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
-_GEOMETRY_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2,
-                   "Polygon": 2, "MultiPolygon": 3}
+_GEOMETRY_DEPTH = {
+    "Point": 0,
+    "MultiPoint": 1,
+    "LineString": 1,
+    "MultiLineString": 2,
+    "Polygon": 2,
+    "MultiPolygon": 3,
+}
 
 
 # One encoder/decoder for the module: json.dumps/json.loads with non-default options
 # build a new one on every call, which costs about as much as encoding a whole entry.
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                            allow_nan=False)
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
 
 
 def _reject_constant(name: str):
@@ -109,12 +118,18 @@ def bound_geometry(geojson: dict) -> dict:
     if gtype not in _GEOMETRY_DEPTH:
         raise EntryError(f"geometry type {gtype!r} is not one of {sorted(_GEOMETRY_DEPTH)}")
     if set(geojson) - {"type", "coordinates"}:
-        raise EntryError(f"geometry has unexpected members {sorted(set(geojson) - {'type', 'coordinates'})}")
+        raise EntryError(
+            f"geometry has unexpected members {sorted(set(geojson) - {'type', 'coordinates'})}"
+        )
     counter = [0]
-    coords = _round_coords(geojson.get("coordinates"), _GEOMETRY_DEPTH[gtype], "coordinates", counter)
+    coords = _round_coords(
+        geojson.get("coordinates"), _GEOMETRY_DEPTH[gtype], "coordinates", counter
+    )
     if counter[0] > MAX_VERTICES:
-        raise EntryError(f"geometry has {counter[0]} vertices; at most {MAX_VERTICES} fit in an "
-                         "entry — simplify it first")
+        raise EntryError(
+            f"geometry has {counter[0]} vertices; at most {MAX_VERTICES} fit in an "
+            "entry — simplify it first"
+        )
     return {"type": gtype, "coordinates": coords}
 
 
@@ -175,8 +190,9 @@ def validate_record(rec: Any, signed: bool = True) -> dict:
             if rtype == "issue" and set(asset) != _ASSET_KEYS:
                 raise EntryError(f"issue asset needs {sorted(_ASSET_KEYS)}")
             if "class" in asset and asset["class"] != code.asset_class:
-                raise EntryError(f"asset class {asset['class']!r} differs from the code's "
-                                 f"{code.asset_class}")
+                raise EntryError(
+                    f"asset class {asset['class']!r} differs from the code's {code.asset_class}"
+                )
             if "name" in asset:
                 _text(asset, "name", True)
             if "geometry" in asset and bound_geometry(asset["geometry"]) != asset["geometry"]:
@@ -221,8 +237,10 @@ def sign_entry(record: dict, key: SigningKey) -> bytes:
     sig = base64.b64encode(key.sign(ENTRY_DOMAIN + unsigned).signature)
     entry = insert_signature(unsigned, record, sig)
     if len(entry) > MAX_ENTRY_BYTES:
-        raise EntryError(f"entry is {len(entry)} bytes; at most {MAX_ENTRY_BYTES} fit in a log "
-                         "entry — shorten attributes or simplify the geometry")
+        raise EntryError(
+            f"entry is {len(entry)} bytes; at most {MAX_ENTRY_BYTES} fit in a log "
+            "entry — shorten attributes or simplify the geometry"
+        )
     return entry
 
 

@@ -9,14 +9,21 @@ sumdb=True)`` give Go's sumdb form ``tile/<H>/<L|data>/<N>[.p/<W>]``.
 A tile reader is an object with ``read_tiles(tiles) -> list[bytes]`` and optionally
 ``save_tiles(tiles, data)`` (called once the tiles are authenticated).
 """
+
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
 
 from app.core.errors import BundleError, TileError
-from app.core.merkle import (HASH_SIZE, _pair_up, node_hash, split_stored_hash_index,
-                             stored_hash_index, subtree_indexes)
+from app.core.merkle import (
+    HASH_SIZE,
+    _pair_up,
+    node_hash,
+    split_stored_hash_index,
+    stored_hash_index,
+    subtree_indexes,
+)
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -59,11 +66,11 @@ class Tile:
         level = "data" if self.l == ENTRIES_LEVEL else str(self.l)
         return f"tile/{self.h}/{level}/{self._n_path()}"
 
-    def entries(self) -> "Tile":
+    def entries(self) -> Tile:
         """The entry bundle matching this level-0 tile."""
         return Tile(self.h, ENTRIES_LEVEL, self.n, self.w)
 
-    def full_tile(self) -> "Tile":
+    def full_tile(self) -> Tile:
         return Tile(self.h, self.l, self.n, 1 << self.h)
 
 
@@ -126,8 +133,11 @@ def _tile_for_index(h: int, index: int) -> tuple[Tile, int, int]:
     level -= tl * h
     tn = (n << level) >> h
     n -= (tn << h) >> level
-    return (Tile(h, tl, tn, (n + 1) << level),
-            (n << level) * HASH_SIZE, ((n + 1) << level) * HASH_SIZE)
+    return (
+        Tile(h, tl, tn, (n + 1) << level),
+        (n << level) * HASH_SIZE,
+        ((n + 1) << level) * HASH_SIZE,
+    )
 
 
 def tile_for_index(index: int, h: int = TILE_HEIGHT) -> Tile:
@@ -139,7 +149,7 @@ def tile_for_index(index: int, h: int = TILE_HEIGHT) -> Tile:
 
 def tile_hash(data: bytes) -> bytes:
     """Subtree hash of the 2**k hashes in ``data`` (perfect subtree)."""
-    hashes = [data[i:i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)]
+    hashes = [data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)]
     if not hashes or len(hashes) & (len(hashes) - 1):
         raise TileError(f"tile data of {len(hashes)} hashes is not a power of two")
     while len(hashes) > 1:
@@ -196,7 +206,9 @@ def read_tile_data(tile: Tile, reader) -> bytes:
     return b"".join(hashes)
 
 
-def tile_data_for_append(old_size: int, result, read_tile=None, h: int = TILE_HEIGHT) -> dict[Tile, bytes]:
+def tile_data_for_append(
+    old_size: int, result, read_tile=None, h: int = TILE_HEIGHT
+) -> dict[Tile, bytes]:
     """Tile blobs to write after an Appender.append ``result`` (from old_size).
 
     For each tile of new_tiles(old_size, new_size), its data is the old partial
@@ -217,11 +229,13 @@ def tile_data_for_append(old_size: int, result, read_tile=None, h: int = TILE_HE
                 raise TileError(f"old partial tile {old_tile.sumdb_path()} is needed")
             base = read_tile[old_tile] if isinstance(read_tile, dict) else read_tile(old_tile)
             if len(base) != old_tile.w * HASH_SIZE:
-                raise TileError(f"old tile {old_tile.sumdb_path()} has {len(base)} bytes, "
-                                f"expected {old_tile.w * HASH_SIZE}")
+                raise TileError(
+                    f"old tile {old_tile.sumdb_path()} has {len(base)} bytes, "
+                    f"expected {old_tile.w * HASH_SIZE}"
+                )
         new_hashes = result.level_hashes(lvl)
         lo = max(start, old_count) - old_count
-        out[t] = base + b"".join(new_hashes[lo: start + t.w - old_count])
+        out[t] = base + b"".join(new_hashes[lo : start + t.w - old_count])
         if len(out[t]) != t.w * HASH_SIZE:
             raise TileError(f"bad math building tile {t.sumdb_path()}")
     return out
@@ -293,8 +307,9 @@ class TileHashReader:
             raise TileError(f"tile reader returned {len(data)} tiles, want {len(tiles)}")
         for t, d in zip(tiles, data):
             if not isinstance(d, (bytes, bytearray)) or len(d) != t.w * HASH_SIZE:
-                raise TileError(f"tile {t.sumdb_path()} has {len(d) if d else 0} bytes, "
-                                f"want {t.w * HASH_SIZE}")
+                raise TileError(
+                    f"tile {t.sumdb_path()} has {len(d) if d else 0} bytes, want {t.w * HASH_SIZE}"
+                )
         # Authenticate the tiles holding the tree's subtree roots against the root.
         if stx:
             th = hash_from_tile(tiles[stx_order[-1]], data[stx_order[-1]], stx[-1])
@@ -323,13 +338,16 @@ class TileHashReader:
 
 # --- entry bundles ------------------------------------------------------------------
 
+
 def encode_bundle(entries) -> bytes:
     """Concatenate entries, each prefixed by its big-endian uint16 length."""
     parts = []
     pack = struct.Struct(">H").pack
     for i, e in enumerate(entries):
         if len(e) > MAX_BUNDLE_ENTRY:
-            raise BundleError(f"entry {i} is {len(e)} bytes; bundles hold at most {MAX_BUNDLE_ENTRY}")
+            raise BundleError(
+                f"entry {i} is {len(e)} bytes; bundles hold at most {MAX_BUNDLE_ENTRY}"
+            )
         parts.append(pack(len(e)))
         parts.append(bytes(e))
     return b"".join(parts)
@@ -349,7 +367,7 @@ def decode_bundle(data: bytes, count: int | None = None) -> list[bytes]:
         pos += 2
         if pos + n > end:
             raise BundleError(f"entry {len(out)} claims {n} bytes but only {end - pos} remain")
-        out.append(data[pos:pos + n])
+        out.append(data[pos : pos + n])
         pos += n
         if count is not None and len(out) > count:
             raise BundleError(f"bundle has more than the {count} entries expected")

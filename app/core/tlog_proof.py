@@ -8,6 +8,7 @@ an entry is in a log, with the log's (co)signed checkpoint.
     <empty line>
     <signed checkpoint note, verbatim>
 """
+
 from __future__ import annotations
 
 import base64
@@ -91,7 +92,9 @@ def decode_tlog_proof(data: bytes) -> TlogProof:
         raise TlogProofError(f"line {pos + 1} must be 'index <n>'")
     idx = lines[pos][6:]
     if not idx.isdigit() or (idx != "0" and idx.startswith("0")):
-        raise TlogProofError(f"line {pos + 1}: index {idx!r} is not a decimal without leading zeroes")
+        raise TlogProofError(
+            f"line {pos + 1}: index {idx!r} is not a decimal without leading zeroes"
+        )
     pos += 1
     hashes = []
     for i in range(pos, len(lines)):

@@ -21,7 +21,8 @@ it; listeners registered with ``subscribe`` are called after each change.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Protocol
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 import numpy as np
 import shapely
@@ -80,8 +81,12 @@ class PointIndex:
         order = np.lexsort((y, slice_id))
         self.rows, self.x, self.y = rows[order], x[order], y[order]
         starts = np.arange(nblocks) * self.BLOCK
-        boxes = shapely.box(np.minimum.reduceat(self.x, starts), np.minimum.reduceat(self.y, starts),
-                            np.maximum.reduceat(self.x, starts), np.maximum.reduceat(self.y, starts))
+        boxes = shapely.box(
+            np.minimum.reduceat(self.x, starts),
+            np.minimum.reduceat(self.y, starts),
+            np.maximum.reduceat(self.x, starts),
+            np.maximum.reduceat(self.y, starts),
+        )
         self.tree = shapely.STRtree(boxes)
 
     def positions(self, x0, y0, x1, y1) -> np.ndarray:
@@ -103,8 +108,20 @@ class PointIndex:
 
 
 class AssetTable:
-    def __init__(self, *, kind, class_idx, city_codes, city_idx, x, y, shapes, labels: Labels,
-                 codes=None, status=None):
+    def __init__(
+        self,
+        *,
+        kind,
+        class_idx,
+        city_codes,
+        city_idx,
+        x,
+        y,
+        shapes,
+        labels: Labels,
+        codes=None,
+        status=None,
+    ):
         n = len(kind)
         self.kind = np.asarray(kind, np.int8)
         self.class_idx = np.asarray(class_idx, np.int8)
@@ -112,55 +129,86 @@ class AssetTable:
         self.city_idx = np.asarray(city_idx, np.int16)
         self.x = np.asarray(x, np.float64)
         self.y = np.asarray(y, np.float64)
-        for name, arr in (("class_idx", self.class_idx), ("city_idx", self.city_idx),
-                          ("x", self.x), ("y", self.y)):
+        for name, arr in (
+            ("class_idx", self.class_idx),
+            ("city_idx", self.city_idx),
+            ("x", self.x),
+            ("y", self.y),
+        ):
             if len(arr) != n:
                 raise AssetTableError(f"column {name} has {len(arr)} rows, kind has {n}")
         self.shape_rows = np.flatnonzero(self.kind != 0)
         self.shapes = np.asarray(shapes, dtype=object)
         if len(self.shapes) != len(self.shape_rows):
-            raise AssetTableError(f"{len(self.shapes)} line/polygon geometries for "
-                                  f"{len(self.shape_rows)} line/polygon rows")
+            raise AssetTableError(
+                f"{len(self.shapes)} line/polygon geometries for "
+                f"{len(self.shape_rows)} line/polygon rows"
+            )
         self._shape_pos = np.full(n, -1, np.int64)
         self._shape_pos[self.shape_rows] = np.arange(len(self.shape_rows))
         self.labels = labels
-        self.codes = np.full(n, None, dtype=object) if codes is None else np.asarray(codes, dtype=object)
+        self.codes = (
+            np.full(n, None, dtype=object) if codes is None else np.asarray(codes, dtype=object)
+        )
         self.status = np.zeros(n, np.int8) if status is None else np.asarray(status, np.int8)
         self._row_of_code = {c: i for i, c in enumerate(self.codes) if c}
-        self.point_index = PointIndex(np.flatnonzero(self.kind == 0), self.x[self.kind == 0],
-                                      self.y[self.kind == 0])
+        self.point_index = PointIndex(
+            np.flatnonzero(self.kind == 0), self.x[self.kind == 0], self.y[self.kind == 0]
+        )
         self.shape_tree = shapely.STRtree(self.shapes)
         self.version = 0
-        self._listeners: list[Callable[["AssetTable", np.ndarray], None]] = []
+        self._listeners: list[Callable[[AssetTable, np.ndarray], None]] = []
 
     # ---- construction ------------------------------------------------------------------
     @classmethod
-    def from_demo(cls, demo) -> "AssetTable":
+    def from_demo(cls, demo) -> AssetTable:
         """From app.gis.demo_assets.DemoAssets (columnar, labels made on demand)."""
-        return cls(kind=demo.kind, class_idx=demo.class_idx, city_codes=demo.city_codes,
-                   city_idx=demo.city_idx, x=demo.x, y=demo.y, shapes=demo.shapes, labels=demo)
+        return cls(
+            kind=demo.kind,
+            class_idx=demo.class_idx,
+            city_codes=demo.city_codes,
+            city_idx=demo.city_idx,
+            x=demo.x,
+            y=demo.y,
+            shapes=demo.shapes,
+            labels=demo,
+        )
 
     @classmethod
-    def from_geodataframe(cls, gdf) -> "AssetTable":
+    def from_geodataframe(cls, gdf) -> AssetTable:
         """From a frame with asset_id, city, asset_class, name, geometry [, attributes,
         code, status]; geometries must be in EPSG:4326."""
-        missing = [c for c in ("asset_id", "city", "asset_class", "name", "geometry") if c not in gdf.columns]
+        missing = [
+            c
+            for c in ("asset_id", "city", "asset_class", "name", "geometry")
+            if c not in gdf.columns
+        ]
         if missing:
             raise AssetTableError(f"asset frame lacks column(s) {', '.join(missing)}")
-        if gdf.crs is not None and not gdf.crs.equals("EPSG:4326") and gdf.crs.to_epsg() not in (4326, 4490):
+        if (
+            gdf.crs is not None
+            and not gdf.crs.equals("EPSG:4326")
+            and gdf.crs.to_epsg() not in (4326, 4490)
+        ):
             raise AssetTableError(f"asset geometries must be lon/lat EPSG:4326, got {gdf.crs}")
         geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
         tid = shapely.get_type_id(geoms)
-        kind = np.select([np.isin(tid, (0, 4)), np.isin(tid, (1, 2, 5)), np.isin(tid, (3, 6))], [0, 1, 2], -1)
+        kind = np.select(
+            [np.isin(tid, (0, 4)), np.isin(tid, (1, 2, 5)), np.isin(tid, (3, 6))], [0, 1, 2], -1
+        )
         bad = np.flatnonzero((kind < 0) | shapely.is_empty(geoms))
         if len(bad):
-            raise AssetTableError(f"row {bad[0]}: geometry {shapely.get_type_id(geoms[bad[0]])!r} is empty or "
-                                  f"not a point, line or polygon ({len(bad)} such row(s))")
+            raise AssetTableError(
+                f"row {bad[0]}: geometry {shapely.get_type_id(geoms[bad[0]])!r} is empty or "
+                f"not a point, line or polygon ({len(bad)} such row(s))"
+            )
         classes = gdf["asset_class"].astype(str).to_numpy()
         lut = {c: i for i, c in enumerate(CLASS_CODES)}
         unknown = sorted({c for c in classes if c not in lut})
         if unknown:
-            raise AssetTableError(f"unknown asset class(es) {', '.join(unknown)}; known: {', '.join(CLASS_CODES)}")
+            raise AssetTableError(
+                f"unknown asset class(es) {', '.join(unknown)}; known: {', '.join(CLASS_CODES)}"
+            )
         city_str = gdf["city"].astype(str).to_numpy()
         city_codes, city_idx = np.unique(city_str, return_inverse=True)
         rep = np.where(kind == 0, shapely.centroid(geoms), shapely.point_on_surface(geoms))
@@ -171,12 +219,25 @@ class AssetTable:
             if bad:
                 raise AssetTableError(f"unknown status(es) {bad}; known: {STATUSES}")
             status = np.array([STATUSES.index(s) for s in st], np.int8)
-        codes = gdf["code"].where(gdf["code"].notna(), None).to_numpy(dtype=object) if "code" in gdf.columns else None
+        codes = (
+            gdf["code"].where(gdf["code"].notna(), None).to_numpy(dtype=object)
+            if "code" in gdf.columns
+            else None
+        )
         attrs = gdf["attributes"].tolist() if "attributes" in gdf.columns else [{}] * len(gdf)
         labels = ListLabels(gdf["asset_id"].astype(str), gdf["name"].astype(str), attrs)
-        return cls(kind=kind, class_idx=[lut[c] for c in classes], city_codes=city_codes.tolist(),
-                   city_idx=city_idx, x=shapely.get_x(rep), y=shapely.get_y(rep),
-                   shapes=geoms[kind != 0], labels=labels, codes=codes, status=status)
+        return cls(
+            kind=kind,
+            class_idx=[lut[c] for c in classes],
+            city_codes=city_codes.tolist(),
+            city_idx=city_idx,
+            x=shapely.get_x(rep),
+            y=shapely.get_y(rep),
+            shapes=geoms[kind != 0],
+            labels=labels,
+            codes=codes,
+            status=status,
+        )
 
     # ---- row access --------------------------------------------------------------------
     def __len__(self) -> int:
@@ -212,24 +273,36 @@ class AssetTable:
     def record(self, row: int) -> dict:
         """Everything about one row, for inspectors and tables."""
         row = int(row)
-        return {"row": row, "asset_id": self.asset_id(row), "city": self.city(row),
-                "asset_class": self.asset_class(row), "name": self.name(row), "code": self.code(row),
-                "status": self.status_of(row), "kind": KINDS[self.kind[row]],
-                "attributes": self.attributes(row), "geometry": self.geometry(row)}
+        return {
+            "row": row,
+            "asset_id": self.asset_id(row),
+            "city": self.city(row),
+            "asset_class": self.asset_class(row),
+            "name": self.name(row),
+            "code": self.code(row),
+            "status": self.status_of(row),
+            "kind": KINDS[self.kind[row]],
+            "attributes": self.attributes(row),
+            "geometry": self.geometry(row),
+        }
 
     def to_geodataframe(self, rows=None):
         import geopandas as gpd
 
         rows = np.arange(len(self)) if rows is None else np.asarray(rows, np.int64)
         return gpd.GeoDataFrame(
-            {"asset_id": [self.asset_id(r) for r in rows],
-             "city": np.asarray(self.city_codes, object)[self.city_idx[rows]],
-             "asset_class": np.asarray(CLASS_CODES, object)[self.class_idx[rows]],
-             "name": [self.name(r) for r in rows],
-             "code": self.codes[rows],
-             "status": np.asarray(STATUSES, object)[self.status[rows]],
-             "attributes": [self.attributes(r) for r in rows]},
-            geometry=[self.geometry(r) for r in rows], crs="EPSG:4326")
+            {
+                "asset_id": [self.asset_id(r) for r in rows],
+                "city": np.asarray(self.city_codes, object)[self.city_idx[rows]],
+                "asset_class": np.asarray(CLASS_CODES, object)[self.class_idx[rows]],
+                "name": [self.name(r) for r in rows],
+                "code": self.codes[rows],
+                "status": np.asarray(STATUSES, object)[self.status[rows]],
+                "attributes": [self.attributes(r) for r in rows],
+            },
+            geometry=[self.geometry(r) for r in rows],
+            crs="EPSG:4326",
+        )
 
     def row_of_code(self, code: str) -> int | None:
         return self._row_of_code.get(code)
@@ -298,7 +371,12 @@ class AssetTable:
         if len(shp):
             boxes.append(shapely.bounds(self.shapes[self._shape_pos[shp]]))
         b = np.concatenate(boxes)
-        return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+        return (
+            float(b[:, 0].min()),
+            float(b[:, 1].min()),
+            float(b[:, 2].max()),
+            float(b[:, 3].max()),
+        )
 
     # ---- filters -----------------------------------------------------------------------
     def _mask(self, wanted, names, column) -> np.ndarray:
@@ -320,7 +398,7 @@ class AssetTable:
         return self._mask(cities, self.city_codes, self.city_idx)
 
     # ---- updates -----------------------------------------------------------------------
-    def subscribe(self, callback: Callable[["AssetTable", np.ndarray], None]) -> None:
+    def subscribe(self, callback: Callable[[AssetTable, np.ndarray], None]) -> None:
         """``callback(table, rows)`` after every change of status or code."""
         self._listeners.append(callback)
 
@@ -364,8 +442,9 @@ class AssetTable:
         return rows
 
 
-def density_grid(x: np.ndarray, y: np.ndarray, bbox, shape: tuple[int, int],
-                 weights: np.ndarray | None = None) -> np.ndarray:
+def density_grid(
+    x: np.ndarray, y: np.ndarray, bbox, shape: tuple[int, int], weights: np.ndarray | None = None
+) -> np.ndarray:
     """Counts of points per cell of a (rows, cols) grid over bbox; row 0 is the top (max y).
 
     The level-of-detail aggregate drawn when a view holds far more points than pixels.

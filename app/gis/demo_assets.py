@@ -30,7 +30,18 @@ from app.gis import maps
 CLASS_CODES = tuple(ASSET_CLASSES)
 KINDS = ("point", "line", "polygon")
 CONDITIONS = ("good", "fair", "poor")
-MATERIALS = ("ductile iron", "PE", "steel", "PVC", "concrete", "HDPE", "copper", "fibre", "asphalt", "cast iron")
+MATERIALS = (
+    "ductile iron",
+    "PE",
+    "steel",
+    "PVC",
+    "concrete",
+    "HDPE",
+    "copper",
+    "fibre",
+    "asphalt",
+    "cast iron",
+)
 
 # (kind, class, English, Chinese, weight, size range in metres, attribute, low, high, unit, materials)
 # Size: points unused; lines = step length per vertex; polygons = side length.
@@ -49,7 +60,19 @@ _SUBTYPES = [
     ("point", "MED", "Hospital", "医院", 1, None, "beds", 50, 2000, "beds", ()),
     ("point", "MED", "Clinic", "诊所", 4, None, "beds", 0, 40, "beds", ()),
     ("point", "SCH", "School", "学校", 4, None, "students", 200, 3000, "students", ()),
-    ("line", "WAT", "Water Main", "供水干管", 6, (60, 220), "diameter_mm", 100, 1400, "mm", (0, 1, 2, 3, 9)),
+    (
+        "line",
+        "WAT",
+        "Water Main",
+        "供水干管",
+        6,
+        (60, 220),
+        "diameter_mm",
+        100,
+        1400,
+        "mm",
+        (0, 1, 2, 3, 9),
+    ),
     ("line", "SEW", "Sewer", "污水管", 5, (50, 180), "diameter_mm", 200, 2000, "mm", (4, 3, 5)),
     ("line", "PWR", "Power Line", "电力线路", 4, (250, 700), "voltage_kv", 10, 500, "kV", (6,)),
     ("line", "GAS", "Gas Main", "燃气管道", 3, (60, 200), "pressure_mpa", 0.01, 4.0, "MPa", (1, 2)),
@@ -57,12 +80,48 @@ _SUBTYPES = [
     ("line", "TEL", "Fibre Cable", "光缆", 3, (80, 300), "fibres", 12, 288, "fibres", (7,)),
     ("line", "ROD", "Road", "道路", 7, (150, 500), "lanes", 2, 8, "lanes", (8, 4)),
     ("line", "BRG", "Bridge", "桥梁", 1, (30, 120), "length_m", 20, 800, "m", (4, 2)),
-    ("polygon", "PLT", "Water Plant", "水厂", 1, (200, 600), "capacity", 20000, 500000, "m3/day", ()),
+    (
+        "polygon",
+        "PLT",
+        "Water Plant",
+        "水厂",
+        1,
+        (200, 600),
+        "capacity",
+        20000,
+        500000,
+        "m3/day",
+        (),
+    ),
     ("polygon", "PLT", "Power Plant", "电厂", 1, (300, 900), "capacity", 50, 2000, "MW", ()),
-    ("polygon", "PLT", "Wastewater Plant", "污水处理厂", 1, (200, 500), "capacity", 10000, 300000, "m3/day", ()),
+    (
+        "polygon",
+        "PLT",
+        "Wastewater Plant",
+        "污水处理厂",
+        1,
+        (200, 500),
+        "capacity",
+        10000,
+        300000,
+        "m3/day",
+        (),
+    ),
     ("polygon", "TRN", "Bus Depot", "公交场站", 2, (100, 300), "bays", 20, 200, "bays", ()),
     ("polygon", "MED", "Hospital Campus", "医院院区", 1, (120, 350), "beds", 200, 3000, "beds", ()),
-    ("polygon", "SCH", "School Campus", "校园", 3, (100, 400), "students", 500, 20000, "students", ()),
+    (
+        "polygon",
+        "SCH",
+        "School Campus",
+        "校园",
+        3,
+        (100, 400),
+        "students",
+        500,
+        20000,
+        "students",
+        (),
+    ),
     ("polygon", "BLD", "Public Building", "公共建筑", 8, (20, 90), "floors", 1, 30, "floors", ()),
 ]
 
@@ -70,8 +129,22 @@ SUBTYPE_KIND = np.array([KINDS.index(s[0]) for s in _SUBTYPES], dtype=np.int8)
 SUBTYPE_CLASS = np.array([CLASS_CODES.index(s[1]) for s in _SUBTYPES], dtype=np.int8)
 SUBTYPE_EN = tuple(s[2] for s in _SUBTYPES)
 SUBTYPE_ZH = tuple(s[3] for s in _SUBTYPES)
-_INTEGER_ATTRS = {"capacity", "diameter_mm", "voltage_kv", "height_m", "routes", "platforms",
-                  "span_m", "beds", "students", "fibres", "lanes", "length_m", "bays", "floors"}
+_INTEGER_ATTRS = {
+    "capacity",
+    "diameter_mm",
+    "voltage_kv",
+    "height_m",
+    "routes",
+    "platforms",
+    "span_m",
+    "beds",
+    "students",
+    "fibres",
+    "lanes",
+    "length_m",
+    "bays",
+    "floors",
+}
 _VOLTAGES = np.array([10, 35, 110, 220, 500])
 
 _M_PER_DEG_LAT = 110_574.0
@@ -92,21 +165,21 @@ class DemoAssets:
     points are ``x``/``y``.  Names, ids and attribute dicts are made on demand.
     """
 
-    city_codes: tuple[str, ...]     # code of each city index
-    city_names: tuple[str, ...]     # English name of each city index
+    city_codes: tuple[str, ...]  # code of each city index
+    city_names: tuple[str, ...]  # English name of each city index
     city_names_zh: tuple[str, ...]
-    city_idx: np.ndarray            # int16
-    local: np.ndarray               # int32: number of the row inside its city and kind
-    kind: np.ndarray                # int8 index into KINDS
-    subtype: np.ndarray             # int16 index into the subtype table
-    serial: np.ndarray              # int32: number in the name, per city and subtype
-    x: np.ndarray                   # float64 lon (points) or representative point
+    city_idx: np.ndarray  # int16
+    local: np.ndarray  # int32: number of the row inside its city and kind
+    kind: np.ndarray  # int8 index into KINDS
+    subtype: np.ndarray  # int16 index into the subtype table
+    serial: np.ndarray  # int32: number in the name, per city and subtype
+    x: np.ndarray  # float64 lon (points) or representative point
     y: np.ndarray
-    shapes: np.ndarray              # object array, lines/polygons only
-    year: np.ndarray                # int16
-    condition: np.ndarray           # int8 into CONDITIONS
-    material: np.ndarray            # int8 into MATERIALS, -1 for none
-    value: np.ndarray               # float32, the subtype's main attribute
+    shapes: np.ndarray  # object array, lines/polygons only
+    year: np.ndarray  # int16
+    condition: np.ndarray  # int8 into CONDITIONS
+    material: np.ndarray  # int8 into MATERIALS, -1 for none
+    value: np.ndarray  # float32, the subtype's main attribute
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -131,9 +204,13 @@ class DemoAssets:
         st = _SUBTYPES[self.subtype[i]]
         attr, unit = st[6], st[9]
         value = float(self.value[i])
-        out = {"type": st[2], "name_zh": self.name_zh(i), "year": int(self.year[i]),
-               "condition": CONDITIONS[self.condition[i]],
-               attr: int(round(value)) if attr in _INTEGER_ATTRS else round(value, 2)}
+        out = {
+            "type": st[2],
+            "name_zh": self.name_zh(i),
+            "year": int(self.year[i]),
+            "condition": CONDITIONS[self.condition[i]],
+            attr: int(round(value)) if attr in _INTEGER_ATTRS else round(value, 2),
+        }
         if unit not in attr:
             out["unit"] = unit
         if self.material[i] >= 0:
@@ -166,15 +243,19 @@ class DemoAssets:
         """The CONTRACT.md frame: asset_id, city, asset_class, name, attributes, geometry."""
         n = len(self)
         return gpd.GeoDataFrame(
-            {"asset_id": [self.asset_id(i) for i in range(n)],
-             "city": np.asarray(self.city_codes, dtype=object)[self.city_idx],
-             "asset_class": np.asarray(CLASS_CODES, dtype=object)[self.class_idx],
-             "name": [self.name(i) for i in range(n)],
-             "attributes": [self.attributes(i) for i in range(n)]},
-            geometry=self.geometries(), crs=maps.CRS)
+            {
+                "asset_id": [self.asset_id(i) for i in range(n)],
+                "city": np.asarray(self.city_codes, dtype=object)[self.city_idx],
+                "asset_class": np.asarray(CLASS_CODES, dtype=object)[self.class_idx],
+                "name": [self.name(i) for i in range(n)],
+                "attributes": [self.attributes(i) for i in range(n)],
+            },
+            geometry=self.geometries(),
+            crs=maps.CRS,
+        )
 
     @classmethod
-    def concat(cls, parts: list["DemoAssets"]) -> "DemoAssets":
+    def concat(cls, parts: list[DemoAssets]) -> DemoAssets:
         codes, names, names_zh, city_idx = [], [], [], []
         for p in parts:
             remap = []
@@ -185,9 +266,23 @@ class DemoAssets:
             city_idx.append(np.asarray(remap, np.int16)[p.city_idx])
         cat = lambda f: np.concatenate([getattr(p, f) for p in parts])  # noqa: E731
         shapes = np.concatenate([p.shapes for p in parts]) if parts else np.empty(0, object)
-        return cls(tuple(codes), tuple(names), tuple(names_zh), np.concatenate(city_idx),
-                   cat("local"), cat("kind"), cat("subtype"), cat("serial"), cat("x"), cat("y"),
-                   shapes, cat("year"), cat("condition"), cat("material"), cat("value"))
+        return cls(
+            tuple(codes),
+            tuple(names),
+            tuple(names_zh),
+            np.concatenate(city_idx),
+            cat("local"),
+            cat("kind"),
+            cat("subtype"),
+            cat("serial"),
+            cat("x"),
+            cat("y"),
+            shapes,
+            cat("year"),
+            cat("condition"),
+            cat("material"),
+            cat("value"),
+        )
 
 
 class _Sampler:
@@ -203,10 +298,12 @@ class _Sampler:
         p = places[inside]
         cx = np.concatenate([[seat[0]], p["lon"].to_numpy()])
         cy = np.concatenate([[seat[1]], p["lat"].to_numpy()])
-        pop = np.concatenate([[max(p["population"].max() if len(p) else 0, 500_000)], p["population"].to_numpy()])
+        pop = np.concatenate(
+            [[max(p["population"].max() if len(p) else 0, 500_000)], p["population"].to_numpy()]
+        )
         pop = np.maximum(pop.astype(float), 10_000)
         self.cx, self.cy = cx, cy
-        self.weight = pop ** 0.9 / (pop ** 0.9).sum()
+        self.weight = pop**0.9 / (pop**0.9).sum()
         # A town of 1M people has a core of about 4 km (sigma, degrees latitude); a
         # third of each town's assets spread three times wider (suburbs).
         self.sigma = 0.035 * np.sqrt(pop / 1e6)
@@ -237,7 +334,7 @@ class _Sampler:
         return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
-def _inside(sampler: "_Sampler", subtype: np.ndarray, make) -> np.ndarray:
+def _inside(sampler: _Sampler, subtype: np.ndarray, make) -> np.ndarray:
     """Shapes from ``make(subtypes, anchor_x, anchor_y)`` redrawn until each lies
     entirely inside the boundary."""
     out = np.empty(len(subtype), dtype=object)
@@ -263,7 +360,9 @@ def _lines(sampler: _Sampler, subtype: np.ndarray, rng) -> np.ndarray:
         m = len(st)
         nv = rng.integers(3, max_v + 1, m)
         is_road = np.isin(st, straight)
-        heading = np.where(is_road, rng.integers(0, 4, m) * (np.pi / 2), rng.uniform(0, 2 * np.pi, m))
+        heading = np.where(
+            is_road, rng.integers(0, 4, m) * (np.pi / 2), rng.uniform(0, 2 * np.pi, m)
+        )
         turn_sd = np.where(is_road, 0.04, 0.35)
         turns = rng.standard_normal((m, max_v)) * turn_sd[:, None]
         # Roads and water mains take the odd right-angle turn, like a street grid.
@@ -300,15 +399,18 @@ def _polygons(sampler: _Sampler, subtype: np.ndarray, rng) -> np.ndarray:
         a = rng.uniform(0, np.pi / 2, m)[:, None]
         rx, ry = px * np.cos(a) - py * np.sin(a), px * np.sin(a) + py * np.cos(a)
         coslat = np.cos(np.radians(cy))[:, None]
-        coords = np.stack([cx[:, None] + rx / (_M_PER_DEG_LON_EQ * coslat),
-                           cy[:, None] + ry / _M_PER_DEG_LAT], axis=2)
+        coords = np.stack(
+            [cx[:, None] + rx / (_M_PER_DEG_LON_EQ * coslat), cy[:, None] + ry / _M_PER_DEG_LAT],
+            axis=2,
+        )
         return shapely.remove_repeated_points(shapely.polygons(coords))
 
     return _inside(sampler, subtype, make)
 
 
-def generate_demo(city_code: str, n_points: int, n_lines: int = 0, n_polygons: int = 0,
-                  seed: int = 0) -> DemoAssets:
+def generate_demo(
+    city_code: str, n_points: int, n_lines: int = 0, n_polygons: int = 0, seed: int = 0
+) -> DemoAssets:
     """Columnar demo assets for one city (see module docstring)."""
     city_code = str(city_code)
     for label, v in (("n_points", n_points), ("n_lines", n_lines), ("n_polygons", n_polygons)):
@@ -346,7 +448,9 @@ def generate_demo(city_code: str, n_points: int, n_lines: int = 0, n_polygons: i
     # Log-uniform sizes: many small assets, a few big ones.
     value = np.exp(rng.uniform(np.log(lo + 1), np.log(hi + 1))) - 1
     is_kv = np.array([s[6] == "voltage_kv" for s in _SUBTYPES])[subtype]
-    value[is_kv] = _VOLTAGES[np.clip(np.searchsorted(_VOLTAGES, value[is_kv]), 0, len(_VOLTAGES) - 1)]
+    value[is_kv] = _VOLTAGES[
+        np.clip(np.searchsorted(_VOLTAGES, value[is_kv]), 0, len(_VOLTAGES) - 1)
+    ]
     mat_choices = [s[10] for s in _SUBTYPES]
     pick = rng.random(n)
     material = np.full(n, -1, np.int8)
@@ -358,11 +462,22 @@ def generate_demo(city_code: str, n_points: int, n_lines: int = 0, n_polygons: i
     condition = np.digitize(2025 - year + rng.normal(0, 8, n), [25, 45]).astype(np.int8)
 
     return DemoAssets(
-        city_codes=(city_code,), city_names=(str(row["name_en"]),), city_names_zh=(str(row["name_zh"]),),
-        city_idx=np.zeros(n, np.int16), local=np.concatenate(locals_), kind=kind, subtype=subtype,
-        serial=serial, x=np.concatenate(xs), y=np.concatenate(ys),
+        city_codes=(city_code,),
+        city_names=(str(row["name_en"]),),
+        city_names_zh=(str(row["name_zh"]),),
+        city_idx=np.zeros(n, np.int16),
+        local=np.concatenate(locals_),
+        kind=kind,
+        subtype=subtype,
+        serial=serial,
+        x=np.concatenate(xs),
+        y=np.concatenate(ys),
         shapes=np.concatenate(shapes) if shapes else np.empty(0, object),
-        year=year, condition=condition, material=material, value=value.astype(np.float32))
+        year=year,
+        condition=condition,
+        material=material,
+        value=value.astype(np.float32),
+    )
 
 
 # How many assets per city the desktop app shows when no inventory was imported; the demo
@@ -384,4 +499,6 @@ def generate_assets(city_code: str, n: int, seed: int = 0) -> gpd.GeoDataFrame:
 
 def generate_cities(city_codes, n_per_city: int, seed: int = 0) -> DemoAssets:
     """Demo assets for several cities, concatenated (columnar)."""
-    return DemoAssets.concat([generate_demo(c, *split_counts(n_per_city), seed=seed) for c in city_codes])
+    return DemoAssets.concat(
+        [generate_demo(c, *split_counts(n_per_city), seed=seed) for c in city_codes]
+    )

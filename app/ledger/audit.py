@@ -7,6 +7,7 @@ checkpoint, tile or bundle reaches beyond the stored size, and (optionally) that
 codes index equals the fold of the log's records. The report names the first mismatch
 precisely (entry index, tile coordinates, checkpoint size).
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,10 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
             report.fail(f"the log key of {origin} is unusable: {exc}")
     for cp in cps:
         if cp.size > size:
-            report.fail(f"checkpoint at size {cp.size} covers entries beyond the stored size "
-                        f"{size} (entries {size}..{cp.size - 1} are lost)")
+            report.fail(
+                f"checkpoint at size {cp.size} covers entries beyond the stored size "
+                f"{size} (entries {size}..{cp.size - 1} are lost)"
+            )
         if verifier is not None:
             try:
                 parsed, _ = open_checkpoint(cp.note, [verifier], origin)
@@ -76,8 +79,10 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
                 report.fail(f"checkpoint at size {cp.size}: signature/format check failed: {exc}")
                 continue
             if parsed.size != cp.size or parsed.root_hash != cp.root_hash:
-                report.fail(f"checkpoint at size {cp.size}: the signed note says size "
-                            f"{parsed.size}, root {parsed.root_hash.hex()[:16]}…, unlike its row")
+                report.fail(
+                    f"checkpoint at size {cp.size}: the signed note says size "
+                    f"{parsed.size}, root {parsed.root_hash.hex()[:16]}…, unlike its row"
+                )
     by_size = {cp.size: cp for cp in cps if cp.size <= size}
     stops = sorted({s for s in by_size if s > 0} | {size}) if size else []
     tl = TileLog.empty()
@@ -93,16 +98,20 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
         tile_rows, _ = tl.append(chunk)
         for (level, n), data in sorted(tile_rows.items()):
             stored = stored_tiles.get(level, n)
-            if stored is None or stored[:len(data)] != data:
+            if stored is None or stored[: len(data)] != data:
                 first = _first_diff(stored or b"", data)
-                report.fail(f"tile {level}/{n}: stored hash {first} differs from the one "
-                            f"recomputed from entries (tree size {upto})")
+                report.fail(
+                    f"tile {level}/{n}: stored hash {first} differs from the one "
+                    f"recomputed from entries (tree size {upto})"
+                )
         cp = by_size.get(upto)
         if cp is not None:
             report.checkpoints_checked += 1
             if cp.root_hash != tl.root():
-                report.fail(f"checkpoint at size {upto}: root {cp.root_hash.hex()[:16]}… is not "
-                            f"the tree hash {tl.root().hex()[:16]}… of the stored entries")
+                report.fail(
+                    f"checkpoint at size {upto}: root {cp.root_hash.hex()[:16]}… is not "
+                    f"the tree hash {tl.root().hex()[:16]}… of the stored entries"
+                )
 
     if 0 in by_size:
         report.checkpoints_checked += 1
@@ -112,10 +121,16 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
     next_stop = next(stop_iter, -1)
     for n in range(0, (size + TILE_WIDTH - 1) // TILE_WIDTH, _CHUNK):
         with store.read() as conn:
-            rows = {r.n: bytes(r.data) for r in conn.execute(
-                sa.select(entry_bundles.c.n, entry_bundles.c.data).where(
-                    entry_bundles.c.origin == origin, entry_bundles.c.n >= n,
-                    entry_bundles.c.n < n + _CHUNK))}
+            rows = {
+                r.n: bytes(r.data)
+                for r in conn.execute(
+                    sa.select(entry_bundles.c.n, entry_bundles.c.data).where(
+                        entry_bundles.c.origin == origin,
+                        entry_bundles.c.n >= n,
+                        entry_bundles.c.n < n + _CHUNK,
+                    )
+                )
+            }
         for b in range(n, min(n + _CHUNK, (size + TILE_WIDTH - 1) // TILE_WIDTH)):
             if b not in rows:
                 report.fail(f"entry bundle {b} (entries {b * TILE_WIDTH}…) is missing")
@@ -127,8 +142,7 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
                 return report
             want = min(TILE_WIDTH, size - b * TILE_WIDTH)
             if len(ents) != want:
-                report.fail(f"entry bundle {b} holds {len(ents)} entries; size {size} needs "
-                            f"{want}")
+                report.fail(f"entry bundle {b} holds {len(ents)} entries; size {size} needs {want}")
                 ents = ents[:want]
                 if len(ents) < want:
                     return report
@@ -142,13 +156,16 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
                     flush(index)
                     next_stop = next(stop_iter, -1)
     if tl.root() != info.root_hash:
-        report.fail(f"the log row's root {info.root_hash.hex()[:16]}… is not the tree hash "
-                    f"{tl.root().hex()[:16]}… of its {size} entries")
+        report.fail(
+            f"the log row's root {info.root_hash.hex()[:16]}… is not the tree hash "
+            f"{tl.root().hex()[:16]}… of its {size} entries"
+        )
     if not cps:
         report.fail(f"no checkpoint is stored for {origin}")
     elif size and max(by_size, default=-1) != size and info.kind == "own":
-        report.fail(f"no checkpoint covers the stored size {size} (latest is "
-                    f"{max(by_size, default=0)})")
+        report.fail(
+            f"no checkpoint covers the stored size {size} (latest is {max(by_size, default=0)})"
+        )
     if info.indexed_size > size or (info.kind == "own" and info.indexed_size != size):
         report.fail(f"the codes index claims {info.indexed_size} entries of a log of {size}")
     _check_widths(store, origin, size, report)
@@ -168,7 +185,7 @@ class _StoredTiles:
 
 def _first_diff(stored: bytes, data: bytes) -> str:
     for i in range(0, len(data), HASH_SIZE):
-        if stored[i:i + HASH_SIZE] != data[i:i + HASH_SIZE]:
+        if stored[i : i + HASH_SIZE] != data[i : i + HASH_SIZE]:
             return f"#{i // HASH_SIZE}" + (" (missing)" if len(stored) <= i else "")
     return "?"
 
@@ -188,19 +205,32 @@ def _fold(report, origin, index, entry, folded, offs) -> None:
 
 def _check_widths(store: Store, origin: str, size: int, report: AuditReport) -> None:
     with store.read() as conn:
-        for r in conn.execute(sa.select(tiles.c.level, tiles.c.n, tiles.c.width)
-                              .where(tiles.c.origin == origin)):
+        for r in conn.execute(
+            sa.select(tiles.c.level, tiles.c.n, tiles.c.width).where(tiles.c.origin == origin)
+        ):
             if r.width > _expected_width(size, r.level, r.n):
                 report.fail(f"tile {r.level}/{r.n} has width {r.width}, beyond tree size {size}")
-        for r in conn.execute(sa.select(entry_bundles.c.n, entry_bundles.c.width)
-                              .where(entry_bundles.c.origin == origin)):
+        for r in conn.execute(
+            sa.select(entry_bundles.c.n, entry_bundles.c.width).where(
+                entry_bundles.c.origin == origin
+            )
+        ):
             if r.width > _expected_width(size, 0, r.n):
                 report.fail(f"entry bundle {r.n} has {r.width} entries, beyond size {size}")
 
 
 def _check_index(store: Store, origin: str, folded: dict, report: AuditReport) -> None:
-    keys = ("origin", "asset_class", "name", "status", "owner", "geometry", "attributes",
-            "first_index", "latest_index")
+    keys = (
+        "origin",
+        "asset_class",
+        "name",
+        "status",
+        "owner",
+        "geometry",
+        "attributes",
+        "first_index",
+        "latest_index",
+    )
     seen = 0
     with store.read() as conn:
         for row in conn.execute(sa.select(codes).where(codes.c.origin == origin)):
@@ -211,7 +241,8 @@ def _check_index(store: Store, origin: str, folded: dict, report: AuditReport) -
                 report.fail(f"codes index has {m['code']}, which no record of the log issues")
             elif any(m[k] != want[k] for k in keys):
                 bad = next(k for k in keys if m[k] != want[k])
-                report.fail(f"codes index row {m['code']}: {bad} is {m[bad]!r}, the log says "
-                            f"{want[bad]!r}")
+                report.fail(
+                    f"codes index row {m['code']}: {bad} is {m[bad]!r}, the log says {want[bad]!r}"
+                )
     if seen != len(folded):
         report.fail(f"codes index holds {seen} codes of {origin}; the log issues {len(folded)}")

@@ -17,6 +17,7 @@ against the inclusion proof, and the official-add record against its own proof.
 For a QR code, `qr_payload` compresses the file (zlib) into ``cityledger-bundle:`` plus
 URL-safe base64; `read_bundle_bytes` accepts either form.
 """
+
 from __future__ import annotations
 
 import base64
@@ -60,8 +61,9 @@ class ProofBundle:
 
     def encode(self) -> bytes:
         extra = _encode_extra(self.entry, self.official)
-        return _tlog_proof.TlogProof(index=self.index, proof=tuple(self.proof),
-                                     checkpoint=self.checkpoint, extra=extra).encode()
+        return _tlog_proof.TlogProof(
+            index=self.index, proof=tuple(self.proof), checkpoint=self.checkpoint, extra=extra
+        ).encode()
 
 
 def _encode_extra(entry: bytes, official: OfficialProof | None) -> bytes:
@@ -71,22 +73,28 @@ def _encode_extra(entry: bytes, official: OfficialProof | None) -> bytes:
     if official is not None:
         if len(official.entry) > 0xFFFF or len(official.proof) > 255:
             raise BundleFormatError("official-add record or proof too large")
-        out += [struct.pack(">QH", official.index, len(official.entry)), official.entry,
-                struct.pack(">B", len(official.proof)), *official.proof]
+        out += [
+            struct.pack(">QH", official.index, len(official.entry)),
+            official.entry,
+            struct.pack(">B", len(official.proof)),
+            *official.proof,
+        ]
     return b"".join(out)
 
 
 def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None]:
     if not extra or not extra.startswith(EXTRA_MAGIC):
-        raise BundleFormatError("the tlog-proof 'extra' line does not hold a CityLedger entry "
-                                f"(expected it to start with {EXTRA_MAGIC!r})")
+        raise BundleFormatError(
+            "the tlog-proof 'extra' line does not hold a CityLedger entry "
+            f"(expected it to start with {EXTRA_MAGIC!r})"
+        )
     pos = len(EXTRA_MAGIC)
 
     def take(n: int, what: str) -> bytes:
         nonlocal pos
         if pos + n > len(extra):
             raise BundleFormatError(f"extra data truncated in the {what} (byte {pos})")
-        chunk = extra[pos:pos + n]
+        chunk = extra[pos : pos + n]
         pos += n
         return chunk
 
@@ -114,8 +122,9 @@ def decode_bundle(data: bytes) -> ProofBundle:
     if p.extra is None:
         raise BundleFormatError("the tlog-proof has no 'extra' line, so it carries no entry")
     entry, official = _decode_extra(p.extra)
-    return ProofBundle(entry=entry, index=p.index, proof=tuple(p.proof),
-                       checkpoint=p.checkpoint, official=official)
+    return ProofBundle(
+        entry=entry, index=p.index, proof=tuple(p.proof), checkpoint=p.checkpoint, official=official
+    )
 
 
 def read_bundle_bytes(data: bytes) -> bytes:
@@ -128,14 +137,15 @@ def read_bundle_bytes(data: bytes) -> bytes:
     text = data.strip()
     if text.startswith(QR_PREFIX.encode()):
         try:
-            packed = base64.b64decode(text[len(QR_PREFIX):], altchars=b"-_", validate=True)
+            packed = base64.b64decode(text[len(QR_PREFIX) :], altchars=b"-_", validate=True)
             inflater = zlib.decompressobj()
             data = inflater.decompress(packed, MAX_BUNDLE_BYTES)
             if not inflater.eof:
                 raise ValueError("the compressed data is truncated or too large")
         except (binascii.Error, zlib.error, ValueError) as e:
-            raise BundleFormatError(f"QR payload is not valid compressed bundle data: {e}") \
-                from None
+            raise BundleFormatError(
+                f"QR payload is not valid compressed bundle data: {e}"
+            ) from None
     return data
 
 
@@ -167,6 +177,7 @@ def bundle_qr_fits(bundle_bytes: bytes) -> bool:
 
 # --- gathering a bundle from a node's store ------------------------------------------
 
+
 class NotInStoreError(LookupError):
     """The node does not hold what a proof needs (unknown code, missing entries/tiles)."""
 
@@ -179,6 +190,7 @@ def store_of(node_or_store):
 def inclusion_proof(store, origin: str, index: int, size: int, root: bytes) -> list[bytes]:
     """Record `index`'s inclusion proof in tree (size, root), read from stored tiles that
     are authenticated against `root` as they are read."""
+
     def read_tile(t):
         return store.read_tile(origin, t.l, t.n, None if t.full else t.w)
 
@@ -186,8 +198,9 @@ def inclusion_proof(store, origin: str, index: int, size: int, root: bytes) -> l
     try:
         return _merkle.prove_record(size, index, reader)
     except ValueError as e:
-        raise NotInStoreError(f"cannot prove index {index} in {origin} at size {size}: {e}") \
-            from None
+        raise NotInStoreError(
+            f"cannot prove index {index} in {origin} at size {size}: {e}"
+        ) from None
 
 
 def choose_checkpoint(store, origin: str, index: int, quorum: int | None = None):
@@ -199,12 +212,21 @@ def choose_checkpoint(store, origin: str, index: int, quorum: int | None = None)
     from app.ledger.schema import checkpoints, cosignatures
 
     count = sa.func.count(cosignatures.c.witness)
-    q = (sa.select(checkpoints.c.size, count.label("n"))
-         .select_from(checkpoints.outerjoin(cosignatures, sa.and_(
-             cosignatures.c.origin == checkpoints.c.origin,
-             cosignatures.c.size == checkpoints.c.size)))
-         .where(checkpoints.c.origin == origin, checkpoints.c.size > index)
-         .group_by(checkpoints.c.size).order_by(checkpoints.c.size.desc()))
+    q = (
+        sa.select(checkpoints.c.size, count.label("n"))
+        .select_from(
+            checkpoints.outerjoin(
+                cosignatures,
+                sa.and_(
+                    cosignatures.c.origin == checkpoints.c.origin,
+                    cosignatures.c.size == checkpoints.c.size,
+                ),
+            )
+        )
+        .where(checkpoints.c.origin == origin, checkpoints.c.size > index)
+        .group_by(checkpoints.c.size)
+        .order_by(checkpoints.c.size.desc())
+    )
     with store.read() as conn:
         rows = [(r.size, r.n) for r in conn.execute(q)]
     if not rows:
@@ -215,15 +237,19 @@ def choose_checkpoint(store, origin: str, index: int, quorum: int | None = None)
     return store.checkpoint(origin, size)
 
 
-def official_proof(store, origin: str, name: str, size: int, root: bytes,
-                   before: int) -> OfficialProof | None:
+def official_proof(
+    store, origin: str, name: str, size: int, root: bytes, before: int
+) -> OfficialProof | None:
     """The official-add record of `name` (before index `before`) and its inclusion proof."""
     row = next((o for o in store.officials(origin) if o["name"] == name), None)
     if row is None or row["added_index"] >= before:
         return None
     idx = row["added_index"]
-    return OfficialProof(index=idx, entry=store.entry(origin, idx),
-                         proof=tuple(inclusion_proof(store, origin, idx, size, root)))
+    return OfficialProof(
+        index=idx,
+        entry=store.entry(origin, idx),
+        proof=tuple(inclusion_proof(store, origin, idx, size, root)),
+    )
 
 
 def export_bundle(node_or_store, code: str, quorum: int | None = None) -> ProofBundle:
@@ -240,7 +266,15 @@ def export_bundle(node_or_store, code: str, quorum: int | None = None) -> ProofB
         raise NotInStoreError(str(e)) from None
     cp = choose_checkpoint(store, state.origin, index, quorum)
     proof = inclusion_proof(store, state.origin, index, cp.size, cp.root_hash)
-    official = official_proof(store, state.origin, state.official, cp.size, cp.root_hash,
-                              index) if state.official else None
-    return ProofBundle(entry=entry, index=index, proof=tuple(proof),
-                       checkpoint=cp.with_cosignatures(), official=official)
+    official = (
+        official_proof(store, state.origin, state.official, cp.size, cp.root_hash, index)
+        if state.official
+        else None
+    )
+    return ProofBundle(
+        entry=entry,
+        index=index,
+        proof=tuple(proof),
+        checkpoint=cp.with_cosignatures(),
+        official=official,
+    )

@@ -4,6 +4,7 @@ Both the sequencer (own log) and replica ingestion (other cities' logs) fold rec
 rows of the `codes` table with `fold`, so the index means the same thing for every origin.
 Official records fold into rows of the `officials` table with `fold_official`.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,6 +22,7 @@ OFFICIAL_TYPES = ("official-add", "official-revoke")
 @dataclass(frozen=True)
 class CodeState:
     """One row of the codes index."""
+
     code: str
     origin: str
     asset_class: str
@@ -36,24 +38,37 @@ class CodeState:
     time: str | None = None
 
     @classmethod
-    def from_row(cls, row) -> "CodeState":
+    def from_row(cls, row) -> CodeState:
         m = row._mapping
         bbox = None if m["minx"] is None else (m["minx"], m["miny"], m["maxx"], m["maxy"])
-        return cls(code=m["code"], origin=m["origin"], asset_class=m["asset_class"],
-                   name=m["name"], status=m["status"], owner=m["owner"],
-                   geometry=json.loads(m["geometry"]) if m["geometry"] else None,
-                   attributes=json.loads(m["attributes"]) if m["attributes"] else {},
-                   bbox=bbox, first_index=m["first_index"], latest_index=m["latest_index"],
-                   official=m["official"], time=m["time"])
+        return cls(
+            code=m["code"],
+            origin=m["origin"],
+            asset_class=m["asset_class"],
+            name=m["name"],
+            status=m["status"],
+            owner=m["owner"],
+            geometry=json.loads(m["geometry"]) if m["geometry"] else None,
+            attributes=json.loads(m["attributes"]) if m["attributes"] else {},
+            bbox=bbox,
+            first_index=m["first_index"],
+            latest_index=m["latest_index"],
+            official=m["official"],
+            time=m["time"],
+        )
 
 
 def _walk(coords, acc: list[float]) -> None:
     if coords and isinstance(coords[0], (int, float)):
         x, y = float(coords[0]), float(coords[1])
-        if x < acc[0]: acc[0] = x
-        if y < acc[1]: acc[1] = y
-        if x > acc[2]: acc[2] = x
-        if y > acc[3]: acc[3] = y
+        if x < acc[0]:
+            acc[0] = x
+        if y < acc[1]:
+            acc[1] = y
+        if x > acc[2]:
+            acc[2] = x
+        if y > acc[3]:
+            acc[3] = y
         return
     for c in coords:
         _walk(c, acc)
@@ -93,6 +108,7 @@ class JSONText:
     """A JSON value kept as the text it had inside a canonical entry (a substring of
     canonical JSON is the canonical JSON of that value), so folding a replica does not
     re-encode it. `value` is the decoded value (for truth tests and the bbox)."""
+
     __slots__ = ("text", "value")
 
     def __init__(self, text: str, value):
@@ -102,8 +118,14 @@ class JSONText:
         return bool(self.value)
 
 
-_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2,
-          "MultiPolygon": 3}
+_DEPTH = {
+    "Point": 0,
+    "MultiPoint": 1,
+    "LineString": 1,
+    "MultiLineString": 2,
+    "Polygon": 2,
+    "MultiPolygon": 3,
+}
 
 
 def _fast_bbox(geometry: dict):
@@ -135,7 +157,7 @@ def load_rows(conn: sa.Connection, code_list) -> dict[str, dict]:
     out: dict[str, dict] = {}
     code_list = list(code_list)
     for i in range(0, len(code_list), 500):
-        for row in conn.execute(sa.select(codes).where(codes.c.code.in_(code_list[i:i + 500]))):
+        for row in conn.execute(sa.select(codes).where(codes.c.code.in_(code_list[i : i + 500]))):
             out[row.code] = dict(row._mapping)
     return out
 
@@ -149,10 +171,15 @@ def fold(state: dict | None, record: dict, index: int, origin: str) -> dict:
     asset = record.get("asset") or {}
     if kind == "issue":
         geometry = asset.get("geometry")
-        row = {"code": record["code"], "origin": origin,
-               "asset_class": asset.get("class") or record["code"].split("-")[1],
-               "name": asset.get("name") or "", "status": "issued",
-               "owner": record.get("owner"), "first_index": index}
+        row = {
+            "code": record["code"],
+            "origin": origin,
+            "asset_class": asset.get("class") or record["code"].split("-")[1],
+            "name": asset.get("name") or "",
+            "status": "issued",
+            "owner": record.get("owner"),
+            "first_index": index,
+        }
         row["geometry"] = _dump(geometry) if geometry else None
         row["attributes"] = _dump(asset.get("attributes") or {})
         bbox = _bbox(geometry)
@@ -166,8 +193,7 @@ def fold(state: dict | None, record: dict, index: int, origin: str) -> dict:
                 row["name"] = asset["name"] or ""
             if "geometry" in asset:
                 geometry = asset["geometry"]
-                row["geometry"] = (_dump(geometry)
-                                   if geometry else None)
+                row["geometry"] = _dump(geometry) if geometry else None
                 bbox = _bbox(geometry)
             if "attributes" in asset:
                 row["attributes"] = _dump(asset["attributes"] or {})
@@ -192,8 +218,13 @@ def fold_official(officials: dict[str, dict], record: dict, index: int, origin: 
     subject = record.get("subject") or {}
     name = subject.get("name")
     if record.get("type") == "official-add":
-        row = {"origin": origin, "name": name, "vkey": subject.get("key"),
-               "added_index": index, "revoked_index": None}
+        row = {
+            "origin": origin,
+            "name": name,
+            "vkey": subject.get("key"),
+            "added_index": index,
+            "revoked_index": None,
+        }
     else:
         row = dict(officials[name])
         row["revoked_index"] = index
@@ -203,8 +234,11 @@ def fold_official(officials: dict[str, dict], record: dict, index: int, origin: 
 
 def official_active(row: dict | None, index: int) -> bool:
     """An official signs validly at `index` if added before it and not revoked before it."""
-    return (row is not None and row["added_index"] < index
-            and (row["revoked_index"] is None or index < row["revoked_index"]))
+    return (
+        row is not None
+        and row["added_index"] < index
+        and (row["revoked_index"] is None or index < row["revoked_index"])
+    )
 
 
 # ---------------------------------------------------------------- replica entries
@@ -241,8 +275,13 @@ def _fast_record(data: bytes) -> dict | None:
         r = _decode_code_record(data)
         if r.type not in CODE_TYPES:
             return None
-        rec = {"type": r.type, "code": r.code, "official": r.official, "time": r.time,
-               "owner": r.owner}
+        rec = {
+            "type": r.type,
+            "code": r.code,
+            "official": r.official,
+            "time": r.time,
+            "owner": r.owner,
+        }
         a = r.asset
         if a is not msgspec.UNSET:
             if a is None:

@@ -6,6 +6,7 @@ sequencer acknowledges codes as soon as their batch commits. Batching makes the 
 fsync per commit negligible. Write transactions use BEGIN IMMEDIATE so two writers queue
 on the lock instead of failing later with "database is locked" when upgrading.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,8 +37,7 @@ def make_engine(url: str) -> sa.Engine:
     except sa.exc.ArgumentError as exc:
         raise StoreError(f"invalid database URL {url!r}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
-        engine = sa.create_engine(parsed, connect_args={"check_same_thread": False,
-                                                        "timeout": 60})
+        engine = sa.create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 60})
 
         @sa.event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record):
@@ -57,8 +57,10 @@ def make_engine(url: str) -> sa.Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return sa.create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: "
-                     "use sqlite:///PATH or postgresql+psycopg://…")
+    raise StoreError(
+        f"unsupported database {parsed.get_backend_name()!r}: "
+        "use sqlite:///PATH or postgresql+psycopg://…"
+    )
 
 
 @contextlib.contextmanager
@@ -101,8 +103,10 @@ def _upsert_sql(paramstyle: str, table: str, cols: tuple[str, ...], keys: tuple[
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c not in keys)
     conflict = ", ".join(f'"{k}"' for k in keys)
     action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-    return (f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join([mark] * len(cols))}) '
-            f"ON CONFLICT ({conflict}) {action}")
+    return (
+        f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join([mark] * len(cols))}) '
+        f"ON CONFLICT ({conflict}) {action}"
+    )
 
 
 def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], keys: list[str]) -> None:
@@ -116,5 +120,6 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], keys: list[st
     cols = tuple(rows[0])
     sql = _upsert_sql(conn.dialect.paramstyle, table.name, cols, tuple(keys))
     pick = operator.itemgetter(*cols)
-    conn.exec_driver_sql(sql, [pick(r) for r in rows] if len(cols) > 1
-                         else [(pick(r),) for r in rows])
+    conn.exec_driver_sql(
+        sql, [pick(r) for r in rows] if len(cols) > 1 else [(pick(r),) for r in rows]
+    )

@@ -4,6 +4,7 @@ Officials and the admin key sign log entries (raw Ed25519 over the entry message
 notes, but they are kept and published in the same `name+hexid+base64` form as the log
 key, so one format travels in records, key files and the trust file.
 """
+
 from __future__ import annotations
 
 import functools

@@ -6,6 +6,7 @@ parts (verifier keys) so a locked node can still verify and serve. Files are cre
 inside a 0700 directory and replaced atomically, so a crash never leaves a half-written or
 clear-text key on disk.
 """
+
 from __future__ import annotations
 
 import base64
@@ -37,21 +38,33 @@ def _b64(data: bytes) -> str:
 
 
 def _derive(passphrase: str, salt: bytes, ops: int, mem: int) -> bytes:
-    return nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE,
-                                    passphrase.encode("utf-8"), salt, opslimit=ops, memlimit=mem)
+    return nacl.pwhash.argon2id.kdf(
+        nacl.secret.SecretBox.KEY_SIZE, passphrase.encode("utf-8"), salt, opslimit=ops, memlimit=mem
+    )
 
 
-def seal(secrets: dict[str, str], public: dict[str, str], passphrase: str,
-         ops: int = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE,
-         mem: int = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE) -> bytes:
+def seal(
+    secrets: dict[str, str],
+    public: dict[str, str],
+    passphrase: str,
+    ops: int = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE,
+    mem: int = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE,
+) -> bytes:
     """The key-file bytes holding `secrets` encrypted under `passphrase`."""
     if not passphrase:
         raise KeystoreError("an empty passphrase is not allowed")
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
     box = nacl.secret.SecretBox(_derive(passphrase, salt, ops, mem))
     sealed = box.encrypt(json.dumps(secrets, sort_keys=True).encode("utf-8"))
-    doc = {"format": FORMAT, "kdf": "argon2id", "opslimit": ops, "memlimit": mem,
-           "salt": _b64(salt), "box": _b64(bytes(sealed)), "public": public}
+    doc = {
+        "format": FORMAT,
+        "kdf": "argon2id",
+        "opslimit": ops,
+        "memlimit": mem,
+        "salt": _b64(salt),
+        "box": _b64(bytes(sealed)),
+        "public": public,
+    }
     return json.dumps(doc, indent=1, sort_keys=True).encode("utf-8")
 
 
@@ -159,5 +172,6 @@ def check_official_name(name: str) -> str:
     if not isinstance(name, str) or not _NAME.match(name):
         raise KeystoreError(
             f"invalid official name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit")
+            "starting with a letter or digit"
+        )
     return name

@@ -6,6 +6,7 @@ Reading (codes, history, tiles, checkpoints) works on a locked node; signing (is
 officials, checkpoints) needs `unlock(passphrase)` first. Every method may be called from
 any thread; submissions from all threads meet in the log's single sequencer.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,7 +15,7 @@ import json
 import os
 import secrets
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.core.checkpoint import Checkpoint
@@ -22,8 +23,15 @@ from app.core.codes import city_problem, make_code, parse_code
 from app.core.cosignature import CosignatureSigner, generate_witness_key
 from app.core.errors import CoreError, EntryError
 from app.core.note import Signer, generate_key, sign_note
-from app.core.records import (ENTRY_DOMAIN, MAX_ENTRY_BYTES, bound_geometry, canonical_json,
-                              insert_signature, sign_entry, validate_record)
+from app.core.records import (
+    ENTRY_DOMAIN,
+    MAX_ENTRY_BYTES,
+    bound_geometry,
+    canonical_json,
+    insert_signature,
+    sign_entry,
+    validate_record,
+)
 from app.ledger.codes_index import CodeState, official_active
 from app.ledger.db import StoreError, sqlite_url
 from app.ledger.keys import signing_key
@@ -48,7 +56,7 @@ class NodeLocked(NodeError):
 
 
 def _now_rfc3339() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _sig_of(entry: bytes) -> str:
@@ -56,7 +64,7 @@ def _sig_of(entry: bytes) -> str:
     key (quotes inside JSON strings are escaped) and nested keys named sig can only sit in
     "asset", which sorts before "sig", so the last occurrence is the top-level one."""
     pos = entry.rindex(b'"sig":"') + 7
-    return entry[pos:entry.index(b'"', pos)].decode("ascii")
+    return entry[pos : entry.index(b'"', pos)].decode("ascii")
 
 
 def _unsigned(record: dict) -> bytes:
@@ -65,8 +73,9 @@ def _unsigned(record: dict) -> bytes:
     return canonical_json(record)
 
 
-def _signed(pool: SigningPool, key, recs: list[dict], unsigned: list[bytes],
-            futures) -> tuple[list[bytes], list[dict]]:
+def _signed(
+    pool: SigningPool, key, recs: list[dict], unsigned: list[bytes], futures
+) -> tuple[list[bytes], list[dict]]:
     """(entries, records with "sig") of a chunk signed in the pool, or here if the pool
     was unavailable or failed; the same bytes core's sign_entry makes."""
     sigs = None if futures is None else pool.signatures(futures)
@@ -77,8 +86,10 @@ def _signed(pool: SigningPool, key, recs: list[dict], unsigned: list[bytes],
         rec["sig"] = base64.b64encode(sig).decode("ascii")
         entry = insert_signature(u, rec, rec["sig"].encode("ascii"))
         if len(entry) > MAX_ENTRY_BYTES:
-            raise EntryError(f"entry is {len(entry)} bytes; at most {MAX_ENTRY_BYTES} fit in "
-                             "a log entry — shorten attributes or simplify the geometry")
+            raise EntryError(
+                f"entry is {len(entry)} bytes; at most {MAX_ENTRY_BYTES} fit in "
+                "a log entry — shorten attributes or simplify the geometry"
+            )
         entries.append(entry)
     return entries, recs
 
@@ -94,8 +105,14 @@ def _tile_coords(tile) -> tuple[int, int, int | None]:
 
 
 class Node:
-    def __init__(self, data_dir: Path, config: dict, store: Store, batch_size: int = 1000,
-                 batch_delay: float = 0.05):
+    def __init__(
+        self,
+        data_dir: Path,
+        config: dict,
+        store: Store,
+        batch_size: int = 1000,
+        batch_delay: float = 0.05,
+    ):
         self.data_dir = Path(data_dir)
         self.config = config
         self.store = store
@@ -114,8 +131,17 @@ class Node:
 
     # ---------------------------------------------------------------- lifecycle
     @classmethod
-    def create(cls, data_dir, city_code: str, name_en: str, name_zh: str, passphrase: str,
-               db_url: str | None = None, origin: str | None = None, **opts) -> "Node":
+    def create(
+        cls,
+        data_dir,
+        city_code: str,
+        name_en: str,
+        name_zh: str,
+        passphrase: str,
+        db_url: str | None = None,
+        origin: str | None = None,
+        **opts,
+    ) -> Node:
         """Make a new city node: keys (encrypted under `passphrase`), store, empty log
         with its first signed checkpoint (size 0). Refuses an existing node folder."""
         data_dir = Path(data_dir)
@@ -132,19 +158,30 @@ class Node:
         except CoreError as exc:
             raise NodeError(f"log origin {origin!r} cannot name a key: {exc}") from None
         data_dir.mkdir(parents=True, exist_ok=True)
-        config = {"format": "cityledger-node/v1", "city_code": city_code, "origin": origin,
-                  "name_en": name_en, "name_zh": name_zh, "log_vkey": log_vkey,
-                  "witness_vkey": wit_vkey, "admin_vkey": adm_vkey}
+        config = {
+            "format": "cityledger-node/v1",
+            "city_code": city_code,
+            "origin": origin,
+            "name_en": name_en,
+            "name_zh": name_zh,
+            "log_vkey": log_vkey,
+            "witness_vkey": wit_vkey,
+            "admin_vkey": adm_vkey,
+        }
         if db_url:
             config["db_url"] = db_url
         keystore = Keystore(data_dir / "keys")
         if keystore.city_path().exists():
-            raise NodeError(f"{keystore.city_path()} exists without a node.json; move it away "
-                            "before creating a new node here")
+            raise NodeError(
+                f"{keystore.city_path()} exists without a node.json; move it away "
+                "before creating a new node here"
+            )
         try:
-            keystore.create_city({"log": log_skey, "witness": wit_skey, "admin": adm_skey},
-                                 {"log": log_vkey, "witness": wit_vkey, "admin": adm_vkey},
-                                 passphrase)
+            keystore.create_city(
+                {"log": log_skey, "witness": wit_skey, "admin": adm_skey},
+                {"log": log_vkey, "witness": wit_vkey, "admin": adm_vkey},
+                passphrase,
+            )
         except KeystoreError as exc:
             raise NodeError(str(exc)) from None
         try:
@@ -158,22 +195,22 @@ class Node:
             empty = Checkpoint(origin, 0, hashlib.sha256(b"").digest())
             note = sign_note(empty.to_text(), Signer.from_key(log_skey))
             with store.write() as conn:
-                store.create_log(origin, "own", city_code, log_vkey, wit_vkey, adm_vkey,
-                                 conn=conn)
+                store.create_log(origin, "own", city_code, log_vkey, wit_vkey, adm_vkey, conn=conn)
                 store.insert_checkpoint(conn, origin, 0, empty.root_hash, note)
         except BaseException:
             store.close()
             keystore.city_path().unlink(missing_ok=True)
             raise
-        write_private(data_dir / CONFIG, json.dumps(config, indent=1, ensure_ascii=False)
-                      .encode("utf-8"))
+        write_private(
+            data_dir / CONFIG, json.dumps(config, indent=1, ensure_ascii=False).encode("utf-8")
+        )
         os.chmod(data_dir / CONFIG, 0o644)
         node = cls(data_dir, config, store, **opts)
         node.unlock(passphrase)
         return node
 
     @classmethod
-    def open(cls, data_dir, db_url: str | None = None, **opts) -> "Node":
+    def open(cls, data_dir, db_url: str | None = None, **opts) -> Node:
         data_dir = Path(data_dir)
         try:
             config = json.loads((data_dir / CONFIG).read_text("utf-8"))
@@ -250,10 +287,17 @@ class Node:
                 def sign_checkpoint(size: int, root: bytes) -> bytes:
                     return sign_note(Checkpoint(origin, size, root).to_text(), signer)
 
-                self._sequencer = Sequencer(self.store, origin, self.city_code, self.admin_vkey,
-                                            sign_checkpoint, self.batch_size, self.batch_delay,
-                                            on_checkpoint=self._checkpoint_published,
-                                            signing_pool=self.signing_pool)
+                self._sequencer = Sequencer(
+                    self.store,
+                    origin,
+                    self.city_code,
+                    self.admin_vkey,
+                    sign_checkpoint,
+                    self.batch_size,
+                    self.batch_delay,
+                    on_checkpoint=self._checkpoint_published,
+                    signing_pool=self.signing_pool,
+                )
             return self._sequencer
 
     def _checkpoint_published(self, size: int, note: bytes) -> None:
@@ -279,12 +323,19 @@ class Node:
             raise NodeError(str(exc)) from None
         known = next((o for o in self.store.officials(self.origin) if o["name"] == name), None)
         if known is not None:
-            raise NodeError(f"official {name!r} was already registered at index "
-                            f"{known['added_index']}; names are never reused")
+            raise NodeError(
+                f"official {name!r} was already registered at index "
+                f"{known['added_index']}; names are never reused"
+            )
         admin = signing_key(self._city_key("admin"))
         skey, vkey = generate_key(name)
-        record = {"type": "official-add", "subject": {"name": name, "key": vkey},
-                  "time": _now_rfc3339(), "official": self.admin_name, "prev": None}
+        record = {
+            "type": "official-add",
+            "subject": {"name": name, "key": vkey},
+            "time": _now_rfc3339(),
+            "official": self.admin_name,
+            "prev": None,
+        }
         entry = sign_entry(record, admin)
         path = self.keystore.official_path(name)
         self.keystore.add_official(name, skey, vkey, official_passphrase)
@@ -299,15 +350,22 @@ class Node:
         row = next((o for o in self.officials() if o["name"] == name), None)
         if row is None:
             raise NodeError(f"no official {name!r} in {self.origin}")
-        record = {"type": "official-revoke", "subject": {"name": name}, "reason": reason,
-                  "time": _now_rfc3339(), "official": self.admin_name,
-                  "prev": row["added_index"]}
+        record = {
+            "type": "official-revoke",
+            "subject": {"name": name},
+            "reason": reason,
+            "time": _now_rfc3339(),
+            "official": self.admin_name,
+            "prev": row["added_index"],
+        }
         return self.submit(sign_entry(record, signing_key(self._city_key("admin"))))
 
     def officials(self) -> list[dict]:
         """Officials of this city's log: name, vkey, added_index, revoked_index, active."""
         size = self.size()
-        return [{**o, "active": official_active(o, size)} for o in self.store.officials(self.origin)]
+        return [
+            {**o, "active": official_active(o, size)} for o in self.store.officials(self.origin)
+        ]
 
     def _official_key(self, official: str, passphrase: str):
         """The official's signing key; argon2id runs once per official and process, later
@@ -330,28 +388,51 @@ class Node:
         key = self._official_key(official, official_passphrase)
         return sign_entry({**record, "time": _now_rfc3339(), "official": official}, key)
 
-    def issue_record(self, asset_class: str, name: str, geometry, attributes=None,
-                     owner: str | None = None, code: str | None = None) -> dict:
+    def issue_record(
+        self,
+        asset_class: str,
+        name: str,
+        geometry,
+        attributes=None,
+        owner: str | None = None,
+        code: str | None = None,
+    ) -> dict:
         """The unsigned issue record for a new code (a fresh random serial unless given)."""
         c = parse_code(code) if code else make_code(self.city_code, asset_class)
-        rec = {"type": "issue", "code": str(c), "prev": None,
-               "asset": {"class": c.asset_class, "name": name,
-                         "geometry": bound_geometry(geometry) if geometry else None,
-                         "attributes": dict(attributes or {})}}
+        rec = {
+            "type": "issue",
+            "code": str(c),
+            "prev": None,
+            "asset": {
+                "class": c.asset_class,
+                "name": name,
+                "geometry": bound_geometry(geometry) if geometry else None,
+                "attributes": dict(attributes or {}),
+            },
+        }
         if rec["asset"]["geometry"] is None:
             raise NodeError("an issued asset needs a geometry")
         if owner:
             rec["owner"] = owner
         return rec
 
-    def issue(self, official: str, official_passphrase: str, asset_class: str, name: str,
-              geometry, attributes=None, owner: str | None = None,
-              code: str | None = None) -> Receipt:
+    def issue(
+        self,
+        official: str,
+        official_passphrase: str,
+        asset_class: str,
+        name: str,
+        geometry,
+        attributes=None,
+        owner: str | None = None,
+        code: str | None = None,
+    ) -> Receipt:
         rec = self.issue_record(asset_class, name, geometry, attributes, owner, code)
         return self.submit(self.make_entry(official, official_passphrase, rec))
 
-    def issue_many(self, official: str, official_passphrase: str, items,
-                   timeout: float | None = 600) -> list:
+    def issue_many(
+        self, official: str, official_passphrase: str, items, timeout: float | None = 600
+    ) -> list:
         """Issue one code per item (dict with asset_class, name, geometry, attributes?,
         owner?, code?); returns Receipt or SubmissionRefused per item, in order.
 
@@ -384,9 +465,16 @@ class Node:
             pending = (recs, unsigned, futures)
 
         for it in items:
-            chunk.append(self.issue_record(it["asset_class"], it["name"], it["geometry"],
-                                           it.get("attributes"), it.get("owner"),
-                                           it.get("code")))
+            chunk.append(
+                self.issue_record(
+                    it["asset_class"],
+                    it["name"],
+                    it["geometry"],
+                    it.get("attributes"),
+                    it.get("owner"),
+                    it.get("code"),
+                )
+            )
             if len(chunk) == self.batch_size:
                 flush(chunk)
                 chunk = []
@@ -406,8 +494,15 @@ class Node:
             raise NodeError(f"code {canonical} is not in this city's log")
         return state
 
-    def update(self, official: str, official_passphrase: str, code: str, name=None,
-               geometry=None, attributes=None) -> Receipt:
+    def update(
+        self,
+        official: str,
+        official_passphrase: str,
+        code: str,
+        name=None,
+        geometry=None,
+        attributes=None,
+    ) -> Receipt:
         state = self._current(code)
         asset = {}
         if name is not None:

@@ -7,17 +7,29 @@ width W is always the first W hashes of any wider version, so serving `.p/W` is 
 
 Changing a table here needs a new Alembic revision in app/ledger/migrations/versions.
 """
+
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, Float, Index, Integer, LargeBinary, MetaData,
-                        String, Table, Text)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
 ORIGIN = 255  # a log origin is a schema-less URL-like line; bounded to keep keys small
 
 logs = Table(
-    "logs", metadata,
+    "logs",
+    metadata,
     Column("origin", String(ORIGIN), primary_key=True),
     Column("kind", String(16), nullable=False),  # 'own' | 'replica'
     Column("city_code", String(6)),
@@ -34,7 +46,8 @@ logs = Table(
 )
 
 entry_bundles = Table(
-    "entry_bundles", metadata,
+    "entry_bundles",
+    metadata,
     Column("origin", String(ORIGIN), primary_key=True),
     Column("n", BigInteger, primary_key=True),
     Column("width", Integer, nullable=False),
@@ -42,7 +55,8 @@ entry_bundles = Table(
 )
 
 tiles = Table(
-    "tiles", metadata,
+    "tiles",
+    metadata,
     Column("origin", String(ORIGIN), primary_key=True),
     Column("level", Integer, primary_key=True),
     Column("n", BigInteger, primary_key=True),
@@ -51,7 +65,8 @@ tiles = Table(
 )
 
 checkpoints = Table(
-    "checkpoints", metadata,
+    "checkpoints",
+    metadata,
     Column("origin", String(ORIGIN), primary_key=True),
     Column("size", BigInteger, primary_key=True),
     Column("root_hash", LargeBinary, nullable=False),
@@ -60,7 +75,8 @@ checkpoints = Table(
 )
 
 cosignatures = Table(
-    "cosignatures", metadata,
+    "cosignatures",
+    metadata,
     Column("origin", String(ORIGIN), primary_key=True),
     Column("size", BigInteger, primary_key=True),
     Column("witness", String(ORIGIN), primary_key=True),  # witness key name
@@ -70,7 +86,8 @@ cosignatures = Table(
 )
 
 officials = Table(
-    "officials", metadata,
+    "officials",
+    metadata,
     Column("origin", String(ORIGIN), primary_key=True),
     Column("name", String(255), primary_key=True),
     Column("vkey", Text, nullable=False),
@@ -79,7 +96,8 @@ officials = Table(
 )
 
 codes = Table(
-    "codes", metadata,
+    "codes",
+    metadata,
     Column("code", String(32), primary_key=True),
     Column("origin", String(ORIGIN), nullable=False),
     Column("asset_class", String(3), nullable=False),
@@ -88,7 +106,10 @@ codes = Table(
     Column("owner", Text),
     Column("geometry", Text),  # GeoJSON
     Column("attributes", Text),  # JSON object
-    Column("minx", Float), Column("miny", Float), Column("maxx", Float), Column("maxy", Float),
+    Column("minx", Float),
+    Column("miny", Float),
+    Column("maxx", Float),
+    Column("maxy", Float),
     Column("first_index", BigInteger, nullable=False),
     Column("latest_index", BigInteger, nullable=False),
     Column("official", String(255)),
@@ -99,7 +120,8 @@ Index("ix_codes_bbox", codes.c.minx, codes.c.maxx, codes.c.miny, codes.c.maxy)
 Index("ix_codes_class", codes.c.asset_class)
 
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("origin", String(ORIGIN), nullable=False),  # the log the entry is meant for
     Column("code", String(32)),
@@ -114,7 +136,8 @@ outbox = Table(
 Index("ix_outbox_state", outbox.c.state, outbox.c.id)
 
 peers = Table(
-    "peers", metadata,
+    "peers",
+    metadata,
     Column("url", String(1024), primary_key=True),
     Column("origin", String(ORIGIN)),
     Column("state", String(16), nullable=False),  # 'ok' | 'failing' | 'unknown'
@@ -125,7 +148,8 @@ peers = Table(
 )
 
 evidence = Table(
-    "evidence", metadata,
+    "evidence",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("origin", String(ORIGIN), nullable=False),
     Column("kind", String(32), nullable=False),  # e.g. 'fork'

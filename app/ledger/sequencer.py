@@ -18,6 +18,7 @@ committed entries without a checkpoint for them. It is published only after the 
 If another process appended to the same log (the CAS fails), the batch is re-validated
 against the new state and retried; the two writers never publish inconsistent trees.
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,14 +27,13 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sqlalchemy as sa
-
-from app.core.errors import CoreError
 from nacl.exceptions import BadSignatureError
 
+from app.core.errors import CoreError
 from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, parse_entry, signing_message
 from app.ledger import codes_index
 from app.ledger.keys import KeyError_, verify_key
@@ -57,6 +57,7 @@ class SequencerStopped(RuntimeError):
 class Receipt:
     """An acknowledged entry: its code (None for official records), index and the tree
     size of the checkpoint that covers it."""
+
     code: str | None
     index: int
     size: int
@@ -92,8 +93,9 @@ class Submission:
 
     def wait(self, timeout: float | None = None) -> list:
         if not self._done.wait(timeout):
-            raise TimeoutError(f"{self._left} of {len(self.entries)} entries still waiting "
-                               "for the sequencer")
+            raise TimeoutError(
+                f"{self._left} of {len(self.entries)} entries still waiting for the sequencer"
+            )
         return list(self.results)
 
     def result(self, timeout: float | None = None) -> Receipt:
@@ -115,11 +117,18 @@ class _Pending:
 
 
 class Sequencer:
-    def __init__(self, store: Store, origin: str, city_code: str, admin_vkey: str,
-                 sign_checkpoint: Callable[[int, bytes], bytes], batch_size: int = 1000,
-                 batch_delay: float = 0.05,
-                 on_checkpoint: Callable[[int, bytes], None] | None = None,
-                 signing_pool: SigningPool | None = None):
+    def __init__(
+        self,
+        store: Store,
+        origin: str,
+        city_code: str,
+        admin_vkey: str,
+        sign_checkpoint: Callable[[int, bytes], bytes],
+        batch_size: int = 1000,
+        batch_delay: float = 0.05,
+        on_checkpoint: Callable[[int, bytes], None] | None = None,
+        signing_pool: SigningPool | None = None,
+    ):
         self.store, self.origin, self.city_code = store, origin, city_code
         self.admin_vkey = admin_vkey
         self.admin_name = admin_vkey.split("+", 1)[0]
@@ -134,13 +143,18 @@ class Sequencer:
         # official name -> verifier key; names are never reused, so a cached key stays right
         self._vkeys: dict[str, str] = {self.admin_name: admin_vkey}
         with store.read() as conn:
-            self._vkeys.update((r.name, r.vkey) for r in conn.execute(
-                sa.select(officials.c.name, officials.c.vkey)
-                .where(officials.c.origin == origin)))
-        self._verifier = threading.Thread(target=self._verify_loop, daemon=True,
-                                          name=f"entry verifier {origin}")
-        self._thread = threading.Thread(target=self._run, name=f"sequencer {origin}",
-                                        daemon=True)
+            self._vkeys.update(
+                (r.name, r.vkey)
+                for r in conn.execute(
+                    sa.select(officials.c.name, officials.c.vkey).where(
+                        officials.c.origin == origin
+                    )
+                )
+            )
+        self._verifier = threading.Thread(
+            target=self._verify_loop, daemon=True, name=f"entry verifier {origin}"
+        )
+        self._thread = threading.Thread(target=self._run, name=f"sequencer {origin}", daemon=True)
         self._verifier.start()
         self._thread.start()
 
@@ -187,8 +201,10 @@ class Sequencer:
                 recs = group.records or [None] * len(group.entries)
                 pool = self.signing_pool
                 defer = [] if pool is not None and pool.worth_it(len(group.entries)) else None
-                group.pending = [self._preverify(group, i, e, r, defer)
-                                 for i, (e, r) in enumerate(zip(group.entries, recs))]
+                group.pending = [
+                    self._preverify(group, i, e, r, defer)
+                    for i, (e, r) in enumerate(zip(group.entries, recs))
+                ]
                 if defer:
                     futures = pool.verify([item for _, _, item in defer])
                     if futures is None:  # no pool after all: check them here
@@ -200,8 +216,14 @@ class Sequencer:
             if group is None:
                 return
 
-    def _preverify(self, group: Submission, i: int, entry: bytes, record: dict | None,
-                   defer: list | None = None) -> _Pending:
+    def _preverify(
+        self,
+        group: Submission,
+        i: int,
+        entry: bytes,
+        record: dict | None,
+        defer: list | None = None,
+    ) -> _Pending:
         """Parse the entry and check its signature against the cached key of its
         official; with `defer`, append (pending, vkey, (raw key, message, signature))
         there instead of checking, for the signing pool."""
@@ -244,7 +266,7 @@ class Sequencer:
                 log.warning("signing pool failed; verifying in-process", exc_info=True)
                 self.signing_pool.mark_broken()
                 continue
-            for (p, vkey, _), ok in zip(defer[k * chunk:(k + 1) * chunk], bits):
+            for (p, vkey, _), ok in zip(defer[k * chunk : (k + 1) * chunk], bits):
                 p.verified = (vkey, ok == 1)
 
     # ---------------------------------------------------------------- worker
@@ -276,7 +298,7 @@ class Sequencer:
         while not done:
             batch, done = self._take_batch()
             for i in range(0, len(batch), self.batch_size):
-                part = batch[i:i + self.batch_size]
+                part = batch[i : i + self.batch_size]
                 try:
                     self._sequence(part)
                 except Exception as exc:  # a broken database must not hang submitters
@@ -305,8 +327,11 @@ class Sequencer:
                     raise ConflictError(str(exc.orig)) from exc
                 break
             except ConflictError:
-                log.warning("log %s moved under the sequencer; reloading (attempt %d)",
-                            self.origin, attempt + 1)
+                log.warning(
+                    "log %s moved under the sequencer; reloading (attempt %d)",
+                    self.origin,
+                    attempt + 1,
+                )
                 self._tilelog = None
                 for p in live:
                     p.outcome = None
@@ -322,10 +347,13 @@ class Sequencer:
         with self.store.write() as conn:
             tl = self._load(conn)
             old_size = tl.size
-            code_rows = codes_index.load_rows(conn, {p.record.get("code") for p in batch
-                                                     if p.record.get("code")})
-            offs = {r.name: dict(r._mapping) for r in conn.execute(
-                sa.select(officials).where(officials.c.origin == self.origin))}
+            code_rows = codes_index.load_rows(
+                conn, {p.record.get("code") for p in batch if p.record.get("code")}
+            )
+            offs = {
+                r.name: dict(r._mapping)
+                for r in conn.execute(sa.select(officials).where(officials.c.origin == self.origin))
+            }
             changed_codes: dict[str, dict] = {}
             changed_offs: dict[str, dict] = {}
             accepted: list[bytes] = []
@@ -361,8 +389,9 @@ class Sequencer:
                 self.store.upsert_officials(conn, list(changed_offs.values()))
                 note = self._sign_checkpoint(new_size, root)
                 self.store.insert_checkpoint(conn, self.origin, new_size, root, note)
-                self.store.compare_and_swap(conn, self.origin, old_size, new_size, root,
-                                            b"".join(tl.frontier), indexed=True)
+                self.store.compare_and_swap(
+                    conn, self.origin, old_size, new_size, root, b"".join(tl.frontier), indexed=True
+                )
             except BaseException:
                 self._tilelog = None  # memory ran ahead of the rolled-back database
                 raise
@@ -383,43 +412,57 @@ class Sequencer:
         if kind in ASSET_TYPES:
             city = rec["code"][:6]  # parse_entry checked the code is canonical
             if city != self.city_code:
-                raise SubmissionRefused(f"code {rec['code']} belongs to city {city}; this "
-                                        f"log sequences city {self.city_code}")
+                raise SubmissionRefused(
+                    f"code {rec['code']} belongs to city {city}; this "
+                    f"log sequences city {self.city_code}"
+                )
             name = rec["official"]
             off = offs.get(name)
             if off is None:
                 raise SubmissionRefused(f"official {name!r} is not registered in {self.origin}")
             if not codes_index.official_active(off, index):
-                raise SubmissionRefused(f"official {name!r} was revoked at index "
-                                        f"{off['revoked_index']} and may not sign at {index}")
+                raise SubmissionRefused(
+                    f"official {name!r} was revoked at index "
+                    f"{off['revoked_index']} and may not sign at {index}"
+                )
             self._check_signature(p, off["vkey"], name)
             state = code_rows.get(rec["code"])
             if kind == "issue":
                 if state is not None:
-                    raise SubmissionRefused(f"code {rec['code']} already exists (index "
-                                            f"{state['first_index']} of {state['origin']})")
+                    raise SubmissionRefused(
+                        f"code {rec['code']} already exists (index "
+                        f"{state['first_index']} of {state['origin']})"
+                    )
                 return
             if state is None or state["origin"] != self.origin:
                 raise SubmissionRefused(f"{kind} of unknown code {rec['code']}")
             if state["status"] == "revoked":
-                raise SubmissionRefused(f"code {rec['code']} was revoked at index "
-                                        f"{state['latest_index']}; no further records")
+                raise SubmissionRefused(
+                    f"code {rec['code']} was revoked at index "
+                    f"{state['latest_index']}; no further records"
+                )
             if rec["prev"] != state["latest_index"]:
-                raise SubmissionRefused(f"{kind} of {rec['code']} has prev {rec['prev']}, but "
-                                        f"the code's latest record is index "
-                                        f"{state['latest_index']}")
+                raise SubmissionRefused(
+                    f"{kind} of {rec['code']} has prev {rec['prev']}, but "
+                    f"the code's latest record is index "
+                    f"{state['latest_index']}"
+                )
             return
         # official-add / official-revoke: signed by the city's admin key
         if rec["official"] != self.admin_name:
-            raise SubmissionRefused(f"{kind} must be signed by the admin key "
-                                    f"{self.admin_name!r}, not {rec['official']!r}")
+            raise SubmissionRefused(
+                f"{kind} must be signed by the admin key "
+                f"{self.admin_name!r}, not {rec['official']!r}"
+            )
         self._check_signature(p, self.admin_vkey, self.admin_name)
         subject = rec["subject"]["name"]
         existing = offs.get(subject)
         if kind == "official-add":
             if existing is not None:
-                raise SubmissionRefused(f"official {subject!r} was already registered at "
-                                        f"index {existing['added_index']}")
+                raise SubmissionRefused(
+                    f"official {subject!r} was already registered at "
+                    f"index {existing['added_index']}"
+                )
             if rec["prev"] is not None:
                 raise SubmissionRefused("official-add has prev null")
             try:
@@ -430,8 +473,10 @@ class Sequencer:
         if existing is None or existing["revoked_index"] is not None:
             raise SubmissionRefused(f"official {subject!r} is not an active official")
         if rec["prev"] != existing["added_index"]:
-            raise SubmissionRefused(f"official-revoke of {subject!r} has prev {rec['prev']}, "
-                                    f"expected {existing['added_index']}")
+            raise SubmissionRefused(
+                f"official-revoke of {subject!r} has prev {rec['prev']}, "
+                f"expected {existing['added_index']}"
+            )
 
     @staticmethod
     def _check_signature(p: _Pending, vkey: str, name: str) -> None:
@@ -446,8 +491,9 @@ class Sequencer:
         try:
             key.verify(_signed_message(p), base64.b64decode(p.record["sig"], validate=True))
         except (BadSignatureError, binascii.Error, ValueError):
-            raise SubmissionRefused(f"entry signature does not verify with {name!r}'s "
-                                    "key") from None
+            raise SubmissionRefused(
+                f"entry signature does not verify with {name!r}'s key"
+            ) from None
 
 
 def _signed_message(p: _Pending) -> bytes:

@@ -14,6 +14,7 @@ end of its input and exits. If they cannot start or one dies, the caller gets No
 failed future) and does the work in-process: the pool only moves work, it never decides
 anything the caller would not have decided itself.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,12 +50,16 @@ class _Worker:
         if getattr(sys, "frozen", False):  # a PyInstaller build has no interpreter to run us
             raise PoolBroken("a frozen build has no Python interpreter for worker processes")
         flags = ["-P"] if sys.version_info >= (3, 11) else []
-        self.proc = subprocess.Popen([sys.executable, *flags, str(WORKER)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     close_fds=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, *flags, str(WORKER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+        )
         self._tasks, self._on_failure = tasks, on_failure
-        self.thread = threading.Thread(target=self._feed, daemon=True,
-                                       name=f"signing pool feeder {self.proc.pid}")
+        self.thread = threading.Thread(
+            target=self._feed, daemon=True, name=f"signing pool feeder {self.proc.pid}"
+        )
         self.thread.start()
 
     def _feed(self) -> None:
@@ -69,12 +74,16 @@ class _Worker:
                 write_frame(self.proc.stdin, payload)
                 reply = read_frame(self.proc.stdout)
                 if reply is None:
-                    raise PoolBroken(f"signing worker {self.proc.pid} ended "
-                                     f"(exit status {self.proc.poll()})")
+                    raise PoolBroken(
+                        f"signing worker {self.proc.pid} ended (exit status {self.proc.poll()})"
+                    )
                 future.set_result(pickle.loads(reply))
             except Exception as exc:
-                future.set_exception(exc if isinstance(exc, PoolBroken) else
-                                     PoolBroken(f"signing worker {self.proc.pid}: {exc}"))
+                future.set_exception(
+                    exc
+                    if isinstance(exc, PoolBroken)
+                    else PoolBroken(f"signing worker {self.proc.pid}: {exc}")
+                )
                 self._on_failure()
                 return
 
@@ -95,8 +104,7 @@ class _Worker:
 class SigningPool:
     """Lazily started worker processes for the Ed25519 work of large batches."""
 
-    def __init__(self, workers: int | None = None, threshold: int = THRESHOLD,
-                 chunk: int = CHUNK):
+    def __init__(self, workers: int | None = None, threshold: int = THRESHOLD, chunk: int = CHUNK):
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         self.threshold, self.chunk = threshold, chunk
         self._lock = threading.Lock()
@@ -136,8 +144,9 @@ class SigningPool:
         futures = []
         for i in range(0, len(items), self.chunk):
             future: Future = Future()
-            payload = pickle.dumps((kind, seed, items[i:i + self.chunk]),
-                                   protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(
+                (kind, seed, items[i : i + self.chunk]), protocol=pickle.HIGHEST_PROTOCOL
+            )
             self._tasks.put((future, payload))
             futures.append(future)
         return futures

@@ -6,6 +6,7 @@ here. Requests and replies are length-prefixed pickles over the pipes from and t
 parent node process, which alone writes them. End of input (the node closed the pool or
 died) ends the worker.
 """
+
 from __future__ import annotations
 
 import pickle

@@ -9,6 +9,7 @@ node hash; nothing is recomputed.
 Only the partial (rightmost) tile of each level and the partial entry bundle are kept in
 memory; `append` returns the tile and bundle rows that changed, ready to be upserted.
 """
+
 from __future__ import annotations
 
 import struct
@@ -22,9 +23,20 @@ from app.core.tiles import encode_bundle as encode_entries
 
 TILE_WIDTH = 1 << TILE_HEIGHT
 
-__all__ = ["EMPTY_ROOT", "HASH_SIZE", "TILE_HEIGHT", "TILE_WIDTH", "TileLog", "bundle_prefix",
-           "bundle_width", "decode_entries", "encode_entries", "leaf_hash", "node_hash",
-           "partial_tile_coords"]
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "TILE_HEIGHT",
+    "TILE_WIDTH",
+    "TileLog",
+    "bundle_prefix",
+    "bundle_width",
+    "decode_entries",
+    "encode_entries",
+    "leaf_hash",
+    "node_hash",
+    "partial_tile_coords",
+]
 
 
 def bundle_prefix(data: bytes, width: int) -> bytes | None:
@@ -49,17 +61,24 @@ def bundle_width(data: bytes) -> int:
 class TileLog:
     """The Merkle state of one log: size, compact range, partial tiles and partial bundle."""
 
-    def __init__(self, size: int, frontier: list[bytes], partial_tiles: dict[int, bytes],
-                 partial_bundle: list[bytes]):
+    def __init__(
+        self,
+        size: int,
+        frontier: list[bytes],
+        partial_tiles: dict[int, bytes],
+        partial_bundle: list[bytes],
+    ):
         if len(frontier) != bin(size).count("1"):
-            raise ValueError(f"compact range has {len(frontier)} hashes, size {size} needs "
-                             f"{bin(size).count('1')}")
+            raise ValueError(
+                f"compact range has {len(frontier)} hashes, size {size} needs "
+                f"{bin(size).count('1')}"
+            )
         self._appender = Appender(size, frontier)
         self._tiles = {lvl: bytes(data) for lvl, data in partial_tiles.items() if data}
         self._bundle = list(partial_bundle)
 
     @classmethod
-    def empty(cls) -> "TileLog":
+    def empty(cls) -> TileLog:
         return cls(0, [], {}, [])
 
     @property
@@ -73,8 +92,7 @@ class TileLog:
     def root(self) -> bytes:
         return self._appender.root()
 
-    def append(self, entries: list[bytes]) -> tuple[dict[tuple[int, int], bytes],
-                                                     dict[int, bytes]]:
+    def append(self, entries: list[bytes]) -> tuple[dict[tuple[int, int], bytes], dict[int, bytes]]:
         """Append entries; return changed tiles {(level, n): data} and bundles {n: data}."""
         if not entries:
             return {}, {}
@@ -98,7 +116,7 @@ class TileLog:
         bundle, n, pos = self._bundle, old_size // TILE_WIDTH, 0
         while pos < len(entries):
             take = TILE_WIDTH - len(bundle)
-            bundle.extend(entries[pos:pos + take])
+            bundle.extend(entries[pos : pos + take])
             pos += take
             out[n] = encode_entries(bundle)
             if len(bundle) == TILE_WIDTH:

@@ -25,6 +25,7 @@ must carry a valid signature of the ``admin-key`` it names. A node pins the firs
 file it installs; a later one replaces it only if its serial is higher and it is signed
 by the pinned admin key (an admin key rotation is therefore signed by both keys).
 """
+
 from __future__ import annotations
 
 import math
@@ -68,15 +69,23 @@ class City:
         problem = city_problem(self.code) if isinstance(self.code, str) else "not text"
         if problem:
             raise TrustError(f"{where}: {problem} (a GB/T 2260 city code, e.g. 130100)")
-        for label, value in (("name-en", self.name_en), ("name-zh", self.name_zh),
-                             ("origin", self.origin)):
+        for label, value in (
+            ("name-en", self.name_en),
+            ("name-zh", self.name_zh),
+            ("origin", self.origin),
+        ):
             _check_value(value, f"{where}: {label}")
         if any(c.isspace() for c in self.origin):
             raise TrustError(f"{where}: origin {self.origin!r} must not contain spaces")
-        for label, value, lo, hi in (("lon", self.lon, -180.0, 180.0),
-                                     ("lat", self.lat, -90.0, 90.0)):
-            if not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or not lo <= value <= hi:
+        for label, value, lo, hi in (
+            ("lon", self.lon, -180.0, 180.0),
+            ("lat", self.lat, -90.0, 90.0),
+        ):
+            if (
+                not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or not lo <= value <= hi
+            ):
                 raise TrustError(f"{where}: {label} {value!r} is not in [{lo:g}, {hi:g}]")
         _check_vkey(self.log_vkey, f"{where}: log-key")
         _check_vkey(self.witness_vkey, f"{where}: witness-key", cosignature=True)
@@ -97,10 +106,17 @@ class City:
         return self.witness_vkey.split("+", 1)[0]
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "name_en": self.name_en, "name_zh": self.name_zh,
-                "lon": self.lon, "lat": self.lat, "origin": self.origin,
-                "log_vkey": self.log_vkey, "witness_vkey": self.witness_vkey,
-                "endpoints": list(self.endpoints)}
+        return {
+            "code": self.code,
+            "name_en": self.name_en,
+            "name_zh": self.name_zh,
+            "lon": self.lon,
+            "lat": self.lat,
+            "origin": self.origin,
+            "log_vkey": self.log_vkey,
+            "witness_vkey": self.witness_vkey,
+            "endpoints": list(self.endpoints),
+        }
 
 
 @dataclass(frozen=True)
@@ -163,8 +179,9 @@ class TrustFile:
     def without_city(self, code: str) -> TrustFile:
         if self.city(code) is None:
             raise TrustError(f"city {code} is not a member")
-        return replace(self, cities=tuple(c for c in self.cities if c.code != code),
-                       serial=self.serial + 1)
+        return replace(
+            self, cities=tuple(c for c in self.cities if c.code != code), serial=self.serial + 1
+        )
 
     def with_quorum(self, quorum: int) -> TrustFile:
         return replace(self, quorum=quorum, serial=self.serial + 1)
@@ -174,19 +191,35 @@ class TrustFile:
 
     # --- encoding -------------------------------------------------------------------
     def to_text(self) -> str:
-        lines = [HEADER, f"network {self.network}", f"admin-key {self.admin_vkey}",
-                 f"serial {self.serial}", f"quorum {self.quorum}"]
+        lines = [
+            HEADER,
+            f"network {self.network}",
+            f"admin-key {self.admin_vkey}",
+            f"serial {self.serial}",
+            f"quorum {self.quorum}",
+        ]
         for c in self.cities:
-            lines += [f"city {c.code}", f"name-en {c.name_en}", f"name-zh {c.name_zh}",
-                      f"lon {c.lon!r}", f"lat {c.lat!r}", f"origin {c.origin}",
-                      f"log-key {c.log_vkey}", f"witness-key {c.witness_vkey}"]
+            lines += [
+                f"city {c.code}",
+                f"name-en {c.name_en}",
+                f"name-zh {c.name_zh}",
+                f"lon {c.lon!r}",
+                f"lat {c.lat!r}",
+                f"origin {c.origin}",
+                f"log-key {c.log_vkey}",
+                f"witness-key {c.witness_vkey}",
+            ]
             lines += [f"endpoint {u}" for u in c.endpoints]
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict:
-        return {"network": self.network, "admin_vkey": self.admin_vkey,
-                "serial": self.serial, "quorum": self.quorum,
-                "cities": [c.to_dict() for c in self.cities]}
+        return {
+            "network": self.network,
+            "admin_vkey": self.admin_vkey,
+            "serial": self.serial,
+            "quorum": self.quorum,
+            "cities": [c.to_dict() for c in self.cities],
+        }
 
     def sign(self, *admin_skeys: str) -> bytes:
         """The signed trust file. Give the old and new admin keys when rotating."""
@@ -195,12 +228,14 @@ class TrustFile:
         signers = [_note.Signer.from_key(k) for k in admin_skeys]
         admin_name = self.admin_vkey.split("+", 1)[0]
         if not any(s.name == admin_name for s in signers):
-            raise TrustError(f"none of the signing keys is the admin key {admin_name!r} "
-                             "named in the trust file")
+            raise TrustError(
+                f"none of the signing keys is the admin key {admin_name!r} named in the trust file"
+            )
         return _note.sign_note(self.to_text(), *signers)
 
 
 # --- helpers ------------------------------------------------------------------------
+
 
 def _check_value(value, where: str) -> None:
     if not isinstance(value, str) or not value.strip() or value != value.strip():
@@ -219,13 +254,15 @@ def _check_vkey(vkey, where: str, cosignature: bool = False) -> None:
     try:
         v = _note.Verifier.from_key(vkey)
     except ValueError as e:
-        raise TrustError(f"{where}: {vkey!r} is not a verifier key name+hexid+base64 ({e})") \
-            from None
+        raise TrustError(
+            f"{where}: {vkey!r} is not a verifier key name+hexid+base64 ({e})"
+        ) from None
     if cosignature and not isinstance(v, CosignatureVerifier):
         raise TrustError(f"{where}: {v.name!r} is not a cosignature/v1 (type 0x04) witness key")
     if not cosignature and isinstance(v, CosignatureVerifier):
-        raise TrustError(f"{where}: {v.name!r} is a witness (cosignature/v1) key, "
-                         "not an Ed25519 signing key")
+        raise TrustError(
+            f"{where}: {v.name!r} is a witness (cosignature/v1) key, not an Ed25519 signing key"
+        )
 
 
 def witness_verifier(vkey: str):
@@ -276,9 +313,13 @@ def parse_trust_text(text: str) -> TrustFile:
         if key not in top:
             raise TrustError(f"missing {key!r} line")
     built = [_city_from_fields(c) for c in cities]
-    return TrustFile(network=top["network"], admin_vkey=top["admin-key"],
-                     serial=_int(top["serial"], "serial"),
-                     quorum=_int(top["quorum"], "quorum"), cities=tuple(built))
+    return TrustFile(
+        network=top["network"],
+        admin_vkey=top["admin-key"],
+        serial=_int(top["serial"], "serial"),
+        quorum=_int(top["quorum"], "quorum"),
+        cities=tuple(built),
+    )
 
 
 def _int(text: str, where: str) -> int:
@@ -298,10 +339,17 @@ def _city_from_fields(fields: dict) -> City:
             coords[k] = float(fields[k])
         except ValueError:
             raise TrustError(f"{where}: {k} {fields[k]!r} is not a number") from None
-    return City(code=fields["code"], name_en=fields["name-en"], name_zh=fields["name-zh"],
-                lon=coords["lon"], lat=coords["lat"], origin=fields["origin"],
-                log_vkey=fields["log-key"], witness_vkey=fields["witness-key"],
-                endpoints=tuple(fields["endpoint"]))
+    return City(
+        code=fields["code"],
+        name_en=fields["name-en"],
+        name_zh=fields["name-zh"],
+        lon=coords["lon"],
+        lat=coords["lat"],
+        origin=fields["origin"],
+        log_vkey=fields["log-key"],
+        witness_vkey=fields["witness-key"],
+        endpoints=tuple(fields["endpoint"]),
+    )
 
 
 def _note_text_unverified(signed: bytes) -> str:
@@ -327,8 +375,9 @@ def open_trust(signed: bytes, admin_vkey: str | None = None) -> TrustFile:
     must be signed by the admin key that the trust file itself names.
     """
     body = parse_trust_text(_note_text_unverified(signed))
-    required = [body.admin_vkey] + ([admin_vkey] if admin_vkey and admin_vkey != body.admin_vkey
-                                    else [])
+    required = [body.admin_vkey] + (
+        [admin_vkey] if admin_vkey and admin_vkey != body.admin_vkey else []
+    )
     verifiers = []
     for vk in required:
         try:
@@ -351,11 +400,14 @@ def check_update(current: TrustFile | None, new: TrustFile) -> None:
     if current is None:
         return
     if new.serial < current.serial:
-        raise TrustError(f"trust file serial {new.serial} is older than the installed "
-                         f"serial {current.serial}")
+        raise TrustError(
+            f"trust file serial {new.serial} is older than the installed serial {current.serial}"
+        )
     if new.serial == current.serial and new.to_text() != current.to_text():
-        raise TrustError(f"trust file serial {new.serial} differs from the installed trust "
-                         "file with the same serial")
+        raise TrustError(
+            f"trust file serial {new.serial} differs from the installed trust "
+            "file with the same serial"
+        )
 
 
 def generate_admin_key(name: str) -> tuple[str, str]:
@@ -366,6 +418,7 @@ def generate_admin_key(name: str) -> tuple[str, str]:
 
 
 # --- the trust file installed in a node's data folder ------------------------------
+
 
 def trust_path(data_dir: Path | str) -> Path:
     return Path(data_dir) / TRUST_FILENAME

@@ -9,6 +9,7 @@ the trust file (the log's own city does not count), and no revoke follows it.
 bundle and the trust file. Both run the same checks through `_Checker`; what a bundle
 cannot know (a revoke after its checkpoint) is reported as `unknown` and does not block.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,15 @@ from app.core import merkle as _merkle
 from app.core import note as _note
 from app.core import records as _records
 from app.core.errors import InvalidSignatureError
-from app.ledger.bundle import (BundleFormatError, NotInStoreError, ProofBundle, choose_checkpoint,
-                               decode_bundle, inclusion_proof, store_of)
+from app.ledger.bundle import (
+    BundleFormatError,
+    NotInStoreError,
+    ProofBundle,
+    choose_checkpoint,
+    decode_bundle,
+    inclusion_proof,
+    store_of,
+)
 from app.ledger.trust import TrustFile, witness_verifier
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -46,8 +54,12 @@ class Check:
     blocking: bool = True  # an `unknown` that does not block is a stated limit, not a failure
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "status": self.status, "reason": self.reason,
-                "blocking": self.blocking}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "reason": self.reason,
+            "blocking": self.blocking,
+        }
 
 
 @dataclass
@@ -62,20 +74,25 @@ class VerifyResult:
     @property
     def ok(self) -> bool:
         return bool(self.checks) and all(
-            c.status == PASS or (c.status == UNKNOWN and not c.blocking) for c in self.checks)
+            c.status == PASS or (c.status == UNKNOWN and not c.blocking) for c in self.checks
+        )
 
     @property
     def failed(self) -> list[Check]:
-        return [c for c in self.checks if c.status == FAIL
-                or (c.status == UNKNOWN and c.blocking)]
+        return [c for c in self.checks if c.status == FAIL or (c.status == UNKNOWN and c.blocking)]
 
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "code": self.code, "index": self.index, "origin": self.origin,
-                "checkpoint_size": self.checkpoint_size,
-                "checks": [c.to_dict() for c in self.checks]}
+        return {
+            "ok": self.ok,
+            "code": self.code,
+            "index": self.index,
+            "origin": self.origin,
+            "checkpoint_size": self.checkpoint_size,
+            "checks": [c.to_dict() for c in self.checks],
+        }
 
 
 @dataclass(frozen=True)
@@ -107,6 +124,7 @@ class _Checker:
 
 # --- individual checks (pure) ---------------------------------------------------------
 
+
 def _check_code(ck: _Checker, text: str):
     try:
         code = _codes.parse_code(text)
@@ -125,8 +143,9 @@ def _parse_record(ck: _Checker, entry: bytes, code, index: int):
         ck.add(RECORD, FAIL, f"the entry at index {index} is not a valid record: {e}")
         return None
     if code is not None and record.get("code") != str(code):
-        ck.add(RECORD, FAIL, f"the entry at index {index} is for {record.get('code')!r}, "
-                             f"not {code}")
+        ck.add(
+            RECORD, FAIL, f"the entry at index {index} is for {record.get('code')!r}, not {code}"
+        )
         return None
     ck.add(RECORD, PASS, f"{record.get('type')} record of {record.get('code')} at index {index}")
     ck.result.record = record
@@ -136,13 +155,15 @@ def _parse_record(ck: _Checker, entry: bytes, code, index: int):
 def _check_signature(ck: _Checker, record: dict, official: OfficialState | None) -> bool:
     name = record.get("official")
     if official is None:
-        return ck.add(ENTRY_SIGNATURE, UNKNOWN,
-                      f"the key of official {name!r} is not known here")
+        return ck.add(ENTRY_SIGNATURE, UNKNOWN, f"the key of official {name!r} is not known here")
     if official.problem:
         return ck.add(ENTRY_SIGNATURE, FAIL, official.problem)
     if official.vkey is None:
-        return ck.add(ENTRY_SIGNATURE, FAIL,
-                      f"official {name!r} is not registered in the log (no official-add)")
+        return ck.add(
+            ENTRY_SIGNATURE,
+            FAIL,
+            f"official {name!r} is not registered in the log (no official-add)",
+        )
     try:
         verifier = _note.Verifier.from_key(official.vkey)
         if verifier.alg != _note.ALG_ED25519:
@@ -151,8 +172,9 @@ def _check_signature(ck: _Checker, record: dict, official: OfficialState | None)
     except ValueError as e:
         return ck.add(ENTRY_SIGNATURE, FAIL, f"official {name!r}: unusable key ({e})")
     if not good:
-        return ck.add(ENTRY_SIGNATURE, FAIL,
-                      f"the signature does not verify with official {name!r}'s key")
+        return ck.add(
+            ENTRY_SIGNATURE, FAIL, f"the signature does not verify with official {name!r}'s key"
+        )
     return ck.add(ENTRY_SIGNATURE, PASS, f"signed by official {name!r}")
 
 
@@ -161,21 +183,39 @@ def _check_official(ck: _Checker, record: dict, index: int, official: OfficialSt
     if official is not None and official.problem:
         return ck.add(OFFICIAL_ACTIVE, FAIL, official.problem)
     if official is None or official.added_index is None:
-        return ck.add(OFFICIAL_ACTIVE, FAIL if official is not None else UNKNOWN,
-                      f"no official-add record for {name!r} is known")
+        return ck.add(
+            OFFICIAL_ACTIVE,
+            FAIL if official is not None else UNKNOWN,
+            f"no official-add record for {name!r} is known",
+        )
     if official.added_index >= index:
-        return ck.add(OFFICIAL_ACTIVE, FAIL, f"official {name!r} was added at index "
-                      f"{official.added_index}, after this record (index {index})")
+        return ck.add(
+            OFFICIAL_ACTIVE,
+            FAIL,
+            f"official {name!r} was added at index "
+            f"{official.added_index}, after this record (index {index})",
+        )
     if official.revoked_index is not None and official.revoked_index < index:
-        return ck.add(OFFICIAL_ACTIVE, FAIL, f"official {name!r} was revoked at index "
-                      f"{official.revoked_index}, before this record (index {index})")
+        return ck.add(
+            OFFICIAL_ACTIVE,
+            FAIL,
+            f"official {name!r} was revoked at index "
+            f"{official.revoked_index}, before this record (index {index})",
+        )
     if not official.revocation_known:
-        return ck.add(OFFICIAL_ACTIVE, PASS,
-                      f"official {name!r} was added at index {official.added_index} "
-                      "(proven under the same checkpoint); that no official-revoke came "
-                      "in between needs a replica to confirm")
-    return ck.add(OFFICIAL_ACTIVE, PASS, f"official {name!r} added at index "
-                  f"{official.added_index} and not revoked before index {index}")
+        return ck.add(
+            OFFICIAL_ACTIVE,
+            PASS,
+            f"official {name!r} was added at index {official.added_index} "
+            "(proven under the same checkpoint); that no official-revoke came "
+            "in between needs a replica to confirm",
+        )
+    return ck.add(
+        OFFICIAL_ACTIVE,
+        PASS,
+        f"official {name!r} added at index "
+        f"{official.added_index} and not revoked before index {index}",
+    )
 
 
 def _check_inclusion(ck: _Checker, entry: bytes, index: int, proof, cp) -> bool:
@@ -185,13 +225,23 @@ def _check_inclusion(ck: _Checker, entry: bytes, index: int, proof, cp) -> bool:
     try:
         good = _merkle.verify_inclusion(index, cp.size, leaf, list(proof), cp.root_hash)
     except ValueError as e:
-        return ck.add(INCLUSION, FAIL, f"inclusion proof for index {index} in tree of size "
-                      f"{cp.size} is malformed: {e}")
+        return ck.add(
+            INCLUSION,
+            FAIL,
+            f"inclusion proof for index {index} in tree of size {cp.size} is malformed: {e}",
+        )
     if not good:
-        return ck.add(INCLUSION, FAIL, f"the inclusion proof for index {index} does not lead "
-                      f"to the checkpoint root of tree size {cp.size}")
-    return ck.add(INCLUSION, PASS, f"index {index} is included in the tree of size "
-                  f"{cp.size} ({len(proof)} proof hashes)")
+        return ck.add(
+            INCLUSION,
+            FAIL,
+            f"the inclusion proof for index {index} does not lead "
+            f"to the checkpoint root of tree size {cp.size}",
+        )
+    return ck.add(
+        INCLUSION,
+        PASS,
+        f"index {index} is included in the tree of size {cp.size} ({len(proof)} proof hashes)",
+    )
 
 
 def _parse_checkpoint_text(note_bytes: bytes):
@@ -212,23 +262,36 @@ def _check_checkpoint(ck: _Checker, note_bytes: bytes, trust: TrustFile, code):
         return None, None
     city = trust.city_for_origin(cp.origin)
     if city is None:
-        ck.add(CHECKPOINT_SIGNATURE, FAIL,
-               f"log {cp.origin!r} is not a member of the trust file (serial {trust.serial})")
+        ck.add(
+            CHECKPOINT_SIGNATURE,
+            FAIL,
+            f"log {cp.origin!r} is not a member of the trust file (serial {trust.serial})",
+        )
         return cp, None
     if code is not None and code.city != city.code:
-        ck.add(CHECKPOINT_SIGNATURE, FAIL, f"code of city {code.city} under the log of city "
-                                           f"{city.code} ({cp.origin}): only a city's own log "
-                                           "can issue its codes")
+        ck.add(
+            CHECKPOINT_SIGNATURE,
+            FAIL,
+            f"code of city {code.city} under the log of city "
+            f"{city.code} ({cp.origin}): only a city's own log "
+            "can issue its codes",
+        )
         return cp, None
     try:
         _note.open_note(note_bytes, [_note.Verifier.from_key(city.log_vkey)])
     except ValueError as e:
-        ck.add(CHECKPOINT_SIGNATURE, FAIL,
-               f"checkpoint of {cp.origin} (size {cp.size}) is not validly signed by its "
-               f"log key {city.log_key_name}: {e}")
+        ck.add(
+            CHECKPOINT_SIGNATURE,
+            FAIL,
+            f"checkpoint of {cp.origin} (size {cp.size}) is not validly signed by its "
+            f"log key {city.log_key_name}: {e}",
+        )
         return cp, None
-    ck.add(CHECKPOINT_SIGNATURE, PASS, f"checkpoint of size {cp.size} signed by "
-                                       f"{city.name_en} ({city.code}) log key")
+    ck.add(
+        CHECKPOINT_SIGNATURE,
+        PASS,
+        f"checkpoint of size {cp.size} signed by {city.name_en} ({city.code}) log key",
+    )
     return cp, city
 
 
@@ -245,20 +308,38 @@ def _check_witnesses(ck: _Checker, note_bytes: bytes, trust: TrustFile, origin: 
         except ValueError:
             continue  # no cosignature from this witness (or an unusable key)
     names = ", ".join(f"{c.name_en} ({c.code})" for c in good) or "none"
-    invalid = ("; invalid cosignature from " + ", ".join(f"{c.name_en} ({c.code})" for c in bad)
-               if bad else "")
+    invalid = (
+        "; invalid cosignature from " + ", ".join(f"{c.name_en} ({c.code})" for c in bad)
+        if bad
+        else ""
+    )
     if len(good) >= k:
-        return ck.add(WITNESS_QUORUM, PASS, f"{len(good)} of quorum {k} witnesses co-signed: "
-                                            f"{names}{invalid}")
-    return ck.add(WITNESS_QUORUM, FAIL, f"only {len(good)} of quorum {k} trusted witnesses "
-                  f"co-signed ({names}); {len(witnesses)} witnesses listed in the trust "
-                  f"file{invalid}")
+        return ck.add(
+            WITNESS_QUORUM, PASS, f"{len(good)} of quorum {k} witnesses co-signed: {names}{invalid}"
+        )
+    return ck.add(
+        WITNESS_QUORUM,
+        FAIL,
+        f"only {len(good)} of quorum {k} trusted witnesses "
+        f"co-signed ({names}); {len(witnesses)} witnesses listed in the trust "
+        f"file{invalid}",
+    )
 
 
 # --- the two entry points ------------------------------------------------------------
 
-def _run(result: VerifyResult, ck: _Checker, code, entry: bytes, index: int, proof,
-         note_bytes: bytes, trust: TrustFile, official: OfficialState | None):
+
+def _run(
+    result: VerifyResult,
+    ck: _Checker,
+    code,
+    entry: bytes,
+    index: int,
+    proof,
+    note_bytes: bytes,
+    trust: TrustFile,
+    official: OfficialState | None,
+):
     """The checks common to a node and a bundle. Returns the parsed record or None."""
     result.index = index
     record = _parse_record(ck, entry, code, index)
@@ -280,8 +361,15 @@ def _run(result: VerifyResult, ck: _Checker, code, entry: bytes, index: int, pro
     return record
 
 
-ALL_AFTER_CODE = (RECORD, ENTRY_SIGNATURE, OFFICIAL_ACTIVE, CHECKPOINT_SIGNATURE, INCLUSION,
-                  WITNESS_QUORUM, NOT_REVOKED)
+ALL_AFTER_CODE = (
+    RECORD,
+    ENTRY_SIGNATURE,
+    OFFICIAL_ACTIVE,
+    CHECKPOINT_SIGNATURE,
+    INCLUSION,
+    WITNESS_QUORUM,
+    NOT_REVOKED,
+)
 
 
 def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
@@ -295,8 +383,12 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
     store = store_of(node_or_store)
     state = store.code_state(str(c))
     if state is None:
-        ck.add(RECORD, FAIL, f"{c} is not in any log this node holds (its city "
-                             f"{c.city} may not be replicated here yet)")
+        ck.add(
+            RECORD,
+            FAIL,
+            f"{c} is not in any log this node holds (its city "
+            f"{c.city} may not be replicated here yet)",
+        )
         ck.skip(ALL_AFTER_CODE[1:], "no record")
         return result
     index, origin = state.latest_index, state.origin
@@ -304,8 +396,11 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
         entry = store.entry(origin, index)
         cp = choose_checkpoint(store, origin, index, trust.quorum)
     except (IndexError, NotInStoreError) as e:
-        ck.add(RECORD, FAIL, f"the node's index names record {index} of {origin} but it "
-                             f"is not held: {e}")
+        ck.add(
+            RECORD,
+            FAIL,
+            f"the node's index names record {index} of {origin} but it is not held: {e}",
+        )
         ck.skip(ALL_AFTER_CODE[1:], "no record")
         return result
     try:
@@ -322,8 +417,12 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
     else:
         info = store.log_info(origin)
         held = "own log" if info.kind == "own" else "replica"
-        ck.add(NOT_REVOKED, PASS, f"no revoke in the {held} of {origin} up to size "
-                                  f"{info.size}; latest record is index {index}")
+        ck.add(
+            NOT_REVOKED,
+            PASS,
+            f"no revoke in the {held} of {origin} up to size "
+            f"{info.size}; latest record is index {index}",
+        )
     return result
 
 
@@ -341,8 +440,12 @@ def _official_from_store(store, origin: str, record: dict) -> OfficialState | No
     row = next((o for o in store.officials(origin) if o["name"] == name), None)
     if row is None:
         return OfficialState(name=name, vkey=None, added_index=None) if name else None
-    return OfficialState(name=name, vkey=row["vkey"], added_index=row["added_index"],
-                         revoked_index=row["revoked_index"])
+    return OfficialState(
+        name=name,
+        vkey=row["vkey"],
+        added_index=row["added_index"],
+        revoked_index=row["revoked_index"],
+    )
 
 
 def verify_bundle(data: bytes, trust: TrustFile, replica=None) -> VerifyResult:
@@ -366,8 +469,11 @@ def verify_bundle(data: bytes, trust: TrustFile, replica=None) -> VerifyResult:
     if replica is not None and official is not None and official.problem is None:
         official = _official_from_replica(store_of(replica), b, official)
     record = _run(result, ck, code, b.entry, b.index, b.proof, b.checkpoint, trust, official)
-    if replica is None or record is None or not _check_not_revoked_replica(
-            ck, store_of(replica), result, record):
+    if (
+        replica is None
+        or record is None
+        or not _check_not_revoked_replica(ck, store_of(replica), result, record)
+    ):
         _check_not_revoked_offline(ck, record, result.checkpoint_size)
     return result
 
@@ -397,15 +503,24 @@ def _check_not_revoked_replica(ck: _Checker, store, result: VerifyResult, record
     if state is None or state.origin != result.origin:
         return False
     if state.status == "revoked":
-        ck.add(NOT_REVOKED, FAIL, f"revoked at index {state.latest_index} (replica of "
-                                  f"{result.origin}, size {info.size})")
+        ck.add(
+            NOT_REVOKED,
+            FAIL,
+            f"revoked at index {state.latest_index} (replica of {result.origin}, size {info.size})",
+        )
     elif record.get("type") == "revoke":
         ck.add(NOT_REVOKED, FAIL, "the bundled record is a revoke: the code is revoked")
     else:
-        later = (f"; newer record at index {state.latest_index}"
-                 if state.latest_index > (result.index or 0) else "")
-        ck.add(NOT_REVOKED, PASS, f"no revoke in the replica of {result.origin} up to size "
-                                  f"{info.size}{later}")
+        later = (
+            f"; newer record at index {state.latest_index}"
+            if state.latest_index > (result.index or 0)
+            else ""
+        )
+        ck.add(
+            NOT_REVOKED,
+            PASS,
+            f"no revoke in the replica of {result.origin} up to size {info.size}{later}",
+        )
     return True
 
 
@@ -423,25 +538,41 @@ def _official_from_bundle(b: ProofBundle) -> OfficialState | None:
     try:
         rec = _records.parse_entry(b.official.entry)
     except ValueError as e:
-        return OfficialState(name, None, None, problem=f"the bundled official-add record is "
-                             f"malformed: {e}")
+        return OfficialState(
+            name, None, None, problem=f"the bundled official-add record is malformed: {e}"
+        )
     subject = rec.get("subject") or {}
     if rec.get("type") != "official-add" or subject.get("name") != name:
-        return OfficialState(name, None, None, problem=f"the bundled record at index "
-                             f"{b.official.index} does not register official {name!r}")
+        return OfficialState(
+            name,
+            None,
+            None,
+            problem=f"the bundled record at index "
+            f"{b.official.index} does not register official {name!r}",
+        )
     try:
         cp = _parse_checkpoint_text(b.checkpoint)
-        good = _merkle.verify_inclusion(b.official.index, cp.size,
-                                        _merkle.record_hash(b.official.entry),
-                                        list(b.official.proof), cp.root_hash)
+        good = _merkle.verify_inclusion(
+            b.official.index,
+            cp.size,
+            _merkle.record_hash(b.official.entry),
+            list(b.official.proof),
+            cp.root_hash,
+        )
     except (ValueError, UnicodeDecodeError):
         good = False
     if not good:
-        return OfficialState(name, None, None, problem=f"the official-add record of {name!r} "
-                             f"(index {b.official.index}) is not included under the bundle's "
-                             "checkpoint, so the key it names proves nothing")
-    return OfficialState(name=name, vkey=subject.get("key"), added_index=b.official.index,
-                         revocation_known=False)
+        return OfficialState(
+            name,
+            None,
+            None,
+            problem=f"the official-add record of {name!r} "
+            f"(index {b.official.index}) is not included under the bundle's "
+            "checkpoint, so the key it names proves nothing",
+        )
+    return OfficialState(
+        name=name, vkey=subject.get("key"), added_index=b.official.index, revocation_known=False
+    )
 
 
 def _check_not_revoked_offline(ck: _Checker, record: dict | None, size: int | None) -> None:
@@ -451,5 +582,10 @@ def _check_not_revoked_offline(ck: _Checker, record: dict | None, size: int | No
         ck.add(NOT_REVOKED, FAIL, "the bundled record is a revoke: the code is revoked")
     else:
         upto = f"tree size {size}" if size is not None else "the bundle's checkpoint"
-        ck.add(NOT_REVOKED, UNKNOWN, f"not revoked up to {upto}; a revoke after that "
-               "checkpoint can only be seen with a replica of the city's log", blocking=False)
+        ck.add(
+            NOT_REVOKED,
+            UNKNOWN,
+            f"not revoked up to {upto}; a revoke after that "
+            "checkpoint can only be seen with a replica of the city's log",
+            blocking=False,
+        )

@@ -3,6 +3,7 @@
 Node processes started by the demo network and the tests use this entry point, so a node
 process loads only the headless layers it needs (not the UI's command modules).
 """
+
 from __future__ import annotations
 
 import sys

@@ -3,6 +3,7 @@
 A peer is a URL prefix. It may be another CityLedger node, or any static HTTP server
 holding the tlog-tiles files (so the client relies on nothing but GETs for reading).
 """
+
 from __future__ import annotations
 
 import httpx
@@ -48,13 +49,17 @@ def normalize_prefix(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def new_http_client(max_connections: int = 8, timeout: httpx.Timeout = DEFAULT_TIMEOUT
-                     ) -> httpx.Client:
-    limits = httpx.Limits(max_connections=max_connections,
-                          max_keepalive_connections=max_connections)
-    return httpx.Client(timeout=timeout, limits=limits,
-                             headers={"User-Agent": USER_AGENT,
-                                      "Accept-Encoding": "gzip, identity"})
+def new_http_client(
+    max_connections: int = 8, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+) -> httpx.Client:
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections
+    )
+    return httpx.Client(
+        timeout=timeout,
+        limits=limits,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity"},
+    )
 
 
 class PeerClient:
@@ -74,17 +79,23 @@ class PeerClient:
                 if resp.status_code == 404:
                     raise PeerNotFound(self.prefix, f"{path}: not found (404)", status=404)
                 if resp.status_code >= 500 or resp.status_code == 429:
-                    raise PeerUnavailable(self.prefix, f"{path}: HTTP {resp.status_code}",
-                                          status=resp.status_code)
+                    raise PeerUnavailable(
+                        self.prefix, f"{path}: HTTP {resp.status_code}", status=resp.status_code
+                    )
                 if resp.status_code != 200:
-                    raise PeerError(self.prefix, f"{path}: HTTP {resp.status_code}",
-                                    retry=False, status=resp.status_code)
+                    raise PeerError(
+                        self.prefix,
+                        f"{path}: HTTP {resp.status_code}",
+                        retry=False,
+                        status=resp.status_code,
+                    )
                 chunks, total = [], 0
                 for chunk in resp.iter_bytes():
                     total += len(chunk)
                     if total > limit:
-                        raise PeerDataError(self.prefix, f"{path}: response larger than "
-                                                         f"{limit} bytes")
+                        raise PeerDataError(
+                            self.prefix, f"{path}: response larger than {limit} bytes"
+                        )
                     chunks.append(chunk)
                 return b"".join(chunks)
         except httpx.TransportError as e:  # connect errors, timeouts, broken connections
@@ -97,8 +108,10 @@ class PeerClient:
         """A tile of `width` hashes; falls back to the full tile if a partial one is gone."""
         data = self._get_maybe_full(tile_path, (level, n), width, MAX_TILE_BYTES)
         if len(data) != width * HASH_SIZE:
-            raise PeerDataError(self.prefix, f"{tile_path(level, n, width)}: {len(data)} "
-                                             f"bytes, expected {width * HASH_SIZE}")
+            raise PeerDataError(
+                self.prefix,
+                f"{tile_path(level, n, width)}: {len(data)} bytes, expected {width * HASH_SIZE}",
+            )
         return data
 
     def bundle(self, n: int, width: int) -> bytes:
@@ -124,27 +137,36 @@ class PeerClient:
     def add_checkpoint(self, body: bytes) -> httpx.Response:
         """POST a tlog-witness add-checkpoint request; the caller interprets the status."""
         try:
-            return self.http.post(self.prefix + "add-checkpoint", content=body,
-                                        headers={"Content-Type": "text/plain; charset=utf-8"})
+            return self.http.post(
+                self.prefix + "add-checkpoint",
+                content=body,
+                headers={"Content-Type": "text/plain; charset=utf-8"},
+            )
         except httpx.TransportError as e:
-            raise PeerUnavailable(self.prefix, f"add-checkpoint: {type(e).__name__}: {e}") \
-                from None
+            raise PeerUnavailable(self.prefix, f"add-checkpoint: {type(e).__name__}: {e}") from None
 
     def submit(self, entry: bytes) -> dict:
         """Send an official's signed entry to the city's sequencer; returns the receipt."""
         try:
-            resp = self.http.post(self.prefix + "submit", content=entry,
-                                        headers={"Content-Type": "application/json"},
-                                        timeout=30.0)
+            resp = self.http.post(
+                self.prefix + "submit",
+                content=entry,
+                headers={"Content-Type": "application/json"},
+                timeout=30.0,
+            )
         except httpx.TransportError as e:
             raise PeerUnavailable(self.prefix, f"submit: {type(e).__name__}: {e}") from None
         if resp.status_code >= 500:
-            raise PeerUnavailable(self.prefix, f"submit: HTTP {resp.status_code}",
-                                  status=resp.status_code)
+            raise PeerUnavailable(
+                self.prefix, f"submit: HTTP {resp.status_code}", status=resp.status_code
+            )
         if resp.status_code != 200:
-            raise PeerError(self.prefix, f"submit refused (HTTP {resp.status_code}): "
-                                         f"{resp.text.strip()[:500]}",
-                            retry=False, status=resp.status_code)
+            raise PeerError(
+                self.prefix,
+                f"submit refused (HTTP {resp.status_code}): {resp.text.strip()[:500]}",
+                retry=False,
+                status=resp.status_code,
+            )
         try:
             return resp.json()
         except ValueError:

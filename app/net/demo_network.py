@@ -8,6 +8,7 @@ Each node is a real `cityledger node serve` process (its own SQLite store, its o
 so serving, syncing and witnessing between them are the production code paths. Used by
 `make run` and by the multi-node tests.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,15 +28,26 @@ DEMO_OFFICIAL = "demo-official"
 ADMIN_KEY_FILE = "network-admin.skey"
 TRUST_FILE = "trust.note"
 
-_NAMES = {"130100": ("Shijiazhuang", "石家庄"), "130200": ("Tangshan", "唐山"),
-          "130300": ("Qinhuangdao", "秦皇岛"), "130400": ("Handan", "邯郸"),
-          "130500": ("Xingtai", "邢台"), "130600": ("Baoding", "保定"),
-          "130700": ("Zhangjiakou", "张家口"), "130800": ("Chengde", "承德"),
-          "130900": ("Cangzhou", "沧州"), "131000": ("Langfang", "廊坊"),
-          "131100": ("Hengshui", "衡水")}
-_SEATS = {"130100": (114.514, 38.042), "130200": (118.180, 39.630),
-          "130400": (114.539, 36.625), "130600": (115.465, 38.874),
-          "131000": (116.683, 39.538)}
+_NAMES = {
+    "130100": ("Shijiazhuang", "石家庄"),
+    "130200": ("Tangshan", "唐山"),
+    "130300": ("Qinhuangdao", "秦皇岛"),
+    "130400": ("Handan", "邯郸"),
+    "130500": ("Xingtai", "邢台"),
+    "130600": ("Baoding", "保定"),
+    "130700": ("Zhangjiakou", "张家口"),
+    "130800": ("Chengde", "承德"),
+    "130900": ("Cangzhou", "沧州"),
+    "131000": ("Langfang", "廊坊"),
+    "131100": ("Hengshui", "衡水"),
+}
+_SEATS = {
+    "130100": (114.514, 38.042),
+    "130200": (118.180, 39.630),
+    "130400": (114.539, 36.625),
+    "130600": (115.465, 38.874),
+    "131000": (116.683, 39.538),
+}
 
 
 def free_port() -> int:
@@ -74,17 +86,31 @@ class NodeProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def start(self, wait: float = 30.0) -> "NodeProcess":
+    def start(self, wait: float = 30.0) -> NodeProcess:
         env = dict(os.environ, CITYLEDGER_PASSPHRASE=self.passphrase)
         log = open(self.data_dir / "serve.log", "ab")
         # A PyInstaller build's executable is the cityledger command itself.
-        command = [sys.executable] if getattr(sys, "frozen", False) else \
-            [sys.executable, "-m", "app.net"]
+        command = (
+            [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app.net"]
+        )
         self.proc = subprocess.Popen(
-            [*command, "--data", str(self.data_dir), "node", "serve",
-             "--listen", f"127.0.0.1:{self.port}", "--sync-interval", str(self.sync_interval),
-             *self.extra_args],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(_repo_root()))
+            [
+                *command,
+                "--data",
+                str(self.data_dir),
+                "node",
+                "serve",
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                "--sync-interval",
+                str(self.sync_interval),
+                *self.extra_args,
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=str(_repo_root()),
+        )
         log.close()
         if wait:
             self.wait_ready(wait)
@@ -94,8 +120,10 @@ class NodeProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"node {self.code} exited with {self.proc.returncode}; see "
-                                   f"{self.data_dir / 'serve.log'}")
+                raise RuntimeError(
+                    f"node {self.code} exited with {self.proc.returncode}; see "
+                    f"{self.data_dir / 'serve.log'}"
+                )
             try:
                 if httpx.get(self.url + "checkpoint", timeout=1.0).status_code == 200:
                     return
@@ -158,10 +186,16 @@ class DemoNetwork:
         self.stop()
 
 
-def create_network(base_dir, cities=DEMO_CITIES, quorum: int = 2,
-                   passphrase: str = DEMO_PASSPHRASE, ports: dict | None = None,
-                   endpoints: dict | None = None, network: str = "Hebei demo network",
-                   db_urls: dict | None = None) -> DemoNetwork:
+def create_network(
+    base_dir,
+    cities=DEMO_CITIES,
+    quorum: int = 2,
+    passphrase: str = DEMO_PASSPHRASE,
+    ports: dict | None = None,
+    endpoints: dict | None = None,
+    network: str = "Hebei demo network",
+    db_urls: dict | None = None,
+) -> DemoNetwork:
     """Create one node folder per city and install a signed trust file in each."""
     from app.ledger.node import Node
     from app.ledger.trust import City, TrustFile, generate_admin_key, install_trust
@@ -172,14 +206,25 @@ def create_network(base_dir, cities=DEMO_CITIES, quorum: int = 2,
     for code in map(str, cities):
         port = (ports or {}).get(code) or free_port()
         name_en, name_zh = city_names(code)
-        node = Node.create(base / code, code, name_en, name_zh, passphrase,
-                           db_url=(db_urls or {}).get(code))
+        node = Node.create(
+            base / code, code, name_en, name_zh, passphrase, db_url=(db_urls or {}).get(code)
+        )
         try:
             lon, lat = city_seat(code)
             urls = (endpoints or {}).get(code) or [f"http://127.0.0.1:{port}/"]
-            members.append(City(code=code, name_en=name_en, name_zh=name_zh, lon=lon, lat=lat,
-                                origin=node.origin, log_vkey=node.log_vkey,
-                                witness_vkey=node.witness_vkey, endpoints=tuple(urls)))
+            members.append(
+                City(
+                    code=code,
+                    name_en=name_en,
+                    name_zh=name_zh,
+                    lon=lon,
+                    lat=lat,
+                    origin=node.origin,
+                    log_vkey=node.log_vkey,
+                    witness_vkey=node.witness_vkey,
+                    endpoints=tuple(urls),
+                )
+            )
             nodes.append(NodeProcess(code, base / code, port, node.origin, passphrase))
         finally:
             node.close()
@@ -204,19 +249,29 @@ def demo_geometries(code: str, n: int, seed: int = 0) -> list[dict]:
     from app.gis.demo_assets import DEMO_ASSETS_PER_CITY, generate_assets
 
     pool = generate_assets(code, max(n, DEMO_ASSETS_PER_CITY), seed=seed)
-    gdf = pool.iloc[::max(1, len(pool) // max(n, 1))].head(n)
+    gdf = pool.iloc[:: max(1, len(pool) // max(n, 1))].head(n)
 
     def plain(obj):  # tuples -> lists, numpy scalars -> Python numbers
         return json.loads(json.dumps(obj, default=lambda v: getattr(v, "item", str)()))
 
-    return [{"asset_class": row.asset_class, "name": str(row.name),
-             "geometry": plain(mapping(row.geometry)),
-             "attributes": {**plain(dict(row.attributes or {})), "asset_id": str(row.asset_id)}}
-            for row in gdf.itertuples()]
+    return [
+        {
+            "asset_class": row.asset_class,
+            "name": str(row.name),
+            "geometry": plain(mapping(row.geometry)),
+            "attributes": {**plain(dict(row.attributes or {})), "asset_id": str(row.asset_id)},
+        }
+        for row in gdf.itertuples()
+    ]
 
 
-def issue_demo_codes(data_dir, n: int, passphrase: str = DEMO_PASSPHRASE,
-               official: str = DEMO_OFFICIAL, seed: int = 0) -> list[str]:
+def issue_demo_codes(
+    data_dir,
+    n: int,
+    passphrase: str = DEMO_PASSPHRASE,
+    official: str = DEMO_OFFICIAL,
+    seed: int = 0,
+) -> list[str]:
     """Register an official (once) and issue n codes in the node's own log (offline)."""
     from app.ledger.node import Node
 
@@ -227,15 +282,15 @@ def issue_demo_codes(data_dir, n: int, passphrase: str = DEMO_PASSPHRASE,
             node.add_official(official, passphrase)
         if n <= 0:
             return []
-        results = node.issue_many(official, passphrase,
-                                  demo_geometries(node.city_code, n, seed))
+        results = node.issue_many(official, passphrase, demo_geometries(node.city_code, n, seed))
         return [r.code for r in results if not isinstance(r, Exception)]
     finally:
         node.close()
 
 
-def start_demo_network(base_dir, cities=DEMO_CITIES, seed_codes: int = 20, quorum: int = 2,
-                       sync_interval: float = 0.5) -> DemoNetwork:
+def start_demo_network(
+    base_dir, cities=DEMO_CITIES, seed_codes: int = 20, quorum: int = 2, sync_interval: float = 0.5
+) -> DemoNetwork:
     """Create (or reuse) the demo network under base_dir and start every node."""
     base = Path(base_dir)
     if (base / TRUST_FILE).exists():

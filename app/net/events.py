@@ -4,14 +4,16 @@ The Qt UI wraps an EventBus (re-emitting events as signals on its own thread); t
 prints them. Callbacks run on the publisher's thread, so they must be quick and must not
 touch Qt widgets directly.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 

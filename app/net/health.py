@@ -1,4 +1,5 @@
 """Per-peer health and the back-off schedule of the sync engine."""
+
 from __future__ import annotations
 
 import random
@@ -9,8 +10,12 @@ BACKOFF_BASE = 1.0  # seconds after the first failure
 BACKOFF_CAP = 300.0
 
 
-def backoff_delay(failures: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP,
-                  rng: random.Random | None = None) -> float:
+def backoff_delay(
+    failures: int,
+    base: float = BACKOFF_BASE,
+    cap: float = BACKOFF_CAP,
+    rng: random.Random | None = None,
+) -> float:
     """Exponential back-off with "full jitter": uniform in [0.5, 1] of min(cap, base·2^k)."""
     if failures <= 0:
         return 0.0

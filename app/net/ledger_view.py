@@ -4,6 +4,7 @@ Wraps app.ledger.store.Store (the node's own log and its replicas, keyed by orig
 checkpoints with their cosignatures, replica appends in verified chunks, fork evidence,
 peer health, and tile/bundle reads for serving.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.core import cosignature as _cosignature
-from app.core import merkle, note as _note
+from app.core import merkle
+from app.core import note as _note
 from app.core import tiles as _tiles
 from app.core.errors import CoreError
 from app.ledger.schema import checkpoints, logs
@@ -19,6 +21,7 @@ from app.ledger.store import Store, StoredCheckpoint
 from app.net.legacy_resolutions import import_legacy_resolutions
 from app.net.paths import TILE_HEIGHT
 from app.net.verify import CheckpointView
+
 
 def checkpoint_record(s: StoredCheckpoint) -> CheckpointView:
     """A stored checkpoint as the CheckpointView sync and witnessing work with."""
@@ -80,8 +83,11 @@ class LedgerView:
             return None if s is None else s.with_cosignatures()
         held = self.held_size(origin)
         with self.store.read() as conn:
-            size = conn.execute(sa.select(sa.func.max(checkpoints.c.size)).where(
-                checkpoints.c.origin == origin, checkpoints.c.size <= held)).scalar()
+            size = conn.execute(
+                sa.select(sa.func.max(checkpoints.c.size)).where(
+                    checkpoints.c.origin == origin, checkpoints.c.size <= held
+                )
+            ).scalar()
         if size is None:
             return None
         s = self.store.checkpoint(origin, size)
@@ -89,8 +95,11 @@ class LedgerView:
 
     def ensure_replica(self, city) -> None:
         info = self.store.log_info(city.origin)
-        if info is not None and info.log_vkey == city.log_vkey \
-                and info.witness_vkey == city.witness_vkey:
+        if (
+            info is not None
+            and info.log_vkey == city.log_vkey
+            and info.witness_vkey == city.witness_vkey
+        ):
             return
         try:
             self.store.ensure_replica(city.origin, city.code, city.log_vkey, city.witness_vkey)
@@ -104,12 +113,18 @@ class LedgerView:
         `expected_size` (atomic: the witness's check-and-save and sync share it)."""
         with self.store.write() as conn:
             # Row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
-            conn.execute(sa.select(logs.c.origin).where(logs.c.origin == origin)
-                         .with_for_update())
-            latest = conn.execute(sa.select(sa.func.max(checkpoints.c.size)).where(
-                checkpoints.c.origin == origin)).scalar() or 0
-            known = conn.execute(sa.select(checkpoints.c.size).where(
-                checkpoints.c.origin == origin, checkpoints.c.size == cp.size)).first()
+            conn.execute(sa.select(logs.c.origin).where(logs.c.origin == origin).with_for_update())
+            latest = (
+                conn.execute(
+                    sa.select(sa.func.max(checkpoints.c.size)).where(checkpoints.c.origin == origin)
+                ).scalar()
+                or 0
+            )
+            known = conn.execute(
+                sa.select(checkpoints.c.size).where(
+                    checkpoints.c.origin == origin, checkpoints.c.size == cp.size
+                )
+            ).first()
             if latest != expected_size or known is not None:
                 return False
             self.store.insert_checkpoint(conn, origin, cp.size, cp.root, cp.log_note)
@@ -119,17 +134,25 @@ class LedgerView:
 
     def add_cosignatures(self, origin: str, size: int, lines: dict[str, str]) -> None:
         for name, line in lines.items():
-            self.store.add_cosignature(origin, size, name, line.rstrip("\n") + "\n",
-                                       _line_timestamp(line))
+            self.store.add_cosignature(
+                origin, size, name, line.rstrip("\n") + "\n", _line_timestamp(line)
+            )
 
     # --- replica entries ----------------------------------------------------------
     def held_size(self, origin: str) -> int:
         info = self.store.log_info(origin)
         return info.size if info else 0
 
-    def append_entries(self, origin: str, held: int, entries: list[bytes], root: bytes,
-                       bundles: dict[int, bytes], tile_data: dict[tuple[int, int], bytes],
-                       index: bool = True) -> int:
+    def append_entries(
+        self,
+        origin: str,
+        held: int,
+        entries: list[bytes],
+        root: bytes,
+        bundles: dict[int, bytes],
+        tile_data: dict[tuple[int, int], bytes],
+        index: bool = True,
+    ) -> int:
         """Append verified entries [held, held+len) with their tiles; returns the number
         of entries folded into the codes index (0 when `index` is off: a bulk catch-up
         stores blobs first and calls `index_pending` after)."""
@@ -188,18 +211,21 @@ class LedgerView:
 
     def fork_evidence(self, origin: str) -> list[dict]:
         """Unresolved fork evidence against `origin` (non-empty = refuse its checkpoints)."""
-        return [e for e in self.store.evidence(origin)
-                if e["kind"] == "fork" and e["resolved_at"] is None]
+        return [
+            e
+            for e in self.store.evidence(origin)
+            if e["kind"] == "fork" and e["resolved_at"] is None
+        ]
 
     def record_peer(self, url, origin, state, size, error) -> None:
         if url:
             self.store.peer_update(url, origin, ok=(state == "ok"), size=size, error=error)
 
     # --- serving ------------------------------------------------------------------
-    def source(self, origin: str) -> "StoreSource":
+    def source(self, origin: str) -> StoreSource:
         return StoreSource(self, origin)
 
-    def sources(self) -> dict[str, "StoreSource"]:
+    def sources(self) -> dict[str, StoreSource]:
         return {info.origin: StoreSource(self, info.origin) for info in self.store.logs()}
 
 

@@ -5,6 +5,7 @@ database; the store now keeps it (evidence.resolved_at / resolution). On open, e
 decision in an old file is copied into the store and the file is renamed to
 evidence-resolved.json.imported, so no decision is lost and none is imported twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,10 @@ def import_legacy_resolutions(store: Store, data_dir: Path) -> int:
         at = decision.get("time")
         try:
             store.resolve_evidence(
-                evidence_id, note if isinstance(note, str) and note.strip() else _NO_NOTE,
-                at=at if isinstance(at, (int, float)) and not isinstance(at, bool) else None)
+                evidence_id,
+                note if isinstance(note, str) and note.strip() else _NO_NOTE,
+                at=at if isinstance(at, (int, float)) and not isinstance(at, bool) else None,
+            )
         except StoreError:
             continue  # another process imported it at the same moment
         recorded += 1

@@ -3,6 +3,7 @@
 Thin wrappers over app.core.tiles: `width=None` means a full tile/bundle, `level=None`
 an entry bundle.
 """
+
 from __future__ import annotations
 
 from app.core.errors import TileError
@@ -11,8 +12,15 @@ from app.core.tiles import ENTRIES_LEVEL, TILE_HEIGHT, TILE_WIDTH, Tile, parse_t
 HASH_SIZE = 32
 TilePathError = TileError
 
-__all__ = ["HASH_SIZE", "TILE_HEIGHT", "TILE_WIDTH", "TilePathError", "tile_path",
-           "bundle_path", "parse_resource"]
+__all__ = [
+    "HASH_SIZE",
+    "TILE_HEIGHT",
+    "TILE_WIDTH",
+    "TilePathError",
+    "tile_path",
+    "bundle_path",
+    "parse_resource",
+]
 
 
 def tile_path(level: int, n: int, width: int | None = None) -> str:

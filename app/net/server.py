@@ -7,14 +7,16 @@
 - `POST /submit`: an official's signed entry from another workstation, sequenced by this
   node and acknowledged only after it is committed.
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -66,10 +68,14 @@ class Refused(Exception):
 class Services:
     """The node-side collaborators of the server (kept as plain callables for tests)."""
 
-    def __init__(self, own_origin: str, sources: Callable[[], dict[str, LogSource]],
-                 witness: Callable[[bytes], Reply] | None = None,
-                 submit: Callable[[bytes], dict] | None = None,
-                 info: Callable[[], dict] | None = None):
+    def __init__(
+        self,
+        own_origin: str,
+        sources: Callable[[], dict[str, LogSource]],
+        witness: Callable[[bytes], Reply] | None = None,
+        submit: Callable[[bytes], dict] | None = None,
+        info: Callable[[], dict] | None = None,
+    ):
         self.own_origin = own_origin
         self.sources = sources
         self.witness = witness
@@ -96,7 +102,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
     try:
         return await asyncio.wait_for(read(), BODY_TIMEOUT)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise Refused(408, f"request body not received within {BODY_TIMEOUT:g} s") from None
     except ClientDisconnect:
         raise Refused(400, "client disconnected") from None
@@ -107,8 +113,9 @@ def _serve_resource(source: LogSource, resource: str) -> Response:
         data = source.checkpoint()
         if data is None:
             return PlainTextResponse("no checkpoint yet\n", status_code=404)
-        return Response(data, media_type=CHECKPOINT_TYPE,
-                        headers={"Cache-Control": "no-cache, max-age=2"})
+        return Response(
+            data, media_type=CHECKPOINT_TYPE, headers={"Cache-Control": "no-cache, max-age=2"}
+        )
     try:
         kind, level, n, width = parse_resource(resource)
     except TilePathError as e:
@@ -134,7 +141,7 @@ def build_app(services: Services) -> Starlette:
         # The origin may itself contain slashes: find the longest known origin prefix.
         for origin in sorted(sources, key=len, reverse=True):
             if rest.startswith(origin + "/"):
-                resource = rest[len(origin) + 1:]
+                resource = rest[len(origin) + 1 :]
                 return await run_in_threadpool(_serve_resource, sources[origin], resource)
         return PlainTextResponse("unknown log origin\n", status_code=404)
 
@@ -160,9 +167,11 @@ def build_app(services: Services) -> Starlette:
 
     async def info(request: Request) -> Response:
         doc = await run_in_threadpool(services.info) if services.info else {}
-        return Response(json.dumps(doc, ensure_ascii=False, sort_keys=True),
-                        media_type="application/json",
-                        headers={"Cache-Control": "no-cache"})
+        return Response(
+            json.dumps(doc, ensure_ascii=False, sort_keys=True),
+            media_type="application/json",
+            headers={"Cache-Control": "no-cache"},
+        )
 
     routes = [
         Route("/checkpoint", own_log, methods=["GET", "HEAD"]),

@@ -4,6 +4,7 @@
 demo network run it in a subprocess. The URL it listens on is recorded in the data folder
 (`serve.json`) so `cityledger log info --json` can report it (see `served_url`).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -70,23 +71,43 @@ class TrustCache:
 
 
 class NodeService:
-    def __init__(self, node, bus: ev.EventBus | None = None, sync_interval: float = 2.0,
-                 concurrency: int = 4, witness: bool = True, sync: bool = True):
+    def __init__(
+        self,
+        node,
+        bus: ev.EventBus | None = None,
+        sync_interval: float = 2.0,
+        concurrency: int = 4,
+        witness: bool = True,
+        sync: bool = True,
+    ):
         self.node = node
         self.bus = bus or ev.EventBus()
         self.trust = TrustCache(node.data_dir)
         self.ledger = LedgerView(node.store, node.origin, node.data_dir)
-        self.sync = SyncEngine(self.ledger, self.trust, self.bus, concurrency=concurrency,
-                               interval=sync_interval) if sync else None
+        self.sync = (
+            SyncEngine(
+                self.ledger, self.trust, self.bus, concurrency=concurrency, interval=sync_interval
+            )
+            if sync
+            else None
+        )
         self.collector = CosignCollector(self.ledger, self.trust, self.bus) if witness else None
         cosigner = node.witness_signer() if node.unlocked else None
-        self.witness = WitnessService(self.ledger, self.trust, cosigner, self.bus,
-                                      on_new_checkpoint=self._on_witnessed) \
-            if (witness and cosigner is not None) else None
+        self.witness = (
+            WitnessService(
+                self.ledger, self.trust, cosigner, self.bus, on_new_checkpoint=self._on_witnessed
+            )
+            if (witness and cosigner is not None)
+            else None
+        )
         node.checkpoint_listeners.append(self._on_own_checkpoint)
-        self.services = Services(node.origin, self.ledger.sources, witness=self.witness,
-                                 submit=self._submit if node.unlocked else None,
-                                 info=self.info)
+        self.services = Services(
+            node.origin,
+            self.ledger.sources,
+            witness=self.witness,
+            submit=self._submit if node.unlocked else None,
+            info=self.info,
+        )
         self.app = build_app(self.services)
         self.url: str | None = None
 
@@ -121,16 +142,26 @@ class NodeService:
             raise Refused(status, f"refused: {text}") from None
         except CoreError as e:
             raise Refused(400, f"malformed entry: {e}") from None
-        return {"code": receipt.code, "index": receipt.index, "size": receipt.size,
-                "origin": self.node.origin}
+        return {
+            "code": receipt.code,
+            "index": receipt.index,
+            "size": receipt.size,
+            "origin": self.node.origin,
+        }
 
     def info(self) -> dict:
         cp = self.ledger.latest_checkpoint(self.node.origin)
         health = {k: v.as_dict() for k, v in self.sync.health.items()} if self.sync else {}
-        return {"origin": self.node.origin, "city_code": self.node.city_code,
-                "size": cp.size if cp else 0, "cosignatures": sorted(cp.cosigners) if cp else [],
-                "log_vkey": self.node.log_vkey, "witness_vkey": self.node.witness_vkey,
-                "url": self.url, "peers": health}
+        return {
+            "origin": self.node.origin,
+            "city_code": self.node.city_code,
+            "size": cp.size if cp else 0,
+            "cosignatures": sorted(cp.cosigners) if cp else [],
+            "log_vkey": self.node.log_vkey,
+            "witness_vkey": self.node.witness_vkey,
+            "url": self.url,
+            "peers": health,
+        }
 
     # --- running -------------------------------------------------------------------
     def start_background(self) -> None:
@@ -147,10 +178,17 @@ class NodeService:
 
     def serve(self, host: str, port: int) -> None:
         """Serve until SIGINT/SIGTERM (uvicorn installs the handlers), then stop cleanly."""
-        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning",
-                                access_log=False, limit_concurrency=256,
-                                timeout_keep_alive=15, h11_max_incomplete_event_size=16384,
-                                timeout_graceful_shutdown=5)
+        config = uvicorn.Config(
+            self.app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            limit_concurrency=256,
+            timeout_keep_alive=15,
+            h11_max_incomplete_event_size=16384,
+            timeout_graceful_shutdown=5,
+        )
         server = _Server(config)
         self.url = f"http://{host}:{port}/"
         _write_serve_file(self.node.data_dir, self.url)
@@ -170,8 +208,9 @@ class _Server(uvicorn.Server):
         if threading.current_thread() is not threading.main_thread():
             yield
             return
-        previous = {sig: signal.signal(sig, self.handle_exit)
-                    for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             yield
         finally:
@@ -182,6 +221,5 @@ class _Server(uvicorn.Server):
 def _write_serve_file(data_dir, url: str) -> None:
     p = Path(data_dir) / SERVE_FILE
     tmp = p.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"url": url, "pid": os.getpid(), "started": time.time()}),
-                   "utf-8")
+    tmp.write_text(json.dumps({"url": url, "pid": os.getpid(), "started": time.time()}), "utf-8")
     os.replace(tmp, p)

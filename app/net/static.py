@@ -4,6 +4,7 @@
 - write_static_log(out_dir, origin, entries, signer): build a log from entries directly
   (benchmarks and test fixtures), hashing with the same TileLog the sequencer uses.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

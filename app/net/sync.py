@@ -14,25 +14,33 @@ For each member city (other than this node's own), one pass:
    (a split view shown to another member is fork evidence too).
 A city with unresolved fork evidence is not followed until an operator resolves it.
 """
+
 from __future__ import annotations
 
 import logging
 import random
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import httpx
 
 from app.ledger.store import ConflictError
 from app.net import events as ev
-from app.net.client import (PeerClient, PeerDataError, PeerError, PeerNotFound,
-                            PeerUnavailable, new_http_client, normalize_prefix)
+from app.net import verify
+from app.net.client import (
+    PeerClient,
+    PeerDataError,
+    PeerError,
+    PeerNotFound,
+    PeerUnavailable,
+    new_http_client,
+    normalize_prefix,
+)
 from app.net.health import PeerHealth
 from app.net.paths import TILE_WIDTH
-from app.net import verify
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +68,18 @@ def mirror_prefixes(trust, origin: str, own_origin: str | None) -> list[str]:
 class SyncEngine:
     """Replicates member cities' logs into `ledger` (an app.net.ledger_view.LedgerView)."""
 
-    def __init__(self, ledger, trust_provider: Callable[[], object], bus: ev.EventBus | None = None,
-                 http: httpx.Client | None = None, concurrency: int = 4,
-                 fetch_concurrency: int = 8, interval: float = DEFAULT_INTERVAL,
-                 use_mirrors: bool = True, gossip_interval: float = 10.0):
+    def __init__(
+        self,
+        ledger,
+        trust_provider: Callable[[], object],
+        bus: ev.EventBus | None = None,
+        http: httpx.Client | None = None,
+        concurrency: int = 4,
+        fetch_concurrency: int = 8,
+        interval: float = DEFAULT_INTERVAL,
+        use_mirrors: bool = True,
+        gossip_interval: float = 10.0,
+    ):
         self.ledger = ledger
         self.trust_provider = trust_provider
         self.bus = bus or ev.EventBus()
@@ -129,8 +145,9 @@ class SyncEngine:
         own = self.ledger.own_origin
         return [c for c in trust.cities if c.origin != own]
 
-    def run_once(self, respect_backoff: bool = False,
-                 origins: Iterable[str] | None = None) -> dict[str, PeerHealth]:
+    def run_once(
+        self, respect_backoff: bool = False, origins: Iterable[str] | None = None
+    ) -> dict[str, PeerHealth]:
         """Sync every member city once (in parallel, bounded); returns their health."""
         wanted = set(origins) if origins is not None else None
         now = time.time()
@@ -170,8 +187,12 @@ class SyncEngine:
                 prefixes += mirror_prefixes(trust, city.origin, self.ledger.own_origin)
             frozen = self.ledger.fork_evidence(city.origin)
             if frozen:
-                h.failed(None, f"fork evidence #{frozen[0]['id']} unresolved: newer "
-                               "checkpoints of this city are refused", frozen=True)
+                h.failed(
+                    None,
+                    f"fork evidence #{frozen[0]['id']} unresolved: newer "
+                    "checkpoints of this city are refused",
+                    frozen=True,
+                )
                 self._refresh_sizes(h)
                 self._publish_health(h)
                 return h
@@ -183,8 +204,9 @@ class SyncEngine:
             for prefix in prefixes:
                 peer = PeerClient(prefix, self.http)
                 try:
-                    self._sync_beside_other_writers(peer, city, trust, h,
-                                                    mirror=prefix not in city_urls)
+                    self._sync_beside_other_writers(
+                        peer, city, trust, h, mirror=prefix not in city_urls
+                    )
                     if self.use_mirrors and prefix in city_urls and self._gossip_due(city):
                         self._gossip(city, trust)
                     h.succeeded(prefix)
@@ -200,8 +222,9 @@ class SyncEngine:
                     # may serve the right data.
                     last_error = e
                     self.ledger.record_peer(prefix, city.origin, "failing", h.peer_size, str(e))
-                    self.bus.emit(ev.ALERT, city.origin, level="warning", message=str(e),
-                                  peer=prefix)
+                    self.bus.emit(
+                        ev.ALERT, city.origin, level="warning", message=str(e), peer=prefix
+                    )
                 except Exception as e:  # e.g. the database: keep the engine alive, report it
                     log.exception("sync of %s from %s failed", city.origin, prefix)
                     last_error = e
@@ -223,8 +246,9 @@ class SyncEngine:
         h.cosignatures = len(stored.cosigners) if stored else 0
 
     # --- the steps -----------------------------------------------------------------
-    def _sync_from(self, peer: PeerClient, city, trust, h: PeerHealth,
-                   mirror: bool = False) -> None:
+    def _sync_from(
+        self, peer: PeerClient, city, trust, h: PeerHealth, mirror: bool = False
+    ) -> None:
         origin = city.origin
         note = peer.checkpoint()
         try:
@@ -239,26 +263,42 @@ class SyncEngine:
                 self._check_older(cp, stored, peer)
                 if mirror:  # another member that has not caught up: not an alert
                     raise PeerNotFound(peer.prefix, f"mirror is behind (size {cp.size})")
-                raise PeerDataError(peer.prefix, f"rolled-back checkpoint: the peer serves size "
-                                                 f"{cp.size}, already verified {stored.size}")
+                raise PeerDataError(
+                    peer.prefix,
+                    f"rolled-back checkpoint: the peer serves size "
+                    f"{cp.size}, already verified {stored.size}",
+                )
             if cp.size == stored.size:
                 if cp.root != stored.root:
-                    self._fork(origin, stored.note, cp.note,
-                               f"two checkpoints of size {cp.size} with different roots")
+                    self._fork(
+                        origin,
+                        stored.note,
+                        cp.note,
+                        f"two checkpoints of size {cp.size} with different roots",
+                    )
             else:
                 try:
                     old_root = verify.root_at(stored.size, tiles)
                 except verify.VerifyError as e:
                     raise PeerDataError(peer.prefix, f"consistency check: {e}") from None
                 if old_root != stored.root:
-                    self._fork(origin, stored.note, cp.note,
-                               f"checkpoint of size {cp.size} does not contain the verified "
-                               f"tree of size {stored.size}")
+                    self._fork(
+                        origin,
+                        stored.note,
+                        cp.note,
+                        f"checkpoint of size {cp.size} does not contain the verified "
+                        f"tree of size {stored.size}",
+                    )
         self.ledger.ensure_replica(city)
         saved = self.ledger.save_checkpoint(origin, cp, expected_size=stored.size if stored else 0)
         if saved:
-            self.bus.emit(ev.CHECKPOINT, origin, size=cp.size, cosignatures=len(cp.cosigners),
-                          peer=peer.prefix)
+            self.bus.emit(
+                ev.CHECKPOINT,
+                origin,
+                size=cp.size,
+                cosignatures=len(cp.cosigners),
+                peer=peer.prefix,
+            )
         else:
             # Only new or refreshed cosignatures: an idle pass must not write.
             known = self.ledger.latest_checkpoint(origin)
@@ -291,9 +331,13 @@ class SyncEngine:
             return  # newer than ours: the city's own endpoint will bring it
         ours = stored.root if cp.size == stored.size else self.ledger.root_at(city.origin, cp.size)
         if ours is not None and ours != cp.root:
-            self._fork(city.origin, stored.note, cp.note,
-                       f"member mirror {peer.prefix} holds a checkpoint of size {cp.size} "
-                       "that differs from the tree verified here")
+            self._fork(
+                city.origin,
+                stored.note,
+                cp.note,
+                f"member mirror {peer.prefix} holds a checkpoint of size {cp.size} "
+                "that differs from the tree verified here",
+            )
 
     def _sync_beside_other_writers(self, peer, city, trust, h, mirror: bool) -> None:
         """_sync_from, started again whenever another writer on the same store (e.g. a
@@ -316,16 +360,21 @@ class SyncEngine:
             return
         ours = self.ledger.root_at(cp.origin, cp.size)
         if ours is not None and ours != cp.root:
-            self._fork(cp.origin, stored.note, cp.note,
-                       f"checkpoint of size {cp.size} differs from the verified tree at that size")
+            self._fork(
+                cp.origin,
+                stored.note,
+                cp.note,
+                f"checkpoint of size {cp.size} differs from the verified tree at that size",
+            )
 
     def _fork(self, origin: str, note_a: bytes, note_b: bytes, detail: str):
         evidence_id = self.ledger.add_evidence(origin, "fork", note_a, note_b, detail)
-        message = f"FORK of {origin}: {detail}; evidence #{evidence_id} stored, newer " \
-                  "checkpoints refused until an operator resolves it"
+        message = (
+            f"FORK of {origin}: {detail}; evidence #{evidence_id} stored, newer "
+            "checkpoints refused until an operator resolves it"
+        )
         log.error(message)
-        self.bus.emit(ev.ALERT, origin, level="critical", message=message,
-                      evidence_id=evidence_id)
+        self.bus.emit(ev.ALERT, origin, level="critical", message=message, evidence_id=evidence_id)
         raise ForkDetected(evidence_id, message)
 
     def _fetch_entries(self, peer: PeerClient, cp, tiles, h: PeerHealth) -> None:
@@ -342,13 +391,21 @@ class SyncEngine:
         pending = self._prep_pool.submit(self._prepare_chunk, peer, cp, tiles, held)
         while pending is not None:
             chunk = pending.result()  # raises the chunk's PeerDataError: nothing stored
-            pending = (self._prep_pool.submit(self._prepare_chunk, peer, cp, tiles,
-                                              chunk.new_size)
-                       if chunk.new_size < total else None)
+            pending = (
+                self._prep_pool.submit(self._prepare_chunk, peer, cp, tiles, chunk.new_size)
+                if chunk.new_size < total
+                else None
+            )
             try:
-                new_codes = self.ledger.append_entries(origin, held, chunk.entries, chunk.root,
-                                                       chunk.encoded, chunk.tile_data,
-                                                       index=inline_index)
+                new_codes = self.ledger.append_entries(
+                    origin,
+                    held,
+                    chunk.entries,
+                    chunk.root,
+                    chunk.encoded,
+                    chunk.tile_data,
+                    index=inline_index,
+                )
             except BaseException:
                 if pending is not None:
                     pending.cancel()
@@ -367,7 +424,7 @@ class SyncEngine:
         if indexed:
             self.bus.emit(ev.NEW_CODES, origin, count=indexed, size=held)
 
-    def _prepare_chunk(self, peer: PeerClient, cp, tiles, held: int) -> "_Chunk":
+    def _prepare_chunk(self, peer: PeerClient, cp, tiles, held: int) -> _Chunk:
         """Fetch the bundles after `held` (one chunk) and verify them against cp."""
         total = cp.size
         first = held // TILE_WIDTH
@@ -385,7 +442,7 @@ class SyncEngine:
             level0 = verify.check_bundles(cp, bundles, tiles)
         except verify.VerifyError as e:
             raise PeerDataError(peer.prefix, str(e)) from None
-        entries = [e for n in numbers for e in bundles[n]][held - first * TILE_WIDTH:]
+        entries = [e for n in numbers for e in bundles[n]][held - first * TILE_WIDTH :]
         new_size = held + len(entries)
         root = cp.root if new_size == total else verify.root_at(new_size, tiles)
         tile_data = tiles.verified_tiles()

@@ -5,6 +5,7 @@ signatures (log key, witness cosignatures), tiles (authenticated against a check
 root with a verifying tile hash reader), entry bundles (their leaf hashes must form tiles
 that authenticate against the same root), and witness requests' consistency proofs.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,8 +15,10 @@ import threading
 from dataclasses import dataclass, field
 
 from app.core import checkpoint as _checkpoint
-from app.core import merkle, note as _note, tiles as _tiles
-from app.core.errors import (CoreError, InvalidSignatureError, UnverifiedNoteError)
+from app.core import merkle
+from app.core import note as _note
+from app.core import tiles as _tiles
+from app.core.errors import CoreError, InvalidSignatureError, UnverifiedNoteError
 from app.ledger.trust import witness_verifier
 from app.net.paths import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH
 
@@ -163,8 +166,9 @@ def root_at(size: int, tiles: PeerTiles) -> bytes:
     try:
         return merkle.tree_hash(size, _hash_reader(tiles))
     except CoreError as e:
-        raise VerifyError(f"the peer's tiles do not match its checkpoint of size "
-                          f"{tiles.cp.size}: {e}") from None
+        raise VerifyError(
+            f"the peer's tiles do not match its checkpoint of size {tiles.cp.size}: {e}"
+        ) from None
 
 
 def decode_bundle(data: bytes, count: int) -> list[bytes]:
@@ -182,8 +186,9 @@ def leaf_tile(entries: list[bytes]) -> bytes:
     return b"".join(merkle.record_hash(e) for e in entries)
 
 
-def check_bundles(cp: CheckpointView, bundles: dict[int, list[bytes]],
-                  tiles: PeerTiles) -> dict[int, bytes]:
+def check_bundles(
+    cp: CheckpointView, bundles: dict[int, list[bytes]], tiles: PeerTiles
+) -> dict[int, bytes]:
     """Verify that every bundle's entries are the log's entries at cp; return the level-0
     tiles (leaf hashes) they make. VerifyError otherwise."""
     if not bundles:
@@ -196,12 +201,15 @@ def check_bundles(cp: CheckpointView, bundles: dict[int, list[bytes]],
             reader.read_hashes(indexes)
     except CoreError as e:
         lo, hi = min(bundles), max(bundles)
-        raise VerifyError(f"entry bundles {lo}..{hi} do not match the checkpoint of size "
-                          f"{cp.size} (corrupt bundle or tile): {e}") from None
+        raise VerifyError(
+            f"entry bundles {lo}..{hi} do not match the checkpoint of size "
+            f"{cp.size} (corrupt bundle or tile): {e}"
+        ) from None
     return level0
 
 
 # --- tlog-witness add-checkpoint ---------------------------------------------------
+
 
 @dataclass
 class AddCheckpointRequest:
@@ -216,7 +224,7 @@ def parse_add_checkpoint(body: bytes) -> AddCheckpointRequest:
     if lines_end < 0:
         raise VerifyError("no blank line between the proof and the checkpoint")
     header = body[:lines_end].split(b"\n")
-    note = body[lines_end + 2:]
+    note = body[lines_end + 2 :]
     first = header[0]
     if not first.startswith(b"old "):
         raise VerifyError("the first line must be 'old <size>'")
@@ -243,8 +251,9 @@ def encode_add_checkpoint(old_size: int, proof: list[bytes], note: bytes) -> byt
     return ("".join(lines) + "\n").encode() + note
 
 
-def check_consistency(proof: list[bytes], size: int, root: bytes, old_size: int,
-                      old_root: bytes) -> bool:
+def check_consistency(
+    proof: list[bytes], size: int, root: bytes, old_size: int, old_root: bytes
+) -> bool:
     try:
         merkle.check_tree(proof, size, root, old_size, old_root)
         return True
@@ -262,4 +271,4 @@ def consistency_proof(size: int, old_size: int, reader) -> list[bytes]:
 def cosignature_lines(body: str, cosigner) -> bytes:
     """The signature line(s) a witness returns: its cosignature over the checkpoint body."""
     signed = _note.sign_note(body, cosigner)
-    return signed[len(body.encode()) + 1:]
+    return signed[len(body.encode()) + 1 :]

@@ -8,13 +8,14 @@
   rebuilding the consistency proof from the size a witness reports in a 409, and stores
   the cosignatures so `/checkpoint` publishes them.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 from app.core import note as _note
 from app.ledger.trust import witness_verifier
@@ -37,9 +38,14 @@ def _conflict(size: int) -> Reply:
 
 
 class WitnessService:
-    def __init__(self, ledger, trust_provider: Callable[[], object], cosigner,
-                 bus: ev.EventBus | None = None,
-                 on_new_checkpoint: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        ledger,
+        trust_provider: Callable[[], object],
+        cosigner,
+        bus: ev.EventBus | None = None,
+        on_new_checkpoint: Callable[[str], None] | None = None,
+    ):
         self.ledger = ledger
         self.trust_provider = trust_provider
         self.cosigner = cosigner
@@ -76,12 +82,16 @@ class WitnessService:
         except verify.VerifyError as e:
             return _text(400, str(e))
         if req.old_size > cp.size:
-            return _text(400, f"old size {req.old_size} is larger than the checkpoint size "
-                              f"{cp.size}")
+            return _text(
+                400, f"old size {req.old_size} is larger than the checkpoint size {cp.size}"
+            )
         evidence = self.ledger.fork_evidence(origin)
         if evidence:
-            return _text(422, f"fork evidence #{evidence[0]['id']} for {origin} is unresolved; "
-                              "this witness co-signs nothing of that log until it is")
+            return _text(
+                422,
+                f"fork evidence #{evidence[0]['id']} for {origin} is unresolved; "
+                "this witness co-signs nothing of that log until it is",
+            )
         self.ledger.ensure_replica(city)
         with self._lock(origin):
             stored = self.ledger.latest_checkpoint(origin)
@@ -90,43 +100,68 @@ class WitnessService:
                 return _conflict(current)
             if stored is not None and cp.size == current:
                 if cp.root != stored.root:
-                    self._fork(origin, stored.log_note, cp.log_note,
-                               f"add-checkpoint: two checkpoints of size {cp.size} with "
-                               "different roots")
+                    self._fork(
+                        origin,
+                        stored.log_note,
+                        cp.log_note,
+                        f"add-checkpoint: two checkpoints of size {cp.size} with different roots",
+                    )
                     return _conflict(current)
             else:
                 if current == 0:
                     if req.proof:
                         return _text(422, "the consistency proof must be empty when old is 0")
-                elif not verify.check_consistency(req.proof, cp.size, cp.root, current,
-                                                  stored.root):
-                    self.bus.emit(ev.ALERT, origin, level="warning",
-                                  message=f"add-checkpoint: consistency proof from {current} "
-                                          f"to {cp.size} does not verify")
-                    return _text(422, f"consistency proof from {current} to {cp.size} does "
-                                      "not verify")
+                elif not verify.check_consistency(
+                    req.proof, cp.size, cp.root, current, stored.root
+                ):
+                    self.bus.emit(
+                        ev.ALERT,
+                        origin,
+                        level="warning",
+                        message=f"add-checkpoint: consistency proof from {current} "
+                        f"to {cp.size} does not verify",
+                    )
+                    return _text(
+                        422, f"consistency proof from {current} to {cp.size} does not verify"
+                    )
                 if not self.ledger.save_checkpoint(origin, cp, expected_size=current):
                     latest = self.ledger.latest_checkpoint(origin)
                     return _conflict(latest.size if latest else 0)
             lines = verify.cosignature_lines(cp.body, self.cosigner)
             self.ledger.add_cosignatures(origin, cp.size, {self.cosigner.name: lines.decode()})
-        self.bus.emit(ev.CHECKPOINT, origin, size=cp.size, cosignatures=len(cp.cosigners) + 1,
-                      via="add-checkpoint")
+        self.bus.emit(
+            ev.CHECKPOINT,
+            origin,
+            size=cp.size,
+            cosignatures=len(cp.cosigners) + 1,
+            via="add-checkpoint",
+        )
         if self.on_new_checkpoint:
             self.on_new_checkpoint(origin)
         return Reply(200, lines)
 
     def _fork(self, origin, note_a, note_b, detail):
         evidence_id = self.ledger.add_evidence(origin, "fork", note_a, note_b, detail)
-        self.bus.emit(ev.ALERT, origin, level="critical", evidence_id=evidence_id,
-                      message=f"FORK of {origin}: {detail}; evidence #{evidence_id} stored")
+        self.bus.emit(
+            ev.ALERT,
+            origin,
+            level="critical",
+            evidence_id=evidence_id,
+            message=f"FORK of {origin}: {detail}; evidence #{evidence_id} stored",
+        )
 
 
 class CosignCollector:
     """Gets this node's latest checkpoint co-signed by the other member cities."""
 
-    def __init__(self, ledger, trust_provider: Callable[[], object],
-                 bus: ev.EventBus | None = None, http=None, interval: float = 0.5):
+    def __init__(
+        self,
+        ledger,
+        trust_provider: Callable[[], object],
+        bus: ev.EventBus | None = None,
+        http=None,
+        interval: float = 0.5,
+    ):
         self.ledger = ledger
         self.trust_provider = trust_provider
         self.bus = bus or ev.EventBus()
@@ -218,23 +253,31 @@ class CosignCollector:
             if resp.status_code == 409 and ctype.startswith("text/x.tlog.size"):
                 text = resp.text.strip()
                 if not text.isdigit():
-                    raise PeerError(peer.prefix, f"409 with a malformed size {text[:40]!r}",
-                                    retry=False)
+                    raise PeerError(
+                        peer.prefix, f"409 with a malformed size {text[:40]!r}", retry=False
+                    )
                 reported = int(text)
                 self.witness_sizes[city.code] = reported
                 if reported > stored.size:
-                    self._alert(city, f"witness {city.code} has seen our log at size "
-                                      f"{reported}, larger than our {stored.size}")
+                    self._alert(
+                        city,
+                        f"witness {city.code} has seen our log at size "
+                        f"{reported}, larger than our {stored.size}",
+                    )
                     return False
                 if reported == old:
                     # Same size, different root: the witness holds another tree of ours.
-                    self._alert(city, f"witness {city.code} holds a different checkpoint "
-                                      f"of our log at size {reported}")
+                    self._alert(
+                        city,
+                        f"witness {city.code} holds a different checkpoint "
+                        f"of our log at size {reported}",
+                    )
                     return False
                 old = reported
                 continue
-            message = f"witness {city.code} refused (HTTP {resp.status_code}): " \
-                      f"{resp.text.strip()[:300]}"
+            message = (
+                f"witness {city.code} refused (HTTP {resp.status_code}): {resp.text.strip()[:300]}"
+            )
             if resp.status_code in (409, 422):  # 422: same size, different root (newer spec)
                 self._alert(city, message)
             else:
@@ -248,8 +291,7 @@ class CosignCollector:
         except ValueError as e:
             self.errors[city.code] = f"witness {city.code} returned an invalid cosignature: {e}"
             return False
-        got = {s.name: s.line() for s in opened.sigs
-               if s.name == city.witness_key_name}
+        got = {s.name: s.line() for s in opened.sigs if s.name == city.witness_key_name}
         if not got:
             self.errors[city.code] = f"witness {city.code} returned no cosignature of its key"
             return False
@@ -263,5 +305,6 @@ class CosignCollector:
         self.errors[city.code] = message
         if repeated:
             return  # said once; the retry loop must not flood the wall with the same alert
-        self.bus.emit(ev.ALERT, self.ledger.own_origin, level="critical", message=message,
-                      witness=city.code)
+        self.bus.emit(
+            ev.ALERT, self.ledger.own_origin, level="critical", message=message, witness=city.code
+        )

@@ -1,4 +1,5 @@
 """Starting the desktop app and the wall: QApplication, fonts, translation, worker."""
+
 from __future__ import annotations
 
 import sys
@@ -56,16 +57,23 @@ def screenshot_when_loaded(app, window, backend, path: Path, size, what: str) ->
     save_png(window, path)
 
 
-def run_gui(data_dir, screenshot: Path | None = None, language: str | None = None,
-            bus=None, demo_assets_per_city: int | None = None, size=(1600, 1000)) -> int:
+def run_gui(
+    data_dir,
+    screenshot: Path | None = None,
+    language: str | None = None,
+    bus=None,
+    demo_assets_per_city: int | None = None,
+    size=(1600, 1000),
+) -> int:
     from app.ui.main_window import MainWindow
     from app.ui.worker import Backend
 
     app = make_application(language=language)
     app.setStyleSheet(theme.DESKTOP_STYLESHEET)
     backend = Backend()
-    window = MainWindow(backend, data_dir, settings(), bus=bus,
-                        demo_assets_per_city=demo_assets_per_city)
+    window = MainWindow(
+        backend, data_dir, settings(), bus=bus, demo_assets_per_city=demo_assets_per_city
+    )
     try:
         if screenshot is not None:
             screenshot_when_loaded(app, window, backend, screenshot, size, "main window")
@@ -77,16 +85,24 @@ def run_gui(data_dir, screenshot: Path | None = None, language: str | None = Non
         backend.stop()
 
 
-def run_wall(data_dir, screenshot: Path | None = None, language: str | None = None,
-             bus=None, rotate_s: float = 20.0, demo_assets_per_city: int | None = None,
-             windowed: bool = False, size=(1920, 1080)) -> int:
+def run_wall(
+    data_dir,
+    screenshot: Path | None = None,
+    language: str | None = None,
+    bus=None,
+    rotate_s: float = 20.0,
+    demo_assets_per_city: int | None = None,
+    windowed: bool = False,
+    size=(1920, 1080),
+) -> int:
     from app.ui.wall import WallWindow
     from app.ui.worker import Backend
 
     app = make_application(language=language, dark=True)
     backend = Backend()
-    wall = WallWindow(backend, data_dir, bus=bus, rotate_s=rotate_s,
-                      demo_assets_per_city=demo_assets_per_city)
+    wall = WallWindow(
+        backend, data_dir, bus=bus, rotate_s=rotate_s, demo_assets_per_city=demo_assets_per_city
+    )
     try:
         if screenshot is not None:
             screenshot_when_loaded(app, wall, backend, screenshot, size, "wall")

@@ -1,4 +1,5 @@
 """Lazy table model over the AssetTable: Qt asks only for the cells it paints."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,8 +40,9 @@ class AssetTableModel(QAbstractTableModel):
     def refresh_cells(self) -> None:
         """Repaint after codes/statuses changed (rows keep their order)."""
         if self.table is not None and len(self.rows):
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self.rows) - 1, len(COLUMNS) - 1))
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1)
+            )
 
     def table_row(self, view_row: int) -> int:
         return int(self.rows[view_row])

@@ -3,6 +3,7 @@
 The table is shared read-only with the worker thread (filter, sort, search scan it);
 writes (a row's code/status after issuing or syncing) happen on the UI thread.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -7,6 +7,7 @@ Two cases (decided on the worker thread, after the node is opened):
   a second sync engine would write the same store, so instead the app polls that
   server's /info and turns its per-peer health into the same events.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,14 +77,22 @@ def poll_server(ctx, bus) -> None:
     try:
         doc = httpx.get(url.rstrip("/") + "/info", timeout=3.0).json()
     except (httpx.HTTPError, ValueError) as exc:
-        bus.emit(ev.ALERT, ctx.node.origin, level="warning",
-                 message=f"node server {url} does not answer: {exc}")
+        bus.emit(
+            ev.ALERT,
+            ctx.node.origin,
+            level="warning",
+            message=f"node server {url} does not answer: {exc}",
+        )
         return
     for origin, health in (doc.get("peers") or {}).items():
         bus.emit(ev.HEALTH, origin, **health)
     if "size" in doc:
-        bus.emit(ev.CHECKPOINT, ctx.node.origin, size=doc["size"],
-                 cosignatures=len(doc.get("cosignatures") or ()))
+        bus.emit(
+            ev.CHECKPOINT,
+            ctx.node.origin,
+            size=doc["size"],
+            cosignatures=len(doc.get("cosignatures") or ()),
+        )
 
 
 def submit_to_server(url: str, entry: bytes) -> dict:

@@ -4,6 +4,7 @@ EventBus callbacks run on the publisher's (sync engine's) thread; emitting a sig
 there to a receiver that lives on the UI thread is a queued connection, so slots connected
 to ``event`` always run on the UI thread.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal

@@ -6,6 +6,7 @@ compiled by ``pyside6-lrelease`` (shipped with PySide6-Essentials) into the comm
 cityledger_zh_CN.qm that a standard QTranslator loads. tests/ui/test_i18n.py checks that
 every ``tr("...")`` literal in app/ui has a translation and that the .qm is up to date.
 """
+
 from __future__ import annotations
 
 import locale

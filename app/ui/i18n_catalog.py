@@ -3,6 +3,7 @@
 ``python -m app.ui.i18n_catalog`` lists texts of app/ui that have no translation in
 resources/i18n/cityledger_zh_CN.ts; tests/ui/test_i18n.py fails on any.
 """
+
 from __future__ import annotations
 
 import ast
@@ -22,15 +23,24 @@ def source_texts(ui_dir: Path = UI_DIR) -> set[str]:
             continue  # app/ui/map belongs to the map widget, which has its own labels
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr"
-                    and node.args and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "tr"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 texts.add(node.args[0].value)
     from app.ui import labels
 
-    texts.update(labels.STATUS_LABELS.values(), labels.VERIFIER_CHECKS, labels.RECORD_TYPES,
-                 labels.CHECK_STATUS.values(), labels.ISSUE_PROBLEMS,
-                 (header for _key, header in labels.TABLE_COLUMNS))
+    texts.update(
+        labels.STATUS_LABELS.values(),
+        labels.VERIFIER_CHECKS,
+        labels.RECORD_TYPES,
+        labels.CHECK_STATUS.values(),
+        labels.ISSUE_PROBLEMS,
+        (header for _key, header in labels.TABLE_COLUMNS),
+    )
     return texts
 
 
@@ -41,8 +51,12 @@ def catalogue(ts_file: Path = TS_FILE) -> dict[str, str]:
     for message in root.iter("message"):
         source = message.findtext("source")
         translation = message.find("translation")
-        if source is not None and translation is not None and translation.text \
-                and translation.get("type") != "unfinished":
+        if (
+            source is not None
+            and translation is not None
+            and translation.text
+            and translation.get("type") != "unfinished"
+        ):
             out[source] = translation.text
     return out
 
@@ -61,8 +75,9 @@ def write_ts(translations: dict[str, str], ts_file: Path = TS_FILE) -> None:
     ET.indent(root)
     ts_file.parent.mkdir(parents=True, exist_ok=True)
     body = ET.tostring(root, encoding="unicode")
-    ts_file.write_text('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n' + body + "\n",
-                       encoding="utf-8")
+    ts_file.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n' + body + "\n", encoding="utf-8"
+    )
 
 
 def missing() -> list[str]:

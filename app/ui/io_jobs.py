@@ -1,4 +1,5 @@
 """Importing and exporting assets (pyogrio), run on the worker thread."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,8 +35,9 @@ def read_asset_file(path: str, boundaries):
     try:
         frame = pyogrio.read_dataframe(p)
     except Exception as exc:
-        raise AssetImportError(tr("cannot read {path}: {reason}").format(
-            path=p, reason=exc)) from exc
+        raise AssetImportError(
+            tr("cannot read {path}: {reason}").format(path=p, reason=exc)
+        ) from exc
     if len(frame) == 0:
         raise AssetImportError(tr("{path} has no features").format(path=p))
     if frame.crs is None:
@@ -43,37 +45,53 @@ def read_asset_file(path: str, boundaries):
     frame = frame.to_crs("EPSG:4326")
     cls_field = _first(frame, _CLASS_FIELDS)
     if cls_field is None:
-        raise AssetImportError(tr("{path}: no asset class column (one of {names})").format(
-            path=p, names=", ".join(_CLASS_FIELDS)))
+        raise AssetImportError(
+            tr("{path}: no asset class column (one of {names})").format(
+                path=p, names=", ".join(_CLASS_FIELDS)
+            )
+        )
     classes = frame[cls_field].astype(str).str.strip().str.upper()
     bad = sorted(set(classes) - set(ASSET_CLASSES))
     if bad:
         first = int(np.flatnonzero(~classes.isin(list(ASSET_CLASSES)))[0])
-        raise AssetImportError(tr("{path}: feature {row}: unknown asset class {cls!r}").format(
-            path=p, row=first, cls=bad[0]))
+        raise AssetImportError(
+            tr("{path}: feature {row}: unknown asset class {cls!r}").format(
+                path=p, row=first, cls=bad[0]
+            )
+        )
     name_field, id_field = _first(frame, _NAME_FIELDS), _first(frame, _ID_FIELDS)
-    out = gpd.GeoDataFrame({
-        "asset_id": (frame[id_field].astype(str) if id_field
-                     else [f"{p.stem}-{i}" for i in range(len(frame))]),
-        "asset_class": classes.to_numpy(),
-        "name": frame[name_field].astype(str) if name_field else classes.to_numpy(),
-    }, geometry=frame.geometry.to_numpy(), crs="EPSG:4326")
+    out = gpd.GeoDataFrame(
+        {
+            "asset_id": (
+                frame[id_field].astype(str)
+                if id_field
+                else [f"{p.stem}-{i}" for i in range(len(frame))]
+            ),
+            "asset_class": classes.to_numpy(),
+            "name": frame[name_field].astype(str) if name_field else classes.to_numpy(),
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
     keep = [c for c in frame.columns if c not in (cls_field, name_field, id_field, "geometry")]
     out["attributes"] = frame[keep].to_dict("records") if keep else [{}] * len(frame)
     if "city" in frame.columns:
         out["city"] = frame["city"].astype(str).to_numpy()
     elif boundaries is not None and len(boundaries):
-        joined = gpd.sjoin(out[["geometry"]], boundaries[["city", "geometry"]], how="left",
-                           predicate="intersects")
+        joined = gpd.sjoin(
+            out[["geometry"]], boundaries[["city", "geometry"]], how="left", predicate="intersects"
+        )
         city = joined[~joined.index.duplicated()]["city"]
         if city.isna().any():
             row = int(np.flatnonzero(city.isna().to_numpy())[0])
-            raise AssetImportError(tr("{path}: feature {row} lies outside every member city")
-                                   .format(path=p, row=row))
+            raise AssetImportError(
+                tr("{path}: feature {row} lies outside every member city").format(path=p, row=row)
+            )
         out["city"] = city.to_numpy()
     else:
-        raise AssetImportError(tr("{path}: no city column and no city boundaries to place the "
-                              "features").format(path=p))
+        raise AssetImportError(
+            tr("{path}: no city column and no city boundaries to place the features").format(path=p)
+        )
     return out
 
 
@@ -95,8 +113,9 @@ def import_assets(ctx, ws, path: str):
         previous = gpd.read_file(store) if store.exists() else None
         frame_out = frame.assign(attributes=frame["attributes"].map(_json))
         if previous is not None:
-            frame_out = gpd.GeoDataFrame(pd.concat([previous, frame_out], ignore_index=True),
-                                         crs="EPSG:4326")
+            frame_out = gpd.GeoDataFrame(
+                pd.concat([previous, frame_out], ignore_index=True), crs="EPSG:4326"
+            )
         _write_gpkg_atomically(frame_out, store)
     ctx.report(2, 2)
     new = workspace.Workspace(**{**ws.__dict__, "table": table, "demo_assets": False})
@@ -131,8 +150,9 @@ def import_boundaries(ctx, ws, path: str):
         old_zh, old_en = cities.get(code, ("", ""))
         cities[code] = (zh or old_zh, en or old_en)
     ctx.report(2, 2)
-    return workspace.Workspace(**{**ws.__dict__, "boundaries": boundaries,
-                                  "cities": cities}), len(frame)
+    return workspace.Workspace(**{**ws.__dict__, "boundaries": boundaries, "cities": cities}), len(
+        frame
+    )
 
 
 def _json(value) -> str:

@@ -3,6 +3,7 @@
 Each takes the worker's context (``ctx.node``, ``ctx.extra['trust']``) and returns plain
 values; the UI never holds the Node. This is the one place that knows the Node API.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ class NoTrustError(RuntimeError):
 def _node(ctx):
     if ctx.node is None:
         raise NoNodeError(
-            tr("No city node in this data folder; create one with `cityledger init`."))
+            tr("No city node in this data folder; create one with `cityledger init`.")
+        )
     return ctx.node
 
 
@@ -36,7 +38,7 @@ class IssueRequest:
     attributes: dict
     row: int | None = None
     asset_id: str | None = None
-    node_passphrase: str = ""   # unlocks the city keys to sequence now; empty: outbox
+    node_passphrase: str = ""  # unlocks the city keys to sequence now; empty: outbox
 
     def problem(self) -> str | None:
         """Why the form cannot be submitted (a source text), or None."""
@@ -103,22 +105,27 @@ def issue(ctx, req: IssueRequest) -> IssueOutcome:
     if req.asset_id:
         attributes.setdefault("asset_id", req.asset_id)  # links the code to its map asset
     if node.unlocked and not served:
-        receipt = node.issue(req.official, req.passphrase, req.asset_class, req.name,
-                             geojson(req.geometry), attributes)
+        receipt = node.issue(
+            req.official,
+            req.passphrase,
+            req.asset_class,
+            req.name,
+            geojson(req.geometry),
+            attributes,
+        )
         return IssueOutcome(str(receipt.code), receipt.index, receipt.size, False, req.row)
     record = node.issue_record(req.asset_class, req.name, geojson(req.geometry), attributes)
     entry = node.make_entry(req.official, req.passphrase, record)
     if served:
-        from app.ui.background import submit_to_server
         from app.net.client import PeerUnavailable
+        from app.ui.background import submit_to_server
 
         try:
             receipt = submit_to_server(served, entry)
         except PeerUnavailable:
             pass  # the server is down: the outbox keeps it
         else:
-            return IssueOutcome(receipt["code"], receipt["index"], receipt["size"], False,
-                                req.row)
+            return IssueOutcome(receipt["code"], receipt["index"], receipt["size"], False, req.row)
     node.queue_entry(entry, record["code"])
     return IssueOutcome(record["code"], None, None, True, req.row)
 
@@ -128,9 +135,12 @@ def trust(ctx):
     found = ctx.extra.get("trust")
     if found is None:
         where = ctx.data_dir or tr("the data folder")
-        raise NoTrustError(tr("No network trust file is installed in {where}: verification "
-                              "needs the cities' keys from it (see `cityledger network`).")
-                           .format(where=where))
+        raise NoTrustError(
+            tr(
+                "No network trust file is installed in {where}: verification "
+                "needs the cities' keys from it (see `cityledger network`)."
+            ).format(where=where)
+        )
     return found
 
 

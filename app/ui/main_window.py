@@ -1,13 +1,24 @@
 """The desktop app's main window: map, layers, inspector, attribute table, search, actions."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCompleter, QDockWidget, QFileDialog, QLabel, QLineEdit,
-                               QMainWindow, QMessageBox, QSizePolicy, QStyle, QToolBar,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCompleter,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
 
 from app.ui import asset_source, io_jobs, ledger_jobs, workspace
 from app.ui.dialogs.about import show_about
@@ -31,12 +42,20 @@ CODES_REFRESH_MS = 1500  # after sync events, gather new codes at most this ofte
 
 class MainWindow(QMainWindow):
     workspaceLoaded = Signal()
-    selectionShown = Signal(list)      # rows now shown in the inspector/table/map
-    detailsShown = Signal(str)         # code whose history/verification reached the inspector
-    searchDone = Signal(object)        # SearchResult
+    selectionShown = Signal(list)  # rows now shown in the inspector/table/map
+    detailsShown = Signal(str)  # code whose history/verification reached the inspector
+    searchDone = Signal(object)  # SearchResult
 
-    def __init__(self, backend, data_dir, settings: QSettings | None = None, bus=None,
-                 demo_assets_per_city: int | None = None, network: bool = True, parent=None):
+    def __init__(
+        self,
+        backend,
+        data_dir,
+        settings: QSettings | None = None,
+        bus=None,
+        demo_assets_per_city: int | None = None,
+        network: bool = True,
+        parent=None,
+    ):
         super().__init__(parent)
         self.backend = backend
         self.data_dir = Path(data_dir)
@@ -55,12 +74,15 @@ class MainWindow(QMainWindow):
         self.layers = LayersPanel()
         self.inspector = Inspector()
         self.table = AttributeTable(backend)
-        self.layers_dock = self._dock(tr("Layers"), "layers_dock", self.layers,
-                                      Qt.LeftDockWidgetArea)
-        self.inspector_dock = self._dock(tr("Inspector"), "inspector_dock", self.inspector,
-                                         Qt.RightDockWidgetArea)
-        self.table_dock = self._dock(tr("Attribute table"), "table_dock", self.table,
-                                     Qt.BottomDockWidgetArea)
+        self.layers_dock = self._dock(
+            tr("Layers"), "layers_dock", self.layers, Qt.LeftDockWidgetArea
+        )
+        self.inspector_dock = self._dock(
+            tr("Inspector"), "inspector_dock", self.inspector, Qt.RightDockWidgetArea
+        )
+        self.table_dock = self._dock(
+            tr("Attribute table"), "table_dock", self.table, Qt.BottomDockWidgetArea
+        )
         self.resizeDocks([self.layers_dock, self.inspector_dock], [270, 440], Qt.Horizontal)
         self.resizeDocks([self.table_dock], [250], Qt.Vertical)
 
@@ -85,8 +107,11 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
-                         | QDockWidget.DockWidgetClosable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetMovable
+            | QDockWidget.DockWidgetFloatable
+            | QDockWidget.DockWidgetClosable
+        )
         self.addDockWidget(area, dock)
         return dock
 
@@ -102,26 +127,55 @@ class MainWindow(QMainWindow):
 
     def _make_actions(self) -> None:
         a = self._action
-        self.act_issue = a(tr("&Issue code…"), self.issue_code, "Ctrl+I",
-                           tr("Issue an identity code for the selected asset"))
-        self.act_verify = a(tr("&Verify code or bundle…"), self.verify, "Ctrl+Shift+V",
-                            tr("Verify a code or a proof bundle"))
-        self.act_import = a(tr("&Import assets…"), self.import_assets, "Ctrl+O",
-                            tr("Import assets from GeoPackage, GeoJSON or Shapefile"))
-        self.act_import_bounds = a(tr("Import &boundaries…"), self.import_boundaries, None,
-                                   tr("Import your own city boundaries (GeoPackage, GeoJSON "
-                                      "or Shapefile) in place of the demo data"))
-        self.act_export = a(tr("&Export selection…"), self.export_selection, "Ctrl+E",
-                            tr("Export the selected assets to GeoPackage, GeoJSON or CSV"))
-        self.act_bundle = a(tr("Export &proof bundle…"), self.export_bundle, "Ctrl+B",
-                            tr("Save an offline proof bundle for the selected code"))
+        self.act_issue = a(
+            tr("&Issue code…"),
+            self.issue_code,
+            "Ctrl+I",
+            tr("Issue an identity code for the selected asset"),
+        )
+        self.act_verify = a(
+            tr("&Verify code or bundle…"),
+            self.verify,
+            "Ctrl+Shift+V",
+            tr("Verify a code or a proof bundle"),
+        )
+        self.act_import = a(
+            tr("&Import assets…"),
+            self.import_assets,
+            "Ctrl+O",
+            tr("Import assets from GeoPackage, GeoJSON or Shapefile"),
+        )
+        self.act_import_bounds = a(
+            tr("Import &boundaries…"),
+            self.import_boundaries,
+            None,
+            tr(
+                "Import your own city boundaries (GeoPackage, GeoJSON "
+                "or Shapefile) in place of the demo data"
+            ),
+        )
+        self.act_export = a(
+            tr("&Export selection…"),
+            self.export_selection,
+            "Ctrl+E",
+            tr("Export the selected assets to GeoPackage, GeoJSON or CSV"),
+        )
+        self.act_bundle = a(
+            tr("Export &proof bundle…"),
+            self.export_bundle,
+            "Ctrl+B",
+            tr("Save an offline proof bundle for the selected code"),
+        )
         self.act_search = a(tr("&Find…"), self.focus_search, "Ctrl+F")
         self.act_zoom_sel = a(tr("Zoom to &selection"), self.zoom_to_selection, "Ctrl+Shift+Z")
         self.act_zoom_all = a(tr("Zoom to &all cities"), self.zoom_to_all, "Ctrl+0")
-        self.act_select_none = a(tr("Clear selection"), lambda: self.select_rows([], "app"),
-                                 "Esc")
-        self.act_open = a(tr("&Open data folder…"), self.choose_data_folder, "Ctrl+Shift+O",
-                          tr("Open another node's data folder"))
+        self.act_select_none = a(tr("Clear selection"), lambda: self.select_rows([], "app"), "Esc")
+        self.act_open = a(
+            tr("&Open data folder…"),
+            self.choose_data_folder,
+            "Ctrl+Shift+O",
+            tr("Open another node's data folder"),
+        )
         self.act_quit = a(tr("&Quit"), self.close, "Ctrl+Q")
         self.act_about = a(tr("&About CityLedger"), lambda: show_about(self, VERSION), "F1")
 
@@ -150,11 +204,13 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         style = self.style()
-        for act, icon in ((self.act_issue, QStyle.SP_FileDialogNewFolder),
-                          (self.act_verify, QStyle.SP_DialogApplyButton),
-                          (self.act_import, QStyle.SP_DialogOpenButton),
-                          (self.act_export, QStyle.SP_DialogSaveButton),
-                          (self.act_bundle, QStyle.SP_FileDialogDetailedView)):
+        for act, icon in (
+            (self.act_issue, QStyle.SP_FileDialogNewFolder),
+            (self.act_verify, QStyle.SP_DialogApplyButton),
+            (self.act_import, QStyle.SP_DialogOpenButton),
+            (self.act_export, QStyle.SP_DialogSaveButton),
+            (self.act_bundle, QStyle.SP_FileDialogDetailedView),
+        ):
             act.setIcon(style.standardIcon(icon))
             bar.addAction(act)
         spacer = QWidget()
@@ -189,8 +245,12 @@ class MainWindow(QMainWindow):
     # loading ---------------------------------------------------------------
     def load(self) -> None:
         data_dir, n = self.data_dir, self._demo_per_city
-        self.backend.call_for(self, lambda ctx: workspace.load(ctx, data_dir, n),
-                              on_done=self._loaded, label=tr("Loading node and assets"))
+        self.backend.call_for(
+            self,
+            lambda ctx: workspace.load(ctx, data_dir, n),
+            on_done=self._loaded,
+            label=tr("Loading node and assets"),
+        )
 
     def choose_data_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, tr("Open data folder"), str(self.data_dir))
@@ -237,8 +297,11 @@ class MainWindow(QMainWindow):
         if self.ws is None or self.ws.origin is None:
             return
         table = self.ws.table
-        self.backend.call_for(self, lambda ctx: workspace.refresh_codes(ctx, table),
-                              on_done=lambda plan: self._apply_codes(table, plan))
+        self.backend.call_for(
+            self,
+            lambda ctx: workspace.refresh_codes(ctx, table),
+            on_done=lambda plan: self._apply_codes(table, plan),
+        )
 
     def _apply_codes(self, table, plan) -> None:
         if self.ws is None or table is not self.ws.table or plan.is_empty():
@@ -279,16 +342,17 @@ class MainWindow(QMainWindow):
         if event.kind in ("new_codes", "checkpoint") and not self._codes_timer.isActive():
             self._codes_timer.start()
         if event.kind == "alert":
-            self.status.showMessage(tr("ALERT: {message}").format(
-                message=event.data.get("message", "")), 30000)
+            self.status.showMessage(
+                tr("ALERT: {message}").format(message=event.data.get("message", "")), 30000
+            )
 
     def _job_failed(self, label: str, exc) -> None:
         """Show a failure without blocking (no nested event loop while work continues)."""
-        self.last_error = tr("{what} failed: {reason}").format(what=label or tr("Work"),
-                                                               reason=exc)
+        self.last_error = tr("{what} failed: {reason}").format(what=label or tr("Work"), reason=exc)
         self.status.showMessage(self.last_error, 15000)
-        box = QMessageBox(QMessageBox.Warning, tr("CityLedger"), self.last_error,
-                          QMessageBox.Ok, self)
+        box = QMessageBox(
+            QMessageBox.Warning, tr("CityLedger"), self.last_error, QMessageBox.Ok, self
+        )
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
 
@@ -313,9 +377,11 @@ class MainWindow(QMainWindow):
         info = self.ws.table.record(row)
         zh, en = self.ws.cities.get(info["city"]) or ("", "")
         class_names = {c: label for c, label, _ in self.ws.classes}
-        info.update(city_name=f"{zh} {en}".strip(),
-                    class_name=class_names.get(info["asset_class"], info["asset_class"]),
-                    selection_size=len(self.selection))
+        info.update(
+            city_name=f"{zh} {en}".strip(),
+            class_name=class_names.get(info["asset_class"], info["asset_class"]),
+            selection_size=len(self.selection),
+        )
         return info
 
     def _inspect(self) -> None:
@@ -331,10 +397,13 @@ class MainWindow(QMainWindow):
         if self.ws is None or self.ws.origin is None:
             self.inspector.show_error(tr("No node open: cannot look up the record history."))
             return
-        self.backend.call_for(self, lambda ctx: ledger_jobs.code_details(ctx, code),
-                              on_done=self._details,
-                              on_error=lambda exc: self._details_failed(code, exc),
-                              label=tr("Verifying {code}").format(code=code))
+        self.backend.call_for(
+            self,
+            lambda ctx: ledger_jobs.code_details(ctx, code),
+            on_done=self._details,
+            on_error=lambda exc: self._details_failed(code, exc),
+            label=tr("Verifying {code}").format(code=code),
+        )
 
     def _details(self, details: ledger_jobs.CodeDetails) -> None:
         if details.code != self.inspector.code:
@@ -348,8 +417,9 @@ class MainWindow(QMainWindow):
 
     def _details_failed(self, code, exc) -> None:
         if code == self.inspector.code:
-            self.inspector.show_error(tr("Could not check {code}: {reason}").format(
-                code=code, reason=exc))
+            self.inspector.show_error(
+                tr("Could not check {code}: {reason}").format(code=code, reason=exc)
+            )
 
     # layers ----------------------------------------------------------------
     def _layers_changed(self, *_args) -> None:
@@ -373,9 +443,12 @@ class MainWindow(QMainWindow):
         if self.ws is None:
             return
         table, cities = self.ws.table, dict(self.ws.cities)
-        self.backend.call_for(self, lambda _ctx: resolve(text, table, cities),
-                                  on_done=self._search_done,
-                              label=tr("Searching"))
+        self.backend.call_for(
+            self,
+            lambda _ctx: resolve(text, table, cities),
+            on_done=self._search_done,
+            label=tr("Searching"),
+        )
 
     def _search_done(self, result: SearchResult) -> None:
         if result.kind == "city":
@@ -411,34 +484,50 @@ class MainWindow(QMainWindow):
     # actions -----------------------------------------------------------------
     def issue_code(self) -> None:
         if self.ws is None or self.ws.origin is None:
-            QMessageBox.information(self, tr("Issue code"), tr(
-                "No city node in {folder}. Create one with `cityledger init`.").format(
-                folder=self.data_dir))
+            QMessageBox.information(
+                self,
+                tr("Issue code"),
+                tr("No city node in {folder}. Create one with `cityledger init`.").format(
+                    folder=self.data_dir
+                ),
+            )
             return
         if not self.selection:
-            QMessageBox.information(self, tr("Issue code"),
-                                    tr("Select an asset on the map or in the table first."))
+            QMessageBox.information(
+                self, tr("Issue code"), tr("Select an asset on the map or in the table first.")
+            )
             return
         info = self.asset_info(self.selection[0])
         if info["code"]:
-            QMessageBox.information(self, tr("Issue code"), tr(
-                "{name} already has the code {code}.").format(name=info["name"], code=info["code"]))
+            QMessageBox.information(
+                self,
+                tr("Issue code"),
+                tr("{name} already has the code {code}.").format(
+                    name=info["name"], code=info["code"]
+                ),
+            )
             return
         if self.ws.city_code and info["city"] != self.ws.city_code:
-            QMessageBox.information(self, tr("Issue code"), tr(
-                "Only {city} can issue codes for its own assets; this node is {own}.").format(
-                city=info["city_name"], own=self.ws.city_code))
+            QMessageBox.information(
+                self,
+                tr("Issue code"),
+                tr("Only {city} can issue codes for its own assets; this node is {own}.").format(
+                    city=info["city_name"], own=self.ws.city_code
+                ),
+            )
             return
-        dialog = IssueDialog(self.backend, info, [(c, label) for c, label, _ in self.ws.classes],
-                             self)
+        dialog = IssueDialog(
+            self.backend, info, [(c, label) for c, label, _ in self.ws.classes], self
+        )
         dialog.issued.connect(self._issued)
         self.issue_dialog = dialog
         dialog.open()
 
     def _issued(self, outcome: ledger_jobs.IssueOutcome) -> None:
         if outcome.row is not None:
-            asset_source.set_code(self.ws.table, outcome.row, outcome.code,
-                                  "pending" if outcome.pending else "issued")
+            asset_source.set_code(
+                self.ws.table, outcome.row, outcome.code, "pending" if outcome.pending else "issued"
+            )
             self.table.model.refresh_cells()  # the map listens to the table itself
             if outcome.row in self.selection:
                 self._inspect()
@@ -453,18 +542,27 @@ class MainWindow(QMainWindow):
     def export_bundle(self, code: str | None = None) -> None:
         code = code or self.inspector.code
         if not code:
-            QMessageBox.information(self, tr("Export proof bundle"),
-                                    tr("Select an asset that has an identity code first."))
+            QMessageBox.information(
+                self,
+                tr("Export proof bundle"),
+                tr("Select an asset that has an identity code first."),
+            )
             return
         path, _ = QFileDialog.getSaveFileName(
-            self, tr("Export proof bundle"), str(Path.home() / f"{code}.tlog-proof"),
-            tr("Proof bundles (*.tlog-proof)"))
+            self,
+            tr("Export proof bundle"),
+            str(Path.home() / f"{code}.tlog-proof"),
+            tr("Proof bundles (*.tlog-proof)"),
+        )
         if path:
-            self.backend.call_for(self, lambda ctx: ledger_jobs.export_bundle(ctx, code, path),
-                                  on_done=lambda paths: self.status.showMessage(
-                                      tr("Proof bundle saved to {path}").format(
-                                          path=", ".join(paths)), 8000),
-                                  label=tr("Exporting proof bundle"))
+            self.backend.call_for(
+                self,
+                lambda ctx: ledger_jobs.export_bundle(ctx, code, path),
+                on_done=lambda paths: self.status.showMessage(
+                    tr("Proof bundle saved to {path}").format(path=", ".join(paths)), 8000
+                ),
+                label=tr("Exporting proof bundle"),
+            )
 
     def import_assets(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, tr("Import assets"), "", io_jobs.IMPORT_FILTER)
@@ -473,8 +571,12 @@ class MainWindow(QMainWindow):
 
     def import_from(self, path: str) -> None:
         ws = self.ws
-        self.backend.call_for(self, lambda ctx: io_jobs.import_assets(ctx, ws, path),
-                              on_done=self._imported, label=tr("Importing assets"))
+        self.backend.call_for(
+            self,
+            lambda ctx: io_jobs.import_assets(ctx, ws, path),
+            on_done=self._imported,
+            label=tr("Importing assets"),
+        )
 
     def _imported(self, result) -> None:
         ws, count = result
@@ -482,16 +584,20 @@ class MainWindow(QMainWindow):
         self.status.showMessage(tr("Imported {n} assets").format(n=f"{count:,}"), 8000)
 
     def import_boundaries(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, tr("Import boundaries"), "",
-                                              io_jobs.IMPORT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("Import boundaries"), "", io_jobs.IMPORT_FILTER
+        )
         if path:
             self.import_boundaries_from(path)
 
     def import_boundaries_from(self, path: str) -> None:
         ws = self.ws
-        self.backend.call_for(self, lambda ctx: io_jobs.import_boundaries(ctx, ws, path),
-                              on_done=self._boundaries_imported,
-                              label=tr("Importing boundaries"))
+        self.backend.call_for(
+            self,
+            lambda ctx: io_jobs.import_boundaries(ctx, ws, path),
+            on_done=self._boundaries_imported,
+            label=tr("Importing boundaries"),
+        )
 
     def _boundaries_imported(self, result) -> None:
         ws, count = result
@@ -500,22 +606,26 @@ class MainWindow(QMainWindow):
 
     def export_selection(self) -> None:
         if not self.selection:
-            QMessageBox.information(self, tr("Export selection"),
-                                    tr("Select assets on the map or in the table first."))
+            QMessageBox.information(
+                self, tr("Export selection"), tr("Select assets on the map or in the table first.")
+            )
             return
-        path, chosen = QFileDialog.getSaveFileName(self, tr("Export selection"),
-                                                   str(Path.home() / "assets.gpkg"),
-                                                   io_jobs.EXPORT_FILTER)
+        path, chosen = QFileDialog.getSaveFileName(
+            self, tr("Export selection"), str(Path.home() / "assets.gpkg"), io_jobs.EXPORT_FILTER
+        )
         if path:
             self.export_to(path)
 
     def export_to(self, path: str) -> None:
         ws, rows = self.ws, list(self.selection)
-        self.backend.call_for(self, lambda ctx: io_jobs.export_rows(ctx, ws.table, rows, path),
-                              on_done=lambda p: self.status.showMessage(
-                                  tr("Exported {n} assets to {path}").format(n=len(rows), path=p),
-                                  8000),
-                              label=tr("Exporting selection"))
+        self.backend.call_for(
+            self,
+            lambda ctx: io_jobs.export_rows(ctx, ws.table, rows, path),
+            on_done=lambda p: self.status.showMessage(
+                tr("Exported {n} assets to {path}").format(n=len(rows), path=p), 8000
+            ),
+            label=tr("Exporting selection"),
+        )
 
     # settings ----------------------------------------------------------------
     def restore_settings(self) -> None:
@@ -544,8 +654,9 @@ class MainWindow(QMainWindow):
         if self.selection or self.ws is None:
             return
         same_folder = self.settings.value("main/view_data_dir") == str(self.data_dir)
-        code = (self.settings.value("main/selected_code") if same_folder else None) \
-            or self.ws.extra.get("newest_code")
+        code = (
+            self.settings.value("main/selected_code") if same_folder else None
+        ) or self.ws.extra.get("newest_code")
         row = self.ws.table.row_of_code(code) if code else None
         if row is not None:
             self.select_rows([row], "app")

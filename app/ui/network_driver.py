@@ -1,5 +1,6 @@
 """One object that connects a window to the network: the EventBus bridged to the UI
 thread, background sync started on the worker, or a serving node's /info polled."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -13,8 +14,8 @@ SERVER_POLL_MS = 3000
 
 
 class NetworkDriver(QObject):
-    event = Signal(object)        # app.net.events.Event, on the UI thread
-    modeChanged = Signal(str)     # 'sync', 'served' or 'standalone'
+    event = Signal(object)  # app.net.events.Event, on the UI thread
+    modeChanged = Signal(str)  # 'sync', 'served' or 'standalone'
 
     def __init__(self, backend, bus=None, parent=None):
         super().__init__(parent)
@@ -33,8 +34,12 @@ class NetworkDriver(QObject):
             return
         self.mode = "starting"
         bus = self.bus
-        self.backend.call_for(self, lambda ctx: background.start(ctx, bus), on_done=self._started,
-                              label=tr("Starting network sync"))
+        self.backend.call_for(
+            self,
+            lambda ctx: background.start(ctx, bus),
+            on_done=self._started,
+            label=tr("Starting network sync"),
+        )
 
     def _started(self, mode: str) -> None:
         self.mode = mode

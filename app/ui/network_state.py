@@ -1,4 +1,5 @@
 """What the status bar and wall know about the network, folded from EventBus events (no Qt)."""
+
 from __future__ import annotations
 
 import time
@@ -29,9 +30,9 @@ def peer_state(data: dict) -> str:
 class NetworkState:
     own_origin: str | None = None
     log_size: int | None = None
-    checkpoint_time: float | None = None   # when this app saw the size change
-    cosignatures: int = 0                  # on the latest own checkpoint
-    peers: dict = field(default_factory=dict)          # peer key -> state
+    checkpoint_time: float | None = None  # when this app saw the size change
+    cosignatures: int = 0  # on the latest own checkpoint
+    peers: dict = field(default_factory=dict)  # peer key -> state
     offline_since: float | None = None
     alerts: deque = field(default_factory=lambda: deque(maxlen=200))
     new_codes: deque = field(default_factory=lambda: deque(maxlen=200))

@@ -1,4 +1,5 @@
 """QR images (segno) as QImage/QPixmap for the inspector and the issue result."""
+
 from __future__ import annotations
 
 import io

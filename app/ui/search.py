@@ -1,4 +1,5 @@
 """What the search box means: a code (forgiving input), a city, or an asset name (no Qt)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,10 +11,10 @@ MAX_NAME_HITS = 10000
 
 @dataclass
 class SearchResult:
-    kind: str                 # "code", "city", "name", "none"
+    kind: str  # "code", "city", "name", "none"
     query: str
-    code: str | None = None   # canonical code when kind == "code"
-    city: str | None = None   # 6-digit code when kind == "city"
+    code: str | None = None  # canonical code when kind == "code"
+    city: str | None = None  # 6-digit code when kind == "city"
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     message: str = ""
 

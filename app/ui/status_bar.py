@@ -1,4 +1,5 @@
 """Status bar: own log size and last checkpoint, peers, online/offline banner, busy work."""
+
 from __future__ import annotations
 
 import time
@@ -49,14 +50,18 @@ class StatusBar(QStatusBar):
             size = "—" if state.log_size is None else f"{state.log_size:,}"
             self.log_label.setText(
                 tr("Own log: {size} entries · checkpoint {time}, {k} cosignatures").format(
-                    size=size, time=clock(state.checkpoint_time), k=state.cosignatures))
+                    size=size, time=clock(state.checkpoint_time), k=state.cosignatures
+                )
+            )
         counts = state.counts()
         if not state.peers:
             self.peers_label.setText(tr("Peers: none yet"))
         else:
             self.peers_label.setText(
                 tr("Peers: {ok} in sync · {lag} lagging · {down} down").format(
-                    ok=counts[IN_SYNC], lag=counts[LAGGING], down=counts[DOWN]))
+                    ok=counts[IN_SYNC], lag=counts[LAGGING], down=counts[DOWN]
+                )
+            )
         if not state.peers:
             self.banner.setObjectName("banner_local")
             self.banner.setText(tr("Local only"))

@@ -3,6 +3,7 @@
 At 1M rows a QSortFilterProxyModel asks Python for every cell; instead the model shows
 ``rows``, an int array of AssetTable row numbers, computed here on the worker thread.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from app.ui import asset_source
 @dataclass(frozen=True)
 class RowFilter:
     text: str = ""
-    classes: frozenset | None = None   # None: all
+    classes: frozenset | None = None  # None: all
     statuses: frozenset | None = None
     cities: frozenset | None = None
     only_rows: np.ndarray | None = field(default=None, compare=False)  # e.g. the selection
@@ -24,8 +25,11 @@ class RowFilter:
 def filter_rows(table, flt: RowFilter, report=None) -> np.ndarray:
     """Row numbers (ascending) of ``table`` that pass ``flt``."""
     n = len(table)
-    mask = table.class_mask(flt.classes) & table.status_mask(flt.statuses) \
+    mask = (
+        table.class_mask(flt.classes)
+        & table.status_mask(flt.statuses)
         & table.city_mask(flt.cities)
+    )
     if flt.only_rows is not None:
         only = np.zeros(n, dtype=bool)
         only[np.asarray(flt.only_rows, dtype=np.int64)] = True
@@ -37,8 +41,11 @@ def filter_rows(table, flt: RowFilter, report=None) -> np.ndarray:
     hits = []
     codes = table.codes
     for k, i in enumerate(candidates.tolist()):
-        if (text in table.name(i).casefold() or text in table.asset_id(i).casefold()
-                or (codes[i] is not None and text in codes[i].casefold())):
+        if (
+            text in table.name(i).casefold()
+            or text in table.asset_id(i).casefold()
+            or (codes[i] is not None and text in codes[i].casefold())
+        ):
             hits.append(i)
         if report is not None and k % 100000 == 0:
             report(k, len(candidates))

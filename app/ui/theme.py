@@ -1,4 +1,5 @@
 """Look of the app: CJK-capable fonts, a light desktop palette and the dark wall palette."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,10 +8,18 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 
 # Families with Simplified Chinese coverage, best first; Debian's fonts-wqy-microhei is
 # what `make` installs, the others are common on desktops.
-CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
-                "Microsoft YaHei", "PingFang SC", "Noto Sans SC")
-_FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-               "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Noto Sans SC",
+)
+_FONT_FILES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
 
 
 def cjk_family() -> str | None:
@@ -48,29 +57,48 @@ def _palette(colors: dict) -> QPalette:
 
 
 def light_palette() -> QPalette:
-    return _palette({
-        QPalette.Window: "#f3f4f6", QPalette.WindowText: "#1f2933",
-        QPalette.Base: "#ffffff", QPalette.AlternateBase: "#f5f7fa",
-        QPalette.Text: "#1f2933", QPalette.Button: "#e9ecef", QPalette.ButtonText: "#1f2933",
-        QPalette.Highlight: "#2f6fb3", QPalette.HighlightedText: "#ffffff",
-        QPalette.ToolTipBase: "#ffffe6", QPalette.ToolTipText: "#1f2933",
-        QPalette.PlaceholderText: "#8a94a0", QPalette.Link: "#2f6fb3",
-    })
+    return _palette(
+        {
+            QPalette.Window: "#f3f4f6",
+            QPalette.WindowText: "#1f2933",
+            QPalette.Base: "#ffffff",
+            QPalette.AlternateBase: "#f5f7fa",
+            QPalette.Text: "#1f2933",
+            QPalette.Button: "#e9ecef",
+            QPalette.ButtonText: "#1f2933",
+            QPalette.Highlight: "#2f6fb3",
+            QPalette.HighlightedText: "#ffffff",
+            QPalette.ToolTipBase: "#ffffe6",
+            QPalette.ToolTipText: "#1f2933",
+            QPalette.PlaceholderText: "#8a94a0",
+            QPalette.Link: "#2f6fb3",
+        }
+    )
 
 
 def dark_palette() -> QPalette:
-    return _palette({
-        QPalette.Window: "#0d1117", QPalette.WindowText: "#e6edf3",
-        QPalette.Base: "#161b22", QPalette.AlternateBase: "#1c2230",
-        QPalette.Text: "#e6edf3", QPalette.Button: "#21262d", QPalette.ButtonText: "#e6edf3",
-        QPalette.Highlight: "#388bfd", QPalette.HighlightedText: "#ffffff",
-    })
+    return _palette(
+        {
+            QPalette.Window: "#0d1117",
+            QPalette.WindowText: "#e6edf3",
+            QPalette.Base: "#161b22",
+            QPalette.AlternateBase: "#1c2230",
+            QPalette.Text: "#e6edf3",
+            QPalette.Button: "#21262d",
+            QPalette.ButtonText: "#e6edf3",
+            QPalette.Highlight: "#388bfd",
+            QPalette.HighlightedText: "#ffffff",
+        }
+    )
 
 
 # Code status colours, shared by the table, inspector and wall.
 STATUS_COLORS = {
-    "none": "#9aa5b1", "pending": "#d9822b", "issued": "#2e8540",
-    "revoked": "#c23030", "unverified": "#8e6bbf",
+    "none": "#9aa5b1",
+    "pending": "#d9822b",
+    "issued": "#2e8540",
+    "revoked": "#c23030",
+    "unverified": "#8e6bbf",
 }
 
 CHECK_COLORS = {"pass": "#2e8540", "fail": "#c23030", "unknown": "#d9822b"}

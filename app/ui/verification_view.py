@@ -1,5 +1,6 @@
 """A verification result (app.ledger.verifier.VerifyResult): a verdict, then each check
 with its outcome and the reason, wrapped so the whole reason is readable."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -28,7 +29,7 @@ class VerificationView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.result = None
-        self.rows: list[tuple[str, str, str]] = []   # (title, status, reason)
+        self.rows: list[tuple[str, str, str]] = []  # (title, status, reason)
         self.verdict = QLabel()
         self.verdict.setObjectName("verdict")
         self.verdict.setWordWrap(True)
@@ -83,8 +84,10 @@ class VerificationView(QWidget):
         ok = bool(getattr(result, "ok", False))
         color = CHECK_COLORS["pass" if ok else "fail"]
         self.verdict.setText(tr("Verified") if ok else tr("NOT verified"))
-        self.verdict.setStyleSheet(f"color: white; background: {color}; padding: 4px 8px;"
-                                   "border-radius: 3px; font-weight: bold;")
+        self.verdict.setStyleSheet(
+            f"color: white; background: {color}; padding: 4px 8px;"
+            "border-radius: 3px; font-weight: bold;"
+        )
 
     def failed_checks(self) -> list[str]:
         return [title for title, status, _ in self.rows if status == "fail"]

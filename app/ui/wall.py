@@ -5,13 +5,22 @@ most recent codes, peer health and alerts. Built to run for days: every list is 
 widgets are reused (never re-created per refresh), and a refresh is only requested when
 the previous one came back, so a slow node cannot pile up work.
 """
+
 from __future__ import annotations
 
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.ui import wall_data, workspace
 from app.ui.i18n import tr
@@ -106,8 +115,16 @@ def _fill(tree: QTreeWidget, rows, colors=None) -> None:
 
 
 class WallWindow(QWidget):
-    def __init__(self, backend, data_dir, bus=None, rotate_s: float = 20.0,
-                 demo_assets_per_city: int | None = None, network: bool = True, parent=None):
+    def __init__(
+        self,
+        backend,
+        data_dir,
+        bus=None,
+        rotate_s: float = 20.0,
+        demo_assets_per_city: int | None = None,
+        network: bool = True,
+        parent=None,
+    ):
         super().__init__(parent)
         self.setWindowTitle(tr("CityLedger wall"))
         self.setStyleSheet(WALL_STYLESHEET)
@@ -117,7 +134,7 @@ class WallWindow(QWidget):
         self.net = NetworkState()
         self.snapshot: wall_data.WallSnapshot | None = None
         self._refreshing = False
-        self._views: list[str | None] = [None]   # None: overview, else a city code
+        self._views: list[str | None] = [None]  # None: overview, else a city code
         self._view_index = 0
 
         self.title = QLabel(tr("CityLedger · city asset identity network"))
@@ -182,8 +199,12 @@ class WallWindow(QWidget):
         self._rotate_timer.timeout.connect(self.rotate)
         self._tick()
         self._show_network()
-        backend.call_for(self, lambda ctx: workspace.load(ctx, data_dir, demo_assets_per_city),
-                         on_done=self._loaded, label=tr("Loading"))
+        backend.call_for(
+            self,
+            lambda ctx: workspace.load(ctx, data_dir, demo_assets_per_city),
+            on_done=self._loaded,
+            label=tr("Loading"),
+        )
 
     # data ---------------------------------------------------------------------
     def _loaded(self, ws) -> None:
@@ -205,8 +226,12 @@ class WallWindow(QWidget):
         if self._refreshing:
             return  # the last one is still running: never queue up work
         self._refreshing = True
-        self.backend.call_for(self, wall_data.snapshot, on_done=self._snapshot,
-                              on_error=lambda _exc: setattr(self, "_refreshing", False))
+        self.backend.call_for(
+            self,
+            wall_data.snapshot,
+            on_done=self._snapshot,
+            on_error=lambda _exc: setattr(self, "_refreshing", False),
+        )
 
     def _snapshot(self, snap: wall_data.WallSnapshot) -> None:
         self._refreshing = False
@@ -215,8 +240,10 @@ class WallWindow(QWidget):
         self.c_codes.set(snap.codes_total)
         self.c_log.set(snap.own_size)
         self._fill_cities()
-        _fill(self.recent, [(code, name, t[11:19] if len(t) >= 19 else t)
-                            for code, name, t in snap.recent])
+        _fill(
+            self.recent,
+            [(code, name, t[11:19] if len(t) >= 19 else t) for code, name, t in snap.recent],
+        )
         _fit_rows(self.recent, wall_data.RECENT)
         self._show_network()
 
@@ -228,13 +255,20 @@ class WallWindow(QWidget):
         from PySide6.QtGui import QBrush, QColor
 
         for code, (zh, en) in self.ws.cities.items():
-            held = (self.snapshot.per_city.get(code) if self.snapshot else None)
+            held = self.snapshot.per_city.get(code) if self.snapshot else None
             state = states.get(code)
-            label = {IN_SYNC: tr("in sync"), LAGGING: tr("lagging"), DOWN: tr("down"),
-                     None: tr("own log") if code == self.ws.city_code else "—"}[state]
+            label = {
+                IN_SYNC: tr("in sync"),
+                LAGGING: tr("lagging"),
+                DOWN: tr("down"),
+                None: tr("own log") if code == self.ws.city_code else "—",
+            }[state]
             rows.append((f"● {zh} {en}", "—" if held is None else f"{held:,}", label))
-            colors.append(QBrush(QColor(STATE_COLORS[state if code != self.ws.city_code
-                                                     or state else IN_SYNC])))
+            colors.append(
+                QBrush(
+                    QColor(STATE_COLORS[state if code != self.ws.city_code or state else IN_SYNC])
+                )
+            )
         _fill(self.cities, rows, colors)
         _fit_rows(self.cities, len(rows))
 
@@ -265,15 +299,17 @@ class WallWindow(QWidget):
             self.banner.setText(tr("Online"))
         else:
             self.banner.setObjectName("wall_banner_off")
-            self.banner.setText(tr("OFFLINE since {time}").format(
-                time=since(self.net.offline_since)))
+            self.banner.setText(
+                tr("OFFLINE since {time}").format(time=since(self.net.offline_since))
+            )
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
         rows = []
         for code, checks in (self.snapshot.failures if self.snapshot else [])[:MAX_ALERT_ROWS]:
-            rows.append((tr("✘ Not verified: {code} ({checks})").format(code=code, checks=checks),
-                         "—"))
-        for ev in list(self.net.alerts)[:MAX_ALERT_ROWS - len(rows)]:
+            rows.append(
+                (tr("✘ Not verified: {code} ({checks})").format(code=code, checks=checks), "—")
+            )
+        for ev in list(self.net.alerts)[: MAX_ALERT_ROWS - len(rows)]:
             rows.append((f"⚠ {ev.data.get('message', ev.kind)}", since(ev.time)))
         for origin, state in self.net.peers.items():
             if state == DOWN and len(rows) < MAX_ALERT_ROWS:

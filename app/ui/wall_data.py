@@ -1,4 +1,5 @@
 """What the wall shows, gathered on the worker thread from the node (no Qt)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,10 +12,10 @@ class WallSnapshot:
     own_size: int | None = None
     codes_total: int = 0
     codes_revoked: int = 0
-    per_city: dict = field(default_factory=dict)     # city code -> codes held
-    recent: list = field(default_factory=list)       # [(code, name, time)]
+    per_city: dict = field(default_factory=dict)  # city code -> codes held
+    recent: list = field(default_factory=list)  # [(code, name, time)]
     outbox_pending: int = 0
-    failures: list = field(default_factory=list)     # [(code, "check, check")] of recent codes
+    failures: list = field(default_factory=list)  # [(code, "check, check")] of recent codes
 
 
 def snapshot(ctx) -> WallSnapshot:

@@ -11,6 +11,7 @@ context in thread-local storage that only Python-created threads set up, and cre
 CRS (every GeoDataFrame does) on a QThread segfaults (pyproj issue #1509). Signals
 emitted from a Python thread are delivered the same way.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -18,8 +19,9 @@ import logging
 import queue
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
@@ -77,9 +79,9 @@ class _Job:
 class Backend(QObject):
     """Queue of jobs for the worker thread, with busy/progress signals for the status bar."""
 
-    busyChanged = Signal(str)          # label of the running job, "" when idle
-    progress = Signal(str, int, int)   # label, done, total
-    jobFailed = Signal(str, object)    # label, exception (when the caller gave no on_error)
+    busyChanged = Signal(str)  # label of the running job, "" when idle
+    progress = Signal(str, int, int)  # label, done, total
+    jobFailed = Signal(str, object)  # label, exception (when the caller gave no on_error)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -91,8 +93,7 @@ class Backend(QObject):
         self._signals.finished.connect(self._on_finished)
         self._signals.failed.connect(self._on_failed)
         self._signals.progress.connect(self._on_progress)
-        self._thread = threading.Thread(target=self._loop, name="cityledger-worker",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="cityledger-worker", daemon=True)
         self._thread.start()
 
     # worker thread ------------------------------------------------------------
@@ -104,7 +105,8 @@ class Backend(QObject):
                 return
             job_id, fn = item
             self.ctx.report = lambda done, total, j=job_id: self._signals.progress.emit(
-                j, int(done), int(total))
+                j, int(done), int(total)
+            )
             try:
                 result = fn(self.ctx)
             except Exception as exc:  # reported to the UI, which shows it; never lost
@@ -114,8 +116,15 @@ class Backend(QObject):
                 self._signals.finished.emit(job_id, result)
 
     # UI thread ------------------------------------------------------------------
-    def call(self, fn, on_done=None, on_error=None, on_progress=None, label: str = "",
-             owner: QObject | None = None) -> int:
+    def call(
+        self,
+        fn,
+        on_done=None,
+        on_error=None,
+        on_progress=None,
+        label: str = "",
+        owner: QObject | None = None,
+    ) -> int:
         if not self._thread.is_alive():
             raise RuntimeError("the worker thread has stopped")
         job_id = next(self._ids)

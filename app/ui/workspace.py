@@ -6,6 +6,7 @@ index (own log and replicas) are attached to the asset they were issued for — 
 the ``asset_id`` attribute that the issue dialog records — and codes with no matching
 asset become rows of their own, so every code held is on the map.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,11 +28,11 @@ CODE_PAGE = 5000
 
 @dataclass
 class Workspace:
-    table: object                      # app.gis.assets.AssetTable
-    boundaries: object                 # GeoDataFrame or None
-    cities: dict                       # code -> (name_zh, name_en)
-    classes: list                      # [(code, label, color)]
-    origin: str | None = None          # own log (None: no node)
+    table: object  # app.gis.assets.AssetTable
+    boundaries: object  # GeoDataFrame or None
+    cities: dict  # code -> (name_zh, name_en)
+    classes: list  # [(code, label, color)]
+    origin: str | None = None  # own log (None: no node)
     city_code: str | None = None
     size: int | None = None
     trust: object | None = None
@@ -80,8 +81,9 @@ def merge_boundaries(user, demo):
         return user
     rest = demo[~demo["city"].isin(set(user["city"]))]
     cols = ["city", "name_zh", "name_en", "geometry"]
-    return gpd.GeoDataFrame(pd.concat([user[cols], rest[cols]], ignore_index=True),
-                            geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        pd.concat([user[cols], rest[cols]], ignore_index=True), geometry="geometry", crs="EPSG:4326"
+    )
 
 
 def city_boundaries(data_dir: Path, codes):
@@ -103,7 +105,6 @@ def city_boundaries(data_dir: Path, codes):
 
 
 def load(ctx, data_dir, n_per_city: int | None = None) -> Workspace:
-    from app.gis import maps
     from app.ledger.trust import installed_trust
 
     data_dir = Path(data_dir)
@@ -143,12 +144,19 @@ def load(ctx, data_dir, n_per_city: int | None = None) -> Workspace:
         table = apply_plan(table, plan_codes(table, all_codes(node), pending_entries(node)))
     ctx.report(3, 3)
     newest = node.recent_codes(limit=1, origin=node.origin) if node is not None else []
-    return Workspace(table=table, boundaries=boundaries, cities=cities, classes=class_entries(),
-                     origin=getattr(node, "origin", None),
-                     city_code=getattr(node, "city_code", None),
-                     size=node.size() if node is not None else None, trust=trust,
-                     demo_assets=demo, message=why,
-                     extra={"newest_code": newest[0].code if newest else None})
+    return Workspace(
+        table=table,
+        boundaries=boundaries,
+        cities=cities,
+        classes=class_entries(),
+        origin=getattr(node, "origin", None),
+        city_code=getattr(node, "city_code", None),
+        size=node.size() if node is not None else None,
+        trust=trust,
+        demo_assets=demo,
+        message=why,
+        extra={"newest_code": newest[0].code if newest else None},
+    )
 
 
 def close_node(ctx) -> None:
@@ -171,7 +179,8 @@ def load_assets(data_dir: Path, city_codes, boundaries, n_per_city):
         frame = gpd.read_file(path)
         if "attributes" in frame.columns:  # stored as JSON text (GeoPackage has no dicts)
             frame["attributes"] = frame["attributes"].map(
-                lambda v: json.loads(v) if isinstance(v, str) and v else {})
+                lambda v: json.loads(v) if isinstance(v, str) and v else {}
+            )
         return AssetTable.from_geodataframe(frame), False
     known = [c for c in city_codes if boundaries is not None and c in set(boundaries["city"])]
     n = DEMO_ASSETS_PER_CITY if n_per_city is None else int(n_per_city)
@@ -185,8 +194,9 @@ def empty_table():
 
     from app.gis.assets import AssetTable
 
-    frame = gpd.GeoDataFrame({"asset_id": [], "city": [], "asset_class": [], "name": []},
-                             geometry=[], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {"asset_id": [], "city": [], "asset_class": [], "name": []}, geometry=[], crs="EPSG:4326"
+    )
     return AssetTable.from_geodataframe(frame)
 
 
@@ -194,8 +204,8 @@ def empty_table():
 class CodePlan:
     """How codes from the codes index change an AssetTable (computed off the UI thread)."""
 
-    updates: dict = field(default_factory=dict)   # status -> ([rows], [codes])
-    extra: object | None = None                    # AssetTable of codes with no asset row
+    updates: dict = field(default_factory=dict)  # status -> ([rows], [codes])
+    extra: object | None = None  # AssetTable of codes with no asset row
 
     def is_empty(self) -> bool:
         return not self.updates and self.extra is None
@@ -248,12 +258,18 @@ def plan_codes(table, states, pending=()) -> CodePlan:
             put(row, code, "pending")
     if extra:
         frame = gpd.GeoDataFrame(
-            {"asset_id": [(s.attributes or {}).get("asset_id") or s.code for s in extra],
-             "city": [s.code[:6] for s in extra], "asset_class": [s.asset_class for s in extra],
-             "name": [s.name for s in extra], "code": [s.code for s in extra],
-             "status": [_table_status(s.status) for s in extra],
-             "attributes": [dict(s.attributes or {}) for s in extra]},
-            geometry=[shapely.geometry.shape(s.geometry) for s in extra], crs="EPSG:4326")
+            {
+                "asset_id": [(s.attributes or {}).get("asset_id") or s.code for s in extra],
+                "city": [s.code[:6] for s in extra],
+                "asset_class": [s.asset_class for s in extra],
+                "name": [s.name for s in extra],
+                "code": [s.code for s in extra],
+                "status": [_table_status(s.status) for s in extra],
+                "attributes": [dict(s.attributes or {}) for s in extra],
+            },
+            geometry=[shapely.geometry.shape(s.geometry) for s in extra],
+            crs="EPSG:4326",
+        )
         added = AssetTable.from_geodataframe(frame)
         plan.extra = concat_tables(table, added) if len(table) else added
     return plan
@@ -274,8 +290,9 @@ def pending_entries(node) -> list[tuple[str, str | None]]:
     for item in node.store.outbox_items("pending", origin=node.origin, limit=100000):
         try:
             record = json.loads(item["entry"])
-            out.append((record["code"], (record.get("asset") or {}).get("attributes", {})
-                        .get("asset_id")))
+            out.append(
+                (record["code"], (record.get("asset") or {}).get("attributes", {}).get("asset_id"))
+            )
         except (ValueError, KeyError, TypeError, AttributeError):
             continue  # a malformed outbox row is the sequencer's to refuse, not ours
     return out
@@ -313,8 +330,13 @@ class _ChainLabels:
     def find_asset_id(self, asset_id):
         for labels, offset in ((self.first, 0), (self.second, self.n_first)):
             finder = getattr(labels, "find_asset_id", None)
-            row = finder(asset_id) if finder else (
-                labels.ids.index(asset_id) if asset_id in getattr(labels, "ids", ()) else None)
+            row = (
+                finder(asset_id)
+                if finder
+                else (
+                    labels.ids.index(asset_id) if asset_id in getattr(labels, "ids", ()) else None
+                )
+            )
             if row is not None:
                 return row + offset
         return None
@@ -327,10 +349,14 @@ def concat_tables(a, b):
     city_codes = list(a.city_codes) + [c for c in b.city_codes if c not in a.city_codes]
     remap = np.array([city_codes.index(c) for c in b.city_codes] or [0], np.int16)
     return AssetTable(
-        kind=np.concatenate([a.kind, b.kind]), class_idx=np.concatenate([a.class_idx, b.class_idx]),
+        kind=np.concatenate([a.kind, b.kind]),
+        class_idx=np.concatenate([a.class_idx, b.class_idx]),
         city_codes=city_codes,
         city_idx=np.concatenate([a.city_idx, remap[b.city_idx] if len(b) else b.city_idx]),
-        x=np.concatenate([a.x, b.x]), y=np.concatenate([a.y, b.y]),
+        x=np.concatenate([a.x, b.x]),
+        y=np.concatenate([a.y, b.y]),
         shapes=np.concatenate([a.shapes, b.shapes]),
         labels=_ChainLabels(a.labels, len(a), b.labels),
-        codes=np.concatenate([a.codes, b.codes]), status=np.concatenate([a.status, b.status]))
+        codes=np.concatenate([a.codes, b.codes]),
+        status=np.concatenate([a.status, b.status]),
+    )

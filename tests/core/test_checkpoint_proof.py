@@ -4,6 +4,7 @@ Known-answer vectors: the checkpoint of C2SP tlog-checkpoint v1.0.0 / tlog-cosig
 v1.0.1 (example.com/behind-the-sofa, 20852163) and the header of the C2SP tlog-proof
 example (index 73894, five proof hashes, example.com/fancylog 109482).
 """
+
 import base64
 
 import pytest
@@ -11,8 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
-from app.core.errors import (CheckpointError, CoreError, InvalidSignatureError, NoteError,
-                             ProofError, TlogProofError)
+from app.core.errors import (
+    CheckpointError,
+    CoreError,
+    InvalidSignatureError,
+    NoteError,
+    ProofError,
+    TlogProofError,
+)
 from app.core.merkle import inclusion_proof, leaf_hashes, root_of
 from app.core.note import Signer, generate_key, sign_note
 from app.core.tlog_proof import TlogProof, decode_tlog_proof
@@ -43,16 +50,22 @@ def test_spec_checkpoint_parses_and_formats():
     assert parse_checkpoint(ext.to_text()) == ext
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("example.com/x\n1\n", "needs origin, size and root"),
-    ("\n1\n" + "A" * 43 + "=\n", "origin is empty"),
-    ("o\n01\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n", "leading zeroes"),
-    ("o\n-1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n", "tree size"),
-    ("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2=\n", "root hash"),
-    ("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=", "end with a newline"),
-    ("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n", "extension lines must not be empty"),
-    ("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\na\tb\n", "control"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("example.com/x\n1\n", "needs origin, size and root"),
+        ("\n1\n" + "A" * 43 + "=\n", "origin is empty"),
+        ("o\n01\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n", "leading zeroes"),
+        ("o\n-1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n", "tree size"),
+        ("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2=\n", "root hash"),
+        ("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=", "end with a newline"),
+        (
+            "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n",
+            "extension lines must not be empty",
+        ),
+        ("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\na\tb\n", "control"),
+    ],
+)
 def test_malformed_checkpoints(text, fragment):
     with pytest.raises(CheckpointError, match=fragment):
         parse_checkpoint(text)
@@ -100,24 +113,33 @@ def test_tlog_proof_roundtrip_and_verify():
     assert decode_tlog_proof(zero.encode()).verify(leaves[0], [log.verifier()]).size == 1
 
 
-@pytest.mark.parametrize("data, fragment", [
-    (b"c2sp.org/tlog-proof@v2\nindex 1\n\ncp\n", "line 1"),
-    (b"c2sp.org/tlog-proof@v1\nindex 01\n\ncp\n", "leading zeroes"),
-    (b"c2sp.org/tlog-proof@v1\nindx 1\n\ncp\n", "index <n>"),
-    (b"c2sp.org/tlog-proof@v1\nextra !!\nindex 1\n\ncp\n", "extra"),
-    (b"c2sp.org/tlog-proof@v1\nindex 1\nAAAA\n\ncp\n", "not 32"),
-    (b"c2sp.org/tlog-proof@v1\nindex 1\n", "empty line"),
-    (b"c2sp.org/tlog-proof@v1\nindex 1\n\n", "missing"),
-    (b"c2sp.org/tlog-proof@v1\nindex \xff\n\ncp\n", "ASCII"),
-])
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        (b"c2sp.org/tlog-proof@v2\nindex 1\n\ncp\n", "line 1"),
+        (b"c2sp.org/tlog-proof@v1\nindex 01\n\ncp\n", "leading zeroes"),
+        (b"c2sp.org/tlog-proof@v1\nindx 1\n\ncp\n", "index <n>"),
+        (b"c2sp.org/tlog-proof@v1\nextra !!\nindex 1\n\ncp\n", "extra"),
+        (b"c2sp.org/tlog-proof@v1\nindex 1\nAAAA\n\ncp\n", "not 32"),
+        (b"c2sp.org/tlog-proof@v1\nindex 1\n", "empty line"),
+        (b"c2sp.org/tlog-proof@v1\nindex 1\n\n", "missing"),
+        (b"c2sp.org/tlog-proof@v1\nindex \xff\n\ncp\n", "ASCII"),
+    ],
+)
 def test_malformed_tlog_proofs(data, fragment):
     with pytest.raises(TlogProofError, match=fragment):
         decode_tlog_proof(data)
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.binary(max_size=200),
-                 st.text(max_size=200).map(lambda t: ("c2sp.org/tlog-proof@v1\n" + t).encode("utf-8", "surrogatepass"))))
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=200).map(
+            lambda t: ("c2sp.org/tlog-proof@v1\n" + t).encode("utf-8", "surrogatepass")
+        ),
+    )
+)
 def test_tlog_proof_parser_only_raises_its_error(data):
     try:
         decode_tlog_proof(data)
@@ -126,9 +148,13 @@ def test_tlog_proof_parser_only_raises_its_error(data):
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.binary(max_size=150),
-                 st.text(max_size=150).map(lambda t: t.encode("utf-8", "surrogatepass")),
-                 st.text(max_size=60).map(lambda t: (SOFA + t).encode("utf-8", "surrogatepass"))))
+@given(
+    st.one_of(
+        st.binary(max_size=150),
+        st.text(max_size=150).map(lambda t: t.encode("utf-8", "surrogatepass")),
+        st.text(max_size=60).map(lambda t: (SOFA + t).encode("utf-8", "surrogatepass")),
+    )
+)
 def test_checkpoint_parser_only_raises_its_error(data):
     try:
         parse_checkpoint(data)

@@ -1,4 +1,5 @@
 """Identity codes: format, forgiving parse, check character (exhaustive)."""
+
 import random
 
 import pytest
@@ -6,8 +7,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.classes import ASSET_CLASSES
-from app.core.codes import (ALPHANUMERIC, CROCKFORD, QUASIGROUP, SERIAL_ALIASES, Code,
-                            check_character, encode_serial, is_valid_code, make_code, parse_code)
+from app.core.codes import (
+    ALPHANUMERIC,
+    CROCKFORD,
+    QUASIGROUP,
+    SERIAL_ALIASES,
+    Code,
+    check_character,
+    encode_serial,
+    is_valid_code,
+    make_code,
+    parse_code,
+)
 from app.core.errors import CodeError, CoreError
 
 CITIES = ["130100", "130200", "130400", "130600", "131000", "110000", "110101", "820000"]
@@ -17,8 +28,10 @@ SUBSTITUTES = ALPHANUMERIC + "-"
 def sample_codes(n, seed=7):
     rnd = random.Random(seed)
     classes = sorted(ASSET_CLASSES)
-    out = [make_code(rnd.choice(CITIES), classes[i % len(classes)], rnd.getrandbits(40))
-           for i in range(n)]
+    out = [
+        make_code(rnd.choice(CITIES), classes[i % len(classes)], rnd.getrandbits(40))
+        for i in range(n)
+    ]
     # Include codes whose check character is I, L, O or U (the confusable letters).
     want = set("ILOU")
     while want:
@@ -75,18 +88,21 @@ def test_check_read_literally():
                         parse_code(str(c)[:-1] + typed)
 
 
-@pytest.mark.parametrize("text, position, fragment", [
-    ("130100-WAT-7K3U9Q2X-4", 14, "character 15 'U' is not valid in the serial"),
-    ("13010A-WAT-7K3M9Q2X-4", 5, "is not a digit"),
-    ("130100-W4T-7K3M9Q2X-4", 8, "is not a letter"),
-    ("130100-XYZ-7K3M9Q2X-4", 7, "asset class 'XYZ'"),
-    ("000000-WAT-7K3M9Q2X-4", 0, "no GB/T 2260 province"),
-    ("130100-WAT-7K3M9Q2X", None, "18 letters and digits"),
-    ("130100-WAT-7K3M9Q2X-4-", 21, "misplaced"),
-    ("1301-00WAT-7K3M9Q2X-4", 4, "misplaced"),
-    ("130100-WAT-7K3M9Q2X-#", 20, "not a letter or digit"),
-    ("130100--WAT-7K3M9Q2X4", 7, "misplaced"),
-])
+@pytest.mark.parametrize(
+    "text, position, fragment",
+    [
+        ("130100-WAT-7K3U9Q2X-4", 14, "character 15 'U' is not valid in the serial"),
+        ("13010A-WAT-7K3M9Q2X-4", 5, "is not a digit"),
+        ("130100-W4T-7K3M9Q2X-4", 8, "is not a letter"),
+        ("130100-XYZ-7K3M9Q2X-4", 7, "asset class 'XYZ'"),
+        ("000000-WAT-7K3M9Q2X-4", 0, "no GB/T 2260 province"),
+        ("130100-WAT-7K3M9Q2X", None, "18 letters and digits"),
+        ("130100-WAT-7K3M9Q2X-4-", 21, "misplaced"),
+        ("1301-00WAT-7K3M9Q2X-4", 4, "misplaced"),
+        ("130100-WAT-7K3M9Q2X-#", 20, "not a letter or digit"),
+        ("130100--WAT-7K3M9Q2X4", 7, "misplaced"),
+    ],
+)
 def test_errors_say_what_and_where(text, position, fragment):
     with pytest.raises(CodeError) as info:
         parse_code(text)
@@ -144,12 +160,18 @@ def test_quasigroup_is_totally_antisymmetric():
 def test_iso7064_hybrid_mod37_36_misses_transpositions():
     """Why not ISO/IEC 7064 MOD 37,36 (hybrid): it lets some adjacent transpositions
     through, e.g. from state 1 the pair (17, 18) = ('H', 'I')."""
+
     def step(p, a):
         s = (p + a) % 36 or 36
         return (2 * s) % 37
 
-    misses = [(p, a, b) for p in range(1, 37) for a in range(36) for b in range(a + 1, 36)
-              if step(step(p, a), b) == step(step(p, b), a)]
+    misses = [
+        (p, a, b)
+        for p in range(1, 37)
+        for a in range(36)
+        for b in range(a + 1, 36)
+        if step(step(p, a), b) == step(step(p, b), a)
+    ]
     assert (1, 17, 18) in misses
     assert len(misses) == 36  # (ordered pairs: 72)
 
@@ -169,7 +191,7 @@ def test_every_substitution_and_transposition_rejected_exhaustively():
             for sub in SUBSTITUTES:
                 if sub == original:
                     continue
-                variant = text[:pos] + sub + text[pos + 1:]
+                variant = text[:pos] + sub + text[pos + 1 :]
                 try:
                     got = parse_code(variant)
                 except CodeError:
@@ -179,7 +201,7 @@ def test_every_substitution_and_transposition_rejected_exhaustively():
         for pos in range(len(text) - 1):
             if text[pos] == text[pos + 1]:
                 continue
-            variant = text[:pos] + text[pos + 1] + text[pos] + text[pos + 2:]
+            variant = text[:pos] + text[pos + 1] + text[pos] + text[pos + 2 :]
             with pytest.raises(CodeError):
                 parse_code(variant)
             checked += 1
@@ -202,8 +224,11 @@ def test_confusable_check_letter_transposed_into_serial_is_caught():
 
 
 @settings(max_examples=300, deadline=None)
-@given(city=st.sampled_from(CITIES), cls=st.sampled_from(sorted(ASSET_CLASSES)),
-       serial=st.integers(0, (1 << 40) - 1))
+@given(
+    city=st.sampled_from(CITIES),
+    cls=st.sampled_from(sorted(ASSET_CLASSES)),
+    serial=st.integers(0, (1 << 40) - 1),
+)
 def test_make_parse_roundtrip_property(city, cls, serial):
     c = make_code(city, cls, serial)
     assert parse_code(str(c)) == c == parse_code(str(c).lower())

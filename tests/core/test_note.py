@@ -8,33 +8,67 @@ Known-answer vectors:
 - transparency-dev/formats note/note_cosigv1_test.go (TestCoSigV1NewVerifier,
   TestCosignatureTimestamp): remora.n621.de cosignature key, timestamp 1727964367.
 """
+
 import base64
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.cosignature import (CosignatureSigner, CosignatureVerifier, cosignature_timestamps,
-                                  cosigned_message, generate_witness_key, signature_timestamp)
-from app.core.errors import (CoreError, CosignatureError, InvalidSignatureError, KeyFormatError,
-                             NoteError, UnverifiedNoteError)
-from app.core.note import (Signature, Signer, Verifier, add_signatures, generate_key, key_id,
-                           open_note, sign_note, split_note)
+from app.core.cosignature import (
+    CosignatureSigner,
+    CosignatureVerifier,
+    cosignature_timestamps,
+    cosigned_message,
+    generate_witness_key,
+    signature_timestamp,
+)
+from app.core.errors import (
+    CoreError,
+    CosignatureError,
+    InvalidSignatureError,
+    KeyFormatError,
+    NoteError,
+    UnverifiedNoteError,
+)
+from app.core.note import (
+    Signature,
+    Signer,
+    Verifier,
+    add_signatures,
+    generate_key,
+    key_id,
+    open_note,
+    sign_note,
+    split_note,
+)
 
 # golang.org/x/mod/sumdb/note/note_test.go
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
-TEXT = ("If you think cryptography is the answer to your problem,\n"
-        "then you don't know what your problem is.\n")
-PETER_SIG = ("— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdn"
-             "gotpRZb6KE6RyyBwJnAM=\n")
-ENOCH_SIG = ("— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnW"
-             "Lox33WWd1RvMc+QQ=\n")
-PETER = Signature("PeterNeumann", 0xC74F20A3,
-                  "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=")
-ENOCH = Signature("EnochRoot", 0xAF0CFE78,
-                  "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=")
+TEXT = (
+    "If you think cryptography is the answer to your problem,\n"
+    "then you don't know what your problem is.\n"
+)
+PETER_SIG = (
+    "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdn"
+    "gotpRZb6KE6RyyBwJnAM=\n"
+)
+ENOCH_SIG = (
+    "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnW"
+    "Lox33WWd1RvMc+QQ=\n"
+)
+PETER = Signature(
+    "PeterNeumann",
+    0xC74F20A3,
+    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
+)
+ENOCH = Signature(
+    "EnochRoot",
+    0xAF0CFE78,
+    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=",
+)
 
 
 def test_go_new_verifier_and_manglings():
@@ -48,10 +82,12 @@ def test_go_new_verifier_and_manglings():
                     Verifier.from_key(b[i:j])
     for i in range(len(b)):
         with pytest.raises(KeyFormatError):
-            Verifier.from_key(b[:i] + chr(ord(b[i]) + 1) + b[i + 1:])
+            Verifier.from_key(b[:i] + chr(ord(b[i]) + 1) + b[i + 1 :])
     # note_test.go: wrong length key / unknown algorithm, each with adjusted key hash.
     with pytest.raises(KeyFormatError):
-        Verifier.from_key("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==")
+        Verifier.from_key(
+            "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY=="
+        )
     with pytest.raises(KeyFormatError, match="unknown verifier algorithm"):
         Verifier.from_key("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
 
@@ -69,7 +105,7 @@ def test_go_new_signer_and_manglings():
                 Signer.from_key(b[i:j])
     for i in range(len(b)):
         with pytest.raises(KeyFormatError):
-            Signer.from_key(b[:i] + chr(ord(b[i]) + 1) + b[i + 1:])
+            Signer.from_key(b[:i] + chr(ord(b[i]) + 1) + b[i + 1 :])
 
 
 def test_go_sign_vector():
@@ -77,7 +113,10 @@ def test_go_sign_vector():
     want = TEXT + "\n" + PETER_SIG
     assert sign_note(TEXT, signer) == want.encode()
     # An existing signature by the same key is replaced.
-    assert sign_note(TEXT, signer, existing=[Signature("PeterNeumann", 0xC74F20A3, "BADSIGN=")]) == want.encode()
+    assert (
+        sign_note(TEXT, signer, existing=[Signature("PeterNeumann", 0xC74F20A3, "BADSIGN=")])
+        == want.encode()
+    )
     with pytest.raises(NoteError):
         sign_note("abc", signer)
 
@@ -98,17 +137,23 @@ def test_go_open_vectors():
     with pytest.raises(NoteError, match="malformed note"):
         open_note((TEXT + "\n" + PETER_SIG * 101).encode(), [peter])
     bad = PETER_SIG[:60] + "ABCD" + PETER_SIG[60:]
-    with pytest.raises(InvalidSignatureError, match="invalid signature for key PeterNeumann\\+c74f20a3"):
+    with pytest.raises(
+        InvalidSignatureError, match="invalid signature for key PeterNeumann\\+c74f20a3"
+    ):
         open_note((TEXT + "\n" + bad).encode(), [peter])
     enoch_abcd = ENOCH_SIG[:60] + "ABCD" + ENOCH_SIG[60:]
-    n = open_note((TEXT + "\n" + PETER_SIG + PETER_SIG + ENOCH_SIG + ENOCH_SIG + enoch_abcd).encode(), [peter])
+    n = open_note(
+        (TEXT + "\n" + PETER_SIG + PETER_SIG + ENOCH_SIG + ENOCH_SIG + enoch_abcd).encode(), [peter]
+    )
     assert n.sigs == (PETER,) and len(n.unverified_sigs) == 2 and n.unverified_sigs[0] == ENOCH
     bad_msgs = [
         TEXT,
         TEXT + "\n",
         TEXT + "\n" + PETER_SIG[:-1],
         "\x01" + TEXT + "\n" + PETER_SIG,
-        TEXT + "\n" + "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
+        TEXT
+        + "\n"
+        + "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
         TEXT + "\n" + PETER_SIG + "Unexpected line.\n",
     ]
     for m in bad_msgs:
@@ -121,10 +166,15 @@ def test_go_open_vectors():
 def test_spec_example_signed_note_v1():
     # C2SP signed-note v1.0.0, section "Example".
     v = Verifier.from_key("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k")
-    msg = ("This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2"
-           "ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n").encode()
+    msg = (
+        "This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2"
+        "ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"
+    ).encode()
     assert open_note(msg, [v]).text == "This is an example message.\n"
-    assert key_id("example.com/foo", base64.b64decode("AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k")) == 0x530D903A
+    assert (
+        key_id("example.com/foo", base64.b64decode("AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"))
+        == 0x530D903A
+    )
 
 
 def test_sixteen_signatures_accepted_and_unknown_ignored():
@@ -152,26 +202,42 @@ def test_generate_key_roundtrip_and_bad_names():
 
 # --- tlog-cosignature v1.0.1 ---
 
+
 def test_cosignature_vectors():
     # transparency-dev/formats note_cosigv1_test.go TestCoSigV1NewVerifier: native 0x04 key.
     v = Verifier.from_key("remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2")
     assert isinstance(v, CosignatureVerifier) and v.key_id == 0xDA77ADE7
-    for bad in ["bananas.sigstore.dev+12344556", "rekor.sigstore.dev+12345678+THIS_IS_NOT_BASE64!",
-                "rekor.sigstore.dev+12345678+AwEB"]:
+    for bad in [
+        "bananas.sigstore.dev+12344556",
+        "rekor.sigstore.dev+12345678+THIS_IS_NOT_BASE64!",
+        "rekor.sigstore.dev+12345678+AwEB",
+    ]:
         with pytest.raises(KeyFormatError):
             Verifier.from_key(bad)
     # ... TestCosignatureTimestamp: 1727964367.
-    sig = Signature("x", 0x64684688, "ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBYJXORmnFBOBA==")
+    sig = Signature(
+        "x",
+        0x64684688,
+        "ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBYJXORmnFBOBA==",
+    )
     assert signature_timestamp(sig) == 1727964367
-    wrong = Signature("x", 0, "eQjRQm6eSKzFoiYalgwCPXu2y3ijtg68is9M46JKxuZB+dRfTmeQeDBoXnvxZx2ugnkyV+MUMLXpWs1hPb/W/4xkNQY=")
+    wrong = Signature(
+        "x",
+        0,
+        "eQjRQm6eSKzFoiYalgwCPXu2y3ijtg68is9M46JKxuZB+dRfTmeQeDBoXnvxZx2ugnkyV+MUMLXpWs1hPb/W/4xkNQY=",
+    )
     with pytest.raises(CosignatureError):
         signature_timestamp(wrong)
     # C2SP tlog-cosignature v1.0.1 example line for witness.example.com/w1.
-    spec = Signature("witness.example.com/w1", 0x8D66CF3F,
-                     "jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==")
+    spec = Signature(
+        "witness.example.com/w1",
+        0x8D66CF3F,
+        "jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==",
+    )
     assert signature_timestamp(spec) == 1679315147
     assert cosigned_message(1679315147, b"example.com/behind-the-sofa\n") == (
-        b"cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n")
+        b"cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n"
+    )
 
 
 def test_cosign_roundtrip_timestamp_and_type_separation():
@@ -203,9 +269,12 @@ def test_cosign_roundtrip_timestamp_and_type_separation():
 
 
 @settings(max_examples=60, deadline=None)
-@given(text=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x2FFF), min_size=1,
-                    max_size=80).map(lambda t: t + "\n"),
-       flip=st.integers(0, 10_000))
+@given(
+    text=st.text(
+        alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x2FFF), min_size=1, max_size=80
+    ).map(lambda t: t + "\n"),
+    flip=st.integers(0, 10_000),
+)
 def test_every_signature_bit_flip_fails(text, flip):
     signer = Signer.from_key(PETER_SKEY)
     witness = CosignatureSigner("w.example", bytes(range(32)), clock=lambda: 1700000001)
@@ -222,10 +291,17 @@ def test_every_signature_bit_flip_fails(text, flip):
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.binary(max_size=300),
-                 st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
-                 st.builds(lambda a, b: (TEXT + a + "\n" + PETER_SIG + b).encode("utf-8", "surrogatepass"),
-                           st.text(max_size=20), st.text(max_size=20))))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+        st.builds(
+            lambda a, b: (TEXT + a + "\n" + PETER_SIG + b).encode("utf-8", "surrogatepass"),
+            st.text(max_size=20),
+            st.text(max_size=20),
+        ),
+    )
+)
 def test_open_note_only_raises_note_errors(data):
     try:
         open_note(data, [Verifier.from_key(PETER_VKEY)])

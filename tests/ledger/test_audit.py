@@ -1,4 +1,5 @@
 """The log audit finds each kind of damage and names where it is."""
+
 import sqlalchemy as sa
 
 from app.core.checkpoint import Checkpoint
@@ -11,8 +12,11 @@ from .conftest import point
 
 
 def _grow(node, n=300):
-    return node.issue_many("alice", "alice-pw", [
-        {"asset_class": "HEA", "name": f"heat {i}", "geometry": point(i)} for i in range(n)])
+    return node.issue_many(
+        "alice",
+        "alice-pw",
+        [{"asset_class": "HEA", "name": f"heat {i}", "geometry": point(i)} for i in range(n)],
+    )
 
 
 def test_clean_log_passes(node):
@@ -26,13 +30,18 @@ def test_changed_entry_is_found_at_its_tile(node):
     _grow(node)
     store = node.store
     with store.write() as conn:
-        data = conn.execute(sa.select(entry_bundles.c.data).where(
-            entry_bundles.c.origin == node.origin, entry_bundles.c.n == 0)).scalar()
+        data = conn.execute(
+            sa.select(entry_bundles.c.data).where(
+                entry_bundles.c.origin == node.origin, entry_bundles.c.n == 0
+            )
+        ).scalar()
         ents = decode_entries(bytes(data))
         ents[7] = ents[7].replace(b"heat 6", b"heat X")
-        conn.execute(sa.update(entry_bundles).where(
-            entry_bundles.c.origin == node.origin, entry_bundles.c.n == 0)
-            .values(data=encode_entries(ents)))
+        conn.execute(
+            sa.update(entry_bundles)
+            .where(entry_bundles.c.origin == node.origin, entry_bundles.c.n == 0)
+            .values(data=encode_entries(ents))
+        )
     report = audit_log(store, node.origin)
     assert not report.ok
     assert report.first_mismatch.startswith("tile 0/0: stored hash #7 differs")
@@ -42,8 +51,11 @@ def test_lost_entries_and_overreaching_checkpoint(node):
     _grow(node)
     store = node.store
     with store.write() as conn:
-        conn.execute(sa.delete(entry_bundles).where(entry_bundles.c.origin == node.origin,
-                                                    entry_bundles.c.n == 1))
+        conn.execute(
+            sa.delete(entry_bundles).where(
+                entry_bundles.c.origin == node.origin, entry_bundles.c.n == 1
+            )
+        )
     report = audit_log(store, node.origin, check_index=False)
     assert "entry bundle 1 (entries 256…) is missing" in report.problems
 
@@ -55,9 +67,15 @@ def test_checkpoint_beyond_the_log_and_forged_root(node):
     wrong = Checkpoint(node.origin, 5, b"\x02" * 32)
     with store.write() as conn:
         for cp in (fake, wrong):
-            conn.execute(sa.insert(checkpoints).values(
-                origin=node.origin, size=cp.size, root_hash=cp.root_hash, created_at=0,
-                note=sign_note(cp.to_text(), node.log_signer())))
+            conn.execute(
+                sa.insert(checkpoints).values(
+                    origin=node.origin,
+                    size=cp.size,
+                    root_hash=cp.root_hash,
+                    created_at=0,
+                    note=sign_note(cp.to_text(), node.log_signer()),
+                )
+            )
     problems = audit_log(store, node.origin).problems
     assert any("size 50 covers entries beyond the stored size 11" in p for p in problems)
     assert any(p.startswith("checkpoint at size 5: root 0202") for p in problems)
@@ -68,8 +86,11 @@ def test_tile_beyond_size_and_codes_index_drift(node):
     store = node.store
     with store.write() as conn:
         conn.execute(sa.update(codes).where(codes.c.code == res[2].code).values(name="edited"))
-        conn.execute(sa.update(tiles).where(tiles.c.origin == node.origin, tiles.c.level == 0,
-                                            tiles.c.n == 0).values(width=200))
+        conn.execute(
+            sa.update(tiles)
+            .where(tiles.c.origin == node.origin, tiles.c.level == 0, tiles.c.n == 0)
+            .values(width=200)
+        )
     problems = audit_log(store, node.origin).problems
     assert f"codes index row {res[2].code}: name is 'edited', the log says 'heat 2'" in problems
     assert "tile 0/0 has width 200, beyond tree size 6" in problems

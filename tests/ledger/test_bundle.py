@@ -1,4 +1,5 @@
 """Proof bundles: a C2SP tlog-proof file with the entry; every tampering is caught offline."""
+
 import dataclasses
 import random
 
@@ -11,7 +12,6 @@ from app.core.tlog_proof import decode_tlog_proof
 from app.ledger import bundle as B
 from app.ledger import verifier as V
 from app.ledger.keys import signing_key
-
 from tests.ledger.verifier_kit import build_net
 
 
@@ -60,21 +60,25 @@ def test_qr_payload_round_trip_and_images(tmp_path, bundle):
 
 def _resign_entry(bundle, node, **changes):
     import json
+
     rec = json.loads(bundle.entry)
     rec.pop("sig")
     rec.update(changes)
     return rec
 
 
-@pytest.mark.parametrize("tamper, expect", [
-    ("entry", {V.INCLUSION, V.ENTRY_SIGNATURE}),
-    ("proof", {V.INCLUSION}),
-    ("index", {V.INCLUSION}),
-    ("root", {V.CHECKPOINT_SIGNATURE}),
-    ("drop_cosignature", {V.WITNESS_QUORUM}),
-    ("bad_cosignature", {V.WITNESS_QUORUM}),
-    ("official_add", {V.OFFICIAL_ACTIVE, V.ENTRY_SIGNATURE}),
-])
+@pytest.mark.parametrize(
+    "tamper, expect",
+    [
+        ("entry", {V.INCLUSION, V.ENTRY_SIGNATURE}),
+        ("proof", {V.INCLUSION}),
+        ("index", {V.INCLUSION}),
+        ("root", {V.CHECKPOINT_SIGNATURE}),
+        ("drop_cosignature", {V.WITNESS_QUORUM}),
+        ("bad_cosignature", {V.WITNESS_QUORUM}),
+        ("official_add", {V.OFFICIAL_ACTIVE, V.ENTRY_SIGNATURE}),
+    ],
+)
 def test_tampered_bundle_fails_the_named_check(net, bundle, tamper, expect):
     node, trust, _, _ = net
     b = bundle
@@ -105,13 +109,21 @@ def test_tampered_bundle_fails_the_named_check(net, bundle, tamper, expect):
     elif tamper == "official_add":
         # Mallory registers "zhang" with her own key in a record that is not in the log
         mskey, mvkey = note.generate_key("zhang")
-        fake_add = sign_entry({"type": "official-add", "subject": {"name": "zhang", "key": mvkey},
-                               "time": "2026-01-01T00:00:00Z", "official": node.admin_name,
-                               "prev": None}, signing_key(mskey))
+        fake_add = sign_entry(
+            {
+                "type": "official-add",
+                "subject": {"name": "zhang", "key": mvkey},
+                "time": "2026-01-01T00:00:00Z",
+                "official": node.admin_name,
+                "prev": None,
+            },
+            signing_key(mskey),
+        )
         rec = _resign_entry(b, node)
         entry = sign_entry(rec, signing_key(mskey))
-        b = dataclasses.replace(b, entry=entry, official=dataclasses.replace(
-            b.official, entry=fake_add))
+        b = dataclasses.replace(
+            b, entry=entry, official=dataclasses.replace(b.official, entry=fake_add)
+        )
     r = V.verify_bundle(b.encode(), trust)
     assert not r.ok
     assert expect <= failed_names(r), [c for c in r.checks if c.status != "pass"]
@@ -122,10 +134,18 @@ def test_tampered_bundle_fails_the_named_check(net, bundle, tamper, expect):
 def test_bundle_against_another_network_trust_fails(net, bundle):
     node, _, _, _ = net
     from app.ledger import trust as T
-    stranger = T.City("130100", "Shijiazhuang", "石家庄", 114.5, 38.0, node.origin,
-                      note.generate_key(node.origin)[1], node.witness_vkey)
-    trust = T.TrustFile("other network", T.generate_admin_key("x")[1], quorum=0) \
-        .with_city(stranger)
+
+    stranger = T.City(
+        "130100",
+        "Shijiazhuang",
+        "石家庄",
+        114.5,
+        38.0,
+        node.origin,
+        note.generate_key(node.origin)[1],
+        node.witness_vkey,
+    )
+    trust = T.TrustFile("other network", T.generate_admin_key("x")[1], quorum=0).with_city(stranger)
     r = V.verify_bundle(bundle.encode(), trust)
     assert V.CHECKPOINT_SIGNATURE in failed_names(r)
 
@@ -133,6 +153,7 @@ def test_bundle_against_another_network_trust_fails(net, bundle):
 def test_revoke_bundle_says_revoked(net):
     node, trust, witnesses, _ = net
     from tests.ledger.verifier_kit import POINT, cosign_latest
+
     code = node.issue("zhang", "official-pass", "HEA", "heat main", POINT).code
     node.revoke("zhang", "official-pass", code, "replaced")
     cosign_latest(node, *(w.signer for w in witnesses))
@@ -140,12 +161,15 @@ def test_revoke_bundle_says_revoked(net):
     assert failed_names(r) == {V.NOT_REVOKED}
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "not a valid"),
-    (b"\xff\xfe\x00garbage", "not a valid"),
-    (b"c2sp.org/tlog-proof@v1\nindex 0\n\nx\n1\n", "no 'extra' line"),
-    (B.QR_PREFIX.encode() + b"!!!", "QR payload"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "not a valid"),
+        (b"\xff\xfe\x00garbage", "not a valid"),
+        (b"c2sp.org/tlog-proof@v1\nindex 0\n\nx\n1\n", "no 'extra' line"),
+        (B.QR_PREFIX.encode() + b"!!!", "QR payload"),
+    ],
+)
 def test_malformed_bundle_fails_format(net, data, message):
     _, trust, _, _ = net
     r = V.verify_bundle(data, trust)
@@ -171,5 +195,5 @@ def test_single_bit_flips_in_proof_and_checkpoint_body_never_verify(net, bundle)
     positions = rng.sample(range(body_end), 150)
     for pos in positions:
         bit = 1 << rng.randrange(8)
-        flipped = data[:pos] + bytes([data[pos] ^ bit]) + data[pos + 1:]
+        flipped = data[:pos] + bytes([data[pos] ^ bit]) + data[pos + 1 :]
         assert not V.verify_bundle(flipped, trust).ok, (pos, bit)

@@ -1,4 +1,5 @@
 """The `cityledger` ledger commands, run for real (subprocess and main(argv)) on a temp node."""
+
 import json
 import os
 import sqlite3
@@ -20,9 +21,14 @@ def run(*argv, env_extra=None, check=None):
     env = {**os.environ, "CITYLEDGER_PASSPHRASE": PASS}
     env.pop("CITYLEDGER_OFFICIAL_PASSPHRASE", None)
     env.update(env_extra or {})
-    p = subprocess.run([sys.executable, "-m", "app", *map(str, argv)], capture_output=True,
-                       text=True, env=env, timeout=120,
-                       cwd=Path(__file__).resolve().parents[2])
+    p = subprocess.run(
+        [sys.executable, "-m", "app", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     if check is not None:
         assert p.returncode == check, (p.returncode, p.stdout, p.stderr)
     return p.returncode, p.stdout, p.stderr
@@ -38,8 +44,17 @@ def cli(capsys, *argv):
 def write_trust(path: Path, info: dict, quorum: int = 0) -> Path:
     """A trust file listing the node described by `log info --json`."""
     skey, vkey = T.generate_admin_key("test-admin")
-    city = T.City(info["city"], info["name_en"], info["name_zh"], 114.5, 38.0, info["origin"],
-                  info["vkey"], info["witness_vkey"], ("http://127.0.0.1:8100/",))
+    city = T.City(
+        info["city"],
+        info["name_en"],
+        info["name_zh"],
+        114.5,
+        38.0,
+        info["origin"],
+        info["vkey"],
+        info["witness_vkey"],
+        ("http://127.0.0.1:8100/",),
+    )
     path.write_bytes(T.TrustFile("test", vkey, quorum=quorum).with_city(city).sign(skey))
     return path
 
@@ -54,8 +69,21 @@ def env(monkeypatch):
 @pytest.fixture()
 def node_dir(tmp_path, capsys, env):
     d = tmp_path / "node"
-    assert cli(capsys, "--data", d, "init", "--city", "130100", "--name-en", "Shijiazhuang",
-               "--name-zh", "石家庄")[0] == 0
+    assert (
+        cli(
+            capsys,
+            "--data",
+            d,
+            "init",
+            "--city",
+            "130100",
+            "--name-en",
+            "Shijiazhuang",
+            "--name-zh",
+            "石家庄",
+        )[0]
+        == 0
+    )
     assert cli(capsys, "--data", d, "official", "add", "zhang")[0] == 0
     return d
 
@@ -72,15 +100,43 @@ def _size(capsys, d) -> int:
 
 # --- end to end, as a script would use it (real subprocesses) --------------------------
 
+
 def _flow(tmp_path, db_args):
     d = tmp_path / "city"
-    run(*db_args, "--data", d, "init", "--city", "130100", "--name-en", "Shijiazhuang",
-        "--name-zh", "石家庄", "--json", check=0)
+    run(
+        *db_args,
+        "--data",
+        d,
+        "init",
+        "--city",
+        "130100",
+        "--name-en",
+        "Shijiazhuang",
+        "--name-zh",
+        "石家庄",
+        "--json",
+        check=0,
+    )
     off = {"CITYLEDGER_OFFICIAL_PASSPHRASE": "official-pass"}
     run("--data", d, "official", "add", "zhang", env_extra=off, check=0)
-    _, out, _ = run("--data", d, "issue", "--class", "WAT", "--name", "Main 1", "--lon",
-                    "114.51", "--lat", "38.04", "--attr", "dn=300", "--json", env_extra=off,
-                    check=0)
+    _, out, _ = run(
+        "--data",
+        d,
+        "issue",
+        "--class",
+        "WAT",
+        "--name",
+        "Main 1",
+        "--lon",
+        "114.51",
+        "--lat",
+        "38.04",
+        "--attr",
+        "dn=300",
+        "--json",
+        env_extra=off,
+        check=0,
+    )
     issued = json.loads(out)
     assert issued["codes"] == [issued["code"]] and issued["index"] == 1
     _, out, _ = run("--data", d, "log", "info", "--json", check=0)
@@ -94,15 +150,20 @@ def _flow(tmp_path, db_args):
     code, out, _ = run("--data", d, "verify", issued["code"], "--trust", trust, "--json")
     doc = json.loads(out)
     assert code == 0 and doc["ok"] is True
-    assert {c["name"] for c in doc["checks"]} >= {"entry signature", "inclusion",
-                                                  "checkpoint signature", "witness cosignatures"}
+    assert {c["name"] for c in doc["checks"]} >= {
+        "entry signature",
+        "inclusion",
+        "checkpoint signature",
+        "witness cosignatures",
+    }
 
     bundle, qr = tmp_path / "a.tlog-proof", tmp_path / "a.svg"
     run("--data", d, "bundle", "export", issued["code"], "-o", bundle, "--qr", qr, check=0)
     assert bundle.read_bytes().startswith(b"c2sp.org/tlog-proof@v1\n") and qr.exists()
     # Offline: a folder with no node, only the trust file
-    code, out, _ = run("--data", tmp_path / "elsewhere", "verify", "--bundle", bundle,
-                       "--trust", trust, "--json")
+    code, out, _ = run(
+        "--data", tmp_path / "elsewhere", "verify", "--bundle", bundle, "--trust", trust, "--json"
+    )
     doc = json.loads(out)
     assert code == 0 and doc["ok"] is True
     assert next(c for c in doc["checks"] if c["name"] == "not revoked")["status"] == "unknown"
@@ -117,17 +178,20 @@ def test_end_to_end_sqlite(tmp_path):
     # A tampered bundle: the entry's name changed -> exit 1, the failed check named
     b = decode_bundle(bundle.read_bytes())
     import dataclasses
+
     forged = dataclasses.replace(b, entry=b.entry.replace(b"Main 1", b"Main 2"))
     bad = tmp_path / "forged.tlog-proof"
     bad.write_bytes(forged.encode())
-    code, out, _ = run("--data", tmp_path / "elsewhere", "verify", "--bundle", bad, "--trust",
-                       trust, "--json")
+    code, out, _ = run(
+        "--data", tmp_path / "elsewhere", "verify", "--bundle", bad, "--trust", trust, "--json"
+    )
     doc = json.loads(out)
     assert code == 1 and doc["ok"] is False
     failed = {c["name"] for c in doc["checks"] if c["status"] == "fail"}
     assert "inclusion" in failed
-    code, out, _ = run("--data", tmp_path / "elsewhere", "verify", "--bundle", bad, "--trust",
-                       trust)
+    code, out, _ = run(
+        "--data", tmp_path / "elsewhere", "verify", "--bundle", bad, "--trust", trust
+    )
     assert code == 1 and "NOT VERIFIED" in out and "inclusion" in out
 
 
@@ -140,6 +204,7 @@ def test_end_to_end_postgres(tmp_path, pg_url):
 
 
 # --- passphrases ------------------------------------------------------------------------
+
 
 def test_wrong_node_passphrase(node_dir, capsys, monkeypatch):
     monkeypatch.setenv("CITYLEDGER_PASSPHRASE", "not-it")
@@ -155,27 +220,47 @@ def test_wrong_node_passphrase(node_dir, capsys, monkeypatch):
 def test_wrong_official_passphrase_issues_nothing(node_dir, capsys, monkeypatch):
     before = _size(capsys, node_dir)
     monkeypatch.setenv("CITYLEDGER_OFFICIAL_PASSPHRASE", "wrong")
-    code, _, err = cli(capsys, "--data", node_dir, "issue", "--class", "GAS", "--name", "v",
-                       "--lon", "114.5", "--lat", "38")
+    code, _, err = cli(
+        capsys,
+        "--data",
+        node_dir,
+        "issue",
+        "--class",
+        "GAS",
+        "--name",
+        "v",
+        "--lon",
+        "114.5",
+        "--lat",
+        "38",
+    )
     assert code == 2 and "wrong passphrase" in err and "zhang" in err
     assert _size(capsys, node_dir) == before
 
 
 # --- batch ------------------------------------------------------------------------------
 
+
 def _layer(path: Path, n: int, broken=()):
     feats = []
     for i in range(n):
-        props = {"name": f"hydrant {i}", "asset_class": "WAT", "dn": 100 + i,
-                 "material": "ductile iron"}
+        props = {
+            "name": f"hydrant {i}",
+            "asset_class": "WAT",
+            "dn": 100 + i,
+            "material": "ductile iron",
+        }
         geom = {"type": "Point", "coordinates": [114.5 + i * 1e-3, 38.0 + i * 1e-4]}
         if i in broken:
             props["asset_class"] = "XYZ"
         feats.append({"type": "Feature", "properties": props, "geometry": geom})
-    feats.append({"type": "Feature", "properties": {"name": "pipe", "asset_class": "SEW", "dn": 1,
-                                                     "material": "pvc"},
-                  "geometry": {"type": "LineString",
-                               "coordinates": [[114.5, 38.0], [114.51, 38.01]]}})
+    feats.append(
+        {
+            "type": "Feature",
+            "properties": {"name": "pipe", "asset_class": "SEW", "dn": 1, "material": "pvc"},
+            "geometry": {"type": "LineString", "coordinates": [[114.5, 38.0], [114.51, 38.01]]},
+        }
+    )
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     return path
 
@@ -192,6 +277,7 @@ def test_batch_issue_from_geojson(node_dir, tmp_path, capsys):
     assert doc["codes"][-1].startswith("130100-SEW-")
     assert _size(capsys, node_dir) == before + 41
     import pyogrio
+
     written = pyogrio.read_dataframe(out_layer)
     assert list(written["code"]) == doc["codes"]
     # the codes carry the layer's attributes
@@ -230,16 +316,24 @@ def test_batch_input_errors(node_dir, tmp_path, capsys):
 
 # --- single issue input errors ------------------------------------------------------------
 
-@pytest.mark.parametrize("args, message", [
-    (("--class", "WAT", "--name", "x", "--lon", "114.5"), "needs a location"),
-    (("--class", "XXX", "--name", "x", "--lon", "114.5", "--lat", "38"), "'XXX' is not one of"),
-    (("--class", "WAT", "--name", "x", "--lon", "214.5", "--lat", "38"), "outside EPSG:4326"),
-    (("--class", "WAT", "--lon", "114.5", "--lat", "38"), "needs --name"),
-    (("--class", "WAT", "--name", "x", "--lon", "114.5", "--lat", "38", "--attr", "novalue"),
-     "KEY=VALUE"),
-    (("--class", "WAT", "--name", "x", "--lon", "114.5", "--lat", "38", "--official", "li"),
-     "'li' is not registered"),
-])
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--class", "WAT", "--name", "x", "--lon", "114.5"), "needs a location"),
+        (("--class", "XXX", "--name", "x", "--lon", "114.5", "--lat", "38"), "'XXX' is not one of"),
+        (("--class", "WAT", "--name", "x", "--lon", "214.5", "--lat", "38"), "outside EPSG:4326"),
+        (("--class", "WAT", "--lon", "114.5", "--lat", "38"), "needs --name"),
+        (
+            ("--class", "WAT", "--name", "x", "--lon", "114.5", "--lat", "38", "--attr", "novalue"),
+            "KEY=VALUE",
+        ),
+        (
+            ("--class", "WAT", "--name", "x", "--lon", "114.5", "--lat", "38", "--official", "li"),
+            "'li' is not registered",
+        ),
+    ],
+)
 def test_issue_input_errors(node_dir, capsys, args, message):
     before = _size(capsys, node_dir)
     code, _, err = _issue(capsys, node_dir, *args)
@@ -249,10 +343,31 @@ def test_issue_input_errors(node_dir, capsys, args, message):
 
 def test_issue_geometry_file(node_dir, tmp_path, capsys):
     g = tmp_path / "road.geojson"
-    g.write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": {
-        "type": "LineString", "coordinates": [[114.5, 38.0], [114.6, 38.1], [114.7, 38.1]]}}))
-    code, out, _ = _issue(capsys, node_dir, "--class", "ROD", "--name", "Ring road",
-                          "--geometry", g, "--owner", "roads bureau", "--json")
+    g.write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[114.5, 38.0], [114.6, 38.1], [114.7, 38.1]],
+                },
+            }
+        )
+    )
+    code, out, _ = _issue(
+        capsys,
+        node_dir,
+        "--class",
+        "ROD",
+        "--name",
+        "Ring road",
+        "--geometry",
+        g,
+        "--owner",
+        "roads bureau",
+        "--json",
+    )
     assert code == 0
     c = json.loads(out)["code"]
     _, out, _ = cli(capsys, "--data", node_dir, "inspect", c, "--json")
@@ -266,29 +381,64 @@ def test_issue_geometry_file(node_dir, tmp_path, capsys):
 
 # --- init, officials, verify, log ---------------------------------------------------------
 
+
 def test_init_refuses_bad_city_and_existing_node(tmp_path, capsys, env, node_dir):
     d = tmp_path / "bad"
-    code, _, err = cli(capsys, "--data", d, "init", "--city", "990100", "--name-en", "X",
-                       "--name-zh", "X")
+    code, _, err = cli(
+        capsys, "--data", d, "init", "--city", "990100", "--name-en", "X", "--name-zh", "X"
+    )
     assert code == 2 and "990100" in err and not d.exists()
-    code, _, err = cli(capsys, "--data", node_dir, "init", "--city", "130200", "--name-en", "T",
-                       "--name-zh", "唐山")
+    code, _, err = cli(
+        capsys,
+        "--data",
+        node_dir,
+        "init",
+        "--city",
+        "130200",
+        "--name-en",
+        "T",
+        "--name-zh",
+        "唐山",
+    )
     assert code == 2 and "already holds a node" in err
 
 
 def test_official_revoke_then_issue_refused(node_dir, capsys):
     code, out, _ = cli(capsys, "--data", node_dir, "official", "revoke", "zhang", "--json")
     assert code == 0 and json.loads(out)["name"] == "zhang"
-    code, _, err = _issue(capsys, node_dir, "--class", "WAT", "--name", "x", "--lon", "114.5",
-                          "--lat", "38", "--official", "zhang")
+    code, _, err = _issue(
+        capsys,
+        node_dir,
+        "--class",
+        "WAT",
+        "--name",
+        "x",
+        "--lon",
+        "114.5",
+        "--lat",
+        "38",
+        "--official",
+        "zhang",
+    )
     assert code == 2 and "was revoked" in err
     code, _, err = cli(capsys, "--data", node_dir, "official", "revoke", "zhang")
     assert code == 2 and "already revoked" in err
 
 
 def test_verify_results_and_errors(node_dir, tmp_path, capsys):
-    _, out, _ = _issue(capsys, node_dir, "--class", "MED", "--name", "clinic", "--lon", "114.5",
-                       "--lat", "38", "--json")
+    _, out, _ = _issue(
+        capsys,
+        node_dir,
+        "--class",
+        "MED",
+        "--name",
+        "clinic",
+        "--lon",
+        "114.5",
+        "--lat",
+        "38",
+        "--json",
+    )
     c = json.loads(out)["code"]
     code, _, err = cli(capsys, "--data", node_dir, "verify", c)
     assert code == 2 and "no trust file" in err
@@ -298,8 +448,9 @@ def test_verify_results_and_errors(node_dir, tmp_path, capsys):
     doc = json.loads(out)  # quorum 1 and no other city: not cross-verified
     assert code == 1 and not doc["ok"]
     assert [x["name"] for x in doc["checks"] if x["status"] == "fail"] == ["witness cosignatures"]
-    code, out, _ = cli(capsys, "--data", node_dir, "verify", c[:-1] + "?", "--trust", trust,
-                       "--json")
+    code, out, _ = cli(
+        capsys, "--data", node_dir, "verify", c[:-1] + "?", "--trust", trust, "--json"
+    )
     assert code == 1 and json.loads(out)["checks"][0]["name"] == "code syntax"
     code, _, err = cli(capsys, "--data", node_dir, "verify", c, "--bundle", trust)
     assert code == 2
@@ -338,13 +489,28 @@ def test_batch_from_projected_geopackage(node_dir, tmp_path, capsys):
     import geopandas as gpd
     from shapely.geometry import Point
 
-    pts = gpd.GeoDataFrame({"title": ["depot A", "depot B"], "owner_dept": ["bus", "tram"]},
-                           geometry=[Point(114.5, 38.0), Point(114.6, 38.1)], crs=4326)
+    pts = gpd.GeoDataFrame(
+        {"title": ["depot A", "depot B"], "owner_dept": ["bus", "tram"]},
+        geometry=[Point(114.5, 38.0), Point(114.6, 38.1)],
+        crs=4326,
+    )
     path = tmp_path / "depots.gpkg"
     pts.to_crs(3857).to_file(path, layer="depots", driver="GPKG")
-    code, out, _ = _issue(capsys, node_dir, "--batch", path, "--layer", "depots", "--class",
-                          "TRN", "--name-field", "title", "--owner-field", "owner_dept",
-                          "--json")
+    code, out, _ = _issue(
+        capsys,
+        node_dir,
+        "--batch",
+        path,
+        "--layer",
+        "depots",
+        "--class",
+        "TRN",
+        "--name-field",
+        "title",
+        "--owner-field",
+        "owner_dept",
+        "--json",
+    )
     assert code == 0, out
     codes = json.loads(out)["codes"]
     assert all(c.startswith("130100-TRN-") for c in codes)
@@ -356,12 +522,36 @@ def test_batch_from_projected_geopackage(node_dir, tmp_path, capsys):
 
 
 def test_bundle_show_inspect_and_code_qr(node_dir, tmp_path, capsys):
-    _, out, _ = _issue(capsys, node_dir, "--class", "PLT", "--name", "water plant", "--lon",
-                       "114.5", "--lat", "38", "--json")
+    _, out, _ = _issue(
+        capsys,
+        node_dir,
+        "--class",
+        "PLT",
+        "--name",
+        "water plant",
+        "--lon",
+        "114.5",
+        "--lat",
+        "38",
+        "--json",
+    )
     c = json.loads(out)["code"]
     b, png = tmp_path / "p.tlog-proof", tmp_path / "code.png"
-    code, out, _ = cli(capsys, "--data", node_dir, "bundle", "export", c, "-o", b, "--qr", png,
-                       "--qr-content", "code", "--json")
+    code, out, _ = cli(
+        capsys,
+        "--data",
+        node_dir,
+        "bundle",
+        "export",
+        c,
+        "-o",
+        b,
+        "--qr",
+        png,
+        "--qr-content",
+        "code",
+        "--json",
+    )
     doc = json.loads(out)
     assert code == 0 and doc["qr"]["content"] == "code" and doc["qr"]["characters"] == len(c)
     assert png.read_bytes()[:4] == b"\x89PNG"
@@ -371,8 +561,9 @@ def test_bundle_show_inspect_and_code_qr(node_dir, tmp_path, capsys):
     assert shown["signatures"] == ["cityledger.example/130100"]
     code, out, _ = cli(capsys, "--data", node_dir, "inspect", c.lower())
     assert code == 0 and c in out and "history" in out and "no trust file" in out
-    code, _, err = cli(capsys, "--data", node_dir, "bundle", "export", c, "-o",
-                       tmp_path / "nodir" / "x.tlog-proof")
+    code, _, err = cli(
+        capsys, "--data", node_dir, "bundle", "export", c, "-o", tmp_path / "nodir" / "x.tlog-proof"
+    )
     assert code == 2 and "does not exist" in err
     code, _, err = cli(capsys, "--data", node_dir, "bundle", "show", png)
     assert code == 2 and "not a valid" in err

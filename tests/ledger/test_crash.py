@@ -2,6 +2,7 @@
 PostgreSQL). After every restart: each acknowledged code is in the log at the index it was
 acknowledged with, the log audit passes (all hashes recomputed from the stored entries,
 every checkpoint checked) and no checkpoint covers a lost entry."""
+
 import os
 import random
 import signal
@@ -26,9 +27,13 @@ MIN_ROUNDS = 8
 
 
 def _run_and_kill(data_dir, db_url, seed, rng) -> tuple[list[tuple[str, int]], bool]:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.ledger.crash_worker", str(data_dir),
-                             db_url, str(seed)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.ledger.crash_worker", str(data_dir), db_url, str(seed)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[str] = []
     ready = threading.Event()
 

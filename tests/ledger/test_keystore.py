@@ -1,4 +1,5 @@
 """Encrypted key files: argon2id + SecretBox, 0600, no clear text, clear errors."""
+
 import json
 import stat
 
@@ -17,7 +18,7 @@ def test_round_trip_and_permissions(tmp_path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     raw = path.read_bytes()
     # "PRIVATE+KEY+<name>+<hexid>+<base64>": base64 may itself contain '+'.
-    secret_b64 = skey[len("PRIVATE+KEY+city.example/log+"):].split("+", 1)[1]
+    secret_b64 = skey[len("PRIVATE+KEY+city.example/log+") :].split("+", 1)[1]
     assert len(secret_b64) > 40
     assert secret_b64.encode() not in raw and b"PRIVATE" not in raw
     assert json.loads(raw)["kdf"] == "argon2id"

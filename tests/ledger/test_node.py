@@ -1,5 +1,5 @@
 """The node and its sequencer on SQLite and PostgreSQL: issuance, validation, officials."""
-import base64
+
 import json
 import threading
 
@@ -18,11 +18,17 @@ from .conftest import CITY, POINT, point
 
 
 def test_issue_update_transfer_revoke_history(node):
-    r = node.issue("alice", "alice-pw", "WAT", "Main 1", POINT, {"diameter_mm": 300},
-                   owner="Water Bureau")
+    r = node.issue(
+        "alice", "alice-pw", "WAT", "Main 1", POINT, {"diameter_mm": 300}, owner="Water Bureau"
+    )
     assert r.index == 1 and r.size == 2 and r.code.startswith("130100-WAT-")
-    node.update("alice", "alice-pw", r.code, name="Main 1 (relined)",
-                geometry={"type": "LineString", "coordinates": [[114.5, 38.0], [114.6, 38.1]]})
+    node.update(
+        "alice",
+        "alice-pw",
+        r.code,
+        name="Main 1 (relined)",
+        geometry={"type": "LineString", "coordinates": [[114.5, 38.0], [114.6, 38.1]]},
+    )
     node.transfer("alice", "alice-pw", r.code, "Heat Co")
     last = node.revoke("alice", "alice-pw", r.code, "demolished")
     state = node.code_state(r.code.lower())  # forgiving input
@@ -31,7 +37,11 @@ def test_issue_update_transfer_revoke_history(node):
     assert state.attributes == {"diameter_mm": 300}
     assert (state.first_index, state.latest_index) == (1, last.index)
     assert [(i, rec["type"]) for i, rec in node.history(r.code)] == [
-        (1, "issue"), (2, "update"), (3, "transfer"), (4, "revoke")]
+        (1, "issue"),
+        (2, "update"),
+        (3, "transfer"),
+        (4, "revoke"),
+    ]
     with pytest.raises(SubmissionRefused, match="was revoked"):
         node.update("alice", "alice-pw", r.code, name="again")
     assert audit_log(node.store, node.origin).ok
@@ -39,8 +49,7 @@ def test_issue_update_transfer_revoke_history(node):
 
 def test_checkpoint_is_signed_by_the_log_key(node):
     node.issue("alice", "alice-pw", "GAS", "Valve", POINT)
-    cp, _ = open_checkpoint(node.checkpoint_note(), [Verifier.from_key(node.log_vkey)],
-                            node.origin)
+    cp, _ = open_checkpoint(node.checkpoint_note(), [Verifier.from_key(node.log_vkey)], node.origin)
     assert cp.size == node.size() == 2
     assert node.latest_checkpoint().root_hash == cp.root_hash
 
@@ -75,9 +84,16 @@ def test_sequencer_refusals_are_specific_and_change_nothing(node, tmp_path):
         node.submit(b"x" * 70000)
     # an official the log does not know: a key nobody registered
     from app.core.note import generate_key
+
     skey, _ = generate_key("mallory")
-    forged = sign_entry({**node.issue_record("WAT", "M", POINT), "time": "2026-01-01T00:00:00Z",
-                         "official": "mallory"}, signing_key(skey))
+    forged = sign_entry(
+        {
+            **node.issue_record("WAT", "M", POINT),
+            "time": "2026-01-01T00:00:00Z",
+            "official": "mallory",
+        },
+        signing_key(skey),
+    )
     with pytest.raises(SubmissionRefused, match="'mallory' is not registered"):
         node.submit(forged)
     assert node.size() == size
@@ -151,8 +167,11 @@ def test_queries_for_the_ui(node):
 
 
 def test_serving_tiles_and_bundles(node):
-    node.issue_many("alice", "alice-pw", [{"asset_class": "ROD", "name": f"r{i}",
-                                           "geometry": point(i)} for i in range(300)])
+    node.issue_many(
+        "alice",
+        "alice-pw",
+        [{"asset_class": "ROD", "name": f"r{i}", "geometry": point(i)} for i in range(300)],
+    )
     assert node.size() == 301
     full = node.read_tile(node.origin, (0, 0))
     assert len(full) == 256 * 32
@@ -173,13 +192,17 @@ def test_two_writers_on_one_database_never_diverge(node, tmp_path, db_url):
     results = {}
 
     def run(n, tag):
-        items = [{"asset_class": "TEL", "name": f"{tag}{i}", "geometry": point(i)}
-                 for i in range(150)]
-        results[tag] = [n.issue_many("alice", "alice-pw", items[j:j + 10])
-                        for j in range(0, 150, 10)]
+        items = [
+            {"asset_class": "TEL", "name": f"{tag}{i}", "geometry": point(i)} for i in range(150)
+        ]
+        results[tag] = [
+            n.issue_many("alice", "alice-pw", items[j : j + 10]) for j in range(0, 150, 10)
+        ]
 
-    threads = [threading.Thread(target=run, args=(node, "a")),
-               threading.Thread(target=run, args=(other, "b"))]
+    threads = [
+        threading.Thread(target=run, args=(node, "a")),
+        threading.Thread(target=run, args=(other, "b")),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -197,10 +220,14 @@ def test_issue_many_records_match_their_bytes_even_with_nested_sig_keys(node):
     """issue_many hands the sequencer pre-parsed records; they must equal what
     parse_entry reads from the bytes, also when attributes carry a "sig" key."""
     from app.core.records import parse_entry
+
     tricky = {"sig": "A" * 88, "note": '"sig":"quoted"'}
-    res = node.issue_many("alice", "alice-pw", [
-        {"asset_class": "PLT", "name": "plant", "geometry": POINT, "attributes": tricky}])
-    (index, rec), = node.history(res[0].code)
+    res = node.issue_many(
+        "alice",
+        "alice-pw",
+        [{"asset_class": "PLT", "name": "plant", "geometry": POINT, "attributes": tricky}],
+    )
+    ((index, rec),) = node.history(res[0].code)
     assert rec == parse_entry(node.store.entry(node.origin, index))
     assert rec["asset"]["attributes"] == tricky
     assert audit_log(node.store, node.origin).ok

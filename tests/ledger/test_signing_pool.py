@@ -1,5 +1,6 @@
 """The signing pool: Ed25519 work of large batches in worker processes, with the same
 verdicts as in-process, an in-process fallback, and clean shutdown."""
+
 from __future__ import annotations
 
 import os
@@ -33,11 +34,13 @@ def items_for(messages):
 def test_verify_chunk_flags_each_bad_signature():
     good = items_for([b"a", b"b", b"c"])
     key, msg, sig = good[0]
-    bad = [(key, b"tampered", sig),                       # other message
-           (bytes(OTHER.verify_key), msg, sig),           # other key
-           (key, msg, sig[:63]),                          # short signature
-           (key[:31], msg, sig),                          # short key
-           (key, msg, bytes(64))]                         # zero signature
+    bad = [
+        (key, b"tampered", sig),  # other message
+        (bytes(OTHER.verify_key), msg, sig),  # other key
+        (key, msg, sig[:63]),  # short signature
+        (key[:31], msg, sig),  # short key
+        (key, msg, bytes(64)),
+    ]  # zero signature
     assert verify_chunk(good + bad) == b"\x01\x01\x01\x00\x00\x00\x00\x00"
 
 
@@ -60,8 +63,16 @@ def test_pool_verdicts_and_signatures_match_in_process():
 
 
 def _node(tmp_path, db_url, threshold=8):
-    n = Node.create(tmp_path / "node", CITY, "Shijiazhuang", "石家庄", "node-pw", db_url=db_url,
-                    batch_delay=0.005, batch_size=16)
+    n = Node.create(
+        tmp_path / "node",
+        CITY,
+        "Shijiazhuang",
+        "石家庄",
+        "node-pw",
+        db_url=db_url,
+        batch_delay=0.005,
+        batch_size=16,
+    )
     n.signing_pool.threshold, n.signing_pool.chunk = threshold, 5
     n.add_official("alice", "alice-pw")
     n.add_official("bob", "bob-pw")
@@ -75,8 +86,11 @@ def _entries(n: Node, count: int, forged: set[int]) -> list[bytes]:
     bob = n._official_key("bob", "bob-pw")
     out = []
     for i in range(count):
-        rec = {**n.issue_record("WAT", f"main {i}", point(i)), "official": "alice",
-               "time": "2026-11-25T08:00:00Z"}
+        rec = {
+            **n.issue_record("WAT", f"main {i}", point(i)),
+            "official": "alice",
+            "time": "2026-11-25T08:00:00Z",
+        }
         out.append(sign_entry(rec, bob if i in forged else alice))
     return out
 
@@ -111,8 +125,11 @@ def test_revoked_official_is_refused_through_the_pool(tmp_path, db_url):
         n.revoke_official("alice")
         results = n.submit_many(entries)
         assert all(isinstance(r, SubmissionRefused) and "was revoked" in str(r) for r in results)
-        ok = n.issue_many("bob", "bob-pw", [{"asset_class": "WAT", "name": f"m{i}",
-                                             "geometry": point(i)} for i in range(12)])
+        ok = n.issue_many(
+            "bob",
+            "bob-pw",
+            [{"asset_class": "WAT", "name": f"m{i}", "geometry": point(i)} for i in range(12)],
+        )
         assert all(isinstance(r, Receipt) for r in ok) and n.signing_pool.started
     finally:
         n.close()
@@ -153,8 +170,7 @@ SCRIPT = textwrap.dedent("""
 @pytest.mark.parametrize("close", [True, False], ids=["closed", "left-open"])
 def test_process_with_a_started_pool_exits(tmp_path, close):
     script = SCRIPT.format(root=str(ROOT), data=str(tmp_path / "node"), close=close)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["done", "51"]
 
@@ -171,7 +187,8 @@ def test_workers_exit_when_the_node_process_is_killed(tmp_path):
     """An unguarded script (no __main__ check) is not re-run in the workers, and a
     SIGKILLed parent leaves no worker behind."""
     script = tmp_path / "unguarded.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
         from app.ledger.signing_pool import SigningPool
@@ -179,7 +196,8 @@ def test_workers_exit_when_the_node_process_is_killed(tmp_path):
         print(b"".join(f.result() for f in pool.verify([(bytes(32), b"m", bytes(64))] * 4)))
         print("pids", *pool.worker_pids(), flush=True)
         time.sleep(120)
-    """))
+    """)
+    )
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == repr(bytes(4))
@@ -197,8 +215,15 @@ def test_workers_exit_when_the_node_process_is_killed(tmp_path):
 def test_pool_signed_entries_are_what_sign_entry_makes(tmp_path, db_url):
     n = _node(tmp_path, db_url)
     try:
-        todo = [{"asset_class": "WAT", "name": f"main {i}", "geometry": point(i),
-                 "attributes": {"sig": ',"time":"x"', "n": i}} for i in range(40)]
+        todo = [
+            {
+                "asset_class": "WAT",
+                "name": f"main {i}",
+                "geometry": point(i),
+                "attributes": {"sig": ',"time":"x"', "n": i},
+            }
+            for i in range(40)
+        ]
         receipts = n.issue_many("alice", "alice-pw", todo)
         assert n.signing_pool.started and all(isinstance(r, Receipt) for r in receipts)
         key = n._official_key("alice", "alice-pw")

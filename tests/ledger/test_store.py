@@ -1,5 +1,6 @@
 """Store functions other areas call (replication, serving, cosignatures, outbox, peers,
 evidence) on SQLite and PostgreSQL, against a real node's log."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -18,11 +19,17 @@ REPLICA = "cityledger.example/130100"
 def _copy(src: Store, origin: str, old: int, new: int):
     """What sync hands over: the checkpoint, the bundles and tiles covering [old, new)."""
     cp = src.checkpoint(origin, new)
-    bundles = {n: src.read_entry_bundle(origin, n, min(TILE_WIDTH, new - n * TILE_WIDTH))
-               for n in range(old // TILE_WIDTH, (new + TILE_WIDTH - 1) // TILE_WIDTH)}
+    bundles = {
+        n: src.read_entry_bundle(origin, n, min(TILE_WIDTH, new - n * TILE_WIDTH))
+        for n in range(old // TILE_WIDTH, (new + TILE_WIDTH - 1) // TILE_WIDTH)
+    }
     with src.read() as conn:
-        tiles = {(r.level, r.n): bytes(r.data) for r in conn.execute(
-            sa.text("SELECT level, n, data FROM tiles WHERE origin = :o"), {"o": origin})}
+        tiles = {
+            (r.level, r.n): bytes(r.data)
+            for r in conn.execute(
+                sa.text("SELECT level, n, data FROM tiles WHERE origin = :o"), {"o": origin}
+            )
+        }
     return cp, bundles, tiles
 
 
@@ -37,8 +44,11 @@ def replica_url(request, db_url, tmp_path):
 @pytest.fixture
 def source(node):
     """A city log of 301 entries (an official, 300 codes; one updated, one revoked)."""
-    res = node.issue_many("alice", "alice-pw", [
-        {"asset_class": "BRG", "name": f"bridge {i}", "geometry": point(i)} for i in range(298)])
+    res = node.issue_many(
+        "alice",
+        "alice-pw",
+        [{"asset_class": "BRG", "name": f"bridge {i}", "geometry": point(i)} for i in range(298)],
+    )
     node.update("alice", "alice-pw", res[0].code, name="bridge zero")
     node.revoke("alice", "alice-pw", res[1].code, "collapsed")
     return node
@@ -54,15 +64,26 @@ def test_replica_append_serves_and_audits_like_the_source(source, replica_url):
     with src.write() as conn:  # an older checkpoint at 200 to replicate in two steps
         src.insert_checkpoint(conn, REPLICA, first, root, note)
     cp, bundles, tiles = _copy(src, REPLICA, 0, first)
-    replica.append_replica(REPLICA, 0, first, cp.root_hash, cp.note, bundles, {
-        k: v[:32 * (first >> (8 * k[0]))] for k, v in tiles.items()
-        if (first >> (8 * k[0])) > k[1] * TILE_WIDTH})
+    replica.append_replica(
+        REPLICA,
+        0,
+        first,
+        cp.root_hash,
+        cp.note,
+        bundles,
+        {
+            k: v[: 32 * (first >> (8 * k[0]))]
+            for k, v in tiles.items()
+            if (first >> (8 * k[0])) > k[1] * TILE_WIDTH
+        },
+    )
     assert replica.log_info(REPLICA).indexed_size == first
     cp, bundles, tiles = _copy(src, REPLICA, first, 301)
     with pytest.raises(ConflictError):
         replica.append_replica(REPLICA, 0, 301, cp.root_hash, cp.note, bundles, tiles)
-    replica.append_replica(REPLICA, first, 301, cp.root_hash, cp.note, bundles, tiles,
-                           index_codes=False)
+    replica.append_replica(
+        REPLICA, first, 301, cp.root_hash, cp.note, bundles, tiles, index_codes=False
+    )
     assert replica.log_info(REPLICA).indexed_size == first
     assert replica.index_replica(REPLICA, chunk=40) == 301
     assert replica.read_tile(REPLICA, 0, 0) == src.read_tile(REPLICA, 0, 0)
@@ -76,6 +97,7 @@ def test_replica_append_serves_and_audits_like_the_source(source, replica_url):
 
 def _root_at(store, size):
     from app.ledger.tilelog import TileLog
+
     tl = TileLog.empty()
     tl.append(store.entries(REPLICA, 0, size))
     return tl.root()
@@ -157,18 +179,27 @@ def test_upgrade_from_0002_keeps_evidence_rows(db_url):
     """A store created before decisions were kept in it gains the columns, rows intact."""
     engine = _database_at(db_url, "0002")
     with write_tx(engine) as conn:
-        conn.execute(sa.text(
-            "INSERT INTO evidence (origin, kind, note_a, note_b, detail, created_at) "
-            "VALUES ('x/1', 'fork', :a, :b, 'two roots', 99.0)"), {"a": b"na", "b": b"nb"})
+        conn.execute(
+            sa.text(
+                "INSERT INTO evidence (origin, kind, note_a, note_b, detail, created_at) "
+                "VALUES ('x/1', 'fork', :a, :b, 'two roots', 99.0)"
+            ),
+            {"a": b"na", "b": b"nb"},
+        )
     engine.dispose()
     store = Store(db_url)
     try:
         with store.read() as conn:
-            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() \
-                == "0003"
+            assert (
+                conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+            )
         (row,) = store.evidence()
-        assert (row["origin"], row["detail"], bytes(row["note_a"]), row["created_at"]) == \
-            ("x/1", "two roots", b"na", 99.0)
+        assert (row["origin"], row["detail"], bytes(row["note_a"]), row["created_at"]) == (
+            "x/1",
+            "two roots",
+            b"na",
+            99.0,
+        )
         assert row["resolved_at"] is None and row["resolution"] is None
         store.resolve_evidence(row["id"], "checked")
         assert store.evidence()[0]["resolution"] == "checked"
@@ -212,9 +243,13 @@ def test_upgrade_from_0001_keeps_logs_and_marks_them_indexed(db_url):
     """An existing 0001 database gains logs.indexed_size = size on open."""
     engine = _database_at(db_url, "0001")
     with write_tx(engine) as conn:
-        conn.execute(sa.text("INSERT INTO logs (origin, kind, size, root_hash, frontier, "
-                             "updated_at) VALUES ('a/1', 'own', 7, :r, :f, 0)"),
-                     {"r": b"\0" * 32, "f": b""})
+        conn.execute(
+            sa.text(
+                "INSERT INTO logs (origin, kind, size, root_hash, frontier, "
+                "updated_at) VALUES ('a/1', 'own', 7, :r, :f, 0)"
+            ),
+            {"r": b"\0" * 32, "f": b""},
+        )
     engine.dispose()
     store = Store(db_url)
     info = store.log_info("a/1")

@@ -1,6 +1,7 @@
 """Bulk folding of replicated entries into the codes index (Store.index_replica): the
 msgspec fast path and the general json path give the same rows, and records of one code
 spread over several chunks (update, transfer, revoke) fold as the log says."""
+
 import json
 
 import pytest
@@ -14,8 +15,10 @@ from .conftest import point
 from .test_store import REPLICA, _copy, replica_url  # noqa: F401 (fixture)
 
 LINE = {"type": "LineString", "coordinates": [[114.1, 38.2], [114.3, 38.0], [114.2, 38.4]]}
-POLYGON = {"type": "MultiPolygon", "coordinates": [[[[114.0, 38.0], [114.5, 38.0],
-                                                     [114.5, 38.6], [114.0, 38.0]]]]}
+POLYGON = {
+    "type": "MultiPolygon",
+    "coordinates": [[[[114.0, 38.0], [114.5, 38.0], [114.5, 38.6], [114.0, 38.0]]]],
+}
 
 
 @pytest.fixture
@@ -23,10 +26,19 @@ def busy_source(node):
     """60 codes of three geometry kinds, then updates/transfers/revokes of early codes
     (so, indexed 7 entries at a time, a code's records land in different chunks)."""
     geoms = [point(1), LINE, POLYGON]
-    res = node.issue_many("alice", "alice-pw", [
-        {"asset_class": "WAT", "name": f"main {i}", "geometry": geoms[i % 3],
-         "attributes": {"i": i, "time": "not the record's", "subject": {"sig": "x"}}}
-        for i in range(60)])
+    res = node.issue_many(
+        "alice",
+        "alice-pw",
+        [
+            {
+                "asset_class": "WAT",
+                "name": f"main {i}",
+                "geometry": geoms[i % 3],
+                "attributes": {"i": i, "time": "not the record's", "subject": {"sig": "x"}},
+            }
+            for i in range(60)
+        ],
+    )
     codes = [r.code for r in res]
     node.update("alice", "alice-pw", codes[0], name="renamed", geometry=LINE)
     node.transfer("alice", "alice-pw", codes[1], owner="parks department")
@@ -44,14 +56,19 @@ def test_chunked_bulk_index_matches_the_log(busy_source, replica_url):  # noqa: 
     replica = Store(replica_url)
     replica.ensure_replica(REPLICA, "130100", node.log_vkey, node.witness_vkey)
     cp, bundles, tiles = _copy(node.store, REPLICA, 0, size)
-    replica.append_replica(REPLICA, 0, size, cp.root_hash, cp.note, bundles, tiles,
-                           index_codes=False)
+    replica.append_replica(
+        REPLICA, 0, size, cp.root_hash, cp.note, bundles, tiles, index_codes=False
+    )
     assert replica.index_replica(REPLICA, chunk=7) == size
     report = audit_log(replica, REPLICA)  # re-folds every record with the dict path
     assert report.ok, report.problems
     s0, s1, s2, s3 = (replica.code_state(c) for c in codes[:4])
-    assert (s0.status, s0.name, s0.geometry, s0.bbox) == ("revoked", "renamed", LINE,
-                                                          (114.1, 38.0, 114.3, 38.4))
+    assert (s0.status, s0.name, s0.geometry, s0.bbox) == (
+        "revoked",
+        "renamed",
+        LINE,
+        (114.1, 38.0, 114.3, 38.4),
+    )
     assert s1.owner == "parks department" and s1.status == "issued"
     assert s2.attributes == {} and s2.geometry == POLYGON
     assert s3.geometry == POLYGON and s3.bbox == (114.0, 38.0, 114.5, 38.6)
@@ -95,12 +112,15 @@ ODD_ENTRIES = [
     # types msgspec's schema refuses: the general path takes them
     b'{"code":"130100-WAT-A-1","owner":7,"type":"transfer"}',
     b'{"code":"130100-WAT-A-1","type":"revoke","official":["o"],"time":1}',
-    b'{"asset":{"attributes":{"x":NaN},"geometry":null},"code":"130100-WAT-A-1",'
-    b'"type":"update"}',
+    b'{"asset":{"attributes":{"x":NaN},"geometry":null},"code":"130100-WAT-A-1","type":"update"}',
     b'{"code":"130100-WAT-A-1","type":"revoke","type":"update","asset":{"name":"dup"}}',
     # not code records / not objects / not JSON
     b'{"subject":{"key":"k","name":"o"},"type":"official-add"}',
-    b'[1,2]', b'"text"', b'{"type":', b'\xff\xfe', b'',
+    b"[1,2]",
+    b'"text"',
+    b'{"type":',
+    b"\xff\xfe",
+    b"",
 ]
 
 

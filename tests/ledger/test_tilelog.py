@@ -1,10 +1,19 @@
 """Tile bookkeeping against a direct RFC 6962 implementation (RFC 9162 §2.1.1 MTH)."""
+
 import random
 
 import pytest
 
-from app.ledger.tilelog import (EMPTY_ROOT, TileLog, bundle_prefix, decode_entries,
-                                encode_entries, leaf_hash, node_hash, partial_tile_coords)
+from app.ledger.tilelog import (
+    EMPTY_ROOT,
+    TileLog,
+    bundle_prefix,
+    decode_entries,
+    encode_entries,
+    leaf_hash,
+    node_hash,
+    partial_tile_coords,
+)
 
 
 def mth(leaves: list[bytes]) -> bytes:
@@ -32,16 +41,16 @@ def test_tiles_hold_subtree_hashes_and_reload_continues_identically():
     tl, tiles, bundles, pos = TileLog.empty(), {}, {}, 0
     while pos < len(entries):
         k = rng.randint(1, 3000)
-        t, b = tl.append(entries[pos:pos + k])
+        t, b = tl.append(entries[pos : pos + k])
         tiles.update(t)
         bundles.update(b)
         pos += k
     assert tl.root() == mth(entries)
     # level 0 holds leaf hashes, level 1 the roots of 256-leaf subtrees, level 2 of 65536
-    assert tiles[(0, 3)][5 * 32:6 * 32] == leaf_hash(entries[3 * 256 + 5])
-    assert tiles[(1, 0)][2 * 32:3 * 32] == mth(entries[512:768])
+    assert tiles[(0, 3)][5 * 32 : 6 * 32] == leaf_hash(entries[3 * 256 + 5])
+    assert tiles[(1, 0)][2 * 32 : 3 * 32] == mth(entries[512:768])
     assert tiles[(2, 0)][:32] == mth(entries[:65536])
-    assert decode_entries(bundles[12]) == entries[12 * 256:13 * 256]
+    assert decode_entries(bundles[12]) == entries[12 * 256 : 13 * 256]
     partial = {lvl: tiles[(lvl, n)] for lvl, n, _ in partial_tile_coords(tl.size)}
     for lvl, n, w in partial_tile_coords(tl.size):
         assert len(tiles[(lvl, n)]) == 32 * w

@@ -1,4 +1,5 @@
 """The network trust file: signed by the admin key, parsed strictly, replaced only by newer."""
+
 import pytest
 
 from app.core import note
@@ -9,9 +10,17 @@ from app.ledger import trust as t
 def _city(code="130100", name_en="Shijiazhuang", name_zh="石家庄", **kw):
     _, lvk = note.generate_key(f"cityledger.example/{code}")
     _, wvk = generate_witness_key(f"witness.{code}")
-    fields = dict(code=code, name_en=name_en, name_zh=name_zh, lon=114.5149, lat=38.0428,
-                  origin=f"cityledger.example/{code}", log_vkey=lvk, witness_vkey=wvk,
-                  endpoints=(f"http://127.0.0.1:81{code[2:4]}/",))
+    fields = dict(
+        code=code,
+        name_en=name_en,
+        name_zh=name_zh,
+        lon=114.5149,
+        lat=38.0428,
+        origin=f"cityledger.example/{code}",
+        log_vkey=lvk,
+        witness_vkey=wvk,
+        endpoints=(f"http://127.0.0.1:81{code[2:4]}/",),
+    )
     fields.update(kw)
     return t.City(**fields)
 
@@ -24,8 +33,11 @@ def admin():
 @pytest.fixture()
 def body(admin):
     tf = t.TrustFile(network="Hebei demo network", admin_vkey=admin[1], quorum=2)
-    for code, en, zh in (("130100", "Shijiazhuang", "石家庄"), ("130200", "Tangshan", "唐山"),
-                         ("130600", "Baoding", "保定")):
+    for code, en, zh in (
+        ("130100", "Shijiazhuang", "石家庄"),
+        ("130200", "Tangshan", "唐山"),
+        ("130600", "Baoding", "保定"),
+    ):
         tf = tf.with_city(_city(code, en, zh))
     return tf
 
@@ -38,10 +50,14 @@ def test_round_trip_signed(admin, body):
     assert opened.city("130200").name_zh == "唐山"
     assert opened.city_for_origin("cityledger.example/130600").code == "130600"
     # the log's own city never counts as its witness
-    assert [c.code for c in opened.witness_cities("cityledger.example/130100")] == \
-        ["130200", "130600"]
-    assert all(isinstance(v, CosignatureVerifier)
-               for v in opened.witness_verifiers("cityledger.example/130100"))
+    assert [c.code for c in opened.witness_cities("cityledger.example/130100")] == [
+        "130200",
+        "130600",
+    ]
+    assert all(
+        isinstance(v, CosignatureVerifier)
+        for v in opened.witness_verifiers("cityledger.example/130100")
+    )
     assert opened.log_verifier("cityledger.example/130100").name == "cityledger.example/130100"
     assert opened.log_verifier("nope") is None
 
@@ -74,17 +90,23 @@ def test_self_signed_file_is_refused_against_pinned_key(admin, body):
         t.open_trust(forged, admin[1])  # ...but not by the pinned admin
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda s: s.replace("cityledger.trust/v1", "cityledger.trust/v2"), "line 1"),
-    (lambda s: s.replace("quorum 2", "quorum two"), "quorum"),
-    (lambda s: s.replace("serial 4\n", ""), "missing 'serial'"),
-    (lambda s: s.replace("lat 38.0428", "lat 98.5", 1), "lat 98.5 is not in"),
-    (lambda s: s.replace("lon 114.5149", "lon east", 1), "lon 'east' is not a number"),
-    (lambda s: s.replace("city 130200", "city 13020X"), "6 digits"),
-    (lambda s: s + "colour red\n", "unknown field 'colour'"),
-    (lambda s: s.replace("name-zh 唐山\n", ""), "missing name-zh"),
-    (lambda s: s.replace("endpoint http://127.0.0.1:8101/", "endpoint ftp://x/"), "not an http"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda s: s.replace("cityledger.trust/v1", "cityledger.trust/v2"), "line 1"),
+        (lambda s: s.replace("quorum 2", "quorum two"), "quorum"),
+        (lambda s: s.replace("serial 4\n", ""), "missing 'serial'"),
+        (lambda s: s.replace("lat 38.0428", "lat 98.5", 1), "lat 98.5 is not in"),
+        (lambda s: s.replace("lon 114.5149", "lon east", 1), "lon 'east' is not a number"),
+        (lambda s: s.replace("city 130200", "city 13020X"), "6 digits"),
+        (lambda s: s + "colour red\n", "unknown field 'colour'"),
+        (lambda s: s.replace("name-zh 唐山\n", ""), "missing name-zh"),
+        (
+            lambda s: s.replace("endpoint http://127.0.0.1:8101/", "endpoint ftp://x/"),
+            "not an http",
+        ),
+    ],
+)
 def test_malformed_body_names_the_problem(body, mutate, message):
     with pytest.raises(t.TrustError, match=message):
         t.parse_trust_text(mutate(body.to_text()))

@@ -1,11 +1,11 @@
 """verify_code against a real node (SQLite), and verify_bundle offline: every check named."""
+
 import pytest
 
 from app.ledger import trust as T
 from app.ledger import verifier as V
 from app.ledger.bundle import export_bundle
 from app.ledger.node import Node
-
 from tests.ledger.verifier_kit import POINT, build_net, cosign_latest, make_trust, solo_node
 
 
@@ -25,8 +25,15 @@ def test_code_verifies_with_quorum(net):
     r = V.verify_code(node, codes[1], trust)
     assert r.ok, r.failed
     assert [c.name for c in r.checks] == [
-        V.CODE_SYNTAX, V.RECORD, V.ENTRY_SIGNATURE, V.OFFICIAL_ACTIVE, V.CHECKPOINT_SIGNATURE,
-        V.INCLUSION, V.WITNESS_QUORUM, V.NOT_REVOKED]
+        V.CODE_SYNTAX,
+        V.RECORD,
+        V.ENTRY_SIGNATURE,
+        V.OFFICIAL_ACTIVE,
+        V.CHECKPOINT_SIGNATURE,
+        V.INCLUSION,
+        V.WITNESS_QUORUM,
+        V.NOT_REVOKED,
+    ]
     assert set(statuses(r).values()) == {"pass"}
     assert "2 of quorum 2" in r.check(V.WITNESS_QUORUM).reason
     assert r.to_dict()["ok"] is True and r.origin == node.origin
@@ -56,6 +63,7 @@ def test_unknown_code_fails_record(net):
 
 def _check(body):
     from app.core.codes import check_character
+
     return check_character(body)
 
 
@@ -87,8 +95,7 @@ def test_own_city_witness_does_not_count(tmp_path):
 def test_wrong_log_key_in_trust_fails_checkpoint_signature(net):
     node, trust, witnesses, codes = net
     me = trust.city(node.city_code)
-    impostor = T.City(**{**me.to_dict(), "log_vkey": _other_log_vkey(node.origin),
-                         "endpoints": ()})
+    impostor = T.City(**{**me.to_dict(), "log_vkey": _other_log_vkey(node.origin), "endpoints": ()})
     r = V.verify_code(node, codes[0], trust.with_city(impostor))
     assert statuses(r)[V.CHECKPOINT_SIGNATURE] == "fail" and not r.ok
     assert statuses(r)[V.WITNESS_QUORUM] == "unknown"
@@ -96,6 +103,7 @@ def test_wrong_log_key_in_trust_fails_checkpoint_signature(net):
 
 def _other_log_vkey(origin):
     from app.core import note
+
     return note.generate_key(origin)[1]
 
 
@@ -134,13 +142,16 @@ def test_tampered_stored_entry_fails_inclusion(tmp_path):
 
     with solo_node(tmp_path / "n", "131000", "Langfang", "廊坊", "zhao", "ROD") as (node, code):
         with node.store.write() as conn:
-            row = conn.execute(sa.select(entry_bundles).where(
-                entry_bundles.c.origin == node.origin)).first()
+            row = conn.execute(
+                sa.select(entry_bundles).where(entry_bundles.c.origin == node.origin)
+            ).first()
             entries = decode_bundle(bytes(row.data))
             entries[1] = entries[1].replace(b"ROD 1", b"ROD 2")
-            conn.execute(sa.update(entry_bundles).where(
-                entry_bundles.c.origin == node.origin, entry_bundles.c.n == row.n)
-                .values(data=encode_bundle(entries)))
+            conn.execute(
+                sa.update(entry_bundles)
+                .where(entry_bundles.c.origin == node.origin, entry_bundles.c.n == row.n)
+                .values(data=encode_bundle(entries))
+            )
         fresh = Node.open(tmp_path / "n")  # no cached bundle
         try:
             trust, _ = make_trust(fresh, [], quorum=0)

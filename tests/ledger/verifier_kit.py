@@ -1,5 +1,6 @@
 """A small real network for verifier, bundle and CLI tests: one real city node plus the
 witness and log keys of two other member cities, and a trust file listing all three."""
+
 from __future__ import annotations
 
 import contextlib
@@ -10,8 +11,10 @@ from app.core.cosignature import CosignatureSigner, generate_witness_key
 from app.ledger import trust as T
 
 POINT = {"type": "Point", "coordinates": [114.5149, 38.0428]}
-OTHER_CITIES = (("130200", "Tangshan", "唐山", 118.18, 39.63),
-                ("130600", "Baoding", "保定", 115.46, 38.87))
+OTHER_CITIES = (
+    ("130200", "Tangshan", "唐山", 118.18, 39.63),
+    ("130600", "Baoding", "保定", 115.46, 38.87),
+)
 
 
 @dataclass
@@ -25,13 +28,23 @@ def other_city(code, en, zh, lon, lat) -> Witness:
     origin = f"cityledger.example/{code}"
     log_skey, log_vkey = note.generate_key(origin)
     wsk, wvk = generate_witness_key(f"{origin}/witness")
-    city = T.City(code, en, zh, lon, lat, origin, log_vkey, wvk, (f"http://127.0.0.1:9{code[2:4]}0/",))
+    city = T.City(
+        code, en, zh, lon, lat, origin, log_vkey, wvk, (f"http://127.0.0.1:9{code[2:4]}0/",)
+    )
     return Witness(city, CosignatureSigner.from_key(wsk), log_skey)
 
 
 def node_city(node) -> T.City:
-    return T.City(node.city_code, node.name_en, node.name_zh, 114.5149, 38.0428, node.origin,
-                  node.log_vkey, node.witness_vkey)
+    return T.City(
+        node.city_code,
+        node.name_en,
+        node.name_zh,
+        114.5149,
+        38.0428,
+        node.origin,
+        node.log_vkey,
+        node.witness_vkey,
+    )
 
 
 def make_trust(node, witnesses, quorum=2, admin=None):
@@ -62,8 +75,9 @@ def build_net(path, n_codes=3, quorum=2):
     node.add_official("zhang", "official-pass")
     witnesses = [other_city(*c) for c in OTHER_CITIES]
     trust, admin = make_trust(node, witnesses, quorum=quorum)
-    codes = [node.issue("zhang", "official-pass", "WAT", f"main {i}", POINT).code
-             for i in range(n_codes)]
+    codes = [
+        node.issue("zhang", "official-pass", "WAT", f"main {i}", POINT).code for i in range(n_codes)
+    ]
     cosign_latest(node, *(w.signer for w in witnesses))
     return node, trust, witnesses, codes
 

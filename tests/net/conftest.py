@@ -1,4 +1,5 @@
 """Fixtures for the network tests: real node processes, real static HTTP servers."""
+
 from __future__ import annotations
 
 import subprocess
@@ -30,13 +31,26 @@ class StaticServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def start(self) -> "StaticServer":
+    def start(self) -> StaticServer:
         if self.slow:
-            cmd = [sys.executable, str(Path(__file__).with_name("slow_http.py")),
-                   str(self.port), str(self.directory), str(self.slow)]
+            cmd = [
+                sys.executable,
+                str(Path(__file__).with_name("slow_http.py")),
+                str(self.port),
+                str(self.directory),
+                str(self.slow),
+            ]
         else:
-            cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(self.port),
-                   "--directory", str(self.directory)]
+            cmd = [
+                sys.executable,
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                str(self.port),
+                "--directory",
+                str(self.directory),
+            ]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -73,8 +87,9 @@ class ThreadServer:
 
     def __init__(self, app, port: int | None = None):
         self.port = port or free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property

@@ -1,4 +1,5 @@
 """A static file server that waits before every answer (a slow peer). argv: port dir delay"""
+
 import functools
 import http.server
 import sys
@@ -16,6 +17,7 @@ class Slow(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", port),
-                                         functools.partial(Slow, directory=directory))
+server = http.server.ThreadingHTTPServer(
+    ("127.0.0.1", port), functools.partial(Slow, directory=directory)
+)
 server.serve_forever()

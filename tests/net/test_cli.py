@@ -1,4 +1,5 @@
 """`cityledger network …` and `cityledger node serve` as a user runs them (subprocesses)."""
+
 from __future__ import annotations
 
 import json
@@ -13,14 +14,19 @@ import pytest
 
 from app.ledger.node import Node
 from app.net.demo_network import free_port
-
 from tests.net.conftest import REPO
 
 
 def cli(data, *args, passphrase="admin-pass", check=True):
     env = dict(os.environ, CITYLEDGER_PASSPHRASE=passphrase)
-    run = subprocess.run([sys.executable, "-m", "app", "--data", str(data), *map(str, args)],
-                         capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "app", "--data", str(data), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+    )
     if check and run.returncode != 0:
         raise AssertionError(f"exit {run.returncode}: {run.stderr}{run.stdout}")
     return run
@@ -37,10 +43,34 @@ def test_network_init_add_show_verify_install(two_nodes, tmp_path):
     n1, n2 = two_nodes
     cli(n1, "network", "init", "--name", "Test network", "--quorum", "1")
     assert (n1 / "trust.note").exists() and (n1 / "network-admin.key").exists()
-    cli(n1, "network", "add-city", "--endpoint", "http://127.0.0.1:8101/", "--lon", "114.5",
-        "--lat", "38.0", "--out", tmp_path / "serial2.note")
-    cli(n1, "network", "add-city", "--node", n2, "--endpoint", "http://127.0.0.1:8102/",
-        "--lon", "118.2", "--lat", "39.6", "--out", tmp_path / "trust.note")
+    cli(
+        n1,
+        "network",
+        "add-city",
+        "--endpoint",
+        "http://127.0.0.1:8101/",
+        "--lon",
+        "114.5",
+        "--lat",
+        "38.0",
+        "--out",
+        tmp_path / "serial2.note",
+    )
+    cli(
+        n1,
+        "network",
+        "add-city",
+        "--node",
+        n2,
+        "--endpoint",
+        "http://127.0.0.1:8102/",
+        "--lon",
+        "118.2",
+        "--lat",
+        "39.6",
+        "--out",
+        tmp_path / "trust.note",
+    )
     shown = json.loads(cli(n1, "network", "show", "--json").stdout)
     assert shown["serial"] == 3 and shown["quorum"] == 1
     assert [c["code"] for c in shown["cities"]] == ["130100", "130200"]
@@ -62,19 +92,47 @@ def test_network_init_add_show_verify_install(two_nodes, tmp_path):
     assert cli(n2, "network", "install", tmp_path / "unsigned.note", check=False).returncode == 1
     assert json.loads(cli(n2, "network", "show", "--json").stdout)["serial"] == 3
     # add-city needs the admin key's passphrase
-    wrong = cli(n1, "network", "add-city", "--endpoint", "http://127.0.0.1:1/", "--lon", "1",
-                "--lat", "1", passphrase="wrong", check=False)
-    assert wrong.returncode != 0 and json.loads(
-        cli(n1, "network", "show", "--json").stdout)["serial"] == 3
+    wrong = cli(
+        n1,
+        "network",
+        "add-city",
+        "--endpoint",
+        "http://127.0.0.1:1/",
+        "--lon",
+        "1",
+        "--lat",
+        "1",
+        passphrase="wrong",
+        check=False,
+    )
+    assert (
+        wrong.returncode != 0
+        and json.loads(cli(n1, "network", "show", "--json").stdout)["serial"] == 3
+    )
 
 
 def test_node_serve_reports_its_url_and_stops_cleanly(two_nodes):
     n1, _ = two_nodes
     port = free_port()
     env = dict(os.environ, CITYLEDGER_PASSPHRASE="node-pass")
-    proc = subprocess.Popen([sys.executable, "-m", "app", "--data", str(n1), "node", "serve",
-                             "--listen", f"127.0.0.1:{port}"], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "--data",
+            str(n1),
+            "node",
+            "serve",
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 30

@@ -1,4 +1,5 @@
 """EventBus (the observer API the UI and CLI consume) and the back-off schedule."""
+
 from __future__ import annotations
 
 import random
@@ -21,8 +22,12 @@ def test_bus_delivers_to_subscribers_from_many_threads_and_survives_a_broken_one
 
     bus.subscribe(broken)
     unsubscribe = bus.subscribe(good)
-    threads = [threading.Thread(target=lambda i=i: [bus.emit(ev.PROGRESS, f"o{i}", fetched=k)
-                                                    for k in range(100)]) for i in range(4)]
+    threads = [
+        threading.Thread(
+            target=lambda i=i: [bus.emit(ev.PROGRESS, f"o{i}", fetched=k) for k in range(100)]
+        )
+        for i in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -1,6 +1,7 @@
 """Five city nodes as real `node serve` processes on 127.0.0.1: they replicate and witness
 each other until every code cross-verifies from every node, survive a node being killed,
 and keep verifying offline."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,6 @@ from app.ledger.node import Node
 from app.ledger.trust import install_trust, open_trust
 from app.ledger.verifier import verify_code
 from app.net.demo_network import DEMO_OFFICIAL, DEMO_PASSPHRASE, start_demo_network
-
 from tests.net.conftest import REPO
 
 pytestmark = [pytest.mark.multinode, pytest.mark.slow]
@@ -36,8 +36,9 @@ def wait_until(predicate, timeout: float, what: str):
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory):
-    net = start_demo_network(tmp_path_factory.mktemp("net5"), cities=CITIES, seed_codes=6,
-                             sync_interval=0.3)
+    net = start_demo_network(
+        tmp_path_factory.mktemp("net5"), cities=CITIES, seed_codes=6, sync_interval=0.3
+    )
     yield net
     net.stop()
 
@@ -51,7 +52,7 @@ def converged(net, nodes=None, quorum: int = 2):
     nodes = [n for n in (nodes or net.nodes) if n.running]
     docs = infos(net, nodes)
     own = {code: d["size"] for code, d in docs.items()}
-    for code, d in docs.items():
+    for _code, d in docs.items():
         if len(d["cosignatures"]) < quorum:
             return False
         for origin, peer in d["peers"].items():
@@ -67,8 +68,9 @@ def submit_codes(net, city: str, n: int) -> list[str]:
     try:
         codes = []
         for i in range(n):
-            rec = node.issue_record("BRG", f"bridge {i}", {"type": "Point",
-                                                          "coordinates": [114.5, 38.0 + i / 1e3]})
+            rec = node.issue_record(
+                "BRG", f"bridge {i}", {"type": "Point", "coordinates": [114.5, 38.0 + i / 1e3]}
+            )
             entry = node.make_entry(DEMO_OFFICIAL, DEMO_PASSPHRASE, rec)
             resp = httpx.post(net.node(city).url + "submit", content=entry, timeout=30)
             assert resp.status_code == 200, resp.text
@@ -96,12 +98,13 @@ def verify_everything(net, node_process, codes) -> list:
     node = Node.open(node_process.data_dir)
     try:
         failures = []
-        for city, city_codes in codes.items():
+        for _city, city_codes in codes.items():
             for code in city_codes:
                 result = verify_code(node, code, trust)
                 if not result.ok:
-                    failures.append((node_process.code, code,
-                                     [(c.name, c.reason) for c in result.failed]))
+                    failures.append(
+                        (node_process.code, code, [(c.name, c.reason) for c in result.failed])
+                    )
         return failures
     finally:
         node.close()
@@ -142,8 +145,9 @@ def test_a_killed_node_catches_up_after_restart(network):
     wait_until(lambda: converged(network), 60, "the four live nodes to converge")
     victim.start()
     docs = wait_until(lambda: converged(network), 60, "the restarted node to catch up")
-    assert docs["130600"]["peers"]["cityledger.example/130200"]["held_size"] == \
-        docs["130200"]["size"]
+    assert (
+        docs["130600"]["peers"]["cityledger.example/130200"]["held_size"] == docs["130200"]["size"]
+    )
     node = Node.open(victim.data_dir)
     try:
         assert all(node.code_state(c) is not None for c in new)
@@ -155,8 +159,13 @@ def test_cli_sync_replicates_a_fresh_observer(network, tmp_path):
     obs = tmp_path / "observer"
     Node.create(obs, "130900", "Cangzhou", "沧州", "observer-pass").close()
     install_trust(obs, network.trust_note)
-    run = subprocess.run([sys.executable, "-m", "app", "--data", str(obs), "sync", "--json"],
-                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "app", "--data", str(obs), "sync", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     health = json.loads(run.stdout)
     sizes = {d["origin"]: d["size"] for d in infos(network).values()}
@@ -173,9 +182,23 @@ def test_a_city_that_is_down_is_replicated_from_member_mirrors(network, tmp_path
         obs = tmp_path / "observer"
         Node.create(obs, "130900", "Cangzhou", "沧州", "observer-pass").close()
         install_trust(obs, network.trust_note)
-        run = subprocess.run([sys.executable, "-m", "app.net", "--data", str(obs), "sync",
-                              "--json", "--city", "130100"],
-                             capture_output=True, text=True, cwd=REPO, timeout=120)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "app.net",
+                "--data",
+                str(obs),
+                "sync",
+                "--json",
+                "--city",
+                "130100",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+        )
         assert run.returncode == 0, run.stderr
         h = json.loads(run.stdout)[down.origin]
         assert h["state"] == "ok" and h["held_size"] == size

@@ -1,5 +1,6 @@
 """The HTTP interface against the C2SP specs: tlog-tiles reads and tlog-witness
 add-checkpoint, on a real uvicorn server (in a thread) over real node stores."""
+
 from __future__ import annotations
 
 import threading
@@ -16,7 +17,6 @@ from app.net.demo_network import create_network, free_port, issue_demo_codes
 from app.net.ledger_view import LedgerView
 from app.net.service import NodeService, TrustCache
 from app.net.witness import CosignCollector
-
 from tests.net.conftest import PASS, ThreadServer
 
 A, W = "130100", "130200"
@@ -37,8 +37,15 @@ def setup(tmp_path_factory):
     a_service = NodeService(a, sync=False, witness=False)
     w_service = NodeService(w, sync=False)
     with ThreadServer(a_service.app) as a_srv, ThreadServer(w_service.app, w_port) as w_srv:
-        yield {"a": a, "w": w, "a_url": a_srv.url, "w_url": w_srv.url, "net": net,
-               "a_view": LedgerView(a.store, a.origin), "w_service": w_service}
+        yield {
+            "a": a,
+            "w": w,
+            "a_url": a_srv.url,
+            "w_url": w_srv.url,
+            "net": net,
+            "a_view": LedgerView(a.store, a.origin),
+            "w_service": w_service,
+        }
     a.close()
     w.close()
 
@@ -63,9 +70,15 @@ def test_checkpoint_and_tiles_follow_tlog_tiles(setup):
     entries = verify.decode_bundle(bundle.content, 256)
     assert verify.leaf_tile(entries) == full.content
     level1 = httpx.get(url + "tile/1/000.p/1").content
-    assert level1 == merkle.root_of([full.content[i:i + 32] for i in range(0, 8192, 32)])
-    for bad in ("tile/0/01", "tile/0/x000/001", "tile/64/000", "tile/0/000.p/256",
-                "tile/0/999", "tile/entries/002"):
+    assert level1 == merkle.root_of([full.content[i : i + 32] for i in range(0, 8192, 32)])
+    for bad in (
+        "tile/0/01",
+        "tile/0/x000/001",
+        "tile/64/000",
+        "tile/0/000.p/256",
+        "tile/0/999",
+        "tile/entries/002",
+    ):
         assert httpx.get(url + bad).status_code == 404, bad
     mirrored = httpx.get(url + "logs/" + setup["a"].origin + "/tile/0/000")
     assert mirrored.content == full.content
@@ -89,13 +102,15 @@ def test_add_checkpoint_status_codes(setup):
     assert _post(setup, b"old 01\n\n" + note).status_code == 400
     # 404: a log this witness does not know
     skey, _ = generate_key("unknown.example/log")
-    stranger = sign_note(Checkpoint("unknown.example/log", 1, b"\x01" * 32).to_text(),
-                         Signer.from_key(skey))
+    stranger = sign_note(
+        Checkpoint("unknown.example/log", 1, b"\x01" * 32).to_text(), Signer.from_key(skey)
+    )
     assert _post(setup, verify.encode_add_checkpoint(0, [], stranger)).status_code == 404
     # 403: known origin, but no valid signature of its log key
     impostor_skey, _ = generate_key(a.origin)
-    forged = sign_note(Checkpoint(a.origin, 301, b"\x02" * 32).to_text(),
-                       Signer.from_key(impostor_skey))
+    forged = sign_note(
+        Checkpoint(a.origin, 301, b"\x02" * 32).to_text(), Signer.from_key(impostor_skey)
+    )
     assert _post(setup, verify.encode_add_checkpoint(0, [], forged)).status_code == 403
     text, sig = note.decode().rsplit(" ", 1)
     broken = (text + " " + sig[:5] + ("A" if sig[5] != "A" else "B") + sig[6:]).encode()
@@ -138,11 +153,15 @@ def test_consistency_proof_is_checked_and_check_and_save_is_atomic(setup):
     note2 = _grow(setup, 2)
     size2 = int(note2.split(b"\n")[1])
     reader = view.own_hash_reader()
-    bodies = [verify.encode_add_checkpoint(w_size, verify.consistency_proof(s, w_size, reader), n)
-              for s, n in ((size1, note1), (size2, note2))]
+    bodies = [
+        verify.encode_add_checkpoint(w_size, verify.consistency_proof(s, w_size, reader), n)
+        for s, n in ((size1, note1), (size2, note2))
+    ]
     results = []
-    threads = [threading.Thread(target=lambda b=b: results.append(_post(setup, b).status_code))
-               for b in bodies * 3]
+    threads = [
+        threading.Thread(target=lambda b=b: results.append(_post(setup, b).status_code))
+        for b in bodies * 3
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -185,8 +204,9 @@ def test_same_size_different_root_is_a_conflict_and_evidence(setup):
     evidence = w.store.evidence(a.origin)
     assert evidence and evidence[-1]["kind"] == "fork"
     # The witness co-signs nothing more of that log until the fork is resolved.
-    assert _post(setup, verify.encode_add_checkpoint(held.size, [], held.log_note)).status_code \
-        == 422
+    assert (
+        _post(setup, verify.encode_add_checkpoint(held.size, [], held.log_note)).status_code == 422
+    )
 
 
 @pytest.mark.postgres
@@ -207,8 +227,10 @@ def test_witness_check_and_save_is_atomic_on_postgresql(tmp_path, pg_url):
         note = view.latest_checkpoint(a.origin).log_note
         body = verify.encode_add_checkpoint(0, [], note)
         results = []
-        threads = [threading.Thread(target=lambda s=s: results.append(s.witness(body).status))
-                   for s in services * 3]
+        threads = [
+            threading.Thread(target=lambda s=s: results.append(s.witness(body).status))
+            for s in services * 3
+        ]
         for t in threads:
             t.start()
         for t in threads:

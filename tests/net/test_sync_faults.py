@@ -5,6 +5,7 @@ City A (130100) and C (130400) publish their logs as static tlog-tiles files ser
 SyncEngine. Each fault must be refused with a specific error and leave B's store as it
 was; a fork must become evidence and freeze the city.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,6 @@ from app.net.ledger_view import LedgerView
 from app.net.service import TrustCache
 from app.net.static import export_static, write_static_log
 from app.net.sync import SyncEngine
-
 from tests.net.conftest import PASS, REPO
 
 A, B, C = "130100", "130200", "130400"
@@ -36,8 +36,12 @@ def base(tmp_path_factory):
     """Three city folders, A's log exported at sizes 101 and 301, C's at 51."""
     root = tmp_path_factory.mktemp("faults")
     ports = {A: free_port(), C: free_port()}
-    net = create_network(root / "net", [A, B, C], passphrase=PASS,
-                         endpoints={k: [f"http://127.0.0.1:{p}/"] for k, p in ports.items()})
+    net = create_network(
+        root / "net",
+        [A, B, C],
+        passphrase=PASS,
+        endpoints={k: [f"http://127.0.0.1:{p}/"] for k, p in ports.items()},
+    )
     issue_demo_codes(root / "net" / A, 100, passphrase=PASS)
     node = Node.open(root / "net" / A)
     try:
@@ -63,8 +67,14 @@ def base(tmp_path_factory):
         export_static(c_node.store, c_node.origin, root / "c_log")
     finally:
         c_node.close()
-    return {"root": root, "net": net, "ports": ports, "a_origin": net.node(A).origin,
-            "c_origin": net.node(C).origin, "a_codes": codes}
+    return {
+        "root": root,
+        "net": net,
+        "ports": ports,
+        "a_origin": net.node(A).origin,
+        "c_origin": net.node(C).origin,
+        "a_codes": codes,
+    }
 
 
 @pytest.fixture()
@@ -72,8 +82,11 @@ def b_node(base, tmp_path):
     """A fresh copy of node B (nothing replicated yet) and its sync engine."""
     shutil.copytree(base["net"].node(B).data_dir, tmp_path / "b")
     node = Node.open(tmp_path / "b")
-    engine = SyncEngine(LedgerView(node.store, node.origin, node.data_dir),
-                        TrustCache(node.data_dir), use_mirrors=False)
+    engine = SyncEngine(
+        LedgerView(node.store, node.origin, node.data_dir),
+        TrustCache(node.data_dir),
+        use_mirrors=False,
+    )
     seen: list = []
     engine.bus.subscribe(seen.append)
     engine.events = seen
@@ -155,7 +168,7 @@ def test_bad_checkpoint_signature_is_refused(base, b_node, static_server, tmp_pa
     text = cp.read_text()
     sig_start = text.rindex(" ") + 10
     flipped = "A" if text[sig_start] != "A" else "B"
-    cp.write_text(text[:sig_start] + flipped + text[sig_start + 1:])
+    cp.write_text(text[:sig_start] + flipped + text[sig_start + 1 :])
     static_server(peer, port=base["ports"][A])
     h = _sync_a(engine, base)
     assert h.state == "failing"
@@ -178,8 +191,9 @@ def test_rolled_back_checkpoint_is_refused(base, b_node, static_server, tmp_path
     assert not node.store.evidence()  # an old but consistent view is stale, not a fork
 
 
-def test_forked_checkpoint_becomes_evidence_and_freezes_the_city(base, b_node, static_server,
-                                                                 tmp_path):
+def test_forked_checkpoint_becomes_evidence_and_freezes_the_city(
+    base, b_node, static_server, tmp_path
+):
     node, engine = b_node
     server = static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
     assert _sync_a(engine, base).state == "ok"
@@ -203,31 +217,49 @@ def test_forked_checkpoint_becomes_evidence_and_freezes_the_city(base, b_node, s
     assert _sync_a(engine, base).state == "frozen"
 
     cli = [sys.executable, "-m", "app.net", "--data", str(node.data_dir), "evidence"]
-    out = subprocess.run(cli + ["list", "--json"], capture_output=True, text=True, cwd=REPO,
-                         check=True).stdout
+    out = subprocess.run(
+        cli + ["list", "--json"], capture_output=True, text=True, cwd=REPO, check=True
+    ).stdout
     listed = json.loads(out)
-    assert listed[0]["kind"] == "fork" and listed[0]["resolved_at"] is None \
+    assert (
+        listed[0]["kind"] == "fork"
+        and listed[0]["resolved_at"] is None
         and listed[0]["resolution"] is None
-    exported = subprocess.run(cli + ["export", str(listed[0]["id"])], capture_output=True,
-                              text=True, cwd=REPO, check=True).stdout
+    )
+    exported = subprocess.run(
+        cli + ["export", str(listed[0]["id"])], capture_output=True, text=True, cwd=REPO, check=True
+    ).stdout
     doc = json.loads(exported)
     assert doc["note_a"].startswith(base["a_origin"] + "\n301\n")
     assert doc["note_b"].startswith(base["a_origin"] + "\n310\n")
-    missing = subprocess.run(cli + ["resolve", str(listed[0]["id"] + 1), "--note", "x"],
-                             cwd=REPO, capture_output=True, text=True)
+    missing = subprocess.run(
+        cli + ["resolve", str(listed[0]["id"] + 1), "--note", "x"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode != 0 and f"no evidence #{listed[0]['id'] + 1}" in missing.stderr
-    subprocess.run(cli + ["resolve", str(listed[0]["id"]), "--note", "checked with the city"],
-                   cwd=REPO, check=True, capture_output=True)
+    subprocess.run(
+        cli + ["resolve", str(listed[0]["id"]), "--note", "checked with the city"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     assert _sync_a(engine, base).state == "ok"
     # The decision lives in the store (no side file) and is shown by `evidence list`.
     assert not (node.data_dir / "evidence-resolved.json").exists()
     (row,) = node.store.evidence(base["a_origin"])
     assert row["resolution"] == "checked with the city" and row["resolved_at"] > 0
-    text = subprocess.run(cli + ["list"], capture_output=True, text=True, cwd=REPO,
-                          check=True).stdout
+    text = subprocess.run(
+        cli + ["list"], capture_output=True, text=True, cwd=REPO, check=True
+    ).stdout
     assert f"#{row['id']} resolved " in text and "(checked with the city)" in text
-    again = subprocess.run(cli + ["resolve", str(row["id"]), "--note", "twice"], cwd=REPO,
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        cli + ["resolve", str(row["id"]), "--note", "twice"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode != 0 and "already resolved" in again.stderr
     assert node.store.evidence()[0]["resolution"] == "checked with the city"
 
@@ -240,13 +272,20 @@ def test_decisions_in_an_old_resolved_file_are_imported_once(b_node):
     second = node.store.add_evidence("x/1", "fork", b"c", b"d", "two roots at 9")
     other = node.store.add_evidence("y/2", "fork", b"e", b"f", "two roots at 3")
     old = node.data_dir / "evidence-resolved.json"
-    old.write_text(json.dumps({str(first): {"time": 1700000000.5, "note": "city rebuilt"},
-                               str(other): {}, "999": {"time": 1.0, "note": "gone"}}), "utf-8")
+    old.write_text(
+        json.dumps(
+            {
+                str(first): {"time": 1700000000.5, "note": "city rebuilt"},
+                str(other): {},
+                "999": {"time": 1.0, "note": "gone"},
+            }
+        ),
+        "utf-8",
+    )
     view = LedgerView(node.store, node.origin, node.data_dir)
     assert not old.exists() and (node.data_dir / "evidence-resolved.json.imported").exists()
     rows = {r["id"]: r for r in node.store.evidence()}
-    assert (rows[first]["resolved_at"], rows[first]["resolution"]) == (1700000000.5,
-                                                                        "city rebuilt")
+    assert (rows[first]["resolved_at"], rows[first]["resolution"]) == (1700000000.5, "city rebuilt")
     assert rows[other]["resolved_at"] is not None and "imported" in rows[other]["resolution"]
     assert rows[second]["resolved_at"] is None and len(rows) == 3
     assert [e["id"] for e in view.fork_evidence("x/1")] == [second]
@@ -276,8 +315,9 @@ def test_same_size_fork_is_evidence(base, b_node, static_server, tmp_path):
     assert "same" in node.store.evidence()[0]["detail"] or "size 301" in h.error
 
 
-def test_peer_killed_mid_sync_resumes_after_restart(base, b_node, static_server, tmp_path,
-                                                     monkeypatch):
+def test_peer_killed_mid_sync_resumes_after_restart(
+    base, b_node, static_server, tmp_path, monkeypatch
+):
     node, engine = b_node
     monkeypatch.setattr("app.net.sync.CHUNK_BUNDLES", 1)
     peer_dir = _copy(base, "a_new", tmp_path)
@@ -322,8 +362,7 @@ def test_slow_peer_does_not_stall_the_others(base, b_node, static_server, tmp_pa
     assert _held(node, base["c_origin"]) == 51 and _held(node, base["a_origin"]) == 301
 
 
-def test_split_view_seen_through_another_member_is_evidence(base, b_node, static_server,
-                                                            tmp_path):
+def test_split_view_seen_through_another_member_is_evidence(base, b_node, static_server, tmp_path):
     """A shows B the honest log while member C mirrors a different tree of A's log."""
     node, engine = b_node
     engine.use_mirrors = True
@@ -348,8 +387,9 @@ def test_split_view_seen_through_another_member_is_evidence(base, b_node, static
     assert _held(node, base["a_origin"]) == 301  # the honest data stays; the city is frozen
 
 
-def test_partial_tiles_replaced_by_full_ones_are_read_from_the_full_tile(base, b_node,
-                                                                         static_server, tmp_path):
+def test_partial_tiles_replaced_by_full_ones_are_read_from_the_full_tile(
+    base, b_node, static_server, tmp_path
+):
     """tlog-tiles lets a log delete a partial tile once the full one exists."""
     node, engine = b_node
     peer = _copy(base, "a_new", tmp_path)  # holds full tile 0 and bundle 0 (size 301)
@@ -362,8 +402,9 @@ def test_partial_tiles_replaced_by_full_ones_are_read_from_the_full_tile(base, b
     assert node.store.latest_checkpoint(base["a_origin"]).size == 101
 
 
-def test_bulk_catch_up_indexes_codes_after_storing(base, b_node, static_server, tmp_path,
-                                                   monkeypatch):
+def test_bulk_catch_up_indexes_codes_after_storing(
+    base, b_node, static_server, tmp_path, monkeypatch
+):
     node, engine = b_node
     monkeypatch.setattr("app.net.sync.BULK_ENTRIES", 100)
     monkeypatch.setattr("app.net.sync.CHUNK_BUNDLES", 1)
@@ -373,24 +414,33 @@ def test_bulk_catch_up_indexes_codes_after_storing(base, b_node, static_server, 
     info = node.store.log_info(base["a_origin"])
     assert info.size == 301 and info.indexed_size == 301
     assert all(node.store.code_state(c) is not None for c in base["a_codes"])
-    kinds = [(e.kind, e.data.get("fetched") or e.data.get("count")) for e in engine.events
-             if e.kind in (ev.PROGRESS, ev.NEW_CODES)]
+    kinds = [
+        (e.kind, e.data.get("fetched") or e.data.get("count"))
+        for e in engine.events
+        if e.kind in (ev.PROGRESS, ev.NEW_CODES)
+    ]
     assert kinds == [(ev.PROGRESS, 256), (ev.PROGRESS, 301), (ev.NEW_CODES, 301)]
 
 
-def test_two_sync_engines_on_one_store_both_finish(base, b_node, static_server, tmp_path,
-                                                   monkeypatch):
+def test_two_sync_engines_on_one_store_both_finish(
+    base, b_node, static_server, tmp_path, monkeypatch
+):
     """E.g. `cityledger sync` while `node serve` syncs the same data folder."""
     node, engine = b_node
     monkeypatch.setattr("app.net.sync.CHUNK_BUNDLES", 1)
     static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
     other_node = Node.open(node.data_dir)
-    other = SyncEngine(LedgerView(other_node.store, other_node.origin, other_node.data_dir),
-                       TrustCache(other_node.data_dir), use_mirrors=False)
+    other = SyncEngine(
+        LedgerView(other_node.store, other_node.origin, other_node.data_dir),
+        TrustCache(other_node.data_dir),
+        use_mirrors=False,
+    )
     results = {}
     try:
-        threads = [threading.Thread(target=lambda k=k, e=e: results.__setitem__(k, _sync_a(e, base)))
-                   for k, e in (("one", engine), ("two", other))]
+        threads = [
+            threading.Thread(target=lambda k=k, e=e: results.__setitem__(k, _sync_a(e, base)))
+            for k, e in (("one", engine), ("two", other))
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -403,8 +453,9 @@ def test_two_sync_engines_on_one_store_both_finish(base, b_node, static_server, 
     assert info.size == 301 and info.indexed_size == 301
 
 
-def test_flipped_bit_in_a_tile_used_for_the_consistency_check_is_refused(base, b_node,
-                                                                         static_server, tmp_path):
+def test_flipped_bit_in_a_tile_used_for_the_consistency_check_is_refused(
+    base, b_node, static_server, tmp_path
+):
     node, engine = b_node
     server = static_server(_copy(base, "a_old", tmp_path), port=base["ports"][A])
     assert _sync_a(engine, base).state == "ok"

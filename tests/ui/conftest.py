@@ -1,4 +1,5 @@
 """A real city node in a temp folder (keys, official, trust file) and a main window on it."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,16 @@ def install_single_city_trust(data_dir, node, quorum: int = 0) -> None:
     from app.ledger.trust import City, TrustFile, generate_admin_key, install_trust
 
     skey, vkey = generate_admin_key("test-network-admin")
-    city = City(code=CITY, name_en="Shijiazhuang", name_zh="石家庄市", lon=114.5, lat=38.04,
-                origin=node.origin, log_vkey=node.log_vkey, witness_vkey=node.witness_vkey)
+    city = City(
+        code=CITY,
+        name_en="Shijiazhuang",
+        name_zh="石家庄市",
+        lon=114.5,
+        lat=38.04,
+        origin=node.origin,
+        log_vkey=node.log_vkey,
+        witness_vkey=node.witness_vkey,
+    )
     trust = TrustFile(network="test", admin_vkey=vkey, quorum=quorum, cities=(city,))
     install_trust(data_dir, trust.sign(skey))
 
@@ -30,8 +39,14 @@ def node_dir(tmp_path):
     node = Node.create(data, CITY, "Shijiazhuang", "石家庄市", NODE_PASS)
     try:
         node.add_official(OFFICIAL, OFFICIAL_PASS)
-        receipt = node.issue(OFFICIAL, OFFICIAL_PASS, "WAT", "Seed pump",
-                             {"type": "Point", "coordinates": [114.51, 38.04]}, {"note": "seed"})
+        receipt = node.issue(
+            OFFICIAL,
+            OFFICIAL_PASS,
+            "WAT",
+            "Seed pump",
+            {"type": "Point", "coordinates": [114.51, 38.04]},
+            {"note": "seed"},
+        )
         install_single_city_trust(data, node)
     finally:
         node.close()

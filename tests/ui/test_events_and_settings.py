@@ -1,4 +1,5 @@
 """Sync events from another thread reach the UI thread; settings persist across windows."""
+
 from __future__ import annotations
 
 import threading
@@ -33,8 +34,9 @@ def test_status_bar_shows_peers_and_offline_banner(make_window, node_dir, qtbot)
     bus = w.bus
 
     def publish(origin, state, lag=0):
-        threading.Thread(target=lambda: bus.emit(
-            "health", origin, origin=origin, state=state, lag=lag)).start()
+        threading.Thread(
+            target=lambda: bus.emit("health", origin, origin=origin, state=state, lag=lag)
+        ).start()
 
     publish("cityledger.example/130200", "ok")
     publish("cityledger.example/130400", "ok", lag=40)

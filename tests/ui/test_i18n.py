@@ -1,4 +1,5 @@
 """Every UI text has a Chinese translation, and the shipped .qm matches the .ts."""
+
 from __future__ import annotations
 
 import subprocess
@@ -22,11 +23,13 @@ def test_every_tr_text_has_a_chinese_translation():
 def test_shipped_qm_is_built_from_the_ts(tmp_path):
     lrelease = Path(sys.executable).with_name("pyside6-lrelease")
     out = tmp_path / "fresh.qm"
-    subprocess.run([str(lrelease), str(i18n_catalog.TS_FILE), "-qm", str(out)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(lrelease), str(i18n_catalog.TS_FILE), "-qm", str(out)], check=True, capture_output=True
+    )
     shipped = i18n.I18N_DIR / "cityledger_zh_CN.qm"
-    assert out.read_bytes() == shipped.read_bytes(), \
+    assert out.read_bytes() == shipped.read_bytes(), (
         "run pyside6-lrelease resources/i18n/cityledger_zh_CN.ts to rebuild the .qm"
+    )
 
 
 def test_installing_a_language_switches_the_texts(qapp):

@@ -1,4 +1,5 @@
 """Import assets from GeoJSON/GeoPackage, export a selection to GeoPackage/GeoJSON/CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -8,19 +9,42 @@ import pyogrio
 
 FEATURES = [
     ("WAT", "Imported pump", {"type": "Point", "coordinates": [114.52, 38.05]}),
-    ("ROD", "Imported road", {"type": "LineString",
-                              "coordinates": [[114.50, 38.03], [114.53, 38.04]]}),
-    ("BLD", "Imported depot", {"type": "Polygon", "coordinates": [[
-        [114.51, 38.01], [114.512, 38.01], [114.512, 38.012], [114.51, 38.012],
-        [114.51, 38.01]]]}),
+    (
+        "ROD",
+        "Imported road",
+        {"type": "LineString", "coordinates": [[114.50, 38.03], [114.53, 38.04]]},
+    ),
+    (
+        "BLD",
+        "Imported depot",
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [114.51, 38.01],
+                    [114.512, 38.01],
+                    [114.512, 38.012],
+                    [114.51, 38.012],
+                    [114.51, 38.01],
+                ]
+            ],
+        },
+    ),
 ]
 
 
 def _geojson(path, features, cls_key="class"):
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": g,
-         "properties": {cls_key: c, "name": n, "id": f"imp-{i}", "owner": "water bureau"}}
-        for i, (c, n, g) in enumerate(features)]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": g,
+                "properties": {cls_key: c, "name": n, "id": f"imp-{i}", "owner": "water bureau"},
+            }
+            for i, (c, n, g) in enumerate(features)
+        ],
+    }
     path.write_text(json.dumps(doc))
     return path
 
@@ -43,7 +67,7 @@ def test_import_geojson_then_export_selection(make_window, node_dir, tmp_path, q
     for suffix in ("gpkg", "geojson"):
         out = tmp_path / f"sel.{suffix}"
         w.export_to(str(out))
-        qtbot.waitUntil(lambda: out.exists() and w.backend.pending() == 0, timeout=30000)
+        qtbot.waitUntil(lambda out=out: out.exists() and w.backend.pending() == 0, timeout=30000)
         frame = pyogrio.read_dataframe(out)
         assert sorted(frame["name"]) == sorted(n for _, n, _ in FEATURES)
         assert set(frame.geometry.geom_type) == {"Point", "LineString", "Polygon"}
@@ -53,14 +77,18 @@ def test_import_geojson_then_export_selection(make_window, node_dir, tmp_path, q
     with out.open() as f:
         records = list(csv.DictReader(f))
     assert len(records) == 3 and records[0]["geometry"].split(" ")[0] in (
-        "POINT", "LINESTRING", "POLYGON")
+        "POINT",
+        "LINESTRING",
+        "POLYGON",
+    )
 
 
 def test_reopening_uses_the_imported_inventory(make_window, node_dir, tmp_path, qtbot):
     w = make_window(node_dir, per_city=100)
     w.import_from(str(_geojson(tmp_path / "a.geojson", FEATURES)))
-    qtbot.waitUntil(lambda: (node_dir / "assets.gpkg").exists() and w.backend.pending() == 0,
-                    timeout=60000)
+    qtbot.waitUntil(
+        lambda: (node_dir / "assets.gpkg").exists() and w.backend.pending() == 0, timeout=60000
+    )
     w.close()
     again = make_window(node_dir, per_city=100)
     assert not again.ws.demo_assets
@@ -68,8 +96,7 @@ def test_reopening_uses_the_imported_inventory(make_window, node_dir, tmp_path, 
     assert {"Imported pump", "Imported road", "Imported depot"} <= names
 
 
-def test_bad_asset_class_is_refused_with_the_feature_named(make_window, node_dir, tmp_path,
-                                                           qtbot):
+def test_bad_asset_class_is_refused_with_the_feature_named(make_window, node_dir, tmp_path, qtbot):
     w = make_window(node_dir, per_city=100)
     before = len(w.ws.table)
     bad = FEATURES[:1] + [("XYZ", "Mystery", FEATURES[0][2])]
@@ -79,18 +106,32 @@ def test_bad_asset_class_is_refused_with_the_feature_named(make_window, node_dir
     assert len(w.ws.table) == before and not (node_dir / "assets.gpkg").exists()
 
 
-SQUARE = {"type": "Polygon", "coordinates": [[[114.4, 37.9], [114.7, 37.9], [114.7, 38.2],
-                                               [114.4, 38.2], [114.4, 37.9]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[114.4, 37.9], [114.7, 37.9], [114.7, 38.2], [114.4, 38.2], [114.4, 37.9]]],
+}
 
 
-def test_import_boundaries_replaces_the_demo_outline_and_is_kept(make_window, node_dir,
-                                                                  tmp_path, qtbot):
+def test_import_boundaries_replaces_the_demo_outline_and_is_kept(
+    make_window, node_dir, tmp_path, qtbot
+):
     w = make_window(node_dir, per_city=100)
     demo_area = float(w.ws.boundaries.set_index("city").loc["130100"].geometry.area)
     src = tmp_path / "bounds.geojson"
-    src.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": SQUARE,
-         "properties": {"adcode": "130100", "name": "石家庄市（测绘）"}}]}))
+    src.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": SQUARE,
+                        "properties": {"adcode": "130100", "name": "石家庄市（测绘）"},
+                    }
+                ],
+            }
+        )
+    )
     w.import_boundaries_from(str(src))
     qtbot.waitUntil(lambda: "石家庄市（测绘）" in w.ws.cities["130100"][0], timeout=60000)
     row = w.ws.boundaries.set_index("city").loc["130100"]
@@ -103,15 +144,27 @@ def test_import_boundaries_replaces_the_demo_outline_and_is_kept(make_window, no
     assert len(again) == 1 and abs(float(again.geometry.iloc[0].area) - 0.09) < 1e-9
 
 
-def test_import_boundaries_refuses_points_and_writes_nothing(make_window, node_dir,
-                                                             tmp_path, qtbot):
+def test_import_boundaries_refuses_points_and_writes_nothing(
+    make_window, node_dir, tmp_path, qtbot
+):
     w = make_window(node_dir, per_city=100)
     failures = []
     w.backend.jobFailed.connect(lambda label, exc: failures.append(str(exc)))
     src = tmp_path / "points.geojson"
-    src.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [114.5, 38.0]},
-         "properties": {"adcode": "130100"}}]}))
+    src.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [114.5, 38.0]},
+                        "properties": {"adcode": "130100"},
+                    }
+                ],
+            }
+        )
+    )
     before = w.ws.boundaries.copy()
     w.import_boundaries_from(str(src))
     qtbot.waitUntil(lambda: bool(failures), timeout=30000)

@@ -1,4 +1,5 @@
 """The main window on a real node: open, link selections, search, issue, verify."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,7 +27,7 @@ def test_map_selection_drives_inspector_and_table_and_back(make_window, node_dir
     w = make_window(node_dir)
     table = w.ws.table
     with qtbot.waitSignal(w.selectionShown):
-        w.map.set_selection([5], emit=True)   # what a click on the map does
+        w.map.set_selection([5], emit=True)  # what a click on the map does
     assert w.inspector.title.text() == table.name(5)
     selected = w.table.view.selectionModel().selectedRows()
     assert [w.table.model.table_row(i.row()) for i in selected] == [5]
@@ -36,8 +37,8 @@ def test_map_selection_drives_inspector_and_table_and_back(make_window, node_dir
     view_row = int(np.flatnonzero(model.rows == 17)[0])
     with qtbot.waitSignal(w.selectionShown):
         w.table.view.selectionModel().select(
-            model.index(view_row, 0),
-            QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+            model.index(view_row, 0), QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows
+        )
     assert w.map.selection() == [17]
     assert w.inspector.title.text() == table.name(17)
 
@@ -76,7 +77,7 @@ def test_search_jumps_to_name_code_and_city(make_window, node_dir, qtbot):
     assert x0 <= table.x[42] <= x1 and y0 <= table.y[42] <= y1
 
     seed = node_dir.joinpath("seed_code").read_text()
-    sloppy = seed.replace("-", " ").lower()        # forgiving input
+    sloppy = seed.replace("-", " ").lower()  # forgiving input
     with qtbot.waitSignal(w.searchDone) as sig:
         w.search(sloppy)
     assert sig.args[0].kind == "code" and sig.args[0].code == seed
@@ -99,8 +100,9 @@ def _issue_via_dialog(w, qtbot, row, node_passphrase):
     dialog.passphrase.setText(OFFICIAL_PASS)
     dialog.node_passphrase.setText(node_passphrase)
     dialog.issue_button.click()
-    qtbot.waitUntil(lambda: dialog.outcome is not None or dialog.issue_button.isEnabled(),
-                    timeout=60000)
+    qtbot.waitUntil(
+        lambda: dialog.outcome is not None or dialog.issue_button.isEnabled(), timeout=60000
+    )
     assert dialog.outcome is not None, dialog.error.text()
     return dialog, dialog.outcome
 
@@ -196,8 +198,9 @@ def test_background_sync_brings_another_citys_codes_onto_the_map(make_window, tm
         w = make_window(net.node("130100").data_dir, per_city=50)
         qtbot.waitUntil(lambda: w.network.mode == "sync", timeout=30000)
         qtbot.waitUntil(lambda: "1 in sync" in w.status.peers_label.text(), timeout=60000)
-        qtbot.waitUntil(lambda: all(w.ws.table.row_of_code(c) is not None for c in codes),
-                        timeout=60000)
+        qtbot.waitUntil(
+            lambda: all(w.ws.table.row_of_code(c) is not None for c in codes), timeout=60000
+        )
         row = w.ws.table.row_of_code(codes[0])
         assert w.ws.table.city(row) == "130200" and w.ws.table.status_of(row) == "issued"
         qtbot.waitUntil(lambda: w.table.model.rowCount() == len(w.ws.table), timeout=30000)

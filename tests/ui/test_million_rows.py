@@ -1,5 +1,6 @@
 """The attribute table over a million assets: lazy (Qt asks only for painted cells),
 filtering and sorting off the UI thread, selection linked by ranges."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """The main window and the wall rendered to PNG: not blank, and Chinese text is drawn."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +13,7 @@ def _pixels(image: QImage) -> np.ndarray:
     image = image.convertToFormat(QImage.Format_RGB32)
     arr = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
     # copy: the array must not outlive the QImage whose memory it views
-    return arr.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), :3].copy()
+    return arr.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, : image.width(), :3].copy()
 
 
 def _glyph(char: str, font: QFont) -> np.ndarray:
@@ -36,8 +37,9 @@ def test_a_cjk_font_is_found_and_draws_distinct_glyphs(qapp):
     assert len({g.tobytes() for g in glyphs}) == 4
 
 
-def test_main_window_png_is_not_blank_and_shows_chinese_city_label(make_window, node_dir, tmp_path,
-                                                                   qtbot):
+def test_main_window_png_is_not_blank_and_shows_chinese_city_label(
+    make_window, node_dir, tmp_path, qtbot
+):
     w = make_window(node_dir)
     qtbot.wait(300)  # let docks settle their layout before measuring where the label is
     cities = w.layers.cities
@@ -52,12 +54,14 @@ def test_main_window_png_is_not_blank_and_shows_chinese_city_label(make_window, 
     assert len(colors) > 50, "a rendered window has many colours; a blank one has a few"
 
     assert item.text().startswith("石家庄市")
-    label = pixels[top_left.y():top_left.y() + rect.height(),
-                   top_left.x():top_left.x() + rect.width()]
+    label = pixels[
+        top_left.y() : top_left.y() + rect.height(), top_left.x() : top_left.x() + rect.width()
+    ]
     background = np.median(label.reshape(-1, 3), axis=0)
     ink = np.abs(label.astype(int) - background).sum(axis=2) > 150
     QImage(str(path)).copy(top_left.x(), top_left.y(), rect.width(), rect.height()).save(
-        str(tmp_path / "label.png"))
+        str(tmp_path / "label.png")
+    )
     assert ink.sum() > 80, f"the city label has no drawn text (see {tmp_path / 'label.png'})"
 
 
@@ -74,5 +78,5 @@ def test_wall_png_is_dark_and_not_blank(qtbot, backend, node_dir, tmp_path):
     pixels = _pixels(QImage(str(path)))
     assert np.median(pixels) < 60, "the wall is dark"
     assert len(np.unique(pixels.reshape(-1, 3)[::5], axis=0)) > 30
-    assert wall.c_codes.value.text() == "1"       # the seed code
+    assert wall.c_codes.value.text() == "1"  # the seed code
     assert wall.cities.topLevelItem(0).text(0).endswith("石家庄市 Shijiazhuang")

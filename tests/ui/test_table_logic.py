@@ -1,4 +1,5 @@
 """Filtering, sorting and selection ranges of the attribute table; network state folding."""
+
 from __future__ import annotations
 
 import numpy as np

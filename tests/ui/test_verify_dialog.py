@@ -1,4 +1,5 @@
 """The verify dialog on real proof bundles: a good one passes, a tampered one fails."""
+
 from __future__ import annotations
 
 from app.ui.dialogs.verify import VerifyDialog
@@ -42,7 +43,7 @@ def test_tampered_bundle_shows_a_failed_check(qtbot, make_window, node_dir, tmp_
     assert b"Seed pump" in bundle.entry
     forged = dataclasses.replace(bundle, entry=bundle.entry.replace(b"Seed pump", b"Fake pump"))
     path = tmp_path / "tampered.tlog-proof"
-    path.write_bytes(forged.encode())     # well-formed bundle, altered signed entry
+    path.write_bytes(forged.encode())  # well-formed bundle, altered signed entry
     dialog = _verify_file(qtbot, make_window, node_dir, path)
     assert not dialog.result.result.ok
     failed = [name.lower() for name in dialog.result.failed_checks()]

@@ -1,4 +1,5 @@
 """Wall mode: read-only, rotating views, live counters, bounded lists under a flood."""
+
 from __future__ import annotations
 
 import threading
@@ -27,7 +28,7 @@ def test_wall_rotates_between_overview_and_cities(qtbot, backend, node_dir):
     wall.rotate()
     assert "石家庄市" in wall.caption.text()
     x0, y0, x1, y1 = wall.map.view_bbox()
-    assert x0 < 114.51 < x1 and y0 < 38.04 < y1   # the city seat is in view
+    assert x0 < 114.51 < x1 and y0 < 38.04 < y1  # the city seat is in view
     wall.rotate()
     assert wall.caption.text() == "Network overview"
     assert wall.map.testAttribute(Qt.WA_TransparentForMouseEvents)  # read-only
@@ -46,16 +47,22 @@ def test_wall_stays_bounded_under_an_event_flood(qtbot, backend, node_dir):
 
     def flood():
         for i in range(3000):
-            bus.emit("alert", "cityledger.example/130200", level="error",
-                     message=f"fork evidence #{i}")
-            bus.emit("health", f"cityledger.example/13{i % 7:04d}",
-                     origin=f"cityledger.example/13{i % 7:04d}", state="failing")
+            bus.emit(
+                "alert", "cityledger.example/130200", level="error", message=f"fork evidence #{i}"
+            )
+            bus.emit(
+                "health",
+                f"cityledger.example/13{i % 7:04d}",
+                origin=f"cityledger.example/13{i % 7:04d}",
+                state="failing",
+            )
 
     thread = threading.Thread(target=flood)
     thread.start()
     thread.join()
-    qtbot.waitUntil(lambda: "fork evidence #2999" in wall.alerts.topLevelItem(0).text(0),
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: "fork evidence #2999" in wall.alerts.topLevelItem(0).text(0), timeout=30000
+    )
     assert wall.alerts.topLevelItemCount() <= MAX_ALERT_ROWS
     assert len(wall.net.alerts) <= 200 and len(wall.net.peers) == 7
     assert wall.banner.text().startswith("OFFLINE since")
@@ -101,8 +108,13 @@ def test_wall_alerts_on_codes_that_fail_verification(qtbot, backend, tmp_path):
     node = Node.create(data, CITY, "Shijiazhuang", "石家庄市", NODE_PASS)
     try:
         node.add_official(OFFICIAL, OFFICIAL_PASS)
-        code = node.issue(OFFICIAL, OFFICIAL_PASS, "GAS", "Regulator",
-                          {"type": "Point", "coordinates": [114.5, 38.0]}).code
+        code = node.issue(
+            OFFICIAL,
+            OFFICIAL_PASS,
+            "GAS",
+            "Regulator",
+            {"type": "Point", "coordinates": [114.5, 38.0]},
+        ).code
         install_single_city_trust(data, node, quorum=1)
     finally:
         node.close()

@@ -45,7 +45,7 @@ def isolated_point(view, min_px=14):
             continue
         p = to_widget(view, t.x[r], t.y[r])
         if not (20 < p.x() < view.width() - 320 and 20 < p.y() < view.height() - 60):
-            continue      # keep clear of legend and scale bar
+            continue  # keep clear of legend and scale bar
         near = t.query((t.x[r] - tol, t.y[r] - tol, t.x[r] + tol, t.y[r] + tol))
         if len(near) == 1:
             return int(r)
@@ -56,18 +56,28 @@ def test_click_identifies_the_asset_under_the_cursor(qtbot, view):
     view.zoom_to_city("130100")
     row = isolated_point(view)
     pos = to_widget(view, view.table.x[row], view.table.y[row]) + QtCore.QPoint(2, -1)
-    with qtbot.waitSignals([view.selectionChanged, view.identifyRequested],
-                           check_params_cbs=[lambda s: s == [row], lambda r: r == row]):
+    with qtbot.waitSignals(
+        [view.selectionChanged, view.identifyRequested],
+        check_params_cbs=[lambda s: s == [row], lambda r: r == row],
+    ):
         qtbot.mouseClick(view.graphics.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
     assert view.selection() == [row]
     # A click on empty ground clears the selection.
     with qtbot.waitSignal(view.selectionChanged, check_params_cb=lambda s: s == []):
-        qtbot.mouseClick(view.graphics.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(3, 3))
+        qtbot.mouseClick(
+            view.graphics.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(3, 3)
+        )
 
 
 def _send(widget, kind, pos, buttons, mods):
-    ev = QtGui.QMouseEvent(kind, QtCore.QPointF(pos), QtCore.QPointF(widget.mapToGlobal(pos)),
-                           QtCore.Qt.MouseButton.LeftButton, buttons, mods)
+    ev = QtGui.QMouseEvent(
+        kind,
+        QtCore.QPointF(pos),
+        QtCore.QPointF(widget.mapToGlobal(pos)),
+        QtCore.Qt.MouseButton.LeftButton,
+        buttons,
+        mods,
+    )
     QtCore.QCoreApplication.sendEvent(widget, ev)
 
 
@@ -140,7 +150,10 @@ def _color_at(img, p):
 
 
 def close(c1, c2, tol=40):
-    return max(abs(c1.red() - c2.red()), abs(c1.green() - c2.green()), abs(c1.blue() - c2.blue())) <= tol
+    return (
+        max(abs(c1.red() - c2.red()), abs(c1.green() - c2.green()), abs(c1.blue() - c2.blue()))
+        <= tol
+    )
 
 
 def test_render_shows_class_colours_at_asset_positions(view, tmp_path):
@@ -149,7 +162,9 @@ def test_render_shows_class_colours_at_asset_positions(view, tmp_path):
     img = view.grab().toImage()
     img.save(str(tmp_path / "map.png"))
     # Not blank: many distinct colours.
-    arr = np.frombuffer(img.convertToFormat(QtGui.QImage.Format.Format_RGB32).constBits(), np.uint32)
+    arr = np.frombuffer(
+        img.convertToFormat(QtGui.QImage.Format.Format_RGB32).constBits(), np.uint32
+    )
     assert len(np.unique(arr)) > 20
     t = view.table
     checked = 0
@@ -230,7 +245,8 @@ def test_dense_view_aggregates(view):
     level_off = view.points._agg
     view.points._agg = {}
     import app.ui.map.layers as layers
-    old, layers.AGG_BASE = layers.AGG_BASE, 1e9      # no level fits: raw points
+
+    old, layers.AGG_BASE = layers.AGG_BASE, 1e9  # no level fits: raw points
     try:
         raw = view.points.rasterize(*_frame(view))
     finally:
@@ -239,9 +255,8 @@ def test_dense_view_aggregates(view):
     assert view.points.last_stats["mode"] == "density"
     covered_agg, covered_raw = (agg != 0).sum(), (raw != 0).sum()
     assert abs(covered_agg - covered_raw) < 0.15 * covered_raw
-    c = _color_at(img, to_widget(view, 114.48, 38.04))   # the city centre is covered
+    c = _color_at(img, to_widget(view, 114.48, 38.04))  # the city centre is covered
     assert c != QtGui.QColor("#eef1f4")
-
 
 
 def test_every_shape_survives_each_level_of_detail(demo):
@@ -253,7 +268,7 @@ def test_every_shape_survives_each_level_of_detail(demo):
         for tol in ShapeLayer.TOLERANCES:
             lod = _LevelOfDetail(geoms, tol, rings=kind == 2)
             n = lod.end - lod.start
-            assert (n >= (3 if kind == 1 else 5)).all(), (kind, tol)   # >= 2 (4) vertices + NaN
+            assert (n >= (3 if kind == 1 else 5)).all(), (kind, tol)  # >= 2 (4) vertices + NaN
             x, y = lod.gather(np.arange(len(geoms)))
             assert np.isnan(x).sum() == len(geoms)
             # Simplification never moves a vertex outside the shape's box.
@@ -271,9 +286,16 @@ def test_wheel_zooms_around_the_cursor_within_limits(qtbot, view):
     (x0, x1), _ = view.vb.viewRange()
 
     def wheel(delta):
-        ev = QtGui.QWheelEvent(QtCore.QPointF(at), QtCore.QPointF(vp.mapToGlobal(at)), QtCore.QPoint(),
-                               QtCore.QPoint(0, delta), QtCore.Qt.MouseButton.NoButton,
-                               QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+        ev = QtGui.QWheelEvent(
+            QtCore.QPointF(at),
+            QtCore.QPointF(vp.mapToGlobal(at)),
+            QtCore.QPoint(),
+            QtCore.QPoint(0, delta),
+            QtCore.Qt.MouseButton.NoButton,
+            QtCore.Qt.KeyboardModifier.NoModifier,
+            QtCore.Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
         QtCore.QCoreApplication.sendEvent(vp, ev)
 
     wheel(240)
@@ -285,7 +307,7 @@ def test_wheel_zooms_around_the_cursor_within_limits(qtbot, view):
     for _ in range(60):
         wheel(240)
     (b0, b1), _ = view.vb.viewRange()
-    assert (b1 - b0) >= 5e-4 * 0.99            # street level is the limit
+    assert (b1 - b0) >= 5e-4 * 0.99  # street level is the limit
 
 
 def test_zooming_far_out_keeps_the_aspect(view):
@@ -307,12 +329,20 @@ def test_aggregation_colours_a_cell_by_its_most_common_class():
     # One tight cluster: three WAT and one PWR in the same cell; one GAS far away.
     xs = [114.0, 114.00001, 114.00002, 114.00003, 115.0]
     cls = ["WAT", "WAT", "PWR", "WAT", "GAS"]
-    gdf = gpd.GeoDataFrame({"asset_id": list("abcde"), "city": ["130100"] * 5, "asset_class": cls,
-                            "name": list("abcde")}, geometry=shp.points(xs, [38.0] * 5), crs=4326)
+    gdf = gpd.GeoDataFrame(
+        {
+            "asset_id": list("abcde"),
+            "city": ["130100"] * 5,
+            "asset_class": cls,
+            "name": list("abcde"),
+        },
+        geometry=shp.points(xs, [38.0] * 5),
+        crs=4326,
+    )
     table = AssetTable.from_geodataframe(gdf)
     layer = PointLayer()
     layer.set_table(table, [AC[c].color for c in AC])
-    ax, ay, key, count = layer._aggregate(3)            # cells of 0.0008 degrees
+    ax, ay, key, count = layer._aggregate(3)  # cells of 0.0008 degrees
     codes = list(AC)
     by_count = {int(c): codes[int(k)] for k, c in zip(key, count)}
     assert by_count == {4: "WAT", 1: "GAS"}

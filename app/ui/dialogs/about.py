@@ -1,4 +1,5 @@
 """About box: what the app is, and that the map data are demo data (with their sources)."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
@@ -19,7 +20,8 @@ def about_text(version: str) -> str:
         "generated, not surveyed. Import your own licensed boundaries and asset inventories "
         "with File ▸ Import boundaries and File ▸ Import assets.</p>"
         "<p>Built with Qt for Python (PySide6), pyqtgraph, GeoPandas, Shapely, PyNaCl and "
-        "SQLAlchemy. Licence: Apache-2.0.</p>").format(version=version)
+        "SQLAlchemy. Licence: Apache-2.0.</p>"
+    ).format(version=version)
 
 
 def show_about(parent, version: str) -> None:

@@ -1,12 +1,26 @@
 """Issue an identity code for the selected asset: form, then the code, its QR and state."""
+
 from __future__ import annotations
 
 import json
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPushButton, QStackedWidget,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.ui import ledger_jobs
 from app.ui.i18n import tr
@@ -51,7 +65,8 @@ class IssueDialog(QDialog):
         self.node_passphrase = QLineEdit()
         self.node_passphrase.setEchoMode(QLineEdit.Password)
         self.node_passphrase.setPlaceholderText(
-            tr("empty: keep it in the outbox, pending, until the sequencer runs"))
+            tr("empty: keep it in the outbox, pending, until the sequencer runs")
+        )
         self.error = QLabel()
         self.error.setStyleSheet(f"color: {STATUS_COLORS['revoked']};")
         self.error.setWordWrap(True)
@@ -70,8 +85,9 @@ class IssueDialog(QDialog):
         form.addRow(self.node_row_label, self.node_passphrase)
         form.addRow(self.error)
         self.form_buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
-        self.issue_button = self.form_buttons.addButton(tr("Sign and issue"),
-                                                        QDialogButtonBox.AcceptRole)
+        self.issue_button = self.form_buttons.addButton(
+            tr("Sign and issue"), QDialogButtonBox.AcceptRole
+        )
         self.form_buttons.rejected.connect(self.reject)
         self.issue_button.clicked.connect(self.submit)
         form.addRow(self.form_buttons)
@@ -103,8 +119,12 @@ class IssueDialog(QDialog):
         self.pages.addWidget(form_page)
         self.pages.addWidget(result_page)
         QVBoxLayout(self).addWidget(self.pages)
-        self.backend.call_for(self, ledger_jobs.issue_context, on_done=self._set_context,
-                              on_error=lambda exc: self.error.setText(str(exc)))
+        self.backend.call_for(
+            self,
+            ledger_jobs.issue_context,
+            on_done=self._set_context,
+            on_error=lambda exc: self.error.setText(str(exc)),
+        )
 
     def _add_attr(self, key: str, value: str) -> None:
         r = self.attrs.rowCount()
@@ -126,8 +146,9 @@ class IssueDialog(QDialog):
         if current:
             self.official_combo.setCurrentText(current)
         if not names:
-            self.error.setText(tr("This node has no active official yet: add one with "
-                                  "`cityledger official add`."))
+            self.error.setText(
+                tr("This node has no active official yet: add one with `cityledger official add`.")
+            )
 
     def attributes(self) -> dict:
         out = {}
@@ -152,7 +173,8 @@ class IssueDialog(QDialog):
             attributes=self.attributes(),
             row=self.asset.get("row"),
             asset_id=self.asset.get("asset_id"),
-            node_passphrase=self.node_passphrase.text())
+            node_passphrase=self.node_passphrase.text(),
+        )
 
     def submit(self) -> None:
         req = self.request()
@@ -162,8 +184,13 @@ class IssueDialog(QDialog):
             return
         self.error.setText(tr("Signing and sequencing…"))
         self.issue_button.setEnabled(False)
-        self.backend.call_for(self, lambda ctx: ledger_jobs.issue(ctx, req), on_done=self._done,
-                              on_error=self._failed, label=tr("Issuing code"))
+        self.backend.call_for(
+            self,
+            lambda ctx: ledger_jobs.issue(ctx, req),
+            on_done=self._done,
+            on_error=self._failed,
+            label=tr("Issuing code"),
+        )
 
     def _failed(self, exc) -> None:
         self.issue_button.setEnabled(True)
@@ -173,15 +200,21 @@ class IssueDialog(QDialog):
         self.outcome = outcome
         self.code_label.setText(outcome.code)
         status = "pending" if outcome.pending else "issued"
-        text = tr("PENDING — waiting for the city's sequencer") if outcome.pending \
+        text = (
+            tr("PENDING — waiting for the city's sequencer")
+            if outcome.pending
             else tr("CONFIRMED — sequenced in the log")
+        )
         self.state_label.setText(text)
-        self.state_label.setStyleSheet(f"color: white; background: {STATUS_COLORS[status]};"
-                                       "padding: 3px 8px; border-radius: 3px; font-weight: bold;")
+        self.state_label.setStyleSheet(
+            f"color: white; background: {STATUS_COLORS[status]};"
+            "padding: 3px 8px; border-radius: 3px; font-weight: bold;"
+        )
         detail = self.name_edit.text()
         if outcome.index is not None:
             detail += "  ·  " + tr("Log index {index}, tree size {size}").format(
-                index=outcome.index, size=outcome.size)
+                index=outcome.index, size=outcome.size
+            )
         self.detail_label.setText(detail)
         self.qr.setPixmap(qr_pixmap(outcome.code, scale=6))
         self.pages.setCurrentIndex(1)

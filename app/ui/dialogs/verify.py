@@ -1,8 +1,17 @@
 """Verify a code or a proof bundle: type or paste it, or open a bundle file."""
+
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
-                               QPlainTextEdit, QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from app.ui import ledger_jobs
 from app.ui.i18n import tr
@@ -15,8 +24,12 @@ class VerifyDialog(QDialog):
         self.setWindowTitle(tr("Verify code or proof bundle"))
         self.resize(680, 520)
         self.backend = backend
-        self.source = QLabel(tr("Type or paste an identity code (e.g. 130100-WAT-7K3M9Q2X-4) "
-                                "or a proof bundle, or open a bundle file."))
+        self.source = QLabel(
+            tr(
+                "Type or paste an identity code (e.g. 130100-WAT-7K3M9Q2X-4) "
+                "or a proof bundle, or open a bundle file."
+            )
+        )
         self.source.setWordWrap(True)
         self.input = QPlainTextEdit(initial)
         self.input.setPlaceholderText("130100-WAT-…")
@@ -48,9 +61,12 @@ class VerifyDialog(QDialog):
         self._run(lambda ctx: ledger_jobs.verify_input(ctx, text=text))
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, tr("Open proof bundle"), "",
-                                              tr("Proof bundles (*.tlog-proof *.bundle);;"
-                                                 "All files (*)"))
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            tr("Open proof bundle"),
+            "",
+            tr("Proof bundles (*.tlog-proof *.bundle);;All files (*)"),
+        )
         if path:
             self.verify_file(path)
 
@@ -66,8 +82,9 @@ class VerifyDialog(QDialog):
     def _run(self, job) -> None:
         self.verify_button.setEnabled(False)
         self.result.clear(tr("Checking…"))
-        self.backend.call_for(self, job, on_done=self._show, on_error=self._error,
-                              label=tr("Verifying"))
+        self.backend.call_for(
+            self, job, on_done=self._show, on_error=self._error, label=tr("Verifying")
+        )
 
     def _show(self, result) -> None:
         self.verify_button.setEnabled(True)

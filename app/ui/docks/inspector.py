@@ -1,13 +1,26 @@
 """Inspector: the selected asset or code — attributes, code + QR, history, verification."""
+
 from __future__ import annotations
 
 import json
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QScrollArea, QTableWidget, QTableWidgetItem,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.ui.i18n import tr
 from app.ui.labels import STATUS_LABELS
@@ -101,8 +114,9 @@ class Inspector(QWidget):
 
         self.history = QTreeWidget()
         self.history.setColumnCount(5)
-        self.history.setHeaderLabels([tr("Index"), tr("Record"), tr("Time (UTC)"),
-                                      tr("Official"), tr("Details")])
+        self.history.setHeaderLabels(
+            [tr("Index"), tr("Record"), tr("Time (UTC)"), tr("Official"), tr("Details")]
+        )
         self.history.setRootIsDecorated(False)
         self.history.header().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.history.setMinimumHeight(80)
@@ -132,11 +146,14 @@ class Inspector(QWidget):
         outer.addWidget(scroll)
 
         self.copy_button.clicked.connect(
-            lambda: self.code and QGuiApplication.clipboard().setText(self.code))
+            lambda: self.code and QGuiApplication.clipboard().setText(self.code)
+        )
         self.verify_button.clicked.connect(
-            lambda: self.code and self.verifyRequested.emit(self.code))
+            lambda: self.code and self.verifyRequested.emit(self.code)
+        )
         self.export_button.clicked.connect(
-            lambda: self.code and self.exportBundleRequested.emit(self.code))
+            lambda: self.code and self.exportBundleRequested.emit(self.code)
+        )
         self.issue_button.clicked.connect(self.issueRequested)
         self.clear()
 
@@ -159,12 +176,16 @@ class Inspector(QWidget):
         extra = ""
         if info.get("selection_size", 1) > 1:
             extra = "  ·  " + tr("{n} selected").format(n=f"{info['selection_size']:,}")
-        self.subtitle.setText(f"{info.get('class_name') or info.get('asset_class', '')}  ·  "
-                              f"{info.get('city_name') or info.get('city', '')}{extra}")
+        self.subtitle.setText(
+            f"{info.get('class_name') or info.get('asset_class', '')}  ·  "
+            f"{info.get('city_name') or info.get('city', '')}{extra}"
+        )
         self._set_code(info.get("code"), info.get("status"))
-        rows = [(tr("Asset ID"), info.get("asset_id", "")),
-                (tr("Class"), info.get("asset_class", "")),
-                (tr("City"), info.get("city", ""))]
+        rows = [
+            (tr("Asset ID"), info.get("asset_id", "")),
+            (tr("Class"), info.get("asset_class", "")),
+            (tr("City"), info.get("city", "")),
+        ]
         rows += [(str(k), v) for k, v in sorted((info.get("attributes") or {}).items())]
         self.attributes.setRowCount(len(rows))
         for r, (key, value) in enumerate(rows):
@@ -199,11 +220,14 @@ class Inspector(QWidget):
         status = status or ("issued" if code else "none")
         color = STATUS_COLORS.get(status, "#888888")
         self.status_badge.setText(tr(STATUS_LABELS.get(status, status)))
-        self.status_badge.setStyleSheet(f"color: white; background: {color}; padding: 2px 8px;"
-                                        "border-radius: 3px; font-weight: bold;")
+        self.status_badge.setStyleSheet(
+            f"color: white; background: {color}; padding: 2px 8px;"
+            "border-radius: 3px; font-weight: bold;"
+        )
         if code:
-            self.qr.setPixmap(qr_pixmap(code, scale=4).scaled(
-                128, 128, Qt.KeepAspectRatio, Qt.FastTransformation))
+            self.qr.setPixmap(
+                qr_pixmap(code, scale=4).scaled(128, 128, Qt.KeepAspectRatio, Qt.FastTransformation)
+            )
         else:
             self.qr.clear()
             self.qr.setText(tr("no code"))
@@ -212,9 +236,17 @@ class Inspector(QWidget):
         """history: list of (index, record dict), oldest first."""
         self.history.clear()
         for index, record in history:
-            self.history.addTopLevelItem(QTreeWidgetItem([
-                str(index), tr(str(record.get("type", ""))), short_time(record.get("time")),
-                str(record.get("official", "")), record_summary(record)]))
+            self.history.addTopLevelItem(
+                QTreeWidgetItem(
+                    [
+                        str(index),
+                        tr(str(record.get("type", ""))),
+                        short_time(record.get("time")),
+                        str(record.get("official", "")),
+                        record_summary(record),
+                    ]
+                )
+            )
 
     def show_verification(self, result) -> None:
         self.verification.show_result(result)

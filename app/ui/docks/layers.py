@@ -1,10 +1,20 @@
 """Layers panel: which cities, asset classes and code statuses the map shows; opacity."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QSlider, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.ui.i18n import tr
 from app.ui.labels import STATUS_LABELS, STATUS_ORDER
@@ -45,8 +55,11 @@ class _CheckList(QListWidget):
         self.setFixedHeight(rows * (self.sizeHintForRow(0) if self.count() else 20) + 6)
 
     def checked(self) -> set:
-        return {self.item(i).data(Qt.UserRole) for i in range(self.count())
-                if self.item(i).checkState() == Qt.Checked}
+        return {
+            self.item(i).data(Qt.UserRole)
+            for i in range(self.count())
+            if self.item(i).checkState() == Qt.Checked
+        }
 
     def set_checked(self, keys) -> None:
         self._quiet = True
@@ -66,7 +79,7 @@ class LayersPanel(QWidget):
     classesChanged = Signal(set)
     statusesChanged = Signal(set)
     opacityChanged = Signal(float)
-    colorModeChanged = Signal(str)   # 'class' or 'status'
+    colorModeChanged = Signal(str)  # 'class' or 'status'
     zoomToCity = Signal(str)
 
     def __init__(self, parent=None):
@@ -75,8 +88,7 @@ class LayersPanel(QWidget):
         self.cities.setToolTip(tr("Double-click a city to zoom to it"))
         self.classes = _CheckList()
         self.statuses = _CheckList()
-        self.statuses.set_items((k, tr(STATUS_LABELS[k]), STATUS_COLORS[k])
-                                for k in STATUS_ORDER)
+        self.statuses.set_items((k, tr(STATUS_LABELS[k]), STATUS_COLORS[k]) for k in STATUS_ORDER)
         self.opacity = QSlider(Qt.Horizontal)
         self.opacity.setRange(10, 100)
         self.opacity.setValue(100)
@@ -86,12 +98,16 @@ class LayersPanel(QWidget):
         self.color_mode.addItem(tr("Colour by asset class"), "class")
         self.color_mode.addItem(tr("Colour by code status"), "status")
         self.color_mode.currentIndexChanged.connect(
-            lambda _i: self.colorModeChanged.emit(self.color_mode.currentData()))
+            lambda _i: self.colorModeChanged.emit(self.color_mode.currentData())
+        )
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        for title, widget in ((tr("Cities"), self.cities), (tr("Asset classes"), self.classes),
-                              (tr("Code status"), self.statuses)):
+        for title, widget in (
+            (tr("Cities"), self.cities),
+            (tr("Asset classes"), self.classes),
+            (tr("Code status"), self.statuses),
+        ):
             box = QGroupBox(title)
             inner = QVBoxLayout(box)
             inner.setContentsMargins(4, 4, 4, 4)
@@ -112,7 +128,8 @@ class LayersPanel(QWidget):
         self.classes.checkedChanged.connect(self.classesChanged)
         self.statuses.checkedChanged.connect(self.statusesChanged)
         self.cities.itemDoubleClicked.connect(
-            lambda item: self.zoomToCity.emit(item.data(Qt.UserRole)))
+            lambda item: self.zoomToCity.emit(item.data(Qt.UserRole))
+        )
         self.opacity.valueChanged.connect(self._opacity_moved)
 
     def set_cities(self, cities) -> None:

@@ -1,10 +1,20 @@
 """Attribute table: filter box, lazy QTableView, selection linked with the map."""
+
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.ui import table_query
 from app.ui.asset_model import AssetTableModel
@@ -99,8 +109,12 @@ class AttributeTable(QWidget):
                 rows = table_query.sort_rows(table, rows, sort[0], sort[1])
             return rows
 
-        self.backend.call_for(self, job, on_done=lambda rows: self._apply_rows(generation, rows),
-                              label=tr("Filtering table"))
+        self.backend.call_for(
+            self,
+            job,
+            on_done=lambda rows: self._apply_rows(generation, rows),
+            label=tr("Filtering table"),
+        )
 
     def _apply_rows(self, generation: int, rows) -> None:
         if generation != self._generation:
@@ -118,8 +132,9 @@ class AttributeTable(QWidget):
 
     def _update_count(self) -> None:
         shown, total = len(self.model.rows), self.model.total()
-        self.count_label.setText(tr("{shown} of {total}").format(
-            shown=f"{shown:,}", total=f"{total:,}"))
+        self.count_label.setText(
+            tr("{shown} of {total}").format(shown=f"{shown:,}", total=f"{total:,}")
+        )
 
     # selection ------------------------------------------------------------
     def select_table_rows(self, rows, scroll: bool = True) -> None:
@@ -139,12 +154,12 @@ class AttributeTable(QWidget):
             if len(rows) and len(self.model.rows):
                 positions = table_query.positions_of(self.model.rows, rows, self.model.total())
                 last_col = self.model.columnCount() - 1
-                for first, last in table_query.contiguous_ranges(positions,
-                                                                 MAX_SELECTION_RANGES):
+                for first, last in table_query.contiguous_ranges(positions, MAX_SELECTION_RANGES):
                     selection.select(self.model.index(first, 0), self.model.index(last, last_col))
                 if scroll and len(positions):
-                    self.view.scrollTo(self.model.index(int(positions[0]), 0),
-                                       QAbstractItemView.PositionAtCenter)
+                    self.view.scrollTo(
+                        self.model.index(int(positions[0]), 0), QAbstractItemView.PositionAtCenter
+                    )
             sel_model.select(selection, QItemSelectionModel.ClearAndSelect)
         finally:
             self._syncing = False
@@ -153,8 +168,10 @@ class AttributeTable(QWidget):
         if self._syncing:
             return
         # Ranges, not selectedRows(): Ctrl+A on a million rows must stay cheap.
-        parts = [self.model.rows[r.top():r.bottom() + 1]
-                 for r in self.view.selectionModel().selection()]
+        parts = [
+            self.model.rows[r.top() : r.bottom() + 1]
+            for r in self.view.selectionModel().selection()
+        ]
         rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
         self._selected_rows = rows
         self.rowsSelected.emit(rows.tolist())

@@ -19,19 +19,26 @@ from PySide6 import QtCore, QtGui
 
 from app.gis.assets import STATUSES, AssetTable
 
-STATUS_COLORS = {"none": "#9e9e9e", "pending": "#f5a623", "issued": "#2ca02c",
-                 "revoked": "#d62728", "unverified": "#9467bd"}
+STATUS_COLORS = {
+    "none": "#9e9e9e",
+    "pending": "#f5a623",
+    "issued": "#2ca02c",
+    "revoked": "#d62728",
+    "unverified": "#9467bd",
+}
 SELECTION_COLOR = "#ffeb3b"
-DENSE_POINTS = 150_000      # above this many visible points: 1-px density image
-SPARSE_POINTS = 25_000      # below: discs with status rings
-AGG_BASE = 1e-4             # degrees: finest cell of the zoomed-out aggregation pyramid
+DENSE_POINTS = 150_000  # above this many visible points: 1-px density image
+SPARSE_POINTS = 25_000  # below: discs with status rings
+AGG_BASE = 1e-4  # degrees: finest cell of the zoomed-out aggregation pyramid
 
 
 def argb(color: str, alpha: int = 255) -> np.uint32:
     """Premultiplied ARGB32 for '#rrggbb'."""
     c = QtGui.QColor(color)
     f = alpha / 255
-    return np.uint32((alpha << 24) | (int(c.red() * f) << 16) | (int(c.green() * f) << 8) | int(c.blue() * f))
+    return np.uint32(
+        (alpha << 24) | (int(c.red() * f) << 16) | (int(c.green() * f) << 8) | int(c.blue() * f)
+    )
 
 
 _DENSITY_ALPHA = np.array([160, 200, 230, 255], np.uint32)
@@ -50,7 +57,7 @@ def _with_alpha(color: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 def _disc(radius: int) -> tuple[np.ndarray, np.ndarray]:
     r = np.arange(-radius, radius + 1)
     ox, oy = np.meshgrid(r, r)
-    keep = ox ** 2 + oy ** 2 <= radius ** 2 + radius * 0.8
+    keep = ox**2 + oy**2 <= radius**2 + radius * 0.8
     return ox[keep], oy[keep]
 
 
@@ -65,7 +72,7 @@ def _stamp(img, w, h, px, py, colors, radius, outline=None, ring=1):
         return
     r_out = radius + ring if outline is not None else radius
     ox, oy = _disc(r_out)
-    inner = ox ** 2 + oy ** 2 <= radius ** 2 + radius * 0.8
+    inner = ox**2 + oy**2 <= radius**2 + radius * 0.8
     clear = (px >= r_out) & (px < w - r_out) & (py >= r_out) & (py < h - r_out)
     base = py[clear].astype(np.int64) * w + px[clear]
     flat = (base[:, None] + (oy * w + ox)[None, :]).ravel()
@@ -78,8 +85,9 @@ def _stamp(img, w, h, px, py, colors, radius, outline=None, ring=1):
     for i in edge:
         qx, qy = px[i] + ox, py[i] + oy
         ok = (qx >= 0) & (qx < w) & (qy >= 0) & (qy < h)
-        img[qy[ok] * w + qx[ok]] = np.where(inner[ok] | (outline is None), colors[i],
-                                            np.uint32(0 if outline is None else outline))
+        img[qy[ok] * w + qx[ok]] = np.where(
+            inner[ok] | (outline is None), colors[i], np.uint32(0 if outline is None else outline)
+        )
 
 
 class _BulkLayer(pg.GraphicsObject):
@@ -162,11 +170,13 @@ class PointLayer(_BulkLayer):
         self.class_argb = np.array([argb(c) for c in class_colors], np.uint32)
         self.status_argb = np.array([argb(STATUS_COLORS[s]) for s in STATUSES], np.uint32)
         self.visible = np.ones(len(self.rows), bool)
-        self.visible_pos = None          # None: every point passes the filters
+        self.visible_pos = None  # None: every point passes the filters
         self._agg = {}
         self._index_rows(len(table))
         if len(self.rows):
-            self._rect = QtCore.QRectF(idx.x.min(), idx.y.min(), max(np.ptp(idx.x), 1e-9), max(np.ptp(idx.y), 1e-9))
+            self._rect = QtCore.QRectF(
+                idx.x.min(), idx.y.min(), max(np.ptp(idx.x), 1e-9), max(np.ptp(idx.y), 1e-9)
+            )
         else:
             self._rect = QtCore.QRectF()
         self.update()
@@ -188,7 +198,9 @@ class PointLayer(_BulkLayer):
             (sx, sy, dx, dy), rect, bbox = frame
             w, h = rect.width(), rect.height()
             img = self.rasterize(sx, sy, dx - rect.left(), dy - rect.top(), w, h, bbox)
-            qimg = QtGui.QImage(img.data, w, h, w * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+            qimg = QtGui.QImage(
+                img.data, w, h, w * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied
+            )
             p.resetTransform()
             p.drawImage(rect.topLeft(), qimg)
         finally:
@@ -227,14 +239,14 @@ class PointLayer(_BulkLayer):
         colour mode change."""
         ck = (level, self.color_mode)
         if ck not in self._agg:
-            cell = AGG_BASE * 2.0 ** level
+            cell = AGG_BASE * 2.0**level
             pos = self.visible_pos
             fx, fy = (self.fx, self.fy) if pos is None else (self.fx[pos], self.fy[pos])
             key, _ = self._keys(pos)
             cx = (fx / cell).astype(np.int64)
             cy = (fy / cell).astype(np.int64)
             packed = (cx << 36) | (cy << 8) | key.astype(np.int64)
-            uniq, count = np.unique(packed, return_counts=True)      # sorted by cell, key
+            uniq, count = np.unique(packed, return_counts=True)  # sorted by cell, key
             cell_id = uniq >> 8
             first = np.flatnonzero(np.r_[True, cell_id[1:] != cell_id[:-1]])
             total = np.add.reduceat(count, first)
@@ -248,7 +260,7 @@ class PointLayer(_BulkLayer):
             ax = (((uniq >> 36) + 0.5) * cell).astype(np.float32)
             ay = ((((uniq >> 8) & ((1 << 28) - 1)) + 0.5) * cell).astype(np.float32)
             self._agg[ck] = (ax, ay, (uniq & 255).astype(np.int8), total.astype(np.int32))
-            if len(self._agg) > 4:      # a few MB a level at 1M points
+            if len(self._agg) > 4:  # a few MB a level at 1M points
                 self._agg.pop(next(iter(self._agg)))
         return self._agg[ck]
 
@@ -283,8 +295,12 @@ class PointLayer(_BulkLayer):
             # Opacity grows with the number of points in the pixel: a density image
             # without a per-pixel pass over the whole viewport.
             counts = np.bincount(flat, weights=weight, minlength=h * w)
-            level = _DENSITY_LEVEL[np.minimum(counts[flat], len(_DENSITY_LEVEL) - 1).astype(np.intp)]
-            shaded = _with_alpha(np.repeat(palette, len(_DENSITY_ALPHA)), np.tile(_DENSITY_ALPHA, len(palette)))
+            level = _DENSITY_LEVEL[
+                np.minimum(counts[flat], len(_DENSITY_LEVEL) - 1).astype(np.intp)
+            ]
+            shaded = _with_alpha(
+                np.repeat(palette, len(_DENSITY_ALPHA)), np.tile(_DENSITY_ALPHA, len(palette))
+            )
             img[flat] = shaded[key.astype(np.intp) * len(_DENSITY_ALPHA) + level]
             mode = "density" if weight is None else "aggregated"
         else:
@@ -304,11 +320,14 @@ class PointLayer(_BulkLayer):
             spx = (self.fx[sel] * np.float32(sx) + np.float32(dx + sx * ox)).astype(np.int32)
             spy = (self.fy[sel] * np.float32(sy) + np.float32(dy + sy * oy)).astype(np.int32)
             if len(sel) <= SPARSE_POINTS:
-                _stamp(img, w, h, spx, spy, self._colors(sel), 3, outline=argb(SELECTION_COLOR), ring=2)
-            else:       # a huge box selection: tint, don't build 80 pixels per point
+                _stamp(
+                    img, w, h, spx, spy, self._colors(sel), 3, outline=argb(SELECTION_COLOR), ring=2
+                )
+            else:  # a huge box selection: tint, don't build 80 pixels per point
                 _stamp(img, w, h, spx, spy, np.full(len(sel), argb(SELECTION_COLOR), np.uint32), 1)
         self.last_stats = {"visible": n, "mode": mode}
         return img.reshape(h, w)
+
 
 class _LevelOfDetail:
     """NaN-separated coordinates of a set of geometries at one simplification tolerance,
@@ -332,7 +351,9 @@ class _LevelOfDetail:
         total = int((per_part + 1).sum())
         self.x = np.full(total, np.nan)
         self.y = np.full(total, np.nan)
-        pos = part_start[coord_part] + (np.arange(len(coords)) - np.concatenate([[0], np.cumsum(per_part)[:-1]])[coord_part])
+        pos = part_start[coord_part] + (
+            np.arange(len(coords)) - np.concatenate([[0], np.cumsum(per_part)[:-1]])[coord_part]
+        )
         self.x[pos] = coords[:, 0]
         self.y[pos] = coords[:, 1]
         part_end = part_start + per_part + 1
@@ -349,7 +370,9 @@ class _LevelOfDetail:
         lengths = self.end[which] - self.start[which]
         if lengths.sum() == 0:
             return np.empty(0), np.empty(0)
-        offs = np.repeat(self.start[which] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        offs = np.repeat(
+            self.start[which] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths
+        )
         pos = offs + np.arange(lengths.sum())
         return self.x[pos], self.y[pos]
 
@@ -357,7 +380,7 @@ class _LevelOfDetail:
 class ShapeLayer(_BulkLayer):
     """Lines (kind 1) or polygons (kind 2) of an AssetTable, one path per colour."""
 
-    TOLERANCES = (0.0, 0.0001, 0.0005, 0.002, 0.008)   # degrees
+    TOLERANCES = (0.0, 0.0001, 0.0005, 0.002, 0.008)  # degrees
 
     def __init__(self, kind: int):
         super().__init__()
@@ -381,8 +404,12 @@ class ShapeLayer(_BulkLayer):
         self._index_rows(len(table))
         if len(self.rows):
             b = self.bounds
-            self._rect = QtCore.QRectF(b[:, 0].min(), b[:, 1].min(),
-                                       max(b[:, 2].max() - b[:, 0].min(), 1e-9), max(b[:, 3].max() - b[:, 1].min(), 1e-9))
+            self._rect = QtCore.QRectF(
+                b[:, 0].min(),
+                b[:, 1].min(),
+                max(b[:, 2].max() - b[:, 0].min(), 1e-9),
+                max(b[:, 3].max() - b[:, 1].min(), 1e-9),
+            )
         self.invalidate()
 
     def invalidate(self):
@@ -396,35 +423,65 @@ class ShapeLayer(_BulkLayer):
 
     def _lod(self, level: int) -> _LevelOfDetail:
         if level not in self._lods:
-            self._lods[level] = _LevelOfDetail(self.geoms, self.TOLERANCES[level], rings=self.kind == 2)
+            self._lods[level] = _LevelOfDetail(
+                self.geoms, self.TOLERANCES[level], rings=self.kind == 2
+            )
         return self._lods[level]
 
     def _build(self, bbox, deg_per_px):
         x0, y0, x1, y1 = bbox
         b = self.bounds
-        inview = self.visible & (b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1)
+        inview = (
+            self.visible & (b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1)
+        )
         # Coarsest tolerance still under one pixel.
         level = max([i for i, t in enumerate(self.TOLERANCES) if t <= deg_per_px] or [0])
-        key = (level, inview.tobytes(), self.color_mode, self.table.version, self._selected.tobytes())
+        key = (
+            level,
+            inview.tobytes(),
+            self.color_mode,
+            self.table.version,
+            self._selected.tobytes(),
+        )
         if key == self._cache_key:
             return
         lod = self._lod(level)
         tab = self.table
         rows = self.rows
         group = tab.status[rows] if self.color_mode == "status" else tab.class_idx[rows]
-        colors = ([STATUS_COLORS[s] for s in STATUSES] if self.color_mode == "status" else self.class_colors)
+        colors = (
+            [STATUS_COLORS[s] for s in STATUSES]
+            if self.color_mode == "status"
+            else self.class_colors
+        )
         paths = []
         if self.color_mode == "class":
             ringed = inview & (tab.status[rows] != 0)
             for s in np.unique(tab.status[rows][ringed]):
                 which = np.flatnonzero(ringed & (tab.status[rows] == s))
-                paths.append((pg.arrayToQPath(*lod.gather(which), connect="finite"), STATUS_COLORS[STATUSES[s]], 4.5, False))
+                paths.append(
+                    (
+                        pg.arrayToQPath(*lod.gather(which), connect="finite"),
+                        STATUS_COLORS[STATUSES[s]],
+                        4.5,
+                        False,
+                    )
+                )
         for g in np.unique(group[inview]):
             which = np.flatnonzero(inview & (group == g))
-            paths.append((pg.arrayToQPath(*lod.gather(which), connect="finite"), colors[g], 1.6, True))
+            paths.append(
+                (pg.arrayToQPath(*lod.gather(which), connect="finite"), colors[g], 1.6, True)
+            )
         if len(self._selected):
             sel = self._selected
-            paths.append((pg.arrayToQPath(*self._lod(0).gather(sel), connect="finite"), SELECTION_COLOR, 3.0, False))
+            paths.append(
+                (
+                    pg.arrayToQPath(*self._lod(0).gather(sel), connect="finite"),
+                    SELECTION_COLOR,
+                    3.0,
+                    False,
+                )
+            )
         self._paths = paths
         self._elements = sum(path.elementCount() for path, *_ in paths)
         self._cache_key = key

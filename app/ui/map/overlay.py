@@ -17,8 +17,8 @@ def nice_length_km(max_km: float) -> float:
         return 0.0
     exp = math.floor(math.log10(max_km))
     for m in (5, 2, 1):
-        if m * 10 ** exp <= max_km:
-            return m * 10 ** exp
+        if m * 10**exp <= max_km:
+            return m * 10**exp
     return 10 ** (exp - 1) * 5
 
 
@@ -27,7 +27,7 @@ class MapOverlay(QtWidgets.QWidget):
         super().__init__(parent)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoSystemBackground)
-        self.legend: list[tuple[str, str]] = []   # (colour, label)
+        self.legend: list[tuple[str, str]] = []  # (colour, label)
         self.legend_title = ""
         self.km_per_px = 0.0
         self.cursor_text = ""
@@ -59,7 +59,9 @@ class MapOverlay(QtWidgets.QWidget):
         self._paint_scale(p, fm, panel, text)
         if self.cursor_text:
             w = fm.horizontalAdvance(self.cursor_text) + 12
-            r = QtCore.QRect(self.width() - w - 8, self.height() - fm.height() - 14, w, fm.height() + 6)
+            r = QtCore.QRect(
+                self.width() - w - 8, self.height() - fm.height() - 14, w, fm.height() + 6
+            )
             p.fillRect(r, panel)
             p.setPen(text)
             p.drawText(r, QtCore.Qt.AlignmentFlag.AlignCenter, self.cursor_text)
@@ -75,7 +77,10 @@ class MapOverlay(QtWidgets.QWidget):
         if not self.legend or not self.show_legend:
             return 0, 0
         fm = fm or QtGui.QFontMetrics(self._font())
-        w = max(fm.horizontalAdvance(lbl) for _, lbl in self.legend + [("", self.legend_title)]) + 34
+        w = (
+            max(fm.horizontalAdvance(lbl) for _, lbl in self.legend + [("", self.legend_title)])
+            + 34
+        )
         return w, (fm.height() + 2) * (len(self.legend) + 1) + 8
 
     def _paint_legend(self, p, fm, panel, text):
@@ -109,7 +114,15 @@ class MapOverlay(QtWidgets.QWidget):
         px = km / self.km_per_px
         label = f"{km:g} km" if km >= 1 else f"{km * 1000:g} m"
         x, y = 14, self.height() - 20
-        p.fillRect(QtCore.QRectF(x - 6, y - fm.height() - 8, px + 12 + fm.horizontalAdvance(label) + 8, fm.height() + 20), panel)
+        p.fillRect(
+            QtCore.QRectF(
+                x - 6,
+                y - fm.height() - 8,
+                px + 12 + fm.horizontalAdvance(label) + 8,
+                fm.height() + 20,
+            ),
+            panel,
+        )
         p.setPen(QtGui.QPen(text, 2))
         p.drawLine(QtCore.QPointF(x, y), QtCore.QPointF(x + px, y))
         p.drawLine(QtCore.QPointF(x, y - 5), QtCore.QPointF(x, y + 3))

@@ -25,7 +25,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.core.classes import ASSET_CLASSES
 from app.gis import maps
-from app.gis.assets import CLASS_CODES, STATUSES, AssetTable
+from app.gis.assets import CLASS_CODES, AssetTable
 from app.ui.map.layers import PointLayer, ShapeLayer
 from app.ui.map.overlay import EARTH_KM_PER_DEG, MapOverlay, status_legend
 
@@ -34,7 +34,7 @@ LAYERS = ("provinces", "boundaries", "labels", "polygons", "lines", "points")
 
 
 class _MapViewBox(pg.ViewBox):
-    def __init__(self, owner: "MapView"):
+    def __init__(self, owner: MapView):
         super().__init__(enableMenu=False)
         self.owner = owner
         self._box_origin = None
@@ -50,15 +50,19 @@ class _MapViewBox(pg.ViewBox):
 
     def mouseDragEvent(self, ev, axis=None):
         mods = ev.modifiers()
-        boxing = mods & (QtCore.Qt.KeyboardModifier.ShiftModifier | QtCore.Qt.KeyboardModifier.ControlModifier)
+        boxing = mods & (
+            QtCore.Qt.KeyboardModifier.ShiftModifier | QtCore.Qt.KeyboardModifier.ControlModifier
+        )
         if ev.button() == QtCore.Qt.MouseButton.LeftButton and boxing:
             ev.accept()
             if ev.isFinish():
                 self.rbScaleBox.hide()
                 a = self.mapToView(ev.buttonDownPos())
                 b = self.mapToView(ev.pos())
-                self.owner._box_select((a.x(), a.y(), b.x(), b.y()),
-                                       bool(mods & QtCore.Qt.KeyboardModifier.ControlModifier))
+                self.owner._box_select(
+                    (a.x(), a.y(), b.x(), b.y()),
+                    bool(mods & QtCore.Qt.KeyboardModifier.ControlModifier),
+                )
             else:
                 self.updateScaleBox(ev.buttonDownPos(), ev.pos())
             return
@@ -69,7 +73,7 @@ class MapView(QtWidgets.QWidget):
     selectionChanged = QtCore.Signal(list)
     cursorMoved = QtCore.Signal(float, float)
     identifyRequested = QtCore.Signal(int)
-    viewChanged = QtCore.Signal(tuple)        # (minx, miny, maxx, maxy) after pan/zoom
+    viewChanged = QtCore.Signal(tuple)  # (minx, miny, maxx, maxy) after pan/zoom
 
     def __init__(self, parent=None, background: str = "#eef1f4"):
         super().__init__(parent)
@@ -90,18 +94,22 @@ class MapView(QtWidgets.QWidget):
         self._lat0 = 38.0
         self._selection: list[int] = []
         self._classes = self._statuses = self._cities = None
-        self._mask: np.ndarray | None = None      # rows passing the filters
+        self._mask: np.ndarray | None = None  # rows passing the filters
         self.color_mode = "class"
         self._class_colors = [ASSET_CLASSES[c].color for c in CLASS_CODES]
 
         # A dark background (wall mode) gets light outlines, labels and panels.
         self.dark = QtGui.QColor(background).lightnessF() < 0.5
         self.overlay.dark = self.dark
-        self._label_style = (("#d0d7de", (13, 17, 23, 170)) if self.dark else ("#2b333b", (255, 255, 255, 170)))
+        self._label_style = (
+            ("#d0d7de", (13, 17, 23, 170)) if self.dark else ("#2b333b", (255, 255, 255, 170))
+        )
         self.province_curve = pg.PlotCurveItem(
-            connect="finite", pen=pg.mkPen("#4d5866" if self.dark else "#9aa3ad", width=1.2))
+            connect="finite", pen=pg.mkPen("#4d5866" if self.dark else "#9aa3ad", width=1.2)
+        )
         self.boundary_curve = pg.PlotCurveItem(
-            connect="finite", pen=pg.mkPen("#8b98a9" if self.dark else "#4d5660", width=1.6))
+            connect="finite", pen=pg.mkPen("#8b98a9" if self.dark else "#4d5660", width=1.6)
+        )
         # Outlines draw whole (no culling), so Qt may keep them as a device pixmap and
         # reuse it while panning: wide pens cost ~5-10 ms a frame otherwise.
         for curve in (self.province_curve, self.boundary_curve):
@@ -110,7 +118,9 @@ class MapView(QtWidgets.QWidget):
         self.lines = ShapeLayer(1)
         self.points = PointLayer()
         self._labels: list[pg.TextItem] = []
-        for z, item in enumerate((self.province_curve, self.boundary_curve, self.polygons, self.lines, self.points)):
+        for z, item in enumerate(
+            (self.province_curve, self.boundary_curve, self.polygons, self.lines, self.points)
+        ):
             item.setZValue(z)
             self.vb.addItem(item)
         self.vb.setAspectLocked(True, ratio=math.cos(math.radians(self._lat0)))
@@ -129,8 +139,10 @@ class MapView(QtWidgets.QWidget):
         if table is None:
             return
         table.subscribe(self._table_changed)
-        self._present_classes = [CLASS_CODES[i] for i in np.flatnonzero(np.bincount(table.class_idx,
-                                                                                   minlength=len(CLASS_CODES)))]
+        self._present_classes = [
+            CLASS_CODES[i]
+            for i in np.flatnonzero(np.bincount(table.class_idx, minlength=len(CLASS_CODES)))
+        ]
         for layer in (self.points, self.lines, self.polygons):
             layer.set_table(table, self._class_colors)
             layer.color_mode = self.color_mode
@@ -157,8 +169,12 @@ class MapView(QtWidgets.QWidget):
         for row in self.boundaries.itertuples():
             pt = row.geometry.representative_point()
             color, fill = self._label_style
-            label = pg.TextItem(f"{row.name_zh}\n{row.name_en}", color=color, anchor=(0.5, 0.5),
-                                fill=pg.mkBrush(*fill))
+            label = pg.TextItem(
+                f"{row.name_zh}\n{row.name_en}",
+                color=color,
+                anchor=(0.5, 0.5),
+                fill=pg.mkBrush(*fill),
+            )
             font = label.textItem.font()
             font.setPointSize(9)
             label.setFont(font)
@@ -190,7 +206,9 @@ class MapView(QtWidgets.QWidget):
         w = max(maxx - minx, 0.002)
         h = max(maxy - miny, 0.002)
         cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-        self.vb.setRange(xRange=(cx - w / 2, cx + w / 2), yRange=(cy - h / 2, cy + h / 2), padding=pad)
+        self.vb.setRange(
+            xRange=(cx - w / 2, cx + w / 2), yRange=(cy - h / 2, cy + h / 2), padding=pad
+        )
 
     def zoom_to_city(self, code: str) -> None:
         code = str(code)
@@ -251,7 +269,9 @@ class MapView(QtWidgets.QWidget):
     # ---- selection and identify ------------------------------------------------------------
     def visible_mask(self) -> np.ndarray:
         t = self.table
-        return t.class_mask(self._classes) & t.status_mask(self._statuses) & t.city_mask(self._cities)
+        return (
+            t.class_mask(self._classes) & t.status_mask(self._statuses) & t.city_mask(self._cities)
+        )
 
     def identify_at(self, x: float, y: float) -> int | None:
         """The visible asset under (lon, lat) within a few pixels, or None."""
@@ -329,9 +349,14 @@ class MapView(QtWidgets.QWidget):
         self._refresh_legend()
 
     def set_opacity(self, layer: str, value: float) -> None:
-        items = {"provinces": [self.province_curve], "boundaries": [self.boundary_curve],
-                 "labels": self._labels, "polygons": [self.polygons], "lines": [self.lines],
-                 "points": [self.points]}
+        items = {
+            "provinces": [self.province_curve],
+            "boundaries": [self.boundary_curve],
+            "labels": self._labels,
+            "polygons": [self.polygons],
+            "lines": [self.lines],
+            "points": [self.points],
+        }
         if layer not in items:
             raise ValueError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
         for item in items[layer]:
@@ -343,9 +368,16 @@ class MapView(QtWidgets.QWidget):
             return
         present = CLASS_CODES if self.table is None else self._present_classes
         shown = [c for c in present if self._classes is None or c in self._classes]
-        self.overlay.set_legend("Assets", [(ASSET_CLASSES[c].color,
-                                            f"{ASSET_CLASSES[c].en.split(' (')[0]} {ASSET_CLASSES[c].zh}")
-                                           for c in shown])
+        self.overlay.set_legend(
+            "Assets",
+            [
+                (
+                    ASSET_CLASSES[c].color,
+                    f"{ASSET_CLASSES[c].en.split(' (')[0]} {ASSET_CLASSES[c].zh}",
+                )
+                for c in shown
+            ],
+        )
 
     def set_legend_visible(self, visible: bool) -> None:
         """The in-map legend (a layers panel beside the map may make it redundant)."""
@@ -353,7 +385,7 @@ class MapView(QtWidgets.QWidget):
         self.overlay.update()
 
     def _table_changed(self, table, rows) -> None:
-        self._apply_filters()     # a status change may move rows in or out of the filter
+        self._apply_filters()  # a status change may move rows in or out of the filter
 
     # ---- events ------------------------------------------------------------------------------
     def _range_changed(self, *args) -> None:
