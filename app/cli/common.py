@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from app.core.errors import CityLedgerError
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # verification failed or request refused
 EXIT_USAGE = 2  # usage or input error
@@ -15,7 +17,7 @@ EXIT_USAGE = 2  # usage or input error
 PASSPHRASE_ENV = "CITYLEDGER_PASSPHRASE"
 
 
-class CliError(Exception):
+class CliError(CityLedgerError):
     """An error the user can act on; printed without a traceback."""
 
     def __init__(self, message: str, exit_code: int = EXIT_USAGE):

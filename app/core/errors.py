@@ -1,14 +1,25 @@
-"""Exceptions raised by app.core.
+"""Exceptions raised by app.core, and the root of every CityLedger exception.
+
+Every exception CityLedger raises on purpose derives from CityLedgerError: the core's
+CoreError family here, and the families of the layers above (StoreError, NodeError,
+SubmissionRefused, KeystoreError, TrustError, ProofBundleError, VerifyError, PeerError,
+…), so a boundary (the CLI's error mapper, the UI, the HTTP server) can catch one class
+and show the message, which says what is wrong and where. Anything else is a bug.
 
 Every parser in app.core raises a subclass of CoreError (itself a ValueError) for
-malformed input, never another exception type, so callers can catch one class at
-the boundary and show the message, which says what is wrong and where.
+malformed input, never another exception type.
 """
 
 from __future__ import annotations
 
+from typing import Any
 
-class CoreError(ValueError):
+
+class CityLedgerError(Exception):
+    """Root of every exception CityLedger raises on purpose (see the module docstring)."""
+
+
+class CoreError(CityLedgerError, ValueError):
     """Base class: the input is malformed or does not verify."""
 
 
@@ -17,7 +28,7 @@ class CodeError(CoreError):
     text the user typed, or None when the fault is not at one character (for
     example a check-character mismatch, whose typo can be anywhere)."""
 
-    def __init__(self, message: str, position: int | None = None):
+    def __init__(self, message: str, position: int | None = None) -> None:
         super().__init__(message)
         self.position = position
 
@@ -38,7 +49,7 @@ class UnverifiedNoteError(NoteError):
     """The note carries no signature from a known key. ``note`` holds the text
     and the (unverified) signatures, for diagnostics only."""
 
-    def __init__(self, note):
+    def __init__(self, note: Any) -> None:
         super().__init__("note has no verifiable signatures")
         self.note = note
 
@@ -46,7 +57,7 @@ class UnverifiedNoteError(NoteError):
 class InvalidSignatureError(NoteError):
     """A signature from a known key failed to verify: the whole note is rejected."""
 
-    def __init__(self, name: str, key_id: int):
+    def __init__(self, name: str, key_id: int) -> None:
         super().__init__(f"invalid signature for key {name}+{key_id:08x}")
         self.name = name
         self.key_id = key_id

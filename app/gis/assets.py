@@ -28,13 +28,14 @@ import numpy as np
 import shapely
 
 from app.core.classes import ASSET_CLASSES
+from app.core.errors import CityLedgerError
 
 STATUSES = ("none", "pending", "issued", "revoked", "unverified")
 KINDS = ("point", "line", "polygon")
 CLASS_CODES = tuple(ASSET_CLASSES)
 
 
-class AssetTableError(ValueError):
+class AssetTableError(CityLedgerError, ValueError):
     """Bad input for an AssetTable; the message names the row/column at fault."""
 
 

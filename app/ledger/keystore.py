@@ -21,11 +21,13 @@ import nacl.pwhash
 import nacl.secret
 import nacl.utils
 
+from app.core.errors import CityLedgerError
+
 FORMAT = "cityledger-keyfile/v1"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-class KeystoreError(Exception):
+class KeystoreError(CityLedgerError):
     """A key file is missing, damaged or could not be unlocked."""
 
 

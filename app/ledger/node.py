@@ -21,7 +21,7 @@ from pathlib import Path
 from app.core.checkpoint import Checkpoint
 from app.core.codes import city_problem, make_code, parse_code
 from app.core.cosignature import CosignatureSigner, generate_witness_key
-from app.core.errors import CoreError, EntryError
+from app.core.errors import CityLedgerError, CoreError, EntryError
 from app.core.note import Signer, generate_key, sign_note
 from app.core.records import (
     ENTRY_DOMAIN,
@@ -47,7 +47,7 @@ DB_FILE = "ledger.sqlite3"
 ORIGIN_PREFIX = "cityledger.example/"
 
 
-class NodeError(Exception):
+class NodeError(CityLedgerError):
     """The node cannot do what was asked; the message says why."""
 
 

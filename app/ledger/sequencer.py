@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from nacl.exceptions import BadSignatureError
 
-from app.core.errors import CoreError
+from app.core.errors import CityLedgerError, CoreError
 from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, parse_entry, signing_message
 from app.ledger import codes_index
 from app.ledger.keys import KeyError_, verify_key
@@ -45,11 +45,11 @@ from app.ledger.tilelog import TileLog
 log = logging.getLogger(__name__)
 
 
-class SubmissionRefused(ValueError):
+class SubmissionRefused(CityLedgerError, ValueError):
     """The sequencer refused an entry; the message says why."""
 
 
-class SequencerStopped(RuntimeError):
+class SequencerStopped(CityLedgerError, RuntimeError):
     pass
 
 

@@ -27,6 +27,7 @@ import threading
 from concurrent.futures import Future
 from pathlib import Path
 
+from app.core.errors import CityLedgerError
 from app.ledger import signing_worker
 from app.ledger.signing_worker import read_frame, signature_valid, write_frame
 
@@ -39,7 +40,7 @@ CHUNK = 250  # entries per task: large enough to amortise pickling, small enough
 WORKER = Path(signing_worker.__file__).resolve()
 
 
-class PoolBroken(RuntimeError):
+class PoolBroken(CityLedgerError, RuntimeError):
     """A signing-pool worker died or could not be reached."""
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from app.core import note as _note
 from app.core.codes import city_problem
+from app.core.errors import CityLedgerError
 
 HEADER = "cityledger.trust/v1"
 DEFAULT_QUORUM = 2
@@ -46,7 +47,7 @@ _CITY_FIELDS = ("name-en", "name-zh", "lon", "lat", "origin", "log-key", "witnes
 _MAX_TRUST_BYTES = 1 << 20
 
 
-class TrustError(ValueError):
+class TrustError(CityLedgerError, ValueError):
     """A trust file is malformed, unsigned, wrongly signed or older than the installed one."""
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from app.core.errors import CoreError
+from app.core.errors import CityLedgerError, CoreError
 from app.core.tiles import decode_bundle, encode_bundle
 from app.net.paths import HASH_SIZE, TILE_WIDTH, bundle_path, tile_path
 
@@ -20,7 +20,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 USER_AGENT = "cityledger-net/1"
 
 
-class PeerError(Exception):
+class PeerError(CityLedgerError):
     """A peer could not give us what we asked for. `retry` says whether trying later helps."""
 
     def __init__(self, peer: str, message: str, retry: bool = True, status: int | None = None):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from app.core.errors import CityLedgerError
 from app.ledger.store import ConflictError
 from app.net import events as ev
 from app.net import verify
@@ -49,7 +50,7 @@ BULK_ENTRIES = 4 * CHUNK_BUNDLES * 256  # larger catch-ups index the codes after
 DEFAULT_INTERVAL = 5.0  # seconds between passes when nothing failed
 
 
-class ForkDetected(Exception):
+class ForkDetected(CityLedgerError):
     def __init__(self, evidence_id, message):
         super().__init__(message)
         self.evidence_id = evidence_id

@@ -18,14 +18,14 @@ from app.core import checkpoint as _checkpoint
 from app.core import merkle
 from app.core import note as _note
 from app.core import tiles as _tiles
-from app.core.errors import CoreError, InvalidSignatureError, UnverifiedNoteError
+from app.core.errors import CityLedgerError, CoreError, InvalidSignatureError, UnverifiedNoteError
 from app.ledger.trust import witness_verifier
 from app.net.paths import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH
 
 MAX_PROOF_LINES = 63
 
 
-class VerifyError(ValueError):
+class VerifyError(CityLedgerError, ValueError):
     """Data from a peer does not verify; the message says what and where."""
 
 
