@@ -9,9 +9,8 @@ import base64
 from dataclasses import dataclass
 
 from app.core.errors import CheckpointError, NoteError
+from app.core.merkle import HASH_SIZE
 from app.core.note import Note, b64decode_strict, open_note
-
-HASH_SIZE = 32
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ EXTRA_MAGIC = b"CLB1"
 QR_PREFIX = "cityledger-bundle:"
 BUNDLE_SUFFIX = ".tlog-proof"
 MAX_BUNDLE_BYTES = 1 << 20
-_HASH = 32
 
 
 class BundleFormatError(CityLedgerError, ValueError):
@@ -106,7 +105,7 @@ def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None]:
         index, n = struct.unpack(">QH", take(10, "official-add header"))
         oentry = take(n, "official-add entry")
         (count,) = struct.unpack(">B", take(1, "official-add proof length"))
-        proof = tuple(take(_HASH, f"official-add proof hash {i}") for i in range(count))
+        proof = tuple(take(_merkle.HASH_SIZE, f"official-add proof hash {i}") for i in range(count))
         official = OfficialProof(index=index, entry=oentry, proof=proof)
     if pos != len(extra):
         raise BundleFormatError(f"{len(extra) - pos} unexpected trailing bytes in extra data")

@@ -32,6 +32,7 @@ from app.core.records import (
     sign_entry,
     validate_record,
 )
+from app.core.tiles import TILE_WIDTH
 from app.ledger.codes_index import CodeState, official_active
 from app.ledger.db import StoreError, sqlite_url
 from app.ledger.keys import signing_key
@@ -101,7 +102,7 @@ def _tile_coords(tile) -> tuple[int, int, int | None]:
         width = w[0] if w else None
     else:
         level, n, width = tile.l, tile.n, getattr(tile, "w", None)
-    return level, n, (None if width in (None, 256) else width)
+    return level, n, (None if width in (None, TILE_WIDTH) else width)
 
 
 class Node:
@@ -575,7 +576,7 @@ class Node:
 
     def read_entries(self, origin: str, n: int, w: int | None = None) -> bytes | None:
         """Serve entry bundle `n` (first `w` entries for a partial bundle)."""
-        return self.store.read_entry_bundle(origin, n, None if w in (None, 256) else w)
+        return self.store.read_entry_bundle(origin, n, None if w in (None, TILE_WIDTH) else w)
 
     def codes_in_bbox(self, minx, miny, maxx, maxy, origin=None, limit=None) -> list[CodeState]:
         return self.store.codes_in_bbox(minx, miny, maxx, maxy, origin, limit)

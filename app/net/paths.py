@@ -7,9 +7,9 @@ an entry bundle.
 from __future__ import annotations
 
 from app.core.errors import TileError
+from app.core.merkle import HASH_SIZE
 from app.core.tiles import ENTRIES_LEVEL, TILE_HEIGHT, TILE_WIDTH, Tile, parse_tile_path
 
-HASH_SIZE = 32
 TilePathError = TileError
 
 __all__ = [

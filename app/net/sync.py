@@ -46,7 +46,7 @@ from app.net.paths import TILE_WIDTH
 log = logging.getLogger(__name__)
 
 CHUNK_BUNDLES = 64  # bundles verified and committed together (16,384 entries)
-BULK_ENTRIES = 4 * CHUNK_BUNDLES * 256  # larger catch-ups index the codes after storing
+BULK_ENTRIES = 4 * CHUNK_BUNDLES * TILE_WIDTH  # larger catch-ups index the codes after storing
 DEFAULT_INTERVAL = 5.0  # seconds between passes when nothing failed
 
 
