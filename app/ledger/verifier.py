@@ -21,6 +21,7 @@ from app.core import merkle as _merkle
 from app.core import note as _note
 from app.core import records as _records
 from app.core.errors import InvalidSignatureError
+from app.core.texts import N_
 from app.ledger.bundle import (
     BundleFormatError,
     NotInStoreError,
@@ -52,6 +53,10 @@ class Check:
     status: str  # pass | fail | unknown
     reason: str
     blocking: bool = True  # an `unknown` that does not block is a stated limit, not a failure
+    # The reason as an English template and its parameters, so a view can translate it
+    # (``reason == template.format(**params)``); every template is listed in REASONS.
+    template: str = ""
+    params: dict = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
         return {
@@ -104,7 +109,8 @@ class OfficialState:
     added_index: int | None
     revoked_index: int | None = None
     revocation_known: bool = True  # False offline: a revoke may hide between add and use
-    problem: str | None = None  # why the claimed registration cannot be trusted
+    # why the claimed registration cannot be trusted: (reason template, parameters)
+    problem: tuple[str, dict] | None = None
 
 
 class _Checker:
@@ -113,13 +119,14 @@ class _Checker:
     def __init__(self, result: VerifyResult):
         self.result = result
 
-    def add(self, name, status, reason, blocking=True):
-        self.result.checks.append(Check(name, status, reason, blocking))
+    def add(self, name, status, template, blocking=True, **params):
+        reason = template.format(**params)
+        self.result.checks.append(Check(name, status, reason, blocking, template, params))
         return status == PASS
 
     def skip(self, names, because):
         for n in names:
-            self.add(n, UNKNOWN, f"not checked: {because}")
+            self.add(n, UNKNOWN, N_("not checked: {because}"), because=because)
 
 
 # --- individual checks (pure) ---------------------------------------------------------
@@ -129,9 +136,15 @@ def _check_code(ck: _Checker, text: str):
     try:
         code = _codes.parse_code(text)
     except ValueError as e:  # CodeError: the message names the character at fault
-        ck.add(CODE_SYNTAX, FAIL, str(e))
+        ck.add(CODE_SYNTAX, FAIL, N_("{error}"), error=str(e))
         return None
-    ck.add(CODE_SYNTAX, PASS, f"{code} is well formed, check character {code.check} matches")
+    ck.add(
+        CODE_SYNTAX,
+        PASS,
+        N_("{code} is well formed, check character {check} matches"),
+        code=str(code),
+        check=code.check,
+    )
     ck.result.code = str(code)
     return code
 
@@ -140,14 +153,32 @@ def _parse_record(ck: _Checker, entry: bytes, code, index: int):
     try:
         record = _records.parse_entry(entry)
     except ValueError as e:
-        ck.add(RECORD, FAIL, f"the entry at index {index} is not a valid record: {e}")
+        ck.add(
+            RECORD,
+            FAIL,
+            N_("the entry at index {index} is not a valid record: {error}"),
+            index=index,
+            error=str(e),
+        )
         return None
     if code is not None and record.get("code") != str(code):
         ck.add(
-            RECORD, FAIL, f"the entry at index {index} is for {record.get('code')!r}, not {code}"
+            RECORD,
+            FAIL,
+            N_("the entry at index {index} is for {other!r}, not {code}"),
+            index=index,
+            other=record.get("code"),
+            code=str(code),
         )
         return None
-    ck.add(RECORD, PASS, f"{record.get('type')} record of {record.get('code')} at index {index}")
+    ck.add(
+        RECORD,
+        PASS,
+        N_("{type} record of {code} at index {index}"),
+        type=record.get("type"),
+        code=record.get("code"),
+        index=index,
+    )
     ck.result.record = record
     return record
 
@@ -155,14 +186,20 @@ def _parse_record(ck: _Checker, entry: bytes, code, index: int):
 def _check_signature(ck: _Checker, record: dict, official: OfficialState | None) -> bool:
     name = record.get("official")
     if official is None:
-        return ck.add(ENTRY_SIGNATURE, UNKNOWN, f"the key of official {name!r} is not known here")
+        return ck.add(
+            ENTRY_SIGNATURE,
+            UNKNOWN,
+            N_("the key of official {official!r} is not known here"),
+            official=name,
+        )
     if official.problem:
-        return ck.add(ENTRY_SIGNATURE, FAIL, official.problem)
+        return ck.add(ENTRY_SIGNATURE, FAIL, official.problem[0], **official.problem[1])
     if official.vkey is None:
         return ck.add(
             ENTRY_SIGNATURE,
             FAIL,
-            f"official {name!r} is not registered in the log (no official-add)",
+            N_("official {official!r} is not registered in the log (no official-add)"),
+            official=name,
         )
     try:
         verifier = _note.Verifier.from_key(official.vkey)
@@ -170,77 +207,107 @@ def _check_signature(ck: _Checker, record: dict, official: OfficialState | None)
             raise ValueError("not an Ed25519 key")
         good = _records.verify_entry_signature(record, verifier.public_key)
     except ValueError as e:
-        return ck.add(ENTRY_SIGNATURE, FAIL, f"official {name!r}: unusable key ({e})")
+        return ck.add(
+            ENTRY_SIGNATURE,
+            FAIL,
+            N_("official {official!r}: unusable key ({error})"),
+            official=name,
+            error=str(e),
+        )
     if not good:
         return ck.add(
-            ENTRY_SIGNATURE, FAIL, f"the signature does not verify with official {name!r}'s key"
+            ENTRY_SIGNATURE,
+            FAIL,
+            N_("the signature does not verify with official {official!r}'s key"),
+            official=name,
         )
-    return ck.add(ENTRY_SIGNATURE, PASS, f"signed by official {name!r}")
+    return ck.add(ENTRY_SIGNATURE, PASS, N_("signed by official {official!r}"), official=name)
 
 
 def _check_official(ck: _Checker, record: dict, index: int, official: OfficialState | None):
     name = record.get("official")
     if official is not None and official.problem:
-        return ck.add(OFFICIAL_ACTIVE, FAIL, official.problem)
+        return ck.add(OFFICIAL_ACTIVE, FAIL, official.problem[0], **official.problem[1])
     if official is None or official.added_index is None:
         return ck.add(
             OFFICIAL_ACTIVE,
             FAIL if official is not None else UNKNOWN,
-            f"no official-add record for {name!r} is known",
+            N_("no official-add record for {official!r} is known"),
+            official=name,
         )
+    params = {"official": name, "added": official.added_index, "index": index}
     if official.added_index >= index:
         return ck.add(
             OFFICIAL_ACTIVE,
             FAIL,
-            f"official {name!r} was added at index "
-            f"{official.added_index}, after this record (index {index})",
+            N_(
+                "official {official!r} was added at index {added}, after this record (index {index})"
+            ),
+            **params,
         )
     if official.revoked_index is not None and official.revoked_index < index:
         return ck.add(
             OFFICIAL_ACTIVE,
             FAIL,
-            f"official {name!r} was revoked at index "
-            f"{official.revoked_index}, before this record (index {index})",
+            N_(
+                "official {official!r} was revoked at index {revoked}, "
+                "before this record (index {index})"
+            ),
+            revoked=official.revoked_index,
+            **params,
         )
     if not official.revocation_known:
         return ck.add(
             OFFICIAL_ACTIVE,
             PASS,
-            f"official {name!r} was added at index {official.added_index} "
-            "(proven under the same checkpoint); that no official-revoke came "
-            "in between needs a replica to confirm",
+            N_(
+                "official {official!r} was added at index {added} "
+                "(proven under the same checkpoint); that no official-revoke came "
+                "in between needs a replica to confirm"
+            ),
+            **params,
         )
     return ck.add(
         OFFICIAL_ACTIVE,
         PASS,
-        f"official {name!r} added at index "
-        f"{official.added_index} and not revoked before index {index}",
+        N_("official {official!r} added at index {added} and not revoked before index {index}"),
+        **params,
     )
 
 
 def _check_inclusion(ck: _Checker, entry: bytes, index: int, proof, cp) -> bool:
     if isinstance(proof, str):  # the node could not build a proof: the reason
-        return ck.add(INCLUSION, FAIL, proof)
+        return ck.add(
+            INCLUSION, FAIL, N_("no inclusion proof from the stored tiles: {error}"), error=proof
+        )
     leaf = _merkle.record_hash(entry)
+    params = {"index": index, "size": cp.size}
     try:
         good = _merkle.verify_inclusion(index, cp.size, leaf, list(proof), cp.root_hash)
     except ValueError as e:
         return ck.add(
             INCLUSION,
             FAIL,
-            f"inclusion proof for index {index} in tree of size {cp.size} is malformed: {e}",
+            N_("inclusion proof for index {index} in tree of size {size} is malformed: {error}"),
+            error=str(e),
+            **params,
         )
     if not good:
         return ck.add(
             INCLUSION,
             FAIL,
-            f"the inclusion proof for index {index} does not lead "
-            f"to the checkpoint root of tree size {cp.size}",
+            N_(
+                "the inclusion proof for index {index} does not lead "
+                "to the checkpoint root of tree size {size}"
+            ),
+            **params,
         )
     return ck.add(
         INCLUSION,
         PASS,
-        f"index {index} is included in the tree of size {cp.size} ({len(proof)} proof hashes)",
+        N_("index {index} is included in the tree of size {size} ({n} proof hashes)"),
+        n=len(proof),
+        **params,
     )
 
 
@@ -258,23 +325,29 @@ def _check_checkpoint(ck: _Checker, note_bytes: bytes, trust: TrustFile, code):
     try:
         cp = _parse_checkpoint_text(note_bytes)
     except (ValueError, UnicodeDecodeError) as e:
-        ck.add(CHECKPOINT_SIGNATURE, FAIL, f"the checkpoint is malformed: {e}")
+        ck.add(CHECKPOINT_SIGNATURE, FAIL, N_("the checkpoint is malformed: {error}"), error=str(e))
         return None, None
     city = trust.city_for_origin(cp.origin)
     if city is None:
         ck.add(
             CHECKPOINT_SIGNATURE,
             FAIL,
-            f"log {cp.origin!r} is not a member of the trust file (serial {trust.serial})",
+            N_("log {origin!r} is not a member of the trust file (serial {serial})"),
+            origin=cp.origin,
+            serial=trust.serial,
         )
         return cp, None
     if code is not None and code.city != city.code:
         ck.add(
             CHECKPOINT_SIGNATURE,
             FAIL,
-            f"code of city {code.city} under the log of city "
-            f"{city.code} ({cp.origin}): only a city's own log "
-            "can issue its codes",
+            N_(
+                "code of city {city} under the log of city "
+                "{log_city} ({origin}): only a city's own log can issue its codes"
+            ),
+            city=code.city,
+            log_city=city.code,
+            origin=cp.origin,
         )
         return cp, None
     try:
@@ -283,14 +356,23 @@ def _check_checkpoint(ck: _Checker, note_bytes: bytes, trust: TrustFile, code):
         ck.add(
             CHECKPOINT_SIGNATURE,
             FAIL,
-            f"checkpoint of {cp.origin} (size {cp.size}) is not validly signed by its "
-            f"log key {city.log_key_name}: {e}",
+            N_(
+                "checkpoint of {origin} (size {size}) is not validly signed by its "
+                "log key {key}: {error}"
+            ),
+            origin=cp.origin,
+            size=cp.size,
+            key=city.log_key_name,
+            error=str(e),
         )
         return cp, None
     ck.add(
         CHECKPOINT_SIGNATURE,
         PASS,
-        f"checkpoint of size {cp.size} signed by {city.name_en} ({city.code}) log key",
+        N_("checkpoint of size {size} signed by {city_name} ({city}) log key"),
+        size=cp.size,
+        city_name=city.name_en,
+        city=city.code,
     )
     return cp, city
 
@@ -313,16 +395,28 @@ def _check_witnesses(ck: _Checker, note_bytes: bytes, trust: TrustFile, origin: 
         if bad
         else ""
     )
+    params = {
+        "n": len(good),
+        "k": k,
+        "names": names,
+        "invalid": invalid,
+        "listed": len(witnesses),
+    }
     if len(good) >= k:
         return ck.add(
-            WITNESS_QUORUM, PASS, f"{len(good)} of quorum {k} witnesses co-signed: {names}{invalid}"
+            WITNESS_QUORUM,
+            PASS,
+            N_("{n} of quorum {k} witnesses co-signed: {names}{invalid}"),
+            **params,
         )
     return ck.add(
         WITNESS_QUORUM,
         FAIL,
-        f"only {len(good)} of quorum {k} trusted witnesses "
-        f"co-signed ({names}); {len(witnesses)} witnesses listed in the trust "
-        f"file{invalid}",
+        N_(
+            "only {n} of quorum {k} trusted witnesses co-signed ({names}); "
+            "{listed} witnesses listed in the trust file{invalid}"
+        ),
+        **params,
     )
 
 
@@ -344,7 +438,7 @@ def _run(
     result.index = index
     record = _parse_record(ck, entry, code, index)
     if record is None:
-        ck.skip([ENTRY_SIGNATURE, OFFICIAL_ACTIVE], "the record could not be read")
+        ck.skip([ENTRY_SIGNATURE, OFFICIAL_ACTIVE], N_("the record could not be read"))
     else:
         _check_signature(ck, record, official)
         _check_official(ck, record, index, official)
@@ -353,11 +447,11 @@ def _run(
         result.origin, result.checkpoint_size = cp.origin, cp.size
         _check_inclusion(ck, entry, index, proof, cp)
     else:
-        ck.skip([INCLUSION], "no usable checkpoint")
+        ck.skip([INCLUSION], N_("no usable checkpoint"))
     if city is not None:
         _check_witnesses(ck, note_bytes, trust, city.origin)
     else:
-        ck.skip([WITNESS_QUORUM], "the checkpoint is not from a trusted log")
+        ck.skip([WITNESS_QUORUM], N_("the checkpoint is not from a trusted log"))
     return record
 
 
@@ -378,7 +472,7 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
     ck = _Checker(result)
     c = _check_code(ck, code)
     if c is None:
-        ck.skip(ALL_AFTER_CODE, "the code is malformed")
+        ck.skip(ALL_AFTER_CODE, N_("the code is malformed"))
         return result
     store = store_of(node_or_store)
     state = store.code_state(str(c))
@@ -386,10 +480,14 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
         ck.add(
             RECORD,
             FAIL,
-            f"{c} is not in any log this node holds (its city "
-            f"{c.city} may not be replicated here yet)",
+            N_(
+                "{code} is not in any log this node holds (its city "
+                "{city} may not be replicated here yet)"
+            ),
+            code=str(c),
+            city=c.city,
         )
-        ck.skip(ALL_AFTER_CODE[1:], "no record")
+        ck.skip(ALL_AFTER_CODE[1:], N_("no record"))
         return result
     index, origin = state.latest_index, state.origin
     try:
@@ -399,29 +497,48 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
         ck.add(
             RECORD,
             FAIL,
-            f"the node's index names record {index} of {origin} but it is not held: {e}",
+            N_("the node's index names record {index} of {origin} but it is not held: {error}"),
+            index=index,
+            origin=origin,
+            error=str(e),
         )
-        ck.skip(ALL_AFTER_CODE[1:], "no record")
+        ck.skip(ALL_AFTER_CODE[1:], N_("no record"))
         return result
     try:
         proof = inclusion_proof(store, origin, index, cp.size, cp.root_hash)
     except (NotInStoreError, ValueError) as e:
-        proof = f"no inclusion proof from the stored tiles: {e}"
+        proof = str(e)  # _check_inclusion reports it
     record_preview = _peek_record(entry)
     official = _official_from_store(store, origin, record_preview)
     record = _run(result, ck, c, entry, index, proof, cp.with_cosignatures(), trust, official)
     if record is None:
-        ck.skip([NOT_REVOKED], "the record could not be read")
+        ck.skip([NOT_REVOKED], N_("the record could not be read"))
     elif record.get("type") == "revoke":
-        ck.add(NOT_REVOKED, FAIL, f"revoked at index {index}: {record.get('reason', '')}".strip())
+        ck.add(
+            NOT_REVOKED,
+            FAIL,
+            N_("revoked at index {index}: {why}")
+            if record.get("reason")
+            else N_("revoked at index {index}"),
+            index=index,
+            why=record.get("reason", ""),
+        )
     else:
         info = store.log_info(origin)
-        held = "own log" if info.kind == "own" else "replica"
         ck.add(
             NOT_REVOKED,
             PASS,
-            f"no revoke in the {held} of {origin} up to size "
-            f"{info.size}; latest record is index {index}",
+            N_(
+                "no revoke in the own log of {origin} up to size {size}; latest record is index {index}"
+            )
+            if info.kind == "own"
+            else N_(
+                "no revoke in the replica of {origin} up to size {size}; "
+                "latest record is index {index}"
+            ),
+            origin=origin,
+            size=info.size,
+            index=index,
         )
     return result
 
@@ -458,13 +575,13 @@ def verify_bundle(data: bytes, trust: TrustFile, replica=None) -> VerifyResult:
     try:
         b = decode_bundle(data)
     except (BundleFormatError, ValueError) as e:
-        ck.add(BUNDLE_FORMAT, FAIL, str(e))
+        ck.add(BUNDLE_FORMAT, FAIL, N_("{error}"), error=str(e))
         return result
-    ck.add(BUNDLE_FORMAT, PASS, f"tlog-proof for index {b.index} with the entry")
+    ck.add(BUNDLE_FORMAT, PASS, N_("tlog-proof for index {index} with the entry"), index=b.index)
     code_text = _peek_code(b.entry)
     code = _check_code(ck, code_text) if code_text is not None else None
     if code_text is None:
-        ck.add(CODE_SYNTAX, FAIL, "the entry names no code")
+        ck.add(CODE_SYNTAX, FAIL, N_("the entry names no code"))
     official = _official_from_bundle(b)
     if replica is not None and official is not None and official.problem is None:
         official = _official_from_replica(store_of(replica), b, official)
@@ -506,21 +623,32 @@ def _check_not_revoked_replica(ck: _Checker, store, result: VerifyResult, record
         ck.add(
             NOT_REVOKED,
             FAIL,
-            f"revoked at index {state.latest_index} (replica of {result.origin}, size {info.size})",
+            N_("revoked at index {index} (replica of {origin}, size {size})"),
+            index=state.latest_index,
+            origin=result.origin,
+            size=info.size,
         )
     elif record.get("type") == "revoke":
-        ck.add(NOT_REVOKED, FAIL, "the bundled record is a revoke: the code is revoked")
+        ck.add(NOT_REVOKED, FAIL, N_("the bundled record is a revoke: the code is revoked"))
     else:
-        later = (
-            f"; newer record at index {state.latest_index}"
-            if state.latest_index > (result.index or 0)
-            else ""
-        )
-        ck.add(
-            NOT_REVOKED,
-            PASS,
-            f"no revoke in the replica of {result.origin} up to size {info.size}{later}",
-        )
+        params = {"origin": result.origin, "size": info.size, "index": state.latest_index}
+        if state.latest_index > (result.index or 0):
+            ck.add(
+                NOT_REVOKED,
+                PASS,
+                N_(
+                    "no revoke in the replica of {origin} up to size {size}; "
+                    "newer record at index {index}"
+                ),
+                **params,
+            )
+        else:
+            ck.add(
+                NOT_REVOKED,
+                PASS,
+                N_("no revoke in the replica of {origin} up to size {size}"),
+                **params,
+            )
     return True
 
 
@@ -539,7 +667,13 @@ def _official_from_bundle(b: ProofBundle) -> OfficialState | None:
         rec = _records.parse_entry(b.official.entry)
     except ValueError as e:
         return OfficialState(
-            name, None, None, problem=f"the bundled official-add record is malformed: {e}"
+            name,
+            None,
+            None,
+            problem=(
+                N_("the bundled official-add record is malformed: {error}"),
+                {"error": str(e)},
+            ),
         )
     subject = rec.get("subject") or {}
     if rec.get("type") != "official-add" or subject.get("name") != name:
@@ -547,8 +681,10 @@ def _official_from_bundle(b: ProofBundle) -> OfficialState | None:
             name,
             None,
             None,
-            problem=f"the bundled record at index "
-            f"{b.official.index} does not register official {name!r}",
+            problem=(
+                N_("the bundled record at index {index} does not register official {official!r}"),
+                {"index": b.official.index, "official": name},
+            ),
         )
     try:
         cp = _parse_checkpoint_text(b.checkpoint)
@@ -566,9 +702,13 @@ def _official_from_bundle(b: ProofBundle) -> OfficialState | None:
             name,
             None,
             None,
-            problem=f"the official-add record of {name!r} "
-            f"(index {b.official.index}) is not included under the bundle's "
-            "checkpoint, so the key it names proves nothing",
+            problem=(
+                N_(
+                    "the official-add record of {official!r} (index {index}) is not included "
+                    "under the bundle's checkpoint, so the key it names proves nothing"
+                ),
+                {"index": b.official.index, "official": name},
+            ),
         )
     return OfficialState(
         name=name, vkey=subject.get("key"), added_index=b.official.index, revocation_known=False
@@ -577,15 +717,22 @@ def _official_from_bundle(b: ProofBundle) -> OfficialState | None:
 
 def _check_not_revoked_offline(ck: _Checker, record: dict | None, size: int | None) -> None:
     if record is None:
-        ck.skip([NOT_REVOKED], "the record could not be read")
+        ck.skip([NOT_REVOKED], N_("the record could not be read"))
     elif record.get("type") == "revoke":
-        ck.add(NOT_REVOKED, FAIL, "the bundled record is a revoke: the code is revoked")
+        ck.add(NOT_REVOKED, FAIL, N_("the bundled record is a revoke: the code is revoked"))
     else:
-        upto = f"tree size {size}" if size is not None else "the bundle's checkpoint"
         ck.add(
             NOT_REVOKED,
             UNKNOWN,
-            f"not revoked up to {upto}; a revoke after that "
-            "checkpoint can only be seen with a replica of the city's log",
+            N_(
+                "not revoked up to tree size {size}; a revoke after that "
+                "checkpoint can only be seen with a replica of the city's log"
+            )
+            if size is not None
+            else N_(
+                "not revoked up to the bundle's checkpoint; a revoke after that "
+                "checkpoint can only be seen with a replica of the city's log"
+            ),
             blocking=False,
+            size=size,
         )
