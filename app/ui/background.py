@@ -15,6 +15,8 @@ import logging
 import os
 from pathlib import Path
 
+from app.net import issuance as net_issuance
+
 log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_S = 2.0
@@ -95,41 +97,11 @@ def poll_server(ctx, bus) -> None:
         )
 
 
-def submit_to_server(url: str, entry: bytes) -> dict:
-    """POST a signed entry to the node server's /submit; the receipt (code, index, size)."""
-    from app.net.client import PeerClient, new_http_client
-
-    with new_http_client(max_connections=1) as http:
-        return PeerClient(url, http).submit(entry)
-
-
 def deliver_outbox(ctx) -> int:
-    """Hand signed entries waiting in the outbox to the sequencer: the node server's
-    /submit, or this node's own sequencer when its keys are unlocked. Returns how many
-    were delivered; a refused entry is marked refused with the reason, a down server
-    leaves everything pending for the next try."""
-    from app.net.client import PeerError, PeerUnavailable
-
-    node = ctx.node
-    served = ctx.extra.get("served_url")
-    if node is None or not (served or node.unlocked):
+    """The outbox delivery of app.net.issuance, for this window's node."""
+    if ctx.node is None:
         return 0
-    delivered = 0
-    for item in node.store.outbox_items("pending", origin=node.origin, limit=500):
-        try:
-            if served:
-                index = submit_to_server(served, item["entry"])["index"]
-            else:
-                index = node.submit(item["entry"]).index
-        except PeerUnavailable as exc:
-            node.store.outbox_mark(item["id"], "pending", error=str(exc))
-            break
-        except (PeerError, ValueError) as exc:  # refused: it will never be accepted
-            node.store.outbox_mark(item["id"], "refused", error=str(exc))
-            continue
-        node.store.outbox_mark(item["id"], "delivered", log_index=index)
-        delivered += 1
-    return delivered
+    return net_issuance.deliver_outbox(ctx.node, ctx.extra.get("served_url"))
 
 
 def stop(ctx) -> None:

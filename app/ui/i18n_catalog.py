@@ -38,7 +38,7 @@ def source_texts(ui_dir: Path = UI_DIR) -> set[str]:
         labels.VERIFIER_CHECKS,
         labels.RECORD_TYPES,
         labels.CHECK_STATUS.values(),
-        labels.ISSUE_PROBLEMS,
+        labels.ISSUE_PROBLEMS.values(),
         (header for _key, header in labels.TABLE_COLUMNS),
     )
     return texts

@@ -3,6 +3,8 @@
 Kept here so app/ui/i18n_catalog.py can check that each has a Chinese translation.
 """
 
+from app.ledger import issuance
+
 STATUS_ORDER = ("issued", "pending", "unverified", "revoked", "none")
 STATUS_LABELS = {
     "issued": "Issued",
@@ -38,11 +40,11 @@ CHECK_STATUS = {"pass": "pass", "fail": "fail", "unknown": "unknown"}
 
 RECORD_TYPES = ("issue", "update", "transfer", "revoke", "official-add", "official-revoke")
 
-# ledger_jobs.IssueRequest.problem() texts.
-ISSUE_PROBLEMS = (
-    "Choose the official who signs.",
-    "Enter the official's passphrase.",
-    "Choose an asset class.",
-    "Give the asset a name.",
-    "The asset has no geometry.",
-)
+# app.ledger.issuance.IssueRequest.problem() kinds -> texts.
+ISSUE_PROBLEMS = {
+    issuance.NO_OFFICIAL: "Choose the official who signs.",
+    issuance.NO_PASSPHRASE: "Enter the official's passphrase.",
+    issuance.NO_CLASS: "Choose an asset class.",
+    issuance.NO_NAME: "Give the asset a name.",
+    issuance.NO_GEOMETRY: "The asset has no geometry.",
+}

@@ -1,67 +1,52 @@
-"""Everything the UI asks of the ledger, as functions run on the worker thread.
+"""Everything the UI asks of the ledger, as jobs run on the worker thread.
 
 Each takes the worker's context (``ctx.node``, ``ctx.extra['trust']``) and returns plain
-values; the UI never holds the Node. This is the one place that knows the Node API.
+values; the UI never holds the Node. The policy lives in the services the CLI and scripts
+call too (``app.ledger.issuance``, ``app.net.issuance``); these jobs only wrap them. Nothing
+here is worded for the user: failures carry their data and ``app.ui.job_messages`` words
+them in the view.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.ui.i18n import tr
+from app.ledger import issuance
+from app.ledger.issuance import IssueOutcome, IssueRequest
+from app.net import issuance as net_issuance
+
+if TYPE_CHECKING:
+    from app.ledger.node import Node
+
+__all__ = ["IssueOutcome", "IssueRequest", "NoNodeError", "NoTrustError", "NotABundleError"]
 
 
 class NoNodeError(RuntimeError):
-    """The UI was asked for ledger work but no node is open."""
+    """The UI was asked for ledger work but no node is open (worded by the view)."""
 
 
 class NoTrustError(RuntimeError):
-    """Verification was asked for but no trust file is installed."""
+    """Verification was asked for but no trust file is installed in ``where``."""
+
+    def __init__(self, where: object = None):
+        super().__init__(where)
+        self.where = where
 
 
-def _node(ctx):
+class NotABundleError(ValueError):
+    """A file offered as a proof bundle is far too large to be one."""
+
+    def __init__(self, path: object):
+        super().__init__(path)
+        self.path = path
+
+
+def _node(ctx) -> Node:
     if ctx.node is None:
-        raise NoNodeError(
-            tr("No city node in this data folder; create one with `cityledger init`.")
-        )
+        raise NoNodeError()
     return ctx.node
-
-
-@dataclass(frozen=True)
-class IssueRequest:
-    official: str
-    passphrase: str
-    asset_class: str
-    name: str
-    geometry: object  # shapely geometry or GeoJSON mapping
-    attributes: dict
-    row: int | None = None
-    asset_id: str | None = None
-    node_passphrase: str = ""  # unlocks the city keys to sequence now; empty: outbox
-
-    def problem(self) -> str | None:
-        """Why the form cannot be submitted (a source text), or None."""
-        if not self.official:
-            return "Choose the official who signs."
-        if not self.passphrase:
-            return "Enter the official's passphrase."
-        if not self.asset_class:
-            return "Choose an asset class."
-        if not self.name:
-            return "Give the asset a name."
-        if self.geometry is None:
-            return "The asset has no geometry."
-        return None
-
-
-@dataclass(frozen=True)
-class IssueOutcome:
-    code: str
-    index: int | None
-    size: int | None
-    pending: bool
-    row: int | None
 
 
 @dataclass
@@ -70,77 +55,23 @@ class CodeDetails:
     state: object | None
     history: list
     verification: object | None
-    error: str | None = None
-
-
-def geojson(geometry) -> dict:
-    """GeoJSON with lists, not the tuples of shapely's mapping (records want JSON arrays)."""
-    import json
-
-    import shapely
-
-    if isinstance(geometry, dict):
-        return json.loads(json.dumps(geometry))
-    return json.loads(shapely.to_geojson(geometry))
+    error: str | None = None  # a verifier failure, as text
+    missing_trust: NoTrustError | None = None  # no trust file: the view says what to do
 
 
 def issue_context(ctx) -> tuple[list[str], bool]:
-    """(active officials' names, whether the city node's passphrase is needed to sequence
-    here: not when the keys are unlocked or a node server sequences for us)."""
-    node = _node(ctx)
-    names = sorted(o["name"] for o in node.officials() if o.get("active", True))
-    return names, not (node.unlocked or ctx.extra.get("served_url"))
+    return issuance.issue_context(_node(ctx), bool(ctx.extra.get("served_url")))
 
 
 def issue(ctx, req: IssueRequest) -> IssueOutcome:
-    """Sign as the official, then: submit to the node server that owns this log's
-    sequencer, or sequence here if the city keys are (or get) unlocked; otherwise, or if
-    the server is unreachable, keep the signed entry in the durable outbox — pending
-    until it is delivered (background.deliver_outbox)."""
-    node = _node(ctx)
-    served = ctx.extra.get("served_url")
-    if req.node_passphrase and not node.unlocked and not served:
-        node.unlock(req.node_passphrase)
-    attributes = dict(req.attributes)
-    if req.asset_id:
-        attributes.setdefault("asset_id", req.asset_id)  # links the code to its map asset
-    if node.unlocked and not served:
-        receipt = node.issue(
-            req.official,
-            req.passphrase,
-            req.asset_class,
-            req.name,
-            geojson(req.geometry),
-            attributes,
-        )
-        return IssueOutcome(str(receipt.code), receipt.index, receipt.size, False, req.row)
-    record = node.issue_record(req.asset_class, req.name, geojson(req.geometry), attributes)
-    entry = node.make_entry(req.official, req.passphrase, record)
-    if served:
-        from app.net.client import PeerUnavailable
-        from app.ui.background import submit_to_server
-
-        try:
-            receipt = submit_to_server(served, entry)
-        except PeerUnavailable:
-            pass  # the server is down: the outbox keeps it
-        else:
-            return IssueOutcome(receipt["code"], receipt["index"], receipt["size"], False, req.row)
-    node.queue_entry(entry, record["code"])
-    return IssueOutcome(record["code"], None, None, True, req.row)
+    return net_issuance.issue(_node(ctx), req, ctx.extra.get("served_url"))
 
 
 def trust(ctx):
     """The installed network trust file; verification has no meaning without it."""
     found = ctx.extra.get("trust")
     if found is None:
-        where = ctx.data_dir or tr("the data folder")
-        raise NoTrustError(
-            tr(
-                "No network trust file is installed in {where}: verification "
-                "needs the cities' keys from it (see `cityledger network`)."
-            ).format(where=where)
-        )
+        raise NoTrustError(ctx.data_dir)
     return found
 
 
@@ -154,7 +85,7 @@ def code_details(ctx, code: str) -> CodeDetails:
     try:
         result = verify_code(node, code, trust(ctx))
     except NoTrustError as exc:  # an expected state of a lone node: say what to do, plainly
-        return CodeDetails(code, state, history, None, str(exc))
+        return CodeDetails(code, state, history, None, missing_trust=exc)
     except Exception as exc:  # shown in the inspector; a verifier bug must not hide the rest
         return CodeDetails(code, state, history, None, f"{type(exc).__name__}: {exc}")
     return CodeDetails(code, state, history, result)
@@ -186,7 +117,7 @@ def verify_input(ctx, text: str | None = None, data: bytes | None = None):
 def read_file(_ctx, path: str) -> bytes:
     p = Path(path)
     if p.stat().st_size > (1 << 20):
-        raise ValueError(tr("{path} is larger than 1 MiB; it is not a proof bundle").format(path=p))
+        raise NotABundleError(p)
     return p.read_bytes()
 
 
@@ -209,10 +140,8 @@ def node_status(ctx) -> tuple[str | None, int | None, int, int]:
     """(own origin, log size, cosignatures on the latest checkpoint, outbox entries just
     delivered). Delivers the outbox first when this process sequences (the server
     poller does it otherwise)."""
-    from app.ui.background import deliver_outbox
-
     if ctx.node is None:
         return None, None, 0, 0
-    delivered = 0 if ctx.extra.get("served_url") else deliver_outbox(ctx)
+    delivered = 0 if ctx.extra.get("served_url") else net_issuance.deliver_outbox(ctx.node)
     cp = ctx.node.latest_checkpoint()
     return ctx.node.origin, ctx.node.size(), len(cp.cosignatures) if cp else 0, delivered

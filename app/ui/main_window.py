@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui import asset_source, io_jobs, ledger_jobs, workspace
+from app.gis.selection import Selection
+from app.ledger.issuance import may_issue
+from app.ui import asset_source, io_jobs, job_messages, ledger_jobs, workspace
 from app.ui.dialogs.about import show_about
 from app.ui.dialogs.issue import IssueDialog
 from app.ui.dialogs.verify import VerifyDialog
@@ -61,10 +63,10 @@ class MainWindow(QMainWindow):
         self.data_dir = Path(data_dir)
         self.settings = settings or QSettings("CityLedger", "CityLedger")
         self.ws: workspace.Workspace | None = None
-        self.selection: list[int] = []
+        self.selection_model = Selection()  # what scripts and tests drive, too
+        self.selection_model.subscribe(self._show_selection)
         self.last_error = ""
         self.net = NetworkState()
-        self._syncing = False
         self._demo_per_city = demo_assets_per_city
         self.setWindowTitle(tr("CityLedger — city asset identity codes"))
         self.resize(1600, 1000)
@@ -348,7 +350,9 @@ class MainWindow(QMainWindow):
 
     def _job_failed(self, label: str, exc) -> None:
         """Show a failure without blocking (no nested event loop while work continues)."""
-        self.last_error = tr("{what} failed: {reason}").format(what=label or tr("Work"), reason=exc)
+        self.last_error = tr("{what} failed: {reason}").format(
+            what=label or tr("Work"), reason=job_messages.describe(exc)
+        )
         self.status.showMessage(self.last_error, 15000)
         box = QMessageBox(
             QMessageBox.Warning, tr("CityLedger"), self.last_error, QMessageBox.Ok, self
@@ -357,21 +361,22 @@ class MainWindow(QMainWindow):
         box.open()
 
     # selection ----------------------------------------------------------------
+    @property
+    def selection(self) -> list[int]:
+        return self.selection_model.rows
+
     def select_rows(self, rows, source: str) -> None:
-        """One selection, shown on the map, in the table and in the inspector."""
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            self.selection = [int(r) for r in rows]
-            if source != "map":
-                self.map.set_selection(self.selection)
-            if source != "table":
-                self.table.select_table_rows(self.selection)
-            self._inspect()
-        finally:
-            self._syncing = False
-        self.selectionShown.emit(self.selection)
+        """One selection (the Qt-free model), shown on the map, in the table and in the
+        inspector."""
+        self.selection_model.select(rows, source)
+
+    def _show_selection(self, rows: list[int], source: str) -> None:
+        if source != "map":
+            self.map.set_selection(rows)
+        if source != "table":
+            self.table.select_table_rows(rows)
+        self._inspect()
+        self.selectionShown.emit(rows)
 
     def asset_info(self, row: int) -> dict:
         info = self.ws.table.record(row)
@@ -411,6 +416,8 @@ class MainWindow(QMainWindow):
         self.inspector.show_history(details.history)
         if details.verification is not None:
             self.inspector.show_verification(details.verification)
+        elif details.missing_trust is not None:
+            self.inspector.show_error(job_messages.describe(details.missing_trust))
         else:
             self.inspector.show_error(details.error or tr("This code is not in any log held here."))
         self.detailsShown.emit(details.code)
@@ -418,7 +425,9 @@ class MainWindow(QMainWindow):
     def _details_failed(self, code, exc) -> None:
         if code == self.inspector.code:
             self.inspector.show_error(
-                tr("Could not check {code}: {reason}").format(code=code, reason=exc)
+                tr("Could not check {code}: {reason}").format(
+                    code=code, reason=job_messages.describe(exc)
+                )
             )
 
     # layers ----------------------------------------------------------------
@@ -483,37 +492,14 @@ class MainWindow(QMainWindow):
 
     # actions -----------------------------------------------------------------
     def issue_code(self) -> None:
-        if self.ws is None or self.ws.origin is None:
+        info = self.asset_info(self.selection[0]) if self.ws and self.selection else None
+        own = self.ws.city_code if self.ws is not None and self.ws.origin else None
+        refusal = may_issue(own, info)
+        if refusal is not None:
             QMessageBox.information(
                 self,
                 tr("Issue code"),
-                tr("No city node in {folder}. Create one with `cityledger init`.").format(
-                    folder=self.data_dir
-                ),
-            )
-            return
-        if not self.selection:
-            QMessageBox.information(
-                self, tr("Issue code"), tr("Select an asset on the map or in the table first.")
-            )
-            return
-        info = self.asset_info(self.selection[0])
-        if info["code"]:
-            QMessageBox.information(
-                self,
-                tr("Issue code"),
-                tr("{name} already has the code {code}.").format(
-                    name=info["name"], code=info["code"]
-                ),
-            )
-            return
-        if self.ws.city_code and info["city"] != self.ws.city_code:
-            QMessageBox.information(
-                self,
-                tr("Issue code"),
-                tr("Only {city} can issue codes for its own assets; this node is {own}.").format(
-                    city=info["city_name"], own=self.ws.city_code
-                ),
+                job_messages.issue_refusal(refusal, self.data_dir, info or {}),
             )
             return
         dialog = IssueDialog(

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui import ledger_jobs
+from app.ui import job_messages, ledger_jobs
 from app.ui.i18n import tr
 from app.ui.qr import qr_pixmap
 from app.ui.theme import STATUS_COLORS
@@ -123,7 +123,7 @@ class IssueDialog(QDialog):
             self,
             ledger_jobs.issue_context,
             on_done=self._set_context,
-            on_error=lambda exc: self.error.setText(str(exc)),
+            on_error=lambda exc: self.error.setText(job_messages.describe(exc)),
         )
 
     def _add_attr(self, key: str, value: str) -> None:
@@ -180,7 +180,7 @@ class IssueDialog(QDialog):
         req = self.request()
         problem = req.problem()
         if problem:
-            self.error.setText(tr(problem))
+            self.error.setText(job_messages.issue_problem(problem))
             return
         self.error.setText(tr("Signing and sequencing…"))
         self.issue_button.setEnabled(False)
@@ -194,7 +194,7 @@ class IssueDialog(QDialog):
 
     def _failed(self, exc) -> None:
         self.issue_button.setEnabled(True)
-        self.error.setText(tr("Not issued: {reason}").format(reason=exc))
+        self.error.setText(tr("Not issued: {reason}").format(reason=job_messages.describe(exc)))
 
     def _done(self, outcome) -> None:
         self.outcome = outcome

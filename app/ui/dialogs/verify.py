@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.ui import ledger_jobs
+from app.ui import job_messages, ledger_jobs
 from app.ui.i18n import tr
 from app.ui.verification_view import VerificationView
 
@@ -92,4 +92,6 @@ class VerifyDialog(QDialog):
 
     def _error(self, exc) -> None:
         self.verify_button.setEnabled(True)
-        self.result.clear(tr("Could not verify: {reason}").format(reason=exc))
+        self.result.clear(
+            tr("Could not verify: {reason}").format(reason=job_messages.describe(exc))
+        )

@@ -1,0 +1,123 @@
+"""The issuance services the UI, the CLI and scripts share (no Qt): who may issue, what a
+request lacks, and where the signed entry goes (here, a node server, or the outbox)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from app.gis.selection import Selection
+from app.ledger import issuance
+from app.ledger.issuance import IssueRequest, may_issue
+from app.ledger.node import Node
+from app.net import issuance as net_issuance
+
+CITY = "130100"
+POINT = {"type": "Point", "coordinates": [114.51, 38.04]}
+
+
+@pytest.fixture()
+def data_dir(tmp_path):
+    d = tmp_path / "node"
+    node = Node.create(d, CITY, "Shijiazhuang", "石家庄", "node-pw", batch_delay=0.005)
+    node.add_official("alice", "alice-pw")
+    node.close()
+    return d
+
+
+def request(**over) -> IssueRequest:
+    base = dict(
+        official="alice",
+        passphrase="alice-pw",
+        asset_class="WAT",
+        name="Pump 1",
+        geometry=POINT,
+        attributes={"note": "x"},
+        row=7,
+        asset_id="A-7",
+    )
+    return IssueRequest(**{**base, **over})
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/"
+
+
+@pytest.mark.parametrize(
+    ("node_city", "asset", "kind"),
+    [
+        (None, {"city": CITY, "code": None}, issuance.NO_NODE),
+        (CITY, None, issuance.NO_ASSET),
+        (CITY, {"city": CITY, "code": "130100-WAT-00000000-X"}, issuance.HAS_CODE),
+        (CITY, {"city": "130200", "code": None}, issuance.OTHER_CITY),
+        (CITY, {"city": CITY, "code": None}, None),
+    ],
+)
+def test_may_issue_only_for_own_assets_without_a_code(node_city, asset, kind):
+    refusal = may_issue(node_city, asset)
+    assert (refusal.kind if refusal else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kind"),
+    [
+        ("official", "", issuance.NO_OFFICIAL),
+        ("passphrase", "", issuance.NO_PASSPHRASE),
+        ("asset_class", "", issuance.NO_CLASS),
+        ("name", "", issuance.NO_NAME),
+        ("geometry", None, issuance.NO_GEOMETRY),
+    ],
+)
+def test_a_request_names_what_it_lacks_as_a_kind(field, value, kind):
+    assert request().problem() is None
+    assert request(**{field: value}).problem() == kind
+
+
+def test_unlocked_node_sequences_here(data_dir):
+    with Node.open(data_dir, batch_delay=0.005) as node:
+        node.unlock("node-pw")
+        out = net_issuance.issue(node, request())
+        assert not out.pending and out.index == 1 and out.row == 7
+        state = node.code_state(out.code)
+        assert state.attributes == {"note": "x", "asset_id": "A-7"}
+
+
+def test_locked_node_queues_then_delivers_once_unlocked(data_dir):
+    with Node.open(data_dir, batch_delay=0.005) as node:
+        out = net_issuance.issue(node, request())
+        assert out.pending and out.index is None
+        assert node.code_state(out.code) is None
+        assert net_issuance.deliver_outbox(node) == 0  # locked, no server: stays pending
+        node.unlock("node-pw")
+        assert net_issuance.deliver_outbox(node) == 1
+        assert node.code_state(out.code).first_index == 1
+        assert node.store.outbox_items("pending", origin=node.origin) == []
+
+
+def test_a_server_that_does_not_answer_leaves_the_entry_pending(data_dir):
+    url = closed_port_url()
+    with Node.open(data_dir, batch_delay=0.005) as node:
+        node.unlock("node-pw")  # even unlocked: the server owns the folder's sequencer
+        out = net_issuance.issue(node, request(), served_url=url)
+        assert out.pending
+        assert net_issuance.deliver_outbox(node, url) == 0
+        assert [i["code"] for i in node.store.outbox_items("pending", origin=node.origin)] == [
+            out.code
+        ]
+
+
+def test_selection_model_tells_every_listener_and_ignores_echoes():
+    sel, seen = Selection(), []
+
+    def echoing_view(rows, source):
+        seen.append((list(rows), source))
+        assert not sel.select([99], "map")  # a view echoing while shown changes nothing
+
+    sel.subscribe(echoing_view)
+    assert sel.select([3, 5], "script")
+    assert seen == [([3, 5], "script")] and sel.first == 3 and 5 in sel
+    sel.clear()
+    assert sel.rows == [] and sel.first is None
