@@ -237,16 +237,26 @@ def split_note(msg: bytes) -> tuple[str, list[Signature]]:
     lines = sig_block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise NoteError(f"malformed note: more than {MAX_SIGNATURES} signatures")
-    sigs = []
-    for n, line in enumerate(lines, 1):
-        if not line.startswith(_SIG_PREFIX):
-            raise NoteError(f"malformed note: signature line {n} does not start with '— '")
-        name, _, b64 = line[len(_SIG_PREFIX) :].partition(" ")
-        raw = b64decode_strict(b64) if b64 else None
-        if not is_valid_name(name) or raw is None or len(raw) < 5:
-            raise NoteError(f"malformed note: signature line {n} is not '— name base64'")
-        sigs.append(Signature(name, struct.unpack(">I", raw[:4])[0], b64))
-    return text, sigs
+    return text, [parse_signature_line(line, n) for n, line in enumerate(lines, 1)]
+
+
+def note_text(msg: bytes) -> str:
+    """The text of a signed note (ending in its newline), before any signature is checked.
+    The one place that cuts a note at its signature block: callers that only read the
+    body (a checkpoint, a trust file) use this, then verify with open_note."""
+    return split_note(msg)[0]
+
+
+def parse_signature_line(line: str, n: int = 1) -> Signature:
+    """One ``— name base64`` signature line (without its newline); ``n`` numbers it in
+    the error message. Verifies nothing."""
+    if not line.startswith(_SIG_PREFIX):
+        raise NoteError(f"malformed note: signature line {n} does not start with '— '")
+    name, _, b64 = line[len(_SIG_PREFIX) :].partition(" ")
+    raw = b64decode_strict(b64) if b64 else None
+    if not is_valid_name(name) or raw is None or len(raw) < 5:
+        raise NoteError(f"malformed note: signature line {n} is not '— name base64'")
+    return Signature(name, struct.unpack(">I", raw[:4])[0], b64)
 
 
 def open_note(msg: bytes, verifiers=()) -> Note:

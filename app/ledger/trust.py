@@ -37,7 +37,7 @@ from pathlib import Path
 
 from app.core import note as _note
 from app.core.codes import city_problem
-from app.core.errors import CityLedgerError
+from app.core.errors import CityLedgerError, NoteError
 
 HEADER = "cityledger.trust/v1"
 DEFAULT_QUORUM = 2
@@ -360,13 +360,13 @@ def _note_text_unverified(signed: bytes) -> str:
     if len(signed) > _MAX_TRUST_BYTES:
         raise TrustError(f"trust file is larger than {_MAX_TRUST_BYTES} bytes")
     try:
-        text = bytes(signed).decode("utf-8")
+        bytes(signed).decode("utf-8")
     except UnicodeDecodeError as e:
         raise TrustError(f"trust file is not UTF-8 (byte {e.start})") from None
-    split = text.rfind("\n\n")
-    if split < 0:
-        raise TrustError("trust file is not signed (no signature block after a blank line)")
-    return text[: split + 1]
+    try:
+        return _note.note_text(bytes(signed))
+    except NoteError as e:
+        raise TrustError(f"trust file is not signed as a C2SP signed note: {e}") from None
 
 
 def open_trust(signed: bytes, admin_vkey: str | None = None) -> TrustFile:

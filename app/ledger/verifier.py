@@ -313,11 +313,7 @@ def _check_inclusion(ck: _Checker, entry: bytes, index: int, proof, cp) -> bool:
 
 def _parse_checkpoint_text(note_bytes: bytes):
     """The checkpoint in a signed note, before any signature is checked."""
-    text = note_bytes.decode("utf-8")
-    split = text.rfind("\n\n")
-    if split < 0:
-        raise ValueError("no signature block")
-    return _checkpoint.Checkpoint.parse(text[: split + 1])
+    return _checkpoint.Checkpoint.parse(_note.note_text(note_bytes))
 
 
 def _check_checkpoint(ck: _Checker, note_bytes: bytes, trust: TrustFile, code):

@@ -30,15 +30,15 @@ def checkpoint_record(s: StoredCheckpoint) -> CheckpointView:
         parts = line.strip().split(" ")
         if len(parts) == 3:
             cosigners[parts[1]] = line.rstrip("\n") + "\n"
-    body = s.note.decode("utf-8").split("\n\n", 1)[0] + "\n"
+    body = _note.note_text(s.note)
     return CheckpointView(s.origin, s.size, s.root_hash, body, s.note, cosigners)
 
 
 def _line_timestamp(line: str) -> int | None:
     try:
-        _, sigs = _note.split_note(b"x\n\n" + line.encode())
-        return _cosignature.signature_timestamp(sigs[0])
-    except (CoreError, IndexError, ValueError):
+        sig = _note.parse_signature_line(line.rstrip("\n"))
+        return _cosignature.signature_timestamp(sig)
+    except CoreError:
         return None
 
 

@@ -38,7 +38,9 @@ from app.core.note import (
     add_signatures,
     generate_key,
     key_id,
+    note_text,
     open_note,
+    parse_signature_line,
     sign_note,
     split_note,
 )
@@ -321,3 +323,18 @@ def test_key_parsers_only_raise_key_errors(text):
             parse(text)
         except CoreError as e:
             assert isinstance(e, NoteError)
+
+
+def test_note_text_is_the_body_before_the_signatures():
+    signed = (TEXT + "\n" + PETER_SIG + ENOCH_SIG).encode()
+    assert note_text(signed) == TEXT
+    with pytest.raises(NoteError, match="no blank line"):
+        note_text(TEXT.encode())
+
+
+def test_parse_signature_line_reads_one_line_and_names_it():
+    sig = parse_signature_line(PETER_SIG.rstrip("\n"))
+    assert (sig.name, sig.key_id) == ("PeterNeumann", 0xC74F20A3)
+    assert sig.line() == PETER_SIG
+    with pytest.raises(NoteError, match="signature line 3"):
+        parse_signature_line("PeterNeumann abc", 3)
