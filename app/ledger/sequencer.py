@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import logging
 import queue
 import threading
@@ -33,9 +34,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from nacl.exceptions import BadSignatureError
 
-from app.core.errors import CityLedgerError, CoreError
-from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, parse_entry, signing_message
-from app.ledger import codes_index
+from app.core.errors import CityLedgerError
+from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, signing_message
+from app.ledger import codes_index, rules
 from app.ledger.keys import KeyError_, verify_key
 from app.ledger.schema import officials
 from app.ledger.signing_pool import SigningPool, signature_valid
@@ -46,7 +47,12 @@ log = logging.getLogger(__name__)
 
 
 class SubmissionRefused(CityLedgerError, ValueError):
-    """The sequencer refused an entry; the message says why."""
+    """The sequencer refused an entry; the message says why, `rule` names the rule
+    (app.ledger.rules) it breaks."""
+
+    def __init__(self, message: str, rule: str = rules.RECORD_SYNTAX):
+        super().__init__(message)
+        self.rule = rule
 
 
 class SequencerStopped(CityLedgerError, RuntimeError):
@@ -229,11 +235,11 @@ class Sequencer:
         there instead of checking, for the signing pool."""
         p = _Pending(group, i, entry, record)
         if record is None:
-            try:
-                p.record = parse_entry(entry)
-            except CoreError as exc:
-                p.outcome = SubmissionRefused(f"malformed entry: {exc}")
+            parsed = rules.parse(entry)
+            if isinstance(parsed, rules.Refusal):
+                p.outcome = SubmissionRefused(parsed.reason, parsed.rule)
                 return p
+            p.record = parsed
         vkey = self._vkeys.get(p.record["official"])
         if vkey is not None:
             try:
@@ -254,7 +260,7 @@ class Sequencer:
 
     def _collect_checks(self, group: Submission) -> None:
         """Wait for the pool's verdicts on a group's signatures. If the pool failed,
-        those entries keep `verified` None and _validate checks them in-process."""
+        those entries keep `verified` None and are checked in-process (_signature_ok)."""
         checks, group.checks = group.checks, None
         if checks is None:
             return
@@ -354,23 +360,23 @@ class Sequencer:
                 r.name: dict(r._mapping)
                 for r in conn.execute(sa.select(officials).where(officials.c.origin == self.origin))
             }
+            ctx = rules.LogContext(self.origin, self.city_code, self.admin_vkey)
+            state = rules.LedgerState(code_rows, offs)
             changed_codes: dict[str, dict] = {}
             changed_offs: dict[str, dict] = {}
             accepted: list[bytes] = []
             indexed: list[tuple[_Pending, int]] = []
             for p in batch:
                 index = old_size + len(accepted)
-                try:
-                    self._validate(p, index, code_rows, offs)
-                except SubmissionRefused as exc:
-                    p.outcome = exc
+                row = rules.apply(
+                    ctx, state, p.record, index, functools.partial(self._signature_ok, p)
+                )
+                if isinstance(row, rules.Refusal):
+                    p.outcome = SubmissionRefused(row.reason, row.rule)
                     continue
-                rec = p.record
-                if rec["type"] in ASSET_TYPES:
-                    row = codes_index.fold(code_rows.get(rec["code"]), rec, index, self.origin)
-                    code_rows[rec["code"]] = changed_codes[rec["code"]] = row
+                if p.record["type"] in ASSET_TYPES:
+                    changed_codes[row["code"]] = row
                 else:
-                    row = codes_index.fold_official(offs, rec, index, self.origin)
                     changed_offs[row["name"]] = row
                     self._vkeys.setdefault(row["name"], row["vkey"])
                 accepted.append(p.entry)
@@ -405,95 +411,17 @@ class Sequencer:
             self._tilelog = TileLog(*self.store.log_state(conn, self.origin))
         return self._tilelog
 
-    # ---------------------------------------------------------------- validation
-    def _validate(self, p: _Pending, index: int, code_rows: dict, offs: dict) -> None:
-        rec = p.record
-        kind = rec["type"]
-        if kind in ASSET_TYPES:
-            city = rec["code"][:6]  # parse_entry checked the code is canonical
-            if city != self.city_code:
-                raise SubmissionRefused(
-                    f"code {rec['code']} belongs to city {city}; this "
-                    f"log sequences city {self.city_code}"
-                )
-            name = rec["official"]
-            off = offs.get(name)
-            if off is None:
-                raise SubmissionRefused(f"official {name!r} is not registered in {self.origin}")
-            if not codes_index.official_active(off, index):
-                raise SubmissionRefused(
-                    f"official {name!r} was revoked at index "
-                    f"{off['revoked_index']} and may not sign at {index}"
-                )
-            self._check_signature(p, off["vkey"], name)
-            state = code_rows.get(rec["code"])
-            if kind == "issue":
-                if state is not None:
-                    raise SubmissionRefused(
-                        f"code {rec['code']} already exists (index "
-                        f"{state['first_index']} of {state['origin']})"
-                    )
-                return
-            if state is None or state["origin"] != self.origin:
-                raise SubmissionRefused(f"{kind} of unknown code {rec['code']}")
-            if state["status"] == "revoked":
-                raise SubmissionRefused(
-                    f"code {rec['code']} was revoked at index "
-                    f"{state['latest_index']}; no further records"
-                )
-            if rec["prev"] != state["latest_index"]:
-                raise SubmissionRefused(
-                    f"{kind} of {rec['code']} has prev {rec['prev']}, but "
-                    f"the code's latest record is index "
-                    f"{state['latest_index']}"
-                )
-            return
-        # official-add / official-revoke: signed by the city's admin key
-        if rec["official"] != self.admin_name:
-            raise SubmissionRefused(
-                f"{kind} must be signed by the admin key "
-                f"{self.admin_name!r}, not {rec['official']!r}"
-            )
-        self._check_signature(p, self.admin_vkey, self.admin_name)
-        subject = rec["subject"]["name"]
-        existing = offs.get(subject)
-        if kind == "official-add":
-            if existing is not None:
-                raise SubmissionRefused(
-                    f"official {subject!r} was already registered at "
-                    f"index {existing['added_index']}"
-                )
-            if rec["prev"] is not None:
-                raise SubmissionRefused("official-add has prev null")
-            try:
-                verify_key(rec["subject"]["key"])
-            except KeyError_ as exc:
-                raise SubmissionRefused(f"official {subject!r}: {exc}") from None
-            return
-        if existing is None or existing["revoked_index"] is not None:
-            raise SubmissionRefused(f"official {subject!r} is not an active official")
-        if rec["prev"] != existing["added_index"]:
-            raise SubmissionRefused(
-                f"official-revoke of {subject!r} has prev {rec['prev']}, "
-                f"expected {existing['added_index']}"
-            )
-
-    @staticmethod
-    def _check_signature(p: _Pending, vkey: str, name: str) -> None:
+    def _signature_ok(self, p: _Pending, vkey: str) -> bool:
+        """The entry's signature checked against `vkey` (the verdict of the verifier
+        thread or the signing pool when it was for the same key)."""
         if p.verified is not None and p.verified[0] == vkey:
-            if not p.verified[1]:
-                raise SubmissionRefused(f"entry signature does not verify with {name!r}'s key")
-            return
+            return p.verified[1]
         try:
             key = verify_key(vkey)
-        except KeyError_ as exc:
-            raise SubmissionRefused(f"official {name!r} has an unusable key: {exc}") from None
-        try:
             key.verify(_signed_message(p), base64.b64decode(p.record["sig"], validate=True))
-        except (BadSignatureError, binascii.Error, ValueError):
-            raise SubmissionRefused(
-                f"entry signature does not verify with {name!r}'s key"
-            ) from None
+        except (KeyError_, BadSignatureError, binascii.Error, ValueError):
+            return False
+        return True
 
 
 def _signed_message(p: _Pending) -> bytes:

@@ -1,0 +1,307 @@
+"""The rules that decide whether a record is valid at an index of a city's log.
+
+One module, no SQL and no I/O, used by every component that accepts or believes a
+record: the sequencer (its own log), the replica fold (other cities' logs into the codes
+index), the verifier and `log verify` (app/ledger/audit.py). Each caller passes the state
+it holds as plain values (`LedgerState`: the current codes-index rows and officials of
+the log) and gets either a `Refusal` (the rule's name and a reason a person can act on)
+or the new state.
+
+The rules of a record type are one row of `RULES`: adding a record type (issue 12:
+inspect, transfer-out, transfer-in, ...) is one new row plus its fold in codes_index.
+
+The entry signature is a rule too, but checking Ed25519 costs more than everything else
+together (≈ 60 µs a record), so the caller says how: the sequencer and the verifier
+check it; the replica fold does not (a signature can only be wrong if the city's own
+sequencer accepted it, so it harms only that city's own codes, and the verifier checks it
+whenever such a code is verified). See docs/architecture.md, "One set of rules".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.core.errors import CoreError
+from app.core.records import parse_entry
+from app.ledger import codes_index
+from app.ledger.keys import KeyError_, verify_key
+
+Record = Mapping[str, Any]
+Row = dict[str, Any]
+
+# Rule names: stable (they are stored with misbehaviour evidence and printed by --json).
+RECORD_SYNTAX = "record-syntax"
+CODE_CITY = "code-city"
+SIGNER_ACTIVE = "signer-active"
+ENTRY_SIGNATURE = "entry-signature"
+CODE_NEW = "code-new"
+CODE_KNOWN = "code-known"
+CODE_NOT_REVOKED = "code-not-revoked"
+PREV_CHAIN = "prev-chain"
+ADMIN_SIGNED = "admin-signed"
+OFFICIAL_NEW = "official-new"
+OFFICIAL_KEY = "official-key"
+OFFICIAL_KNOWN = "official-known"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a record is not valid where it stands: the rule it breaks and a reason."""
+
+    rule: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+@dataclass(frozen=True)
+class LogContext:
+    """The log a record is judged in.
+
+    `admin_vkey` is the city's admin verifier key, which alone signs official records; a
+    replica does not know it (the trust file names the log and witness keys only), so
+    there it is None and that one rule is not judged."""
+
+    origin: str
+    city_code: str
+    admin_vkey: str | None = None
+
+    @property
+    def admin_name(self) -> str | None:
+        return None if self.admin_vkey is None else self.admin_vkey.split("+", 1)[0]
+
+
+@dataclass
+class LedgerState:
+    """What the rules need to know of a log before the record: the codes-index rows of
+    the codes the records touch (any origin: codes are global) and the log's officials,
+    keyed by name. Callers load the rows they need; `apply` updates both in place."""
+
+    codes: MutableMapping[str, Row] = field(default_factory=dict)
+    officials: MutableMapping[str, Row] = field(default_factory=dict)
+
+
+SignatureCheck = Callable[[str], bool]
+"""Given the verifier key of the signer, does the entry's signature verify?"""
+
+
+def parse(entry: bytes) -> Row | Refusal:
+    """The record in `entry`, or why it is not one (syntax, canonical form, size)."""
+    try:
+        return parse_entry(entry)
+    except CoreError as exc:
+        return Refusal(RECORD_SYNTAX, f"malformed entry: {exc}")
+
+
+# ---------------------------------------------------------------- the rules
+Rule = Callable[[LogContext, LedgerState, Record, int, "SignatureCheck | None"], "Refusal | None"]
+
+
+def _code_city(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    city = rec["code"][:6]  # the syntax rule checked the code is canonical
+    if city != ctx.city_code:
+        return Refusal(
+            CODE_CITY,
+            f"code {rec['code']} belongs to city {city}; the log {ctx.origin} "
+            f"is city {ctx.city_code}'s",
+        )
+    return None
+
+
+def _signer_active(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: SignatureCheck | None
+) -> Refusal | None:
+    name = rec["official"]
+    off = st.officials.get(name)
+    if off is None:
+        return Refusal(SIGNER_ACTIVE, f"official {name!r} is not registered in {ctx.origin}")
+    if off["added_index"] >= index:
+        return Refusal(
+            SIGNER_ACTIVE,
+            f"official {name!r} was added at index {off['added_index']}, not before index {index}",
+        )
+    if off["revoked_index"] is not None and index >= off["revoked_index"]:
+        return Refusal(
+            SIGNER_ACTIVE,
+            f"official {name!r} was revoked at index {off['revoked_index']} "
+            f"and may not sign at {index}",
+        )
+    return _signature(sig, off["vkey"], name)
+
+
+def _signature(sig: SignatureCheck | None, vkey: str, name: str) -> Refusal | None:
+    if sig is None:
+        return None
+    try:
+        verify_key(vkey)
+    except KeyError_ as exc:
+        return Refusal(ENTRY_SIGNATURE, f"official {name!r} has an unusable key: {exc}")
+    if not sig(vkey):
+        return Refusal(ENTRY_SIGNATURE, f"entry signature does not verify with {name!r}'s key")
+    return None
+
+
+def _code_new(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    state = st.codes.get(rec["code"])
+    if state is not None:
+        return Refusal(
+            CODE_NEW,
+            f"code {rec['code']} already exists (index {state['first_index']} "
+            f"of {state['origin']})",
+        )
+    return None
+
+
+def _code_known(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    state = st.codes.get(rec["code"])
+    if state is None or state["origin"] != ctx.origin:
+        return Refusal(CODE_KNOWN, f"{rec['type']} of unknown code {rec['code']} in {ctx.origin}")
+    return None
+
+
+def _code_not_revoked(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    state = st.codes[rec["code"]]
+    if state["status"] == "revoked":
+        return Refusal(
+            CODE_NOT_REVOKED,
+            f"code {rec['code']} was revoked at index {state['latest_index']}; no further records",
+        )
+    return None
+
+
+def _prev_chain(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    latest = st.codes[rec["code"]]["latest_index"]
+    if rec["prev"] != latest:
+        return Refusal(
+            PREV_CHAIN,
+            f"{rec['type']} of {rec['code']} has prev {rec['prev']}, but the code's "
+            f"latest record is index {latest} (of {ctx.origin})",
+        )
+    return None
+
+
+def _admin_signed(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: SignatureCheck | None
+) -> Refusal | None:
+    if ctx.admin_vkey is None:
+        return None
+    if rec["official"] != ctx.admin_name:
+        return Refusal(
+            ADMIN_SIGNED,
+            f"{rec['type']} must be signed by the admin key {ctx.admin_name!r}, "
+            f"not {rec['official']!r}",
+        )
+    return _signature(sig, ctx.admin_vkey, rec["official"])
+
+
+def _official_new(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    subject = rec["subject"]["name"]
+    existing = st.officials.get(subject)
+    if existing is not None:
+        return Refusal(
+            OFFICIAL_NEW,
+            f"official {subject!r} was already registered at index {existing['added_index']}",
+        )
+    if rec["prev"] is not None:
+        return Refusal(PREV_CHAIN, "official-add has prev null")
+    try:
+        verify_key(rec["subject"]["key"])
+    except KeyError_ as exc:
+        return Refusal(OFFICIAL_KEY, f"official {subject!r}: {exc}")
+    return None
+
+
+def _official_known(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    subject = rec["subject"]["name"]
+    existing = st.officials.get(subject)
+    if existing is None or existing["revoked_index"] is not None:
+        return Refusal(OFFICIAL_KNOWN, f"official {subject!r} is not an active official")
+    if rec["prev"] != existing["added_index"]:
+        return Refusal(
+            PREV_CHAIN,
+            f"official-revoke of {subject!r} has prev {rec['prev']}, "
+            f"expected {existing['added_index']}",
+        )
+    return None
+
+
+_ON_A_CODE: tuple[Rule, ...] = (
+    _code_city,
+    _signer_active,
+    _code_known,
+    _code_not_revoked,
+    _prev_chain,
+)
+
+# One row per record type: its rules, in the order they are judged (the first refusal
+# wins, so a record is refused for the most basic reason first).
+RULES: Mapping[str, tuple[Rule, ...]] = {
+    "issue": (_code_city, _signer_active, _code_new),
+    "update": _ON_A_CODE,
+    "transfer": _ON_A_CODE,
+    "revoke": _ON_A_CODE,
+    "official-add": (_admin_signed, _official_new),
+    "official-revoke": (_admin_signed, _official_known),
+}
+
+
+def judge(
+    ctx: LogContext,
+    state: LedgerState,
+    record: Record,
+    index: int,
+    signature: SignatureCheck | None = None,
+) -> Refusal | None:
+    """The first rule `record` (already parsed) breaks at `index`, or None.
+
+    `signature` checks the entry's signature against a verifier key; None leaves the
+    signature unchecked (see the module note)."""
+    rules = RULES.get(record.get("type"))  # type: ignore[arg-type]
+    if rules is None:
+        return Refusal(RECORD_SYNTAX, f"record type {record.get('type')!r} is not known")
+    try:
+        for rule in rules:
+            refusal = rule(ctx, state, record, index, signature)
+            if refusal is not None:
+                return refusal
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+        # a record that the fast replica decoder let through with a missing member
+        return Refusal(RECORD_SYNTAX, f"record at index {index} lacks what its type needs: {exc}")
+    return None
+
+
+def apply(
+    ctx: LogContext,
+    state: LedgerState,
+    record: Record,
+    index: int,
+    signature: SignatureCheck | None = None,
+) -> Refusal | Row:
+    """Judge `record` at `index`; if valid, fold it into `state` and return the new
+    codes-index row (asset records) or officials row (official records)."""
+    refusal = judge(ctx, state, record, index, signature)
+    if refusal is not None:
+        return refusal
+    if record["type"] in codes_index.OFFICIAL_TYPES:
+        return codes_index.fold_official(state.officials, record, index, ctx.origin)
+    code = record["code"]
+    row = codes_index.fold(state.codes.get(code), record, index, ctx.origin)
+    state.codes[code] = row
+    return row
