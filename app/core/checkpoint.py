@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.core.errors import CheckpointError, NoteError
 from app.core.merkle import HASH_SIZE
-from app.core.note import Note, b64decode_strict, open_note
+from app.core.note import Note, NoteVerifier, b64decode_strict, open_note
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Checkpoint:
     root_hash: bytes
     extensions: tuple[str, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.origin, str) or not self.origin or "\n" in self.origin:
             raise CheckpointError("checkpoint origin must be a non-empty single line")
         if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
@@ -82,7 +83,9 @@ def parse_checkpoint(text: str | bytes) -> Checkpoint:
     return Checkpoint(origin, int(size_text), root, tuple(ext))
 
 
-def open_checkpoint(msg: bytes, verifiers, origin: str | None = None) -> tuple[Checkpoint, Note]:
+def open_checkpoint(
+    msg: bytes, verifiers: Iterable[NoteVerifier], origin: str | None = None
+) -> tuple[Checkpoint, Note]:
     """Verify a signed checkpoint note and parse it; optionally require ``origin``.
 
     Raises NoteError subclasses for signature problems, CheckpointError for the body.

@@ -49,6 +49,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.core.classes import ASSET_CLASSES
@@ -138,7 +139,7 @@ def _build_table() -> tuple[tuple[int, ...], ...]:
 QUASIGROUP = _build_table()
 
 
-def _check_state(values) -> int:
+def _check_state(values: Iterable[int]) -> int:
     state = 0
     table = QUASIGROUP
     for v in values:

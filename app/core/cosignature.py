@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import struct
 import time as _time
+from collections.abc import Callable, Iterable
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
@@ -43,12 +44,12 @@ class CosignatureSigner(Signer):
 
     alg = ALG_COSIGNATURE_V1
 
-    def __init__(self, name: str, seed: bytes, clock=None):
+    def __init__(self, name: str, seed: bytes, clock: Callable[[], float] | None = None) -> None:
         super().__init__(name, seed)
-        self.clock = clock or (lambda: int(_time.time()))
+        self.clock: Callable[[], float] = clock or (lambda: int(_time.time()))
 
     @staticmethod
-    def from_key(skey: str, clock=None) -> CosignatureSigner:
+    def from_key(skey: str, clock: Callable[[], float] | None = None) -> CosignatureSigner:
         signer = Signer.from_key(skey)
         if not isinstance(signer, CosignatureSigner):
             raise CosignatureError("not a cosignature (type 0x04) signer key")
@@ -72,7 +73,7 @@ class CosignatureVerifier(Verifier):
 
     alg = ALG_COSIGNATURE_V1
 
-    def __init__(self, name: str, public_key: bytes):
+    def __init__(self, name: str, public_key: bytes) -> None:
         super().__init__(name, public_key)
         self._vk = VerifyKey(self.public_key)
 
@@ -87,7 +88,7 @@ class CosignatureVerifier(Verifier):
         """The signed timestamp if ``sig`` is a valid cosignature of ``msg``, else None."""
         if len(sig) != SIGNATURE_SIZE:
             return None
-        ts = struct.unpack(">Q", sig[:8])[0]
+        ts = int.from_bytes(sig[:8], "big")
         if ts > MAX_TIMESTAMP:
             return None
         try:
@@ -107,10 +108,10 @@ def signature_timestamp(sig: Signature) -> int:
         raise CosignatureError(
             f"signature by {sig.name} is {len(raw)} bytes, not a 72-byte cosignature"
         )
-    return struct.unpack(">Q", raw[:8])[0]
+    return int.from_bytes(raw[:8], "big")
 
 
-def cosignature_timestamps(msg: bytes, witnesses) -> dict[str, int]:
+def cosignature_timestamps(msg: bytes, witnesses: Iterable[CosignatureVerifier]) -> dict[str, int]:
     """Verified cosignatures on a signed note: witness name -> signed timestamp.
 
     Witnesses whose line is missing are absent; a present but invalid cosignature

@@ -14,13 +14,21 @@ created beyond the digests themselves.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, overload
 
 from app.core.errors import ProofError
 
 HASH_SIZE = 32
 EMPTY_HASH = hashlib.sha256(b"").digest()
 _sha256 = hashlib.sha256
+
+
+class HashReader(Protocol):
+    """Anything that returns the stored hashes at the given stored-hash indexes."""
+
+    def read_hashes(self, indexes: list[int]) -> list[bytes]: ...
 
 
 def record_hash(data: bytes) -> bytes:
@@ -33,7 +41,7 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return _sha256(b"\x01" + left + right).digest()
 
 
-def leaf_hashes(entries) -> list[bytes]:
+def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
     """record_hash of every entry, in order."""
     sha = _sha256
     return [sha(b"\x00" + e).digest() for e in entries]
@@ -88,10 +96,10 @@ def stored_hash_count(n: int) -> int:
 class ListHashReader:
     """A reader over a list of stored hashes (index -> hash)."""
 
-    def __init__(self, hashes):
+    def __init__(self, hashes: Sequence[bytes]) -> None:
         self.hashes = hashes
 
-    def read_hashes(self, indexes):
+    def read_hashes(self, indexes: list[int]) -> list[bytes]:
         h = self.hashes
         try:
             return [h[i] for i in indexes]
@@ -99,14 +107,14 @@ class ListHashReader:
             raise ProofError("hash index not stored") from None
 
 
-def _read(reader, indexes: list[int]) -> list[bytes]:
+def _read(reader: HashReader, indexes: list[int]) -> list[bytes]:
     hashes = reader.read_hashes(indexes)
     if len(hashes) != len(indexes):
         raise ProofError(f"read_hashes({len(indexes)} indexes) returned {len(hashes)} hashes")
     return hashes
 
 
-def stored_hashes_for_record_hash(n: int, h: bytes, reader) -> list[bytes]:
+def stored_hashes_for_record_hash(n: int, h: bytes, reader: HashReader) -> list[bytes]:
     """Hashes to store when writing record ``n`` with leaf hash ``h``, starting at
     stored_hash_index(0, n)."""
     hashes = [h]
@@ -119,7 +127,7 @@ def stored_hashes_for_record_hash(n: int, h: bytes, reader) -> list[bytes]:
     return hashes
 
 
-def stored_hashes(n: int, data: bytes, reader) -> list[bytes]:
+def stored_hashes(n: int, data: bytes, reader: HashReader) -> list[bytes]:
     return stored_hashes_for_record_hash(n, record_hash(data), reader)
 
 
@@ -157,7 +165,7 @@ def subtree_indexes(n: int) -> list[int]:
     return _sub_tree_index(0, n, [])
 
 
-def tree_hash(n: int, reader) -> bytes:
+def tree_hash(n: int, reader: HashReader) -> bytes:
     """Root hash of the tree of ``n`` records, from stored hashes."""
     if n == 0:
         return EMPTY_HASH
@@ -196,7 +204,7 @@ def _leaf_proof(lo: int, hi: int, n: int, hashes: list[bytes], pos: int) -> tupl
     return p, pos
 
 
-def prove_record(t: int, n: int, reader) -> list[bytes]:
+def prove_record(t: int, n: int, reader: HashReader) -> list[bytes]:
     """Inclusion proof that the tree of size ``t`` contains record ``n``."""
     if t < 0 or n < 0 or n >= t:
         raise ProofError(f"invalid inputs: record {n} is not in a tree of size {t}")
@@ -207,7 +215,7 @@ def prove_record(t: int, n: int, reader) -> list[bytes]:
     return p
 
 
-def check_record(proof, t: int, th: bytes, n: int, h: bytes) -> None:
+def check_record(proof: Sequence[bytes], t: int, th: bytes, n: int, h: bytes) -> None:
     """Raise ProofError unless ``proof`` shows tree (t, th) has record n with leaf hash h."""
     if t < 0 or n < 0 or n >= t:
         raise ProofError(f"invalid inputs: record {n} is not in a tree of size {t}")
@@ -250,7 +258,7 @@ def _tree_proof(lo: int, hi: int, n: int, hashes: list[bytes], pos: int) -> tupl
     return p, pos
 
 
-def prove_tree(t: int, n: int, reader) -> list[bytes]:
+def prove_tree(t: int, n: int, reader: HashReader) -> list[bytes]:
     """Consistency proof that the tree of size ``t`` extends the tree of size ``n``."""
     if t < 1 or n < 1 or n > t:
         raise ProofError(f"invalid inputs: no consistency proof from size {n} to {t}")
@@ -261,7 +269,7 @@ def prove_tree(t: int, n: int, reader) -> list[bytes]:
     return p
 
 
-def check_tree(proof, t: int, th: bytes, n: int, h: bytes) -> None:
+def check_tree(proof: Sequence[bytes], t: int, th: bytes, n: int, h: bytes) -> None:
     """Raise ProofError unless ``proof`` shows tree (t, th) extends tree (n, h)."""
     if t < 1 or n < 1 or n > t:
         raise ProofError(f"invalid inputs: no consistency proof from size {n} to {t}")
@@ -309,7 +317,17 @@ def inclusion_proof(index: int, hashes: list[bytes]) -> list[bytes]:
     return proof
 
 
-def verify_inclusion(index: int, size: int, leaf_hash: bytes, proof, root: bytes | None = None):
+@overload
+def verify_inclusion(
+    index: int, size: int, leaf_hash: bytes, proof: Iterable[bytes], root: None = None
+) -> bytes: ...
+@overload
+def verify_inclusion(
+    index: int, size: int, leaf_hash: bytes, proof: Iterable[bytes], root: bytes
+) -> bool: ...
+def verify_inclusion(
+    index: int, size: int, leaf_hash: bytes, proof: Iterable[bytes], root: bytes | None = None
+) -> bytes | bool:
     """RFC 9162 §2.1.3.2. Returns the computed root, or (if ``root`` is given) whether
     it matches. Raises ProofError for a proof of the wrong shape."""
     if not 0 <= index < size:
@@ -356,27 +374,27 @@ def consistency_proof(m: int, hashes: list[bytes]) -> list[bytes]:
 
 
 def verify_consistency(
-    first: int, second: int, first_hash: bytes, second_hash: bytes, proof
+    first: int, second: int, first_hash: bytes, second_hash: bytes, proof: Iterable[bytes]
 ) -> bool:
     """RFC 9162 §2.1.4.2. True when the proof is valid; ProofError for bad sizes."""
     if not 0 <= first <= second:
         raise ProofError(f"no consistency proof from size {first} to {second}")
+    hashes = list(proof)
     if first == second:
-        return not proof and first_hash == second_hash
+        return not hashes and first_hash == second_hash
     if first == 0:
-        return not proof  # the empty tree is a prefix of every tree
-    if not proof:
+        return not hashes  # the empty tree is a prefix of every tree
+    if not hashes:
         return False
-    proof = list(proof)
     if first & (first - 1) == 0:  # first is a power of two: prepend first_hash
-        proof.insert(0, first_hash)
+        hashes.insert(0, first_hash)
     fn, sn = first - 1, second - 1
     while fn & 1:
         fn >>= 1
         sn >>= 1
-    fr = sr = proof[0]
+    fr = sr = hashes[0]
     sha = _sha256
-    for c in proof[1:]:
+    for c in hashes[1:]:
         if sn == 0:
             return False
         if fn & 1 or fn == sn:
@@ -431,17 +449,17 @@ class Appender:
     in batches. ``edge`` lists the roots of the perfect subtrees of the current
     tree, largest first (the hashes at ``subtree_indexes(size)``)."""
 
-    def __init__(self, size: int = 0, edge=()):
-        edge = list(edge)
-        if size < 0 or len(edge) != size.bit_count():
+    def __init__(self, size: int = 0, edge: Iterable[bytes] = ()) -> None:
+        hashes = list(edge)
+        if size < 0 or len(hashes) != size.bit_count():
             raise ProofError(
-                f"a tree of size {size} has {size.bit_count()} edge hashes, not {len(edge)}"
+                f"a tree of size {size} has {size.bit_count()} edge hashes, not {len(hashes)}"
             )
         self.size = size
-        self.edge = edge
+        self.edge = hashes
 
     @classmethod
-    def from_reader(cls, size: int, reader) -> Appender:
+    def from_reader(cls, size: int, reader: HashReader) -> Appender:
         return cls(size, _read(reader, subtree_indexes(size)) if size else [])
 
     def _edge_by_level(self) -> dict[int, bytes]:

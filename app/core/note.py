@@ -17,7 +17,9 @@ import base64
 import binascii
 import hashlib
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
@@ -30,10 +32,30 @@ MAX_SIGNATURES = 100  # the spec requires accepting at least 16; Go accepts 100
 _SIG_PREFIX = "\u2014 "  # em dash, space
 
 
+class NoteVerifier(Protocol):
+    """What open_note needs of a verifier (Go's note.Verifier)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def key_id(self) -> int: ...
+    def verify(self, msg: bytes, sig: bytes) -> bool: ...
+
+
+class NoteSigner(Protocol):
+    """What sign_note needs of a signer (Go's note.Signer)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def key_id(self) -> int: ...
+    def sign(self, msg: bytes) -> bytes: ...
+
+
 def key_id(name: str, key_bytes: bytes) -> int:
     """SHA-256(name || "\\n" || key_bytes)[:4] as uint32; key_bytes = type || public key."""
     digest = hashlib.sha256(name.encode("utf-8") + b"\n" + key_bytes).digest()
-    return struct.unpack(">I", digest[:4])[0]
+    return int.from_bytes(digest[:4], "big")
 
 
 def is_valid_name(name: str) -> bool:
@@ -83,7 +105,7 @@ class Verifier:
 
     alg = ALG_ED25519
 
-    def __init__(self, name: str, public_key: bytes):
+    def __init__(self, name: str, public_key: bytes) -> None:
         _check_key(name, public_key, "public key")
         self.name = name
         self.public_key = bytes(public_key)
@@ -91,7 +113,7 @@ class Verifier:
         self._vk = VerifyKey(self.public_key)
 
     @staticmethod
-    def from_key(vkey: str):
+    def from_key(vkey: str) -> Verifier:
         """A verifier for a ``name+id+base64`` key of type 0x01 or 0x04."""
         name, hex_id, b64 = _split_key(vkey, 3)
         want = _parse_id(hex_id)
@@ -100,10 +122,13 @@ class Verifier:
             raise KeyFormatError(f"malformed verifier key {vkey!r}")
         if key_id(name, raw) != want:
             raise KeyFormatError(f"verifier key id {hex_id} does not match its name and key")
+        cls: type[Verifier]
         if raw[0] == ALG_ED25519:
             cls = Verifier
         elif raw[0] == ALG_COSIGNATURE_V1:
-            from app.core.cosignature import CosignatureVerifier as cls
+            from app.core.cosignature import CosignatureVerifier
+
+            cls = CosignatureVerifier
         else:
             raise KeyFormatError(f"unknown verifier algorithm 0x{raw[0]:02x}")
         if len(raw) != 33:
@@ -129,7 +154,7 @@ class Signer:
 
     alg = ALG_ED25519
 
-    def __init__(self, name: str, seed: bytes):
+    def __init__(self, name: str, seed: bytes) -> None:
         _check_key(name, seed, "seed")
         self.name = name
         self._sk = SigningKey(bytes(seed))
@@ -137,17 +162,20 @@ class Signer:
         self.key_id = key_id(name, bytes([self.alg]) + self.public_key)
 
     @staticmethod
-    def from_key(skey: str):
+    def from_key(skey: str) -> Signer:
         """A signer for a ``PRIVATE+KEY+name+id+base64`` key of type 0x01 or 0x04."""
         priv, key, name, hex_id, b64 = _split_key(skey, 5)
         want = _parse_id(hex_id)
         raw = b64decode_strict(b64)
         if priv != "PRIVATE" or key != "KEY" or not is_valid_name(name) or not raw:
             raise KeyFormatError("malformed signer key")
+        cls: type[Signer]
         if raw[0] == ALG_ED25519:
             cls = Signer
         elif raw[0] == ALG_COSIGNATURE_V1:
-            from app.core.cosignature import CosignatureSigner as cls
+            from app.core.cosignature import CosignatureSigner
+
+            cls = CosignatureSigner
         else:
             raise KeyFormatError(f"unknown signer algorithm 0x{raw[0]:02x}")
         if len(raw) != 33:
@@ -210,8 +238,10 @@ class Note:
     unverified_sigs: tuple[Signature, ...] = field(default=())
 
 
-def _index_verifiers(verifiers) -> dict[tuple[str, int], list]:
-    known: dict[tuple[str, int], list] = {}
+def _index_verifiers(
+    verifiers: Iterable[NoteVerifier] | None,
+) -> dict[tuple[str, int], list[NoteVerifier]]:
+    known: dict[tuple[str, int], list[NoteVerifier]] = {}
     for v in verifiers or ():
         known.setdefault((v.name, v.key_id), []).append(v)
     return known
@@ -259,7 +289,7 @@ def parse_signature_line(line: str, n: int = 1) -> Signature:
     return Signature(name, struct.unpack(">I", raw[:4])[0], b64)
 
 
-def open_note(msg: bytes, verifiers=()) -> Note:
+def open_note(msg: bytes, verifiers: Iterable[NoteVerifier] | None = ()) -> Note:
     """Verify a signed note against known verifiers (C2SP signed-note semantics).
 
     Signatures by unknown (name, key id) pairs are ignored (kept in
@@ -294,11 +324,14 @@ def open_note(msg: bytes, verifiers=()) -> Note:
     return note
 
 
-def _signature_lines(text: str, signers) -> tuple[list[Signature], set[tuple[str, int]]]:
+def _signature_lines(
+    text: str, signers: Iterable[NoteSigner]
+) -> tuple[list[Signature], set[tuple[str, int]]]:
     if not isinstance(text, str) or not text.endswith("\n"):
         raise NoteError("malformed note: text must end in a newline")
     body = text.encode("utf-8")
-    out, have = [], set()
+    out: list[Signature] = []
+    have: set[tuple[str, int]] = set()
     for s in signers:
         if not is_valid_name(s.name):
             raise NoteError(f"invalid signer name {s.name!r}")
@@ -308,7 +341,7 @@ def _signature_lines(text: str, signers) -> tuple[list[Signature], set[tuple[str
     return out, have
 
 
-def sign_note(text: str, *signers, existing=()) -> bytes:
+def sign_note(text: str, *signers: NoteSigner, existing: Iterable[Signature] = ()) -> bytes:
     """Sign ``text`` (must end in newline). ``existing`` signatures are kept, except
     those replaced by a signer with the same name and key id (as in Go's note.Sign)."""
     for ch in text if isinstance(text, str) else "":
@@ -319,7 +352,7 @@ def sign_note(text: str, *signers, existing=()) -> bytes:
     return (text + "\n" + "".join(sig.line() for sig in kept + new)).encode("utf-8")
 
 
-def add_signatures(msg: bytes, *signers) -> bytes:
+def add_signatures(msg: bytes, *signers: NoteSigner) -> bytes:
     """Add (or replace) signatures on an already-signed note, e.g. a cosignature,
     keeping every existing line. Nothing is verified here."""
     text, sigs = split_note(msg)

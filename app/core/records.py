@@ -33,7 +33,7 @@ import binascii
 import json
 import math
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
@@ -72,7 +72,7 @@ _ENCODER = json.JSONEncoder(
 )
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
@@ -87,16 +87,16 @@ def canonical_json(obj: Any) -> bytes:
         raise EntryError(f"record is not JSON-encodable: {e}") from None
 
 
-def signing_message(record: dict) -> bytes:
+def signing_message(record: dict[str, Any]) -> bytes:
     unsigned = {k: v for k, v in record.items() if k != "sig"}
     return ENTRY_DOMAIN + canonical_json(unsigned)
 
 
-def _round_coords(node, depth: int, path: str, counter: list[int]):
+def _round_coords(node: Any, depth: int, path: str, counter: list[int]) -> list[Any]:
     if depth == 0:
         if not isinstance(node, list) or len(node) not in (2, 3):
             raise EntryError(f"geometry {path}: a position is [lon, lat] (optionally height)")
-        out = []
+        out: list[float] = []
         for v in node:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise EntryError(f"geometry {path}: coordinate {v!r} is not a finite number")
@@ -110,7 +110,7 @@ def _round_coords(node, depth: int, path: str, counter: list[int]):
     return [_round_coords(c, depth - 1, f"{path}[{i}]", counter) for i, c in enumerate(node)]
 
 
-def bound_geometry(geojson: dict) -> dict:
+def bound_geometry(geojson: dict[str, Any]) -> dict[str, Any]:
     """Validate a GeoJSON geometry, round coordinates to 7 decimals, cap vertices."""
     if not isinstance(geojson, dict):
         raise EntryError("geometry must be a GeoJSON geometry object")
@@ -133,7 +133,7 @@ def bound_geometry(geojson: dict) -> dict:
     return {"type": gtype, "coordinates": coords}
 
 
-def _text(rec: dict, key: str, required: bool) -> None:
+def _text(rec: dict[str, Any], key: str, required: bool) -> None:
     if key not in rec:
         if required:
             raise EntryError(f"{rec.get('type')} record needs {key!r}")
@@ -143,7 +143,7 @@ def _text(rec: dict, key: str, required: bool) -> None:
         raise EntryError(f"{key!r} must be non-empty text of at most {MAX_TEXT} characters")
 
 
-def validate_record(rec: Any, signed: bool = True) -> dict:
+def validate_record(rec: Any, signed: bool = True) -> dict[str, Any]:
     """Structural checks shared by sign_entry and parse_entry; raises EntryError."""
     if not isinstance(rec, dict):
         raise EntryError("an entry is a JSON object")
@@ -230,7 +230,7 @@ def validate_record(rec: Any, signed: bool = True) -> dict:
     return rec
 
 
-def sign_entry(record: dict, key: SigningKey) -> bytes:
+def sign_entry(record: dict[str, Any], key: SigningKey) -> bytes:
     """Validate ``record`` (without "sig"), sign it, return the canonical entry bytes."""
     validate_record(record, signed=False)
     unsigned = canonical_json(record)
@@ -244,7 +244,7 @@ def sign_entry(record: dict, key: SigningKey) -> bytes:
     return entry
 
 
-def insert_signature(unsigned: bytes, record: dict, sig: bytes) -> bytes:
+def insert_signature(unsigned: bytes, record: dict[str, Any], sig: bytes) -> bytes:
     """canonical_json({**record, "sig": sig}) from canonical_json(record), without
     encoding the record again.
 
@@ -259,7 +259,7 @@ def insert_signature(unsigned: bytes, record: dict, sig: bytes) -> bytes:
     return unsigned[:pos] + b',"sig":"' + sig + b'"' + unsigned[pos:]
 
 
-def parse_entry(data: bytes) -> dict:
+def parse_entry(data: bytes) -> dict[str, Any]:
     """Parse and structurally validate entry bytes (not the signature's validity)."""
     if not isinstance(data, (bytes, bytearray)):
         raise EntryError("entry data must be bytes")
@@ -269,13 +269,13 @@ def parse_entry(data: bytes) -> dict:
         rec = _DECODER.decode(bytes(data).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise EntryError(f"entry is not UTF-8 JSON: {e}") from None
-    validate_record(rec, signed=True)
-    if canonical_json(rec) != bytes(data):
+    record = validate_record(rec, signed=True)
+    if canonical_json(record) != bytes(data):
         raise EntryError("entry is not in canonical JSON form (sorted keys, no spaces)")
-    return rec
+    return record
 
 
-def verify_entry_signature(entry: dict, vkey: VerifyKey | bytes) -> bool:
+def verify_entry_signature(entry: dict[str, Any], vkey: VerifyKey | bytes) -> bool:
     """True when ``entry["sig"]`` is a valid signature by ``vkey`` over the record."""
     try:
         if not isinstance(vkey, VerifyKey):

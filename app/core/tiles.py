@@ -13,11 +13,15 @@ A tile reader is an object with ``read_tiles(tiles) -> list[bytes]`` and optiona
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from app.core.errors import BundleError, TileError
 from app.core.merkle import (
     HASH_SIZE,
+    AppendResult,
+    HashReader,
     _pair_up,
     node_hash,
     split_stored_hash_index,
@@ -196,7 +200,7 @@ def tiles_for_size(size: int, h: int = TILE_HEIGHT) -> list[Tile]:
     return new_tiles(0, size, h)
 
 
-def read_tile_data(tile: Tile, reader) -> bytes:
+def read_tile_data(tile: Tile, reader: HashReader) -> bytes:
     """Tile data assembled from a stored-hash reader."""
     start = tile.n << tile.h
     indexes = [stored_hash_index(tile.h * tile.l, start + i) for i in range(tile.w)]
@@ -207,7 +211,10 @@ def read_tile_data(tile: Tile, reader) -> bytes:
 
 
 def tile_data_for_append(
-    old_size: int, result, read_tile=None, h: int = TILE_HEIGHT
+    old_size: int,
+    result: AppendResult,
+    read_tile: Callable[[Tile], bytes] | Mapping[Tile, bytes] | None = None,
+    h: int = TILE_HEIGHT,
 ) -> dict[Tile, bytes]:
     """Tile blobs to write after an Appender.append ``result`` (from old_size).
 
@@ -227,7 +234,7 @@ def tile_data_for_append(
             old_tile = Tile(h, t.l, t.n, min(old_w, 1 << h))
             if read_tile is None:
                 raise TileError(f"old partial tile {old_tile.sumdb_path()} is needed")
-            base = read_tile[old_tile] if isinstance(read_tile, dict) else read_tile(old_tile)
+            base = read_tile[old_tile] if isinstance(read_tile, Mapping) else read_tile(old_tile)
             if len(base) != old_tile.w * HASH_SIZE:
                 raise TileError(
                     f"old tile {old_tile.sumdb_path()} has {len(base)} bytes, "
@@ -253,30 +260,52 @@ def _tile_parent(t: Tile, k: int, n: int) -> Tile | None:
     return Tile(t.h, level, tn, w)
 
 
+@runtime_checkable
+class TileReader(Protocol):
+    """A source of tiles in bulk: a peer or a store (see the module docstring)."""
+
+    def read_tiles(self, tiles: list[Tile]) -> list[bytes]: ...
+
+
+def _parent(t: Tile, k: int, n: int) -> Tile:
+    """_tile_parent for a tile known to be in the tree of size n."""
+    p = _tile_parent(t, k, n)
+    if p is None:
+        raise TileError(f"bad math: tile {t} has no level-{k} parent in a tree of size {n}")
+    return p
+
+
 class TileHashReader:
     """A hash reader that loads tiles of the tree (tree_size, root) from
     ``tile_reader`` and authenticates every tile it uses against the root before
     returning any hash (tile.go TileHashReader)."""
 
-    def __init__(self, tree_size: int, root: bytes, tile_reader, h: int = TILE_HEIGHT):
+    def __init__(
+        self,
+        tree_size: int,
+        root: bytes,
+        tile_reader: TileReader | Callable[[Tile], bytes | None],
+        h: int = TILE_HEIGHT,
+    ) -> None:
         self.tree_size = tree_size
         self.root = root
         self.tile_reader = tile_reader
-        self.h = getattr(tile_reader, "height", h)
+        self.h: int = getattr(tile_reader, "height", h)
 
-    def _read_tiles(self, tiles):
+    def _read_tiles(self, tiles: list[Tile]) -> list[bytes | None]:
         r = self.tile_reader
-        data = r.read_tiles(tiles) if hasattr(r, "read_tiles") else [r(t) for t in tiles]
-        return data
+        if isinstance(r, TileReader):
+            return list(r.read_tiles(tiles))
+        return [r(t) for t in tiles]
 
-    def read_hashes(self, indexes):
+    def read_hashes(self, indexes: list[int]) -> list[bytes]:
         h, size = self.h, self.tree_size
         order: dict[Tile, int] = {}
         tiles: list[Tile] = []
         stx = subtree_indexes(size)
         stx_order = []
         for x in stx:
-            t = _tile_parent(_tile_for_index(h, x)[0], 0, size)
+            t = _parent(_tile_for_index(h, x)[0], 0, size)
             if t not in order:
                 order[t] = len(tiles)
                 tiles.append(t)
@@ -296,20 +325,22 @@ class TileHashReader:
                     break
                 k += 1
             for kk in range(k - 1, -1, -1):
-                p = _tile_parent(tile, kk, size)
+                p = _parent(tile, kk, size)
                 if not p.full:
                     raise TileError(f"bad math in TileHashReader: {size} {x} {p}")
                 order[p] = len(tiles)
                 tiles.append(p)
-            index_order.append(order[_tile_parent(tile, 0, size)])
-        data = self._read_tiles(tiles)
-        if len(data) != len(tiles):
-            raise TileError(f"tile reader returned {len(data)} tiles, want {len(tiles)}")
-        for t, d in zip(tiles, data):
+            index_order.append(order[_parent(tile, 0, size)])
+        fetched = self._read_tiles(tiles)
+        if len(fetched) != len(tiles):
+            raise TileError(f"tile reader returned {len(fetched)} tiles, want {len(tiles)}")
+        data: list[bytes] = []
+        for t, d in zip(tiles, fetched):
             if not isinstance(d, (bytes, bytearray)) or len(d) != t.w * HASH_SIZE:
                 raise TileError(
                     f"tile {t.sumdb_path()} has {len(d) if d else 0} bytes, want {t.w * HASH_SIZE}"
                 )
+            data.append(bytes(d))
         # Authenticate the tiles holding the tree's subtree roots against the root.
         if stx:
             th = hash_from_tile(tiles[stx_order[-1]], data[stx_order[-1]], stx[-1])
@@ -324,8 +355,8 @@ class TileHashReader:
         for i in range(len(stx_order) and max(stx_order) + 1, len(tiles)):
             t = tiles[i]
             p = _tile_parent(t, 1, size)
-            j = order.get(p)
-            if j is None:
+            j = order.get(p) if p is not None else None
+            if p is None or j is None:
                 raise TileError(f"bad math in TileHashReader: lost parent of {t}")
             ph = hash_from_tile(p, data[j], stored_hash_index(p.l * p.h, t.n))
             if ph != tile_hash(data[i]):
@@ -339,7 +370,7 @@ class TileHashReader:
 # --- entry bundles ------------------------------------------------------------------
 
 
-def encode_bundle(entries) -> bytes:
+def encode_bundle(entries: Iterable[bytes]) -> bytes:
     """Concatenate entries, each prefixed by its big-endian uint16 length."""
     parts = []
     pack = struct.Struct(">H").pack
@@ -358,7 +389,7 @@ def decode_bundle(data: bytes, count: int | None = None) -> list[bytes]:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise BundleError("bundle data must be bytes")
     data = bytes(data)
-    out = []
+    out: list[bytes] = []
     pos, end = 0, len(data)
     while pos < end:
         if pos + 2 > end:

@@ -12,12 +12,13 @@ an entry is in a log, with the log's (co)signed checkpoint.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.core.checkpoint import Checkpoint, open_checkpoint
 from app.core.errors import TlogProofError
 from app.core.merkle import HASH_SIZE, check_record
-from app.core.note import b64decode_strict
+from app.core.note import NoteVerifier, b64decode_strict
 
 HEADER = "c2sp.org/tlog-proof@v1"
 FILE_EXTENSION = ".tlog-proof"
@@ -37,7 +38,7 @@ class TlogProof:
     checkpoint: bytes  # the signed checkpoint note, verbatim
     extra: bytes | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "proof", tuple(self.proof))
         if isinstance(self.index, bool) or not isinstance(self.index, int) or self.index < 0:
             raise TlogProofError(f"index {self.index!r} is not a non-negative integer")
@@ -54,7 +55,9 @@ class TlogProof:
         lines.extend(base64.b64encode(h).decode() for h in self.proof)
         return ("\n".join(lines) + "\n\n").encode("ascii") + self.checkpoint
 
-    def verify(self, leaf_hash: bytes, log_verifiers, origin: str | None = None) -> Checkpoint:
+    def verify(
+        self, leaf_hash: bytes, log_verifiers: Iterable[NoteVerifier], origin: str | None = None
+    ) -> Checkpoint:
         """Check the checkpoint signature (log_verifiers; witnesses are checked by
         the caller's policy) and the inclusion of ``leaf_hash`` at ``index``.
         Returns the checkpoint; raises a CoreError subclass on failure."""
