@@ -244,19 +244,31 @@ def sign_entry(record: dict[str, Any], key: SigningKey) -> bytes:
     return entry
 
 
-def insert_signature(unsigned: bytes, record: dict[str, Any], sig: bytes) -> bytes:
-    """canonical_json({**record, "sig": sig}) from canonical_json(record), without
-    encoding the record again.
+# Splicing the signature into and out of canonical entry bytes, without encoding the
+# record again (the hot path of batch issuance and of the sequencer). Both rest on the
+# same facts: keys are sorted and every record has "official", "time" and "type", so the
+# top-level "sig" member sits after "official" and before "subject" (when present) or
+# "time"; and a JSON string never holds an unescaped quote, so a byte run like `"sig":"`
+# or `,"time":` is always a key. Nested keys named "sig" can only sit inside "asset",
+# which sorts before "sig", so the last `"sig":"` is the top-level member.
+_SIG_KEY = b'"sig":"'
 
-    Keys are sorted, so the top-level "sig" member goes right before the first top-level
-    key that sorts after it: "subject" if present, else "time" (every record has "time"
-    and "type"). Only those members can follow it, and their values are strings or the
-    subject's object of strings; a JSON string never holds an unescaped quote, so the
-    last `,"subject":` / `,"time":` in the text is that top-level member.
-    """
+
+def insert_signature(unsigned: bytes, record: dict[str, Any], sig: bytes) -> bytes:
+    """canonical_json({**record, "sig": sig}) from canonical_json(record): the member goes
+    right before the last `,"subject":` (if the record has one) else `,"time":`."""
     after = b',"subject":' if "subject" in record else b',"time":'
     pos = unsigned.rfind(after)
-    return unsigned[:pos] + b',"sig":"' + sig + b'"' + unsigned[pos:]
+    return unsigned[:pos] + b"," + _SIG_KEY + sig + b'"' + unsigned[pos:]
+
+
+def split_signature(entry: bytes) -> tuple[bytes, str]:
+    """(canonical JSON of the record without "sig", the base64 "sig") of canonical entry
+    bytes that parse_entry accepted: the inverse of insert_signature."""
+    start = entry.rindex(_SIG_KEY)
+    end = entry.index(b'"', start + len(_SIG_KEY))
+    # start - 1 drops the comma before the member ("official" always precedes it).
+    return entry[: start - 1] + entry[end + 1 :], entry[start + len(_SIG_KEY) : end].decode("ascii")
 
 
 def parse_entry(data: bytes) -> dict[str, Any]:

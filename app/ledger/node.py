@@ -30,6 +30,7 @@ from app.core.records import (
     canonical_json,
     insert_signature,
     sign_entry,
+    split_signature,
     validate_record,
 )
 from app.core.tiles import TILE_WIDTH
@@ -58,14 +59,6 @@ class NodeLocked(NodeError):
 
 def _now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _sig_of(entry: bytes) -> str:
-    """The top-level "sig" of canonical entry bytes. The byte run `"sig":"` can only be a
-    key (quotes inside JSON strings are escaped) and nested keys named sig can only sit in
-    "asset", which sorts before "sig", so the last occurrence is the top-level one."""
-    pos = entry.rindex(b'"sig":"') + 7
-    return entry[pos : entry.index(b'"', pos)].decode("ascii")
 
 
 def _unsigned(record: dict) -> bytes:
@@ -455,7 +448,7 @@ class Node:
                 entries = []
                 for rec in recs:
                     entry = sign_entry(rec, key)  # validates the record (core)
-                    rec["sig"] = _sig_of(entry)
+                    rec["sig"] = split_signature(entry)[1]
                     entries.append(entry)
                 groups.append(seq.submit_many(entries, recs))
                 return

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from nacl.exceptions import BadSignatureError
 
 from app.core.errors import CityLedgerError
-from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, signing_message
+from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, split_signature
 from app.ledger import codes_index, rules
 from app.ledger.keys import KeyError_, verify_key
 from app.ledger.schema import officials
@@ -425,15 +425,6 @@ class Sequencer:
 
 
 def _signed_message(p: _Pending) -> bytes:
-    """ENTRY_DOMAIN + canonical JSON of the record without "sig", cut from the entry bytes.
-
-    parse_entry has checked the bytes are the record's canonical JSON, whose top-level
-    "sig" member always follows "official" (keys are sorted), so removing the one
-    `,"sig":"…"` occurrence yields exactly the signed form without re-encoding. If the
-    same text also occurs nested (an attribute named "sig" with the same value), fall
-    back to re-encoding the record.
-    """
-    member = b',"sig":"' + p.record["sig"].encode("ascii") + b'"'
-    if p.entry.count(member) == 1:
-        return ENTRY_DOMAIN + p.entry.replace(member, b"", 1)
-    return signing_message(p.record)
+    """ENTRY_DOMAIN + canonical JSON of the record without "sig", cut from the entry bytes
+    (parse_entry has checked they are the record's canonical JSON) without re-encoding."""
+    return ENTRY_DOMAIN + split_signature(p.entry)[0]

@@ -15,9 +15,11 @@ from app.core.records import (
     MAX_VERTICES,
     bound_geometry,
     canonical_json,
+    insert_signature,
     parse_entry,
     sign_entry,
     signing_message,
+    split_signature,
     verify_entry_signature,
 )
 
@@ -271,3 +273,31 @@ def test_parse_entry_only_raises_entry_error(data):
         parse_entry(data)
     except CoreError as e:
         assert isinstance(e, EntryError)
+
+
+OFFICIAL_ADD = {
+    "type": "official-add",
+    "time": "2026-11-25T08:00:00Z",
+    "official": "admin",
+    "prev": None,
+    "subject": {"name": "alice", "key": "alice+12345678+AAAA"},
+}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        issue(),
+        # An attribute named "sig", and values that look like the members around it.
+        issue(asset={**issue()["asset"], "attributes": {"sig": "x", "note": '","sig":"y'}}),
+        issue(owner=',"time":"2000-01-01T00:00:00Z"', reason='"sig":"z"'),
+        OFFICIAL_ADD,
+    ],
+    ids=["issue", "nested-sig", "look-alike-values", "official-add"],
+)
+def test_signature_splices_in_and_out_of_entry_bytes(record):
+    entry = sign_entry(record, KEY)
+    unsigned, sig = split_signature(entry)
+    assert unsigned == canonical_json(record)
+    assert sig == parse_entry(entry)["sig"]
+    assert insert_signature(unsigned, record, sig.encode()) == entry
