@@ -282,6 +282,8 @@ def cmd_official_list(args) -> int:
 def _log_doc(node) -> dict:
     import base64
 
+    from app.ledger import folder_owner
+
     cp = node.latest_checkpoint()
     return {
         "origin": node.origin,
@@ -295,18 +297,10 @@ def _log_doc(node) -> dict:
         "vkey": node.log_vkey,
         "witness_vkey": node.witness_vkey,
         "admin_vkey": node.admin_vkey,
-        "url": _served_url(node.data_dir),
+        "url": folder_owner.last_url(node.data_dir),
         "data": str(node.data_dir),
         "db": _redact(node.store.engine.url),
     }
-
-
-def _served_url(data_dir) -> str | None:
-    try:
-        from app.net.service import served_url
-    except ImportError:
-        return None
-    return served_url(data_dir)
 
 
 def _redact(url) -> str:

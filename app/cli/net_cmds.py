@@ -147,6 +147,7 @@ def _print_event(console, e) -> None:
 def cmd_serve(args) -> int:
     import logging
 
+    from app.ledger.folder_owner import FolderOwned
     from app.ledger.keystore import KeystoreError
     from app.net.service import NodeService
 
@@ -174,7 +175,10 @@ def cmd_serve(args) -> int:
         console.print(
             f"serving {node.origin} at http://{host}:{port}/ (Ctrl-C stops)", highlight=False
         )
-        service.serve(host, port)
+        try:
+            service.serve(host, port)
+        except FolderOwned as e:
+            raise CliError(str(e)) from None
     finally:
         node.close()
     return 0
@@ -332,9 +336,9 @@ def _city_from_node(node_dir: Path, endpoints, lon, lat):
         except Exception:
             raise CliError(f"give --lon and --lat for city {cfg['city_code']}") from None
     if not endpoints:
-        from app.net.service import served_url
+        from app.ledger.folder_owner import last_url
 
-        url = served_url(node_dir)
+        url = last_url(node_dir)
         if not url:
             raise CliError("give --endpoint URL (the node has not been served yet)")
         endpoints = [url]

@@ -1,24 +1,23 @@
 """A running network node: serving, syncing and witnessing around one app.ledger Node.
 
 `NodeService(node).serve(host, port)` is what `cityledger node serve` runs; tests and the
-demo network run it in a subprocess. The URL it listens on is recorded in the data folder
-(`serve.json`) so `cityledger log info --json` can report it (see `served_url`).
+demo network run it in a subprocess. While it serves it owns the data folder: it holds the folder's lock
+file (app.ledger.folder_owner), which also records the URL it listens on, so the desktop
+app finds the server and `cityledger log info --json` can report it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import os
 import signal
 import threading
-import time
 from pathlib import Path
 
 import uvicorn
 
 from app.core.errors import CoreError
+from app.ledger import folder_owner
 from app.ledger.trust import TrustError, installed_trust, trust_path
 from app.net import events as ev
 from app.net.ledger_view import LedgerView
@@ -27,17 +26,6 @@ from app.net.sync import SyncEngine
 from app.net.witness import CosignCollector, WitnessService
 
 log = logging.getLogger(__name__)
-
-SERVE_FILE = "serve.json"
-
-
-def served_url(data_dir) -> str | None:
-    """The tlog-tiles prefix `node serve` last listened on for this data folder."""
-    try:
-        doc = json.loads((Path(data_dir) / SERVE_FILE).read_text("utf-8"))
-        return doc.get("url") if isinstance(doc, dict) else None
-    except (OSError, ValueError):
-        return None
 
 
 class TrustCache:
@@ -191,12 +179,13 @@ class NodeService:
         )
         server = _Server(config)
         self.url = f"http://{host}:{port}/"
-        _write_serve_file(self.node.data_dir, self.url)
-        self.start_background()
+        owner = folder_owner.acquire(self.node.data_dir, self.url)  # FolderOwned if taken
         try:
+            self.start_background()
             server.run()
         finally:
             self.stop_background()
+            owner.release()
 
 
 class _Server(uvicorn.Server):
@@ -216,10 +205,3 @@ class _Server(uvicorn.Server):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-
-
-def _write_serve_file(data_dir, url: str) -> None:
-    p = Path(data_dir) / SERVE_FILE
-    tmp = p.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"url": url, "pid": os.getpid(), "started": time.time()}), "utf-8")
-    os.replace(tmp, p)

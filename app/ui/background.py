@@ -1,20 +1,19 @@
 """The network side of the desktop app: sync in the background, or watch the node server.
 
 Two cases (decided on the worker thread, after the node is opened):
-- nobody serves this data folder: the app runs app.net's NodeService (sync engine, no
-  serving) around its node; its events reach the UI through the EventBus bridge;
-- a `cityledger node serve` process already owns the folder (serve.json with a live pid):
+- nobody owns this data folder: the app takes its lock and runs app.net's NodeService
+  (sync engine, no serving) around its node; its events reach the UI through the EventBus bridge;
+- a `cityledger node serve` process already owns the folder (holds its lock file):
   a second sync engine would write the same store, so instead the app polls that
   server's /info and turns its per-peer health into the same events.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from pathlib import Path
 
+from app.ledger import folder_owner
 from app.net import issuance as net_issuance
 
 log = logging.getLogger(__name__)
@@ -22,25 +21,12 @@ log = logging.getLogger(__name__)
 SYNC_INTERVAL_S = 2.0
 
 
-def _pid_alive(pid) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (OSError, TypeError, ValueError):
-        return False
-    return True
-
-
 def serving_url(data_dir) -> str | None:
-    """URL of a live `node serve` process for this data folder, if any."""
-    from app.net.service import SERVE_FILE
-
-    try:
-        doc = json.loads((Path(data_dir) / SERVE_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
+    """URL of the `node serve` process that owns this data folder now, if any."""
+    owner = folder_owner.current_owner(data_dir)
+    if owner is None or owner.pid == os.getpid():
         return None
-    if not isinstance(doc, dict) or not _pid_alive(doc.get("pid")) or doc.get("pid") == os.getpid():
-        return None
-    return doc.get("url")
+    return owner.url
 
 
 def start(ctx, bus) -> str:
@@ -57,6 +43,10 @@ def start(ctx, bus) -> str:
         return "standalone"
     from app.net.service import NodeService
 
+    try:  # a second sync engine on the same store is what the lock prevents
+        ctx.extra["owner_lock"] = folder_owner.acquire(node.data_dir)
+    except folder_owner.FolderOwned:
+        return "standalone"
     service = NodeService(node, bus, sync_interval=SYNC_INTERVAL_S, witness=False)
     service.start_background()
     ctx.extra["service"] = service
@@ -108,3 +98,6 @@ def stop(ctx) -> None:
     service = ctx.extra.pop("service", None)
     if service is not None:
         service.stop_background()
+    lock = ctx.extra.pop("owner_lock", None)
+    if lock is not None:
+        lock.release()
