@@ -8,7 +8,8 @@ signature is ``u64 timestamp (big-endian) || Ed25519 signature`` (72 bytes) over
     <checkpoint note text>
 
 CosignatureSigner / CosignatureVerifier plug into note.sign_note / open_note /
-add_signatures like the plain Ed25519 ones.
+add_signatures like the plain Ed25519 ones; importing this module registers the key type
+with app.core.note, so note.Verifier.from_key / Signer.from_key read 0x04 keys too.
 """
 
 from __future__ import annotations
@@ -21,8 +22,16 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from app.core.errors import CosignatureError
-from app.core.note import ALG_COSIGNATURE_V1, Signature, Signer, Verifier, generate_key, split_note
+from app.core.note import (
+    Signature,
+    Signer,
+    Verifier,
+    generate_key,
+    register_key_type,
+    split_note,
+)
 
+ALG_COSIGNATURE_V1 = 0x04
 HEADER = b"cosignature/v1\n"
 SIGNATURE_SIZE = 72
 MAX_TIMESTAMP = (1 << 63) - 1
@@ -130,3 +139,6 @@ def cosignature_timestamps(msg: bytes, witnesses: Iterable[CosignatureVerifier])
             raise CosignatureError(f"invalid cosignature by {sig.name}+{sig.key_id:08x}")
         out[sig.name] = ts
     return out
+
+
+register_key_type(ALG_COSIGNATURE_V1, CosignatureVerifier, CosignatureSigner)

@@ -4,8 +4,10 @@ Keys are strings in the Go note format:
   signer key   ``PRIVATE+KEY+<name>+<hex key id>+<base64(type || seed)>``
   verifier key ``<name>+<hex key id>+<base64(type || public key)>``
 with key ID = SHA-256(name || 0x0A || type || public key)[:4] (big-endian uint32).
-Type 0x01 is Ed25519 (this module); type 0x04 is a tlog-cosignature witness key
-(app.core.cosignature), which Verifier.from_key / Signer.from_key also accept.
+Type 0x01 is Ed25519 (this module). This module knows no other key type: a module that
+implements one registers it with register_key_type when it is imported (app.core.cosignature
+does for the tlog-cosignature witness type 0x04), and Verifier.from_key / Signer.from_key
+then accept its keys — as Go's note package stays ignorant of its Verifier implementations.
 
 Any object with ``name``, ``key_id`` and ``verify(msg, sig) -> bool`` (resp.
 ``sign(msg) -> bytes``) can be passed as a verifier (resp. signer).
@@ -27,7 +29,6 @@ from nacl.signing import SigningKey, VerifyKey
 from app.core.errors import InvalidSignatureError, KeyFormatError, NoteError, UnverifiedNoteError
 
 ALG_ED25519 = 0x01
-ALG_COSIGNATURE_V1 = 0x04
 MAX_SIGNATURES = 100  # the spec requires accepting at least 16; Go accepts 100
 _SIG_PREFIX = "\u2014 "  # em dash, space
 
@@ -122,15 +123,7 @@ class Verifier:
             raise KeyFormatError(f"malformed verifier key {vkey!r}")
         if key_id(name, raw) != want:
             raise KeyFormatError(f"verifier key id {hex_id} does not match its name and key")
-        cls: type[Verifier]
-        if raw[0] == ALG_ED25519:
-            cls = Verifier
-        elif raw[0] == ALG_COSIGNATURE_V1:
-            from app.core.cosignature import CosignatureVerifier
-
-            cls = CosignatureVerifier
-        else:
-            raise KeyFormatError(f"unknown verifier algorithm 0x{raw[0]:02x}")
+        cls = _key_type(raw[0], "verifier")[0]
         if len(raw) != 33:
             raise KeyFormatError("malformed verifier key: the public key is not 32 bytes")
         return cls(name, raw[1:])
@@ -169,15 +162,7 @@ class Signer:
         raw = b64decode_strict(b64)
         if priv != "PRIVATE" or key != "KEY" or not is_valid_name(name) or not raw:
             raise KeyFormatError("malformed signer key")
-        cls: type[Signer]
-        if raw[0] == ALG_ED25519:
-            cls = Signer
-        elif raw[0] == ALG_COSIGNATURE_V1:
-            from app.core.cosignature import CosignatureSigner
-
-            cls = CosignatureSigner
-        else:
-            raise KeyFormatError(f"unknown signer algorithm 0x{raw[0]:02x}")
+        cls = _key_type(raw[0], "signer")[1]
         if len(raw) != 33:
             raise KeyFormatError("malformed signer key: the seed is not 32 bytes")
         signer = cls(name, raw[1:])
@@ -194,6 +179,24 @@ class Signer:
 
     def sign(self, msg: bytes) -> bytes:
         return self._sk.sign(msg).signature
+
+
+_KEY_TYPES: dict[int, tuple[type[Verifier], type[Signer]]] = {}
+
+
+def register_key_type(alg: int, verifier: type[Verifier], signer: type[Signer]) -> None:
+    """Let from_key read keys of type ``alg``: both classes take (name, 32-byte key)."""
+    _KEY_TYPES[alg] = (verifier, signer)
+
+
+def _key_type(alg: int, what: str) -> tuple[type[Verifier], type[Signer]]:
+    try:
+        return _KEY_TYPES[alg]
+    except KeyError:
+        raise KeyFormatError(f"unknown {what} algorithm 0x{alg:02x}") from None
+
+
+register_key_type(ALG_ED25519, Verifier, Signer)
 
 
 def _encode_keys(name: str, alg: int, seed: bytes, public_key: bytes) -> tuple[str, str]:

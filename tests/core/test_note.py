@@ -45,6 +45,8 @@ from app.core.note import (
     split_note,
 )
 
+# transparency-dev/formats note/note_cosigv1_test.go
+REMORA_VKEY = "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2"
 # golang.org/x/mod/sumdb/note/note_test.go
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
@@ -207,7 +209,7 @@ def test_generate_key_roundtrip_and_bad_names():
 
 def test_cosignature_vectors():
     # transparency-dev/formats note_cosigv1_test.go TestCoSigV1NewVerifier: native 0x04 key.
-    v = Verifier.from_key("remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2")
+    v = Verifier.from_key(REMORA_VKEY)
     assert isinstance(v, CosignatureVerifier) and v.key_id == 0xDA77ADE7
     for bad in [
         "bananas.sigstore.dev+12344556",
@@ -338,3 +340,24 @@ def test_parse_signature_line_reads_one_line_and_names_it():
     assert sig.line() == PETER_SIG
     with pytest.raises(NoteError, match="signature line 3"):
         parse_signature_line("PeterNeumann abc", 3)
+
+
+def test_note_knows_no_key_type_but_through_its_registry():
+    """note.py imports no key-type module (the note <-> cosignature cycle is gone);
+    cosignature registers type 0x04 when imported, and from_key then reads its keys."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, app.core.note as n\n"
+        "assert 'app.core.cosignature' not in sys.modules\n"
+        "try:\n"
+        f"    n.Verifier.from_key({REMORA_VKEY!r})\n"
+        "except n.KeyFormatError as e:\n"
+        "    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "unknown verifier algorithm 0x04"
+    assert isinstance(Verifier.from_key(REMORA_VKEY), CosignatureVerifier)
