@@ -235,6 +235,8 @@ def cmd_bundle_export(args) -> int:
                 f"the bundle ({len(data)} bytes) does not fit in a QR code; use --qr-content code"
             )
         text = qr_payload(data) if content == "bundle" else code
+        if text is None:
+            raise CliError("the bundle's record has no code to put in a QR code")
         try:
             write_qr(text, args.qr)
         except ValueError as e:

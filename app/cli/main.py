@@ -9,7 +9,7 @@ from pathlib import Path
 from app.cli.common import EXIT_USAGE, CliError, default_data_dir
 
 # Modules that contribute subcommands; each defines register(subparsers).
-COMMAND_MODULES = ("app.cli.ledger_cmds", "app.cli.net_cmds", "app.cli.ui_cmds")
+COMMAND_MODULES: tuple[str, ...] = ("app.cli.ledger_cmds", "app.cli.net_cmds", "app.cli.ui_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:

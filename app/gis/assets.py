@@ -43,6 +43,7 @@ class Labels(Protocol):
     def asset_id(self, i: int) -> str: ...
     def name(self, i: int) -> str: ...
     def attributes(self, i: int) -> dict: ...
+    def find_asset_id(self, asset_id: str) -> int | None: ...
 
 
 class ListLabels:
@@ -60,6 +61,12 @@ class ListLabels:
     def attributes(self, i):
         a = self.attrs[i]
         return dict(a) if isinstance(a, dict) else {}
+
+    def find_asset_id(self, asset_id: str) -> int | None:
+        try:
+            return self.ids.index(asset_id)
+        except ValueError:
+            return None
 
 
 class PointIndex:
@@ -197,11 +204,11 @@ class AssetTable:
         kind = np.select(
             [np.isin(tid, (0, 4)), np.isin(tid, (1, 2, 5)), np.isin(tid, (3, 6))], [0, 1, 2], -1
         )
-        bad = np.flatnonzero((kind < 0) | shapely.is_empty(geoms))
-        if len(bad):
+        bad_rows = np.flatnonzero((kind < 0) | shapely.is_empty(geoms))
+        if len(bad_rows):
             raise AssetTableError(
-                f"row {bad[0]}: geometry {shapely.get_type_id(geoms[bad[0]])!r} is empty or "
-                f"not a point, line or polygon ({len(bad)} such row(s))"
+                f"row {bad_rows[0]}: geometry {shapely.get_type_id(geoms[bad_rows[0]])!r} is "
+                f"empty or not a point, line or polygon ({len(bad_rows)} such row(s))"
             )
         classes = gdf["asset_class"].astype(str).to_numpy()
         lut = {c: i for i, c in enumerate(CLASS_CODES)}
@@ -309,13 +316,7 @@ class AssetTable:
         return self._row_of_code.get(code)
 
     def find_asset_id(self, asset_id: str) -> int | None:
-        finder = getattr(self.labels, "find_asset_id", None)
-        if finder is not None:
-            return finder(asset_id)
-        try:
-            return self.labels.ids.index(asset_id)
-        except (AttributeError, ValueError):
-            return None
+        return self.labels.find_asset_id(asset_id)
 
     def search_names(self, text: str, limit: int = 50) -> list[int]:
         """Rows whose name contains ``text`` (case-insensitive), first ``limit``."""

@@ -261,7 +261,9 @@ class DemoAssets:
             remap = []
             for c, n, z in zip(p.city_codes, p.city_names, p.city_names_zh):
                 if c not in codes:
-                    codes.append(c), names.append(n), names_zh.append(z)
+                    codes.append(c)
+                    names.append(n)
+                    names_zh.append(z)
                 remap.append(codes.index(c))
             city_idx.append(np.asarray(remap, np.int16)[p.city_idx])
         cat = lambda f: np.concatenate([getattr(p, f) for p in parts])  # noqa: E731
@@ -329,7 +331,8 @@ class _Sampler:
             want = int((n - have) * 1.3) + 16
             x, y = self._candidates(want)
             ok = shapely.contains_xy(self.geom, x, y)
-            xs.append(x[ok]), ys.append(y[ok])
+            xs.append(x[ok])
+            ys.append(y[ok])
             have += int(ok.sum())
         return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
@@ -421,17 +424,19 @@ def generate_demo(
     sampler = _Sampler(row.geometry, maps.city_seat(city_code), rng)
 
     subtypes, shapes, xs, ys, locals_ = [], [], [], [], []
-    for kind, count in (("point", n_points), ("line", n_lines), ("polygon", n_polygons)):
-        idx, w = _subtypes_of(kind)
+    for shape_kind, count in (("point", n_points), ("line", n_lines), ("polygon", n_polygons)):
+        idx, w = _subtypes_of(shape_kind)
         st = idx[rng.choice(len(idx), size=count, p=w)].astype(np.int16)
-        if kind == "point":
+        if shape_kind == "point":
             x, y = sampler.points(count)
         else:
-            geoms = (_lines if kind == "line" else _polygons)(sampler, st, rng)
+            geoms = (_lines if shape_kind == "line" else _polygons)(sampler, st, rng)
             rep = shapely.point_on_surface(geoms) if count else np.empty(0, object)
             x, y = shapely.get_x(rep), shapely.get_y(rep)
             shapes.append(geoms)
-        subtypes.append(st), xs.append(np.asarray(x, float)), ys.append(np.asarray(y, float))
+        subtypes.append(st)
+        xs.append(np.asarray(x, float))
+        ys.append(np.asarray(y, float))
         locals_.append(np.arange(count, dtype=np.int32))
     subtype = np.concatenate(subtypes)
     n = len(subtype)

@@ -129,12 +129,15 @@ def geonames_places() -> pd.DataFrame:
 
 
 def _english_names(gdf: gpd.GeoDataFrame) -> list[str]:
-    names = [HEBEI_CITIES_EN.get(c) for c in gdf["city"]]
-    todo = [i for i, n in enumerate(names) if n is None]
+    known = [HEBEI_CITIES_EN.get(c) for c in gdf["city"]]
+    todo = [i for i, n in enumerate(known) if n is None]
     if not todo:  # the demo cities: no need to load GeoNames (saves ~0.3 s at start)
-        return names
+        return [n for n in known if n is not None]
+    names: list[str] = [n or "" for n in known]
     places = geonames_places()
-    tree = shapely.STRtree(shapely.points(places["lon"].to_numpy(), places["lat"].to_numpy()))
+    # types-shapely types points() of two arrays as `Point | GeoArray`; it is an array.
+    seats = shapely.points(places["lon"].to_numpy(), places["lat"].to_numpy())
+    tree = shapely.STRtree(seats)  # type: ignore[arg-type]
     geom_idx, place_idx = tree.query(gdf.geometry.to_numpy()[todo], predicate="contains")
     for k, i in enumerate(todo):
         zh = gdf["name_zh"].iloc[i]

@@ -64,7 +64,7 @@ def city_seat(code: str) -> tuple[float, float]:
     try:
         from app.gis.maps import city_seat as seat
 
-        return tuple(seat(code))
+        return seat(code)
     except Exception:  # the map data is optional for a headless network
         return _SEATS.get(code, (115.0, 38.5))
 
@@ -254,14 +254,15 @@ def demo_geometries(code: str, n: int, seed: int = 0) -> list[dict]:
     def plain(obj):  # tuples -> lists, numpy scalars -> Python numbers
         return json.loads(json.dumps(obj, default=lambda v: getattr(v, "item", str)()))
 
+    columns = zip(gdf["asset_class"], gdf["name"], gdf.geometry, gdf["attributes"], gdf["asset_id"])
     return [
         {
-            "asset_class": row.asset_class,
-            "name": str(row.name),
-            "geometry": plain(mapping(row.geometry)),
-            "attributes": {**plain(dict(row.attributes or {})), "asset_id": str(row.asset_id)},
+            "asset_class": asset_class,
+            "name": str(name),
+            "geometry": plain(mapping(geometry)),
+            "attributes": {**plain(dict(attributes or {})), "asset_id": str(asset_id)},
         }
-        for row in gdf.itertuples()
+        for asset_class, name, geometry, attributes, asset_id in columns
     ]
 
 

@@ -175,7 +175,7 @@ class LedgerView:
     def hash_reader(self, origin: str, size: int | None = None, root: bytes | None = None):
         """A verifying hash reader over the stored tiles of `origin` (at its latest
         checkpoint unless size/root are given)."""
-        if size is None:
+        if size is None or root is None:
             latest = self.latest_checkpoint(origin)
             if latest is None:
                 raise CoreError(f"no checkpoint of {origin}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -71,7 +71,7 @@ class Services:
     def __init__(
         self,
         own_origin: str,
-        sources: Callable[[], dict[str, LogSource]],
+        sources: Callable[[], Mapping[str, LogSource]],
         witness: Callable[[bytes], Reply] | None = None,
         submit: Callable[[bytes], dict] | None = None,
         info: Callable[[], dict] | None = None,
@@ -120,7 +120,8 @@ def _serve_resource(source: LogSource, resource: str) -> Response:
         kind, level, n, width = parse_resource(resource)
     except TilePathError as e:
         return PlainTextResponse(f"{e}\n", status_code=404)
-    data = source.bundle(n, width) if kind == "entries" else source.tile(level, n, width)
+    # parse_resource gives a hash tile its level and an entry bundle none.
+    data = source.bundle(n, width) if level is None else source.tile(level, n, width)
     if data is None:
         return PlainTextResponse("not found\n", status_code=404)
     # Full tiles never change; partial ones are replaced when the tree grows.

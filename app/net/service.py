@@ -109,6 +109,8 @@ class NodeService:
             threading.Thread(target=self._collect, daemon=True).start()
 
     def _collect(self) -> None:
+        if self.collector is None:
+            return
         try:
             self.collector.run_once()
         except Exception:

@@ -22,13 +22,14 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
 
 from app.core.errors import CityLedgerError
 from app.ledger.store import ConflictError
+from app.ledger.trust import TrustFile
 from app.net import events as ev
 from app.net import verify
 from app.net.client import (
@@ -72,7 +73,7 @@ class SyncEngine:
     def __init__(
         self,
         ledger,
-        trust_provider: Callable[[], object],
+        trust_provider: Callable[[], TrustFile | None],
         bus: ev.EventBus | None = None,
         http: httpx.Client | None = None,
         concurrency: int = 4,
@@ -201,7 +202,8 @@ class SyncEngine:
                 h.failed(None, "no endpoint in the trust file")
                 self._publish_health(h)
                 return h
-            last_error, done = None, False
+            last_error: Exception | None = None
+            done = False
             for prefix in prefixes:
                 peer = PeerClient(prefix, self.http)
                 try:
@@ -389,7 +391,9 @@ class SyncEngine:
         # A bulk catch-up stores verified blobs first and folds the codes index after, in
         # larger transactions; a small increment is indexed in the same transaction.
         inline_index = total - held <= BULK_ENTRIES
-        pending = self._prep_pool.submit(self._prepare_chunk, peer, cp, tiles, held)
+        pending: Future[_Chunk] | None = self._prep_pool.submit(
+            self._prepare_chunk, peer, cp, tiles, held
+        )
         while pending is not None:
             chunk = pending.result()  # raises the chunk's PeerDataError: nothing stored
             pending = (

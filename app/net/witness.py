@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from app.core import note as _note
-from app.ledger.trust import witness_verifier
+from app.ledger.trust import TrustFile, witness_verifier
 from app.net import events as ev
 from app.net import verify
 from app.net.client import PeerClient, PeerError, new_http_client, normalize_prefix
@@ -41,7 +41,7 @@ class WitnessService:
     def __init__(
         self,
         ledger,
-        trust_provider: Callable[[], object],
+        trust_provider: Callable[[], TrustFile | None],
         cosigner,
         bus: ev.EventBus | None = None,
         on_new_checkpoint: Callable[[str], None] | None = None,
@@ -157,7 +157,7 @@ class CosignCollector:
     def __init__(
         self,
         ledger,
-        trust_provider: Callable[[], object],
+        trust_provider: Callable[[], TrustFile | None],
         bus: ev.EventBus | None = None,
         http=None,
         interval: float = 0.5,
