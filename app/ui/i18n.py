@@ -53,7 +53,9 @@ def install(app, language: str | None = None) -> str:
         _installed.append(translator)
         # Qt's own texts (standard dialog buttons, context menus), shipped with PySide6.
         qt = QTranslator(app)
-        if qt.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
+        if qt.load(
+            f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        ):
             app.installTranslator(qt)
             _installed.append(qt)
     return language

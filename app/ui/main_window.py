@@ -77,16 +77,18 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector()
         self.table = AttributeTable(backend)
         self.layers_dock = self._dock(
-            tr("Layers"), "layers_dock", self.layers, Qt.LeftDockWidgetArea
+            tr("Layers"), "layers_dock", self.layers, Qt.DockWidgetArea.LeftDockWidgetArea
         )
         self.inspector_dock = self._dock(
-            tr("Inspector"), "inspector_dock", self.inspector, Qt.RightDockWidgetArea
+            tr("Inspector"), "inspector_dock", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.table_dock = self._dock(
-            tr("Attribute table"), "table_dock", self.table, Qt.BottomDockWidgetArea
+            tr("Attribute table"), "table_dock", self.table, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.resizeDocks([self.layers_dock, self.inspector_dock], [270, 440], Qt.Horizontal)
-        self.resizeDocks([self.table_dock], [250], Qt.Vertical)
+        self.resizeDocks(
+            [self.layers_dock, self.inspector_dock], [270, 440], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
 
         self.status = StatusBar()
         self.setStatusBar(self.status)
@@ -110,9 +112,9 @@ class MainWindow(QMainWindow):
         dock.setObjectName(name)
         dock.setWidget(widget)
         dock.setFeatures(
-            QDockWidget.DockWidgetMovable
-            | QDockWidget.DockWidgetFloatable
-            | QDockWidget.DockWidgetClosable
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         self.addDockWidget(area, dock)
         return dock
@@ -204,19 +206,19 @@ class MainWindow(QMainWindow):
         bar = QToolBar(tr("Main"))
         bar.setObjectName("main_toolbar")
         bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         style = self.style()
         for act, icon in (
-            (self.act_issue, QStyle.SP_FileDialogNewFolder),
-            (self.act_verify, QStyle.SP_DialogApplyButton),
-            (self.act_import, QStyle.SP_DialogOpenButton),
-            (self.act_export, QStyle.SP_DialogSaveButton),
-            (self.act_bundle, QStyle.SP_FileDialogDetailedView),
+            (self.act_issue, QStyle.StandardPixmap.SP_FileDialogNewFolder),
+            (self.act_verify, QStyle.StandardPixmap.SP_DialogApplyButton),
+            (self.act_import, QStyle.StandardPixmap.SP_DialogOpenButton),
+            (self.act_export, QStyle.StandardPixmap.SP_DialogSaveButton),
+            (self.act_bundle, QStyle.StandardPixmap.SP_FileDialogDetailedView),
         ):
             act.setIcon(style.standardIcon(icon))
             bar.addAction(act)
         spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
         bar.addWidget(QLabel(tr("Search") + " "))
         self.search_box = QLineEdit()
@@ -278,8 +280,8 @@ class MainWindow(QMainWindow):
         self._show_table(ws.table)
         names = sorted({n for pair in ws.cities.values() for n in pair if n})
         completer = QCompleter(names, self.search_box)
-        completer.setCaseSensitivity(Qt.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.search_box.setCompleter(completer)
         self.net.set_own(ws.origin, ws.size)
         self.status.show_network(self.net)
@@ -355,9 +357,13 @@ class MainWindow(QMainWindow):
         )
         self.status.showMessage(self.last_error, 15000)
         box = QMessageBox(
-            QMessageBox.Warning, tr("CityLedger"), self.last_error, QMessageBox.Ok, self
+            QMessageBox.Icon.Warning,
+            tr("CityLedger"),
+            self.last_error,
+            QMessageBox.StandardButton.Ok,
+            self,
         )
-        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
     # selection ----------------------------------------------------------------

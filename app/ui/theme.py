@@ -59,19 +59,19 @@ def _palette(colors: dict) -> QPalette:
 def light_palette() -> QPalette:
     return _palette(
         {
-            QPalette.Window: "#f3f4f6",
-            QPalette.WindowText: "#1f2933",
-            QPalette.Base: "#ffffff",
-            QPalette.AlternateBase: "#f5f7fa",
-            QPalette.Text: "#1f2933",
-            QPalette.Button: "#e9ecef",
-            QPalette.ButtonText: "#1f2933",
-            QPalette.Highlight: "#2f6fb3",
-            QPalette.HighlightedText: "#ffffff",
-            QPalette.ToolTipBase: "#ffffe6",
-            QPalette.ToolTipText: "#1f2933",
-            QPalette.PlaceholderText: "#8a94a0",
-            QPalette.Link: "#2f6fb3",
+            QPalette.ColorRole.Window: "#f3f4f6",
+            QPalette.ColorRole.WindowText: "#1f2933",
+            QPalette.ColorRole.Base: "#ffffff",
+            QPalette.ColorRole.AlternateBase: "#f5f7fa",
+            QPalette.ColorRole.Text: "#1f2933",
+            QPalette.ColorRole.Button: "#e9ecef",
+            QPalette.ColorRole.ButtonText: "#1f2933",
+            QPalette.ColorRole.Highlight: "#2f6fb3",
+            QPalette.ColorRole.HighlightedText: "#ffffff",
+            QPalette.ColorRole.ToolTipBase: "#ffffe6",
+            QPalette.ColorRole.ToolTipText: "#1f2933",
+            QPalette.ColorRole.PlaceholderText: "#8a94a0",
+            QPalette.ColorRole.Link: "#2f6fb3",
         }
     )
 
@@ -79,15 +79,15 @@ def light_palette() -> QPalette:
 def dark_palette() -> QPalette:
     return _palette(
         {
-            QPalette.Window: "#0d1117",
-            QPalette.WindowText: "#e6edf3",
-            QPalette.Base: "#161b22",
-            QPalette.AlternateBase: "#1c2230",
-            QPalette.Text: "#e6edf3",
-            QPalette.Button: "#21262d",
-            QPalette.ButtonText: "#e6edf3",
-            QPalette.Highlight: "#388bfd",
-            QPalette.HighlightedText: "#ffffff",
+            QPalette.ColorRole.Window: "#0d1117",
+            QPalette.ColorRole.WindowText: "#e6edf3",
+            QPalette.ColorRole.Base: "#161b22",
+            QPalette.ColorRole.AlternateBase: "#1c2230",
+            QPalette.ColorRole.Text: "#e6edf3",
+            QPalette.ColorRole.Button: "#21262d",
+            QPalette.ColorRole.ButtonText: "#e6edf3",
+            QPalette.ColorRole.Highlight: "#388bfd",
+            QPalette.ColorRole.HighlightedText: "#ffffff",
         }
     )
 

@@ -76,11 +76,11 @@ class VerificationView(QWidget):
             mark.setStyleSheet(f"color: {color}; font-weight: bold;")
             why = QLabel(reason)
             why.setWordWrap(True)
-            why.setTextInteractionFlags(Qt.TextSelectableByMouse)
-            why.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+            why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            why.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             why.setStyleSheet("color: #52606d;")
             for c, widget in enumerate((name_label, mark, why)):
-                self.grid.addWidget(widget, r, c, Qt.AlignTop)
+                self.grid.addWidget(widget, r, c, Qt.AlignmentFlag.AlignTop)
         ok = bool(getattr(result, "ok", False))
         color = CHECK_COLORS["pass" if ok else "fail"]
         self.verdict.setText(tr("Verified") if ok else tr("NOT verified"))

@@ -84,10 +84,10 @@ def _tree(headers, widths) -> QTreeWidget:
     tree = QTreeWidget()
     tree.setHeaderLabels(headers)
     tree.setRootIsDecorated(False)
-    tree.setFocusPolicy(Qt.NoFocus)
-    tree.setSelectionMode(QTreeWidget.NoSelection)
-    tree.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-    tree.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    tree.setSelectionMode(QTreeWidget.SelectionMode.NoSelection)
+    tree.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     for i, w in enumerate(widths):
         tree.header().resizeSection(i, w)
     return tree
@@ -150,8 +150,8 @@ class WallWindow(QWidget):
         top.addWidget(self.clock)
 
         self.map = MapView(self, background="#0d1117")
-        self.map.setAttribute(Qt.WA_TransparentForMouseEvents)  # read-only
-        self.map.setFocusPolicy(Qt.NoFocus)
+        self.map.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # read-only
+        self.map.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         if hasattr(self.map, "overlay"):
             self.map.overlay.dark = True
         self.caption = QLabel(self.map)

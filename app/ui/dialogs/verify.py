@@ -42,7 +42,7 @@ class VerifyDialog(QDialog):
         row.addWidget(self.open_button)
         row.addStretch(1)
         row.addWidget(self.verify_button)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.source)

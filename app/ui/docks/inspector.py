@@ -226,7 +226,12 @@ class Inspector(QWidget):
         )
         if code:
             self.qr.setPixmap(
-                qr_pixmap(code, scale=4).scaled(128, 128, Qt.KeepAspectRatio, Qt.FastTransformation)
+                qr_pixmap(code, scale=4).scaled(
+                    128,
+                    128,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.FastTransformation,
+                )
             )
         else:
             self.qr.clear()

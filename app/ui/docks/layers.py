@@ -44,9 +44,9 @@ class _CheckList(QListWidget):
         self.clear()
         for key, label, color in items:
             item = QListWidgetItem(label)
-            item.setData(Qt.UserRole, key)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
             if color:
                 item.setIcon(swatch(color))
             self.addItem(item)
@@ -56,16 +56,20 @@ class _CheckList(QListWidget):
 
     def checked(self) -> set:
         return {
-            self.item(i).data(Qt.UserRole)
+            self.item(i).data(Qt.ItemDataRole.UserRole)
             for i in range(self.count())
-            if self.item(i).checkState() == Qt.Checked
+            if self.item(i).checkState() == Qt.CheckState.Checked
         }
 
     def set_checked(self, keys) -> None:
         self._quiet = True
         for i in range(self.count()):
             item = self.item(i)
-            item.setCheckState(Qt.Checked if item.data(Qt.UserRole) in keys else Qt.Unchecked)
+            item.setCheckState(
+                Qt.CheckState.Checked
+                if item.data(Qt.ItemDataRole.UserRole) in keys
+                else Qt.CheckState.Unchecked
+            )
         self._quiet = False
         self.checkedChanged.emit(self.checked())
 

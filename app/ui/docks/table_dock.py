@@ -127,7 +127,7 @@ class AttributeTable(QWidget):
     def _on_sort_requested(self, section: int, order) -> None:
         if section < 0:
             return
-        self._sort = (self.model.sort_key(section), order == Qt.DescendingOrder)
+        self._sort = (self.model.sort_key(section), order == Qt.SortOrder.DescendingOrder)
         self.refilter()
 
     def _update_count(self) -> None:
@@ -158,9 +158,10 @@ class AttributeTable(QWidget):
                     selection.select(self.model.index(first, 0), self.model.index(last, last_col))
                 if scroll and len(positions):
                     self.view.scrollTo(
-                        self.model.index(int(positions[0]), 0), QAbstractItemView.PositionAtCenter
+                        self.model.index(int(positions[0]), 0),
+                        QAbstractItemView.ScrollHint.PositionAtCenter,
                     )
-            sel_model.select(selection, QItemSelectionModel.ClearAndSelect)
+            sel_model.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         finally:
             self._syncing = False
 
