@@ -1,7 +1,9 @@
 import math
 
+import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from PySide6 import QtCore, QtGui
 
 from app.core.classes import ASSET_CLASSES
@@ -159,7 +161,7 @@ def close(c1, c2, tol=40):
 def test_render_shows_class_colours_at_asset_positions(view, tmp_path):
     view.zoom_to_city("130100")
     view.zoom(3)
-    img = view.grab().toImage()
+    img = view.grab_settled().toImage()
     img.save(str(tmp_path / "map.png"))
     # Not blank: many distinct colours.
     arr = np.frombuffer(
@@ -189,17 +191,17 @@ def test_filters_hide_and_status_colouring(view):
     row = isolated_point(view)
     p = to_widget(view, view.table.x[row], view.table.y[row])
     own = QtGui.QColor(ASSET_CLASSES[view.table.asset_class(row)].color)
-    assert close(_color_at(view.grab().toImage(), p), own)
+    assert close(_color_at(view.grab_settled().toImage(), p), own)
     others = [c for c in ASSET_CLASSES if c != view.table.asset_class(row)]
     view.set_visible_classes(others)
-    assert not close(_color_at(view.grab().toImage(), p), own)
+    assert not close(_color_at(view.grab_settled().toImage(), p), own)
     assert view.identify_at(view.table.x[row], view.table.y[row]) is None
     view.set_visible_classes(None)
     view.table.set_codes([row], ["130100-WAT-7K3M9Q2X-4"], status="revoked")
     view.set_color_mode("status")
-    assert close(_color_at(view.grab().toImage(), p), QtGui.QColor("#d62728"))
+    assert close(_color_at(view.grab_settled().toImage(), p), QtGui.QColor("#d62728"))
     view.set_visible_statuses(["issued"])
-    assert not close(_color_at(view.grab().toImage(), p), QtGui.QColor("#d62728"))
+    assert not close(_color_at(view.grab_settled().toImage(), p), QtGui.QColor("#d62728"))
 
 
 def test_cursor_moves_report_lon_lat(qtbot, view):
@@ -215,67 +217,27 @@ def test_cursor_moves_report_lon_lat(qtbot, view):
 
 def test_opacity_and_unknown_layer(view):
     view.set_opacity("points", 0.25)
-    assert view.points.opacity() == pytest.approx(0.25)
+    assert view.opacity("points") == pytest.approx(0.25)
     with pytest.raises(ValueError, match="unknown layer 'roads'"):
         view.set_opacity("roads", 1)
 
 
-def _frame(view):
-    """(sx, sy, dx, dy, w, h, bbox) of the current view, as the layer's paint sees it."""
-    x0, y0, x1, y1 = view.view_bbox()
-    w, h = view.graphics.viewport().width(), view.graphics.viewport().height()
-    a = to_widget(view, x0, y1)
-    b = to_widget(view, x1, y0)
-    sx = (b.x() - a.x()) / (x1 - x0)
-    sy = (b.y() - a.y()) / (y0 - y1)
-    return sx, sy, a.x() - sx * x0, a.y() - sy * y1, w, h, (x0, y0, x1, y1)
-
-
-def test_dense_view_aggregates(view):
-    """Zoomed out with many points the point layer switches to the density image."""
+def test_dense_view_is_a_density_image_from_the_pyramid(view):
+    """Zoomed out with many points the marks become a density image, drawn from the
+    aggregation pyramid once it is built (in the background, once per data change)."""
     big = AssetTable.from_demo(generate_demo("130100", 300_000, 0, 0, seed=1))
     view.set_table(big)
     view.zoom_full()
-    img = view.grab().toImage()
-    assert view.points.last_stats["mode"] in ("density", "aggregated")
-    assert view.points.last_stats["visible"] == 300_000
-    # The aggregated pyramid and the raw points give the same picture, pixel for pixel
-    # up to one pixel of quantisation: compare how many pixels are covered.
-    agg = view.points.rasterize(*_frame(view))
-    level_off = view.points._agg
-    view.points._agg = {}
-    import app.ui.map.layers as layers
-
-    old, layers.AGG_BASE = layers.AGG_BASE, 1e9  # no level fits: raw points
-    try:
-        raw = view.points.rasterize(*_frame(view))
-    finally:
-        layers.AGG_BASE = old
-        view.points._agg = level_off
-    assert view.points.last_stats["mode"] == "density"
-    covered_agg, covered_raw = (agg != 0).sum(), (raw != 0).sum()
-    assert abs(covered_agg - covered_raw) < 0.15 * covered_raw
-    c = _color_at(img, to_widget(view, 114.48, 38.04))  # the city centre is covered
-    assert c != QtGui.QColor("#eef1f4")
-
-
-def test_every_shape_survives_each_level_of_detail(demo):
-    from app.ui.map.layers import ShapeLayer, _LevelOfDetail
-
-    kinds = demo.kind[demo.kind != 0]
-    for kind in (1, 2):
-        geoms = demo.shapes[kinds == kind]
-        for tol in ShapeLayer.TOLERANCES:
-            lod = _LevelOfDetail(geoms, tol, rings=kind == 2)
-            n = lod.end - lod.start
-            assert (n >= (3 if kind == 1 else 5)).all(), (kind, tol)  # >= 2 (4) vertices + NaN
-            x, y = lod.gather(np.arange(len(geoms)))
-            assert np.isnan(x).sum() == len(geoms)
-            # Simplification never moves a vertex outside the shape's box.
-            b = demo.shapes[kinds == kind][0].bounds
-            x0, y0 = lod.gather(np.array([0]))
-            ok = np.isfinite(x0)
-            assert (x0[ok] >= b[0] - 1e-12).all() and (x0[ok] <= b[2] + 1e-12).all()
+    view.grab_settled()
+    assert view.assets.last_stats["mode"] == "density"
+    pyramid = view.assets.marks.pyramid
+    assert pyramid is not None and pyramid.generation == view.assets.marks.generation
+    c = _color_at(view.grab_settled().toImage(), to_widget(view, 114.48, 38.04))
+    assert c != QtGui.QColor("#eef1f4")  # the city centre is covered
+    # Zooming does not rebuild it: the same object serves every level.
+    view.zoom(1.3)
+    view.grab_settled()
+    assert view.assets.marks.pyramid is pyramid
 
 
 def test_wheel_zooms_around_the_cursor_within_limits(qtbot, view):
@@ -316,37 +278,7 @@ def test_zooming_far_out_keeps_the_aspect(view):
     (x0, x1), (y0, y1) = view.vb.viewRange()
     assert x1 - x0 <= 90 * 1.01
     assert_aspect_corrected(view, 1.0)
-    assert not view.grab().toImage().isNull()
-
-
-def test_aggregation_colours_a_cell_by_its_most_common_class():
-    import geopandas as gpd
-    import shapely as shp
-
-    from app.core.classes import ASSET_CLASSES as AC
-    from app.ui.map.layers import PointLayer
-
-    # One tight cluster: three WAT and one PWR in the same cell; one GAS far away.
-    xs = [114.0, 114.00001, 114.00002, 114.00003, 115.0]
-    cls = ["WAT", "WAT", "PWR", "WAT", "GAS"]
-    gdf = gpd.GeoDataFrame(
-        {
-            "asset_id": list("abcde"),
-            "city": ["130100"] * 5,
-            "asset_class": cls,
-            "name": list("abcde"),
-        },
-        geometry=shp.points(xs, [38.0] * 5),
-        crs=4326,
-    )
-    table = AssetTable.from_geodataframe(gdf)
-    layer = PointLayer()
-    layer.set_table(table, [AC[c].color for c in AC])
-    ax, ay, key, count = layer._aggregate(3)  # cells of 0.0008 degrees
-    codes = list(AC)
-    by_count = {int(c): codes[int(k)] for k, c in zip(key, count)}
-    assert by_count == {4: "WAT", 1: "GAS"}
-    assert count.sum() == 5
+    assert not view.grab_settled().toImage().isNull()
 
 
 def test_zoom_full_keeps_the_cities_clear_of_the_legend(qtbot):
@@ -367,3 +299,83 @@ def test_zoom_full_keeps_the_cities_clear_of_the_legend(qtbot):
     x0, _y0, x1, _y1 = view.view_bbox()
     legend_left_lon = x0 + (x1 - x0) * (view.width() - legend_w - 8) / view.width()
     assert bounds.total_bounds[2] < legend_left_lon
+
+
+def _hexagon(cx, cy, r):
+    a = np.radians(np.arange(6) * 60)
+    return shapely.Polygon(np.column_stack([cx + r * np.cos(a), cy + r * np.sin(a)]))
+
+
+@pytest.fixture()
+def overlap_view(qtbot):
+    """Two overlapping hexagons and a square with a square hole, all one class (one
+    colour, so one path: the case where even-odd filling cancelled the overlap)."""
+    geoms = [
+        _hexagon(114.0, 38.0, 0.01),
+        _hexagon(114.012, 38.0, 0.01),
+        shapely.Polygon(
+            [(114.04, 37.99), (114.06, 37.99), (114.06, 38.01), (114.04, 38.01)],
+            holes=[[(114.045, 37.995), (114.045, 38.005), (114.055, 38.005), (114.055, 37.995)]],
+        ),
+    ]
+    gdf = gpd.GeoDataFrame(
+        {"asset_id": list("abc"), "city": ["130100"] * 3, "asset_class": ["BLD"] * 3},
+        geometry=geoms,
+        crs=4326,
+    ).assign(name=list("abc"))
+    v = MapView()
+    qtbot.addWidget(v)
+    v.resize(800, 600)
+    v.set_legend_visible(False)
+    v.set_table(AssetTable.from_geodataframe(gdf))
+    v.show()
+    qtbot.waitExposed(v)
+    v.zoom_to_bbox((113.985, 37.985, 114.065, 38.015))
+    return v
+
+
+def test_overlapping_polygons_are_each_filled_and_holes_stay_empty(overlap_view, tmp_path):
+    view = overlap_view
+    img = view.grab_settled().toImage()
+    img.save(str(tmp_path / "overlap.png"))
+    background = QtGui.QColor("#eef1f4")
+    only_a = _color_at(img, to_widget(view, 113.996, 38.0))
+    overlap = _color_at(img, to_widget(view, 114.006, 38.0))
+    only_b = _color_at(img, to_widget(view, 114.017, 38.0))
+    ring = _color_at(img, to_widget(view, 114.0425, 38.0))
+    hole = _color_at(img, to_widget(view, 114.05, 38.0))
+    outside = _color_at(img, to_widget(view, 114.03, 38.0))
+    assert not close(only_a, background, tol=10)
+    assert overlap == only_a == only_b == ring  # filled once, everywhere inside
+    assert close(hole, background, tol=2) and close(outside, background, tol=2)
+
+
+def test_a_pan_draws_the_same_picture_as_a_fresh_render(view):
+    """The pan shifts the last image and renders only the exposed strips; the result
+    must be the image a full render of the new view gives."""
+    view.zoom_to_city("130100")
+    view.zoom(2)
+    view.grab_settled()
+    before = view.assets.rendered_px
+    view.pan(0.13, -0.07)
+    panned = view.grab_settled().toImage()
+    strips = view.assets.rendered_px - before
+    view.assets.invalidate()
+    fresh = view.grab_settled().toImage()
+    full = view.assets.rendered_px - before - strips
+    assert 0 < strips < 0.3 * full  # the pan rendered only what it exposed
+    diff = np.frombuffer(panned.constBits(), np.uint32) != np.frombuffer(
+        fresh.constBits(), np.uint32
+    )
+    assert diff.mean() < 0.002, diff.mean()  # at most a few seam pixels
+
+
+def test_a_first_view_shows_at_once_and_refines(view):
+    """With a tiny budget a paint renders one band and leaves the rest for later
+    paints: the map is never blocked by a whole frame."""
+    view.assets.budget = 0.0
+    view.zoom_to_city("130200")
+    view.grab()
+    assert view.assets.last_stats["bands"] == 1 and view.assets.busy()
+    view.grab_settled()
+    assert not view.assets.busy()

@@ -26,7 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from app.core.classes import ASSET_CLASSES
 from app.gis import maps
 from app.gis.assets import CLASS_CODES, AssetTable
-from app.ui.map.layers import PointLayer, ShapeLayer
+from app.ui.map.layers import AssetLayer
 from app.ui.map.overlay import EARTH_KM_PER_DEG, MapOverlay, status_legend
 
 CLICK_TOLERANCE_PX = 6
@@ -114,13 +114,9 @@ class MapView(QtWidgets.QWidget):
         # reuse it while panning: wide pens cost ~5-10 ms a frame otherwise.
         for curve in (self.province_curve, self.boundary_curve):
             curve.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.polygons = ShapeLayer(2)
-        self.lines = ShapeLayer(1)
-        self.points = PointLayer()
+        self.assets = AssetLayer()
         self._labels: list[pg.TextItem] = []
-        for z, item in enumerate(
-            (self.province_curve, self.boundary_curve, self.polygons, self.lines, self.points)
-        ):
+        for z, item in enumerate((self.province_curve, self.boundary_curve, self.assets)):
             item.setZValue(z)
             self.vb.addItem(item)
         self.vb.setAspectLocked(True, ratio=math.cos(math.radians(self._lat0)))
@@ -143,9 +139,8 @@ class MapView(QtWidgets.QWidget):
             CLASS_CODES[i]
             for i in np.flatnonzero(np.bincount(table.class_idx, minlength=len(CLASS_CODES)))
         ]
-        for layer in (self.points, self.lines, self.polygons):
-            layer.set_table(table, self._class_colors)
-            layer.color_mode = self.color_mode
+        self.assets.color_mode = self.color_mode
+        self.assets.set_table(table, self._class_colors)
         self._apply_filters()
         if self.boundaries is None and len(table):
             self._set_lat0((table.y.min() + table.y.max()) / 2)
@@ -288,9 +283,7 @@ class MapView(QtWidgets.QWidget):
         user clicks and boxes, so two-way links with a table don't loop)."""
         self._selection = sorted({int(r) for r in rows})
         if self.table is not None:
-            arr = np.asarray(self._selection, np.int64)
-            for layer in (self.points, self.lines, self.polygons):
-                layer.set_selected_rows(arr)
+            self.assets.set_selected_rows(np.asarray(self._selection, np.int64))
         if emit:
             self.selectionChanged.emit(list(self._selection))
 
@@ -332,8 +325,7 @@ class MapView(QtWidgets.QWidget):
         if self.table is None:
             return
         self._mask = self.visible_mask()
-        for layer in (self.points, self.lines, self.polygons):
-            layer.set_visible_mask(self._mask)
+        self.assets.set_visible_mask(self._mask)
         self._refresh_legend()
 
     def set_color_mode(self, mode: str) -> None:
@@ -341,11 +333,8 @@ class MapView(QtWidgets.QWidget):
         if mode not in ("class", "status"):
             raise ValueError(f"colour mode must be 'class' or 'status', got {mode!r}")
         self.color_mode = mode
-        for layer in (self.points, self.lines, self.polygons):
-            layer.color_mode = mode
-            if hasattr(layer, "invalidate"):
-                layer.invalidate()
-            layer.update()
+        self.assets.color_mode = mode
+        self.assets.restyle()
         self._refresh_legend()
 
     def set_opacity(self, layer: str, value: float) -> None:
@@ -353,14 +342,32 @@ class MapView(QtWidgets.QWidget):
             "provinces": [self.province_curve],
             "boundaries": [self.boundary_curve],
             "labels": self._labels,
-            "polygons": [self.polygons],
-            "lines": [self.lines],
-            "points": [self.points],
         }
-        if layer not in items:
+        if layer not in items and layer not in AssetLayer.LAYERS:
             raise ValueError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
+        value = max(0.0, min(1.0, float(value)))
+        if layer in AssetLayer.LAYERS:
+            self.assets.set_layer_opacity(layer, value)
+            return
         for item in items[layer]:
-            item.setOpacity(max(0.0, min(1.0, float(value))))
+            item.setOpacity(value)
+
+    def opacity(self, layer: str) -> float:
+        if layer in AssetLayer.LAYERS:
+            return self.assets.opacity[layer]
+        return {"provinces": self.province_curve, "boundaries": self.boundary_curve}[
+            layer
+        ].opacity()
+
+    def grab_settled(self) -> QtGui.QPixmap:
+        """The widget grabbed once the map is fully rendered: levels of detail built in
+        the background, every band of the view drawn (tests, screenshots, the bench;
+        the app itself never waits, it shows what is ready and refines)."""
+        self.assets.wait_for_background()
+        pixmap = self.grab()
+        while self.assets.busy():
+            pixmap = self.grab()
+        return pixmap
 
     def _refresh_legend(self) -> None:
         if self.color_mode == "status":

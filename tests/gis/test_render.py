@@ -1,0 +1,180 @@
+"""The map's Qt-free rendering core: app/gis/render."""
+
+import numpy as np
+import pytest
+import shapely
+
+from app.gis.render.canvas import Canvas
+from app.gis.render.marks import Marks
+from app.gis.render.palette import argb, palette
+from app.gis.render.shapes import TOLERANCES, LevelOfDetail, ShapeSet
+from app.gis.render.viewport import Block, subtract
+
+PAL = palette(["#1f77b4", "#ff7f0e", "#2ca02c"])
+
+
+def _marks(n=20_000, seed=0, shapes=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(114.5, 0.1, n)
+    y = rng.normal(38.0, 0.07, n)
+    extent = np.zeros(n)
+    extent[:shapes] = rng.uniform(1e-5, 3e-3, shapes)
+    m = Marks(x, y, extent)
+    key = rng.integers(0, 3, n)
+    m.set_style(key, PAL, np.zeros(n, np.uint8), PAL, ring_status=False)
+    return m, x, y, key
+
+
+def _block(m, bbox, width=400):
+    x0, y0, x1, y1 = bbox
+    sx = width / (x1 - x0)
+    sy = -sx / np.cos(np.radians(38))
+    gx, gy = int(np.floor(x0 * sx)), int(np.floor(y1 * sy))
+    return Block(sx, sy, gx, gy, width, int(np.ceil((y0 - y1) * sy)))
+
+
+def test_rectangle_arithmetic_covers_exactly():
+    a, b = (0, 0, 100, 80), (30, 20, 100, 100)
+    parts = subtract(a, b)
+    cover = np.zeros((200, 200), int)
+    for x, y, w, h in parts + [(30, 20, 70, 60)]:
+        cover[y : y + h, x : x + w] += 1
+    assert (cover[0:80, 0:100] == 1).all() and cover.sum() == 100 * 80
+    assert subtract(a, (500, 500, 10, 10)) == [a]
+    assert subtract(a, a) == []
+
+
+def test_canvas_keeps_the_overlap_and_queues_exactly_the_exposed_strips():
+    c = Canvas(1.0, -1.0, (0, 0, 50, 40), style=None)
+    while (band := c.next_band()) is not None:
+        x, y, w, h = band
+        c.put(band, np.full((h, w), 7, np.uint32))
+    c.image[0, 0] = 9  # global pixel (0, 0)
+    c.move_to((10, -5, 50, 40))
+    assert c.image[5, 0] == 7  # global (10, 0)
+    assert c.image[5 + 0, 0] == 7 and c.image[4, 0] == 0  # row above was exposed
+    queued = np.zeros((40, 50), int)
+    for x, y, w, h in c.pending:
+        queued[y + 5 : y + 5 + h, x - 10 : x - 10 + w] += 1
+    # Exposed: the 5 new rows at the top and the 10 new columns at the right.
+    expect = np.zeros((40, 50), int)
+    expect[:5, :] = 1
+    expect[:, 40:] = 1
+    assert (queued == expect).all()
+
+
+def test_positions_are_exactly_the_marks_in_the_box():
+    m, x, y, _ = _marks()
+    rng = np.random.default_rng(1)
+    visible = rng.random(len(x)) < 0.7
+    m.set_visible(visible)
+    for _ in range(20):
+        x0, y0 = rng.uniform(114.2, 114.8), rng.uniform(37.8, 38.2)
+        bbox = (x0, y0, x0 + rng.uniform(0.001, 0.3), y0 + rng.uniform(0.001, 0.2))
+        got = np.sort(m.order[m.positions(bbox)])
+        fx, fy = m.fx[m.pos_of_row], m.fy[m.pos_of_row]  # float32 as stored
+        ox, oy = m.origin
+        inside = (
+            (fx >= np.float32(bbox[0] - ox))
+            & (fx <= np.float32(bbox[2] - ox))
+            & (fy >= np.float32(bbox[1] - oy))
+            & (fy <= np.float32(bbox[3] - oy))
+        )
+        assert (got == np.flatnonzero(inside & visible)).all()
+
+
+@pytest.mark.parametrize("mode", ["density", "dots", "discs"])
+def test_a_block_rendered_in_two_halves_equals_the_whole(mode):
+    """What lets a pan render only a strip: the pixels of a block do not depend on
+    how the view was cut into blocks (discs crossing the cut included)."""
+    m, *_ = _marks(3000 if mode == "discs" else 20_000)
+    whole = _block(m, (114.3, 37.85, 114.7, 38.15))
+    img = m.render(whole, mode)
+    assert (img != 0).sum() > 1000
+    left = Block(whole.sx, whole.sy, whole.gx, whole.gy, 150, whole.height)
+    right = Block(whole.sx, whole.sy, whole.gx + 150, whole.gy, whole.width - 150, whole.height)
+    # A disc near the cut is drawn from both sides: render each half with a margin.
+    halves = []
+    for b in (left, right):
+        grown = b.grown(8)
+        halves.append(m.render(grown, mode)[8:-8, 8:-8])
+    assert (np.hstack(halves) == img).all()
+
+
+def test_pyramid_cells_take_their_most_common_key_and_agree_with_raw_density():
+    n = 6
+    x = np.array([114.0, 114.00001, 114.00002, 114.00003, 115.0, 114.5])
+    y = np.array([38.0] * 5 + [38.5])
+    m = Marks(x, y, np.zeros(n))
+    m.set_style(np.array([0, 0, 1, 0, 2, 2]), PAL, np.zeros(n), PAL, ring_status=False)
+    level = m.build_pyramid().levels[3]  # cells of 8 * base degrees
+    assert level is not None
+    by_count = dict(zip(level.count.tolist(), level.key.tolist()))
+    assert by_count[4] == 0 and level.count.sum() == n
+
+    big, *_ = _marks(300_000, seed=3)
+    big.pyramid = big.build_pyramid()
+    block = _block(big, (113.9, 37.5, 115.1, 38.5), width=300)
+    agg = big.render(block, "density")
+    big.pyramid = None
+    raw = big.render(block, "density")
+    covered_agg, covered_raw = (agg != 0).sum(), (raw != 0).sum()
+    assert covered_raw > 1000
+    assert abs(covered_agg - covered_raw) < 0.15 * covered_raw
+
+
+def test_shapes_become_marks_below_a_few_pixels_and_paths_above():
+    m, x, y, _ = _marks(5000, shapes=100)
+    deg = 1e-3
+    limit = m.small_limit(deg)
+    assert 1.5 * deg <= limit <= 3 * deg
+    # The pyramid's and the paths' thresholds are the same steps.
+    assert m.small_limit(deg * 1.01) == limit or m.level_of(deg * 1.01) != m.level_of(deg)
+
+
+def test_every_shape_survives_each_level_of_detail_and_polygons_are_oriented():
+    rng = np.random.default_rng(2)
+    c = rng.uniform(0, 1, (200, 2))
+    lines = shapely.linestrings(
+        np.repeat(c, 8, axis=0) + rng.normal(0, 0.001, (1600, 2)),
+        indices=np.repeat(np.arange(200), 8),
+    )
+    # Clockwise exteriors with a counter-clockwise hole: the wrong way round on purpose.
+    polys = np.array(
+        [
+            shapely.Polygon(
+                [(x, y), (x, y + 0.01), (x + 0.01, y + 0.01), (x + 0.01, y)],
+                holes=[[(x + 0.003, y + 0.003), (x + 0.006, y + 0.003), (x + 0.006, y + 0.006)]],
+            )
+            for x, y in c
+        ]
+    )
+    for geoms, rings in ((lines, False), (polys, True)):
+        for tol in TOLERANCES:
+            lod = LevelOfDetail(geoms, np.arange(len(geoms)), len(geoms), tol, rings, (0.0, 0.0))
+            n = lod.end - lod.start
+            assert (n >= (3 if not rings else 5)).all(), (rings, tol)  # >=2 (4) vertices + NaN
+            xs, _ = lod.gather(np.arange(len(geoms)))
+            assert np.isnan(xs).sum() == (len(geoms) * (2 if rings and tol == 0 else 1)) or rings
+    lod = LevelOfDetail(polys, np.arange(1), 1, 0.0, True, (0.0, 0.0))
+    x, y = lod.gather(np.arange(1))
+    cut = np.flatnonzero(np.isnan(x))
+    outer = shapely.LinearRing(np.column_stack([x[: cut[0]], y[: cut[0]]]))
+    hole = shapely.LinearRing(np.column_stack([x[cut[0] + 1 : cut[1]], y[cut[0] + 1 : cut[1]]]))
+    assert outer.is_ccw and not hole.is_ccw
+
+
+def test_shape_set_builds_coarse_levels_only_for_large_shapes():
+    geoms = np.array([shapely.box(0, 0, 1e-4, 1e-4), shapely.box(1, 1, 1.5, 1.5)])
+    s = ShapeSet(geoms, rings=True, origin=(0.0, 0.0))
+    s.build()
+    assert s.lod(0).start[0] >= 0 and s.lod(0).start[1] >= 0
+    coarse = s.lod(len(TOLERANCES) - 1)
+    assert coarse.start[0] == -1 and coarse.start[1] >= 0
+
+
+def test_argb_is_premultiplied():
+    assert argb("#ff0000") == np.uint32(0xFFFF0000)
+    assert argb("#ff0000", 128) == np.uint32((128 << 24) | (128 << 16))
+    with pytest.raises(ValueError, match="#rrggbb"):
+        argb("red")
