@@ -13,13 +13,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from app.core.checkpoint import open_checkpoint
 from app.core.errors import CoreError
 from app.core.note import Verifier
 from app.ledger import codes_index
-from app.ledger.schema import codes, entry_bundles, tiles
 from app.ledger.store import Store
 from app.ledger.tilelog import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, TileLog, decode_entries
 
@@ -120,17 +117,7 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
     stop_iter = iter(stops)
     next_stop = next(stop_iter, -1)
     for n in range(0, (size + TILE_WIDTH - 1) // TILE_WIDTH, _CHUNK):
-        with store.read() as conn:
-            rows = {
-                r.n: bytes(r.data)
-                for r in conn.execute(
-                    sa.select(entry_bundles.c.n, entry_bundles.c.data).where(
-                        entry_bundles.c.origin == origin,
-                        entry_bundles.c.n >= n,
-                        entry_bundles.c.n < n + _CHUNK,
-                    )
-                )
-            }
+        rows = store.bundle_rows(origin, n, n + _CHUNK)
         for b in range(n, min(n + _CHUNK, (size + TILE_WIDTH - 1) // TILE_WIDTH)):
             if b not in rows:
                 report.fail(f"entry bundle {b} (entries {b * TILE_WIDTH}…) is missing")
@@ -179,8 +166,7 @@ class _StoredTiles:
         self.store, self.origin = store, origin
 
     def get(self, level: int, n: int) -> bytes | None:
-        with self.store.read() as conn:
-            return self.store._tile_row(conn, self.origin, level, n)
+        return self.store.tile_row(self.origin, level, n)
 
 
 def _first_diff(stored: bytes, data: bytes) -> str:
@@ -204,19 +190,12 @@ def _fold(report, origin, index, entry, folded, offs) -> None:
 
 
 def _check_widths(store: Store, origin: str, size: int, report: AuditReport) -> None:
-    with store.read() as conn:
-        for r in conn.execute(
-            sa.select(tiles.c.level, tiles.c.n, tiles.c.width).where(tiles.c.origin == origin)
-        ):
-            if r.width > _expected_width(size, r.level, r.n):
-                report.fail(f"tile {r.level}/{r.n} has width {r.width}, beyond tree size {size}")
-        for r in conn.execute(
-            sa.select(entry_bundles.c.n, entry_bundles.c.width).where(
-                entry_bundles.c.origin == origin
-            )
-        ):
-            if r.width > _expected_width(size, 0, r.n):
-                report.fail(f"entry bundle {r.n} has {r.width} entries, beyond size {size}")
+    for kind, level, n, width in store.stored_widths(origin):
+        if width > _expected_width(size, level, n):
+            if kind == "tile":
+                report.fail(f"tile {level}/{n} has width {width}, beyond tree size {size}")
+            else:
+                report.fail(f"entry bundle {n} has {width} entries, beyond size {size}")
 
 
 def _check_index(store: Store, origin: str, folded: dict, report: AuditReport) -> None:
@@ -232,17 +211,15 @@ def _check_index(store: Store, origin: str, folded: dict, report: AuditReport) -
         "latest_index",
     )
     seen = 0
-    with store.read() as conn:
-        for row in conn.execute(sa.select(codes).where(codes.c.origin == origin)):
-            m = row._mapping
-            want = folded.get(m["code"])
-            seen += 1
-            if want is None:
-                report.fail(f"codes index has {m['code']}, which no record of the log issues")
-            elif any(m[k] != want[k] for k in keys):
-                bad = next(k for k in keys if m[k] != want[k])
-                report.fail(
-                    f"codes index row {m['code']}: {bad} is {m[bad]!r}, the log says {want[bad]!r}"
-                )
+    for m in store.code_rows(origin):
+        want = folded.get(m["code"])
+        seen += 1
+        if want is None:
+            report.fail(f"codes index has {m['code']}, which no record of the log issues")
+        elif any(m[k] != want[k] for k in keys):
+            bad = next(k for k in keys if m[k] != want[k])
+            report.fail(
+                f"codes index row {m['code']}: {bad} is {m[bad]!r}, the log says {want[bad]!r}"
+            )
     if seen != len(folded):
         report.fail(f"codes index holds {seen} codes of {origin}; the log issues {len(folded)}")

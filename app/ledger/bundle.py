@@ -207,28 +207,7 @@ def choose_checkpoint(store, origin: str, index: int, quorum: int | None = None)
     """The stored checkpoint to prove `index` under: the newest one covering it that
     carries at least `quorum` cosignature lines, else the one with the most of them.
     One grouped query, however many checkpoints the log has."""
-    import sqlalchemy as sa
-
-    from app.ledger.schema import checkpoints, cosignatures
-
-    count = sa.func.count(cosignatures.c.witness)
-    q = (
-        sa.select(checkpoints.c.size, count.label("n"))
-        .select_from(
-            checkpoints.outerjoin(
-                cosignatures,
-                sa.and_(
-                    cosignatures.c.origin == checkpoints.c.origin,
-                    cosignatures.c.size == checkpoints.c.size,
-                ),
-            )
-        )
-        .where(checkpoints.c.origin == origin, checkpoints.c.size > index)
-        .group_by(checkpoints.c.size)
-        .order_by(checkpoints.c.size.desc())
-    )
-    with store.read() as conn:
-        rows = [(r.size, r.n) for r in conn.execute(q)]
+    rows = store.cosigned_checkpoints(origin, above=index)
     if not rows:
         raise NotInStoreError(f"no stored checkpoint of {origin} covers index {index}")
     size = next((sz for sz, n in rows if quorum is not None and n >= quorum), None)

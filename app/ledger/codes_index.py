@@ -11,9 +11,6 @@ import json
 from dataclasses import dataclass, field
 
 import msgspec
-import sqlalchemy as sa
-
-from app.ledger.schema import codes
 
 CODE_TYPES = ("issue", "update", "transfer", "revoke")
 OFFICIAL_TYPES = ("official-add", "official-revoke")
@@ -152,16 +149,6 @@ def _bbox(geometry):
     return _fast_bbox(geometry) if type(geometry) is dict else geojson_bbox(geometry)
 
 
-def load_rows(conn: sa.Connection, code_list) -> dict[str, dict]:
-    """Current index rows (as dicts) of the given codes that exist."""
-    out: dict[str, dict] = {}
-    code_list = list(code_list)
-    for i in range(0, len(code_list), 500):
-        for row in conn.execute(sa.select(codes).where(codes.c.code.in_(code_list[i : i + 500]))):
-            out[row.code] = dict(row._mapping)
-    return out
-
-
 def fold(state: dict | None, record: dict, index: int, origin: str) -> dict:
     """The index row after `record` (at log `index`) is applied to `state` (None: new code).
 
@@ -230,15 +217,6 @@ def fold_official(officials: dict[str, dict], record: dict, index: int, origin: 
         row["revoked_index"] = index
     officials[name] = row
     return row
-
-
-def official_active(row: dict | None, index: int) -> bool:
-    """An official signs validly at `index` if added before it and not revoked before it."""
-    return (
-        row is not None
-        and row["added_index"] < index
-        and (row["revoked_index"] is None or index < row["revoked_index"])
-    )
 
 
 # ---------------------------------------------------------------- replica entries

@@ -34,10 +34,11 @@ from app.core.records import (
     validate_record,
 )
 from app.core.tiles import TILE_WIDTH
-from app.ledger.codes_index import CodeState, official_active
+from app.ledger.codes_index import CodeState
 from app.ledger.db import StoreError, sqlite_url
 from app.ledger.keys import signing_key
 from app.ledger.keystore import Keystore, KeystoreError, check_official_name, write_private
+from app.ledger.rules import official_active
 from app.ledger.sequencer import Receipt, Sequencer, SubmissionRefused
 from app.ledger.signing_pool import SigningPool
 from app.ledger.store import Store, StoredCheckpoint

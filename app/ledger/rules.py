@@ -97,6 +97,16 @@ def parse(entry: bytes) -> Row | Refusal:
 
 
 # ---------------------------------------------------------------- the rules
+def official_active(row: Row | None, index: int) -> bool:
+    """An official signs validly at `index` if added before it and not revoked at or
+    before it."""
+    return (
+        row is not None
+        and row["added_index"] < index
+        and (row["revoked_index"] is None or index < row["revoked_index"])
+    )
+
+
 Rule = Callable[[LogContext, LedgerState, Record, int, "SignatureCheck | None"], "Refusal | None"]
 
 

@@ -36,9 +36,8 @@ from nacl.exceptions import BadSignatureError
 
 from app.core.errors import CityLedgerError
 from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, split_signature
-from app.ledger import codes_index, rules
+from app.ledger import rules
 from app.ledger.keys import KeyError_, verify_key
-from app.ledger.schema import officials
 from app.ledger.signing_pool import SigningPool, signature_valid
 from app.ledger.store import ConflictError, Store
 from app.ledger.tilelog import TileLog
@@ -150,12 +149,7 @@ class Sequencer:
         self._vkeys: dict[str, str] = {self.admin_name: admin_vkey}
         with store.read() as conn:
             self._vkeys.update(
-                (r.name, r.vkey)
-                for r in conn.execute(
-                    sa.select(officials.c.name, officials.c.vkey).where(
-                        officials.c.origin == origin
-                    )
-                )
+                (name, row["vkey"]) for name, row in store.official_rows(conn, origin).items()
             )
         self._verifier = threading.Thread(
             target=self._verify_loop, daemon=True, name=f"entry verifier {origin}"
@@ -353,13 +347,10 @@ class Sequencer:
         with self.store.write() as conn:
             tl = self._load(conn)
             old_size = tl.size
-            code_rows = codes_index.load_rows(
-                conn, {p.record.get("code") for p in batch if p.record.get("code")}
+            code_rows = self.store.load_code_rows(
+                conn, {p.record["code"] for p in batch if p.record.get("code")}
             )
-            offs = {
-                r.name: dict(r._mapping)
-                for r in conn.execute(sa.select(officials).where(officials.c.origin == self.origin))
-            }
+            offs = self.store.official_rows(conn, self.origin)
             ctx = rules.LogContext(self.origin, self.city_code, self.admin_vkey)
             state = rules.LedgerState(code_rows, offs)
             changed_codes: dict[str, dict] = {}

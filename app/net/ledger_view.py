@@ -16,7 +16,6 @@ from app.core import merkle
 from app.core import note as _note
 from app.core import tiles as _tiles
 from app.core.errors import CoreError
-from app.ledger.schema import checkpoints, logs
 from app.ledger.store import Store, StoredCheckpoint
 from app.net.legacy_resolutions import import_legacy_resolutions
 from app.net.paths import TILE_HEIGHT
@@ -81,16 +80,7 @@ class LedgerView:
         if origin == self.own_origin:
             s = self.store.latest_checkpoint(origin)
             return None if s is None else s.with_cosignatures()
-        held = self.held_size(origin)
-        with self.store.read() as conn:
-            size = conn.execute(
-                sa.select(sa.func.max(checkpoints.c.size)).where(
-                    checkpoints.c.origin == origin, checkpoints.c.size <= held
-                )
-            ).scalar()
-        if size is None:
-            return None
-        s = self.store.checkpoint(origin, size)
+        s = self.store.served_checkpoint(origin, self.held_size(origin))
         return None if s is None else s.with_cosignatures()
 
     def ensure_replica(self, city) -> None:
@@ -111,23 +101,8 @@ class LedgerView:
     def save_checkpoint(self, origin: str, cp, expected_size: int) -> bool:
         """Store verified checkpoint `cp` iff the latest stored size is still
         `expected_size` (atomic: the witness's check-and-save and sync share it)."""
-        with self.store.write() as conn:
-            # Row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
-            conn.execute(sa.select(logs.c.origin).where(logs.c.origin == origin).with_for_update())
-            latest = (
-                conn.execute(
-                    sa.select(sa.func.max(checkpoints.c.size)).where(checkpoints.c.origin == origin)
-                ).scalar()
-                or 0
-            )
-            known = conn.execute(
-                sa.select(checkpoints.c.size).where(
-                    checkpoints.c.origin == origin, checkpoints.c.size == cp.size
-                )
-            ).first()
-            if latest != expected_size or known is not None:
-                return False
-            self.store.insert_checkpoint(conn, origin, cp.size, cp.root, cp.log_note)
+        if not self.store.save_checkpoint(origin, cp.size, cp.root, cp.log_note, expected_size):
+            return False
         if cp.cosigners:
             self.add_cosignatures(origin, cp.size, cp.cosigners)
         return True
@@ -156,12 +131,17 @@ class LedgerView:
         """Append verified entries [held, held+len) with their tiles; returns the number
         of entries folded into the codes index (0 when `index` is off: a bulk catch-up
         stores blobs first and calls `index_pending` after)."""
-        size = held + len(entries)
-        with self.store.write() as conn:
-            self.store.write_tiles(conn, origin, tile_data, bundles)
-            if index:
-                self.store.index_entries(conn, origin, list(zip(range(held, size), entries)))
-            self.store.compare_and_swap(conn, origin, held, size, root)
+        self.store.append_replica(
+            origin,
+            held,
+            held + len(entries),
+            root,
+            None,
+            bundles,
+            tile_data,
+            index_codes=index,
+            entries=entries,
+        )
         return len(entries) if index else 0
 
     def index_pending(self, origin: str) -> int:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from app.ledger import codes_index
 from app.ledger.audit import audit_log
 from app.ledger.node import Node
 from app.ledger.store import Store
@@ -80,7 +79,7 @@ def test_sigkill_never_loses_an_acknowledged_code(tmp_path, db_url):
         store = Store(db_url)
         try:
             with store.read() as conn:
-                rows = codes_index.load_rows(conn, acked)
+                rows = store.load_code_rows(conn, acked)
             missing = [c for c in acked if c not in rows]
             assert not missing, f"round {rounds}: {len(missing)} acknowledged codes lost"
             assert all(rows[c]["first_index"] == i for c, i in acked.items())

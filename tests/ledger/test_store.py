@@ -9,7 +9,7 @@ from app.core.note import sign_note
 from app.ledger.audit import audit_log
 from app.ledger.db import StoreError, write_tx
 from app.ledger.store import ConflictError, Store
-from app.ledger.tilelog import TILE_WIDTH
+from app.ledger.tilelog import TILE_WIDTH, TileLog
 
 from .conftest import point
 
@@ -223,17 +223,19 @@ def test_unusable_database_url_is_a_clear_error():
 
 
 def test_inline_indexing_inside_a_caller_transaction(source, replica_url):
-    """The net helper's path: write_tiles + index_entries + compare_and_swap in one
-    transaction; the indexed size follows, and a lagging index is caught up first."""
+    """The net helper's path: append_replica with the decoded entries folds them in the
+    same transaction; the indexed size follows, and a lagging index is caught up first."""
     replica = Store(replica_url)
     replica.ensure_replica(REPLICA, "130100", source.log_vkey)
     cp, bundles, tiles = _copy(source.store, REPLICA, 0, 301)
     entries = source.store.entries(REPLICA, 0, 301)
-    with replica.write() as conn:
-        replica.write_tiles(conn, REPLICA, tiles, bundles)
-        replica.insert_checkpoint(conn, REPLICA, 301, cp.root_hash, cp.note)
-        replica.index_entries(conn, REPLICA, list(zip(range(250, 301), entries[250:])))
-        replica.compare_and_swap(conn, REPLICA, 0, 301, cp.root_hash)
+    first = TileLog.empty()
+    first.append(entries[:250])
+    root_250 = first.root()
+    replica.append_replica(REPLICA, 0, 250, root_250, None, bundles, tiles, index_codes=False)
+    replica.append_replica(
+        REPLICA, 250, 301, cp.root_hash, cp.note, bundles, tiles, entries=entries[250:]
+    )
     assert replica.log_info(REPLICA).indexed_size == 301
     report = audit_log(replica, REPLICA)
     assert report.ok, report.problems

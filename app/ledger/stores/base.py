@@ -1,0 +1,52 @@
+"""The database under every part of the store: its engine and transactions."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+
+from app.ledger.db import StoreError, make_engine, migrate, read_tx, write_tx
+
+
+class ConflictError(StoreError):
+    """Another writer changed the log first (the compare-and-swap on its size failed)."""
+
+
+def now() -> float:
+    return time.time()
+
+
+class Database:
+    """An open, migrated database (SQLite or PostgreSQL)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        try:
+            migrate(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise StoreError(f"cannot open the store at {url}: {exc}") from None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def write(self) -> contextlib.AbstractContextManager[sa.Connection]:
+        """A write transaction context (BEGIN IMMEDIATE on SQLite)."""
+        return write_tx(self.engine)
+
+    def read(self) -> contextlib.AbstractContextManager[sa.Connection]:
+        return read_tx(self.engine)
+
+
+def in_chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """`values` in slices small enough for an IN (...) list."""
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
