@@ -165,7 +165,7 @@ def replicate(node) -> tuple[float, float, int]:
 def floor(directory: Path, n: int, base: Path) -> tuple[float, float, float]:
     """(hashing, storing blobs, indexing codes) seconds for the same entries and rows in a
     fresh store, through the same store functions the replica uses."""
-    from app.core.tiles import decode_bundle
+    from app.core.tiles import decode_entry_bundle
     from app.ledger.db import sqlite_url
     from app.ledger.store import Store
     from app.ledger.tilelog import TileLog
@@ -175,7 +175,7 @@ def floor(directory: Path, n: int, base: Path) -> tuple[float, float, float]:
     for k in range((n + TILE_WIDTH - 1) // TILE_WIDTH):
         w = min(TILE_WIDTH, n - k * TILE_WIDTH)
         bundles[k] = (directory / bundle_path(k, w)).read_bytes()
-    entries = [e for k in sorted(bundles) for e in decode_bundle(bundles[k])]
+    entries = [e for k in sorted(bundles) for e in decode_entry_bundle(bundles[k])]
     t = time.perf_counter()
     log = TileLog.empty()
     tiles, _ = log.append(entries)

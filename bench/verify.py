@@ -4,10 +4,10 @@
 
 A real node (SQLite in a temporary folder) issues --codes codes; two witness cities
 co-sign its checkpoint; then, over --sample of those codes (median of --repeat runs):
-- verify_bundle: offline verification of the exported proof bundle (decode, entry and
+- verify_proof_bundle: offline verification of the exported proof bundle (decode, entry and
   official-add inclusion proofs, entry signature, log signature, 2 cosignatures);
 - verify_code: the same checks read from the node's store (entry, tiles, officials);
-- export_bundle: building the bundle from the store;
+- export_proof_bundle: building the bundle from the store;
 - floor: PyNaCl VerifyKey.verify of the same 4 signatures per code (entry, checkpoint,
   2 cosignatures), precomputed messages — what no verifier can go below.
 """
@@ -28,9 +28,9 @@ from rich.table import Table  # noqa: E402
 from app.core import note  # noqa: E402
 from app.core.cosignature import cosigned_message, signature_timestamp  # noqa: E402
 from app.core.records import signing_message  # noqa: E402
-from app.ledger.bundle import export_bundle  # noqa: E402
 from app.ledger.node import Node  # noqa: E402
-from app.ledger.verifier import verify_bundle, verify_code  # noqa: E402
+from app.ledger.proof_bundle import export_proof_bundle  # noqa: E402
+from app.ledger.verifier import verify_code, verify_proof_bundle  # noqa: E402
 from bench.core import median_time  # noqa: E402
 from tests.ledger.verifier_kit import OTHER_CITIES, POINT, cosign_latest, make_trust, other_city  # noqa: E402
 
@@ -89,9 +89,9 @@ def main() -> int:
             cosign_latest(node, *(w.signer for w in witnesses))
             trust, _ = make_trust(node, witnesses, quorum=2)
             sample = codes[:: max(1, len(codes) // a.sample)][: a.sample]
-            bundles = [export_bundle(node, c, quorum=2) for c in sample]
+            bundles = [export_proof_bundle(node, c, quorum=2) for c in sample]
             data = [b.encode() for b in bundles]
-            assert all(verify_bundle(d, trust).ok for d in data)
+            assert all(verify_proof_bundle(d, trust).ok for d in data)
             assert all(verify_code(node, c, trust).ok for c in sample)
             floor = floor_inputs(node, bundles, trust)
 
@@ -102,17 +102,17 @@ def main() -> int:
             n = len(sample)
             rows = [
                 (
-                    "verify_bundle (offline)",
-                    median_time(lambda: [verify_bundle(d, trust) for d in data], a.repeat),
+                    "verify_proof_bundle (offline)",
+                    median_time(lambda: [verify_proof_bundle(d, trust) for d in data], a.repeat),
                 ),
                 (
                     "verify_code (store)",
                     median_time(lambda: [verify_code(node, c, trust) for c in sample], a.repeat),
                 ),
                 (
-                    "export_bundle (store)",
+                    "export_proof_bundle (store)",
                     median_time(
-                        lambda: [export_bundle(node, c, quorum=2) for c in sample], a.repeat
+                        lambda: [export_proof_bundle(node, c, quorum=2) for c in sample], a.repeat
                     ),
                 ),
             ]

@@ -18,7 +18,7 @@ FAMILIES = [
     ("app.ledger.sequencer", "SequencerStopped"),
     ("app.ledger.keystore", "KeystoreError"),
     ("app.ledger.trust", "TrustError"),
-    ("app.ledger.bundle", "NotInStoreError"),
+    ("app.ledger.proof_bundle", "NotInStoreError"),
     ("app.ledger.signing_pool", "PoolBroken"),
     ("app.net.verify", "VerifyError"),
     ("app.net.client", "PeerError"),

@@ -142,7 +142,7 @@ def print_result(result, title: str) -> None:
 
 
 def cmd_verify(args) -> int:
-    from app.ledger.verifier import verify_bundle, verify_code
+    from app.ledger.verifier import verify_code, verify_proof_bundle
 
     if (args.code is None) == (args.bundle is None):
         raise CliError("give a CODE or --bundle FILE (one of them)")
@@ -152,7 +152,9 @@ def cmd_verify(args) -> int:
         except OSError as e:
             raise CliError(f"--bundle {args.bundle}: {e.strerror}") from None
         trust = load_trust(args)
-        result = _with_optional_replica(args, lambda replica: verify_bundle(data, trust, replica))
+        result = _with_optional_replica(
+            args, lambda replica: verify_proof_bundle(data, trust, replica)
+        )
         title = f"bundle {args.bundle.name}"
     else:
         from app.cli.ledger_cmds import ledger_errors, open_node
@@ -204,10 +206,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 def cmd_bundle_export(args) -> int:
     from app.cli.ledger_cmds import emit, ledger_errors, open_node
-    from app.ledger.bundle import (
+    from app.ledger.proof_bundle import (
         NotInStoreError,
-        bundle_qr_fits,
-        export_bundle,
+        export_proof_bundle,
+        proof_bundle_fits_qr,
         qr_payload,
         write_qr,
     )
@@ -220,7 +222,7 @@ def cmd_bundle_export(args) -> int:
     with open_node(args) as node, ledger_errors():
         trust = load_trust(args, required=False)  # its quorum picks the checkpoint
         try:
-            bundle = export_bundle(node, args.code, quorum=trust.quorum if trust else None)
+            bundle = export_proof_bundle(node, args.code, quorum=trust.quorum if trust else None)
         except NotInStoreError as e:
             raise CliError(str(e)) from None
     data = bundle.encode()
@@ -229,8 +231,8 @@ def cmd_bundle_export(args) -> int:
     if args.qr is not None:
         content = args.qr_content
         if content == "auto":
-            content = "bundle" if bundle_qr_fits(data) else "code"
-        if content == "bundle" and not bundle_qr_fits(data):
+            content = "bundle" if proof_bundle_fits_qr(data) else "code"
+        if content == "bundle" and not proof_bundle_fits_qr(data):
             raise CliError(
                 f"the bundle ({len(data)} bytes) does not fit in a QR code; use --qr-content code"
             )
@@ -299,13 +301,13 @@ def bundle_doc(bundle) -> dict:
 
 def cmd_bundle_show(args) -> int:
     from app.cli.ledger_cmds import console
-    from app.ledger.bundle import BundleFormatError, decode_bundle
+    from app.ledger.proof_bundle import ProofBundleError, decode_proof_bundle
 
     try:
-        bundle = decode_bundle(args.file.read_bytes())
+        bundle = decode_proof_bundle(args.file.read_bytes())
     except OSError as e:
         raise CliError(f"{args.file}: {e.strerror}") from None
-    except BundleFormatError as e:
+    except ProofBundleError as e:
         raise CliError(f"{args.file}: {e}") from None
     doc = bundle_doc(bundle)
     if args.json:
@@ -331,7 +333,7 @@ def cmd_inspect(args) -> int:
     from app.cli.ledger_cmds import console, ledger_errors, open_node
     from app.core.codes import parse_code
     from app.core.errors import CodeError
-    from app.ledger.bundle import NotInStoreError, export_bundle
+    from app.ledger.proof_bundle import NotInStoreError, export_proof_bundle
     from app.ledger.verifier import verify_code
 
     try:
@@ -345,7 +347,7 @@ def cmd_inspect(args) -> int:
         history = node.history(code)
         trust = load_trust(args, required=False)
         try:
-            bundle = export_bundle(node, code, quorum=trust.quorum if trust else None)
+            bundle = export_proof_bundle(node, code, quorum=trust.quorum if trust else None)
         except NotInStoreError as e:
             bundle, proof_error = None, str(e)
         result = verify_code(node, code, trust) if trust else None

@@ -79,7 +79,7 @@ class TileError(CoreError):
     """A tile path or tile data is malformed, or a tile does not match the tree."""
 
 
-class BundleError(CoreError):
+class EntryBundleError(CoreError):
     """An entry bundle is malformed."""
 
 

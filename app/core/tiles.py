@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from app.core.errors import BundleError, TileError
+from app.core.errors import EntryBundleError, TileError
 from app.core.merkle import (
     HASH_SIZE,
     AppendResult,
@@ -370,13 +370,13 @@ class TileHashReader:
 # --- entry bundles ------------------------------------------------------------------
 
 
-def encode_bundle(entries: Iterable[bytes]) -> bytes:
+def encode_entry_bundle(entries: Iterable[bytes]) -> bytes:
     """Concatenate entries, each prefixed by its big-endian uint16 length."""
     parts = []
     pack = struct.Struct(">H").pack
     for i, e in enumerate(entries):
         if len(e) > MAX_BUNDLE_ENTRY:
-            raise BundleError(
+            raise EntryBundleError(
                 f"entry {i} is {len(e)} bytes; bundles hold at most {MAX_BUNDLE_ENTRY}"
             )
         parts.append(pack(len(e)))
@@ -384,24 +384,26 @@ def encode_bundle(entries: Iterable[bytes]) -> bytes:
     return b"".join(parts)
 
 
-def decode_bundle(data: bytes, count: int | None = None) -> list[bytes]:
+def decode_entry_bundle(data: bytes, count: int | None = None) -> list[bytes]:
     """Split a bundle into entries; ``count`` (if given) must match exactly."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise BundleError("bundle data must be bytes")
+        raise EntryBundleError("bundle data must be bytes")
     data = bytes(data)
     out: list[bytes] = []
     pos, end = 0, len(data)
     while pos < end:
         if pos + 2 > end:
-            raise BundleError(f"bundle truncated in the length of entry {len(out)} at byte {pos}")
+            raise EntryBundleError(
+                f"bundle truncated in the length of entry {len(out)} at byte {pos}"
+            )
         n = (data[pos] << 8) | data[pos + 1]
         pos += 2
         if pos + n > end:
-            raise BundleError(f"entry {len(out)} claims {n} bytes but only {end - pos} remain")
+            raise EntryBundleError(f"entry {len(out)} claims {n} bytes but only {end - pos} remain")
         out.append(data[pos : pos + n])
         pos += n
         if count is not None and len(out) > count:
-            raise BundleError(f"bundle has more than the {count} entries expected")
+            raise EntryBundleError(f"bundle has more than the {count} entries expected")
     if count is not None and len(out) != count:
-        raise BundleError(f"bundle has {len(out)} entries, expected {count}")
+        raise EntryBundleError(f"bundle has {len(out)} entries, expected {count}")
     return out

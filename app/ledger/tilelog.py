@@ -18,8 +18,8 @@ from app.core.merkle import EMPTY_HASH as EMPTY_ROOT
 from app.core.merkle import HASH_SIZE, Appender, leaf_hashes, node_hash
 from app.core.merkle import record_hash as leaf_hash
 from app.core.tiles import TILE_HEIGHT, TILE_WIDTH, tile_data_for_append
-from app.core.tiles import decode_bundle as decode_entries
-from app.core.tiles import encode_bundle as encode_entries
+from app.core.tiles import decode_entry_bundle as decode_entries
+from app.core.tiles import encode_entry_bundle as encode_entries
 
 __all__ = [
     "EMPTY_ROOT",

@@ -5,7 +5,7 @@ that index, the record is included under a checkpoint signed by its city's log k
 the trust file), that checkpoint carries cosignatures of at least k witnesses listed in
 the trust file (the log's own city does not count), and no revoke follows it.
 
-`verify_code` asks a node (its own log or a replica); `verify_bundle` needs only the
+`verify_code` asks a node (its own log or a replica); `verify_proof_bundle` needs only the
 bundle and the trust file. Both run the same checks through `_Checker`; what a bundle
 cannot know (a revoke after its checkpoint) is reported as `unknown` and does not block.
 """
@@ -22,14 +22,14 @@ from app.core import note as _note
 from app.core import records as _records
 from app.core.errors import InvalidSignatureError
 from app.core.texts import N_
-from app.ledger.bundle import (
-    BundleFormatError,
+from app.ledger.proof_bundle import (
     NotInStoreError,
     ProofBundle,
+    ProofBundleError,
     choose_checkpoint,
-    decode_bundle,
-    inclusion_proof,
+    decode_proof_bundle,
     store_of,
+    stored_inclusion_proof,
 )
 from app.ledger.trust import TrustFile, witness_verifier
 
@@ -501,7 +501,7 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
         ck.skip(ALL_AFTER_CODE[1:], N_("no record"))
         return result
     try:
-        proof = inclusion_proof(store, origin, index, cp.size, cp.root_hash)
+        proof = stored_inclusion_proof(store, origin, index, cp.size, cp.root_hash)
     except (NotInStoreError, ValueError) as e:
         proof = str(e)  # _check_inclusion reports it
     record_preview = _peek_record(entry)
@@ -561,7 +561,7 @@ def _official_from_store(store, origin: str, record: dict) -> OfficialState | No
     )
 
 
-def verify_bundle(data: bytes, trust: TrustFile, replica=None) -> VerifyResult:
+def verify_proof_bundle(data: bytes, trust: TrustFile, replica=None) -> VerifyResult:
     """Verify a proof bundle offline with the trust file alone (no database).
 
     With `replica` (a Node or Store holding the city's log), the revocation check also
@@ -569,8 +569,8 @@ def verify_bundle(data: bytes, trust: TrustFile, replica=None) -> VerifyResult:
     result = VerifyResult(code=None)
     ck = _Checker(result)
     try:
-        b = decode_bundle(data)
-    except (BundleFormatError, ValueError) as e:
+        b = decode_proof_bundle(data)
+    except (ProofBundleError, ValueError) as e:
         ck.add(BUNDLE_FORMAT, FAIL, N_("{error}"), error=str(e))
         return result
     ck.add(BUNDLE_FORMAT, PASS, N_("tlog-proof for index {index} with the entry"), index=b.index)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import httpx
 
 from app.core.errors import CityLedgerError, CoreError
-from app.core.tiles import decode_bundle, encode_bundle
+from app.core.tiles import decode_entry_bundle, encode_entry_bundle
 from app.net.paths import HASH_SIZE, TILE_WIDTH, bundle_path, tile_path
 
 MAX_CHECKPOINT_BYTES = 64 * 1024
 MAX_TILE_BYTES = TILE_WIDTH * HASH_SIZE
 # 256 entries of at most 64 KiB each plus their length prefixes.
-MAX_BUNDLE_BYTES = TILE_WIDTH * (2 + 65535)
+MAX_ENTRY_BUNDLE_BYTES = TILE_WIDTH * (2 + 65535)
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 USER_AGENT = "cityledger-net/1"
 
@@ -116,7 +116,7 @@ class PeerClient:
 
     def bundle(self, n: int, width: int) -> bytes:
         """Raw entry bundle bytes (decoded and verified by the caller)."""
-        return self._get_maybe_full(bundle_path, (n,), width, MAX_BUNDLE_BYTES)
+        return self._get_maybe_full(bundle_path, (n,), width, MAX_ENTRY_BUNDLE_BYTES)
 
     def _get_maybe_full(self, path_fn, args, width: int, limit: int) -> bytes:
         try:
@@ -130,7 +130,7 @@ class PeerClient:
         if path_fn is tile_path:
             return data[: width * HASH_SIZE]
         try:
-            return encode_bundle(decode_bundle(data)[:width])
+            return encode_entry_bundle(decode_entry_bundle(data)[:width])
         except CoreError as e:
             raise PeerDataError(self.prefix, f"{path_fn(*args)}: {e}") from None
 

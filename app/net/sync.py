@@ -255,7 +255,7 @@ class SyncEngine:
         origin = city.origin
         note = peer.checkpoint()
         try:
-            cp = verify.open_checkpoint(note, city, trust)
+            cp = verify.open_member_checkpoint(note, city, trust)
         except verify.VerifyError as e:
             raise PeerDataError(peer.prefix, f"checkpoint refused: {e}") from None
         h.peer_size = cp.size
@@ -326,7 +326,7 @@ class SyncEngine:
             return
         peer = PeerClient(self._rng.choice(mirrors), self.http)
         try:
-            cp = verify.open_checkpoint(peer.checkpoint(), city, trust)
+            cp = verify.open_member_checkpoint(peer.checkpoint(), city, trust)
         except (PeerError, verify.VerifyError):
             return  # a mirror that is down or not holding the log yet proves nothing
         stored = self.ledger.latest_checkpoint(city.origin)
@@ -440,7 +440,7 @@ class SyncEngine:
         bundles = {}
         for n, w, data in zip(numbers, widths, datas):
             try:
-                bundles[n] = verify.decode_bundle(data, w)
+                bundles[n] = verify.decode_peer_entry_bundle(data, w)
             except verify.VerifyError as e:
                 raise PeerDataError(peer.prefix, f"entry bundle {n}: {e}") from None
         try:

@@ -63,7 +63,7 @@ def checkpoint_origin(note: bytes) -> str:
         raise VerifyError("checkpoint origin line is not UTF-8") from None
 
 
-def open_checkpoint(note: bytes, city, trust) -> CheckpointView:
+def open_member_checkpoint(note: bytes, city, trust) -> CheckpointView:
     """Verify `note` as a checkpoint of `city`'s log, keeping valid member cosignatures."""
     log_verifier = _note.Verifier.from_key(city.log_vkey)
     verifiers = [log_verifier]
@@ -171,15 +171,12 @@ def root_at(size: int, tiles: PeerTiles) -> bytes:
         ) from None
 
 
-def decode_bundle(data: bytes, count: int) -> list[bytes]:
+def decode_peer_entry_bundle(data: bytes, count: int) -> list[bytes]:
+    """The entries of an entry bundle a peer served, or VerifyError."""
     try:
-        return _tiles.decode_bundle(data, count)
+        return _tiles.decode_entry_bundle(data, count)
     except CoreError as e:
         raise VerifyError(str(e)) from None
-
-
-def encode_bundle(entries: list[bytes]) -> bytes:
-    return _tiles.encode_bundle(entries)
 
 
 def leaf_tile(entries: list[bytes]) -> bytes:

@@ -76,7 +76,7 @@ class WitnessService:
         if city is None or origin == self.ledger.own_origin:
             return _text(404, f"unknown log origin {origin!r}")
         try:
-            cp = verify.open_checkpoint(req.note, city, trust)
+            cp = verify.open_member_checkpoint(req.note, city, trust)
         except verify.BadSignature as e:
             return _text(403, str(e))
         except verify.VerifyError as e:

@@ -95,8 +95,8 @@ def verify_input(ctx, text: str | None = None, data: bytes | None = None):
     """A typed/pasted code or bundle text, or a bundle file's bytes -> VerifyResult."""
     from app.core.codes import parse_code
     from app.core.errors import CodeError
-    from app.ledger.bundle import BundleFormatError, read_bundle_bytes
-    from app.ledger.verifier import verify_bundle, verify_code
+    from app.ledger.proof_bundle import ProofBundleError, read_proof_bundle_bytes
+    from app.ledger.verifier import verify_code, verify_proof_bundle
 
     if data is None:
         stripped = (text or "").strip()
@@ -108,10 +108,10 @@ def verify_input(ctx, text: str | None = None, data: bytes | None = None):
             return verify_code(_node(ctx), code, trust(ctx))
         data = stripped.encode("utf-8")
     try:
-        data = read_bundle_bytes(data)  # unpacks a pasted QR payload
-    except BundleFormatError:
-        pass  # verify_bundle reports the format failure as its first check
-    return verify_bundle(data, trust(ctx))
+        data = read_proof_bundle_bytes(data)  # unpacks a pasted QR payload
+    except ProofBundleError:
+        pass  # verify_proof_bundle reports the format failure as its first check
+    return verify_proof_bundle(data, trust(ctx))
 
 
 def read_file(_ctx, path: str) -> bytes:
@@ -121,17 +121,17 @@ def read_file(_ctx, path: str) -> bytes:
     return p.read_bytes()
 
 
-def export_bundle(ctx, code: str, path: str) -> list[str]:
+def export_proof_bundle(ctx, code: str, path: str) -> list[str]:
     """Write the bundle to ``path``, and its QR beside it (``.qr.png``) when it fits one."""
-    from app.ledger import bundle
+    from app.ledger import proof_bundle
 
     quorum = ctx.extra["trust"].quorum if ctx.extra.get("trust") is not None else None
-    data = bundle.export_bundle(_node(ctx), code, quorum=quorum).encode()
+    data = proof_bundle.export_proof_bundle(_node(ctx), code, quorum=quorum).encode()
     Path(path).write_bytes(data)
     written = [path]
-    if bundle.bundle_qr_fits(data):
+    if proof_bundle.proof_bundle_fits_qr(data):
         qr_path = str(Path(path).with_suffix(".qr.png"))
-        bundle.write_qr(bundle.qr_payload(data), qr_path)
+        proof_bundle.write_qr(proof_bundle.qr_payload(data), qr_path)
         written.append(qr_path)
     return written
 

@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
         )
         self.act_bundle = a(
             tr("Export &proof bundle…"),
-            self.export_bundle,
+            self.export_proof_bundle,
             "Ctrl+B",
             tr("Save an offline proof bundle for the selected code"),
         )
@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         self.layers.colorModeChanged.connect(self.map.set_color_mode)
         self.layers.zoomToCity.connect(self.map.zoom_to_city)
         self.inspector.verifyRequested.connect(self.show_code_details)
-        self.inspector.exportBundleRequested.connect(self.export_bundle)
+        self.inspector.exportBundleRequested.connect(self.export_proof_bundle)
         self.inspector.issueRequested.connect(self.issue_code)
         self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
         self.backend.busyChanged.connect(self.status.set_busy)
@@ -531,7 +531,7 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def export_bundle(self, code: str | None = None) -> None:
+    def export_proof_bundle(self, code: str | None = None) -> None:
         code = code or self.inspector.code
         if not code:
             QMessageBox.information(
@@ -549,7 +549,7 @@ class MainWindow(QMainWindow):
         if path:
             self.backend.call_for(
                 self,
-                lambda ctx: ledger_jobs.export_bundle(ctx, code, path),
+                lambda ctx: ledger_jobs.export_proof_bundle(ctx, code, path),
                 on_done=lambda paths: self.status.showMessage(
                     tr("Proof bundle saved to {path}").format(path=", ".join(paths)), 8000
                 ),

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.errors import BundleError, CoreError, TileError
+from app.core.errors import CoreError, EntryBundleError, TileError
 from app.core.merkle import (
     Appender,
     ListHashReader,
@@ -33,8 +33,8 @@ from app.core.tiles import (
     TILE_HEIGHT,
     Tile,
     TileHashReader,
-    decode_bundle,
-    encode_bundle,
+    decode_entry_bundle,
+    encode_entry_bundle,
     hash_from_tile,
     new_tiles,
     parse_tile_path,
@@ -219,25 +219,27 @@ def test_tile_data_for_append_matches_stored_tiles():
 
 def test_bundles_roundtrip_and_errors():
     entries = [b"", b"a", os.urandom(300), b"x" * 65535]
-    data = encode_bundle(entries)
+    data = encode_entry_bundle(entries)
     assert data[:2] == b"\x00\x00" and data[2:4] == b"\x00\x01"
-    assert decode_bundle(data) == entries
-    assert decode_bundle(data, 4) == entries
-    with pytest.raises(BundleError, match="4 entries, expected 5"):
-        decode_bundle(data, 5)
-    with pytest.raises(BundleError, match="more than"):
-        decode_bundle(data, 3)
-    with pytest.raises(BundleError, match="truncated"):
-        decode_bundle(data + b"\x00")
-    with pytest.raises(BundleError, match="claims"):
-        decode_bundle(data[:-1])
-    with pytest.raises(BundleError, match="65535"):
-        encode_bundle([b"x" * 65536])
+    assert decode_entry_bundle(data) == entries
+    assert decode_entry_bundle(data, 4) == entries
+    with pytest.raises(EntryBundleError, match="4 entries, expected 5"):
+        decode_entry_bundle(data, 5)
+    with pytest.raises(EntryBundleError, match="more than"):
+        decode_entry_bundle(data, 3)
+    with pytest.raises(EntryBundleError, match="truncated"):
+        decode_entry_bundle(data + b"\x00")
+    with pytest.raises(EntryBundleError, match="claims"):
+        decode_entry_bundle(data[:-1])
+    with pytest.raises(EntryBundleError, match="65535"):
+        encode_entry_bundle([b"x" * 65536])
     # A bundle's entries hash to its level-0 tile.
     bundle_entries = [b"entry %d" % i for i in range(256)]
     res = Appender().append(leaf_hashes(bundle_entries))
     tile = tile_data_for_append(0, res)[Tile(8, 0, 0, 256)]
-    assert b"".join(leaf_hashes(decode_bundle(encode_bundle(bundle_entries), 256))) == tile
+    assert (
+        b"".join(leaf_hashes(decode_entry_bundle(encode_entry_bundle(bundle_entries), 256))) == tile
+    )
     assert tile_hash(tile) == root_of(leaf_hashes(bundle_entries))
 
 
@@ -281,13 +283,13 @@ def test_parse_tile_path_only_raises_tile_error(path, sumdb):
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400), st.one_of(st.none(), st.integers(0, 20)))
-def test_decode_bundle_only_raises_bundle_error(data, count):
+def test_decode_entry_bundle_only_raises_entry_bundle_error(data, count):
     try:
-        out = decode_bundle(data, count)
+        out = decode_entry_bundle(data, count)
     except CoreError as e:
-        assert isinstance(e, BundleError)
+        assert isinstance(e, EntryBundleError)
     else:
-        assert encode_bundle(out) == data
+        assert encode_entry_bundle(out) == data
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,7 +11,7 @@ import pytest
 
 from app.cli.main import main
 from app.ledger import trust as T
-from app.ledger.bundle import decode_bundle
+from app.ledger.proof_bundle import decode_proof_bundle
 
 PASS = "node-pass"
 
@@ -176,7 +176,7 @@ def _flow(tmp_path, db_args):
 def test_end_to_end_sqlite(tmp_path):
     d, issued, trust, bundle = _flow(tmp_path, [])
     # A tampered bundle: the entry's name changed -> exit 1, the failed check named
-    b = decode_bundle(bundle.read_bytes())
+    b = decode_proof_bundle(bundle.read_bytes())
     import dataclasses
 
     forged = dataclasses.replace(b, entry=b.entry.replace(b"Main 1", b"Main 2"))

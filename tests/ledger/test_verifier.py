@@ -1,11 +1,11 @@
-"""verify_code against a real node (SQLite), and verify_bundle offline: every check named."""
+"""verify_code against a real node (SQLite), and verify_proof_bundle offline: every check named."""
 
 import pytest
 
 from app.ledger import trust as T
 from app.ledger import verifier as V
-from app.ledger.bundle import export_bundle
 from app.ledger.node import Node
+from app.ledger.proof_bundle import export_proof_bundle
 from tests.ledger.verifier_kit import POINT, build_net, cosign_latest, make_trust, solo_node
 
 
@@ -137,7 +137,7 @@ def test_tampered_stored_entry_fails_inclusion(tmp_path):
     """A store whose entry bytes changed after sequencing: the proof no longer holds."""
     import sqlalchemy as sa
 
-    from app.core.tiles import decode_bundle, encode_bundle
+    from app.core.tiles import decode_entry_bundle, encode_entry_bundle
     from app.ledger.schema import entry_bundles
 
     with solo_node(tmp_path / "n", "131000", "Langfang", "廊坊", "zhao", "ROD") as (node, code):
@@ -145,12 +145,12 @@ def test_tampered_stored_entry_fails_inclusion(tmp_path):
             row = conn.execute(
                 sa.select(entry_bundles).where(entry_bundles.c.origin == node.origin)
             ).first()
-            entries = decode_bundle(bytes(row.data))
+            entries = decode_entry_bundle(bytes(row.data))
             entries[1] = entries[1].replace(b"ROD 1", b"ROD 2")
             conn.execute(
                 sa.update(entry_bundles)
                 .where(entry_bundles.c.origin == node.origin, entry_bundles.c.n == row.n)
-                .values(data=encode_bundle(entries))
+                .values(data=encode_entry_bundle(entries))
             )
         fresh = Node.open(tmp_path / "n")  # no cached bundle
         try:
@@ -164,8 +164,8 @@ def test_tampered_stored_entry_fails_inclusion(tmp_path):
 
 def test_bundle_from_node_verifies_offline(net):
     node, trust, _, codes = net
-    data = export_bundle(node, codes[2], quorum=trust.quorum).encode()
-    r = V.verify_bundle(data, trust)
+    data = export_proof_bundle(node, codes[2], quorum=trust.quorum).encode()
+    r = V.verify_proof_bundle(data, trust)
     assert r.ok, r.failed
     assert r.code == codes[2]
     nr = r.check(V.NOT_REVOKED)

@@ -67,7 +67,7 @@ def test_checkpoint_and_tiles_follow_tlog_tiles(setup):
     assert "immutable" not in partial.headers["cache-control"]
     bundle = httpx.get(url + "tile/entries/000")
     assert bundle.headers["cache-control"].endswith("immutable")
-    entries = verify.decode_bundle(bundle.content, 256)
+    entries = verify.decode_peer_entry_bundle(bundle.content, 256)
     assert verify.leaf_tile(entries) == full.content
     level1 = httpx.get(url + "tile/1/000.p/1").content
     assert level1 == merkle.root_of([full.content[i : i + 32] for i in range(0, 8192, 32)])

@@ -6,12 +6,14 @@ from app.ui.dialogs.verify import VerifyDialog
 
 
 def _bundle_bytes(node_dir) -> bytes:
-    from app.ledger.bundle import export_bundle
     from app.ledger.node import Node
+    from app.ledger.proof_bundle import export_proof_bundle
 
     node = Node.open(node_dir)
     try:
-        return export_bundle(node, node_dir.joinpath("seed_code").read_text(), quorum=0).encode()
+        return export_proof_bundle(
+            node, node_dir.joinpath("seed_code").read_text(), quorum=0
+        ).encode()
     finally:
         node.close()
 
@@ -37,9 +39,9 @@ def test_good_bundle_verifies(qtbot, make_window, node_dir, tmp_path):
 def test_tampered_bundle_shows_a_failed_check(qtbot, make_window, node_dir, tmp_path):
     import dataclasses
 
-    from app.ledger.bundle import decode_bundle
+    from app.ledger.proof_bundle import decode_proof_bundle
 
-    bundle = decode_bundle(_bundle_bytes(node_dir))
+    bundle = decode_proof_bundle(_bundle_bytes(node_dir))
     assert b"Seed pump" in bundle.entry
     forged = dataclasses.replace(bundle, entry=bundle.entry.replace(b"Seed pump", b"Fake pump"))
     path = tmp_path / "tampered.tlog-proof"

@@ -9,7 +9,7 @@ from app.core import note
 from app.core.merkle import record_hash
 from app.core.records import sign_entry
 from app.core.tlog_proof import decode_tlog_proof
-from app.ledger import bundle as B
+from app.ledger import proof_bundle as B
 from app.ledger import verifier as V
 from app.ledger.keys import signing_key
 from tests.ledger.verifier_kit import build_net
@@ -25,7 +25,7 @@ def net(tmp_path_factory):
 @pytest.fixture(scope="module")
 def bundle(net):
     node, trust, _, codes = net
-    return B.export_bundle(node, codes[0], quorum=trust.quorum)
+    return B.export_proof_bundle(node, codes[0], quorum=trust.quorum)
 
 
 def failed_names(result):
@@ -36,7 +36,7 @@ def test_round_trip_and_spec_form(net, bundle):
     node, trust, _, codes = net
     data = bundle.encode()
     assert data.startswith(b"c2sp.org/tlog-proof@v1\nextra ")
-    assert B.decode_bundle(data) == bundle
+    assert B.decode_proof_bundle(data) == bundle
     # Any tlog-proof reader can check the inclusion with the log key alone.
     p = decode_tlog_proof(data)
     cp = p.verify(record_hash(bundle.entry), [note.Verifier.from_key(node.log_vkey)], node.origin)
@@ -48,8 +48,8 @@ def test_qr_payload_round_trip_and_images(tmp_path, bundle):
     data = bundle.encode()
     payload = B.qr_payload(data)
     assert payload.startswith(B.QR_PREFIX) and len(payload) < len(data)
-    assert B.decode_bundle(payload.encode()) == bundle
-    assert B.bundle_qr_fits(data)
+    assert B.decode_proof_bundle(payload.encode()) == bundle
+    assert B.proof_bundle_fits_qr(data)
     B.write_qr(payload, tmp_path / "b.png")
     B.write_qr(payload, tmp_path / "b.svg")
     assert (tmp_path / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -124,7 +124,7 @@ def test_tampered_bundle_fails_the_named_check(net, bundle, tamper, expect):
         b = dataclasses.replace(
             b, entry=entry, official=dataclasses.replace(b.official, entry=fake_add)
         )
-    r = V.verify_bundle(b.encode(), trust)
+    r = V.verify_proof_bundle(b.encode(), trust)
     assert not r.ok
     assert expect <= failed_names(r), [c for c in r.checks if c.status != "pass"]
     if tamper == "bad_cosignature":
@@ -146,7 +146,7 @@ def test_bundle_against_another_network_trust_fails(net, bundle):
         node.witness_vkey,
     )
     trust = T.TrustFile("other network", T.generate_admin_key("x")[1], quorum=0).with_city(stranger)
-    r = V.verify_bundle(bundle.encode(), trust)
+    r = V.verify_proof_bundle(bundle.encode(), trust)
     assert V.CHECKPOINT_SIGNATURE in failed_names(r)
 
 
@@ -157,7 +157,7 @@ def test_revoke_bundle_says_revoked(net):
     code = node.issue("zhang", "official-pass", "HEA", "heat main", POINT).code
     node.revoke("zhang", "official-pass", code, "replaced")
     cosign_latest(node, *(w.signer for w in witnesses))
-    r = V.verify_bundle(B.export_bundle(node, code).encode(), trust)
+    r = V.verify_proof_bundle(B.export_proof_bundle(node, code).encode(), trust)
     assert failed_names(r) == {V.NOT_REVOKED}
 
 
@@ -172,7 +172,7 @@ def test_revoke_bundle_says_revoked(net):
 )
 def test_malformed_bundle_fails_format(net, data, message):
     _, trust, _, _ = net
-    r = V.verify_bundle(data, trust)
+    r = V.verify_proof_bundle(data, trust)
     assert [c.name for c in r.checks] == [V.BUNDLE_FORMAT]
     assert r.checks[0].status == "fail" and message in r.checks[0].reason and not r.ok
 
@@ -180,9 +180,9 @@ def test_malformed_bundle_fails_format(net, data, message):
 def test_truncated_extra_is_refused(bundle):
     extra = B._encode_extra(bundle.entry, bundle.official)
     for cut in (3, 5, len(extra) - 1):
-        with pytest.raises(B.BundleFormatError):
+        with pytest.raises(B.ProofBundleError):
             B._decode_extra(extra[:cut])
-    with pytest.raises(B.BundleFormatError, match="trailing"):
+    with pytest.raises(B.ProofBundleError, match="trailing"):
         B._decode_extra(extra + b"\x00" * 7 + b"\x01\x00\x00\x00")
 
 
@@ -196,4 +196,4 @@ def test_single_bit_flips_in_proof_and_checkpoint_body_never_verify(net, bundle)
     for pos in positions:
         bit = 1 << rng.randrange(8)
         flipped = data[:pos] + bytes([data[pos] ^ bit]) + data[pos + 1 :]
-        assert not V.verify_bundle(flipped, trust).ok, (pos, bit)
+        assert not V.verify_proof_bundle(flipped, trust).ok, (pos, bit)

@@ -15,7 +15,7 @@ All integers big-endian. The extra data is not trusted as such: the entry is che
 against the inclusion proof, and the official-add record against its own proof.
 
 For a QR code, `qr_payload` compresses the file (zlib) into ``cityledger-bundle:`` plus
-URL-safe base64; `read_bundle_bytes` accepts either form.
+URL-safe base64; `read_proof_bundle_bytes` accepts either form.
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ from app.core.errors import CityLedgerError
 
 EXTRA_MAGIC = b"CLB1"
 QR_PREFIX = "cityledger-bundle:"
-BUNDLE_SUFFIX = ".tlog-proof"
-MAX_BUNDLE_BYTES = 1 << 20
+PROOF_BUNDLE_SUFFIX = ".tlog-proof"
+MAX_PROOF_BUNDLE_BYTES = 1 << 20
 
 
-class BundleFormatError(CityLedgerError, ValueError):
+class ProofBundleError(CityLedgerError, ValueError):
     """A proof bundle that cannot be read; the message says what is wrong."""
 
 
@@ -68,11 +68,11 @@ class ProofBundle:
 
 def _encode_extra(entry: bytes, official: OfficialProof | None) -> bytes:
     if len(entry) > 0xFFFF:
-        raise BundleFormatError(f"entry of {len(entry)} bytes exceeds 65535")
+        raise ProofBundleError(f"entry of {len(entry)} bytes exceeds 65535")
     out = [EXTRA_MAGIC, struct.pack(">H", len(entry)), entry]
     if official is not None:
         if len(official.entry) > 0xFFFF or len(official.proof) > 255:
-            raise BundleFormatError("official-add record or proof too large")
+            raise ProofBundleError("official-add record or proof too large")
         out += [
             struct.pack(">QH", official.index, len(official.entry)),
             official.entry,
@@ -84,7 +84,7 @@ def _encode_extra(entry: bytes, official: OfficialProof | None) -> bytes:
 
 def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None]:
     if not extra or not extra.startswith(EXTRA_MAGIC):
-        raise BundleFormatError(
+        raise ProofBundleError(
             "the tlog-proof 'extra' line does not hold a CityLedger entry "
             f"(expected it to start with {EXTRA_MAGIC!r})"
         )
@@ -93,7 +93,7 @@ def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None]:
     def take(n: int, what: str) -> bytes:
         nonlocal pos
         if pos + n > len(extra):
-            raise BundleFormatError(f"extra data truncated in the {what} (byte {pos})")
+            raise ProofBundleError(f"extra data truncated in the {what} (byte {pos})")
         chunk = extra[pos : pos + n]
         pos += n
         return chunk
@@ -108,44 +108,42 @@ def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None]:
         proof = tuple(take(_merkle.HASH_SIZE, f"official-add proof hash {i}") for i in range(count))
         official = OfficialProof(index=index, entry=oentry, proof=proof)
     if pos != len(extra):
-        raise BundleFormatError(f"{len(extra) - pos} unexpected trailing bytes in extra data")
+        raise ProofBundleError(f"{len(extra) - pos} unexpected trailing bytes in extra data")
     return entry, official
 
 
-def decode_bundle(data: bytes) -> ProofBundle:
-    """Read a bundle (tlog-proof file or QR payload); BundleFormatError if malformed."""
-    data = read_bundle_bytes(data)
+def decode_proof_bundle(data: bytes) -> ProofBundle:
+    """Read a bundle (tlog-proof file or QR payload); ProofBundleError if malformed."""
+    data = read_proof_bundle_bytes(data)
     try:
         p = _tlog_proof.decode_tlog_proof(data)
     except ValueError as e:
-        raise BundleFormatError(f"not a valid c2sp.org/tlog-proof@v1 file: {e}") from e
+        raise ProofBundleError(f"not a valid c2sp.org/tlog-proof@v1 file: {e}") from e
     if p.extra is None:
-        raise BundleFormatError("the tlog-proof has no 'extra' line, so it carries no entry")
+        raise ProofBundleError("the tlog-proof has no 'extra' line, so it carries no entry")
     entry, official = _decode_extra(p.extra)
     return ProofBundle(
         entry=entry, index=p.index, proof=tuple(p.proof), checkpoint=p.checkpoint, official=official
     )
 
 
-def read_bundle_bytes(data: bytes) -> bytes:
+def read_proof_bundle_bytes(data: bytes) -> bytes:
     """The tlog-proof bytes, unpacking a QR payload if that is what was given."""
     if not isinstance(data, (bytes, bytearray)):
-        raise BundleFormatError("a proof bundle must be bytes")
-    if len(data) > MAX_BUNDLE_BYTES:
-        raise BundleFormatError(f"file is larger than {MAX_BUNDLE_BYTES} bytes; not a bundle")
+        raise ProofBundleError("a proof bundle must be bytes")
+    if len(data) > MAX_PROOF_BUNDLE_BYTES:
+        raise ProofBundleError(f"file is larger than {MAX_PROOF_BUNDLE_BYTES} bytes; not a bundle")
     data = bytes(data)
     text = data.strip()
     if text.startswith(QR_PREFIX.encode()):
         try:
             packed = base64.b64decode(text[len(QR_PREFIX) :], altchars=b"-_", validate=True)
             inflater = zlib.decompressobj()
-            data = inflater.decompress(packed, MAX_BUNDLE_BYTES)
+            data = inflater.decompress(packed, MAX_PROOF_BUNDLE_BYTES)
             if not inflater.eof:
                 raise ValueError("the compressed data is truncated or too large")
         except (binascii.Error, zlib.error, ValueError) as e:
-            raise BundleFormatError(
-                f"QR payload is not valid compressed bundle data: {e}"
-            ) from None
+            raise ProofBundleError(f"QR payload is not valid compressed bundle data: {e}") from None
     return data
 
 
@@ -165,7 +163,7 @@ def write_qr(content: str, path, *, scale: int = 4) -> None:
     qr.save(str(path), scale=scale, border=4)
 
 
-def bundle_qr_fits(bundle_bytes: bytes) -> bool:
+def proof_bundle_fits_qr(bundle_bytes: bytes) -> bool:
     import segno
 
     try:
@@ -187,7 +185,7 @@ def store_of(node_or_store):
     return getattr(node_or_store, "store", node_or_store)
 
 
-def inclusion_proof(store, origin: str, index: int, size: int, root: bytes) -> list[bytes]:
+def stored_inclusion_proof(store, origin: str, index: int, size: int, root: bytes) -> list[bytes]:
     """Record `index`'s inclusion proof in tree (size, root), read from stored tiles that
     are authenticated against `root` as they are read."""
 
@@ -227,11 +225,11 @@ def official_proof(
     return OfficialProof(
         index=idx,
         entry=store.entry(origin, idx),
-        proof=tuple(inclusion_proof(store, origin, idx, size, root)),
+        proof=tuple(stored_inclusion_proof(store, origin, idx, size, root)),
     )
 
 
-def export_bundle(node_or_store, code: str, quorum: int | None = None) -> ProofBundle:
+def export_proof_bundle(node_or_store, code: str, quorum: int | None = None) -> ProofBundle:
     """The proof bundle of `code`'s latest record, from a node's own log or a replica."""
     store = store_of(node_or_store)
     canonical = str(parse_code(code))
@@ -244,7 +242,7 @@ def export_bundle(node_or_store, code: str, quorum: int | None = None) -> ProofB
     except IndexError as e:
         raise NotInStoreError(str(e)) from None
     cp = choose_checkpoint(store, state.origin, index, quorum)
-    proof = inclusion_proof(store, state.origin, index, cp.size, cp.root_hash)
+    proof = stored_inclusion_proof(store, state.origin, index, cp.size, cp.root_hash)
     official = (
         official_proof(store, state.origin, state.official, cp.size, cp.root_hash, index)
         if state.official
