@@ -11,7 +11,7 @@ DEB_PKGS := libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
 SYS_STAMP := $(VENV)/.system-packages
 PY_STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean sysdeps
+.PHONY: setup run test lint bench clean sysdeps i18n
 
 setup: $(SYS_STAMP) $(PY_STAMP)
 
@@ -39,6 +39,11 @@ lint: setup
 
 test: lint
 	$(PY) -m pytest -q
+
+# After changing UI texts: Qt's lupdate refreshes resources/i18n/*.ts (then translate the
+# new entries) and lrelease rebuilds the committed .qm files; tests/ui/test_i18n.py checks both.
+i18n: setup
+	$(PY) -m app.ui.i18n_catalog update
 
 bench: setup
 	$(PY) bench/core.py

@@ -53,8 +53,9 @@ class Check:
     status: str  # pass | fail | unknown
     reason: str
     blocking: bool = True  # an `unknown` that does not block is a stated limit, not a failure
-    # The reason as an English template and its parameters, so a view can translate it
-    # (``reason == template.format(**params)``); every template is listed in REASONS.
+    # The reason as an English template (marked N_) and its parameters, so a view can
+    # translate it. Counts are written "(proof hashes: 3)", never "3 hash(es)", so the
+    # English reason needs no plural rules and a translation no plural forms.
     template: str = ""
     params: dict = field(default_factory=dict, compare=False)
 
@@ -305,7 +306,7 @@ def _check_inclusion(ck: _Checker, entry: bytes, index: int, proof, cp) -> bool:
     return ck.add(
         INCLUSION,
         PASS,
-        N_("index {index} is included in the tree of size {size} ({n} proof hashes)"),
+        N_("index {index} is included in the tree of size {size} (proof hashes: {n})"),
         n=len(proof),
         **params,
     )
@@ -410,7 +411,7 @@ def _check_witnesses(ck: _Checker, note_bytes: bytes, trust: TrustFile, origin: 
         FAIL,
         N_(
             "only {n} of quorum {k} trusted witnesses co-signed ({names}); "
-            "{listed} witnesses listed in the trust file{invalid}"
+            "witnesses listed in the trust file: {listed}{invalid}"
         ),
         **params,
     )

@@ -1,91 +1,111 @@
-"""Maintenance of the Chinese catalogue: which source texts the UI translates (no Qt).
+"""The translation catalogues, kept by Qt's own tools (no hand-written extractor).
 
-``python -m app.ui.i18n_catalog`` lists texts of app/ui that have no translation in
-resources/i18n/cityledger_zh_CN.ts; tests/ui/test_i18n.py fails on any.
+``pyside6-lupdate`` (shipped with PySide6-Essentials) reads every ``tr("…")`` of the
+app and every ``N_("…")`` template (app.core.texts: reasons the Qt-free layers give,
+label tables) into resources/i18n/*.ts; ``pyside6-lrelease`` compiles them to the .qm
+files the app loads. The .qm files are committed, so a checkout runs without a build
+step; tests/ui/test_i18n.py fails when a .qm is stale or a text lacks a translation.
+
+    python -m app.ui.i18n_catalog update   # after changing texts: refresh .ts, rebuild .qm
+    python -m app.ui.i18n_catalog check    # list texts without a finished translation
 """
 
 from __future__ import annotations
 
-import ast
+import shutil
+import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-UI_DIR = Path(__file__).resolve().parent
-TS_FILE = Path(__file__).resolve().parents[2] / "resources" / "i18n" / "cityledger_zh_CN.ts"
+ROOT = Path(__file__).resolve().parents[2]
+I18N_DIR = ROOT / "resources" / "i18n"
+TS_FILE = I18N_DIR / "cityledger_zh_CN.ts"
+EN_TS_FILE = I18N_DIR / "cityledger_en.ts"  # English plural forms only
+SOURCES = ("app",)
 
 
-def source_texts(ui_dir: Path = UI_DIR) -> set[str]:
-    """Every string literal passed to tr(...) in app/ui, plus the label tables."""
-    texts: set[str] = set()
-    for path in ui_dir.rglob("*.py"):
-        if "map" in path.relative_to(ui_dir).parts[:1]:
-            continue  # app/ui/map belongs to the map widget, which has its own labels
-        tree = ast.parse(path.read_text("utf-8"))
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", None) == "tr"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                texts.add(node.args[0].value)
-    from app.ui import labels
+def _tool(name: str) -> str:
+    found = Path(sys.executable).with_name(name)
+    return str(found) if found.exists() else (shutil.which(name) or name)
 
-    texts.update(
-        labels.STATUS_LABELS.values(),
-        labels.VERIFIER_CHECKS,
-        labels.RECORD_TYPES,
-        labels.CHECK_STATUS.values(),
-        labels.ISSUE_PROBLEMS.values(),
-        (header for _key, header in labels.TABLE_COLUMNS),
+
+def lupdate(ts_file: Path, *extra: str) -> None:
+    """Merge the app's current texts into ``ts_file`` (created if missing)."""
+    subprocess.run(
+        [
+            _tool("pyside6-lupdate"),
+            "-tr-function-alias",
+            "QT_TR_NOOP+=N_",
+            "-extensions",
+            "py",
+            "-locations",
+            "none",
+            "-no-obsolete",
+            "-silent",
+            *extra,
+            *(str(ROOT / s) for s in SOURCES),
+            "-ts",
+            str(ts_file),
+        ],
+        check=True,
+        capture_output=True,
     )
-    return texts
 
 
-def catalogue(ts_file: Path = TS_FILE) -> dict[str, str]:
-    """source -> translation of the finished messages in the .ts file."""
-    root = ET.parse(ts_file).getroot()
-    out = {}
-    for message in root.iter("message"):
-        source = message.findtext("source")
+def lrelease(ts_file: Path, qm_file: Path | None = None) -> Path:
+    qm_file = qm_file or ts_file.with_suffix(".qm")
+    subprocess.run(
+        [_tool("pyside6-lrelease"), "-silent", str(ts_file), "-qm", str(qm_file)],
+        check=True,
+        capture_output=True,
+    )
+    return qm_file
+
+
+def unfinished(ts_file: Path) -> list[str]:
+    """Source texts in ``ts_file`` whose translation is missing, empty or unfinished
+    (for a plural, any of its forms)."""
+    out = []
+    for message in ET.parse(ts_file).getroot().iter("message"):
         translation = message.find("translation")
+        forms = translation.findall("numerusform") if translation is not None else []
+        texts = [f.text for f in forms] if forms else [getattr(translation, "text", None)]
         if (
-            source is not None
-            and translation is not None
-            and translation.text
-            and translation.get("type") != "unfinished"
+            translation is None
+            or translation.get("type") in ("unfinished", "vanished", "obsolete")
+            or not all(texts)
         ):
-            out[source] = translation.text
+            out.append(message.findtext("source") or "")
     return out
 
 
-def write_ts(translations: dict[str, str], ts_file: Path = TS_FILE) -> None:
-    """Write a Qt Linguist file (one context) from source -> translation."""
-    from app.ui.i18n import CONTEXT
-
-    root = ET.Element("TS", version="2.1", language="zh_CN", sourcelanguage="en")
-    context = ET.SubElement(root, "context")
-    ET.SubElement(context, "name").text = CONTEXT
-    for source in sorted(translations):
-        message = ET.SubElement(context, "message")
-        ET.SubElement(message, "source").text = source
-        ET.SubElement(message, "translation").text = translations[source]
-    ET.indent(root)
-    ts_file.parent.mkdir(parents=True, exist_ok=True)
-    body = ET.tostring(root, encoding="unicode")
-    ts_file.write_text(
-        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n' + body + "\n", encoding="utf-8"
-    )
+def check() -> dict[str, list[str]]:
+    """Run lupdate over the sources into copies of the catalogues: every text it finds
+    must already have a finished translation. {catalogue name: texts lacking one}."""
+    gaps = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for ts, extra in ((TS_FILE, ()), (EN_TS_FILE, ("-pluralonly",))):
+            copy = Path(tmp) / ts.name
+            shutil.copy(ts, copy)
+            lupdate(copy, *extra)
+            gaps[ts.name] = unfinished(copy)
+    return gaps
 
 
-def missing() -> list[str]:
-    return sorted(source_texts() - set(catalogue()))
+def update() -> None:
+    lupdate(TS_FILE)
+    lupdate(EN_TS_FILE, "-pluralonly", "-target-language", "en")
+    for ts in (TS_FILE, EN_TS_FILE):
+        lrelease(ts)
 
 
 if __name__ == "__main__":
-    gaps = missing()
-    for text in gaps:
-        print(text)
-    sys.exit(1 if gaps else 0)
+    if sys.argv[1:] == ["update"]:
+        update()
+    found = check()
+    for name, texts in found.items():
+        for text in texts:
+            print(f"{name}: {text}")
+    sys.exit(1 if any(found.values()) else 0)

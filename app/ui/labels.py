@@ -1,50 +1,58 @@
 """Source texts the UI translates through tables rather than literal tr() calls.
 
-Kept here so app/ui/i18n_catalog.py can check that each has a Chinese translation.
+Each is marked ``N_`` so Qt's lupdate puts it in the catalogue; views show ``tr(text)``.
 """
 
+from app.core.texts import N_
 from app.ledger import issuance
 
 STATUS_ORDER = ("issued", "pending", "unverified", "revoked", "none")
 STATUS_LABELS = {
-    "issued": "Issued",
-    "pending": "Pending",
-    "unverified": "Unverified",
-    "revoked": "Revoked",
-    "none": "No code yet",
+    "issued": N_("Issued"),
+    "pending": N_("Pending"),
+    "unverified": N_("Unverified"),
+    "revoked": N_("Revoked"),
+    "none": N_("No code yet"),
 }
 
 # (AssetTable column, header)
 TABLE_COLUMNS = (
-    ("code", "Code"),
-    ("name", "Name"),
-    ("asset_class", "Class"),
-    ("city", "City"),
-    ("status", "Status"),
-    ("asset_id", "Asset ID"),
+    ("code", N_("Code")),
+    ("name", N_("Name")),
+    ("asset_class", N_("Class")),
+    ("city", N_("City")),
+    ("status", N_("Status")),
+    ("asset_id", N_("Asset ID")),
 )
 
 # app.ledger.verifier check names, capitalised as verification_view.check_title shows them.
 VERIFIER_CHECKS = (
-    "Bundle format",
-    "Code syntax",
-    "Record",
-    "Entry signature",
-    "Official active",
-    "Inclusion",
-    "Checkpoint signature",
-    "Witness cosignatures",
-    "Not revoked",
+    N_("Bundle format"),
+    N_("Code syntax"),
+    N_("Record"),
+    N_("Entry signature"),
+    N_("Official active"),
+    N_("Inclusion"),
+    N_("Checkpoint signature"),
+    N_("Witness cosignatures"),
+    N_("Not revoked"),
 )
-CHECK_STATUS = {"pass": "pass", "fail": "fail", "unknown": "unknown"}
+CHECK_STATUS = {"pass": N_("pass"), "fail": N_("fail"), "unknown": N_("unknown")}
 
-RECORD_TYPES = ("issue", "update", "transfer", "revoke", "official-add", "official-revoke")
+RECORD_TYPES = (
+    N_("issue"),
+    N_("update"),
+    N_("transfer"),
+    N_("revoke"),
+    N_("official-add"),
+    N_("official-revoke"),
+)
 
 # app.ledger.issuance.IssueRequest.problem() kinds -> texts.
 ISSUE_PROBLEMS = {
-    issuance.NO_OFFICIAL: "Choose the official who signs.",
-    issuance.NO_PASSPHRASE: "Enter the official's passphrase.",
-    issuance.NO_CLASS: "Choose an asset class.",
-    issuance.NO_NAME: "Give the asset a name.",
-    issuance.NO_GEOMETRY: "The asset has no geometry.",
+    issuance.NO_OFFICIAL: N_("Choose the official who signs."),
+    issuance.NO_PASSPHRASE: N_("Enter the official's passphrase."),
+    issuance.NO_CLASS: N_("Choose an asset class."),
+    issuance.NO_NAME: N_("Give the asset a name."),
+    issuance.NO_GEOMETRY: N_("The asset has no geometry."),
 }

@@ -57,6 +57,7 @@ class CodeDetails:
     verification: object | None
     error: str | None = None  # a verifier failure, as text
     missing_trust: NoTrustError | None = None  # no trust file: the view says what to do
+    verdict: object | None = None  # app.ledger.verdict.Verdict
 
 
 def issue_context(ctx) -> tuple[list[str], bool]:
@@ -77,41 +78,74 @@ def trust(ctx):
 
 def code_details(ctx, code: str) -> CodeDetails:
     """State, full history and verification of one code (own log or replica)."""
+    from app.ledger.verdict import PENDING, Verdict, verdict_of
     from app.ledger.verifier import verify_code
 
     node = _node(ctx)
     state = node.code_state(code)
     history = list(node.history(code)) if state is not None else []
+    pending = state is None and in_outbox(node, code)
     try:
         result = verify_code(node, code, trust(ctx))
     except NoTrustError as exc:  # an expected state of a lone node: say what to do, plainly
-        return CodeDetails(code, state, history, None, missing_trust=exc)
+        verdict = Verdict(PENDING) if pending else None
+        return CodeDetails(code, state, history, None, missing_trust=exc, verdict=verdict)
     except Exception as exc:  # shown in the inspector; a verifier bug must not hide the rest
         return CodeDetails(code, state, history, None, f"{type(exc).__name__}: {exc}")
-    return CodeDetails(code, state, history, result)
+    return CodeDetails(code, state, history, result, verdict=verdict_of(result, pending))
 
 
-def verify_input(ctx, text: str | None = None, data: bytes | None = None):
-    """A typed/pasted code or bundle text, or a bundle file's bytes -> VerifyResult."""
-    from app.core.codes import parse_code
-    from app.core.errors import CodeError
-    from app.ledger.proof_bundle import ProofBundleError, read_proof_bundle_bytes
+def in_outbox(node, code: str) -> bool:
+    """The code's signed entry waits in the outbox for its city's sequencer."""
+    return any(
+        item.get("code") == code
+        for item in node.store.outbox_items("pending", origin=node.origin, limit=10000)
+    )
+
+
+@dataclass
+class PastedVerification:
+    """What the user gave (app.ledger.pasted.Pasted) and, if it was usable, its
+    verification and the asset it names (name, name_zh, city, city_en, city_zh)."""
+
+    pasted: object
+    result: object | None = None
+    asset: dict | None = None
+
+
+def verify_input(ctx, text: str | None = None, data: bytes | None = None) -> PastedVerification:
+    """A typed/pasted code or bundle text, or a file's bytes (bundle or QR image)."""
+    from app.ledger import pasted as _pasted
     from app.ledger.verifier import verify_code, verify_proof_bundle
 
-    if data is None:
-        stripped = (text or "").strip()
-        try:
-            code = str(parse_code(stripped))
-        except (CodeError, ValueError):
-            code = None
-        if code is not None:
-            return verify_code(_node(ctx), code, trust(ctx))
-        data = stripped.encode("utf-8")
-    try:
-        data = read_proof_bundle_bytes(data)  # unpacks a pasted QR payload
-    except ProofBundleError:
-        pass  # verify_proof_bundle reports the format failure as its first check
-    return verify_proof_bundle(data, trust(ctx))
+    got = _pasted.read_text(text or "") if data is None else _pasted.read_bytes(data)
+    if got.error is not None or got.kind == _pasted.NOTHING:
+        return PastedVerification(got)
+    if got.kind == _pasted.CODE:
+        result = verify_code(_node(ctx), got.code, trust(ctx))
+    else:
+        result = verify_proof_bundle(got.bundle, trust(ctx), replica=ctx.node)
+    return PastedVerification(got, result, asset_of(result, ctx.extra.get("trust")))
+
+
+def asset_of(result, trust_file) -> dict | None:
+    """The asset a verified record names, with its city's names from the trust file."""
+    record = getattr(result, "record", None) or {}
+    asset = record.get("asset") or {}
+    code = record.get("code") or getattr(result, "code", None)
+    if not code:
+        return None
+    city_code = str(code)[:6]
+    city = trust_file.city(city_code) if trust_file is not None else None
+    attributes = asset.get("attributes") or {}
+    return {
+        "code": str(code),
+        "name": asset.get("name") or "",
+        "name_zh": attributes.get("name_zh") or "",
+        "city": city_code,
+        "city_en": city.name_en if city else "",
+        "city_zh": city.name_zh if city else "",
+    }
 
 
 def read_file(_ctx, path: str) -> bytes:

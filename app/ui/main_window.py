@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.gis.selection import Selection
 from app.ledger.issuance import may_issue
+from app.ledger.verdict import PENDING
 from app.ui import asset_source, io_jobs, job_messages, ledger_jobs, workspace
 from app.ui.dialogs.about import show_about
 from app.ui.dialogs.issue import IssueDialog
@@ -29,7 +30,7 @@ from app.ui.dialogs.verify import VerifyDialog
 from app.ui.docks.inspector import Inspector
 from app.ui.docks.layers import LayersPanel
 from app.ui.docks.table_dock import AttributeTable
-from app.ui.i18n import tr
+from app.ui.i18n import reason_text, tr
 from app.ui.map import MapView
 from app.ui.network_driver import NetworkDriver
 from app.ui.network_state import NetworkState
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.selection_model.subscribe(self._show_selection)
         self.last_error = ""
         self.net = NetworkState()
+        self._rechecking = False  # a live verdict's re-verification is in flight
         self._demo_per_city = demo_assets_per_city
         self.setWindowTitle(tr("CityLedger — city asset identity codes"))
         self.resize(1600, 1000)
@@ -338,6 +340,7 @@ class MainWindow(QMainWindow):
         if delivered:
             self.refresh_codes()  # pending codes were sequenced
         self.status.show_network(self.net)
+        self.recheck_live_verdict()
 
     # events ----------------------------------------------------------------
     def _on_event(self, event) -> None:
@@ -345,6 +348,8 @@ class MainWindow(QMainWindow):
         self.status.show_network(self.net)
         if event.kind in ("new_codes", "checkpoint") and not self._codes_timer.isActive():
             self._codes_timer.start()
+        if event.kind in ("new_codes", "checkpoint", "cosigned"):
+            self.recheck_live_verdict()
         if event.kind == "alert":
             self.status.showMessage(
                 tr("ALERT: {message}").format(message=event.data.get("message", "")), 30000
@@ -404,7 +409,7 @@ class MainWindow(QMainWindow):
         if info["code"]:
             self.show_code_details(info["code"])
 
-    def show_code_details(self, code: str) -> None:
+    def show_code_details(self, code: str, quiet: bool = False) -> None:
         if self.ws is None or self.ws.origin is None:
             self.inspector.show_error(tr("No node open: cannot look up the record history."))
             return
@@ -413,22 +418,34 @@ class MainWindow(QMainWindow):
             lambda ctx: ledger_jobs.code_details(ctx, code),
             on_done=self._details,
             on_error=lambda exc: self._details_failed(code, exc),
-            label=tr("Verifying {code}").format(code=code),
+            label="" if quiet else tr("Verifying {code}").format(code=code),
         )
 
     def _details(self, details: ledger_jobs.CodeDetails) -> None:
+        self._rechecking = False
         if details.code != self.inspector.code:
             return  # the user moved on
         self.inspector.show_history(details.history)
-        if details.verification is not None:
-            self.inspector.show_verification(details.verification)
+        if details.verdict is not None and details.verdict.state == PENDING:
+            self.inspector.show_pending()
+        elif details.verification is not None:
+            self.inspector.show_verification(details.verification, details.verdict)
         elif details.missing_trust is not None:
             self.inspector.show_error(job_messages.describe(details.missing_trust))
         else:
             self.inspector.show_error(details.error or tr("This code is not in any log held here."))
         self.detailsShown.emit(details.code)
 
+    def recheck_live_verdict(self) -> None:
+        """Verify the inspected code again while its verdict can change by waiting
+        (awaiting witnesses, pending in the outbox): events do the refreshing, not clicks."""
+        code = self.inspector.code
+        if code and self.inspector.verdict_live and not self._rechecking:
+            self._rechecking = True
+            self.show_code_details(code, quiet=True)
+
     def _details_failed(self, code, exc) -> None:
+        self._rechecking = False
         if code == self.inspector.code:
             self.inspector.show_error(
                 tr("Could not check {code}: {reason}").format(
@@ -473,13 +490,15 @@ class MainWindow(QMainWindow):
         elif result.kind in ("code", "name") and len(result.rows):
             self.select_rows(result.rows.tolist(), "search")
             self.zoom_to_selection()
-            self.status.showMessage(tr("{n} found").format(n=f"{len(result.rows):,}"), 5000)
+            self.status.showMessage(tr("%n found", None, len(result.rows)), 5000)
         elif result.kind == "code":
             self.select_rows([], "search")
             self.inspector.show_code_only(result.code)
             self.show_code_details(result.code)
+        elif result.kind == "bundle":
+            self.verify(result.query).verify_text()
         else:
-            self.status.showMessage(tr("Nothing matches “{q}”").format(q=result.query), 5000)
+            self.status.showMessage(reason_text(result.message, result.params), 8000)
         self.searchDone.emit(result)
 
     def zoom_to_selection(self) -> None:
@@ -527,9 +546,21 @@ class MainWindow(QMainWindow):
 
     def verify(self, initial: str = "") -> VerifyDialog:
         dialog = VerifyDialog(self.backend, initial or (self.inspector.code or ""), self)
+        dialog.showOnMap.connect(self.show_code_on_map)
         self.verify_dialog = dialog
         dialog.open()
         return dialog
+
+    def show_code_on_map(self, code: str, city: str) -> None:
+        """Select the code's asset when the map holds it, else show its city."""
+        row = self.ws.table.row_of_code(code) if self.ws is not None else None
+        if row is not None:
+            self.select_rows([row], "app")
+            self.zoom_to_selection()
+        else:
+            self.map.zoom_to_city(city)
+            self.inspector.show_code_only(code)
+            self.show_code_details(code)
 
     def export_proof_bundle(self, code: str | None = None) -> None:
         code = code or self.inspector.code
@@ -573,7 +604,7 @@ class MainWindow(QMainWindow):
     def _imported(self, result) -> None:
         ws, count = result
         self._loaded(ws)
-        self.status.showMessage(tr("Imported {n} assets").format(n=f"{count:,}"), 8000)
+        self.status.showMessage(tr("Imported %n assets", None, count), 8000)
 
     def import_boundaries(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -594,7 +625,7 @@ class MainWindow(QMainWindow):
     def _boundaries_imported(self, result) -> None:
         ws, count = result
         self._loaded(ws)
-        self.status.showMessage(tr("Imported {n} city boundaries").format(n=count), 8000)
+        self.status.showMessage(tr("Imported %n city boundaries", None, count), 8000)
 
     def export_selection(self) -> None:
         if not self.selection:
@@ -614,7 +645,7 @@ class MainWindow(QMainWindow):
             self,
             lambda ctx: io_jobs.export_rows(ctx, ws.table, rows, path),
             on_done=lambda p: self.status.showMessage(
-                tr("Exported {n} assets to {path}").format(n=len(rows), path=p), 8000
+                tr("Exported %n assets to {path}", None, len(rows)).format(path=p), 8000
             ),
             label=tr("Exporting selection"),
         )

@@ -47,12 +47,14 @@ class StatusBar(QStatusBar):
         if state.own_origin is None:
             self.log_label.setText(tr("No node"))
         else:
-            size = "—" if state.log_size is None else f"{state.log_size:,}"
-            self.log_label.setText(
-                tr("Own log: {size} entries · checkpoint {time}, {k} cosignatures").format(
-                    size=size, time=clock(state.checkpoint_time), k=state.cosignatures
-                )
+            entries = (
+                tr("Own log: no checkpoint yet")
+                if state.log_size is None
+                else tr("Own log: %n entries", None, state.log_size)
             )
+            checkpoint = tr("checkpoint {time}").format(time=clock(state.checkpoint_time))
+            cosigned = tr("%n cosignatures", None, state.cosignatures)
+            self.log_label.setText(f"{entries} · {checkpoint}, {cosigned}")
         counts = state.counts()
         if not state.peers:
             self.peers_label.setText(tr("Peers: none yet"))

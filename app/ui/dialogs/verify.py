@@ -1,7 +1,13 @@
-"""Verify a code or a proof bundle: type or paste it, or open a bundle file."""
+"""Verify what the user has: a typed or pasted code or bundle, a bundle file, or a QR image.
+
+The reading is app.ledger.pasted's (no Qt); this dialog says what it recognised, shows
+the code's typo message or the verification, and for a verified record names the asset
+and its city and offers to show it on the map.
+"""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -13,65 +19,101 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from app.ledger import pasted
 from app.ui import job_messages, ledger_jobs
-from app.ui.i18n import tr
+from app.ui.i18n import localized, reason_text, tr
+from app.ui.theme import CHECK_COLORS
 from app.ui.verification_view import VerificationView
+
+EXAMPLE_CODE = "130100-WAT-7K3M9Q2X-9"  # well formed: its check character matches
+
+
+def recognised_text(got: pasted.Pasted) -> str:
+    """What the dialog understood the input to be."""
+    if got.kind == pasted.CODE:
+        what = tr("an identity code") if got.error is None else tr("an identity code with a typo")
+    elif got.kind == pasted.BUNDLE:
+        what = tr("a proof bundle")
+    else:
+        what = tr("nothing usable")
+    via = {
+        pasted.TEXT: tr("typed or pasted text"),
+        pasted.FILE: tr("a file"),
+        pasted.QR_IMAGE: tr("a QR image"),
+    }.get(got.via, got.via)
+    return tr("Recognised {what} in {via}.").format(what=what, via=via)
 
 
 class VerifyDialog(QDialog):
+    showOnMap = Signal(str, str)  # code, city code
+
     def __init__(self, backend, initial: str = "", parent=None):
         super().__init__(parent)
         self.setWindowTitle(tr("Verify code or proof bundle"))
-        self.resize(680, 520)
+        self.resize(720, 560)
         self.backend = backend
+        self.outcome: ledger_jobs.PastedVerification | None = None
         self.source = QLabel(
             tr(
-                "Type or paste an identity code (e.g. 130100-WAT-7K3M9Q2X-4) "
-                "or a proof bundle, or open a bundle file."
-            )
+                "Type or paste an identity code (e.g. {example}) or a proof bundle, "
+                "or open a bundle file or a QR image."
+            ).format(example=EXAMPLE_CODE)
         )
         self.source.setWordWrap(True)
         self.input = QPlainTextEdit(initial)
-        self.input.setPlaceholderText("130100-WAT-…")
+        self.input.setPlaceholderText(EXAMPLE_CODE)
         self.input.setMaximumHeight(72)
-        self.open_button = QPushButton(tr("Open bundle file…"))
+        self.open_button = QPushButton(tr("Open bundle or QR image…"))
         self.verify_button = QPushButton(tr("Verify"))
         self.verify_button.setDefault(True)
+        self.recognised = QLabel()
+        self.recognised.setObjectName("recognised")
+        self.recognised.setWordWrap(True)
+        self.asset = QLabel()
+        self.asset.setWordWrap(True)
+        self.asset.setStyleSheet("font-weight: bold;")
+        self.map_button = QPushButton(tr("Show on map"))
+        self.map_button.hide()
         self.result = VerificationView()
         row = QHBoxLayout()
         row.addWidget(self.open_button)
         row.addStretch(1)
         row.addWidget(self.verify_button)
+        asset_row = QHBoxLayout()
+        asset_row.addWidget(self.asset, 1)
+        asset_row.addWidget(self.map_button)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.source)
         layout.addWidget(self.input)
         layout.addLayout(row)
+        layout.addWidget(self.recognised)
+        layout.addLayout(asset_row)
         layout.addWidget(self.result, 1)
         layout.addWidget(buttons)
         self.open_button.clicked.connect(self.choose_file)
         self.verify_button.clicked.connect(self.verify_text)
+        self.map_button.clicked.connect(self._show_on_map)
 
     def verify_text(self) -> None:
         text = self.input.toPlainText()
-        if not text.strip():
-            self.result.clear(tr("Nothing to verify: type a code or open a bundle."))
-            return
         self._run(lambda ctx: ledger_jobs.verify_input(ctx, text=text))
 
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self,
-            tr("Open proof bundle"),
+            tr("Open proof bundle or QR image"),
             "",
-            tr("Proof bundles (*.tlog-proof *.bundle);;All files (*)"),
+            tr(
+                "Proof bundles and QR images (*.tlog-proof *.bundle *.png *.jpg *.jpeg);;All files (*)"
+            ),
         )
         if path:
             self.verify_file(path)
 
     def verify_file(self, path: str) -> None:
-        self.source.setText(tr("Bundle file: {path}").format(path=path))
+        self.source.setText(tr("File: {path}").format(path=path))
         self.input.clear()  # the result below is the file's, not a typed code's
 
         def job(ctx):
@@ -81,14 +123,39 @@ class VerifyDialog(QDialog):
 
     def _run(self, job) -> None:
         self.verify_button.setEnabled(False)
+        self.outcome = None
+        self.recognised.clear()
+        self.asset.clear()
+        self.map_button.hide()
         self.result.clear(tr("Checking…"))
         self.backend.call_for(
             self, job, on_done=self._show, on_error=self._error, label=tr("Verifying")
         )
 
-    def _show(self, result) -> None:
+    def _show(self, outcome: ledger_jobs.PastedVerification) -> None:
         self.verify_button.setEnabled(True)
-        self.result.show_result(result)
+        self.outcome = outcome
+        got = outcome.pasted
+        self.recognised.setText(recognised_text(got))
+        if got.error is not None:
+            self.result.clear(reason_text(got.error, dict(got.params)))
+            self.result.verdict.setStyleSheet(
+                f"color: {CHECK_COLORS['fail']}; font-weight: bold; padding: 4px 0;"
+            )
+            return
+        self.result.show_result(outcome.result)
+        asset = outcome.asset
+        if asset and outcome.result is not None and outcome.result.ok:
+            name = localized(asset["name"], asset["name_zh"]) or tr("(unnamed asset)")
+            city = localized(asset["city_en"], asset["city_zh"]) or asset["city"]
+            self.asset.setText(
+                tr("{name} · {city} ({code})").format(name=name, city=city, code=asset["code"])
+            )
+            self.map_button.show()
+
+    def _show_on_map(self) -> None:
+        if self.outcome is not None and self.outcome.asset:
+            self.showOnMap.emit(self.outcome.asset["code"], self.outcome.asset["city"])
 
     def _error(self, exc) -> None:
         self.verify_button.setEnabled(True)

@@ -175,7 +175,7 @@ class Inspector(QWidget):
         self.title.setText(info.get("name") or tr("(unnamed asset)"))
         extra = ""
         if info.get("selection_size", 1) > 1:
-            extra = "  ·  " + tr("{n} selected").format(n=f"{info['selection_size']:,}")
+            extra = "  ·  " + tr("%n selected", None, info["selection_size"])
         self.subtitle.setText(
             f"{info.get('class_name') or info.get('asset_class', '')}  ·  "
             f"{info.get('city_name') or info.get('city', '')}{extra}"
@@ -253,8 +253,17 @@ class Inspector(QWidget):
                 )
             )
 
-    def show_verification(self, result) -> None:
-        self.verification.show_result(result)
+    def show_verification(self, result, verdict=None) -> None:
+        self.verification.show_result(result, verdict)
+
+    def show_pending(self) -> None:
+        self.verification.show_pending()
+
+    @property
+    def verdict_live(self) -> bool:
+        """The shown verdict can still change by waiting (awaiting witnesses, pending)."""
+        state = self.verification.verdict_state
+        return state is not None and state.live
 
     def show_error(self, message: str) -> None:
         self.verification.clear(message)

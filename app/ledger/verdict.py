@@ -1,0 +1,44 @@
+"""One word for where a code stands, from its verification and the outbox (no Qt).
+
+A code just issued is not *failed* while its checkpoint waits for witness cosignatures:
+it is *awaiting witnesses (n of k)* and becomes *verified* when they arrive. A code whose
+signed entry still waits in the outbox (its city's sequencer unreachable) is *pending*.
+Only a check that cannot come right by waiting makes a code *not verified*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.ledger.verifier import FAIL, WITNESS_QUORUM
+
+VERIFIED, AWAITING, PENDING, FAILED = "verified", "awaiting", "pending", "failed"
+# States that a later event (a cosignature, a delivered outbox entry) can change.
+LIVE = (AWAITING, PENDING)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str
+    witnesses: int = 0  # valid cosignatures counted (AWAITING)
+    quorum: int = 0
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE
+
+
+def verdict_of(result, pending: bool = False) -> Verdict:
+    """``result``: an app.ledger.verifier.VerifyResult or None; ``pending``: the code's
+    entry is in the outbox, not yet in its log."""
+    if pending and (result is None or not result.ok):
+        return Verdict(PENDING)
+    if result is None:
+        return Verdict(FAILED)
+    if result.ok:
+        return Verdict(VERIFIED)
+    failed = result.failed
+    if len(failed) == 1 and failed[0].name == WITNESS_QUORUM and failed[0].status == FAIL:
+        params = failed[0].params
+        return Verdict(AWAITING, int(params.get("n", 0)), int(params.get("k", 0)))
+    return Verdict(FAILED)
