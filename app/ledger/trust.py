@@ -29,15 +29,14 @@ by the pinned admin key (an admin key rotation is therefore signed by both keys)
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.core import note as _note
 from app.core.codes import city_problem
 from app.core.errors import CityLedgerError, NoteError
+from app.fsutil import atomic_write
 
 HEADER = "cityledger.trust/v1"
 DEFAULT_QUORUM = 2
@@ -461,17 +460,5 @@ def install_trust(data_dir: Path | str, signed: bytes, admin_vkey: str | None = 
         return current
     d = Path(data_dir)
     d.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".trust-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(bytes(signed))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, trust_path(d))
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write(trust_path(d), bytes(signed))
     return new

@@ -125,12 +125,10 @@ def import_assets(ctx, ws, path: str):
 def _write_gpkg_atomically(frame, path: Path) -> None:
     """Write a GeoPackage beside ``path`` and rename it over, so a crash mid-write never
     leaves the user's saved inventory or boundaries half written."""
-    import os
+    from app.fsutil import atomic_path
 
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    frame.to_file(tmp, driver="GPKG")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        frame.to_file(tmp, driver="GPKG", layer=path.stem)
 
 
 def import_boundaries(ctx, ws, path: str):
