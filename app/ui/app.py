@@ -15,6 +15,8 @@ ORG, APP = "CityLedger", "CityLedger"
 
 def make_application(argv=None, language: str | None = None, dark: bool = False) -> QApplication:
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    if not isinstance(app, QApplication):
+        raise RuntimeError("a QCoreApplication (no widgets) is already running in this process")
     app.setOrganizationName(ORG)
     app.setApplicationName(APP)
     app.setStyle(QStyleFactory.create("Fusion"))

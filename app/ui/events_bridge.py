@@ -2,7 +2,8 @@
 
 EventBus callbacks run on the publisher's (sync engine's) thread; emitting a signal from
 there to a receiver that lives on the UI thread is a queued connection, so slots connected
-to ``event`` always run on the UI thread.
+to ``eventReceived`` always run on the UI thread. (Not named ``event``: that would shadow
+QObject.event, the virtual every QEvent goes through.)
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 
 class EventBridge(QObject):
-    event = Signal(object)  # app.net.events.Event
+    eventReceived = Signal(object)  # app.net.events.Event
 
     def __init__(self, bus=None, parent=None):
         super().__init__(parent)
@@ -24,8 +25,8 @@ class EventBridge(QObject):
         self.detach()
         if replay and hasattr(bus, "recent"):
             for ev in bus.recent():
-                self.event.emit(ev)
-        self._unsubscribe = bus.subscribe(self.event.emit)
+                self.eventReceived.emit(ev)
+        self._unsubscribe = bus.subscribe(self.eventReceived.emit)
 
     def detach(self) -> None:
         if self._unsubscribe is not None:

@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self._network = network
         self.network = NetworkDriver(backend, bus, self)
         self.bus = self.network.bus
-        self.network.event.connect(self._on_event)
+        self.network.eventReceived.connect(self._on_event)
         self._poll = QTimer(self, interval=STATUS_POLL_MS)
         self._poll.timeout.connect(self.poll_node)
         self._codes_timer = QTimer(self, singleShot=True, interval=CODES_REFRESH_MS)
@@ -249,6 +249,14 @@ class MainWindow(QMainWindow):
         self.backend.jobFailed.connect(self._job_failed)
 
     # loading ---------------------------------------------------------------
+    @property
+    def loaded(self) -> workspace.Workspace:
+        """The loaded workspace, for what runs only once there is one (the map, table and
+        selection are empty before)."""
+        if self.ws is None:
+            raise RuntimeError("no workspace is loaded yet")
+        return self.ws
+
     def load(self) -> None:
         data_dir, n = self.data_dir, self._demo_per_city
         self.backend.call_for(
@@ -323,8 +331,8 @@ class MainWindow(QMainWindow):
         """Hand a (new) AssetTable to the map and the attribute table, with the layer
         filters the panel shows."""
         self.map.set_table(table)
-        class_names = {c: label for c, label, _color in self.ws.classes}
-        city_names = {c: names[0] for c, names in self.ws.cities.items()}
+        class_names = {c: label for c, label, _color in self.loaded.classes}
+        city_names = {c: names[0] for c, names in self.loaded.cities.items()}
         self.table.set_table(table, city_names, class_names)
         self._layers_changed()
 
@@ -390,9 +398,10 @@ class MainWindow(QMainWindow):
         self.selectionShown.emit(rows)
 
     def asset_info(self, row: int) -> dict:
-        info = self.ws.table.record(row)
-        zh, en = self.ws.cities.get(info["city"]) or ("", "")
-        class_names = {c: label for c, label, _ in self.ws.classes}
+        ws = self.loaded
+        info = ws.table.record(row)
+        zh, en = ws.cities.get(info["city"]) or ("", "")
+        class_names = {c: label for c, label, _ in ws.classes}
         info.update(
             city_name=f"{zh} {en}".strip(),
             class_name=class_names.get(info["asset_class"], info["asset_class"]),
@@ -483,15 +492,15 @@ class MainWindow(QMainWindow):
         )
 
     def _search_done(self, result: SearchResult) -> None:
-        if result.kind == "city":
+        if result.kind == "city" and result.city is not None:
             self.map.zoom_to_city(result.city)
-            zh, en = self.ws.cities.get(result.city, ("", ""))
+            zh, en = self.loaded.cities.get(result.city, ("", ""))
             self.status.showMessage(tr("City {name}").format(name=f"{zh} {en}"), 5000)
         elif result.kind in ("code", "name") and len(result.rows):
             self.select_rows(result.rows.tolist(), "search")
             self.zoom_to_selection()
             self.status.showMessage(tr("%n found", None, len(result.rows)), 5000)
-        elif result.kind == "code":
+        elif result.kind == "code" and result.code is not None:
             self.select_rows([], "search")
             self.inspector.show_code_only(result.code)
             self.show_code_details(result.code)
@@ -527,8 +536,10 @@ class MainWindow(QMainWindow):
                 job_messages.issue_refusal(refusal, self.data_dir, info or {}),
             )
             return
+        if info is None:  # may_issue refuses when no asset is selected
+            return
         dialog = IssueDialog(
-            self.backend, info, [(c, label) for c, label, _ in self.ws.classes], self
+            self.backend, info, [(c, label) for c, label, _ in self.loaded.classes], self
         )
         dialog.issued.connect(self._issued)
         self.issue_dialog = dialog
@@ -537,7 +548,10 @@ class MainWindow(QMainWindow):
     def _issued(self, outcome: ledger_jobs.IssueOutcome) -> None:
         if outcome.row is not None:
             asset_source.set_code(
-                self.ws.table, outcome.row, outcome.code, "pending" if outcome.pending else "issued"
+                self.loaded.table,
+                outcome.row,
+                outcome.code,
+                "pending" if outcome.pending else "issued",
             )
             self.table.model.refresh_cells()  # the map listens to the table itself
             if outcome.row in self.selection:
@@ -640,7 +654,7 @@ class MainWindow(QMainWindow):
             self.export_to(path)
 
     def export_to(self, path: str) -> None:
-        ws, rows = self.ws, list(self.selection)
+        ws, rows = self.loaded, list(self.selection)
         self.backend.call_for(
             self,
             lambda ctx: io_jobs.export_rows(ctx, ws.table, rows, path),

@@ -14,7 +14,7 @@ SERVER_POLL_MS = 3000
 
 
 class NetworkDriver(QObject):
-    event = Signal(object)  # app.net.events.Event, on the UI thread
+    eventReceived = Signal(object)  # app.net.events.Event, on the UI thread
     modeChanged = Signal(str)  # 'sync', 'served' or 'standalone'
 
     def __init__(self, backend, bus=None, parent=None):
@@ -23,7 +23,7 @@ class NetworkDriver(QObject):
         self.bus = bus if bus is not None else EventBus()
         self.mode: str | None = None
         self.bridge = EventBridge(parent=self)
-        self.bridge.event.connect(self.event)
+        self.bridge.eventReceived.connect(self.eventReceived)
         self.bridge.attach(self.bus)
         self._poll = QTimer(self, interval=SERVER_POLL_MS)
         self._poll.timeout.connect(self.poll_server)

@@ -16,7 +16,8 @@ def qr_png(text: str, scale: int = 4) -> bytes:
 
 
 def qr_pixmap(text: str, scale: int = 4) -> QPixmap:
-    image = QImage.fromData(qr_png(text, scale), "PNG")
+    # PySide6's stub types the format as bytes, but the binding accepts only a str.
+    image = QImage.fromData(qr_png(text, scale), "PNG")  # type: ignore[arg-type]
     if image.isNull():
         raise ValueError(f"could not render a QR image for {text[:40]!r}")
     return QPixmap.fromImage(image)

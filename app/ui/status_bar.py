@@ -67,7 +67,7 @@ class StatusBar(QStatusBar):
         if not state.peers:
             self.banner.setObjectName("banner_local")
             self.banner.setText(tr("Local only"))
-        elif state.online:
+        elif state.offline_since is None:
             self.banner.setObjectName("banner_online")
             self.banner.setText(tr("Online"))
         else:

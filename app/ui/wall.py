@@ -189,7 +189,7 @@ class WallWindow(QWidget):
 
         self._network = network
         self.network = NetworkDriver(backend, bus, self)
-        self.network.event.connect(self._on_event)
+        self.network.eventReceived.connect(self._on_event)
         self._clock_timer = QTimer(self, interval=1000)
         self._clock_timer.timeout.connect(self._tick)
         self._clock_timer.start()
@@ -294,7 +294,7 @@ class WallWindow(QWidget):
         if not self.net.peers:
             self.banner.setObjectName("wall_banner_local")
             self.banner.setText(tr("Local only"))
-        elif self.net.online:
+        elif self.net.offline_since is None:
             self.banner.setObjectName("wall_banner_ok")
             self.banner.setText(tr("Online"))
         else:
@@ -330,7 +330,7 @@ class WallWindow(QWidget):
             self.caption.setText(tr("Network overview"))
         else:
             self.map.zoom_to_city(city)
-            zh, en = self.ws.cities.get(city, ("", ""))
+            zh, en = self.ws.cities.get(city, ("", "")) if self.ws else ("", "")
             self.caption.setText(f"{zh}  {en}")
         self.caption.adjustSize()
         self.caption.raise_()

@@ -13,10 +13,17 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from app.gis.demo_assets import DEMO_ASSETS_PER_CITY
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from app.gis.assets import AssetTable
+    from app.ledger.trust import TrustFile
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +35,14 @@ CODE_PAGE = 5000
 
 @dataclass
 class Workspace:
-    table: object  # app.gis.assets.AssetTable
-    boundaries: object  # GeoDataFrame or None
-    cities: dict  # code -> (name_zh, name_en)
-    classes: list  # [(code, label, color)]
+    table: AssetTable
+    boundaries: gpd.GeoDataFrame | None
+    cities: dict[str, tuple[str, str]]  # code -> (name_zh, name_en)
+    classes: list[tuple[str, str, str]]  # [(code, label, color)]
     origin: str | None = None  # own log (None: no node)
     city_code: str | None = None
     size: int | None = None
-    trust: object | None = None
+    trust: TrustFile | None = None
     demo_assets: bool = False
     message: str = ""
     extra: dict = field(default_factory=dict)
@@ -205,7 +212,7 @@ class CodePlan:
     """How codes from the codes index change an AssetTable (computed off the UI thread)."""
 
     updates: dict = field(default_factory=dict)  # status -> ([rows], [codes])
-    extra: object | None = None  # AssetTable of codes with no asset row
+    extra: AssetTable | None = None  # codes with no asset row
 
     def is_empty(self) -> bool:
         return not self.updates and self.extra is None

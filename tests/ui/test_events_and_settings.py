@@ -15,7 +15,7 @@ def test_events_published_on_a_thread_arrive_on_the_ui_thread(qtbot, qapp):
     bus.emit("health", "old/130200", origin="old/130200", state="ok")  # replayed on attach
     bridge = EventBridge()
     seen = []
-    bridge.event.connect(lambda ev: seen.append((ev.kind, QThread.currentThread())))
+    bridge.eventReceived.connect(lambda ev: seen.append((ev.kind, QThread.currentThread())))
     bridge.attach(bus)
     assert seen and seen[0][0] == "health"
     worker = threading.Thread(target=lambda: bus.emit("alert", "x", message="fork"))

@@ -32,8 +32,8 @@ def test_good_bundle_verifies(qtbot, make_window, node_dir, tmp_path):
     path = tmp_path / "good.tlog-proof"
     path.write_bytes(_bundle_bytes(node_dir))
     dialog = _verify_file(qtbot, make_window, node_dir, path)
-    assert dialog.result.result.ok, dialog.result.failed_checks()
-    assert dialog.result.failed_checks() == []
+    assert dialog.result_view.result.ok, dialog.result_view.failed_checks()
+    assert dialog.result_view.failed_checks() == []
 
 
 def test_tampered_bundle_shows_a_failed_check(qtbot, make_window, node_dir, tmp_path):
@@ -47,11 +47,11 @@ def test_tampered_bundle_shows_a_failed_check(qtbot, make_window, node_dir, tmp_
     path = tmp_path / "tampered.tlog-proof"
     path.write_bytes(forged.encode())  # well-formed bundle, altered signed entry
     dialog = _verify_file(qtbot, make_window, node_dir, path)
-    assert not dialog.result.result.ok
-    failed = [name.lower() for name in dialog.result.failed_checks()]
+    assert not dialog.result_view.result.ok
+    failed = [name.lower() for name in dialog.result_view.failed_checks()]
     assert failed, "a tampered entry must fail at least one check"
     assert "entry signature" in failed or "inclusion" in failed
-    assert "NOT verified" in dialog.result.verdict.text()
+    assert "NOT verified" in dialog.result_view.verdict.text()
 
 
 def test_typed_code_verifies_against_the_node(qtbot, make_window, node_dir):
@@ -60,8 +60,8 @@ def test_typed_code_verifies_against_the_node(qtbot, make_window, node_dir):
     dialog = VerifyDialog(w.backend, initial=seed.lower().replace("-", ""), parent=w)
     qtbot.addWidget(dialog)
     dialog.verify_text()
-    qtbot.waitUntil(lambda: dialog.result.result is not None, timeout=30000)
-    assert dialog.result.result.ok, dialog.result.failed_checks()
+    qtbot.waitUntil(lambda: dialog.result_view.result is not None, timeout=30000)
+    assert dialog.result_view.result.ok, dialog.result_view.failed_checks()
 
 
 def _verify_typed(qtbot, w, text):
@@ -79,7 +79,7 @@ def test_typos_in_a_code_get_the_code_parsers_message(qtbot, make_window, node_d
     seed = node_dir.joinpath("seed_code").read_text()
     for what, typo in _typos(seed).items():
         dialog = _verify_typed(qtbot, w, typo)
-        shown = dialog.result.verdict.text()
+        shown = dialog.result_view.verdict.text()
         assert "Recognised an identity code with a typo" in dialog.recognised.text(), what
         assert "tlog-proof" not in shown and "Bundle format" not in shown, (what, shown)
         assert "check character" in shown or "18 letters" in shown or "'WTA'" in shown, shown

@@ -150,13 +150,17 @@ class IssueDialog(QDialog):
                 tr("This node has no active official yet: add one with `cityledger official add`.")
             )
 
+    def _cell_text(self, row: int, column: int) -> str:
+        item = self.attrs.item(row, column)
+        return item.text() if item is not None else ""
+
     def attributes(self) -> dict:
         out = {}
         for r in range(self.attrs.rowCount()):
-            key = (self.attrs.item(r, 0).text() if self.attrs.item(r, 0) else "").strip()
+            key = self._cell_text(r, 0).strip()
             if not key:
                 continue
-            raw = self.attrs.item(r, 1).text() if self.attrs.item(r, 1) else ""
+            raw = self._cell_text(r, 1)
             try:
                 out[key] = json.loads(raw)
             except ValueError:

@@ -74,7 +74,7 @@ class VerifyDialog(QDialog):
         self.asset.setStyleSheet("font-weight: bold;")
         self.map_button = QPushButton(tr("Show on map"))
         self.map_button.hide()
-        self.result = VerificationView()
+        self.result_view = VerificationView()
         row = QHBoxLayout()
         row.addWidget(self.open_button)
         row.addStretch(1)
@@ -90,7 +90,7 @@ class VerifyDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.recognised)
         layout.addLayout(asset_row)
-        layout.addWidget(self.result, 1)
+        layout.addWidget(self.result_view, 1)
         layout.addWidget(buttons)
         self.open_button.clicked.connect(self.choose_file)
         self.verify_button.clicked.connect(self.verify_text)
@@ -127,7 +127,7 @@ class VerifyDialog(QDialog):
         self.recognised.clear()
         self.asset.clear()
         self.map_button.hide()
-        self.result.clear(tr("Checking…"))
+        self.result_view.clear(tr("Checking…"))
         self.backend.call_for(
             self, job, on_done=self._show, on_error=self._error, label=tr("Verifying")
         )
@@ -138,12 +138,12 @@ class VerifyDialog(QDialog):
         got = outcome.pasted
         self.recognised.setText(recognised_text(got))
         if got.error is not None:
-            self.result.clear(reason_text(got.error, dict(got.params)))
-            self.result.verdict.setStyleSheet(
+            self.result_view.clear(reason_text(got.error, dict(got.params)))
+            self.result_view.verdict.setStyleSheet(
                 f"color: {CHECK_COLORS['fail']}; font-weight: bold; padding: 4px 0;"
             )
             return
-        self.result.show_result(outcome.result)
+        self.result_view.show_result(outcome.result)
         asset = outcome.asset
         if asset and outcome.result is not None and outcome.result.ok:
             name = localized(asset["name"], asset["name_zh"]) or tr("(unnamed asset)")
@@ -159,6 +159,6 @@ class VerifyDialog(QDialog):
 
     def _error(self, exc) -> None:
         self.verify_button.setEnabled(True)
-        self.result.clear(
+        self.result_view.clear(
             tr("Could not verify: {reason}").format(reason=job_messages.describe(exc))
         )

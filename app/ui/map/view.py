@@ -18,6 +18,7 @@ Shift- or Ctrl-drag selects a box (Ctrl adds to the selection), Ctrl-click toggl
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -28,6 +29,9 @@ from app.gis import maps
 from app.gis.assets import CLASS_CODES, AssetTable
 from app.ui.map.layers import AssetLayer
 from app.ui.map.overlay import EARTH_KM_PER_DEG, MapOverlay, status_legend
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 CLICK_TOLERANCE_PX = 6
 LAYERS = ("provinces", "boundaries", "labels", "polygons", "lines", "points")
@@ -90,10 +94,13 @@ class MapView(QtWidgets.QWidget):
         self.overlay.raise_()
 
         self.table: AssetTable | None = None
-        self.boundaries = None
+        self.boundaries: gpd.GeoDataFrame | None = None
         self._lat0 = 38.0
         self._selection: list[int] = []
-        self._classes = self._statuses = self._cities = None
+        # Layer filters; None shows every class, status, city.
+        self._classes: list[str] | None = None
+        self._statuses: list[str] | None = None
+        self._cities: list[str] | None = None
         self._mask: np.ndarray | None = None  # rows passing the filters
         self.color_mode = "class"
         self._class_colors = [ASSET_CLASSES[c].color for c in CLASS_CODES]
@@ -150,9 +157,9 @@ class MapView(QtWidgets.QWidget):
     def set_boundaries(self, gdf, provinces=None) -> None:
         """City boundaries (maps.city_boundaries frame); province outlines of those
         cities are added for context unless ``provinces`` (a frame, or False) says otherwise."""
-        self.boundaries = gdf.reset_index(drop=True)
+        boundaries = self.boundaries = gdf.reset_index(drop=True)
         if provinces is None:
-            provinces = maps.province_outlines(maps.provinces_of(self.boundaries["city"]))
+            provinces = maps.province_outlines(maps.provinces_of(boundaries["city"]))
         if provinces is not False and len(provinces):
             self.province_curve.setData(*maps.outline_arrays(provinces.geometry.to_numpy()))
         else:
@@ -161,7 +168,7 @@ class MapView(QtWidgets.QWidget):
         for item in self._labels:
             self.vb.removeItem(item)
         self._labels = []
-        for row in self.boundaries.itertuples():
+        for row in boundaries.itertuples():
             pt = row.geometry.representative_point()
             color, fill = self._label_style
             label = pg.TextItem(
@@ -177,7 +184,7 @@ class MapView(QtWidgets.QWidget):
             label.setZValue(10)
             self.vb.addItem(label)
             self._labels.append(label)
-        minx, miny, maxx, maxy = self.boundaries.total_bounds
+        minx, miny, maxx, maxy = boundaries.total_bounds
         self._set_lat0((miny + maxy) / 2)
         self.zoom_to_bbox((minx, miny, maxx, maxy))
 
@@ -221,8 +228,10 @@ class MapView(QtWidgets.QWidget):
             self.zoom_to_bbox(self.table.bounds(self._selection), pad=0.3)
 
     def zoom_full(self) -> None:
+        bbox: tuple[float, float, float, float] | None
         if self.boundaries is not None:
-            bbox = self.boundaries.total_bounds
+            minx, miny, maxx, maxy = self.boundaries.total_bounds
+            bbox = (float(minx), float(miny), float(maxx), float(maxy))
         elif self.table is not None:
             bbox = self.table.bounds()
         else:
@@ -264,6 +273,8 @@ class MapView(QtWidgets.QWidget):
     # ---- selection and identify ------------------------------------------------------------
     def visible_mask(self) -> np.ndarray:
         t = self.table
+        if t is None:
+            return np.zeros(0, bool)
         return (
             t.class_mask(self._classes) & t.status_mask(self._statuses) & t.city_mask(self._cities)
         )
