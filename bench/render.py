@@ -1,280 +1,309 @@
-"""Map rendering benchmark: MapView vs GeoDataFrame.plot() on the same data, same run.
+"""Map rendering benchmark: MapView beside GeoDataFrame.plot() on the same data, same run.
 
-    .venv/bin/python bench/render.py [--points 1000000] [--lines 10000] [--polygons 10000]
-                                     [--repeats 15] [--no-matplotlib]
+    .venv/bin/python bench/render.py [--cases box1m,box3m,box10m,mix1m] [--repeats 5]
+                                     [--no-matplotlib] [--baseline-max 3000000]
 
 Needs matplotlib for the baseline (bench only, not an app dependency):
-``.venv/bin/pip install -e '.[bench]'`` or ``.venv/bin/pip install matplotlib==3.11.2``.
+``.venv/bin/pip install -e '.[bench]'``.
 
-Data: demo assets of five Hebei cities (app/gis/demo_assets.py), split evenly.
-Measured, offscreen at 1920x1080:
-- cold start: a fresh interpreter imports the stack, generates the data, builds the
-  AssetTable, shows a MapView and paints its first frame (parent measures wall time);
-- first frame: set_table + first full paint (QWidget.grab) with everything in view;
-- pan / zoom frame: translate by 10 % (or zoom by 1.25x) and repaint, median of repeats,
-  at the province view and at a city view;
-- RSS of the process after the MapView runs (before the matplotlib baseline is built);
-- GeoDataFrame.plot() (matplotlib Agg, same size): first draw and pan redraw.
-Targets (issue 6): first frame <= 1 s, pan/zoom frame <= 50 ms, RSS <= 600 MB.
+Each case runs in its own process (so its RSS is its own), offscreen at 1920x1080:
+- box<N>: N uniform random points + 10k lines + 10k polygons in a 2 x 1.4 degree box,
+  everything in view; mix1m: the app's own mix, 700k points + 200k lines + 100k
+  polygons of the demo generator in 5 Hebei cities, with their boundaries.
+- load: AssetTable built from the columns + MapView.set_table (data generation apart);
+- first frame: from set_table to the first paint (something shows), and to the
+  complete picture (every band rendered, levels of detail built in the background);
+  "blocked" is the longest single paint of that, what the UI thread could not answer;
+- pan: translate by (10 %, 5 %) of the view and paint until complete, median of repeats;
+- zoom-in 4x: first (nothing cached at that scale) and repeat (back out and in again);
+- RSS (peak) after the MapView work, before the baseline is built;
+- GeoDataFrame.plot() (matplotlib Agg, same size): first draw and a pan redraw.
+Targets (issue 14): pan and zoom frame <= 16 ms at 1M points all in view, <= 50 ms at
+10M; first frame <= 1 s at 1M and for the 1M mix (UI never blocked > 100 ms); 10M
+loaded <= 8 s; RSS <= 600 MB for the 1M mix, <= 2 GB for 10M points.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
 import time
 
+import numpy as np
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 CITIES = ["130100", "130200", "130400", "130600", "131000"]
 W, H = 1920, 1080
+BOX = (114.0, 38.0, 116.0, 39.4)
+CASES = {
+    "box1m": ("box", 1_000_000, 10_000, 10_000),
+    "box3m": ("box", 3_000_000, 10_000, 10_000),
+    "box10m": ("box", 10_000_000, 10_000, 10_000),
+    "mix1m": ("mix", 700_000, 200_000, 100_000),
+}
 
 
 def rss_mb() -> tuple[float, float]:
     status = open("/proc/self/status").read()
-    get = lambda k: int(status.split(k + ":")[1].split()[0]) / 1024  # noqa: E731
+
+    def get(k: str) -> float:
+        return int(status.split(k + ":")[1].split()[0]) / 1024
+
     return get("VmRSS"), get("VmHWM")
 
 
-def make_demo(n_points, n_lines, n_polygons):
-    from app.gis.demo_assets import DemoAssets, generate_demo
+class BoxLabels:
+    """Labels made on demand (a uniform box has no names worth storing)."""
 
-    k = len(CITIES)
-    parts = [
-        generate_demo(
-            c,
-            n_points // k + (i < n_points % k),
-            n_lines // k + (i < n_lines % k),
-            n_polygons // k + (i < n_polygons % k),
-            seed=0,
+    def asset_id(self, i: int) -> str:
+        return f"B{i:08d}"
+
+    def name(self, i: int) -> str:
+        return f"asset {i}"
+
+    def attributes(self, i: int) -> dict:
+        return {}
+
+    def find_asset_id(self, asset_id: str) -> int | None:
+        return int(asset_id[1:]) if asset_id.startswith("B") else None
+
+
+def box_columns(n_points: int, n_lines: int, n_polygons: int):
+    """Uniform points, random-walk lines (2-8 vertices, 100-400 m steps) and rotated
+    rectangles or hexagons (50-300 m) in BOX; overlaps happen as they fall."""
+    import shapely
+
+    from app.gis.assets import CLASS_CODES
+
+    rng = np.random.default_rng(7)
+    x0, y0, x1, y1 = BOX
+    px, py = rng.uniform(x0, x1, n_points), rng.uniform(y0, y1, n_points)
+    nv = rng.integers(2, 9, n_lines)
+    starts = np.column_stack([rng.uniform(x0, x1, n_lines), rng.uniform(y0, y1, n_lines)])
+    idx = np.repeat(np.arange(n_lines), nv)
+    steps = rng.uniform(0.001, 0.004, len(idx))[:, None] * np.column_stack(
+        [np.cos(a := rng.uniform(0, 2 * np.pi, len(idx))), np.sin(a)]
+    )
+    first = np.r_[True, idx[1:] != idx[:-1]]
+    steps[first] = 0
+    walk = np.cumsum(steps, axis=0)
+    walk -= np.repeat(walk[first], nv, axis=0)
+    lines = shapely.linestrings(starts[idx] + walk, indices=idx)
+    k = np.arange(7) % 6 * (np.pi / 3)
+    r = rng.uniform(0.0005, 0.003, n_polygons)
+    cx, cy = rng.uniform(x0, x1, n_polygons), rng.uniform(y0, y1, n_polygons)
+    ring = np.stack([cx[:, None] + r[:, None] * np.cos(k), cy[:, None] + r[:, None] * np.sin(k)], 2)
+    polygons = shapely.polygons(ring)
+    shapes = np.concatenate([lines, polygons])
+    rep = shapely.point_on_surface(shapes)
+    kind = np.r_[np.zeros(n_points), np.ones(n_lines), np.full(n_polygons, 2)].astype(np.int8)
+    n = len(kind)
+    return dict(
+        kind=kind,
+        class_idx=rng.integers(0, len(CLASS_CODES), n).astype(np.int8),
+        city_codes=("130100",),
+        city_idx=np.zeros(n, np.int16),
+        x=np.r_[px, shapely.get_x(rep)],
+        y=np.r_[py, shapely.get_y(rep)],
+        shapes=shapes,
+        labels=BoxLabels(),
+    )
+
+
+def make_table(kind: str, n_points: int, n_lines: int, n_polygons: int):
+    """(seconds to generate the data, seconds to build the AssetTable, table)."""
+    from app.gis.assets import AssetTable
+
+    t = time.perf_counter()
+    if kind == "box":
+        cols = box_columns(n_points, n_lines, n_polygons)
+        t_gen = time.perf_counter() - t
+        t = time.perf_counter()
+        table = AssetTable(**cols)
+    else:
+        from app.gis.demo_assets import DemoAssets, generate_demo
+
+        k = len(CITIES)
+        demo = DemoAssets.concat(
+            [
+                generate_demo(
+                    c,
+                    n_points // k + (i < n_points % k),
+                    n_lines // k + (i < n_lines % k),
+                    n_polygons // k + (i < n_polygons % k),
+                    seed=0,
+                )
+                for i, c in enumerate(CITIES)
+            ]
         )
-        for i, c in enumerate(CITIES)
-    ]
-    return DemoAssets.concat(parts)
+        t_gen = time.perf_counter() - t
+        t = time.perf_counter()
+        table = AssetTable.from_demo(demo)
+    return t_gen, time.perf_counter() - t, table
 
 
-def cold_child(args) -> None:
-    """Runs in a fresh interpreter; prints READY when the first frame is painted."""
+def run_case(name: str, repeats: int, baseline: bool) -> dict:
     from PySide6 import QtWidgets
 
     from app.gis import maps
-    from app.gis.assets import AssetTable
     from app.ui.map import MapView
 
-    app = QtWidgets.QApplication([])
+    kind, n_points, n_lines, n_polygons = CASES[name]
+    out: dict = {"case": name}
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    out["gen_s"], out["table_s"], table = make_table(kind, n_points, n_lines, n_polygons)
     view = MapView()
     view.resize(W, H)
-    view.set_boundaries(maps.city_boundaries(CITIES))
+    if kind == "mix":
+        view.set_boundaries(maps.city_boundaries(CITIES))
     view.show()
-    view.grab()
     app.processEvents()
-    print("SHOWN", flush=True)
-    view.set_table(AssetTable.from_demo(make_demo(args.points, args.lines, args.polygons)))
+
+    def settle() -> tuple[float, float]:
+        """Paint until the picture is complete: (seconds, longest single paint)."""
+        t, longest = time.perf_counter(), 0.0
+        while True:
+            p = time.perf_counter()
+            view.grab()
+            longest = max(longest, time.perf_counter() - p)
+            if not view.assets.busy():
+                return time.perf_counter() - t, longest
+            app.processEvents()
+            if not view.assets.canvases_pending():
+                time.sleep(0.002)  # waiting on a background level of detail
+
+    t = time.perf_counter()
+    view.set_table(table)
+    out["set_table_s"] = time.perf_counter() - t
+    out["load_s"] = out["table_s"] + out["set_table_s"]
+    view.zoom_to_bbox(table.bounds())
+    p = time.perf_counter()
     view.grab()
-    app.processEvents()
-    print("READY", flush=True)
+    out["first_paint_s"] = time.perf_counter() - t
+    blocked = max(out["set_table_s"], time.perf_counter() - p)
+    rest, longest = settle()
+    out["first_complete_s"] = time.perf_counter() - t
+    out["blocked_s"] = max(blocked, longest)
 
+    sign = [1]
 
-CPU = {}  # measure -> median process CPU seconds (steadier than wall time on a busy box)
+    def pan() -> None:
+        sign[0] = -sign[0]
+        view.pan(0.1 * sign[0], 0.05 * sign[0])
 
-
-def timed(fn, repeats, label=None):
-    out, cpu = [], []
+    pans, pan_cpu = [], []
+    for _ in range(repeats + 2):
+        c = time.process_time()
+        pan()
+        pans.append(settle()[0])
+        pan_cpu.append(time.process_time() - c)
+    out["pan_s"] = statistics.median(pans[2:])
+    out["pan_cpu_s"] = statistics.median(pan_cpu[2:])
+    firsts, repeat = [], []
     for _ in range(repeats):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        out.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    if label:
-        CPU[label] = statistics.median(cpu)
+        view.assets.canvases.clear()
+        view.zoom(4)
+        firsts.append(settle()[0])
+        view.zoom(0.25)
+        settle()
+        view.zoom(4)
+        repeat.append(settle()[0])
+        view.zoom(0.25)
+        settle()
+    out["zoom_first_s"] = statistics.median(firsts)
+    out["zoom_repeat_s"] = statistics.median(repeat)
+    out["mode"] = view.assets.last_stats.get("mode")
+    out["rss_mb"], out["peak_mb"] = rss_mb()
+
+    if baseline and n_points <= baseline:
+        import geopandas as gpd
+        import matplotlib
+        import shapely
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        geoms = np.empty(len(table), object)
+        pts = table.kind == 0
+        geoms[pts] = shapely.points(table.x[pts], table.y[pts])
+        geoms[table.shape_rows] = table.shapes
+        gdf = gpd.GeoDataFrame({"asset_class": table.class_idx}, geometry=geoms, crs="EPSG:4326")
+        fig = plt.figure(figsize=(W / 100, H / 100), dpi=100)
+        ax = fig.add_axes((0, 0, 1, 1))
+        t = time.perf_counter()
+        gdf.plot(ax=ax, column="asset_class", cmap="tab20", markersize=1, linewidth=0.8)
+        fig.canvas.draw()
+        out["mpl_first_s"] = time.perf_counter() - t
+        lo, hi = ax.get_xlim()
+        d = 0.1 * (hi - lo)
+        t = time.perf_counter()
+        ax.set_xlim(lo + d, hi + d)
+        fig.canvas.draw()
+        out["mpl_pan_s"] = time.perf_counter() - t
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--points", type=int, default=1_000_000)
-    ap.add_argument("--lines", type=int, default=10_000)
-    ap.add_argument("--polygons", type=int, default=10_000)
-    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--no-matplotlib", action="store_true")
-    ap.add_argument("--cold-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--baseline-max", type=int, default=3_000_000, help="points")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.cold_child:
-        cold_child(args)
+    baseline = 0 if args.no_matplotlib else args.baseline_max
+    if args.child:
+        print("RESULT " + json.dumps(run_case(args.child, args.repeats, baseline)), flush=True)
         return
+    load_before = open("/proc/loadavg").read().split()[:3]
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    results = []
+    for name in args.cases.split(","):
+        cmd = [sys.executable, __file__, "--child", name, "--repeats", str(args.repeats)]
+        cmd += ["--no-matplotlib"] if args.no_matplotlib else []
+        cmd += ["--baseline-max", str(args.baseline_max)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+        if not line:
+            sys.exit(f"case {name} failed:\n{proc.stderr[-3000:]}")
+        results.append(json.loads(line[0][7:]))
+        print(f"  {name} done", file=sys.stderr, flush=True)
+    load_after = open("/proc/loadavg").read().split()[:3]
 
-    t = time.perf_counter()
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            __file__,
-            "--cold-child",
-            "--points",
-            str(args.points),
-            "--lines",
-            str(args.lines),
-            "--polygons",
-            str(args.polygons),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    marks = {}
-    for line in child.stdout:
-        marks[line.strip()] = time.perf_counter() - t
-    child.wait()
-    if "READY" not in marks:
-        sys.exit("cold-start child failed (run with --cold-child to see why)")
-    cold, cold_all = marks["SHOWN"], marks["READY"]
-    t = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", "import PySide6.QtWidgets, pyqtgraph, geopandas, shapely"],
-        check=True,
-    )
-    floor = time.perf_counter() - t
-
-    from PySide6 import QtWidgets
-
-    from app.gis import maps
-    from app.gis.assets import AssetTable
-    from app.ui.map import MapView
-
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    t = time.perf_counter()
-    demo = make_demo(args.points, args.lines, args.polygons)
-    t_gen = time.perf_counter() - t
-    t = time.perf_counter()
-    table = AssetTable.from_demo(demo)
-    t_table = time.perf_counter() - t
-    bounds = maps.city_boundaries(CITIES)
-
-    view = MapView()
-    view.resize(W, H)
-    view.set_boundaries(bounds)
-    view.show()
-    app.processEvents()
-    t, c = time.perf_counter(), time.process_time()
-    view.set_table(table)
-    view.grab()
-    first = time.perf_counter() - t
-    CPU["first"] = time.process_time() - c
-
-    def pan_frame():
-        pan_frame.sign = -pan_frame.sign
-        view.pan(0.1 * pan_frame.sign, 0.05 * pan_frame.sign)
-        view.grab()
-
-    pan_frame.sign = 1
-
-    def zoom_frame():
-        zoom_frame.k += 1
-        view.zoom(1.25 if zoom_frame.k % 2 else 0.8)
-        view.grab()
-
-    zoom_frame.k = 0
-
-    view.zoom_full()
-    view.grab()
-    pan_prov = statistics.median(timed(pan_frame, args.repeats, "pan_prov"))
-    zoom_prov = statistics.median(timed(zoom_frame, args.repeats, "zoom_prov"))
-    mode_prov = view.points.last_stats.get("mode")
-    view.zoom_to_city("130100")
-    view.grab()
-    pan_city = statistics.median(timed(pan_frame, args.repeats, "pan_city"))
-    zoom_city = statistics.median(timed(zoom_frame, args.repeats, "zoom_city"))
-    view.zoom_to_bbox((114.45, 38.0, 114.55, 38.06))
-    view.grab()
-    pan_street = statistics.median(timed(pan_frame, args.repeats, "pan_street"))
-    mode_street = view.points.last_stats.get("mode")
-    t = time.perf_counter()
-    for _ in range(200):
-        view.identify_at(114.5, 38.03)
-    identify = (time.perf_counter() - t) / 200
-    rss, peak = rss_mb()
-
-    base_first = base_pan = None
-    if not args.no_matplotlib:
-        import geopandas as gpd
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        gdf = gpd.GeoDataFrame(
-            {"asset_class": table.class_idx}, geometry=demo.geometries(), crs="EPSG:4326"
-        )
-        fig = plt.figure(figsize=(W / 100, H / 100), dpi=100)
-        ax = fig.add_axes((0, 0, 1, 1))
-        t = time.perf_counter()
-        bounds.boundary.plot(ax=ax, color="#4d5660", linewidth=0.8)
-        gdf.plot(ax=ax, column="asset_class", cmap="tab20", markersize=1, linewidth=0.8)
-        fig.canvas.draw()
-        base_first = time.perf_counter() - t
-        x0, x1 = ax.get_xlim()
-
-        def mpl_pan():
-            mpl_pan.sign = -mpl_pan.sign
-            d = 0.1 * (x1 - x0) * mpl_pan.sign
-            lo, hi = ax.get_xlim()
-            ax.set_xlim(lo + d, hi + d)
-            fig.canvas.draw()
-
-        mpl_pan.sign = 1
-        base_pan = statistics.median(timed(mpl_pan, max(3, args.repeats // 5)))
-
-    n_total = len(table)
-    print(
-        f"\nbench/render.py: {args.points:,} points + {args.lines:,} lines + {args.polygons:,} polygons "
-        f"= {n_total:,} assets, {W}x{H} offscreen, medians of {args.repeats}"
-    )
-    print(
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-        f"data generation {t_gen:.2f} s, AssetTable build {t_table:.2f} s; "
-        f"point modes: province={mode_prov}, street={mode_street}\n"
-    )
-
-    def ms(v):
+    def ms(v: float | None) -> str:
         return "-" if v is None else f"{v * 1000:,.0f} ms"
 
-    table_rows = [
-        ("first frame (all in view)", ms(first), ms(base_first), "<= 1000 ms"),
-        ("pan frame, province view", ms(pan_prov), ms(base_pan), "<= 50 ms"),
-        ("zoom frame, province view", ms(zoom_prov), "", "<= 50 ms"),
-        ("pan frame, city view", ms(pan_city), "", "<= 50 ms"),
-        ("zoom frame, city view", ms(zoom_city), "", "<= 50 ms"),
-        ("pan frame, street view", ms(pan_street), "", "<= 50 ms"),
-        ("identify (click hit-test)", f"{identify * 1e3:.2f} ms", "", ""),
-        (
-            "cold start to interactive map",
-            f"{cold:.2f} s",
-            f"import floor {floor:.2f} s",
-            "<= 1.5 s",
-        ),
-        ("  ... with all assets drawn", f"{cold_all:.2f} s", "(incl. data generation)", ""),
-        ("RSS after map (peak)", f"{rss:.0f} MB ({peak:.0f})", "", "<= 600 MB"),
-    ]
-    cpu_of = {
-        "first frame (all in view)": "first",
-        "pan frame, province view": "pan_prov",
-        "zoom frame, province view": "zoom_prov",
-        "pan frame, city view": "pan_city",
-        "zoom frame, city view": "zoom_city",
-        "pan frame, street view": "pan_street",
-    }
-    print(f"{'measure':30} {'MapView':>18} {'(CPU)':>8} {'GeoDataFrame.plot':>22} {'target':>12}")
-    for r in table_rows:
-        cpu = ms(CPU[cpu_of[r[0]]]) if r[0] in cpu_of else ""
-        print(f"{r[0]:30} {r[1]:>18} {cpu:>8} {r[2]:>22} {r[3]:>12}")
-    if base_first:
+    def s(v: float | None) -> str:
+        return "-" if v is None else f"{v:,.2f} s"
+
+    print(
+        f"\nbench/render.py {started}, {W}x{H} offscreen, medians of {args.repeats}; "
+        f"load average before {' '.join(load_before)}, after {' '.join(load_after)}\n"
+    )
+    print(
+        "| case | load (table + set_table) | first paint / complete (blocked) | pan (CPU) "
+        "| zoom-in 4x first / repeat | RSS (peak) | GeoDataFrame.plot first / pan |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        mpl = f"{s(r['mpl_first_s'])} / {s(r['mpl_pan_s'])}" if "mpl_first_s" in r else "not run"
         print(
-            f"\nratio GeoDataFrame.plot / MapView: first frame {base_first / first:.1f}x, "
-            f"pan {base_pan / pan_prov:.1f}x"
+            f"| {r['case']} | {s(r['load_s'])} ({s(r['table_s'])} + {s(r['set_table_s'])}) "
+            f"| {ms(r['first_paint_s'])} / {ms(r['first_complete_s'])} ({ms(r['blocked_s'])}) "
+            f"| {ms(r['pan_s'])} ({ms(r['pan_cpu_s'])}) "
+            f"| {ms(r['zoom_first_s'])} / {ms(r['zoom_repeat_s'])} "
+            f"| {r['rss_mb']:,.0f} MB ({r['peak_mb']:,.0f}) | {mpl} |"
         )
+    print(
+        "\ndata generation (not in load): "
+        + ", ".join(f"{r['case']} {s(r['gen_s'])}" for r in results)
+    )
 
 
 if __name__ == "__main__":

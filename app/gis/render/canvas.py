@@ -11,21 +11,34 @@ before the queue is empty (the missing parts show the previous scale's image sca
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from app.gis.render.viewport import Rect, intersect, scale_key, subtract
 
-BAND_ROWS = 160  # rows per unit of work: a full-width band of a 1080p view is ~1/7 of it
+BAND_PIXELS = 1920 * 160  # pixels per unit of work: ~1/7 of a 1080p view
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a scale is drawn, chosen once when it is first shown, so the strips a pan
+    adds later match the rest: the marks' mode ('density', 'dots', 'discs') and
+    whether shapes get wide pens and status rings."""
+
+    mode: str
+    fine: bool
 
 
 class Canvas:
-    def __init__(self, sx: float, sy: float, rect: Rect, style: object):
+    def __init__(self, sx: float, sy: float, rect: Rect, style: Style):
         self.sx, self.sy = sx, sy
         self.rect = rect
         self.style = style  # how the scale is drawn, chosen when it was first shown
         _, _, w, h = rect
         self.image = np.zeros((h, w), np.uint32)
+        self._spare: np.ndarray | None = None
         self.pending: list[Rect] = [rect]
         self.waiting = False  # something was left out until background work is done
         self.refreshing = False  # re-rendering over a complete but outdated image
@@ -46,20 +59,29 @@ class Canvas:
             return
         ox, oy, ow, oh = self.rect
         nx, ny, nw, nh = rect
-        image = np.zeros((nh, nw), np.uint32)
+        # Two buffers used in turn: a fresh 8 MB array costs its page faults every pan.
+        image = self._spare if self._spare is not None and self._spare.shape == (nh, nw) else None
+        image = np.empty((nh, nw), np.uint32) if image is None else image
         keep = intersect(self.rect, rect)
-        if keep is not None:
+        if keep is None:
+            image[:] = 0
+        else:
             kx, ky, kw, kh = keep
+            image[: ky - ny] = 0
+            image[ky - ny + kh :] = 0
+            image[ky - ny : ky - ny + kh, : kx - nx] = 0
+            image[ky - ny : ky - ny + kh, kx - nx + kw :] = 0
             image[ky - ny : ky - ny + kh, kx - nx : kx - nx + kw] = self.image[
                 ky - oy : ky - oy + kh, kx - ox : kx - ox + kw
             ]
         pending = [r for p in self.pending if (r := intersect(p, rect)) is not None]
         pending += subtract(rect, self.rect)
+        self._spare = self.image
         self.image, self.rect, self.pending = image, rect, pending
 
     def next_band(self) -> Rect | None:
-        """The next rectangle to render (at most BAND_ROWS rows), taken off the queue;
-        the one nearest the centre of the window first."""
+        """The next rectangle to render (at most BAND_PIXELS, cut into full-width bands),
+        taken off the queue; the one nearest the centre of the window first."""
         if not self.pending:
             self.refreshing = False
             return None
@@ -67,15 +89,16 @@ class Canvas:
         cy = self.rect[1] + self.rect[3] / 2
         self.pending.sort(key=lambda r: abs(r[0] + r[2] / 2 - cx) + abs(r[1] + r[3] / 2 - cy))
         x, y, w, h = self.pending.pop(0)
-        if h <= BAND_ROWS:
+        rows = max(1, BAND_PIXELS // max(w, 1))
+        if h <= rows:
             return x, y, w, h
         # Split off the band nearest the centre of the window.
-        mid = min(max(int(cy) - BAND_ROWS // 2, y), y + h - BAND_ROWS)
+        mid = min(max(int(cy) - rows // 2, y), y + h - rows)
         if mid > y:
             self.pending.append((x, y, w, mid - y))
-        if mid + BAND_ROWS < y + h:
-            self.pending.append((x, mid + BAND_ROWS, w, y + h - mid - BAND_ROWS))
-        return x, mid, w, BAND_ROWS
+        if mid + rows < y + h:
+            self.pending.append((x, mid + rows, w, y + h - mid - rows))
+        return x, mid, w, rows
 
     def put(self, rect: Rect, pixels: np.ndarray) -> None:
         """Store the rendered ``pixels`` of ``rect`` (which lies inside the window)."""
@@ -94,7 +117,9 @@ class CanvasCache:
     def clear(self) -> None:
         self._canvases.clear()
 
-    def get(self, sx: float, sy: float, rect: Rect, style_of) -> tuple[Canvas, Canvas | None]:
+    def get(
+        self, sx: float, sy: float, rect: Rect, style_of: Callable[[], Style]
+    ) -> tuple[Canvas, Canvas | None]:
         """The canvas of this scale moved to ``rect`` (new if none; ``style_of()`` gives
         how it is drawn), and the most recent canvas of another scale (a placeholder
         for the parts not rendered yet) or None."""

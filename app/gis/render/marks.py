@@ -103,6 +103,7 @@ class Marks:
         self.ring_status = False  # discs get a status ring (class colouring)
         self.generation = 0
         self.pyramid: Pyramid | None = None
+        self._scratch = raster.Scratch()
 
     # ---- styling (per table row; each bumps the generation) -----------------------------
     def set_style(
@@ -201,9 +202,10 @@ class Marks:
         return "discs" if n <= SPARSE_MARKS else "dots"
 
     def render(self, block: Block, mode: str) -> np.ndarray:
-        """The marks of ``block`` as an (h, w) ARGB32-premultiplied image."""
+        """The marks of ``block`` as an (h, w) ARGB32-premultiplied image (a buffer
+        reused by the next call: draw or copy it before)."""
         w, h = block.width, block.height
-        img = np.zeros(h * w, np.uint32)
+        img = self._scratch.zeros(h * w)
         if self.n == 0:
             return img.reshape(h, w)
         deg = block.deg_per_px

@@ -13,6 +13,21 @@ DENSITY_ALPHA = np.array([160, 200, 230, 255], np.uint32)
 _DENSITY_LEVEL = np.minimum(3, np.log2(np.maximum(np.arange(64), 1)).astype(np.int64))
 
 
+class Scratch:
+    """A reusable image buffer: a fresh multi-megabyte array pays its page faults on
+    every band.  One user at a time (the UI thread)."""
+
+    def __init__(self) -> None:
+        self._buf = np.empty(0, np.uint32)
+
+    def zeros(self, n: int) -> np.ndarray:
+        if len(self._buf) < n:
+            self._buf = np.empty(n, np.uint32)
+        out = self._buf[:n]
+        out.fill(0)
+        return out
+
+
 @cache
 def disc(radius: int) -> tuple[np.ndarray, np.ndarray]:
     """Pixel offsets (dx, dy) of a filled disc."""

@@ -160,3 +160,36 @@ class ShapeSet:
             fx.astype(np.float64) * block.sx + (ox * block.sx - block.gx),
             fy.astype(np.float64) * block.sy + (oy * block.sy - block.gy),
         )
+
+
+def segments_in(
+    x: np.ndarray, y: np.ndarray, bbox: tuple[float, float, float, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The part of a NaN-separated polyline near bbox: the segments whose box meets
+    it, still NaN-separated (an outline is drawn band by band, each only its share)."""
+    if len(x) < 2:
+        return x, y
+    x0, y0, x1, y1 = bbox
+    ax, bx, ay, by = x[:-1], x[1:], y[:-1], y[1:]
+    with np.errstate(invalid="ignore"):
+        seg = (
+            (np.fmax(ax, bx) >= x0)
+            & (np.fmin(ax, bx) <= x1)
+            & (np.fmax(ay, by) >= y0)
+            & (np.fmin(ay, by) <= y1)
+            & np.isfinite(ax + bx + ay + by)
+        )
+    idx = np.flatnonzero(seg)
+    if len(idx) == 0:
+        return np.empty(0), np.empty(0)
+    # Each run of consecutive kept segments: its vertices, then a break.
+    run_end = np.r_[idx[1:] != idx[:-1] + 1, True]
+    run = np.concatenate([[0], np.cumsum(run_end)[:-1]])
+    at = np.arange(len(idx)) + 2 * run
+    n_out = len(idx) + 2 * int(run_end.sum())
+    ox = np.full(n_out, np.nan)
+    oy = np.full(n_out, np.nan)
+    ox[at], oy[at] = x[idx], y[idx]
+    last = idx[run_end] + 1
+    ox[at[run_end] + 1], oy[at[run_end] + 1] = x[last], y[last]
+    return ox, oy

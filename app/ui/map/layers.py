@@ -19,10 +19,11 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from app.gis.assets import STATUSES, AssetTable
-from app.gis.render.canvas import Canvas, CanvasCache
+from app.gis.render.canvas import Canvas, CanvasCache, Style
 from app.gis.render.marks import Marks
 from app.gis.render.palette import SELECTION_COLOR, STATUS_COLORS, palette
-from app.gis.render.shapes import ShapeSet
+from app.gis.render.raster import Scratch
+from app.gis.render.shapes import ShapeSet, segments_in
 from app.gis.render.viewport import Block, device_block
 
 __all__ = ["STATUS_COLORS", "AssetLayer"]
@@ -38,15 +39,8 @@ def qimage(pixels: np.ndarray) -> QtGui.QImage:
     return QtGui.QImage(pixels.data, w, h, w * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
 
 
-class _Style:
-    """How a scale is drawn, chosen once when the scale is first shown."""
-
-    def __init__(self, mode: str, fine: bool):
-        self.mode, self.fine = mode, fine
-
-
 class AssetLayer(pg.GraphicsObject):
-    LAYERS = ("polygons", "lines", "points")
+    LAYERS = ("provinces", "boundaries", "polygons", "lines", "points")
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,12 +53,14 @@ class AssetLayer(pg.GraphicsObject):
         self.opacity = {name: 1.0 for name in self.LAYERS}
         self.budget = 0.05  # seconds of rendering per paint
         self.canvases = CanvasCache()
+        self.outlines: dict[str, tuple[np.ndarray, np.ndarray, str, float]] = {}
         self.last_stats: dict[str, object] = {}
         self.rendered_px = 0  # pixels rendered so far (a pan adds only its strips)
         self._rect = QtCore.QRectF()
         self._row_mask: np.ndarray | None = None
         self._selected = np.empty(0, np.int64)
         self._pyramid_thread: threading.Thread | None = None
+        self._scratch = Scratch()
         self._refine = QtCore.QTimer()
         self._refine.setSingleShot(True)
         self._refine.timeout.connect(self.update)
@@ -94,8 +90,25 @@ class AssetLayer(pg.GraphicsObject):
         self._rect = self._bounds()
         # Levels of detail are built off the UI thread; the map refines when they land.
         threading.Thread(target=self._build_lods, name="map-lod", daemon=True).start()
-        self._row_mask = None
-        self.restyle()
+        self._row_mask = None  # the view sets the filters (and so the style) next
+
+    def clear_table(self) -> None:
+        self.prepareGeometryChange()
+        self.table, self.marks = None, None
+        self.shapes, self.shape_rows = {}, {}
+        self._selected = np.empty(0, np.int64)
+        self._rect = self._bounds()
+        self.invalidate()
+
+    def set_outlines(
+        self, name: str, x: np.ndarray, y: np.ndarray, color: str, width: float
+    ) -> None:
+        """Boundary lines ('provinces' or 'boundaries', NaN-separated) drawn under the
+        assets into the same canvases, so a pan does not redraw them either."""
+        self.prepareGeometryChange()
+        self.outlines[name] = (np.asarray(x, np.float64), np.asarray(y, np.float64), color, width)
+        self._rect = self._bounds()
+        self.invalidate()
 
     def _build_lods(self) -> None:
         for shapes in self.shapes.values():
@@ -108,12 +121,22 @@ class AssetLayer(pg.GraphicsObject):
                 t.join()
 
     def _bounds(self) -> QtCore.QRectF:
-        t = self.table
-        if t is None or len(t) == 0:
+        boxes = []
+        if self.marks is not None and self.marks.n:
+            (ox, oy), (w, h) = self.marks.origin, self.marks.span
+            boxes.append((ox, oy, ox + w, oy + h))
+        for shapes in self.shapes.values():
+            if len(shapes):
+                b = shapes.bounds
+                boxes.append((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
+        for x, y, *_ in self.outlines.values():
+            if np.isfinite(x).any():
+                boxes.append((np.nanmin(x), np.nanmin(y), np.nanmax(x), np.nanmax(y)))
+        if not boxes:
             return QtCore.QRectF()
-        b = t.bounds()
-        assert b is not None
-        return QtCore.QRectF(b[0], b[1], max(b[2] - b[0], 1e-9), max(b[3] - b[1], 1e-9))
+        b = np.array(boxes, np.float64)
+        x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+        return QtCore.QRectF(x0, y0, max(x1 - x0, 1e-9), max(y1 - y0, 1e-9))
 
     def _keys(self) -> tuple[np.ndarray, np.ndarray]:
         """(palette index per table row, palette) for the colour mode."""
@@ -170,7 +193,10 @@ class AssetLayer(pg.GraphicsObject):
 
     def set_layer_opacity(self, name: str, value: float) -> None:
         self.opacity[name] = value
-        self.restyle()
+        if name in ("points", "lines", "polygons"):
+            self.restyle()  # a hidden layer's small shapes leave the marks too
+        else:
+            self.invalidate()
 
     def set_selected_rows(self, rows: np.ndarray) -> None:
         self._selected = np.asarray(rows, np.int64)
@@ -182,7 +208,7 @@ class AssetLayer(pg.GraphicsObject):
 
     # ---- painting ------------------------------------------------------------------------
     def paint(self, p: QtGui.QPainter, *args: object) -> None:
-        if self.marks is None or self.table is None:
+        if self.marks is None and not self.outlines:
             return
         tr = p.transform()
         sx, sy, dx, dy = tr.m11(), tr.m22(), tr.dx(), tr.dy()
@@ -219,6 +245,7 @@ class AssetLayer(pg.GraphicsObject):
             p.restore()
         self.last_stats = {
             "mode": canvas.style.mode,
+            "pending": len(canvas.pending),
             "bands": bands,
             "render_ms": (time.perf_counter() - t0) * 1e3,
             "complete": canvas.complete and not canvas.waiting,
@@ -228,32 +255,46 @@ class AssetLayer(pg.GraphicsObject):
         elif canvas.waiting:
             self._refine.start(50)  # poll for the levels of detail being built
 
+    def canvases_pending(self) -> bool:
+        """Bands are left to render (as opposed to waiting on background work)."""
+        return bool(self.last_stats.get("pending", 0))
+
     def busy(self) -> bool:
         return not bool(self.last_stats.get("complete", True))
 
-    def _style(self, view: Block) -> _Style:
-        assert self.marks is not None
+    def _style(self, view: Block) -> Style:
+        if self.marks is None:
+            return Style("dots", fine=True)
         bbox = view.bbox()
         limit = self.marks.small_limit(view.deg_per_px)
         large = sum(len(s.in_block(view, limit, 0)) for s in self.shapes.values())
-        return _Style(self.marks.choose_mode(bbox), fine=large < FINE_SHAPES)
+        return Style(self.marks.choose_mode(bbox), fine=large < FINE_SHAPES)
 
     def _lods_ready(self, canvas: Canvas) -> bool:
         level = ShapeSet.level_for(1.0 / max(abs(canvas.sx), abs(canvas.sy)))
         return all(s.lod(level) is not None for s in self.shapes.values())
 
     def _render_band(self, canvas: Canvas, band: tuple[int, int, int, int]) -> None:
-        assert self.marks is not None
         block = Block(canvas.sx, canvas.sy, *band).grown(MARGIN_PX)
-        pixels = np.zeros((block.height, block.width), np.uint32)
+        pixels = self._scratch.zeros(block.height * block.width).reshape(block.height, -1)
         img = qimage(pixels)
         p = QtGui.QPainter(img)
         try:
+            for name, (x, y, color, width) in self.outlines.items():
+                if self.opacity[name] > 0 and len(x):
+                    p.setOpacity(self.opacity[name])
+                    p.setPen(QtGui.QPen(QtGui.QColor(color), width))
+                    p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                    bx, by = segments_in(x, y, block.bbox(4))
+                    path = pg.arrayToQPath(
+                        bx * block.sx - block.gx, by * block.sy - block.gy, connect="finite"
+                    )
+                    p.drawPath(path)
             for name in ("polygons", "lines"):
-                if self.opacity[name] > 0 and len(self.shapes[name]):
+                if self.opacity[name] > 0 and len(self.shapes.get(name, ())):
                     if not self._draw_shapes(p, name, block, canvas.style.fine):
                         canvas.waiting = True
-            if self.opacity["points"] > 0:
+            if self.marks is not None and self.opacity["points"] > 0:
                 marks = self.marks.render(block, canvas.style.mode)
                 p.setOpacity(self.opacity["points"])
                 p.drawImage(0, 0, qimage(marks))

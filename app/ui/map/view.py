@@ -111,21 +111,16 @@ class MapView(QtWidgets.QWidget):
         self._label_style = (
             ("#d0d7de", (13, 17, 23, 170)) if self.dark else ("#2b333b", (255, 255, 255, 170))
         )
-        self.province_curve = pg.PlotCurveItem(
-            connect="finite", pen=pg.mkPen("#4d5866" if self.dark else "#9aa3ad", width=1.2)
-        )
-        self.boundary_curve = pg.PlotCurveItem(
-            connect="finite", pen=pg.mkPen("#8b98a9" if self.dark else "#4d5660", width=1.6)
-        )
-        # Outlines draw whole (no culling), so Qt may keep them as a device pixmap and
-        # reuse it while panning: wide pens cost ~5-10 ms a frame otherwise.
-        for curve in (self.province_curve, self.boundary_curve):
-            curve.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self._outline_style = {
+            "provinces": ("#4d5866" if self.dark else "#9aa3ad", 1.2),
+            "boundaries": ("#8b98a9" if self.dark else "#4d5660", 1.6),
+        }
+        # Province and city outlines are drawn by the asset layer into its cached
+        # canvases, under the assets: as curve items they cost ~10 ms on every pan.
         self.assets = AssetLayer()
         self._labels: list[pg.TextItem] = []
-        for z, item in enumerate((self.province_curve, self.boundary_curve, self.assets)):
-            item.setZValue(z)
-            self.vb.addItem(item)
+        self._label_opacity = 1.0
+        self.vb.addItem(self.assets)
         self.vb.setAspectLocked(True, ratio=math.cos(math.radians(self._lat0)))
         # From a street (~50 m across) to all of China and its seas.
         self.vb.setLimits(xMin=60, xMax=150, yMin=0, yMax=60, minXRange=5e-4, maxXRange=90)
@@ -140,6 +135,7 @@ class MapView(QtWidgets.QWidget):
         self.table = table
         self._selection = []
         if table is None:
+            self.assets.clear_table()
             return
         table.subscribe(self._table_changed)
         self._present_classes = [
@@ -148,7 +144,7 @@ class MapView(QtWidgets.QWidget):
         ]
         self.assets.color_mode = self.color_mode
         self.assets.set_table(table, self._class_colors)
-        self._apply_filters()
+        self._apply_filters()  # styles the new table's layer once
         if self.boundaries is None and len(table):
             self._set_lat0((table.y.min() + table.y.max()) / 2)
             self.zoom_to_bbox(table.bounds())
@@ -161,9 +157,10 @@ class MapView(QtWidgets.QWidget):
         if provinces is None:
             provinces = maps.province_outlines(maps.provinces_of(boundaries["city"]))
         if provinces is not False and len(provinces):
-            self.province_curve.setData(*maps.outline_arrays(provinces.geometry.to_numpy()))
+            xy = maps.outline_arrays(provinces.geometry.to_numpy())
         else:
-            self.province_curve.setData([], [])
+            xy = (np.empty(0), np.empty(0))
+        self.assets.set_outlines("provinces", *xy, *self._outline_style["provinces"])
         self._update_boundary_curve()
         for item in self._labels:
             self.vb.removeItem(item)
@@ -182,7 +179,10 @@ class MapView(QtWidgets.QWidget):
             label.setFont(font)
             label.setPos(pt.x, pt.y)
             label.setZValue(10)
+            # Labels keep their size on screen: a cached pixmap each, only moved by a pan.
+            label.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.vb.addItem(label)
+            label.setOpacity(self._label_opacity)
             self._labels.append(label)
         minx, miny, maxx, maxy = boundaries.total_bounds
         self._set_lat0((miny + maxy) / 2)
@@ -198,7 +198,11 @@ class MapView(QtWidgets.QWidget):
         b = self.boundaries
         if self._cities is not None:
             b = b[b["city"].isin(self._cities)]
-        self.boundary_curve.setData(*maps.outline_arrays(b.geometry.to_numpy()))
+        self.assets.set_outlines(
+            "boundaries",
+            *maps.outline_arrays(b.geometry.to_numpy()),
+            *self._outline_style["boundaries"],
+        )
 
     # ---- view ------------------------------------------------------------------------------
     def zoom_to_bbox(self, bbox, pad: float = 0.04) -> None:
@@ -349,26 +353,20 @@ class MapView(QtWidgets.QWidget):
         self._refresh_legend()
 
     def set_opacity(self, layer: str, value: float) -> None:
-        items = {
-            "provinces": [self.province_curve],
-            "boundaries": [self.boundary_curve],
-            "labels": self._labels,
-        }
-        if layer not in items and layer not in AssetLayer.LAYERS:
+        if layer not in LAYERS:
             raise ValueError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
         value = max(0.0, min(1.0, float(value)))
-        if layer in AssetLayer.LAYERS:
+        if layer == "labels":
+            self._label_opacity = value
+            for item in self._labels:
+                item.setOpacity(value)
+        else:
             self.assets.set_layer_opacity(layer, value)
-            return
-        for item in items[layer]:
-            item.setOpacity(value)
 
     def opacity(self, layer: str) -> float:
-        if layer in AssetLayer.LAYERS:
-            return self.assets.opacity[layer]
-        return {"provinces": self.province_curve, "boundaries": self.boundary_curve}[
-            layer
-        ].opacity()
+        if layer == "labels":
+            return self._label_opacity
+        return self.assets.opacity[layer]
 
     def grab_settled(self) -> QtGui.QPixmap:
         """The widget grabbed once the map is fully rendered: levels of detail built in
