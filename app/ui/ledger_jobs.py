@@ -18,7 +18,11 @@ from app.ledger.issuance import IssueOutcome, IssueRequest
 from app.net import issuance as net_issuance
 
 if TYPE_CHECKING:
+    from app.ledger.codes_index import CodeState
     from app.ledger.node import Node
+    from app.ledger.pasted import Pasted
+    from app.ledger.verdict import Verdict
+    from app.ledger.verifier import VerifyResult
 
 __all__ = ["IssueOutcome", "IssueRequest", "NoNodeError", "NoTrustError", "NotABundleError"]
 
@@ -52,12 +56,12 @@ def _node(ctx) -> Node:
 @dataclass
 class CodeDetails:
     code: str
-    state: object | None
+    state: CodeState | None
     history: list
-    verification: object | None
+    verification: VerifyResult | None
     error: str | None = None  # a verifier failure, as text
     missing_trust: NoTrustError | None = None  # no trust file: the view says what to do
-    verdict: object | None = None  # app.ledger.verdict.Verdict
+    verdict: Verdict | None = None
 
 
 def issue_context(ctx) -> tuple[list[str], bool]:
@@ -108,8 +112,8 @@ class PastedVerification:
     """What the user gave (app.ledger.pasted.Pasted) and, if it was usable, its
     verification and the asset it names (name, name_zh, city, city_en, city_zh)."""
 
-    pasted: object
-    result: object | None = None
+    pasted: Pasted
+    result: VerifyResult | None = None
     asset: dict | None = None
 
 
@@ -121,10 +125,12 @@ def verify_input(ctx, text: str | None = None, data: bytes | None = None) -> Pas
     got = _pasted.read_text(text or "") if data is None else _pasted.read_bytes(data)
     if got.error is not None or got.kind == _pasted.NOTHING:
         return PastedVerification(got)
-    if got.kind == _pasted.CODE:
+    if got.code is not None:  # kind CODE, parsed
         result = verify_code(_node(ctx), got.code, trust(ctx))
-    else:
+    elif got.bundle is not None:  # kind BUNDLE
         result = verify_proof_bundle(got.bundle, trust(ctx), replica=ctx.node)
+    else:
+        return PastedVerification(got)
     return PastedVerification(got, result, asset_of(result, ctx.extra.get("trust")))
 
 

@@ -211,15 +211,19 @@ class Marks:
         deg = block.deg_per_px
         level = self.level_of(deg)
         pyramid = self.pyramid
-        if (
-            mode == "density"
-            and level >= 0
-            and pyramid is not None
-            and pyramid.generation == self.generation
-            and level < len(pyramid.levels)
-            and pyramid.levels[level] is not None
-        ):
-            self._render_cells(img, block, pyramid.levels[level])
+        cells = (
+            pyramid.levels[level]
+            if (
+                mode == "density"
+                and level >= 0
+                and pyramid is not None
+                and pyramid.generation == self.generation
+                and level < len(pyramid.levels)
+            )
+            else None
+        )
+        if cells is not None:
+            self._render_cells(img, block, cells)
             return img.reshape(h, w)
         margin = {"density": 0, "dots": 1, "discs": 6}[mode]
         pos = self.positions(block.bbox(margin + 1))
