@@ -72,6 +72,12 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_network_show)
     p = net_sub.add_parser(
+        "status", help="measured health of this node and every member city (from `node serve`)"
+    )
+    p.add_argument("--url", default=None, help="the node to ask (default: this folder's node)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_network_status)
+    p = net_sub.add_parser(
         "verify", help="check a signed trust file (and whether it may replace the installed one)"
     )
     p.add_argument("file", type=Path)
@@ -379,6 +385,45 @@ def cmd_network_add_city(args) -> int:
 
 def _trust_doc(t) -> dict:
     return t.to_dict()
+
+
+def cmd_network_status(args) -> int:
+    """Exit 0 when this node and every member are ok, 1 when anything is not."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.ledger.folder_owner import last_url
+    from app.net.health import OK, fetch_status, unreachable
+
+    url = args.url or last_url(args.data)
+    status = (
+        fetch_status(url)
+        if url
+        else unreachable(str(args.data), "no `cityledger node serve` has run for this folder")
+    )
+    healthy = status.own.state == OK and all(c.state == OK for c in status.cities)
+    if args.json:
+        print_json(status.as_dict())
+        return 0 if healthy else EXIT_FAILED
+    counts = ", ".join(f"{n} {state}" for state, n in status.counts().items() if n)
+    table = Table(title=f"this node: {status.own.state} — {status.own.reason}")
+    for col in ("city", "state", "size", "held", "cosig", "via", "reason"):
+        table.add_column(col, overflow="fold")
+    for c in status.cities:
+        table.add_row(
+            c.code,
+            c.state,
+            str(c.size),
+            str(c.held),
+            f"{c.cosignatures}/{c.quorum}",
+            c.via or "",
+            c.reason,
+        )
+    console = Console()
+    console.print(table)
+    if counts:
+        console.print(f"members: {counts}", highlight=False)
+    return 0 if healthy else EXIT_FAILED
 
 
 def cmd_network_show(args) -> int:

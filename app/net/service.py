@@ -20,6 +20,7 @@ from app.core.errors import CoreError
 from app.ledger import folder_owner
 from app.ledger.trust import TrustError, installed_trust, trust_path
 from app.net import events as ev
+from app.net.health import NetworkStatus, assess, own_status
 from app.net.ledger_view import LedgerView
 from app.net.server import Refused, Services, build_app
 from app.net.sync import SyncEngine
@@ -64,7 +65,7 @@ class NodeService:
         node,
         bus: ev.EventBus | None = None,
         sync_interval: float = 2.0,
-        concurrency: int = 4,
+        concurrency: int = 8,
         witness: bool = True,
         sync: bool = True,
     ):
@@ -102,7 +103,7 @@ class NodeService:
     # --- hooks ---------------------------------------------------------------------
     def _on_witnessed(self, origin: str) -> None:
         if self.sync is not None:
-            self.sync.wake()
+            self.sync.wake(origin)  # a city announced a new checkpoint: fetch it now
 
     def _on_own_checkpoint(self, size: int, note: bytes) -> None:
         if self.collector is not None:
@@ -139,10 +140,29 @@ class NodeService:
             "origin": self.node.origin,
         }
 
+    def status(self) -> NetworkStatus:
+        """The measured health of this node's city and every member (app.net.health)."""
+        cp = self.ledger.latest_checkpoint(self.node.origin)
+        trust = self.trust()
+        quorum = trust.quorum if trust is not None else 0
+        peers = list(self.sync.health.values()) if self.sync else []
+        return NetworkStatus(
+            own=own_status(
+                self.node.city_code,
+                self.node.origin,
+                cp.size if cp else 0,
+                len(cp.cosigners) if cp else 0,
+                quorum,
+            ),
+            cities=[assess(h) for h in peers],
+            quorum=quorum,
+        )
+
     def info(self) -> dict:
         cp = self.ledger.latest_checkpoint(self.node.origin)
         health = {k: v.as_dict() for k, v in self.sync.health.items()} if self.sync else {}
         return {
+            "health": self.status().as_dict(),
             "origin": self.node.origin,
             "city_code": self.node.city_code,
             "size": cp.size if cp else 0,
@@ -177,7 +197,9 @@ class NodeService:
             limit_concurrency=256,
             timeout_keep_alive=15,
             h11_max_incomplete_event_size=16384,
-            timeout_graceful_shutdown=5,
+            # Requests still running get 2 s; with the background stop (its peer calls are
+            # cancelled, not awaited) a SIGTERM ends the node well within 5 s.
+            timeout_graceful_shutdown=2,
         )
         server = _Server(config)
         self.url = f"http://{host}:{port}/"

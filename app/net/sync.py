@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-import httpx
-
 from app.core.errors import CityLedgerError
 from app.ledger.store import ConflictError
 from app.ledger.trust import TrustFile
@@ -36,19 +34,20 @@ from app.net.client import (
     PeerClient,
     PeerDataError,
     PeerError,
+    PeerHttp,
     PeerNotFound,
+    PeerTooSlow,
     PeerUnavailable,
-    new_http_client,
     normalize_prefix,
 )
-from app.net.health import PeerHealth
+from app.net.health import EndpointHealth, PeerHealth
 from app.net.paths import TILE_WIDTH
 
 log = logging.getLogger(__name__)
 
 CHUNK_BUNDLES = 64  # bundles verified and committed together (16,384 entries)
 BULK_ENTRIES = 4 * CHUNK_BUNDLES * TILE_WIDTH  # larger catch-ups index the codes after storing
-DEFAULT_INTERVAL = 5.0  # seconds between passes when nothing failed
+DEFAULT_INTERVAL = 5.0  # seconds between two checks of a city when nothing failed
 
 
 class ForkDetected(CityLedgerError):
@@ -57,26 +56,36 @@ class ForkDetected(CityLedgerError):
         self.evidence_id = evidence_id
 
 
-def mirror_prefixes(trust, origin: str, own_origin: str | None) -> list[str]:
-    """Other members' `/logs/<origin>/` prefixes, fall-backs when the city itself is down."""
+def mirror_prefixes(trust, origin: str, own_origin: str | None) -> list[tuple[str, str]]:
+    """(member node URL, its `/logs/<origin>/` prefix) of every other member: fall-backs
+    when the city itself is down."""
     out = []
     for c in trust.cities:
         if c.origin in (origin, own_origin):
             continue
-        out += [normalize_prefix(u) + "logs/" + origin + "/" for u in c.endpoints]
+        out += [
+            (normalize_prefix(u), normalize_prefix(u) + "logs/" + origin + "/") for u in c.endpoints
+        ]
     return out
 
 
 class SyncEngine:
-    """Replicates member cities' logs into `ledger` (an app.net.ledger_view.LedgerView)."""
+    """Replicates member cities' logs into `ledger` (an app.net.ledger_view.LedgerView).
+
+    Each city is checked on its own schedule, in a pool of `concurrency` workers, and every
+    peer call has a total deadline (app.net.client.Deadlines): a slow or dead member costs
+    its own city's check at most that deadline, and never holds up another city's. Member
+    URLs that fail or run over a deadline are backed off with jitter (EndpointHealth), so
+    the next checks go to the city's other endpoints or to other members' mirrors first.
+    """
 
     def __init__(
         self,
         ledger,
         trust_provider: Callable[[], TrustFile | None],
         bus: ev.EventBus | None = None,
-        http: httpx.Client | None = None,
-        concurrency: int = 4,
+        http: PeerHttp | None = None,
+        concurrency: int = 8,
         fetch_concurrency: int = 8,
         interval: float = DEFAULT_INTERVAL,
         use_mirrors: bool = True,
@@ -86,7 +95,7 @@ class SyncEngine:
         self.trust_provider = trust_provider
         self.bus = bus or ev.EventBus()
         self._own_http = http is None
-        self.http = http or new_http_client(max_connections=max(concurrency, fetch_concurrency) * 2)
+        self.http = http or PeerHttp()
         self.concurrency = concurrency
         self.fetch_concurrency = fetch_concurrency
         self.interval = interval
@@ -94,11 +103,13 @@ class SyncEngine:
         self.gossip_interval = gossip_interval  # seconds between mirror checks of a city
         self._last_gossip: dict[str, float] = {}
         self.health: dict[str, PeerHealth] = {}
+        self.endpoints: dict[str, EndpointHealth] = {}  # member node URL -> its health
         self._health_lock = threading.Lock()
         self._origin_locks: dict[str, threading.Lock] = {}
-        self._fetch_pool = ThreadPoolExecutor(fetch_concurrency, thread_name_prefix="sync-fetch")
         self._city_pool = ThreadPoolExecutor(concurrency, thread_name_prefix="sync-city")
-        self._prep_pool = ThreadPoolExecutor(concurrency, thread_name_prefix="sync-verify")
+        self._due: dict[str, float] = {}  # origin -> when its next scheduled check is due
+        self._running: set[str] = set()  # origins being checked by the schedule now
+        self._recorded: dict[str, str | None] = {}  # origin -> endpoint last written
         self._rng = random.Random()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -110,34 +121,70 @@ class SyncEngine:
             self._thread = threading.Thread(target=self._loop, name="sync-engine", daemon=True)
             self._thread.start()
 
-    def wake(self) -> None:
-        """Run a pass now (e.g. a witness request showed a city has grown)."""
+    def wake(self, origin: str | None = None) -> None:
+        """Check `origin` (or every city) now, e.g. a witness request showed it grew."""
+        with self._health_lock:
+            for o in [origin] if origin else list(self._due):
+                self._due[o] = 0.0
+                h = self.health.get(o)
+                if h is not None:
+                    h.next_try = 0.0
         self._wake.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
+        """Stop promptly: calls in flight are cancelled, not waited for."""
         self._stop.set()
         self._wake.set()
+        if self._own_http:
+            self.http.close()  # every blocked peer call returns at once
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
         self._city_pool.shutdown(wait=True, cancel_futures=True)
-        self._prep_pool.shutdown(wait=True, cancel_futures=True)
-        self._fetch_pool.shutdown(wait=True, cancel_futures=True)
-        if self._own_http:
-            self.http.close()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.run_once(respect_backoff=True)
+                for city in self._due_cities():
+                    self._city_pool.submit(self._scheduled_check, city)
+            except RuntimeError:  # the pool is shut down: stopping
+                return
             except Exception:  # never let the background thread die
-                log.exception("sync pass failed")
-            now = time.time()
-            with self._health_lock:
-                waits = [h.next_try - now for h in self.health.values() if h.next_try > now]
-            delay = min([self.interval] + waits)
-            self._wake.wait(max(0.05, delay))
+                log.exception("sync scheduling failed")
+            self._wake.wait(self._until_next_due())
             self._wake.clear()
+
+    def _due_cities(self) -> list:
+        now = time.time()
+        out = []
+        cities = self.cities()
+        with self._health_lock:
+            for city in cities:
+                o = city.origin
+                if o in self._running or self._due.setdefault(o, 0.0) > now:
+                    continue
+                self._running.add(o)
+                out.append(city)
+        return out
+
+    def _until_next_due(self) -> float:
+        now = time.time()
+        with self._health_lock:
+            waiting = [t - now for o, t in self._due.items() if o not in self._running]
+        return max(0.05, min([self.interval, *waiting]))
+
+    def _scheduled_check(self, city) -> None:
+        h = None
+        try:
+            h = self.sync_city(city)
+        except Exception:
+            log.exception("sync of %s failed", city.origin)
+        finally:
+            with self._health_lock:
+                self._running.discard(city.origin)
+                failed_at = h.next_try if (h is not None and h.state != "ok") else 0.0
+                self._due[city.origin] = max(failed_at, time.time() + self.interval)
+            self._wake.set()
 
     # --- one pass ------------------------------------------------------------------
     def cities(self):
@@ -174,8 +221,35 @@ class SyncEngine:
                 h = self.health[city.origin] = PeerHealth(origin=city.origin, city=city.code)
             return h
 
+    def _endpoint(self, url: str) -> EndpointHealth:
+        with self._health_lock:
+            e = self.endpoints.get(url)
+            if e is None:
+                e = self.endpoints[url] = EndpointHealth(url)
+            return e
+
     def _publish_health(self, h: PeerHealth) -> None:
         self.bus.emit(ev.HEALTH, h.origin, **h.as_dict())
+
+    def _sources(self, city, trust) -> list[tuple[str, str, bool]]:
+        """(member URL, log prefix, is the city's own) to try, best first: the city's own
+        endpoints, then other members' mirrors (in a random order, so no one mirror
+        takes every fallback); URLs in back-off after everything else."""
+        own = [(normalize_prefix(u), normalize_prefix(u), True) for u in city.endpoints]
+        mirrors = []
+        if self.use_mirrors:
+            mirrors = [
+                (u, p, False)
+                for u, p in mirror_prefixes(trust, city.origin, self.ledger.own_origin)
+            ]
+            self._rng.shuffle(mirrors)
+        now = time.time()
+        ready = [s for s in own + mirrors if not self._endpoint(s[0]).backed_off(now)]
+        waiting = [s for s in own if self._endpoint(s[0]).backed_off(now)]
+        return ready + waiting
+
+    def _call_failed(self, url: str, error: PeerError) -> None:
+        self._endpoint(url).failed(str(error), slow=isinstance(error, PeerTooSlow))
 
     def sync_city(self, city) -> PeerHealth:
         """One pass for one city; errors end up in its PeerHealth, never raised."""
@@ -183,10 +257,8 @@ class SyncEngine:
         lock = self._origin_locks.setdefault(city.origin, threading.Lock())
         with lock:
             trust = self.trust_provider()
-            prefixes = [normalize_prefix(u) for u in city.endpoints]
-            city_urls = set(prefixes)
-            if self.use_mirrors:
-                prefixes += mirror_prefixes(trust, city.origin, self.ledger.own_origin)
+            h.quorum = trust.quorum if trust is not None else 0
+            sources = self._sources(city, trust)
             frozen = self.ledger.fork_evidence(city.origin)
             if frozen:
                 h.failed(
@@ -198,32 +270,45 @@ class SyncEngine:
                 self._refresh_sizes(h)
                 self._publish_health(h)
                 return h
-            if not prefixes:
+            if not sources:
                 h.failed(None, "no endpoint in the trust file")
                 self._publish_health(h)
                 return h
             last_error: Exception | None = None
             done = False
-            for prefix in prefixes:
+            for url, prefix, is_city in sources:
+                if self._stop.is_set():
+                    last_error = last_error or PeerUnavailable(prefix, "the node is stopping")
+                    break
                 peer = PeerClient(prefix, self.http)
                 try:
-                    self._sync_beside_other_writers(
-                        peer, city, trust, h, mirror=prefix not in city_urls
-                    )
-                    if self.use_mirrors and prefix in city_urls and self._gossip_due(city):
-                        self._gossip(city, trust)
-                    h.succeeded(prefix)
+                    self._sync_beside_other_writers(peer, city, trust, h, mirror=not is_city)
+                    self._endpoint(url).answered()
+                    if is_city:
+                        h.city_answered(None)
+                        if self.use_mirrors and self._gossip_due(city):
+                            self._gossip(city, trust, h)
+                    h.succeeded(prefix, via="city" if is_city else "mirror")
                     done = True
                 except ForkDetected as e:
                     h.failed(prefix, str(e), frozen=True)
                     done = True
                 except (PeerUnavailable, PeerNotFound) as e:
-                    # Down, or (a mirror) not holding this log yet: try the next endpoint.
-                    last_error = last_error if (last_error and prefix not in city_urls) else e
+                    # Down, too slow, or (a mirror) not holding this log yet: next endpoint.
+                    if isinstance(e, PeerUnavailable):
+                        self._call_failed(url, e)
+                        if is_city:
+                            h.city_failed(str(e))
+                    elif is_city:
+                        self._endpoint(url).answered()
+                        h.city_answered(None)
+                    last_error = last_error if (last_error and not is_city) else e
                 except (PeerError, verify.VerifyError) as e:
                     # Bad data from this peer: recorded, nothing stored; another endpoint
                     # may serve the right data.
                     last_error = e
+                    if is_city:
+                        h.city_answered(None)  # it answers, but the data is wrong
                     self.ledger.record_peer(prefix, city.origin, "failing", h.peer_size, str(e))
                     self.bus.emit(
                         ev.ALERT, city.origin, level="warning", message=str(e), peer=prefix
@@ -235,18 +320,22 @@ class SyncEngine:
                 if done:
                     break
             if not done:
-                h.failed(prefixes[0], str(last_error) if last_error else "no endpoint answered")
+                h.failed(sources[0][1], str(last_error) if last_error else "no endpoint answered")
             self._refresh_sizes(h)
-            if h.state == "ok":
+            if h.state == "ok" and h.url != self._recorded.get(city.origin):
+                # The peers table is written when the serving endpoint changes, not per pass.
                 self.ledger.record_peer(h.url, city.origin, "ok", h.peer_size, None)
+                self._recorded[city.origin] = h.url
             self._publish_health(h)
             return h
 
     def _refresh_sizes(self, h: PeerHealth) -> None:
         stored = self.ledger.latest_checkpoint(h.origin)
-        h.verified_size = stored.size if stored else 0
-        h.held_size = self.ledger.held_size(h.origin)
-        h.cosignatures = len(stored.cosigners) if stored else 0
+        h.note_sizes(
+            stored.size if stored else 0,
+            self.ledger.held_size(h.origin),
+            len(stored.cosigners) if stored else 0,
+        )
 
     # --- the steps -----------------------------------------------------------------
     def _sync_from(
@@ -258,7 +347,10 @@ class SyncEngine:
             cp = verify.open_member_checkpoint(note, city, trust)
         except verify.VerifyError as e:
             raise PeerDataError(peer.prefix, f"checkpoint refused: {e}") from None
-        h.peer_size = cp.size
+        if mirror:
+            h.saw_size(cp.size)
+        else:
+            h.city_answered(cp.size)
         stored = self.ledger.latest_checkpoint(origin)
         tiles = verify.PeerTiles(peer, cp)
         if stored is not None:
@@ -318,17 +410,28 @@ class SyncEngine:
         self._last_gossip[city.origin] = now
         return True
 
-    def _gossip(self, city, trust) -> None:
+    def _gossip(self, city, trust, h: PeerHealth) -> None:
         """Compare the city's checkpoint as another member mirrors it with ours: a split
         view (a different tree shown to that member) is fork evidence too."""
-        mirrors = mirror_prefixes(trust, city.origin, self.ledger.own_origin)
+        now = time.time()
+        mirrors = [
+            m
+            for m in mirror_prefixes(trust, city.origin, self.ledger.own_origin)
+            if not self._endpoint(m[0]).backed_off(now)
+        ]
         if not mirrors:
             return
-        peer = PeerClient(self._rng.choice(mirrors), self.http)
+        url, prefix = self._rng.choice(mirrors)
+        peer = PeerClient(prefix, self.http)
         try:
             cp = verify.open_member_checkpoint(peer.checkpoint(), city, trust)
+        except PeerUnavailable as e:
+            self._call_failed(url, e)
+            return
         except (PeerError, verify.VerifyError):
             return  # a mirror that is down or not holding the log yet proves nothing
+        self._endpoint(url).answered()
+        h.saw_size(cp.size)
         stored = self.ledger.latest_checkpoint(city.origin)
         if stored is None or cp.size > stored.size:
             return  # newer than ours: the city's own endpoint will bring it
@@ -388,16 +491,25 @@ class SyncEngine:
         if held >= total:
             self._index_pending(origin, held)
             return
+        # This city's own workers: a peer trickling its bundles keeps only them busy.
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="sync-verify") as prep,
+            ThreadPoolExecutor(self.fetch_concurrency, thread_name_prefix="sync-fetch") as fetch,
+        ):
+            self._fetch_chunks(peer, cp, tiles, h, held, prep, fetch)
+
+    def _fetch_chunks(self, peer, cp, tiles, h, held, prep, fetch) -> None:
+        origin, total = cp.origin, cp.size
         # A bulk catch-up stores verified blobs first and folds the codes index after, in
         # larger transactions; a small increment is indexed in the same transaction.
         inline_index = total - held <= BULK_ENTRIES
-        pending: Future[_Chunk] | None = self._prep_pool.submit(
-            self._prepare_chunk, peer, cp, tiles, held
+        pending: Future[_Chunk] | None = prep.submit(
+            self._prepare_chunk, peer, cp, tiles, held, fetch
         )
         while pending is not None:
             chunk = pending.result()  # raises the chunk's PeerDataError: nothing stored
             pending = (
-                self._prep_pool.submit(self._prepare_chunk, peer, cp, tiles, chunk.new_size)
+                prep.submit(self._prepare_chunk, peer, cp, tiles, chunk.new_size, fetch)
                 if chunk.new_size < total
                 else None
             )
@@ -429,14 +541,14 @@ class SyncEngine:
         if indexed:
             self.bus.emit(ev.NEW_CODES, origin, count=indexed, size=held)
 
-    def _prepare_chunk(self, peer: PeerClient, cp, tiles, held: int) -> _Chunk:
+    def _prepare_chunk(self, peer: PeerClient, cp, tiles, held: int, fetch) -> _Chunk:
         """Fetch the bundles after `held` (one chunk) and verify them against cp."""
         total = cp.size
         first = held // TILE_WIDTH
         last = (total - 1) // TILE_WIDTH
         numbers = list(range(first, min(last + 1, first + CHUNK_BUNDLES)))
         widths = [min(TILE_WIDTH, total - n * TILE_WIDTH) for n in numbers]
-        datas = list(self._fetch_pool.map(lambda nw: peer.bundle(*nw), zip(numbers, widths)))
+        datas = list(fetch.map(lambda nw: peer.bundle(*nw), zip(numbers, widths)))
         bundles = {}
         for n, w, data in zip(numbers, widths, datas):
             try:

@@ -15,13 +15,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 
 from app.core import note as _note
 from app.ledger.trust import TrustFile, witness_verifier
 from app.net import events as ev
 from app.net import verify
 from app.net.client import PeerClient, PeerError, new_http_client, normalize_prefix
+from app.net.health import backoff_delay
 from app.net.server import Reply
 
 log = logging.getLogger(__name__)
@@ -152,7 +154,13 @@ class WitnessService:
 
 
 class CosignCollector:
-    """Gets this node's latest checkpoint co-signed by the other member cities."""
+    """Gets this node's latest checkpoint co-signed by the other member cities.
+
+    Every witness is asked in its own worker, with a total deadline per call: a round
+    returns as soon as the quorum is in, and answers that come later are still stored
+    (they make the checkpoint stronger). A witness that failed is asked again after a
+    back-off with jitter; one already being asked is not asked twice.
+    """
 
     def __init__(
         self,
@@ -161,18 +169,21 @@ class CosignCollector:
         bus: ev.EventBus | None = None,
         http=None,
         interval: float = 0.5,
+        workers: int = 16,
     ):
         self.ledger = ledger
         self.trust_provider = trust_provider
         self.bus = bus or ev.EventBus()
         self._own_http = http is None
-        self.http = http or new_http_client(max_connections=8)
+        self.http = http or new_http_client()
         self.interval = interval
         self.witness_sizes: dict[str, int] = {}  # witness city -> size it last accepted
         self.errors: dict[str, str] = {}
+        self._failures: dict[str, int] = {}  # witness city -> failed asks in a row
         self._asked: dict[str, tuple[int, float]] = {}
-        self._round = threading.Lock()
-        self._pool = ThreadPoolExecutor(4, thread_name_prefix="cosign")
+        self._inflight: dict[str, Future] = {}  # witness city -> its ask in progress
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="cosign")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -181,54 +192,83 @@ class CosignCollector:
             self._thread = threading.Thread(target=self._loop, name="cosign", daemon=True)
             self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
+        """Stop promptly: asks in flight are cancelled, not waited for."""
         self._stop.set()
+        if self._own_http:
+            self.http.close()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
         self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._own_http:
-            self.http.close()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.run_once()
+                self.run_once(wait=0)
             except Exception:
                 log.exception("cosignature round failed")
             self._stop.wait(self.interval)
 
-    def run_once(self, force: bool = False) -> int:
-        """Ask every witness that has not co-signed the latest checkpoint; returns count."""
-        with self._round:  # the loop and a new-checkpoint hook may both start a round
-            return self._round_once(force)
-
-    def _round_once(self, force: bool) -> int:
+    def run_once(self, force: bool = False, wait: float | None = None) -> int:
+        """Ask every witness that has not co-signed the latest checkpoint; returns the
+        number of cosignatures as soon as the quorum is in, every ask has ended, or `wait`
+        seconds (None: no limit beyond the calls' own deadlines) have passed."""
         own = self.ledger.own_origin
         stored = self.ledger.latest_checkpoint(own)
         trust = self.trust_provider()
-        if stored is None or stored.size == 0 or trust is None:
+        if stored is None or stored.size == 0 or trust is None or self._stop.is_set():
             return len(stored.cosigners) if stored else 0
+        asks = self._start_asks(trust, stored, force)
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            latest = self.ledger.latest_checkpoint(own)
+            count = len(latest.cosigners) if latest and latest.size == stored.size else 0
+            pending = [f for f in asks if not f.done()]
+            if count >= trust.quorum or not pending:
+                return count
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return count
+            futures_wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+
+    def _start_asks(self, trust, stored, force: bool) -> list[Future]:
         now = time.time()
-        todo = []
-        for city in trust.witness_cities(own):
-            if city.witness_key_name in stored.cosigners and not force:
-                continue
-            size, when = self._asked.get(city.code, (-1, 0.0))
-            # Back off per witness: ask again for the same size only now and then.
-            if not force and size == stored.size and now - when < self._retry_after(city):
-                continue
-            todo.append(city)
-        for f in [self._pool.submit(self._ask, c, stored) for c in todo]:
-            f.result()
-        latest = self.ledger.latest_checkpoint(own)
-        return len(latest.cosigners) if latest else 0
+        asks = []
+        with self._lock:
+            for city in trust.witness_cities(self.ledger.own_origin):
+                running = self._inflight.get(city.code)
+                if running is not None and not running.done():
+                    asks.append(running)  # its answer counts for this round too
+                    continue
+                if city.witness_key_name in stored.cosigners and not force:
+                    continue
+                size, when = self._asked.get(city.code, (-1, 0.0))
+                # Back off per witness: ask again for the same size only now and then.
+                if not force and size == stored.size and now - when < self._retry_after(city):
+                    continue
+                self._asked[city.code] = (stored.size, now)
+                try:
+                    future = self._pool.submit(self._ask_counted, city, stored)
+                except RuntimeError:  # shut down: the node is stopping
+                    break
+                self._inflight[city.code] = future
+                asks.append(future)
+        return asks
 
     def _retry_after(self, city) -> float:
-        return 2.0 if city.code not in self.errors else 4.0
+        failures = self._failures.get(city.code, 0)
+        return 2.0 if not failures else max(2.0, backoff_delay(failures))
+
+    def _ask_counted(self, city, stored) -> bool:
+        ok = False
+        try:
+            ok = self._ask(city, stored)
+            return ok
+        finally:
+            self._failures[city.code] = 0 if ok else self._failures.get(city.code, 0) + 1
 
     def _ask(self, city, stored) -> bool:
-        self._asked[city.code] = (stored.size, time.time())
         verifier = witness_verifier(city.witness_vkey)
         for prefix in city.endpoints:
             peer = PeerClient(normalize_prefix(prefix), self.http)
@@ -249,7 +289,7 @@ class CosignCollector:
             resp = peer.add_checkpoint(body)
             ctype = resp.headers.get("content-type", "")
             if resp.status_code == 200:
-                return self._accept(city, stored, resp.content, verifier)
+                return self._accept(city, stored, resp.body, verifier)
             if resp.status_code == 409 and ctype.startswith("text/x.tlog.size"):
                 text = resp.text.strip()
                 if not text.isdigit():
