@@ -26,7 +26,7 @@ $(SYS_STAMP): Makefile
 
 $(PY_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev,demo,postgres]'
 	@touch $@
 
 run: setup
