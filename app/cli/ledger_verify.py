@@ -83,18 +83,30 @@ def _trust_flags(p) -> None:
 
 
 def load_trust(args, required: bool = True):
-    """The trust file: --trust FILE (pinned to --admin-key, else to the installed file's
-    admin key when there is one), else the node's installed trust file."""
-    from app.ledger.trust import TrustError, installed_trust, load_trust_file
+    """The trust file: --trust FILE, which must be signed by --admin-key or else by the
+    admin key pinned in the data folder (an unpinned --trust FILE is refused: anyone can
+    sign one), else the node's installed trust file (checked against the same pin)."""
+    from app.ledger.trust import (
+        TrustError,
+        installed_trust,
+        load_trust_file,
+        pinned_admin_key,
+        unpinned_message,
+    )
 
+    folder = Path(args.data).is_dir()
+    pinned = None
     try:
-        installed = installed_trust(args.data) if Path(args.data).is_dir() else None
+        pinned = pinned_admin_key(args.data) if folder else None
+        installed = installed_trust(args.data) if folder else None
     except TrustError as e:
         if args.trust is None:
             raise CliError(f"the installed trust file is refused: {e}", EXIT_FAILED) from None
         installed = None
     if args.trust is not None:
-        pin = args.admin_key or (installed.admin_vkey if installed else None)
+        pin = args.admin_key or pinned
+        if pin is None:
+            raise CliError(f"--trust {args.trust}: {unpinned_message(str(args.data))}", EXIT_FAILED)
         try:
             return load_trust_file(args.trust, pin)
         except TrustError as e:
@@ -129,12 +141,25 @@ def print_result(result, title: str) -> None:
     for chk in result.checks:
         table.add_row(_MARK.get(chk.status, chk.status), chk.name, chk.reason)
     c.print(table)
-    if result.ok:
-        limits = [chk for chk in result.checks if chk.status == "unknown"]
-        c.print("[bold green]VERIFIED[/]" + (" (with the limits marked ?)" if limits else ""))
-    else:
-        names = ", ".join(chk.name for chk in result.failed)
-        c.print(f"[bold red]NOT VERIFIED[/]: {names}")
+    c.print(verdict_line(result), highlight=False)
+
+
+def verdict_line(result) -> str:
+    """The one-line verdict under the table: never a plain VERIFIED for what an offline
+    bundle cannot know."""
+    from app.ledger.verifier import VERIFIED, VERIFIED_OFFLINE
+
+    if result.outcome == VERIFIED:
+        return "[bold green]VERIFIED[/]"
+    if result.outcome == VERIFIED_OFFLINE:
+        unknown = ", ".join(chk.name for chk in result.unknowns)
+        return (
+            f"[bold yellow]VERIFIED OFFLINE (as of checkpoint {result.checkpoint_size})[/] — "
+            f"the bundle's record is proven; unknown offline: {unknown} (marked ?). "
+            "Verify against a node that replicates the city for its current state."
+        )
+    names = ", ".join(chk.name for chk in result.failed)
+    return f"[bold red]NOT VERIFIED[/]: {names}"
 
 
 # --- verify ------------------------------------------------------------------------

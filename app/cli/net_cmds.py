@@ -85,8 +85,20 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_network_verify)
     p = net_sub.add_parser("install", help="install a newer signed trust file into this node")
     p.add_argument("file", type=Path)
-    p.add_argument("--admin-key", default=None, help="admin key to pin on first install")
+    p.add_argument(
+        "--admin-key",
+        default=None,
+        help="admin verifier key to pin on first install (from the admin, out of band)",
+    )
     p.set_defaults(func=cmd_network_install)
+    p = net_sub.add_parser(
+        "rotate-admin",
+        help="replace the pinned admin key by a new one obtained out of band, and install "
+        "a trust file signed by it",
+    )
+    p.add_argument("file", type=Path, help="trust file signed by the new admin key")
+    p.add_argument("--admin-key", required=True, metavar="VKEY", help="the new admin key")
+    p.set_defaults(func=cmd_network_rotate_admin)
     net.set_defaults(func=lambda a: net.print_help() or 2)
 
     evd = sub.add_parser("evidence", help="fork evidence against member cities")
@@ -452,7 +464,14 @@ def cmd_network_show(args) -> int:
 
 
 def cmd_network_verify(args) -> int:
-    from app.ledger.trust import TrustError, check_update, installed_trust, open_trust
+    from app.ledger.trust import (
+        TrustError,
+        check_update,
+        installed_trust,
+        open_trust,
+        pinned_admin_key,
+        unpinned_message,
+    )
 
     try:
         data = args.file.read_bytes()
@@ -460,10 +479,13 @@ def cmd_network_verify(args) -> int:
         raise CliError(f"cannot read {args.file}: {e.strerror}") from None
     try:
         current = installed_trust(args.data)
+        pinned = args.admin_key or pinned_admin_key(args.data)
     except TrustError:
-        current = None
+        current, pinned = None, args.admin_key
+    if pinned is None:
+        print(unpinned_message(str(args.data)))
+        return EXIT_FAILED
     try:
-        pinned = args.admin_key or (current.admin_vkey if current else None)
         t = open_trust(data, pinned)
     except TrustError as e:
         print(f"REFUSED: {e}")
@@ -482,16 +504,41 @@ def cmd_network_verify(args) -> int:
     return 0
 
 
-def cmd_network_install(args) -> int:
-    from app.ledger.trust import TrustError, install_trust
-
+def _read_trust_arg(path: Path) -> bytes:
     try:
-        t = install_trust(args.data, args.file.read_bytes(), args.admin_key)
+        return path.read_bytes()
     except OSError as e:
-        raise CliError(f"cannot read {args.file}: {e.strerror}") from None
+        raise CliError(f"cannot read {path}: {e.strerror}") from None
+
+
+def cmd_network_install(args) -> int:
+    from app.ledger.trust import TrustError, install_trust, pinned_admin_key
+
+    signed = _read_trust_arg(args.file)
+    try:
+        before = pinned_admin_key(args.data)
+        t = install_trust(args.data, signed, args.admin_key)
     except TrustError as e:
         raise CliError(f"trust file refused: {e}", EXIT_FAILED) from None
     print(f"installed trust file serial {t.serial} ({len(t.cities)} cities)")
+    if before is None:
+        print(f"network admin key pinned: {t.admin_vkey}")
+    elif before != t.admin_vkey:
+        print(f"network admin key rotated (signed by the old key): {before} -> {t.admin_vkey}")
+    return 0
+
+
+def cmd_network_rotate_admin(args) -> int:
+    from app.ledger.trust import TrustError, pinned_admin_key, rotate_admin_pin
+
+    signed = _read_trust_arg(args.file)
+    try:
+        before = pinned_admin_key(args.data)
+        t = rotate_admin_pin(args.data, signed, args.admin_key)
+    except TrustError as e:
+        raise CliError(f"trust file refused: {e}", EXIT_FAILED) from None
+    print(f"installed trust file serial {t.serial} ({len(t.cities)} cities)")
+    print(f"network admin key REPLACED by the operator: {before or '(none)'} -> {t.admin_vkey}")
     return 0
 
 

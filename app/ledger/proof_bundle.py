@@ -10,6 +10,9 @@ and judge the record hash, in a compact binary form (base64 in the file):
     optional, for the official who signed it:
       u64 index + u16 length + official-add entry bytes
       u8 count + count × 32-byte inclusion proof hashes (under the same checkpoint)
+      optional, after it, the same for the official's official-revoke record, when the
+      log holds one under the checkpoint (so a record signed after the revocation
+      fails offline)
 
 All integers big-endian. The extra data is not trusted as such: the entry is checked
 against the inclusion proof, and the official-add record against its own proof.
@@ -58,31 +61,38 @@ class ProofBundle:
     proof: tuple[bytes, ...]
     checkpoint: bytes  # the signed checkpoint note, with its cosignatures
     official: OfficialProof | None = None
+    official_revoke: OfficialProof | None = None
 
     def encode(self) -> bytes:
-        extra = _encode_extra(self.entry, self.official)
+        extra = _encode_extra(self.entry, self.official, self.official_revoke)
         return _tlog_proof.TlogProof(
             index=self.index, proof=tuple(self.proof), checkpoint=self.checkpoint, extra=extra
         ).encode()
 
 
-def _encode_extra(entry: bytes, official: OfficialProof | None) -> bytes:
+def _encode_extra(
+    entry: bytes, official: OfficialProof | None, revoke: OfficialProof | None = None
+) -> bytes:
     if len(entry) > 0xFFFF:
         raise ProofBundleError(f"entry of {len(entry)} bytes exceeds 65535")
+    if revoke is not None and official is None:
+        raise ProofBundleError("an official-revoke record needs its official-add record")
     out = [EXTRA_MAGIC, struct.pack(">H", len(entry)), entry]
-    if official is not None:
-        if len(official.entry) > 0xFFFF or len(official.proof) > 255:
-            raise ProofBundleError("official-add record or proof too large")
+    for what, part in (("official-add", official), ("official-revoke", revoke)):
+        if part is None:
+            continue
+        if len(part.entry) > 0xFFFF or len(part.proof) > 255:
+            raise ProofBundleError(f"{what} record or proof too large")
         out += [
-            struct.pack(">QH", official.index, len(official.entry)),
-            official.entry,
-            struct.pack(">B", len(official.proof)),
-            *official.proof,
+            struct.pack(">QH", part.index, len(part.entry)),
+            part.entry,
+            struct.pack(">B", len(part.proof)),
+            *part.proof,
         ]
     return b"".join(out)
 
 
-def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None]:
+def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None, OfficialProof | None]:
     if not extra or not extra.startswith(EXTRA_MAGIC):
         raise ProofBundleError(
             "the tlog-proof 'extra' line does not hold a CityLedger entry "
@@ -98,18 +108,20 @@ def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None]:
         pos += n
         return chunk
 
+    def official_part(what: str) -> OfficialProof:
+        index, n = struct.unpack(">QH", take(10, f"{what} header"))
+        oentry = take(n, f"{what} entry")
+        (count,) = struct.unpack(">B", take(1, f"{what} proof length"))
+        proof = tuple(take(_merkle.HASH_SIZE, f"{what} proof hash {i}") for i in range(count))
+        return OfficialProof(index=index, entry=oentry, proof=proof)
+
     (n,) = struct.unpack(">H", take(2, "entry length"))
     entry = take(n, "entry")
-    official = None
-    if pos < len(extra):
-        index, n = struct.unpack(">QH", take(10, "official-add header"))
-        oentry = take(n, "official-add entry")
-        (count,) = struct.unpack(">B", take(1, "official-add proof length"))
-        proof = tuple(take(_merkle.HASH_SIZE, f"official-add proof hash {i}") for i in range(count))
-        official = OfficialProof(index=index, entry=oentry, proof=proof)
+    official = official_part("official-add") if pos < len(extra) else None
+    revoke = official_part("official-revoke") if pos < len(extra) else None
     if pos != len(extra):
         raise ProofBundleError(f"{len(extra) - pos} unexpected trailing bytes in extra data")
-    return entry, official
+    return entry, official, revoke
 
 
 def decode_proof_bundle(data: bytes) -> ProofBundle:
@@ -121,9 +133,14 @@ def decode_proof_bundle(data: bytes) -> ProofBundle:
         raise ProofBundleError(f"not a valid c2sp.org/tlog-proof@v1 file: {e}") from e
     if p.extra is None:
         raise ProofBundleError("the tlog-proof has no 'extra' line, so it carries no entry")
-    entry, official = _decode_extra(p.extra)
+    entry, official, revoke = _decode_extra(p.extra)
     return ProofBundle(
-        entry=entry, index=p.index, proof=tuple(p.proof), checkpoint=p.checkpoint, official=official
+        entry=entry,
+        index=p.index,
+        proof=tuple(p.proof),
+        checkpoint=p.checkpoint,
+        official=official,
+        official_revoke=revoke,
     )
 
 
@@ -221,11 +238,24 @@ def official_proof(
     row = next((o for o in store.officials(origin) if o["name"] == name), None)
     if row is None or row["added_index"] >= before:
         return None
-    idx = row["added_index"]
+    return _proof_of(store, origin, row["added_index"], size, root)
+
+
+def official_revoke_proof(
+    store, origin: str, name: str, size: int, root: bytes
+) -> OfficialProof | None:
+    """The official-revoke record of `name` under the checkpoint of `size`, if any."""
+    row = next((o for o in store.officials(origin) if o["name"] == name), None)
+    if row is None or row["revoked_index"] is None or row["revoked_index"] >= size:
+        return None
+    return _proof_of(store, origin, row["revoked_index"], size, root)
+
+
+def _proof_of(store, origin: str, index: int, size: int, root: bytes) -> OfficialProof:
     return OfficialProof(
-        index=idx,
-        entry=store.entry(origin, idx),
-        proof=tuple(stored_inclusion_proof(store, origin, idx, size, root)),
+        index=index,
+        entry=store.entry(origin, index),
+        proof=tuple(stored_inclusion_proof(store, origin, index, size, root)),
     )
 
 
@@ -243,15 +273,18 @@ def export_proof_bundle(node_or_store, code: str, quorum: int | None = None) -> 
         raise NotInStoreError(str(e)) from None
     cp = choose_checkpoint(store, state.origin, index, quorum)
     proof = stored_inclusion_proof(store, state.origin, index, cp.size, cp.root_hash)
-    official = (
-        official_proof(store, state.origin, state.official, cp.size, cp.root_hash, index)
-        if state.official
-        else None
-    )
+    official = revoke = None
+    if state.official:
+        official = official_proof(store, state.origin, state.official, cp.size, cp.root_hash, index)
+        if official is not None:
+            revoke = official_revoke_proof(
+                store, state.origin, state.official, cp.size, cp.root_hash
+            )
     return ProofBundle(
         entry=entry,
         index=index,
         proof=tuple(proof),
         checkpoint=cp.with_cosignatures(),
         official=official,
+        official_revoke=revoke,
     )

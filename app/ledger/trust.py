@@ -21,13 +21,21 @@ line-based document (one ``key value`` per line, so it diffs and reads well):
     ...
 
 Every line after ``city`` belongs to that city until the next ``city`` line. The note
-must carry a valid signature of the ``admin-key`` it names. A node pins the first trust
-file it installs; a later one replaces it only if its serial is higher and it is signed
-by the pinned admin key (an admin key rotation is therefore signed by both keys).
+must carry a valid signature of the ``admin-key`` it names.
+
+Pinning: the admin key a folder trusts is recorded apart from ``trust.note`` — in the
+node's config (``node.json``, field ``network_admin_vkey``), or in ``trust-pin.json`` in a
+folder that holds no node (the network admin's own folder). The first install pins the
+key (given explicitly, or the one the file names); from then on a trust file counts only
+if the pinned key signed it, however it reached the folder (a ``trust.note`` swapped on
+disk included). The pin moves only by an explicit operator action: installing a trust
+file signed by the pinned key that names a new admin key (a rotation signed by both
+keys), or `rotate_admin_pin` with a new key obtained out of band.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -41,6 +49,9 @@ from app.fsutil import atomic_write
 HEADER = "cityledger.trust/v1"
 DEFAULT_QUORUM = 2
 TRUST_FILENAME = "trust.note"
+NODE_CONFIG = "node.json"  # the node's config file (app.ledger.node.CONFIG)
+PIN_FILENAME = "trust-pin.json"  # the pin of a folder that holds no node
+PIN_FIELD = "network_admin_vkey"
 
 _CITY_FIELDS = ("name-en", "name-zh", "lon", "lat", "origin", "log-key", "witness-key")
 _MAX_TRUST_BYTES = 1 << 20
@@ -424,6 +435,60 @@ def trust_path(data_dir: Path | str) -> Path:
     return Path(data_dir) / TRUST_FILENAME
 
 
+def _pin_holder(data_dir: Path | str) -> Path:
+    """Where the folder's pin lives: the node's config, else a small pin file."""
+    d = Path(data_dir)
+    return d / NODE_CONFIG if (d / NODE_CONFIG).exists() else d / PIN_FILENAME
+
+
+def _read_json_object(path: Path) -> dict[str, object]:
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        raise TrustError(f"{path} is unreadable, so the pinned admin key is unknown: {e}") from None
+    if not isinstance(doc, dict):
+        raise TrustError(f"{path} is not a JSON object, so the pinned admin key is unknown")
+    return doc
+
+
+def pinned_admin_key(data_dir: Path | str) -> str | None:
+    """The network admin verifier key this folder trusts, or None if none is pinned."""
+    holder = _pin_holder(data_dir)
+    vkey = _read_json_object(holder).get(PIN_FIELD)
+    if vkey is None:
+        return None
+    if not isinstance(vkey, str):
+        raise TrustError(f"{holder}: {PIN_FIELD} is not a verifier key string")
+    _check_vkey(vkey, f"{holder}: {PIN_FIELD}")
+    return vkey
+
+
+def pin_admin_key(data_dir: Path | str, admin_vkey: str) -> None:
+    """Record `admin_vkey` as the folder's pinned network admin key (atomically; the
+    node config's other fields are kept)."""
+    _check_vkey(admin_vkey, "admin key to pin")
+    d = Path(data_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    holder = _pin_holder(d)
+    doc = _read_json_object(holder)
+    if doc.get(PIN_FIELD) == admin_vkey:
+        return
+    doc[PIN_FIELD] = admin_vkey
+    text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    atomic_write(holder, text.encode("utf-8"))
+
+
+def unpinned_message(where: str) -> str:
+    return (
+        f"UNPINNED NETWORK: no network admin key is pinned for {where}, so a trust file "
+        "proves nothing (anyone can sign one). Give the admin's key, obtained out of band, "
+        "with --admin-key VKEY, or install the network first "
+        "(`cityledger network install FILE --admin-key VKEY`)."
+    )
+
+
 def load_trust_file(path: Path | str, admin_vkey: str | None = None) -> TrustFile:
     """Read and verify a signed trust file from disk."""
     p = Path(path)
@@ -438,27 +503,72 @@ def load_trust_file(path: Path | str, admin_vkey: str | None = None) -> TrustFil
 
 
 def installed_trust(data_dir: Path | str) -> TrustFile | None:
-    """The node's installed trust file (verified against its own pinned admin key)."""
+    """The node's installed trust file, which must be signed by the folder's pinned admin
+    key: a file put in place by anything but `install_trust` is refused."""
     p = trust_path(data_dir)
     if not p.exists():
         return None
-    return load_trust_file(p)
+    pin = pinned_admin_key(data_dir)
+    if pin is None:
+        raise TrustError(
+            f"{p} is refused: no network admin key is pinned in {data_dir}, so nothing "
+            "shows who signed it; reinstall it with the admin's key, obtained out of band "
+            "(`cityledger network install FILE --admin-key VKEY`)"
+        )
+    return load_trust_file(p, pin)
+
+
+def _installed_or_none(data_dir: Path | str) -> TrustFile | None:
+    """The installed trust file if it still verifies against the pin (a swapped or damaged
+    file does not block installing the genuine one)."""
+    try:
+        return installed_trust(data_dir)
+    except TrustError:
+        return None
+
+
+def _write_trust(data_dir: Path | str, signed: bytes) -> None:
+    d = Path(data_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    atomic_write(trust_path(d), bytes(signed))
 
 
 def install_trust(data_dir: Path | str, signed: bytes, admin_vkey: str | None = None) -> TrustFile:
     """Install `signed` as the node's trust file if it may replace the current one.
 
-    The first install pins the admin key named in the file (or `admin_vkey`, which must
-    then have signed it); later ones must be signed by the installed admin key and carry
-    a higher serial. Nothing is written when the file is refused.
+    With no pin yet, the first install pins `admin_vkey` (which must then have signed the
+    file) or else the key the file names. Later ones must be signed by the pinned key and
+    carry a higher serial; a file signed by the pinned key that names a new admin key (a
+    rotation, signed by both) moves the pin to the new key. Nothing is written when the
+    file is refused. The trust file is written before the pin, so a crash in between
+    leaves a rotation file that the old pin still accepts.
     """
-    current = installed_trust(data_dir)
-    pinned = current.admin_vkey if current else admin_vkey
-    new = open_trust(signed, pinned)
+    pin = pinned_admin_key(data_dir)
+    if pin is not None and admin_vkey is not None and admin_vkey != pin:
+        raise TrustError(
+            f"this folder is pinned to admin key {pin.split('+', 1)[0]!r} ({pin}); "
+            "replacing the pin is an explicit rotation: `cityledger network rotate-admin`"
+        )
+    new = open_trust(signed, pin or admin_vkey)
+    current = _installed_or_none(data_dir) if pin is not None else None
     check_update(current, new)
-    if current is not None and new.serial == current.serial:
-        return current
-    d = Path(data_dir)
-    d.mkdir(parents=True, exist_ok=True)
-    atomic_write(trust_path(d), bytes(signed))
+    if current is None or new.serial != current.serial:
+        _write_trust(data_dir, signed)
+    pin_admin_key(data_dir, new.admin_vkey)
+    return new
+
+
+def rotate_admin_pin(data_dir: Path | str, signed: bytes, new_admin_vkey: str) -> TrustFile:
+    """The operator's explicit rotation to an admin key obtained out of band (the old key
+    is lost or compromised, so it cannot sign the rotation): `signed` must be signed by
+    `new_admin_vkey` and name it; it is installed and the pin replaced."""
+    _check_vkey(new_admin_vkey, "new admin key")
+    new = open_trust(signed, new_admin_vkey)
+    if new.admin_vkey != new_admin_vkey:
+        raise TrustError(
+            f"the trust file names admin key {new.admin_vkey.split('+', 1)[0]!r}, "
+            f"not the new key {new_admin_vkey.split('+', 1)[0]!r}"
+        )
+    _write_trust(data_dir, signed)
+    pin_admin_key(data_dir, new_admin_vkey)
     return new

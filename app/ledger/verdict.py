@@ -3,16 +3,20 @@
 A code just issued is not *failed* while its checkpoint waits for witness cosignatures:
 it is *awaiting witnesses (n of k)* and becomes *verified* when they arrive. A code whose
 signed entry still waits in the outbox (its city's sequencer unreachable) is *pending*.
-Only a check that cannot come right by waiting makes a code *not verified*.
+Only a check that cannot come right by waiting makes a code *not verified*. A proof bundle
+checked offline is *verified offline (as of checkpoint N)*: its record is proven, what
+came after it is unknown — never shown as a plain *verified*.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.ledger import verifier as _verifier
 from app.ledger.verifier import FAIL, WITNESS_QUORUM
 
 VERIFIED, AWAITING, PENDING, FAILED = "verified", "awaiting", "pending", "failed"
+VERIFIED_OFFLINE = _verifier.VERIFIED_OFFLINE
 # States that a later event (a cosignature, a delivered outbox entry) can change.
 LIVE = (AWAITING, PENDING)
 
@@ -22,6 +26,7 @@ class Verdict:
     state: str
     witnesses: int = 0  # valid cosignatures counted (AWAITING)
     quorum: int = 0
+    as_of: int | None = None  # the checkpoint size a VERIFIED_OFFLINE result stands at
 
     @property
     def live(self) -> bool:
@@ -35,6 +40,8 @@ def verdict_of(result, pending: bool = False) -> Verdict:
         return Verdict(PENDING)
     if result is None:
         return Verdict(FAILED)
+    if result.ok and result.outcome == _verifier.VERIFIED_OFFLINE:
+        return Verdict(VERIFIED_OFFLINE, as_of=result.checkpoint_size)
     if result.ok:
         return Verdict(VERIFIED)
     failed = result.failed

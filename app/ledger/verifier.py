@@ -6,8 +6,11 @@ the trust file), that checkpoint carries cosignatures of at least k witnesses li
 the trust file (the log's own city does not count), and no revoke follows it.
 
 `verify_code` asks a node (its own log or a replica); `verify_proof_bundle` needs only the
-bundle and the trust file. Both run the same checks through `_Checker`; what a bundle
-cannot know (a revoke after its checkpoint) is reported as `unknown` and does not block.
+bundle and the trust file. Both run the same checks through `_Checker`. What a bundle
+cannot know offline — whether a later record (a revoke, even one under the same
+checkpoint) supersedes the bundled one, whether the signer was revoked before signing —
+is reported as `unknown`; such a result is not VERIFIED but VERIFIED_OFFLINE ("verified
+as of checkpoint N, later records unknown offline"), never a plain VERIFIED.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ from app.ledger.trust import TrustFile, witness_verifier
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 
+# The verdicts (VerifyResult.outcome; stable: scripts read them from --json).
+VERIFIED = "verified"  # every check passed
+VERIFIED_OFFLINE = "verified-offline"  # the bundle's record is proven; later state unknown
+NOT_VERIFIED = "not-verified"  # a check failed (or could not be made where it must be)
+
 # Check names, in the order they are reported (stable: scripts read them from --json).
 BUNDLE_FORMAT = "bundle format"
 CODE_SYNTAX = "code syntax"
@@ -59,12 +67,14 @@ class Check:
     template: str = ""
     params: dict = field(default_factory=dict, compare=False)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
             "status": self.status,
             "reason": self.reason,
             "blocking": self.blocking,
+            "template": self.template,
+            "params": dict(self.params),
         }
 
 
@@ -87,12 +97,27 @@ class VerifyResult:
     def failed(self) -> list[Check]:
         return [c for c in self.checks if c.status == FAIL or (c.status == UNKNOWN and c.blocking)]
 
+    @property
+    def unknowns(self) -> list[Check]:
+        """What could not be known here (stated limits that do not fail the result)."""
+        return [c for c in self.checks if c.status == UNKNOWN and not c.blocking]
+
+    @property
+    def outcome(self) -> str:
+        """VERIFIED, VERIFIED_OFFLINE (nothing failed, but something is unknown: e.g. a
+        bundle's later records) or NOT_VERIFIED. `ok` is true for both of the first two."""
+        if not self.ok:
+            return NOT_VERIFIED
+        return VERIFIED_OFFLINE if self.unknowns else VERIFIED
+
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
 
     def to_dict(self) -> dict:
         return {
             "ok": self.ok,
+            "outcome": self.outcome,
+            "unknown": [c.name for c in self.unknowns],
             "code": self.code,
             "index": self.index,
             "origin": self.origin,
@@ -258,14 +283,32 @@ def _check_official(ck: _Checker, record: dict, index: int, official: OfficialSt
             **params,
         )
     if not official.revocation_known:
+        # A bundle proves the official-add (and a revoke, if it carries one); that no
+        # revoke lies between the add and this record cannot be proven from a Merkle log
+        # alone, so offline it is never reported as a pass.
+        if official.revoked_index is not None:
+            return ck.add(
+                OFFICIAL_ACTIVE,
+                UNKNOWN,
+                N_(
+                    "official {official!r} was added at index {added} and the bundled "
+                    "revoke at index {revoked} comes after this record; whether an earlier "
+                    "revoke came before index {index} is unknown offline: check against "
+                    "a replica of the city's log"
+                ),
+                blocking=False,
+                revoked=official.revoked_index,
+                **params,
+            )
         return ck.add(
             OFFICIAL_ACTIVE,
-            PASS,
+            UNKNOWN,
             N_(
-                "official {official!r} was added at index {added} "
-                "(proven under the same checkpoint); that no official-revoke came "
-                "in between needs a replica to confirm"
+                "official {official!r} was added at index {added} (proven under the same "
+                "checkpoint); whether they were revoked before index {index} is unknown "
+                "offline: check against a replica of the city's log"
             ),
+            blocking=False,
             **params,
         )
     return ck.add(
@@ -707,9 +750,54 @@ def _official_from_bundle(b: ProofBundle) -> OfficialState | None:
                 {"index": b.official.index, "official": name},
             ),
         )
+    revoked_index, problem = _bundled_revoke(b, name, cp)
     return OfficialState(
-        name=name, vkey=subject.get("key"), added_index=b.official.index, revocation_known=False
+        name=name,
+        vkey=subject.get("key"),
+        added_index=b.official.index,
+        revoked_index=revoked_index,
+        revocation_known=False,
+        problem=problem,
     )
+
+
+def _bundled_revoke(
+    b: ProofBundle, name: str, cp: _checkpoint.Checkpoint
+) -> tuple[int | None, tuple[str, dict[str, object]] | None]:
+    """The index of the signer's official-revoke carried by the bundle, proven under its
+    checkpoint; or a problem that makes the bundle's official data untrustworthy."""
+    part = b.official_revoke
+    if part is None:
+        return None, None
+    params: dict[str, object] = {"index": part.index, "official": name}
+    try:
+        rec = _records.parse_entry(part.entry)
+    except ValueError as e:
+        return None, (
+            N_("the bundled official-revoke record is malformed: {error}"),
+            {"error": str(e)},
+        )
+    subject = rec.get("subject") or {}
+    if rec.get("type") != "official-revoke" or subject.get("name") != name:
+        return None, (
+            N_("the bundled record at index {index} does not revoke official {official!r}"),
+            params,
+        )
+    try:
+        good = _merkle.verify_inclusion(
+            part.index, cp.size, _merkle.record_hash(part.entry), list(part.proof), cp.root_hash
+        )
+    except ValueError:
+        good = False
+    if not good:
+        return None, (
+            N_(
+                "the official-revoke record of {official!r} (index {index}) is not included "
+                "under the bundle's checkpoint"
+            ),
+            params,
+        )
+    return part.index, None
 
 
 def _check_not_revoked_offline(ck: _Checker, record: dict | None, size: int | None) -> None:
@@ -718,17 +806,16 @@ def _check_not_revoked_offline(ck: _Checker, record: dict | None, size: int | No
     elif record.get("type") == "revoke":
         ck.add(NOT_REVOKED, FAIL, N_("the bundled record is a revoke: the code is revoked"))
     else:
+        # The inclusion proof shows that this record is in the log, not that it is the
+        # code's latest: a revoke may follow it, even under this same checkpoint.
         ck.add(
             NOT_REVOKED,
             UNKNOWN,
             N_(
-                "not revoked up to tree size {size}; a revoke after that "
-                "checkpoint can only be seen with a replica of the city's log"
-            )
-            if size is not None
-            else N_(
-                "not revoked up to the bundle's checkpoint; a revoke after that "
-                "checkpoint can only be seen with a replica of the city's log"
+                "this record is proven in the log as of checkpoint {size}; whether a later "
+                "record (an update, a transfer or a revoke, even one under the same "
+                "checkpoint) supersedes it is unknown offline: check against a replica of "
+                "the city's log"
             ),
             blocking=False,
             size=size,

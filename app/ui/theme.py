@@ -105,6 +105,7 @@ CHECK_COLORS = {"pass": "#2e8540", "fail": "#c23030", "unknown": "#d9822b"}
 # app.ledger.verdict states: amber for the states that come right by waiting.
 VERDICT_COLORS = {
     "verified": "#2e8540",
+    "verified-offline": "#8a6d1f",  # proven record, later state unknown: never plain green
     "awaiting": "#b7791f",
     "pending": "#d9822b",
     "failed": "#c23030",

@@ -11,7 +11,15 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.ledger.verdict import AWAITING, FAILED, PENDING, VERIFIED, Verdict, verdict_of
+from app.ledger.verdict import (
+    AWAITING,
+    FAILED,
+    PENDING,
+    VERIFIED,
+    VERIFIED_OFFLINE,
+    Verdict,
+    verdict_of,
+)
 from app.ui.i18n import reason_text, tr
 from app.ui.labels import CHECK_STATUS
 from app.ui.theme import CHECK_COLORS, VERDICT_COLORS
@@ -28,6 +36,11 @@ def check_title(name: str) -> str:
 def verdict_text(verdict: Verdict) -> str:
     if verdict.state == VERIFIED:
         return tr("Verified")
+    if verdict.state == VERIFIED_OFFLINE:
+        return tr(
+            "Verified as of checkpoint {size}: later records (a revocation included) "
+            "are unknown offline"
+        ).format(size=verdict.as_of)
     if verdict.state == AWAITING:
         return tr("Awaiting witnesses ({n} of {k})").format(n=verdict.witnesses, k=verdict.quorum)
     if verdict.state == PENDING:

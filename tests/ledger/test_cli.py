@@ -59,6 +59,11 @@ def write_trust(path: Path, info: dict, quorum: int = 0) -> Path:
     return path
 
 
+def admin_of(trust: Path) -> str:
+    """The admin key a trust file names (what its admin hands out, out of band)."""
+    return T.parse_trust_text(trust.read_text().split("\n\n")[0] + "\n").admin_vkey
+
+
 @pytest.fixture()
 def env(monkeypatch):
     """Non-interactive passphrases: the node's, and the officials' (a separate one)."""
@@ -147,7 +152,17 @@ def _flow(tmp_path, db_args):
     assert info["vkey"].startswith("cityledger.example/130100+")
     trust = write_trust(tmp_path / "trust.note", info)
 
-    code, out, _ = run("--data", d, "verify", issued["code"], "--trust", trust, "--json")
+    code, out, _ = run(
+        "--data",
+        d,
+        "verify",
+        issued["code"],
+        "--trust",
+        trust,
+        "--admin-key",
+        admin_of(trust),
+        "--json",
+    )
     doc = json.loads(out)
     assert code == 0 and doc["ok"] is True
     assert {c["name"] for c in doc["checks"]} >= {
@@ -162,7 +177,16 @@ def _flow(tmp_path, db_args):
     assert bundle.read_bytes().startswith(b"c2sp.org/tlog-proof@v1\n") and qr.exists()
     # Offline: a folder with no node, only the trust file
     code, out, _ = run(
-        "--data", tmp_path / "elsewhere", "verify", "--bundle", bundle, "--trust", trust, "--json"
+        "--data",
+        tmp_path / "elsewhere",
+        "verify",
+        "--bundle",
+        bundle,
+        "--trust",
+        trust,
+        "--admin-key",
+        admin_of(trust),
+        "--json",
     )
     doc = json.loads(out)
     assert code == 0 and doc["ok"] is True
@@ -183,14 +207,31 @@ def test_end_to_end_sqlite(tmp_path):
     bad = tmp_path / "forged.tlog-proof"
     bad.write_bytes(forged.encode())
     code, out, _ = run(
-        "--data", tmp_path / "elsewhere", "verify", "--bundle", bad, "--trust", trust, "--json"
+        "--data",
+        tmp_path / "elsewhere",
+        "verify",
+        "--bundle",
+        bad,
+        "--trust",
+        trust,
+        "--admin-key",
+        admin_of(trust),
+        "--json",
     )
     doc = json.loads(out)
     assert code == 1 and doc["ok"] is False
     failed = {c["name"] for c in doc["checks"] if c["status"] == "fail"}
     assert "inclusion" in failed
     code, out, _ = run(
-        "--data", tmp_path / "elsewhere", "verify", "--bundle", bad, "--trust", trust
+        "--data",
+        tmp_path / "elsewhere",
+        "verify",
+        "--bundle",
+        bad,
+        "--trust",
+        trust,
+        "--admin-key",
+        admin_of(trust),
     )
     assert code == 1 and "NOT VERIFIED" in out and "inclusion" in out
 
@@ -444,19 +485,41 @@ def test_verify_results_and_errors(node_dir, tmp_path, capsys):
     assert code == 2 and "no trust file" in err
     _, out, _ = cli(capsys, "--data", node_dir, "log", "info", "--json")
     trust = write_trust(tmp_path / "t.note", json.loads(out), quorum=1)
-    code, out, _ = cli(capsys, "--data", node_dir, "verify", c, "--trust", trust, "--json")
+    code, out, _ = cli(
+        capsys,
+        "--data",
+        node_dir,
+        "verify",
+        c,
+        "--trust",
+        trust,
+        "--admin-key",
+        admin_of(trust),
+        "--json",
+    )
     doc = json.loads(out)  # quorum 1 and no other city: not cross-verified
     assert code == 1 and not doc["ok"]
     assert [x["name"] for x in doc["checks"] if x["status"] == "fail"] == ["witness cosignatures"]
     code, out, _ = cli(
-        capsys, "--data", node_dir, "verify", c[:-1] + "?", "--trust", trust, "--json"
+        capsys,
+        "--data",
+        node_dir,
+        "verify",
+        c[:-1] + "?",
+        "--trust",
+        trust,
+        "--admin-key",
+        admin_of(trust),
+        "--json",
     )
     assert code == 1 and json.loads(out)["checks"][0]["name"] == "code syntax"
     code, _, err = cli(capsys, "--data", node_dir, "verify", c, "--bundle", trust)
     assert code == 2
     unsigned = tmp_path / "unsigned.note"
     unsigned.write_text(T.parse_trust_text(trust.read_text().split("\n\n")[0] + "\n").to_text())
-    code, _, err = cli(capsys, "--data", node_dir, "verify", c, "--trust", unsigned)
+    code, _, err = cli(
+        capsys, "--data", node_dir, "verify", c, "--trust", unsigned, "--admin-key", admin_of(trust)
+    )
     assert code == 1 and "not signed" in err
 
 

@@ -183,7 +183,7 @@ def test_truncated_extra_is_refused(bundle):
         with pytest.raises(B.ProofBundleError):
             B._decode_extra(extra[:cut])
     with pytest.raises(B.ProofBundleError, match="trailing"):
-        B._decode_extra(extra + b"\x00" * 7 + b"\x01\x00\x00\x00")
+        B._decode_extra(extra + b"\x00" * 7 + b"\x01\x00\x00\x00" + b"junk")
 
 
 def test_single_bit_flips_in_proof_and_checkpoint_body_never_verify(net, bundle):

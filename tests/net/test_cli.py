@@ -76,8 +76,16 @@ def test_network_init_add_show_verify_install(two_nodes, tmp_path):
     assert [c["code"] for c in shown["cities"]] == ["130100", "130200"]
     assert shown["cities"][1]["endpoints"] == ["http://127.0.0.1:8102/"]
 
-    assert "OK" in cli(n2, "network", "verify", tmp_path / "trust.note").stdout
-    cli(n2, "network", "install", tmp_path / "trust.note")
+    # Nothing is pinned on n2 yet: a trust file alone proves nothing.
+    unpinned = cli(n2, "network", "verify", tmp_path / "trust.note", check=False)
+    assert unpinned.returncode == 1 and "UNPINNED" in unpinned.stdout
+    admin = shown["admin_vkey"]
+    assert (
+        "OK" in cli(n2, "network", "verify", tmp_path / "trust.note", "--admin-key", admin).stdout
+    )
+    installed = cli(n2, "network", "install", tmp_path / "trust.note", "--admin-key", admin)
+    assert f"pinned: {admin}" in installed.stdout
+    assert json.loads((n2 / "node.json").read_text())["network_admin_vkey"] == admin
     assert json.loads(cli(n2, "network", "show", "--json").stdout) == shown
     # An older trust file may not replace a newer one.
     older = cli(n2, "network", "install", tmp_path / "serial2.note", check=False)
