@@ -115,7 +115,12 @@ def test_issue_signed_after_revocation_never_passes_official_active_offline(net)
     failed = V.verify_proof_bundle(told.encode(), trust)
     oa = failed.check(V.OFFICIAL_ACTIVE)
     assert oa.status == V.FAIL and "before this record" in oa.template
-    assert oa.params == {"official": "zhang", "added": 1, "revoked": revoke.index, "index": index}
+    assert oa.params == {
+        "official": "zhang",
+        "added": bundle.official.index,
+        "revoked": revoke.index,
+        "index": index,
+    }
     assert failed.outcome == V.NOT_VERIFIED and not failed.ok
 
     # A revocation part that is not included under the checkpoint proves nothing: refused.
