@@ -354,6 +354,10 @@
         <translation>主工具栏</translation>
     </message>
     <message>
+        <source>Verified as of checkpoint {size}: later records (a revocation included) are unknown offline</source>
+        <translation>截至检查点 {size} 已验证：其后的记录（包括撤销）离线无法得知</translation>
+    </message>
+    <message>
         <source>Awaiting witnesses ({n} of {k})</source>
         <translation>等待见证（{n} / {k}）</translation>
     </message>
@@ -962,10 +966,6 @@
         <translation>官员 {official!r} 在索引 {revoked} 处被撤销，早于此记录（索引 {index}）</translation>
     </message>
     <message>
-        <source>official {official!r} was added at index {added} (proven under the same checkpoint); that no official-revoke came in between needs a replica to confirm</source>
-        <translation>官员 {official!r} 在索引 {added} 处添加（在同一检查点下得到证明）；其间是否有 official-revoke 需要副本确认</translation>
-    </message>
-    <message>
         <source>official {official!r} added at index {added} and not revoked before index {index}</source>
         <translation>官员 {official!r} 在索引 {added} 处添加，且在索引 {index} 之前未被撤销</translation>
     </message>
@@ -1008,6 +1008,14 @@
     <message>
         <source>index {index} is included in the tree of size {size} (proof hashes: {n})</source>
         <translation>索引 {index} 包含在大小为 {size} 的树中（证明哈希数：{n}）</translation>
+    </message>
+    <message>
+        <source>official {official!r} was added at index {added} and the bundled revoke at index {revoked} comes after this record; whether an earlier revoke came before index {index} is unknown offline: check against a replica of the city&apos;s log</source>
+        <translation>官员 {official!r} 于索引 {added} 登记，证明包中的撤销（索引 {revoked}）在本记录之后；索引 {index} 之前是否有更早的撤销离线无法得知：请对照该城市日志的副本核验</translation>
+    </message>
+    <message>
+        <source>official {official!r} was added at index {added} (proven under the same checkpoint); whether they were revoked before index {index} is unknown offline: check against a replica of the city&apos;s log</source>
+        <translation>官员 {official!r} 于索引 {added} 登记（在同一检查点下已证明）；其是否在索引 {index} 之前被撤销离线无法得知：请对照该城市日志的副本核验</translation>
     </message>
     <message>
         <source>only {n} of quorum {k} trusted witnesses co-signed ({names}); witnesses listed in the trust file: {listed}{invalid}</source>
@@ -1094,12 +1102,20 @@
         <translation>{official!r} 的 official-add 记录（索引 {index}）不包含在证明包的检查点下，因此其指明的密钥不能证明任何内容</translation>
     </message>
     <message>
-        <source>not revoked up to tree size {size}; a revoke after that checkpoint can only be seen with a replica of the city&apos;s log</source>
-        <translation>截至树大小 {size} 未撤销；该检查点之后的撤销只能通过该城市日志的副本看到</translation>
+        <source>the bundled official-revoke record is malformed: {error}</source>
+        <translation>证明包中的官员撤销记录格式错误：{error}</translation>
     </message>
     <message>
-        <source>not revoked up to the bundle&apos;s checkpoint; a revoke after that checkpoint can only be seen with a replica of the city&apos;s log</source>
-        <translation>截至证明包的检查点未撤销；该检查点之后的撤销只能通过该城市日志的副本看到</translation>
+        <source>the bundled record at index {index} does not revoke official {official!r}</source>
+        <translation>证明包中索引 {index} 的记录并未撤销官员 {official!r}</translation>
+    </message>
+    <message>
+        <source>the official-revoke record of {official!r} (index {index}) is not included under the bundle&apos;s checkpoint</source>
+        <translation>官员 {official!r} 的撤销记录（索引 {index}）不在证明包的检查点之下</translation>
+    </message>
+    <message>
+        <source>this record is proven in the log as of checkpoint {size}; whether a later record (an update, a transfer or a revoke, even one under the same checkpoint) supersedes it is unknown offline: check against a replica of the city&apos;s log</source>
+        <translation>截至检查点 {size}，本记录已证明在日志中；是否有更晚的记录（更新、转移或撤销，即使在同一检查点下）取代它，离线无法得知：请对照该城市日志的副本核验</translation>
     </message>
     <message>
         <source>empty search</source>

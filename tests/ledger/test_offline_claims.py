@@ -12,6 +12,7 @@ from app.core import merkle, note
 from app.core.checkpoint import Checkpoint
 from app.ledger import proof_bundle as B
 from app.ledger import verifier as V
+from app.ledger.verdict import VERIFIED_OFFLINE, verdict_of
 from tests.ledger.verifier_kit import POINT, build_net, cosign_latest
 
 
@@ -56,6 +57,8 @@ def test_issue_record_of_a_revoked_code_is_not_plainly_verified_offline(net):
     no_claim_of_non_revocation(offline)
     doc = offline.to_dict()
     assert doc["outcome"] == "verified-offline" and V.NOT_REVOKED in doc["unknown"]
+    verdict = verdict_of(offline)  # what the app's verify dialog and inspector show
+    assert verdict.state == VERIFIED_OFFLINE and verdict.as_of == cp.size
     line = verdict_line(offline)
     assert "VERIFIED OFFLINE" in line and f"checkpoint {cp.size}" in line
     assert not line.startswith("[bold green]VERIFIED")
