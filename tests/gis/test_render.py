@@ -7,7 +7,7 @@ import shapely
 from app.gis.render.canvas import Canvas
 from app.gis.render.marks import Marks
 from app.gis.render.palette import argb, palette
-from app.gis.render.shapes import TOLERANCES, LevelOfDetail, ShapeSet, segments_in
+from app.gis.render.shapes import ShapeSet, segments_in
 from app.gis.render.viewport import Block, subtract
 
 PAL = palette(["#1f77b4", "#ff7f0e", "#2ca02c"])
@@ -132,45 +132,50 @@ def test_shapes_become_marks_below_a_few_pixels_and_paths_above():
     assert m.small_limit(deg * 1.01) == limit or m.level_of(deg * 1.01) != m.level_of(deg)
 
 
-def test_every_shape_survives_each_level_of_detail_and_polygons_are_oriented():
+def _rings_of(shapes, block, which):
+    x, y, connect = shapes.path_arrays(block, which)
+    cut = np.flatnonzero(connect == 0)
+    return [np.column_stack([x[i:j], y[i:j]]) for i, j in zip(cut, np.r_[cut[1:], len(x)])]
+
+
+def test_polygon_rings_are_oriented_for_winding_fill():
+    # Clockwise exterior with a counter-clockwise hole, and a multipolygon: the wrong
+    # way round on purpose.
+    poly = shapely.Polygon(
+        [(0, 0), (0, 1), (1, 1), (1, 0)], holes=[[(0.3, 0.3), (0.6, 0.3), (0.6, 0.6)]]
+    )
+    multi = shapely.MultiPolygon([shapely.box(2, 0, 3, 1, ccw=False), shapely.box(4, 0, 5, 1)])
+    s = ShapeSet(np.array([poly, multi]), rings=True, origin=(0.0, 0.0))
+    s.prepare()
+    block = Block(100.0, -100.0, 0, -100, 600, 100)
+    rings = _rings_of(s, block, np.array([0, 1]))
+    assert len(rings) == 4
+    # In pixels y points down, so counter-clockwise in degrees is clockwise here.
+    ccw_in_degrees = [not shapely.LinearRing(r).is_ccw for r in rings]
+    assert ccw_in_degrees == [True, False, True, True]
+
+
+def test_paths_merge_vertices_within_a_pixel_and_keep_every_shape():
     rng = np.random.default_rng(2)
-    c = rng.uniform(0, 1, (200, 2))
+    starts = rng.uniform(0, 1, (300, 2))
+    # Lines of 50 vertices about 1e-4 degrees apart: within a pixel or two at 100 px
+    # a degree, each in its own pixel at 1e5.
+    steps = rng.normal(0, 1e-4, (300, 50, 2)).cumsum(axis=1)
     lines = shapely.linestrings(
-        np.repeat(c, 8, axis=0) + rng.normal(0, 0.001, (1600, 2)),
-        indices=np.repeat(np.arange(200), 8),
+        (starts[:, None, :] + steps).reshape(-1, 2), indices=np.repeat(np.arange(300), 50)
     )
-    # Clockwise exteriors with a counter-clockwise hole: the wrong way round on purpose.
-    polys = np.array(
-        [
-            shapely.Polygon(
-                [(x, y), (x, y + 0.01), (x + 0.01, y + 0.01), (x + 0.01, y)],
-                holes=[[(x + 0.003, y + 0.003), (x + 0.006, y + 0.003), (x + 0.006, y + 0.006)]],
-            )
-            for x, y in c
-        ]
-    )
-    for geoms, rings in ((lines, False), (polys, True)):
-        for tol in TOLERANCES:
-            lod = LevelOfDetail(geoms, np.arange(len(geoms)), len(geoms), tol, rings, (0.0, 0.0))
-            n = lod.end - lod.start
-            assert (n >= (3 if not rings else 5)).all(), (rings, tol)  # >=2 (4) vertices + NaN
-            xs, _ = lod.gather(np.arange(len(geoms)))
-            assert np.isnan(xs).sum() == (len(geoms) * (2 if rings and tol == 0 else 1)) or rings
-    lod = LevelOfDetail(polys, np.arange(1), 1, 0.0, True, (0.0, 0.0))
-    x, y = lod.gather(np.arange(1))
-    cut = np.flatnonzero(np.isnan(x))
-    outer = shapely.LinearRing(np.column_stack([x[: cut[0]], y[: cut[0]]]))
-    hole = shapely.LinearRing(np.column_stack([x[cut[0] + 1 : cut[1]], y[cut[0] + 1 : cut[1]]]))
-    assert outer.is_ccw and not hole.is_ccw
-
-
-def test_shape_set_builds_coarse_levels_only_for_large_shapes():
-    geoms = np.array([shapely.box(0, 0, 1e-4, 1e-4), shapely.box(1, 1, 1.5, 1.5)])
-    s = ShapeSet(geoms, rings=True, origin=(0.0, 0.0))
-    s.build()
-    assert s.lod(0).start[0] >= 0 and s.lod(0).start[1] >= 0
-    coarse = s.lod(len(TOLERANCES) - 1)
-    assert coarse.start[0] == -1 and coarse.start[1] >= 0
+    s = ShapeSet(lines, rings=False, origin=(0.0, 0.0))
+    s.prepare()
+    for scale in (100.0, 1e5):
+        block = Block(scale, -scale, 0, int(-1.1 * scale), int(1.1 * scale), int(1.1 * scale))
+        rings = _rings_of(s, block, np.arange(300))
+        assert len(rings) == 300 and all(len(r) >= 2 for r in rings)
+        pts = np.concatenate(rings)
+        assert np.isfinite(pts).all()
+        if scale == 100.0:
+            assert len(pts) < 300 * 8  # a line within a pixel or two is a few vertices
+        else:
+            assert len(pts) > 300 * 45  # nearly every vertex its own pixel: kept
 
 
 def test_argb_is_premultiplied():

@@ -22,6 +22,7 @@ import numpy as np
 
 from app.gis.render import raster
 from app.gis.render.palette import OUTLINE_COLOR, SELECTION_COLOR, argb
+from app.gis.render.ranges import concat_ranges
 from app.gis.render.viewport import Block
 
 GRID = 256
@@ -32,16 +33,6 @@ SMALL_PX = 3.0  # shapes narrower than this many pixels are drawn as marks
 _FLOAT64_BELOW = 1 << 18  # fewer marks than this: pixel maths in float64 (deep zoom)
 _OUTLINE = argb(OUTLINE_COLOR)
 _SELECTED = argb(SELECTION_COLOR)
-
-
-def _slices(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Concatenation of the ranges [starts[i], ends[i])."""
-    lengths = np.maximum(ends - starts, 0)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.empty(0, np.int64)
-    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    return offsets + np.arange(total)
 
 
 @dataclass
@@ -169,7 +160,7 @@ class Marks:
             return np.empty(0, np.int64)
         c0, c1, r0, r1 = g
         rows = np.arange(r0, r1 + 1) * GRID
-        pos = _slices(self.cell_start[rows + c0], self.cell_start[rows + c1 + 1])
+        pos = concat_ranges(self.cell_start[rows + c0], self.cell_start[rows + c1 + 1])
         fx, fy = self.fx[pos], self.fy[pos]
         keep = (
             (fx >= np.float32(x0 - ox))
@@ -260,7 +251,7 @@ class Marks:
         if r1 < r0 or c1 < 0:
             return
         rows = np.arange(r0, r1 + 1, dtype=np.int64) * level.stride
-        at = _slices(
+        at = concat_ranges(
             np.searchsorted(level.packed, rows + max(c0, 0)),
             np.searchsorted(level.packed, rows + c1 + 1),
         )

@@ -1,18 +1,17 @@
-"""Lines and polygons as NaN-separated coordinate arrays at several levels of detail
-(Qt-free).
+"""Lines and polygons as flat coordinate arrays, and their paths per block (Qt-free).
 
-Polygons are oriented first (exterior rings counter-clockwise, holes clockwise,
-shapely.orient_polygons), so a renderer filling with the non-zero winding rule fills
-every polygon, where two overlap too, and leaves holes empty.  Coordinates are float32
-offsets from an origin (a centimetre over a province) and become pixels only for the
-shapes of the block being drawn.
+A :class:`ShapeSet` holds every vertex once, as float32 offsets from an origin (a
+centimetre over a province), with the start of each ring (or line) and the first ring
+of each shape: no per-shape Python or GEOS object, and one pass of
+``shapely.to_ragged_array`` to build (no temporary geometries).  Polygon rings are
+oriented once (exteriors counter-clockwise, holes clockwise), so a renderer filling
+with the non-zero winding rule fills every polygon, where two overlap too, and leaves
+holes empty.
 
-Each level is Douglas-Peucker simplified to a tolerance in degrees; a level is only
-used when a pixel is at least its tolerance, and a shape only drawn as a path when it
-spans a few pixels (marks.py draws the smaller ones), so the coarser levels only hold
-the few large shapes.  :meth:`ShapeSet.build` makes the levels, coarsest first, and is
-meant to run in a background thread (shapely's vectorised functions release the GIL):
-the map draws what is ready and refines.
+Level of detail is computed per block, in pixels: consecutive vertices that fall in
+the same pixel are merged (a ring or line keeps its ends, and keeps all its vertices
+if merging would leave too few).  So the vertices drawn are bounded by the pixels a
+shape crosses, at any zoom, with nothing precomputed per zoom level.
 """
 
 from __future__ import annotations
@@ -22,123 +21,77 @@ import threading
 import numpy as np
 import shapely
 
-from app.gis.render.marks import SMALL_PX
+from app.gis.render.ranges import concat_ranges
 from app.gis.render.viewport import Block
-
-TOLERANCES = (0.0, 0.0001, 0.0005, 0.002, 0.008)  # degrees
-
-
-class LevelOfDetail:
-    """NaN-separated float32 coordinates (offsets from ``origin``) of some geometries
-    at one simplification tolerance, with the slice of each geometry (-1: not held)."""
-
-    def __init__(
-        self,
-        geoms: np.ndarray,
-        which: np.ndarray,
-        n_total: int,
-        tolerance: float,
-        rings: bool,
-        origin: tuple[float, float],
-    ):
-        self.tolerance = tolerance
-        g = geoms[which]
-        if rings:
-            g = shapely.boundary(shapely.orient_polygons(g))
-        if tolerance > 0 and len(g):
-            # Plain Douglas-Peucker on lines/rings: ~10x faster than the topology-
-            # preserving variant; a ring may collapse, and is then drawn as its box.
-            simple = shapely.simplify(g, tolerance, preserve_topology=False)
-            lost = shapely.get_num_coordinates(simple) < (4 if rings else 2)
-            if lost.any():
-                simple[lost] = shapely.boundary(shapely.envelope(g[lost])) if rings else g[lost]
-            g = simple
-        parts, part_geom = shapely.get_parts(g, return_index=True)
-        coords, coord_part = shapely.get_coordinates(parts, return_index=True)
-        per_part = np.bincount(coord_part, minlength=len(parts))
-        # Each part's coordinates, then one NaN.
-        part_start = np.concatenate([[0], np.cumsum(per_part + 1)[:-1]]).astype(np.int64)
-        total = int((per_part + 1).sum())
-        self.x = np.full(total, np.nan, np.float32)
-        self.y = np.full(total, np.nan, np.float32)
-        first_coord = np.concatenate([[0], np.cumsum(per_part)[:-1]])
-        pos = part_start[coord_part] + (np.arange(len(coords)) - first_coord[coord_part])
-        self.x[pos] = coords[:, 0] - origin[0]
-        self.y[pos] = coords[:, 1] - origin[1]
-        del coords, coord_part, pos
-        part_end = part_start + per_part + 1
-        k = len(g)
-        first = np.searchsorted(part_geom, np.arange(k), side="left")
-        last = np.searchsorted(part_geom, np.arange(k), side="right") - 1
-        has = last >= first
-        self.start = np.full(n_total, -1, np.int64)
-        self.end = np.full(n_total, -1, np.int64)
-        self.start[which[has]] = part_start[first[has]]
-        self.end[which[has]] = part_end[last[has]]
-
-    def gather(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Coordinates of the geometries ``which`` (those held), NaN-separated."""
-        start, end = self.start[which], self.end[which]
-        held = start >= 0
-        start, end = start[held], end[held]
-        lengths = end - start
-        total = int(lengths.sum())
-        if total == 0:
-            return np.empty(0, np.float32), np.empty(0, np.float32)
-        offs = np.repeat(start - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        pos = offs + np.arange(total)
-        return self.x[pos], self.y[pos]
 
 
 class ShapeSet:
-    """Lines or polygons (``rings=True``) of a table, by position in ``geoms``."""
+    """Lines or polygons (``rings=True``) of a table, by position in ``geoms``.
+
+    Construction only takes the bounds; :meth:`prepare` (the vertices) may run in a
+    background thread — shapely and numpy release the GIL — and sets ``ready``."""
 
     def __init__(self, geoms: np.ndarray, rings: bool, origin: tuple[float, float]):
-        self.geoms = geoms
         self.rings = rings
         self.origin = origin
-        self.bounds = shapely.bounds(geoms) if len(geoms) else np.empty((0, 4))
+        self.n = len(geoms)
+        self.bounds = shapely.bounds(geoms) if self.n else np.empty((0, 4))
         self.extent = (
             np.maximum(self.bounds[:, 2] - self.bounds[:, 0], self.bounds[:, 3] - self.bounds[:, 1])
-            if len(geoms)
+            if self.n
             else np.empty(0)
         )
-        self.lods: dict[int, LevelOfDetail] = {}
+        self._geoms: np.ndarray | None = geoms
+        self.x = self.y = np.empty(0, np.float32)
+        self.ring_start = np.zeros(1, np.int64)  # ring r: vertices ring_start[r]:[r+1]
+        self.geom_ring = np.zeros(self.n + 1, np.int64)  # shape g: rings geom_ring[g]:[g+1]
+        self.ready = self.n == 0
         self._thread: threading.Thread | None = None
 
     def __len__(self) -> int:
-        return len(self.geoms)
+        return self.n
 
-    @staticmethod
-    def level_for(deg_per_px: float) -> int:
-        """Coarsest tolerance still under one pixel."""
-        return max(i for i, t in enumerate(TOLERANCES) if t <= deg_per_px)
+    def prepare(self) -> None:
+        geoms, self._geoms = self._geoms, None
+        if self.ready or geoms is None:
+            return
+        kind, coords, offsets = shapely.to_ragged_array(geoms)
+        G = shapely.GeometryType
+        if kind == G.LINESTRING:
+            ring_start, geom_ring = offsets[0], np.arange(self.n + 1)
+        elif kind == G.MULTILINESTRING:
+            ring_start, geom_ring = offsets
+        elif kind == G.POLYGON:
+            ring_start, geom_ring = offsets
+            part_ring = geom_ring
+        elif kind == G.MULTIPOLYGON:
+            ring_start, part_ring, geom_part = offsets
+            geom_ring = part_ring[geom_part]
+        else:
+            raise ValueError(f"ShapeSet takes lines or polygons, got {kind!r}")
+        ring_start = np.asarray(ring_start, np.int64)
+        if self.rings:
+            # Exterior: the first ring of each polygon part.
+            exterior = np.zeros(len(ring_start) - 1, bool)
+            exterior[np.asarray(part_ring[:-1], np.int64)] = True
+            coords = _oriented(coords, ring_start, exterior)
+        self.x = (coords[:, 0] - self.origin[0]).astype(np.float32)
+        self.y = (coords[:, 1] - self.origin[1]).astype(np.float32)
+        self.ring_start = ring_start
+        self.geom_ring = np.asarray(geom_ring, np.int64)
+        self.ready = True
 
-    def build(self) -> None:
-        """Every level, coarsest first (each becomes usable as soon as it is done)."""
-        for level in range(len(TOLERANCES) - 1, -1, -1):
-            t = TOLERANCES[level]
-            # Shapes drawn as paths at this level span at least SMALL_PX / 2 pixels of
-            # at least ``t`` degrees (see Marks.small_limit).
-            which = np.flatnonzero(self.extent >= SMALL_PX / 2 * t)
-            self.lods[level] = LevelOfDetail(
-                self.geoms, which, len(self.geoms), t, self.rings, self.origin
-            )
-
-    def build_in_background(self) -> None:
-        self._thread = threading.Thread(target=self.build, name="map-lod", daemon=True)
+    def prepare_in_background(self) -> None:
+        self._thread = threading.Thread(target=self.prepare, name="map-shapes", daemon=True)
         self._thread.start()
 
     def wait(self) -> None:
         if self._thread is not None:
             self._thread.join()
 
-    def lod(self, level: int) -> LevelOfDetail | None:
-        return self.lods.get(level)
-
     def in_block(self, block: Block, min_extent: float, margin_px: float) -> np.ndarray:
         """Positions of the shapes at least ``min_extent`` wide that touch the block."""
-        if len(self.geoms) == 0:
+        if self.n == 0:
             return np.empty(0, np.int64)
         x0, y0, x1, y1 = block.bbox(margin_px)
         b = self.bounds
@@ -150,16 +103,66 @@ class ShapeSet:
             & (b[:, 1] <= y1)
         )
 
-    def pixels(
-        self, block: Block, lod: LevelOfDetail, which: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Block pixel coordinates (float64, NaN-separated) of the shapes ``which``."""
-        fx, fy = lod.gather(which)
+    def path_arrays(
+        self, block: Block, which: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Block pixel coordinates of the shapes ``which`` at one-pixel detail, and per
+        vertex 1 if it connects to the one before (0 starts a ring or line)."""
+        rings = concat_ranges(self.geom_ring[which], self.geom_ring[which + 1])
+        starts, ends = self.ring_start[rings], self.ring_start[rings + 1]
+        idx = concat_ranges(starts, ends)
+        if len(idx) == 0:
+            e = np.empty(0)
+            return e, e, np.empty(0, np.int32)
         ox, oy = self.origin
-        return (
-            fx.astype(np.float64) * block.sx + (ox * block.sx - block.gx),
-            fy.astype(np.float64) * block.sy + (oy * block.sy - block.gy),
-        )
+        px = self.x[idx].astype(np.float64) * block.sx + (ox * block.sx - block.gx)
+        py = self.y[idx].astype(np.float64) * block.sy + (oy * block.sy - block.gy)
+        lengths = ends - starts
+        first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        last = first + lengths - 1
+        qx, qy = np.floor(px), np.floor(py)
+        keep = np.empty(len(idx), bool)
+        keep[0] = True
+        np.logical_or(qx[1:] != qx[:-1], qy[1:] != qy[:-1], out=keep[1:])
+        keep[first] = True
+        keep[last] = True
+        # A ring (line) merged below 4 (2) vertices keeps them all: it is only drawn
+        # as a path when it spans a few pixels, so these are few.
+        kept = np.add.reduceat(keep, first)
+        short = kept < (4 if self.rings else 2)
+        if short.any():
+            keep |= np.repeat(short, lengths)
+        connect = np.ones(len(idx), np.int32)
+        connect[first] = 0
+        return px[keep], py[keep], connect[keep]
+
+
+def _oriented(coords: np.ndarray, ring_start: np.ndarray, exterior: np.ndarray) -> np.ndarray:
+    """Coordinates with each exterior ring counter-clockwise and each hole clockwise
+    (the ring's signed area decides; reversed rings are rewritten in place order)."""
+    x, y = coords[:, 0], coords[:, 1]
+    n = len(x)
+    if n < 2:
+        return coords
+    cross = np.zeros(n)
+    # Shoelace terms relative to each ring's first vertex (precision far from 0,0).
+    ring_of = np.repeat(np.arange(len(ring_start) - 1), np.diff(ring_start))
+    rx, ry = x - x[ring_start[:-1]][ring_of], y - y[ring_start[:-1]][ring_of]
+    cross[:-1] = rx[:-1] * ry[1:] - rx[1:] * ry[:-1]
+    cross[ring_start[1:] - 1] = 0  # no term from one ring's end to the next ring's start
+    nonempty = ring_start[:-1] < ring_start[1:]
+    area = np.zeros(len(ring_start) - 1)
+    area[nonempty] = np.add.reduceat(cross, ring_start[:-1][nonempty])
+    flip = np.flatnonzero((area > 0) != exterior)
+    if len(flip) == 0:
+        return coords
+    starts, ends = ring_start[flip], ring_start[flip + 1]
+    pos = concat_ranges(starts, ends)
+    lengths = ends - starts
+    base = np.repeat(starts + ends - 1, lengths)
+    out = coords.copy()
+    out[pos] = coords[base - pos]
+    return out
 
 
 def segments_in(

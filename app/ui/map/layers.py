@@ -89,7 +89,9 @@ class AssetLayer(pg.GraphicsObject):
             self.marks.has_shapes = True
         self._rect = self._bounds()
         # Levels of detail are built off the UI thread; the map refines when they land.
-        threading.Thread(target=self._build_lods, name="map-lod", daemon=True).start()
+        # The shapes' vertices are gathered off the UI thread; the map refines when
+        # they land (until then the large shapes are left out).
+        threading.Thread(target=self._prepare_shapes, name="map-shapes", daemon=True).start()
         self._row_mask = None  # the view sets the filters (and so the style) next
 
     def clear_table(self) -> None:
@@ -110,14 +112,14 @@ class AssetLayer(pg.GraphicsObject):
         self._rect = self._bounds()
         self.invalidate()
 
-    def _build_lods(self) -> None:
+    def _prepare_shapes(self) -> None:
         for shapes in self.shapes.values():
-            shapes.build()
+            shapes.prepare()
 
     def wait_for_background(self) -> None:
-        """Block until the levels of detail and the pyramid are built (tests, bench)."""
+        """Block until the shapes and the pyramid are prepared (tests, bench)."""
         for t in threading.enumerate():
-            if t.name in ("map-lod", "map-pyramid"):
+            if t.name in ("map-shapes", "map-pyramid"):
                 t.join()
 
     def _bounds(self) -> QtCore.QRectF:
@@ -224,7 +226,7 @@ class AssetLayer(pg.GraphicsObject):
             sx, sy, dx, dy, rect.left(), rect.top(), rect.width(), rect.height()
         )
         canvas, previous = self.canvases.get(sx, sy, view.rect, lambda: self._style(view))
-        if canvas.waiting and self._lods_ready(canvas):
+        if canvas.waiting and all(s.ready for s in self.shapes.values()):
             canvas.refresh()
         t0 = time.perf_counter()
         bands = 0
@@ -253,7 +255,7 @@ class AssetLayer(pg.GraphicsObject):
         if canvas.pending:
             self._refine.start(0)
         elif canvas.waiting:
-            self._refine.start(50)  # poll for the levels of detail being built
+            self._refine.start(50)  # poll for the shapes being prepared
 
     def canvases_pending(self) -> bool:
         """Bands are left to render (as opposed to waiting on background work)."""
@@ -269,10 +271,6 @@ class AssetLayer(pg.GraphicsObject):
         limit = self.marks.small_limit(view.deg_per_px)
         large = sum(len(s.in_block(view, limit, 0)) for s in self.shapes.values())
         return Style(self.marks.choose_mode(bbox), fine=large < FINE_SHAPES)
-
-    def _lods_ready(self, canvas: Canvas) -> bool:
-        level = ShapeSet.level_for(1.0 / max(abs(canvas.sx), abs(canvas.sy)))
-        return all(s.lod(level) is not None for s in self.shapes.values())
 
     def _render_band(self, canvas: Canvas, band: tuple[int, int, int, int]) -> None:
         block = Block(canvas.sx, canvas.sy, *band).grown(MARGIN_PX)
@@ -305,8 +303,8 @@ class AssetLayer(pg.GraphicsObject):
         canvas.put(band, pixels[m : m + band[3], m : m + band[2]])
 
     def _draw_shapes(self, p: QtGui.QPainter, name: str, block: Block, fine: bool) -> bool:
-        """Paths of the large shapes of a layer; False if their level of detail is not
-        built yet (the shapes are left out until it is)."""
+        """Paths of the large shapes of a layer; False if their vertices are not
+        prepared yet (the shapes are left out until they are)."""
         assert self.marks is not None and self.table is not None
         shapes, rows = self.shapes[name], self.shape_rows[name]
         which = shapes.in_block(block, self.marks.small_limit(block.deg_per_px), 2)
@@ -314,8 +312,7 @@ class AssetLayer(pg.GraphicsObject):
             which = which[self._row_mask[rows[which]]]
         if len(which) == 0:
             return True
-        lod = shapes.lod(ShapeSet.level_for(block.deg_per_px))
-        if lod is None:
+        if not shapes.ready:
             return False
         key, _ = self._keys()
         colors = (
@@ -329,11 +326,11 @@ class AssetLayer(pg.GraphicsObject):
         if fine and self.color_mode == "class":
             p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
             for s in np.unique(status[status != 0]):
-                path = self._path(shapes, block, lod, which[status == s])
+                path = self._path(shapes, block, which[status == s])
                 p.setPen(QtGui.QPen(QtGui.QColor(STATUS_COLORS[STATUSES[s]]), 4.5))
                 p.drawPath(path)
         for g in np.unique(group):
-            path = self._path(shapes, block, lod, which[group == g])
+            path = self._path(shapes, block, which[group == g])
             color = QtGui.QColor(colors[g])
             p.setPen(QtGui.QPen(color, 1.6 if fine else 0))
             if shapes.rings:
@@ -346,9 +343,10 @@ class AssetLayer(pg.GraphicsObject):
         return True
 
     @staticmethod
-    def _path(shapes: ShapeSet, block: Block, lod, which: np.ndarray) -> QtGui.QPainterPath:
-        x, y = shapes.pixels(block, lod, which)
-        path = pg.arrayToQPath(x, y, connect="finite")
+    def _path(shapes: ShapeSet, block: Block, which: np.ndarray) -> QtGui.QPainterPath:
+        x, y, joins_previous = shapes.path_arrays(block, which)
+        # pyqtgraph's connect array says whether a vertex joins the *next* one.
+        path = pg.arrayToQPath(x, y, connect=np.r_[joins_previous[1:], np.int32(0)])
         # Oriented rings + non-zero winding: overlapping polygons are each filled, holes
         # stay holes (even-odd over one path per colour cancelled overlaps out).
         path.setFillRule(QtCore.Qt.FillRule.WindingFill)
@@ -383,12 +381,9 @@ class AssetLayer(pg.GraphicsObject):
             pos = np.flatnonzero(np.isin(rows, self._selected))
             if len(pos) == 0:
                 continue
-            lod = shapes.lod(0) or next(iter(shapes.lods.values()), None)
-            if lod is None:
-                continue
             inview = pos[np.isin(pos, shapes.in_block(view, 0.0, 4))]
-            if len(inview):
-                p.drawPath(self._path(shapes, view, lod, inview))
+            if len(inview) and shapes.ready:
+                p.drawPath(self._path(shapes, view, inview))
         p.translate(-left, -top)
         if img is not None:
             p.drawImage(QtCore.QPointF(left, top), qimage(img))
