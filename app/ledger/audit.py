@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.core.checkpoint import open_checkpoint
 from app.core.errors import CoreError
@@ -198,7 +199,7 @@ def _check_widths(store: Store, origin: str, size: int, report: AuditReport) -> 
                 report.fail(f"entry bundle {n} has {width} entries, beyond size {size}")
 
 
-def _check_index(store: Store, origin: str, folded: dict, report: AuditReport) -> None:
+def _check_index(store: Store, origin: str, folded: dict[str, Any], report: AuditReport) -> None:
     keys = (
         "origin",
         "asset_class",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 
@@ -26,8 +27,8 @@ class CodeState:
     name: str
     status: str  # 'issued' | 'revoked'
     owner: str | None
-    geometry: dict | None
-    attributes: dict = field(default_factory=dict)
+    geometry: dict[str, Any] | None
+    attributes: dict[str, Any] = field(default_factory=dict)
     bbox: tuple[float, float, float, float] | None = None
     first_index: int = 0
     latest_index: int = 0
@@ -125,7 +126,7 @@ _DEPTH = {
 }
 
 
-def _fast_bbox(geometry: dict):
+def _fast_bbox(geometry: dict[str, Any]):
     """geojson_bbox for the well-formed geometries entries carry, with flat min/max over
     the positions; anything unusual goes to geojson_bbox (same result, slower)."""
     try:
@@ -149,7 +150,9 @@ def _bbox(geometry):
     return _fast_bbox(geometry) if type(geometry) is dict else geojson_bbox(geometry)
 
 
-def fold(state: dict | None, record: dict, index: int, origin: str) -> dict:
+def fold(
+    state: dict[str, Any] | None, record: dict[str, Any], index: int, origin: str
+) -> dict[str, Any]:
     """The index row after `record` (at log `index`) is applied to `state` (None: new code).
 
     Callers validate first; this only folds. Unknown record types raise ValueError.
@@ -200,7 +203,9 @@ def fold(state: dict | None, record: dict, index: int, origin: str) -> dict:
     return row
 
 
-def fold_official(officials: dict[str, dict], record: dict, index: int, origin: str) -> dict:
+def fold_official(
+    officials: dict[str, dict], record: dict[str, Any], index: int, origin: str
+) -> dict[str, Any]:
     """Apply an official-add/-revoke record to `officials` (name -> row); return the row."""
     subject = record.get("subject") or {}
     name = subject.get("name")
@@ -245,7 +250,7 @@ def _raw_value(raw: msgspec.Raw) -> JSONText:
     return JSONText(data.decode("utf-8"), _decode_json(data))
 
 
-def _fast_record(data: bytes) -> dict | None:
+def _fast_record(data: bytes) -> dict[str, Any] | None:
     """The record of a well-formed code entry, decoded once with its geometry and
     attributes kept as their JSON text; None for anything else (the caller then takes
     the general json.loads path, so odd entries fold exactly as before)."""
@@ -280,7 +285,7 @@ def _fast_record(data: bytes) -> dict | None:
         return None
 
 
-def decode_record(data: bytes) -> dict | None:
+def decode_record(data: bytes) -> dict[str, Any] | None:
     """A replica entry's record for folding (None if it is not a JSON object)."""
     rec = _fast_record(data)
     if rec is not None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import operator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -42,7 +44,7 @@ def make_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 60})
 
         @sa.event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record):
+        def _on_connect(dbapi_conn: Any, _record: object) -> None:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -52,7 +54,7 @@ def make_engine(url: str) -> sa.Engine:
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
-        def _on_begin(conn):
+        def _on_begin(conn: sa.Connection) -> None:
             immediate = conn.get_execution_options().get("cityledger_write")
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -66,7 +68,7 @@ def make_engine(url: str) -> sa.Engine:
 
 
 @contextlib.contextmanager
-def write_tx(engine: sa.Engine):
+def write_tx(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A write transaction (BEGIN IMMEDIATE on SQLite); commits on success."""
     with engine.connect() as conn:
         conn = conn.execution_options(cityledger_write=True)
@@ -75,7 +77,7 @@ def write_tx(engine: sa.Engine):
 
 
 @contextlib.contextmanager
-def read_tx(engine: sa.Engine):
+def read_tx(engine: sa.Engine) -> Iterator[sa.Connection]:
     with engine.connect() as conn:
         with conn.begin():
             yield conn
@@ -111,7 +113,9 @@ def _upsert_sql(paramstyle: str, table: str, cols: tuple[str, ...], keys: tuple[
     )
 
 
-def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], keys: list[str]) -> None:
+def upsert(
+    conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]
+) -> None:
     """INSERT … ON CONFLICT (keys) DO UPDATE for every column not in keys.
 
     The same SQL works on SQLite and PostgreSQL; it goes straight to the driver's

@@ -14,6 +14,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import nacl.exceptions
 import nacl.pwhash
@@ -70,7 +71,7 @@ def seal(
     return json.dumps(doc, indent=1, sort_keys=True).encode("utf-8")
 
 
-def _read_doc(path: Path) -> dict:
+def _read_doc(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_bytes())
     except FileNotFoundError:

@@ -17,6 +17,7 @@ import secrets
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from app.core.checkpoint import Checkpoint
 from app.core.codes import city_problem, make_code, parse_code
@@ -62,14 +63,14 @@ def _now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _unsigned(record: dict) -> bytes:
+def _unsigned(record: dict[str, Any]) -> bytes:
     """The canonical JSON of a record to sign, after core's checks (as sign_entry)."""
     validate_record(record, signed=False)
     return canonical_json(record)
 
 
 def _signed(
-    pool: SigningPool, key, recs: list[dict], unsigned: list[bytes], futures
+    pool: SigningPool, key, recs: list[dict[str, Any]], unsigned: list[bytes], futures
 ) -> tuple[list[bytes], list[dict]]:
     """(entries, records with "sig") of a chunk signed in the pool, or here if the pool
     was unavailable or failed; the same bytes core's sign_entry makes."""
@@ -103,7 +104,7 @@ class Node:
     def __init__(
         self,
         data_dir: Path,
-        config: dict,
+        config: dict[str, Any],
         store: Store,
         batch_size: int = 1000,
         batch_delay: float = 0.05,
@@ -355,7 +356,7 @@ class Node:
         }
         return self.submit(sign_entry(record, signing_key(self._city_key("admin"))))
 
-    def officials(self) -> list[dict]:
+    def officials(self) -> list[dict[str, Any]]:
         """Officials of this city's log: name, vkey, added_index, revoked_index, active."""
         size = self.size()
         return [
@@ -378,7 +379,7 @@ class Node:
         return key
 
     # ---------------------------------------------------------------- records
-    def make_entry(self, official: str, official_passphrase: str, record: dict) -> bytes:
+    def make_entry(self, official: str, official_passphrase: str, record: dict[str, Any]) -> bytes:
         """Sign `record` (without time/official: they are filled in) as `official`."""
         key = self._official_key(official, official_passphrase)
         return sign_entry({**record, "time": _now_rfc3339(), "official": official}, key)
@@ -391,7 +392,7 @@ class Node:
         attributes=None,
         owner: str | None = None,
         code: str | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """The unsigned issue record for a new code (a fresh random serial unless given)."""
         c = parse_code(code) if code else make_code(self.city_code, asset_class)
         rec = {
@@ -438,9 +439,9 @@ class Node:
         key = self._official_key(official, official_passphrase)
         seq, pool, groups = self._seq(), self.signing_pool, []
         pending = None  # a chunk whose signatures are being made in the pool
-        chunk: list[dict] = []
+        chunk: list[dict[str, Any]] = []
 
-        def flush(recs: list[dict]) -> None:
+        def flush(recs: list[dict[str, Any]]) -> None:
             nonlocal pending
             now = _now_rfc3339()  # one timestamp per chunk: the records are issued together
             for rec in recs:
@@ -578,7 +579,7 @@ class Node:
     def list_codes(self, **filters) -> list[CodeState]:
         return self.store.list_codes(**filters)
 
-    def code_counts(self, origin: str | None = None) -> dict:
+    def code_counts(self, origin: str | None = None) -> dict[str, Any]:
         return self.store.code_counts(origin)
 
     def recent_codes(self, limit: int = 20, origin: str | None = None) -> list[CodeState]:

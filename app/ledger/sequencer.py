@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from nacl.exceptions import BadSignatureError
@@ -75,7 +76,7 @@ class Submission:
     def __init__(self, entries: list[bytes]):
         self.entries = entries
         self.pending: list[_Pending] = []
-        self.records: list[dict] | None = None
+        self.records: list[dict[str, Any]] | None = None
         # signatures being checked in the signing pool:
         # (futures, [(pending, vkey, item)], entries per future)
         self.checks: tuple[list, list, int] | None = None
@@ -116,7 +117,7 @@ class _Pending:
     group: Submission
     i: int
     entry: bytes
-    record: dict | None = None
+    record: dict[str, Any] | None = None
     outcome: object = None
     verified: tuple[str, bool] | None = None  # (verifier key, signature valid)
 
@@ -163,7 +164,7 @@ class Sequencer:
         """Queue one signed entry; `.result()` gives its Receipt or raises the refusal."""
         return self.submit_many([entry])
 
-    def submit_many(self, entries, records: list[dict] | None = None) -> Submission:
+    def submit_many(self, entries, records: list[dict[str, Any]] | None = None) -> Submission:
         """Queue signed entries as one group (sequenced in order, possibly over batches).
 
         `records` may carry the parsed records of entries this process built and
@@ -221,7 +222,7 @@ class Sequencer:
         group: Submission,
         i: int,
         entry: bytes,
-        record: dict | None,
+        record: dict[str, Any] | None,
         defer: list | None = None,
     ) -> _Pending:
         """Parse the entry and check its signature against the cached key of its

@@ -40,6 +40,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from app.core import note as _note
 from app.core.codes import city_problem
@@ -116,7 +117,7 @@ class City:
     def witness_key_name(self) -> str:
         return self.witness_vkey.split("+", 1)[0]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "name_en": self.name_en,
@@ -223,7 +224,7 @@ class TrustFile:
             lines += [f"endpoint {u}" for u in c.endpoints]
         return "\n".join(lines) + "\n"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "network": self.network,
             "admin_vkey": self.admin_vkey,
@@ -294,7 +295,7 @@ def parse_trust_text(text: str) -> TrustFile:
     if not lines or lines[0] != HEADER:
         raise TrustError(f"line 1: expected {HEADER!r}, the trust file header")
     top: dict[str, str] = {}
-    cities: list[dict] = []
+    cities: list[dict[str, Any]] = []
     for lineno, line in enumerate(lines[1:], start=2):
         key, sep, value = line.partition(" ")
         if not sep or not value:
@@ -339,7 +340,7 @@ def _int(text: str, where: str) -> int:
     return int(text)
 
 
-def _city_from_fields(fields: dict) -> City:
+def _city_from_fields(fields: dict[str, Any]) -> City:
     where = f"city {fields['code']} (line {fields['_line']})"
     missing = [k for k in _CITY_FIELDS if k not in fields]
     if missing:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.core import checkpoint as _checkpoint
 from app.core import codes as _codes
@@ -65,7 +66,7 @@ class Check:
     # translate it. Counts are written "(proof hashes: 3)", never "3 hash(es)", so the
     # English reason needs no plural rules and a translation no plural forms.
     template: str = ""
-    params: dict = field(default_factory=dict, compare=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -85,7 +86,7 @@ class VerifyResult:
     index: int | None = None
     origin: str | None = None
     checkpoint_size: int | None = None
-    record: dict | None = None
+    record: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -113,7 +114,7 @@ class VerifyResult:
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "outcome": self.outcome,
@@ -209,7 +210,7 @@ def _parse_record(ck: _Checker, entry: bytes, code, index: int):
     return record
 
 
-def _check_signature(ck: _Checker, record: dict, official: OfficialState | None) -> bool:
+def _check_signature(ck: _Checker, record: dict[str, Any], official: OfficialState | None) -> bool:
     name = record.get("official")
     if official is None:
         return ck.add(
@@ -250,7 +251,9 @@ def _check_signature(ck: _Checker, record: dict, official: OfficialState | None)
     return ck.add(ENTRY_SIGNATURE, PASS, N_("signed by official {official!r}"), official=name)
 
 
-def _check_official(ck: _Checker, record: dict, index: int, official: OfficialState | None):
+def _check_official(
+    ck: _Checker, record: dict[str, Any], index: int, official: OfficialState | None
+):
     name = record.get("official")
     if official is not None and official.problem:
         return ck.add(OFFICIAL_ACTIVE, FAIL, official.problem[0], **official.problem[1])
@@ -583,7 +586,7 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
     return result
 
 
-def _peek_record(entry: bytes) -> dict:
+def _peek_record(entry: bytes) -> dict[str, Any]:
     """The entry's JSON object before validation (to find its code and official)."""
     try:
         doc = json.loads(entry)
@@ -592,7 +595,7 @@ def _peek_record(entry: bytes) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
-def _official_from_store(store, origin: str, record: dict) -> OfficialState | None:
+def _official_from_store(store, origin: str, record: dict[str, Any]) -> OfficialState | None:
     name = record.get("official")
     row = next((o for o in store.officials(origin) if o["name"] == name), None)
     if row is None:
@@ -651,7 +654,9 @@ def _official_from_replica(store, b: ProofBundle, official: OfficialState) -> Of
     return OfficialState(official.name, row["vkey"], row["added_index"], row["revoked_index"])
 
 
-def _check_not_revoked_replica(ck: _Checker, store, result: VerifyResult, record: dict) -> bool:
+def _check_not_revoked_replica(
+    ck: _Checker, store, result: VerifyResult, record: dict[str, Any]
+) -> bool:
     """The revocation check against a replica; False if the replica cannot tell."""
     info = store.log_info(result.origin) if result.origin else None
     if info is None or result.code is None or info.size < (result.checkpoint_size or 0):
@@ -800,7 +805,9 @@ def _bundled_revoke(
     return part.index, None
 
 
-def _check_not_revoked_offline(ck: _Checker, record: dict | None, size: int | None) -> None:
+def _check_not_revoked_offline(
+    ck: _Checker, record: dict[str, Any] | None, size: int | None
+) -> None:
     if record is None:
         ck.skip([NOT_REVOKED], N_("the record could not be read"))
     elif record.get("type") == "revoke":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -44,6 +45,14 @@ class Database:
 
     def read(self) -> contextlib.AbstractContextManager[sa.Connection]:
         return read_tx(self.engine)
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just added."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise StoreError("the database returned no key for the inserted row")
+    return int(key[0])
 
 
 def in_chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:

@@ -16,11 +16,11 @@ from app.ledger.stores.base import Database, in_chunks
 
 class CodesIndex(Database):
     @staticmethod
-    def upsert_codes(conn: sa.Connection, rows: list[dict]) -> None:
+    def upsert_codes(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
         upsert(conn, codes, rows, ["code"])
 
     @staticmethod
-    def upsert_officials(conn: sa.Connection, rows: list[dict]) -> None:
+    def upsert_officials(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
         upsert(conn, officials, rows, ["origin", "name"])
 
     # ---------------------------------------------------------------- codes and officials
@@ -86,7 +86,7 @@ class CodesIndex(Database):
         with self.read() as conn:
             return {(c, s): n for c, s, n in conn.execute(q)}
 
-    def officials(self, origin: str) -> list[dict]:
+    def officials(self, origin: str) -> list[dict[str, Any]]:
         with self.read() as conn:
             return [
                 dict(r._mapping)

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -115,7 +116,10 @@ class LogData(Database):
                     .where(logs.c.origin == origin)
                     .values(city_code=city_code, log_vkey=log_vkey, witness_vkey=witness_vkey)
                 )
-        return self.log_info(origin)
+        info = self.log_info(origin)
+        if info is None:
+            raise StoreError(f"log {origin!r} vanished while it was registered")
+        return info
 
     def log_info(self, origin: str) -> LogInfo | None:
         with self.read() as conn:
@@ -127,7 +131,7 @@ class LogData(Database):
             return [self._log(r) for r in conn.execute(sa.select(logs).order_by(logs.c.origin))]
 
     @staticmethod
-    def _log(row) -> LogInfo:
+    def _log(row: sa.Row[Any]) -> LogInfo:
         return LogInfo(
             row.origin,
             row.kind,
@@ -140,7 +144,9 @@ class LogData(Database):
             row.indexed_size,
         )
 
-    def log_state(self, conn: sa.Connection, origin: str):
+    def log_state(
+        self, conn: sa.Connection, origin: str
+    ) -> tuple[int, list[bytes], dict[int, bytes], list[bytes]]:
         """(size, frontier hashes, partial tiles {level: data}, partial bundle entries)."""
         row = conn.execute(
             sa.select(logs.c.size, logs.c.frontier).where(logs.c.origin == origin)
@@ -149,7 +155,7 @@ class LogData(Database):
             raise StoreError(f"no log {origin!r} in this store")
         size, blob = row.size, bytes(row.frontier)
         frontier = [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
-        partial = {}
+        partial: dict[int, bytes] = {}
         for level, n, width in partial_tile_coords(size):
             data = self._tile_row(conn, origin, level, n)
             if data is None or len(data) < width * HASH_SIZE:
@@ -171,7 +177,7 @@ class LogData(Database):
         size = conn.execute(q.with_for_update() if lock else q).scalar()
         if size is None:
             raise StoreError(f"no log {origin!r} in this store")
-        return size
+        return int(size)
 
     def compare_and_swap(
         self,
@@ -200,7 +206,7 @@ class LogData(Database):
 
     def write_tiles(
         self,
-        conn,
+        conn: sa.Connection,
         origin: str,
         tile_rows: dict[tuple[int, int], bytes],
         bundle_rows: dict[int, bytes],
@@ -229,7 +235,7 @@ class LogData(Database):
 
     # ---------------------------------------------------------------- serving
     @staticmethod
-    def _tile_row(conn, origin, level, n) -> bytes | None:
+    def _tile_row(conn: sa.Connection, origin: str, level: int, n: int) -> bytes | None:
         row = conn.execute(
             sa.select(tiles.c.data).where(
                 tiles.c.origin == origin, tiles.c.level == level, tiles.c.n == n
@@ -238,7 +244,7 @@ class LogData(Database):
         return None if row is None else bytes(row.data)
 
     @staticmethod
-    def _bundle_row(conn, origin, n) -> bytes | None:
+    def _bundle_row(conn: sa.Connection, origin: str, n: int) -> bytes | None:
         row = conn.execute(
             sa.select(entry_bundles.c.data).where(
                 entry_bundles.c.origin == origin, entry_bundles.c.n == n
@@ -307,7 +313,9 @@ class LogData(Database):
         return out
 
     # ---------------------------------------------------------------- checkpoints
-    def insert_checkpoint(self, conn, origin: str, size: int, root: bytes, note: bytes) -> None:
+    def insert_checkpoint(
+        self, conn: sa.Connection, origin: str, size: int, root: bytes, note: bytes
+    ) -> None:
         conn.execute(
             sa.insert(checkpoints),
             {"origin": origin, "size": size, "root_hash": root, "note": note, "created_at": now()},
@@ -341,7 +349,7 @@ class LogData(Database):
             ).all()
             return [self._checkpoint(conn, r) for r in rows]
 
-    def _checkpoint(self, conn, row) -> StoredCheckpoint:
+    def _checkpoint(self, conn: sa.Connection, row: sa.Row[Any]) -> StoredCheckpoint:
         lines = (
             conn.execute(
                 sa.select(cosignatures.c.line)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from app.ledger.schema import outbox
-from app.ledger.stores.base import Database, now
+from app.ledger.stores.base import Database, inserted_id, now
 
 
 class Outbox(Database):
@@ -13,21 +15,23 @@ class Outbox(Database):
     def outbox_add(self, origin: str, code: str | None, entry: bytes) -> int:
         """Keep a signed entry durably until it is delivered to `origin`'s sequencer."""
         with self.write() as conn:
-            return conn.execute(
-                sa.insert(outbox).values(
-                    origin=origin,
-                    code=code,
-                    entry=entry,
-                    state="pending",
-                    attempts=0,
-                    created_at=now(),
-                    updated_at=now(),
+            return inserted_id(
+                conn.execute(
+                    sa.insert(outbox).values(
+                        origin=origin,
+                        code=code,
+                        entry=entry,
+                        state="pending",
+                        attempts=0,
+                        created_at=now(),
+                        updated_at=now(),
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
 
     def outbox_items(
         self, state: str = "pending", origin: str | None = None, limit: int = 1000
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         q = sa.select(outbox).where(outbox.c.state == state)
         if origin:
             q = q.where(outbox.c.origin == origin)

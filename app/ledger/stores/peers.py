@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from app.ledger.db import StoreError, upsert
 from app.ledger.schema import evidence, peers
-from app.ledger.stores.base import Database, now
+from app.ledger.stores.base import Database, inserted_id, now
 
 
 class PeersAndEvidence(Database):
@@ -33,7 +35,7 @@ class PeersAndEvidence(Database):
             }
             upsert(conn, peers, [values], ["url"])
 
-    def peers(self) -> list[dict]:
+    def peers(self) -> list[dict[str, Any]]:
         with self.read() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.select(peers).order_by(peers.c.url))]
 
@@ -42,16 +44,18 @@ class PeersAndEvidence(Database):
     ) -> int:
         """Keep proof of misbehaviour (e.g. two inconsistent signed checkpoints)."""
         with self.write() as conn:
-            return conn.execute(
-                sa.insert(evidence).values(
-                    origin=origin,
-                    kind=kind,
-                    note_a=note_a,
-                    note_b=note_b,
-                    detail=detail,
-                    created_at=now(),
+            return inserted_id(
+                conn.execute(
+                    sa.insert(evidence).values(
+                        origin=origin,
+                        kind=kind,
+                        note_a=note_a,
+                        note_b=note_b,
+                        detail=detail,
+                        created_at=now(),
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
 
     def resolve_evidence(self, evidence_id: int, note: str, at: float | None = None) -> None:
         """Record the operator's decision on evidence `evidence_id` (with why, and when:
@@ -79,7 +83,7 @@ class PeersAndEvidence(Database):
             f"(at {row.resolved_at:.0f}: {row.resolution})"
         )
 
-    def evidence(self, origin: str | None = None) -> list[dict]:
+    def evidence(self, origin: str | None = None) -> list[dict[str, Any]]:
         """Every piece of evidence (oldest first), with `resolved_at` and `resolution`
         (both None while it is open)."""
         q = sa.select(evidence).order_by(evidence.c.id)

@@ -74,7 +74,9 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
                 indexed = conn.execute(
                     sa.select(logs.c.indexed_size).where(logs.c.origin == origin)
                 ).scalar()
-                self._index_range(conn, origin, indexed, size)
+                if indexed is None:
+                    raise StoreError(f"no log {origin!r} in this store")
+                self._index_range(conn, origin, int(indexed), size)
 
     def index_replica(self, origin: str, chunk: int = 65536) -> int:
         """Fold stored but not yet indexed entries of `origin` into the codes index, one
@@ -87,12 +89,12 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
                 if row is None:
                     raise StoreError(f"no log {origin!r} in this store")
                 if row.indexed_size >= row.size:
-                    return row.indexed_size
+                    return int(row.indexed_size)
                 self._index_range(
                     conn, origin, row.indexed_size, min(row.size, row.indexed_size + chunk)
                 )
 
-    def _index_range(self, conn, origin: str, start: int, stop: int) -> None:
+    def _index_range(self, conn: sa.Connection, origin: str, start: int, stop: int) -> None:
         if stop <= start:
             return
         pairs: list[tuple[int, bytes]] = []
@@ -122,7 +124,9 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
         if res.rowcount != 1:
             raise ConflictError(f"log {origin}: the codes index moved past {start} meanwhile")
 
-    def _index_entries(self, conn, origin: str, indexed: list[tuple[int, bytes]]) -> None:
+    def _index_entries(
+        self, conn: sa.Connection, origin: str, indexed: list[tuple[int, bytes]]
+    ) -> None:
         """Fold (index, entry) pairs of a replica into the codes/officials index inside the
         caller's transaction, and advance the log's indexed_size past them. Entries below
         the indexed size are skipped; a gap before them is first folded from the stored
@@ -146,7 +150,9 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
             sa.update(logs).where(logs.c.origin == origin).values(indexed_size=done + len(todo))
         )
 
-    def _fold_entries(self, conn, origin: str, indexed: list[tuple[int, bytes]]) -> None:
+    def _fold_entries(
+        self, conn: sa.Connection, origin: str, indexed: list[tuple[int, bytes]]
+    ) -> None:
         """Fold replica entries into the codes/officials index (malformed ones are skipped:
         the replica must mirror the log as it is, and the verifier reports bad entries).
 
@@ -156,7 +162,9 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
         with _no_cyclic_gc():
             self._fold_decoded(conn, origin, indexed)
 
-    def _fold_decoded(self, conn, origin: str, indexed: list[tuple[int, bytes]]) -> None:
+    def _fold_decoded(
+        self, conn: sa.Connection, origin: str, indexed: list[tuple[int, bytes]]
+    ) -> None:
         decode = codes_index.decode_record
         parsed = [(idx, rec) for idx, data in indexed if (rec := decode(data)) is not None]
         code_types, official_types = codes_index.CODE_TYPES, codes_index.OFFICIAL_TYPES
