@@ -1,8 +1,11 @@
 """`cityledger issue`: one code, or one code per feature of a GeoJSON/GeoPackage layer.
 
-A batch is checked and signed completely before anything is submitted, so bad input
-changes nothing; then every entry goes to the sequencer in one go (it commits them in
-large batches), with a progress bar that follows the log's committed size.
+Every asset is checked (app.gis.asset_checks) before anything is signed, so bad input
+changes nothing. A batch's codes are derived from the batch and each feature
+(app.ledger.batch_codes): run again after a crash, it reuses the codes the log already
+holds for its features, issues the rest, and writes --out. The remaining entries go to the
+sequencer in one go (it commits them in large batches), with a progress bar that follows
+the log's committed size.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 from pathlib import Path
 
 from app.cli.common import EXIT_FAILED, CliError
+from app.gis.asset_checks import OVERRIDE_ATTRIBUTE
 
 MAX_REPORTED_ERRORS = 10
 _WRITABLE = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
@@ -78,6 +82,12 @@ def register(sub) -> None:
         metavar="FILE",
         help="--batch: write the layer with a 'code' column (.geojson or .gpkg)",
     )
+    p.add_argument(
+        "--boundary-override",
+        metavar="REASON",
+        help="issue an asset that lies outside the city's boundary; the reason is kept in "
+        f"the signed record (attribute {OVERRIDE_ATTRIBUTE!r})",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_issue)
 
@@ -108,14 +118,12 @@ def cmd_issue(args) -> int:
 
 
 def _check_class(value, where: str) -> str:
-    from app.core.classes import ASSET_CLASSES
+    from app.gis.batch_layer import BatchLayerError, check_class
 
-    cls = str(value).strip().upper() if value is not None else ""
-    if cls not in ASSET_CLASSES:
-        raise CliError(
-            f"{where}: asset class {value!r} is not one of {', '.join(sorted(ASSET_CLASSES))}"
-        )
-    return cls
+    try:
+        return check_class(value, where)
+    except BatchLayerError as e:
+        raise CliError(str(e)) from None
 
 
 def _parse_attrs(items) -> dict:
@@ -196,7 +204,11 @@ def _issue_one(args) -> int:
     attrs = _parse_attrs(args.attr)
     with open_node(args) as node, ledger_errors():
         official = _choose_official(node, args.official)
-        record = node.issue_record(cls, args.name, geometry, attrs, args.owner)  # validates
+        item = {"name": args.name, "geometry": geometry, "attributes": attrs}
+        problems = _asset_problems(node, item, args.boundary_override)
+        if problems:
+            raise CliError("not issued: " + "; ".join(map(str, problems)))
+        record = node.issue_record(cls, args.name, geometry, item["attributes"], args.owner)
         unlock(node)
         entry = node.make_entry(official, official_passphrase(official), record)
         receipt = node.submit(entry)
@@ -222,102 +234,40 @@ def _issue_one(args) -> int:
 # --- batch -------------------------------------------------------------------------
 
 
-def _json_value(v):
-    """A feature attribute as a JSON value (None for missing)."""
-    import datetime as _dt
-
-    import numpy as np
-
-    if v is None:
-        return None
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if isinstance(v, (str, int, float, bool)):
-        return v
-    if isinstance(v, (_dt.date, _dt.datetime, _dt.time)):
-        return v.isoformat()
-    if hasattr(v, "isoformat"):  # pandas Timestamp
-        return v.isoformat()
-    if isinstance(v, bytes):
-        return None
-    return str(v)
-
-
 def read_layer(path: Path, layer: str | None):
-    """The layer as a GeoDataFrame in EPSG:4326."""
-    import pyogrio
+    """The --batch layer in EPSG:4326 (app.gis.layer_io, as the desktop app reads it)."""
+    from app.gis.layer_io import LayerError
+    from app.gis.layer_io import read_layer as read
 
-    if not path.exists():
-        raise CliError(f"--batch {path}: no such file")
     try:
-        gdf = pyogrio.read_dataframe(path, layer=layer)
-    except Exception as e:  # pyogrio raises its own DataSourceError/DataLayerError family
-        raise CliError(f"--batch {path}: cannot read it as a GIS layer: {e}") from None
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        try:
-            gdf = gdf.to_crs(4326)
-        except Exception as e:
-            raise CliError(
-                f"--batch {path}: cannot reproject from {gdf.crs} to EPSG:4326: {e}"
-            ) from None
-    return gdf
+        return read(path, layer)
+    except LayerError as e:
+        raise CliError(f"--batch {e}") from None
 
 
 def batch_items(gdf, args) -> tuple[list[dict], list[str]]:
     """Issue items from features, and the errors (each naming its feature)."""
-    import shapely
+    from app.gis.batch_layer import BatchFields, BatchLayerError, issue_items
 
-    cols = [c for c in gdf.columns if c != gdf.geometry.name]
-    if args.asset_class is None and args.class_field not in cols:
-        raise CliError(
-            f"the layer has no field {args.class_field!r}: give --class or "
-            f"--class-field (fields: {', '.join(cols) or 'none'})"
-        )
-    if args.name_field not in cols:
-        raise CliError(
-            f"the layer has no field {args.name_field!r}: choose one with "
-            f"--name-field (fields: {', '.join(cols) or 'none'})"
-        )
-    if args.owner_field and args.owner_field not in cols:
-        raise CliError(f"the layer has no field {args.owner_field!r} (--owner-field)")
-    reserved = {args.class_field, args.name_field, args.owner_field, "code"}
-    attr_cols = [c for c in cols if c not in reserved]
-    fixed_class = _check_class(args.asset_class, "--class") if args.asset_class else None
-    geoms = gdf.geometry.values
-    items, errors = [], []
-    records = gdf[cols].to_dict("records")
-    for i, (row, geom) in enumerate(zip(records, geoms)):
-        where = f"feature {i + 1}"
-        try:
-            existing = _json_value(row.get("code"))
-            if existing:
-                raise CliError(
-                    f"{where} already has code {existing}; drop the 'code' field to issue new codes"
-                )
-            cls = fixed_class or _check_class(row.get(args.class_field), where)
-            name = _json_value(row.get(args.name_field))
-            if name is None or not str(name).strip():
-                raise CliError(f"{where}: no name in field {args.name_field!r}")
-            if geom is None or shapely.is_empty(geom):
-                raise CliError(f"{where} ({name}): no geometry")
-            item = {
-                "asset_class": cls,
-                "name": str(name).strip(),
-                "geometry": json.loads(shapely.to_geojson(geom)),
-                "attributes": {
-                    c: v for c in attr_cols if (v := _json_value(row.get(c))) is not None
-                },
-            }
-            if args.owner_field:
-                owner = _json_value(row.get(args.owner_field))
-                if owner is not None and str(owner).strip():
-                    item["owner"] = str(owner).strip()
-            items.append(item)
-        except CliError as e:
-            errors.append(str(e))
-    return items, errors
+    fields = BatchFields(args.class_field, args.name_field, args.owner_field, args.asset_class)
+    try:
+        return issue_items(gdf, fields)
+    except BatchLayerError as e:
+        raise CliError(str(e)) from None
+
+
+def _asset_problems(node, item: dict, reason: str | None) -> list:
+    """The checks of app.gis.asset_checks on an item; with --boundary-override, an asset
+    outside the boundary gets the reason recorded (in ``item``) instead of a problem."""
+    from app.gis import asset_checks
+
+    asset = {"name": item["name"], "geometry": item["geometry"], "attributes": item["attributes"]}
+    problems = asset_checks.check_asset(node.city_code, asset, node.data_dir)
+    if reason and any(p.kind == asset_checks.OUTSIDE_CITY for p in problems):
+        item["attributes"] = {**item["attributes"], OVERRIDE_ATTRIBUTE: reason}
+        problems = [p for p in problems if p.kind != asset_checks.OUTSIDE_CITY]
+        problems += asset_checks.check_asset(node.city_code, {**asset, **item}, node.data_dir)
+    return problems
 
 
 def _check_out(path: Path | None) -> None:
@@ -334,6 +284,7 @@ def _issue_batch(args) -> int:
 
     from app.cli.ledger_cmds import emit, ledger_errors, official_passphrase, open_node, unlock
     from app.core.errors import CoreError
+    from app.ledger.batch_codes import plan_batch
     from app.ledger.node import NodeError
 
     _check_out(args.out)
@@ -344,20 +295,26 @@ def _issue_batch(args) -> int:
     err_console = Console(stderr=True, highlight=False)
     with open_node(args) as node, ledger_errors():
         official = _choose_official(node, args.official)
-        # Validate and sign everything first: bad input must change nothing.
-        entries = []
-        if not errors:
+        for i, item in enumerate(items if not errors else ()):
+            for problem in _asset_problems(node, item, args.boundary_override):
+                errors.append(f"feature {i + 1} ({item['name']}): {problem}")
+        plan = plan_batch(node, items) if not errors else None
+        # Sign everything not yet in the log first: bad input must change nothing.
+        todo, entries = (plan.pending if plan else []), []
+        if todo and not errors:
             unlock(node)
             secret = official_passphrase(official)
             with _progress(err_console) as progress:
-                task = progress.add_task("signing", total=len(items))
-                for i, item in enumerate(items):
+                task = progress.add_task("signing", total=len(todo))
+                for n, i in enumerate(todo):
+                    item = items[i]
                     try:
-                        entries.append(node.make_entry(official, secret, node.issue_record(**item)))
+                        record = node.issue_record(**item, code=plan.codes[i])
+                        entries.append(node.make_entry(official, secret, record))
                     except (CoreError, NodeError) as e:
                         errors.append(f"feature {i + 1} ({item['name']}): {e}")
-                    if i % 256 == 0:
-                        progress.update(task, completed=i + 1)
+                    if n % 256 == 0:
+                        progress.update(task, completed=n + 1)
         if errors:
             shown = errors[:MAX_REPORTED_ERRORS]
             more = len(errors) - len(shown)
@@ -365,8 +322,14 @@ def _issue_batch(args) -> int:
                 f"{len(errors)} of {len(gdf)} features cannot be issued; nothing "
                 "was issued:\n  " + "\n  ".join(shown) + (f"\n  … and {more} more" if more else "")
             )
-        results = _submit_with_progress(node, entries, err_console)
-    codes = [r.code if not isinstance(r, Exception) else None for r in results]
+        fresh = _submit_with_progress(node, entries, err_console) if entries else []
+        size = node.size()
+    results: list = [None] * len(items)
+    for i, index in plan.issued.items():
+        results[i] = index
+    for i, r in zip(todo, fresh):
+        results[i] = r if isinstance(r, Exception) else r.index
+    codes = [None if isinstance(r, Exception) else plan.codes[i] for i, r in enumerate(results)]
     refused = [
         {"feature": i + 1, "reason": str(r)}
         for i, r in enumerate(results)
@@ -379,9 +342,11 @@ def _issue_batch(args) -> int:
     doc = {
         "count": len(codes) - len(refused),
         "codes": codes,
-        "indexes": [None if isinstance(r, Exception) else r.index for r in results],
-        "size": max((r.size for r in results if not isinstance(r, Exception)), default=None),
+        "indexes": [None if isinstance(r, Exception) else r for r in results],
+        "size": size,
         "refused": refused,
+        "batch": plan.batch_id,
+        "already_issued": len(plan.issued),
     }
 
     def human(c):
@@ -389,6 +354,11 @@ def _issue_batch(args) -> int:
             f"[bold green]{doc['count']}[/] codes issued from {args.batch} "
             f"(log size {doc['size']}, signed by {official})"
         )
+        if plan.issued:
+            c.print(
+                f"{len(plan.issued)} of them were already in the log from an earlier run of "
+                f"this batch ({plan.batch_id}); none was issued twice"
+            )
         if args.out is not None:
             c.print(f"layer with codes written to {args.out}")
         for r in refused[:MAX_REPORTED_ERRORS]:

@@ -254,15 +254,15 @@ def import_boundaries(
     city, code, adcode, gb found); a 9-digit ``156…`` code is shortened.  Coordinates
     are transformed to EPSG:4326.  Raises BoundaryError with the file name and reason.
     """
-    import pyogrio
+    from app.gis.layer_io import MISSING, LayerError, read_layer
 
     path = Path(path)
-    if not path.exists():
-        raise BoundaryError(f"{path}: file not found")
     try:
-        gdf = pyogrio.read_dataframe(path)
-    except Exception as exc:  # pyogrio raises several DataSource/field error types
-        raise BoundaryError(f"{path}: cannot read as a vector data set ({exc})") from None
+        gdf = read_layer(path)  # in EPSG:4326; no CRS: lon/lat or refused
+    except LayerError as exc:
+        if exc.kind == MISSING:
+            raise BoundaryError(f"{path}: file not found") from None
+        raise BoundaryError(str(exc)) from None
     if gdf.geometry is None or len(gdf) == 0:
         raise BoundaryError(f"{path}: no features")
     kinds = set(gdf.geometry.geom_type.dropna())
@@ -291,13 +291,6 @@ def import_boundaries(
             f"{path}: feature {i}: city code {c!r} in column {code_field!r} "
             f"is not a 6-digit GB/T 2260 code ({len(bad)} bad row(s))"
         )
-    if gdf.crs is None:
-        minx, miny, maxx, maxy = gdf.total_bounds
-        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise BoundaryError(f"{path}: no CRS and coordinates are not longitude/latitude")
-        gdf = gdf.set_crs(CRS)
-    else:
-        gdf = gdf.to_crs(CRS)
 
     def names(field, fallback):
         if field is None:
@@ -336,3 +329,34 @@ def city_seat(code: str) -> tuple[float, float]:
         return float(hit.iloc[0]["lon"]), float(hit.iloc[0]["lat"])
     p = geom.representative_point()
     return p.x, p.y
+
+
+BOUNDARIES_FILE = "boundaries.gpkg"  # boundaries imported into a data folder
+
+
+def merge_boundaries(user: gpd.GeoDataFrame, demo: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """The user's boundaries, plus the installed ones of cities the user's file lacks."""
+    if demo is None or not len(demo):
+        return user
+    rest = demo[~demo["city"].isin(set(user["city"]))]
+    cols = ["city", "name_zh", "name_en", "geometry"]
+    return gpd.GeoDataFrame(
+        pd.concat([user[cols], rest[cols]], ignore_index=True), geometry="geometry", crs=CRS
+    )
+
+
+def boundaries_for(data_dir: Path | str | None, codes) -> gpd.GeoDataFrame:
+    """Boundaries of the cities as a data folder sees them: those imported into it
+    (``BOUNDARIES_FILE``) first, the installed data for the others. The map and the
+    issuance checks use the same ones."""
+    path = Path(data_dir) / BOUNDARIES_FILE if data_dir is not None else None
+    user = import_boundaries(path) if path is not None and path.exists() else None
+    if user is None:
+        return city_boundaries(list(codes))
+    user = user[user["city"].isin(set(codes))]
+    missing = [c for c in codes if c not in set(user["city"])]
+    try:
+        demo = city_boundaries(missing) if missing else None
+    except BoundaryError:  # a city the installed data lacks still shows the user's others
+        demo = None
+    return merge_boundaries(user, demo)

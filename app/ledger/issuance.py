@@ -44,6 +44,7 @@ class IssueRequest:
     asset_id: str | None = None
     node_passphrase: str = ""  # unlocks the city keys to sequence here; empty: server/outbox
     owner: str | None = None
+    boundary_override: str | None = None  # why an asset outside the city is the city's
 
     def problem(self) -> str | None:
         """Why the request cannot be submitted (a kind above), or None."""

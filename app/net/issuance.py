@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from app.gis import asset_checks
 from app.ledger.issuance import IssueOutcome, IssueRequest, issue_record
 from app.net.client import PeerError, PeerUnavailable
 
@@ -34,6 +35,9 @@ def issue(node: Node, req: IssueRequest, served_url: str | None = None) -> Issue
     if req.node_passphrase and not node.unlocked and not served_url:
         node.unlock(req.node_passphrase)
     record = issue_record(node, req)
+    if req.boundary_override:  # the official's reason is signed with the record
+        record["asset"]["attributes"][asset_checks.OVERRIDE_ATTRIBUTE] = req.boundary_override
+    asset_checks.require_sound(record, node.data_dir)  # AssetRejected: nothing signed
     entry = node.make_entry(req.official, req.passphrase, record)
     if served_url:
         try:

@@ -17,6 +17,7 @@ from pathlib import Path
 import uvicorn
 
 from app.core.errors import CoreError
+from app.gis import asset_checks
 from app.ledger import folder_owner
 from app.ledger.trust import TrustError, installed_trust, trust_path
 from app.net import events as ev
@@ -122,9 +123,12 @@ class NodeService:
         from app.ledger.sequencer import SubmissionRefused
 
         try:
-            parse_entry(body)  # malformed input is a 400, before it reaches the sequencer
+            record = parse_entry(body)  # malformed input is a 400, before the sequencer
         except CoreError as e:
             raise Refused(400, f"malformed entry: {e}") from None
+        problems = asset_checks.check_record(record, self.node.data_dir)  # as the issuer's
+        if problems:
+            raise Refused(422, "refused: " + "; ".join(map(str, problems)))
         try:
             receipt = self.node.submit(body, timeout=60)
         except SubmissionRefused as e:

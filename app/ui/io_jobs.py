@@ -27,22 +27,25 @@ def _first(frame, names):
 def read_asset_file(path: str, boundaries):
     """An asset file as the AssetTable frame: classes checked, cities by boundary."""
     import geopandas as gpd
-    import pyogrio
 
     from app.core.classes import ASSET_CLASSES
+    from app.gis import layer_io
 
     p = Path(path)
     try:
-        frame = pyogrio.read_dataframe(p)
-    except Exception as exc:
+        frame = layer_io.read_layer(p)  # the same reading and reprojection as the CLI's
+    except layer_io.LayerError as exc:
+        if exc.kind == layer_io.NO_CRS:
+            raise AssetImportError(
+                tr("{path} has no coordinate reference system").format(path=p)
+            ) from exc
         raise AssetImportError(
-            tr("cannot read {path}: {reason}").format(path=p, reason=exc)
+            tr("cannot read {path}: {reason}").format(
+                path=p, reason=exc.reason if exc.kind == layer_io.UNREADABLE else exc
+            )
         ) from exc
     if len(frame) == 0:
         raise AssetImportError(tr("{path} has no features").format(path=p))
-    if frame.crs is None:
-        raise AssetImportError(tr("{path} has no coordinate reference system").format(path=p))
-    frame = frame.to_crs("EPSG:4326")
     cls_field = _first(frame, _CLASS_FIELDS)
     if cls_field is None:
         raise AssetImportError(
@@ -134,15 +137,16 @@ def _write_gpkg_atomically(frame, path: Path) -> None:
 def import_boundaries(ctx, ws, path: str):
     """(new Workspace, count): the file's city boundaries replace the demo ones for the
     cities it covers, and are kept in the data folder for the next start."""
+    from app.gis import maps
     from app.gis.maps import import_boundaries as read_boundaries
     from app.ui import workspace
 
     frame = read_boundaries(path)  # BoundaryError names the file and the problem
     ctx.report(1, 2)
-    store = Path(ctx.data_dir or ".") / workspace.BOUNDARIES_FILE
+    store = Path(ctx.data_dir or ".") / maps.BOUNDARIES_FILE
     if store.parent.exists():
         _write_gpkg_atomically(frame, store)
-    boundaries = workspace.merge_boundaries(frame, ws.boundaries)
+    boundaries = maps.merge_boundaries(frame, ws.boundaries)
     cities = dict(ws.cities)
     for code, zh, en in zip(frame["city"], frame["name_zh"], frame["name_en"]):
         old_zh, old_en = cities.get(code, ("", ""))

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ASSETS_FILE = "assets.gpkg"
-BOUNDARIES_FILE = "boundaries.gpkg"  # boundaries the user imported (File ▸ Import boundaries)
 DEMO_CITIES = ("130100", "130200", "130400", "130600", "131000")
 CODE_PAGE = 5000
 
@@ -79,36 +78,10 @@ def all_codes(node) -> list:
         offset += CODE_PAGE
 
 
-def merge_boundaries(user, demo):
-    """The user's boundaries, plus the demo ones of cities the user's file lacks."""
-    import geopandas as gpd
-    import pandas as pd
-
-    if demo is None or not len(demo):
-        return user
-    rest = demo[~demo["city"].isin(set(user["city"]))]
-    cols = ["city", "name_zh", "name_en", "geometry"]
-    return gpd.GeoDataFrame(
-        pd.concat([user[cols], rest[cols]], ignore_index=True), geometry="geometry", crs="EPSG:4326"
-    )
-
-
 def city_boundaries(data_dir: Path, codes):
-    """Boundaries for the cities: imported ones (``BOUNDARIES_FILE``) first, the
-    installed demo data for the others."""
     from app.gis import maps
 
-    path = Path(data_dir) / BOUNDARIES_FILE
-    user = maps.import_boundaries(path) if path.exists() else None
-    if user is not None:
-        user = user[user["city"].isin(set(codes))]
-        missing = [c for c in codes if c not in set(user["city"])]
-        try:
-            demo = maps.city_boundaries(missing) if missing else None
-        except Exception:  # a city the demo data lacks still shows the user's others
-            demo = None
-        return merge_boundaries(user, demo)
-    return maps.city_boundaries(list(codes))
+    return maps.boundaries_for(data_dir, list(codes))
 
 
 def load(ctx, data_dir, n_per_city: int | None = None) -> Workspace:

@@ -15,7 +15,7 @@ import pytest
 from app.ledger.node import Node
 from app.ledger.trust import install_trust, open_trust
 from app.ledger.verifier import verify_code
-from app.net.demo_network import DEMO_OFFICIAL, DEMO_PASSPHRASE, start_demo_network
+from app.net.demo_network import DEMO_OFFICIAL, DEMO_PASSPHRASE, city_seat, start_demo_network
 from tests.net.conftest import REPO
 
 pytestmark = [pytest.mark.multinode, pytest.mark.slow]
@@ -67,9 +67,10 @@ def submit_codes(net, city: str, n: int) -> list[str]:
     node = Node.open(net.node(city).data_dir)
     try:
         codes = []
+        lon, lat = city_seat(city)  # /submit refuses an asset outside the city
         for i in range(n):
             rec = node.issue_record(
-                "BRG", f"bridge {i}", {"type": "Point", "coordinates": [114.5, 38.0 + i / 1e3]}
+                "BRG", f"bridge {i}", {"type": "Point", "coordinates": [lon, lat + i / 1e3]}
             )
             entry = node.make_entry(DEMO_OFFICIAL, DEMO_PASSPHRASE, rec)
             resp = httpx.post(net.node(city).url + "submit", content=entry, timeout=30)
