@@ -8,6 +8,7 @@ line-based document (one ``key value`` per line, so it diffs and reads well):
     admin-key hebei-admin+1a2b3c4d+AQ...
     serial 3
     quorum 2
+    witness-cap 8
     city 130100
     name-en Shijiazhuang
     name-zh 石家庄
@@ -17,10 +18,16 @@ line-based document (one ``key value`` per line, so it diffs and reads well):
     log-key cityledger.example/130100+89abcdef+AQ...
     witness-key witness.130100+01234567+BA...
     endpoint http://127.0.0.1:8101/
+    witnesses 130200 130600
     city 130200
     ...
 
-Every line after ``city`` belongs to that city until the next ``city`` line. The note
+Every line after ``city`` belongs to that city until the next ``city`` line.
+
+Witness policy: ``quorum`` is the number of cosignatures a checkpoint needs; a city asks
+the witnesses its optional ``witnesses`` line names, else every other member up to
+``witness-cap`` (default 8), chosen deterministically and spread across provinces (see
+`witnesses_for`). Verification counts the cosignature of any other member listed here. The note
 must carry a valid signature of the ``admin-key`` it names.
 
 Pinning: the admin key a folder trusts is recorded apart from ``trust.note`` — in the
@@ -35,6 +42,7 @@ keys), or `rotate_admin_pin` with a new key obtained out of band.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -49,6 +57,7 @@ from app.fsutil import atomic_write
 
 HEADER = "cityledger.trust/v1"
 DEFAULT_QUORUM = 2
+DEFAULT_WITNESS_CAP = 8
 TRUST_FILENAME = "trust.note"
 NODE_CONFIG = "node.json"  # the node's config file (app.ledger.node.CONFIG)
 PIN_FILENAME = "trust-pin.json"  # the pin of a folder that holds no node
@@ -75,6 +84,8 @@ class City:
     log_vkey: str
     witness_vkey: str
     endpoints: tuple[str, ...] = ()
+    # The member codes this city asks to co-sign; empty: the default policy.
+    witnesses: tuple[str, ...] = ()
 
     def __post_init__(self):
         where = f"city {self.code!r}"
@@ -104,6 +115,11 @@ class City:
         object.__setattr__(self, "lon", float(self.lon))
         object.__setattr__(self, "lat", float(self.lat))
         object.__setattr__(self, "endpoints", tuple(self.endpoints))
+        object.__setattr__(self, "witnesses", tuple(self.witnesses))
+        if len(set(self.witnesses)) != len(self.witnesses):
+            raise TrustError(f"{where}: a witness is listed twice in {self.witnesses}")
+        if self.code in self.witnesses:
+            raise TrustError(f"{where}: a city cannot witness its own log")
         for url in self.endpoints:
             _check_value(url, f"{where}: endpoint")
             if not re.match(r"^https?://[^\s/]+", url):
@@ -128,6 +144,7 @@ class City:
             "log_vkey": self.log_vkey,
             "witness_vkey": self.witness_vkey,
             "endpoints": list(self.endpoints),
+            "witnesses": list(self.witnesses),
         }
 
 
@@ -140,6 +157,7 @@ class TrustFile:
     serial: int = 1
     quorum: int = DEFAULT_QUORUM
     cities: tuple[City, ...] = field(default_factory=tuple)
+    witness_cap: int = DEFAULT_WITNESS_CAP
 
     def __post_init__(self):
         _check_value(self.network, "network")
@@ -148,6 +166,11 @@ class TrustFile:
             raise TrustError(f"serial {self.serial!r} must be a positive integer")
         if not isinstance(self.quorum, int) or self.quorum < 0:
             raise TrustError(f"quorum {self.quorum!r} must be a non-negative integer")
+        if not isinstance(self.witness_cap, int) or self.witness_cap < max(self.quorum, 1):
+            raise TrustError(
+                f"witness-cap {self.witness_cap!r} must be an integer of at least the quorum "
+                f"({self.quorum}) and 1: a city that asks fewer witnesses can never be co-signed"
+            )
         object.__setattr__(self, "cities", tuple(self.cities))
         seen_codes, seen_origins = set(), set()
         for c in self.cities:
@@ -157,6 +180,15 @@ class TrustFile:
                 raise TrustError(f"log origin {c.origin!r} is listed twice")
             seen_codes.add(c.code)
             seen_origins.add(c.origin)
+        for c in self.cities:
+            unknown = [w for w in c.witnesses if w not in seen_codes]
+            if unknown:
+                raise TrustError(f"city {c.code}: witnesses {unknown} are not members")
+            if c.witnesses and len(c.witnesses) < self.quorum:
+                raise TrustError(
+                    f"city {c.code}: {len(c.witnesses)} witnesses listed, fewer than the "
+                    f"quorum {self.quorum}"
+                )
 
     # --- look-ups -------------------------------------------------------------------
     def city(self, code: str) -> City | None:
@@ -209,6 +241,7 @@ class TrustFile:
             f"admin-key {self.admin_vkey}",
             f"serial {self.serial}",
             f"quorum {self.quorum}",
+            f"witness-cap {self.witness_cap}",
         ]
         for c in self.cities:
             lines += [
@@ -222,6 +255,8 @@ class TrustFile:
                 f"witness-key {c.witness_vkey}",
             ]
             lines += [f"endpoint {u}" for u in c.endpoints]
+            if c.witnesses:
+                lines.append("witnesses " + " ".join(c.witnesses))
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
@@ -230,6 +265,7 @@ class TrustFile:
             "admin_vkey": self.admin_vkey,
             "serial": self.serial,
             "quorum": self.quorum,
+            "witness_cap": self.witness_cap,
             "cities": [c.to_dict() for c in self.cities],
         }
 
@@ -244,6 +280,57 @@ class TrustFile:
                 f"none of the signing keys is the admin key {admin_name!r} named in the trust file"
             )
         return _note.sign_note(self.to_text(), *signers)
+
+
+# --- witness policy -----------------------------------------------------------------
+
+
+def province_of(code: str) -> str:
+    """The province of a GB/T 2260 city code: its first two digits."""
+    return code[:2]
+
+
+def _rank(asker: str, item: str) -> bytes:
+    """A stable pseudo-random rank of `item` for `asker`: each city gets its own order,
+    so the load of witnessing spreads over the members instead of falling on the first."""
+    return hashlib.sha256(f"cityledger/witness-rank/v1\n{asker}\n{item}".encode()).digest()
+
+
+def witnesses_for(city: City | str, trust: TrustFile) -> tuple[City, ...]:
+    """The member cities that `city` (a City, a city code or a log origin) asks to
+    co-sign its checkpoints.
+
+    The city's own ``witnesses`` line if it has one; else every other member when they
+    are at most ``witness-cap``; else ``witness-cap`` of them, one province at a time in a
+    round robin (so as many provinces as possible are represented), provinces and the
+    cities within each in an order derived from the asking city's code. Pure and
+    deterministic: every node computes the same answer from the same trust file.
+    """
+    if isinstance(city, City):
+        me: City | None = city
+        key = city.code
+    else:
+        me = trust.city(city) or trust.city_for_origin(city)
+        key = me.code if me is not None else city
+    others = [c for c in trust.cities if me is None or c.origin != me.origin]
+    if me is not None and me.witnesses:
+        chosen = set(me.witnesses)
+        return tuple(c for c in others if c.code in chosen)
+    if len(others) <= trust.witness_cap:
+        return tuple(others)
+    by_province: dict[str, list[City]] = {}
+    for c in others:
+        by_province.setdefault(province_of(c.code), []).append(c)
+    queues = [
+        sorted(members, key=lambda c: _rank(key, c.code))
+        for _, members in sorted(by_province.items(), key=lambda kv: _rank(key, kv[0]))
+    ]
+    picked: list[City] = []
+    while len(picked) < trust.witness_cap:
+        for queue in queues:
+            if queue and len(picked) < trust.witness_cap:
+                picked.append(queue.pop(0))
+    return tuple(sorted(picked, key=lambda c: c.code))
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -303,7 +390,7 @@ def parse_trust_text(text: str) -> TrustFile:
         if key == "city":
             cities.append({"code": value, "endpoint": [], "_line": lineno})
             continue
-        if key in ("network", "admin-key", "serial", "quorum"):
+        if key in ("network", "admin-key", "serial", "quorum", "witness-cap"):
             if cities:
                 raise TrustError(f"line {lineno}: {key!r} must come before the first city")
             if key in top:
@@ -315,6 +402,12 @@ def parse_trust_text(text: str) -> TrustFile:
         current = cities[-1]
         if key == "endpoint":
             current["endpoint"].append(value)
+        elif key == "witnesses":
+            if "witnesses" in current:
+                raise TrustError(
+                    f"line {lineno}: 'witnesses' given twice for city {current['code']}"
+                )
+            current["witnesses"] = value.split(" ")
         elif key in _CITY_FIELDS:
             if key in current:
                 raise TrustError(f"line {lineno}: {key!r} given twice for city {current['code']}")
@@ -330,6 +423,7 @@ def parse_trust_text(text: str) -> TrustFile:
         admin_vkey=top["admin-key"],
         serial=_int(top["serial"], "serial"),
         quorum=_int(top["quorum"], "quorum"),
+        witness_cap=_int(top.get("witness-cap", str(DEFAULT_WITNESS_CAP)), "witness-cap"),
         cities=tuple(built),
     )
 
@@ -361,6 +455,7 @@ def _city_from_fields(fields: dict[str, Any]) -> City:
         log_vkey=fields["log-key"],
         witness_vkey=fields["witness-key"],
         endpoints=tuple(fields["endpoint"]),
+        witnesses=tuple(fields.get("witnesses", ())),
     )
 
 

@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 
 from app.core import note as _note
-from app.ledger.trust import TrustFile, witness_verifier
+from app.ledger.trust import TrustFile, witness_verifier, witnesses_for
 from app.net import events as ev
 from app.net import verify
 from app.net.client import PeerClient, PeerError, new_http_client, normalize_prefix
@@ -236,7 +236,7 @@ class CosignCollector:
         now = time.time()
         asks = []
         with self._lock:
-            for city in trust.witness_cities(self.ledger.own_origin):
+            for city in witnesses_for(self.ledger.own_origin, trust):
                 running = self._inflight.get(city.code)
                 if running is not None and not running.done():
                     asks.append(running)  # its answer counts for this round too
