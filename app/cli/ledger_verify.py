@@ -6,7 +6,7 @@ import base64
 import contextlib
 from pathlib import Path
 
-from app.cli.common import EXIT_FAILED, EXIT_USAGE, CliError, print_json
+from app.cli.common import EXIT_FAILED, CliError, print_json
 from app.fsutil import atomic_write
 
 _MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "unknown": "[yellow]?[/]"}
@@ -22,7 +22,6 @@ def register(sub) -> None:
         help="verify this proof bundle (.tlog-proof, or a QR payload) offline",
     )
     _trust_flags(p)
-    p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_verify)
 
     b = sub.add_parser("bundle", help="proof bundles (c2sp.org/tlog-proof with the entry)")
@@ -50,18 +49,14 @@ def register(sub) -> None:
         help="what the QR holds (default auto)",
     )
     _trust_flags(p)
-    p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_bundle_export)
     p = b_sub.add_parser("show", help="print what a bundle holds (without verifying it)")
     p.add_argument("file", type=Path)
-    p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_bundle_show)
-    b.set_defaults(func=lambda a: b.print_help() or EXIT_USAGE)
 
     p = sub.add_parser("inspect", help="a code's current state, history and proof")
     p.add_argument("code")
     _trust_flags(p)
-    p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_inspect)
 
 
@@ -89,7 +84,7 @@ def load_trust(args, required: bool = True):
     from app.ledger.trust import (
         TrustError,
         installed_trust,
-        load_trust_file,
+        open_trust,
         pinned_admin_key,
         unpinned_message,
     )
@@ -101,21 +96,32 @@ def load_trust(args, required: bool = True):
         installed = installed_trust(args.data) if folder else None
     except TrustError as e:
         if args.trust is None:
-            raise CliError(f"the installed trust file is refused: {e}", EXIT_FAILED) from None
+            raise CliError(
+                f"the installed trust file is refused: {e}", EXIT_FAILED, kind="refused"
+            ) from None
         installed = None
     if args.trust is not None:
+        try:  # an unreadable file is an input error (2); a refused one fails (1)
+            signed = args.trust.read_bytes()
+        except OSError as e:
+            raise CliError(f"--trust {args.trust}: {e.strerror}") from None
         pin = args.admin_key or pinned
         if pin is None:
-            raise CliError(f"--trust {args.trust}: {unpinned_message(str(args.data))}", EXIT_FAILED)
+            raise CliError(
+                f"--trust {args.trust}: {unpinned_message(str(args.data))}",
+                EXIT_FAILED,
+                kind="refused",
+            )
         try:
-            return load_trust_file(args.trust, pin)
+            return open_trust(signed, pin)
         except TrustError as e:
-            raise CliError(str(e), EXIT_FAILED) from None
+            raise CliError(f"{args.trust}: {e}", EXIT_FAILED, kind="refused") from None
     if installed is not None:
         if args.admin_key and installed.admin_vkey != args.admin_key:
             raise CliError(
                 "the installed trust file is signed by another admin key than --admin-key",
                 EXIT_FAILED,
+                kind="refused",
             )
         return installed
     if required:
@@ -123,6 +129,18 @@ def load_trust(args, required: bool = True):
             "no trust file: install one (`cityledger network install FILE`) or pass --trust FILE"
         )
     return None
+
+
+def parse_code_arg(text: str) -> str:
+    """The canonical code the user typed; a typo is a usage error (exit 2) with the
+    core's precise message (which character, or "a typo somewhere in it?")."""
+    from app.core.codes import parse_code
+    from app.core.errors import CodeError
+
+    try:
+        return str(parse_code(text))
+    except CodeError as e:
+        raise CliError(f"{text!r}: {e}", kind="code", position=e.position) from None
 
 
 # --- rendering -----------------------------------------------------------------------
@@ -183,9 +201,10 @@ def cmd_verify(args) -> int:
     else:
         from app.cli.ledger_cmds import ledger_errors, open_node
 
+        code = parse_code_arg(args.code)
         with open_node(args) as node, ledger_errors():
             trust = load_trust(args)
-            result = verify_code(node, args.code, trust)
+            result = verify_code(node, code, trust)
         title = f"code {result.code or args.code}"
     if args.json:
         print_json(result.to_dict())
@@ -348,15 +367,10 @@ def cmd_bundle_show(args) -> int:
 
 def cmd_inspect(args) -> int:
     from app.cli.ledger_cmds import console, ledger_errors, open_node
-    from app.core.codes import parse_code
-    from app.core.errors import CodeError
     from app.ledger.proof_bundle import NotInStoreError, export_proof_bundle
     from app.ledger.verifier import verify_code
 
-    try:
-        code = str(parse_code(args.code))
-    except CodeError as e:
-        raise CliError(f"{args.code!r}: {e}") from None
+    code = parse_code_arg(args.code)
     with open_node(args) as node, ledger_errors():
         state = node.code_state(code)
         if state is None:
@@ -382,9 +396,11 @@ def cmd_inspect(args) -> int:
         "proof": bundle_doc(bundle) if bundle else {"error": proof_error},
         "verify": result.to_dict() if result else None,
     }
+    # Verification decides the status; without a trust file nothing was verified (0).
+    status = EXIT_FAILED if result is not None and not result.ok else 0
     if args.json:
         print_json(doc)
-        return 0
+        return status
     from rich.table import Table
 
     c = console()
@@ -416,4 +432,4 @@ def cmd_inspect(args) -> int:
         print_result(result, f"verification of {code}")
     else:
         c.print("[yellow]not verified: no trust file installed[/]")
-    return 0
+    return status

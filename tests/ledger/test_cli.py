@@ -512,7 +512,9 @@ def test_verify_results_and_errors(node_dir, tmp_path, capsys):
         admin_of(trust),
         "--json",
     )
-    assert code == 1 and json.loads(out)["checks"][0]["name"] == "code syntax"
+    error = json.loads(out)["error"]  # a typo is an input error (2) with the core's message
+    assert code == 2 and error["kind"] == "code" and "is not a letter or digit" in error["message"]
+    assert error["position"] == len(c) - 1
     code, _, err = cli(capsys, "--data", node_dir, "verify", c, "--bundle", trust)
     assert code == 2
     unsigned = tmp_path / "unsigned.note"

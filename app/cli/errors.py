@@ -1,0 +1,134 @@
+"""The CLI contract's error half: one mapper from any exception to (kind, message, exit
+status), used by every command module (README, "The CLI contract").
+
+Exit status: 0 success; 1 refused or failed verification; 2 usage or input error; 130
+interrupted; 70 (EX_SOFTWARE) for a bug, with its traceback on stderr. With --json the
+error is one JSON document on stdout, ``{"ok": false, "error": {"kind", "message"}}``
+(plus ``position`` for a mistyped code); without it, one line on stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from app.cli.common import EXIT_FAILED, EXIT_USAGE, CliError, print_json
+from app.core.errors import CityLedgerError, CodeError, CoreError
+
+EXIT_INTERRUPTED = 130
+EXIT_BUG = 70  # sysexits.h EX_SOFTWARE: not the user's fault
+
+# Kinds a script may branch on (README lists them).
+USAGE = "usage"  # the command line itself is wrong
+INPUT = "input"  # a file, value or code given is wrong or unreadable
+CODE = "code"  # an identity code is mistyped (the message says how)
+NODE = "node"  # the data folder, its database or its keys cannot be used
+REFUSED = "refused"  # the sequencer, a trust file check or an admin check said no
+VERIFICATION = "verification"  # something did not verify
+NOT_FOUND = "not_found"  # the node does not hold what was asked for
+NETWORK = "network"  # a peer could not be reached or misbehaved
+FAILED = "failed"  # any other CityLedger failure
+INTERRUPTED = "interrupted"
+INTERNAL = "internal"
+
+
+@dataclass(frozen=True)
+class MappedError:
+    kind: str
+    message: str
+    exit_code: int
+    position: int | None = None
+
+    def doc(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"kind": self.kind, "message": self.message}
+        if self.position is not None:
+            error["position"] = self.position
+        return {"ok": False, "error": error}
+
+
+def _table() -> list[tuple[type[BaseException], str, int, str]]:
+    """(class, kind, exit status, message prefix), most specific first. Imported lazily:
+    `cityledger gui --help` must not pay for the ledger and net stacks."""
+    from app.gis.assets import AssetTableError
+    from app.gis.maps import BoundaryError
+    from app.ledger.db import StoreError
+    from app.ledger.keystore import KeystoreError
+    from app.ledger.node import NodeError
+    from app.ledger.proof_bundle import NotInStoreError, ProofBundleError
+    from app.ledger.sequencer import SubmissionRefused
+    from app.ledger.trust import TrustError
+    from app.net.client import PeerError
+    from app.net.sync import ForkDetected
+    from app.net.verify import VerifyError
+
+    return [
+        (SubmissionRefused, REFUSED, EXIT_FAILED, "refused by the sequencer: "),
+        (TrustError, REFUSED, EXIT_FAILED, ""),
+        (VerifyError, VERIFICATION, EXIT_FAILED, ""),
+        (ForkDetected, VERIFICATION, EXIT_FAILED, ""),
+        (PeerError, NETWORK, EXIT_FAILED, ""),
+        (NotInStoreError, NOT_FOUND, EXIT_FAILED, ""),
+        (KeystoreError, NODE, EXIT_USAGE, ""),
+        (StoreError, NODE, EXIT_USAGE, ""),
+        (NodeError, NODE, EXIT_USAGE, ""),
+        (ProofBundleError, INPUT, EXIT_USAGE, ""),
+        (BoundaryError, INPUT, EXIT_USAGE, ""),
+        (AssetTableError, INPUT, EXIT_USAGE, ""),
+        (CoreError, INPUT, EXIT_USAGE, ""),
+    ]
+
+
+def map_error(exc: BaseException) -> MappedError:
+    """The one mapping from an exception to what the user sees and the exit status."""
+    if isinstance(exc, CliError):
+        return MappedError(exc.kind, str(exc), exc.exit_code, exc.position)
+    if isinstance(exc, CodeError):
+        return MappedError(CODE, str(exc), EXIT_USAGE, exc.position)
+    if isinstance(exc, KeyboardInterrupt):
+        return MappedError(INTERRUPTED, "interrupted", EXIT_INTERRUPTED)
+    if isinstance(exc, CityLedgerError):
+        for cls, kind, status, prefix in _table():
+            if isinstance(exc, cls):
+                return MappedError(kind, prefix + str(exc), status)
+        return MappedError(FAILED, str(exc), EXIT_FAILED)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return MappedError(INPUT, f"{where}{exc.strerror or exc}", EXIT_USAGE)
+    return MappedError(INTERNAL, f"internal error (a bug): {type(exc).__name__}: {exc}", EXIT_BUG)
+
+
+def as_cli_error(exc: BaseException) -> CliError:
+    """`exc` as a CliError carrying its mapped kind and exit status."""
+    m = map_error(exc)
+    return CliError(m.message, m.exit_code, kind=m.kind, position=m.position)
+
+
+@contextlib.contextmanager
+def mapped_errors() -> Iterator[None]:
+    """Map CityLedger errors to CliError early, where a command needs them as CliError
+    (to clean up, or to tell them apart from its own); main() maps whatever escapes."""
+    try:
+        yield
+    except CliError:
+        raise
+    except CityLedgerError as e:
+        raise as_cli_error(e) from None
+
+
+def report(exc: BaseException, as_json: bool) -> int:
+    """Show `exc` as the contract says (JSON on stdout, or a line on stderr); its status."""
+    m = map_error(exc)
+    if m.kind == INTERNAL:
+        traceback.print_exception(exc, file=sys.stderr)
+    if as_json:
+        print_json(m.doc())
+    elif m.kind == USAGE:  # as argparse words it: the usage line, then "prog: error: …"
+        prog, _, message = m.message.partition(": ")
+        sys.stderr.write(getattr(exc, "usage", "") + f"{prog}: error: {message}\n")
+    elif m.kind != INTERRUPTED:
+        print(f"cityledger: error: {m.message}", file=sys.stderr)
+    return m.exit_code
