@@ -85,8 +85,8 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
     stops = sorted({s for s in by_size if s > 0} | {size}) if size else []
     tl = TileLog.empty()
     stored_tiles = _StoredTiles(store, origin)
-    folded: dict[str, dict] = {}
-    offs: dict[str, dict] = {}
+    folded: dict[str, dict[str, Any]] = {}
+    offs: dict[str, dict[str, Any]] = {}
     index = 0
     pending: list[bytes] = []
 
@@ -177,7 +177,14 @@ def _first_diff(stored: bytes, data: bytes) -> str:
     return "?"
 
 
-def _fold(report, origin, index, entry, folded, offs) -> None:
+def _fold(
+    report: AuditReport,
+    origin: str,
+    index: int,
+    entry: bytes,
+    folded: dict[str, dict[str, Any]],
+    offs: dict[str, dict[str, Any]],
+) -> None:
     try:
         rec = json.loads(entry)
         if rec.get("type") in codes_index.CODE_TYPES:

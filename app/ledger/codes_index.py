@@ -8,10 +8,12 @@ Official records fold into rows of the `officials` table with `fold_official`.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from sqlalchemy import Row
 
 CODE_TYPES = ("issue", "update", "transfer", "revoke")
 OFFICIAL_TYPES = ("official-add", "official-revoke")
@@ -36,7 +38,7 @@ class CodeState:
     time: str | None = None
 
     @classmethod
-    def from_row(cls, row) -> CodeState:
+    def from_row(cls, row: Row[Any]) -> CodeState:
         m = row._mapping
         bbox = None if m["minx"] is None else (m["minx"], m["miny"], m["maxx"], m["maxy"])
         return cls(
@@ -56,7 +58,7 @@ class CodeState:
         )
 
 
-def _walk(coords, acc: list[float]) -> None:
+def _walk(coords: Any, acc: list[float]) -> None:
     if coords and isinstance(coords[0], (int, float)):
         x, y = float(coords[0]), float(coords[1])
         if x < acc[0]:
@@ -72,7 +74,10 @@ def _walk(coords, acc: list[float]) -> None:
         _walk(c, acc)
 
 
-def geojson_bbox(geometry) -> tuple[float, float, float, float] | None:
+BBox = tuple[float, float, float, float]
+
+
+def geojson_bbox(geometry: object) -> BBox | None:
     """(minx, miny, maxx, maxy) of a GeoJSON geometry, None if it has no coordinates."""
     if not isinstance(geometry, dict):
         return None
@@ -90,7 +95,7 @@ def geojson_bbox(geometry) -> tuple[float, float, float, float] | None:
     return None if acc[0] == float("inf") else (acc[0], acc[1], acc[2], acc[3])
 
 
-def _dump(value) -> str:
+def _dump(value: object) -> str:
     """Canonical JSON text, so a row is the same whether its record came parsed from
     bytes or straight from the issuing code."""
     if type(value) is JSONText:
@@ -109,7 +114,7 @@ class JSONText:
 
     __slots__ = ("text", "value")
 
-    def __init__(self, text: str, value):
+    def __init__(self, text: str, value: Any) -> None:
         self.text, self.value = text, value
 
     def __bool__(self) -> bool:
@@ -126,7 +131,7 @@ _DEPTH = {
 }
 
 
-def _fast_bbox(geometry: dict[str, Any]):
+def _fast_bbox(geometry: dict[str, Any]) -> BBox | None:
     """geojson_bbox for the well-formed geometries entries carry, with flat min/max over
     the positions; anything unusual goes to geojson_bbox (same result, slower)."""
     try:
@@ -144,14 +149,14 @@ def _fast_bbox(geometry: dict[str, Any]):
         return geojson_bbox(geometry)
 
 
-def _bbox(geometry):
+def _bbox(geometry: object) -> BBox | None:
     if type(geometry) is JSONText:
         geometry = geometry.value
     return _fast_bbox(geometry) if type(geometry) is dict else geojson_bbox(geometry)
 
 
 def fold(
-    state: dict[str, Any] | None, record: dict[str, Any], index: int, origin: str
+    state: Mapping[str, Any] | None, record: Mapping[str, Any], index: int, origin: str
 ) -> dict[str, Any]:
     """The index row after `record` (at log `index`) is applied to `state` (None: new code).
 
@@ -195,8 +200,8 @@ def fold(
             row["status"] = "revoked"
         else:
             raise ValueError(f"record type {kind!r} at index {index} does not apply to a code")
-    bbox = bbox if bbox and bbox[0] is not None else (None, None, None, None)
-    row["minx"], row["miny"], row["maxx"], row["maxy"] = bbox
+    corners = bbox if bbox and bbox[0] is not None else (None, None, None, None)
+    row["minx"], row["miny"], row["maxx"], row["maxy"] = corners
     row["latest_index"] = index
     row["official"] = record.get("official")
     row["time"] = record.get("time")
@@ -204,11 +209,16 @@ def fold(
 
 
 def fold_official(
-    officials: dict[str, dict], record: dict[str, Any], index: int, origin: str
+    officials: MutableMapping[str, dict[str, Any]],
+    record: Mapping[str, Any],
+    index: int,
+    origin: str,
 ) -> dict[str, Any]:
     """Apply an official-add/-revoke record to `officials` (name -> row); return the row."""
     subject = record.get("subject") or {}
     name = subject.get("name")
+    if not isinstance(name, str):
+        raise ValueError(f"official record at index {index} names no official")
     if record.get("type") == "official-add":
         row = {
             "origin": origin,
@@ -258,7 +268,7 @@ def _fast_record(data: bytes) -> dict[str, Any] | None:
         r = _decode_code_record(data)
         if r.type not in CODE_TYPES:
             return None
-        rec = {
+        rec: dict[str, Any] = {
             "type": r.type,
             "code": r.code,
             "official": r.official,
@@ -270,7 +280,7 @@ def _fast_record(data: bytes) -> dict[str, Any] | None:
             if a is None:
                 rec["asset"] = None
             else:
-                asset = {}
+                asset: dict[str, Any] = {}
                 if a.class_ is not msgspec.UNSET:
                     asset["class"] = a.class_
                 if a.name is not msgspec.UNSET:

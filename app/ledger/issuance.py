@@ -99,6 +99,8 @@ def geojson(geometry: object) -> dict[str, Any]:
     if isinstance(geometry, Mapping):
         doc: dict[str, Any] = json.loads(json.dumps(dict(geometry)))
         return doc
+    if not isinstance(geometry, shapely.Geometry):
+        raise TypeError(f"not a geometry: {type(geometry).__name__}")
     out: dict[str, Any] = json.loads(shapely.to_geojson(geometry))
     return out
 

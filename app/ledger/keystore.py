@@ -96,7 +96,8 @@ def unseal(path: Path, passphrase: str) -> dict[str, str]:
         plain = nacl.secret.SecretBox(key).decrypt(sealed)
     except nacl.exceptions.CryptoError:
         raise WrongPassphrase(f"wrong passphrase for {path.name}") from None
-    return json.loads(plain)
+    opened: dict[str, str] = json.loads(plain)
+    return opened
 
 
 def public_part(path: Path) -> dict[str, str]:

@@ -96,7 +96,7 @@ def read_qr_image(data: bytes) -> Pasted:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             found = zxingcpp.read_barcodes(
-                image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode
+                image.convert("L"), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
             )
     except (UnidentifiedImageError, OSError, ValueError) as e:
         return Pasted(

@@ -24,8 +24,10 @@ import queue
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import CityLedgerError
 from app.ledger import signing_worker
@@ -44,10 +46,14 @@ class PoolBroken(CityLedgerError, RuntimeError):
     """A signing-pool worker died or could not be reached."""
 
 
+# A chunk's future and its pickled (kind, seed, items); None tells a feeder to stop.
+_Task = tuple[Future[Any], bytes] | None
+
+
 class _Worker:
     """One child process and the thread that feeds it tasks from the shared queue."""
 
-    def __init__(self, tasks: queue.Queue, on_failure):
+    def __init__(self, tasks: queue.Queue[_Task], on_failure: Callable[[], None]) -> None:
         if getattr(sys, "frozen", False):  # a PyInstaller build has no interpreter to run us
             raise PoolBroken("a frozen build has no Python interpreter for worker processes")
         flags = ["-P"] if sys.version_info >= (3, 11) else []
@@ -57,6 +63,9 @@ class _Worker:
             stdout=subprocess.PIPE,
             close_fds=True,
         )
+        if self.proc.stdin is None or self.proc.stdout is None:  # not with PIPE
+            raise PoolBroken(f"signing worker {self.proc.pid} has no pipes")
+        self._stdin, self._stdout = self.proc.stdin, self.proc.stdout
         self._tasks, self._on_failure = tasks, on_failure
         self.thread = threading.Thread(
             target=self._feed, daemon=True, name=f"signing pool feeder {self.proc.pid}"
@@ -72,8 +81,8 @@ class _Worker:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                write_frame(self.proc.stdin, payload)
-                reply = read_frame(self.proc.stdout)
+                write_frame(self._stdin, payload)
+                reply = read_frame(self._stdout)
                 if reply is None:
                     raise PoolBroken(
                         f"signing worker {self.proc.pid} ended (exit status {self.proc.poll()})"
@@ -91,7 +100,7 @@ class _Worker:
     def stop(self, timeout: float) -> None:
         """Close its input (the worker exits at end of input) and reap it."""
         try:
-            self.proc.stdin.close()
+            self._stdin.close()
         except OSError:
             pass
         try:
@@ -99,7 +108,7 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        self.proc.stdout.close()
+        self._stdout.close()
 
 
 class SigningPool:
@@ -109,7 +118,7 @@ class SigningPool:
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         self.threshold, self.chunk = threshold, chunk
         self._lock = threading.Lock()
-        self._tasks: queue.Queue = queue.Queue()
+        self._tasks: queue.Queue[_Task] = queue.Queue()
         self._workers: list[_Worker] = []
         self._broken = False  # a failed start or a dead worker: in-process from then on
         self._closed = False
@@ -139,12 +148,12 @@ class SigningPool:
                 return False
             return True
 
-    def _chunks(self, kind: str, seed: bytes | None, items: list) -> list[Future] | None:
+    def _chunks(self, kind: str, seed: bytes | None, items: list[Any]) -> list[Future[Any]] | None:
         if not self._start():
             return None
-        futures = []
+        futures: list[Future[Any]] = []
         for i in range(0, len(items), self.chunk):
-            future: Future = Future()
+            future: Future[Any] = Future()
             payload = pickle.dumps(
                 (kind, seed, items[i : i + self.chunk]), protocol=pickle.HIGHEST_PROTOCOL
             )
@@ -152,18 +161,18 @@ class SigningPool:
             futures.append(future)
         return futures
 
-    def verify(self, items: list[tuple[bytes, bytes, bytes]]) -> list[Future] | None:
+    def verify(self, items: list[tuple[bytes, bytes, bytes]]) -> list[Future[bytes]] | None:
         """Futures of `verify_chunk` over consecutive chunks of `items` (raw key, message,
         signature), or None if the pool is not available (then verify in-process)."""
         return self._chunks("verify", None, items)
 
-    def sign_later(self, seed: bytes, messages: list[bytes]) -> list[Future] | None:
+    def sign_later(self, seed: bytes, messages: list[bytes]) -> list[Future[list[bytes]]] | None:
         """Futures of the signatures of `messages` by the key of `seed` (the seed goes to
         our own child processes through a pipe, never to disk); None if the pool is not
         available (then sign in-process). `signatures` collects them."""
         return self._chunks("sign", seed, messages)
 
-    def signatures(self, futures: list[Future]) -> list[bytes] | None:
+    def signatures(self, futures: list[Future[list[bytes]]]) -> list[bytes] | None:
         """The results of `sign_later`, or None if the pool failed (sign in-process)."""
         try:
             return [s for f in futures for s in f.result()]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pickle
 import struct
 import sys
+from typing import IO
 
 from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
 from nacl.exceptions import BadSignatureError, CryptoError
@@ -41,7 +42,7 @@ def sign_chunk(seed: bytes, messages: list[bytes]) -> list[bytes]:
     return [crypto_sign(m, secret)[:64] for m in messages]
 
 
-def read_frame(stream) -> bytes | None:
+def read_frame(stream: IO[bytes]) -> bytes | None:
     head = stream.read(HEADER.size)
     if len(head) < HEADER.size:
         return None
@@ -50,12 +51,12 @@ def read_frame(stream) -> bytes | None:
     return body if len(body) == size else None
 
 
-def write_frame(stream, data: bytes) -> None:
+def write_frame(stream: IO[bytes], data: bytes) -> None:
     stream.write(HEADER.pack(len(data)) + data)
     stream.flush()
 
 
-def serve(inp, out) -> None:
+def serve(inp: IO[bytes], out: IO[bytes]) -> None:
     while (frame := read_frame(inp)) is not None:
         kind, seed, items = pickle.loads(frame)
         result = verify_chunk(items) if kind == "verify" else sign_chunk(seed, items)

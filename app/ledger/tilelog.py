@@ -17,7 +17,7 @@ import struct
 from app.core.merkle import EMPTY_HASH as EMPTY_ROOT
 from app.core.merkle import HASH_SIZE, Appender, leaf_hashes, node_hash
 from app.core.merkle import record_hash as leaf_hash
-from app.core.tiles import TILE_HEIGHT, TILE_WIDTH, tile_data_for_append
+from app.core.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, tile_data_for_append
 from app.core.tiles import decode_entry_bundle as decode_entries
 from app.core.tiles import encode_entry_bundle as encode_entries
 
@@ -105,7 +105,7 @@ class TileLog:
                 self._tiles[tile.l] = data
         return tiles_out, self._append_bundles(old_size, entries)
 
-    def _old_tile(self, tile) -> bytes:
+    def _old_tile(self, tile: Tile) -> bytes:
         """The stored prefix of a partial tile that this append extends."""
         return self._tiles.get(tile.l, b"")
 

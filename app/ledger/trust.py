@@ -48,12 +48,15 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core import note as _note
 from app.core.codes import city_problem
 from app.core.errors import CityLedgerError, NoteError
 from app.fsutil import atomic_write
+
+if TYPE_CHECKING:
+    from app.core.cosignature import CosignatureVerifier
 
 HEADER = "cityledger.trust/v1"
 DEFAULT_QUORUM = 2
@@ -87,7 +90,7 @@ class City:
     # The member codes this city asks to co-sign; empty: the default policy.
     witnesses: tuple[str, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         where = f"city {self.code!r}"
         problem = city_problem(self.code) if isinstance(self.code, str) else "not text"
         if problem:
@@ -100,16 +103,16 @@ class City:
             _check_value(value, f"{where}: {label}")
         if any(c.isspace() for c in self.origin):
             raise TrustError(f"{where}: origin {self.origin!r} must not contain spaces")
-        for label, value, lo, hi in (
+        for label, degrees, lo, hi in (
             ("lon", self.lon, -180.0, 180.0),
             ("lat", self.lat, -90.0, 90.0),
         ):
             if (
-                not isinstance(value, (int, float))
-                or not math.isfinite(value)
-                or not lo <= value <= hi
+                not isinstance(degrees, (int, float))
+                or not math.isfinite(degrees)
+                or not lo <= degrees <= hi
             ):
-                raise TrustError(f"{where}: {label} {value!r} is not in [{lo:g}, {hi:g}]")
+                raise TrustError(f"{where}: {label} {degrees!r} is not in [{lo:g}, {hi:g}]")
         _check_vkey(self.log_vkey, f"{where}: log-key")
         _check_vkey(self.witness_vkey, f"{where}: witness-key", cosignature=True)
         object.__setattr__(self, "lon", float(self.lon))
@@ -159,7 +162,7 @@ class TrustFile:
     cities: tuple[City, ...] = field(default_factory=tuple)
     witness_cap: int = DEFAULT_WITNESS_CAP
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_value(self.network, "network")
         _check_vkey(self.admin_vkey, "admin-key")
         if not isinstance(self.serial, int) or self.serial < 1:
@@ -172,7 +175,8 @@ class TrustFile:
                 f"({self.quorum}) and 1: a city that asks fewer witnesses can never be co-signed"
             )
         object.__setattr__(self, "cities", tuple(self.cities))
-        seen_codes, seen_origins = set(), set()
+        seen_codes: set[str] = set()
+        seen_origins: set[str] = set()
         for c in self.cities:
             if c.code in seen_codes:
                 raise TrustError(f"city {c.code} is listed twice")
@@ -197,7 +201,7 @@ class TrustFile:
     def city_for_origin(self, origin: str) -> City | None:
         return next((c for c in self.cities if c.origin == origin), None)
 
-    def log_verifier(self, origin: str):
+    def log_verifier(self, origin: str) -> _note.Verifier | None:
         """The note verifier of the log with this origin, or None if not a member."""
         c = self.city_for_origin(origin)
         return _note.Verifier.from_key(c.log_vkey) if c else None
@@ -206,7 +210,7 @@ class TrustFile:
         """Cities whose cosignatures count for the log `origin` (all members but itself)."""
         return tuple(c for c in self.cities if c.origin != origin)
 
-    def witness_verifiers(self, origin: str) -> list:
+    def witness_verifiers(self, origin: str) -> list[CosignatureVerifier]:
         """cosignature/v1 verifiers of every witness that counts for the log `origin`."""
         return [witness_verifier(c.witness_vkey) for c in self.witness_cities(origin)]
 
@@ -336,14 +340,14 @@ def witnesses_for(city: City | str, trust: TrustFile) -> tuple[City, ...]:
 # --- helpers ------------------------------------------------------------------------
 
 
-def _check_value(value, where: str) -> None:
+def _check_value(value: object, where: str) -> None:
     if not isinstance(value, str) or not value.strip() or value != value.strip():
         raise TrustError(f"{where}: must be a non-empty value without surrounding spaces")
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise TrustError(f"{where}: contains a control character")
 
 
-def _check_vkey(vkey, where: str, cosignature: bool = False) -> None:
+def _check_vkey(vkey: object, where: str, cosignature: bool = False) -> None:
     """A C2SP verifier key `name+hexid+base64` of the right type (Ed25519 0x01, or
     cosignature/v1 0x04 for witnesses)."""
     from app.core.cosignature import CosignatureVerifier
@@ -364,7 +368,7 @@ def _check_vkey(vkey, where: str, cosignature: bool = False) -> None:
         )
 
 
-def witness_verifier(vkey: str):
+def witness_verifier(vkey: str) -> CosignatureVerifier:
     """A cosignature/v1 verifier for a witness key string."""
     from app.core.cosignature import CosignatureVerifier
 

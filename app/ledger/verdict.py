@@ -33,7 +33,7 @@ class Verdict:
         return self.state in LIVE
 
 
-def verdict_of(result, pending: bool = False) -> Verdict:
+def verdict_of(result: _verifier.VerifyResult | None, pending: bool = False) -> Verdict:
     """``result``: an app.ledger.verifier.VerifyResult or None; ``pending``: the code's
     entry is in the outbox, not yet in its log."""
     if pending and (result is None or not result.ok):
