@@ -34,17 +34,22 @@ def _run_and_kill(data_dir, db_url, seed, rng) -> tuple[list[tuple[str, int]], b
         text=True,
     )
     lines: list[str] = []
-    ready = threading.Event()
+    ready, first_ack = threading.Event(), threading.Event()
 
     def read():
         for line in proc.stdout:
             lines.append(line)
             if line.startswith("READY"):
                 ready.set()
+            elif line.startswith("ACK"):
+                first_ack.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     assert ready.wait(60), f"worker did not start: {proc.stderr.read() if proc.poll() else ''}"
+    # Kill mid-issuance, not during start-up: on a loaded machine the worker can take longer
+    # than the random delay to sequence its first batch.
+    first_ack.wait(60)
     time.sleep(rng.uniform(0.0, 0.6))
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
