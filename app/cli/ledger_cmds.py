@@ -133,8 +133,7 @@ def cmd_init(args) -> int:
     if args.origin is not None and (not args.origin or any(c.isspace() for c in args.origin)):
         raise CliError(f"--origin {args.origin!r} must be one word without spaces")
     secret = passphrase("New node passphrase: ", confirm=True)
-    if not secret:
-        raise CliError("an empty passphrase is not allowed")
+    _require_strong(secret, (args.city, args.name_en, args.name_zh, args.origin or ""))
     existed = data.exists()
     before = set(os.listdir(data)) if existed else set()
     try:
@@ -196,12 +195,20 @@ def _remove_new_files(data: Path, existed: bool, before: set) -> None:
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
+def _require_strong(secret: str, known_words) -> None:
+    """A new key's passphrase must meet app.ledger.passphrase_policy (usage error if not)."""
+    from app.ledger.passphrase_policy import weakness
+
+    problem = weakness(secret, known_words)
+    if problem:
+        raise CliError(f"{problem}; nothing was created")
+
+
 def cmd_official_add(args) -> int:
     with open_node(args) as node, ledger_errors():
         unlock(node)
         secret = official_passphrase(args.name, confirm=True)
-        if not secret:
-            raise CliError("an empty passphrase is not allowed")
+        _require_strong(secret, (args.name, node.city_code, node.name_en or "", node.origin))
         if any(o["name"] == args.name for o in node.officials()):
             raise CliError(f"official {args.name!r} is already registered in {node.origin}")
         vkey = node.add_official(args.name, secret)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.errors import CityLedgerError
+
 BOUNDARY_TOLERANCE_M = 200.0
 METRES_PER_DEGREE = 111_320.0  # of latitude; a degree of longitude is shorter, so generous
 OVERRIDE_ATTRIBUTE = "boundary_override"
@@ -57,7 +59,7 @@ class AssetProblem:
         return f"{OVERRIDE_ATTRIBUTE}: {self.detail}"
 
 
-class AssetRejected(ValueError):
+class AssetRejected(CityLedgerError, ValueError):
     """The asset fails its checks; nothing was signed."""
 
     def __init__(self, problems: list[AssetProblem]):

@@ -10,11 +10,13 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from app.core.errors import CityLedgerError
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
 
-class BatchLayerError(ValueError):
+class BatchLayerError(CityLedgerError, ValueError):
     """The layer as a whole does not fit the batch (a field is missing, a class unknown)."""
 
 

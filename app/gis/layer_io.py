@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 # A value longer than this cannot be issued anyway: when GDAL cannot read a GeoJSON file
 # (e.g. "Too many characters in number" for a 10 MiB string), such a value is named instead.
+from app.core.errors import CityLedgerError
 from app.gis.asset_checks import MAX_VALUE_CHARS
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ _JSON_SUFFIXES = {".geojson", ".json"}
 _PRESCAN_MAX_BYTES = 512 << 20  # larger GeoJSON files are not re-read to explain GDAL
 
 
-class LayerError(ValueError):
+class LayerError(CityLedgerError, ValueError):
     def __init__(
         self,
         kind: str,

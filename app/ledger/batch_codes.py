@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.core.codes import make_code
+from app.core.errors import CityLedgerError
 
 if TYPE_CHECKING:
     from app.ledger.node import Node
@@ -29,7 +30,7 @@ DOMAIN = b"cityledger/batch-code/v1\n"
 MAX_ATTEMPTS = 16
 
 
-class BatchPlanError(RuntimeError):
+class BatchPlanError(CityLedgerError):
     """A feature found no free code in MAX_ATTEMPTS derivations (never seen in practice)."""
 
 

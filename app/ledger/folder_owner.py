@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.errors import CityLedgerError
+
 OWNER_FILE = "owner.lock"
 LEGACY_SERVE_FILE = "serve.json"  # where `node serve` recorded its URL before the lock file
 
@@ -30,7 +32,7 @@ class Owner:
     started: float | None
 
 
-class FolderOwned(Exception):
+class FolderOwned(CityLedgerError):
     """Another process owns the data folder."""
 
     def __init__(self, data_dir: Path, owner: Owner):

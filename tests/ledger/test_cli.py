@@ -13,7 +13,7 @@ from app.cli.main import main
 from app.ledger import trust as T
 from app.ledger.proof_bundle import decode_proof_bundle
 
-PASS = "node-pass"
+PASS = "node-passphrase"
 
 
 def run(*argv, env_extra=None, check=None):
@@ -68,7 +68,7 @@ def admin_of(trust: Path) -> str:
 def env(monkeypatch):
     """Non-interactive passphrases: the node's, and the officials' (a separate one)."""
     monkeypatch.setenv("CITYLEDGER_PASSPHRASE", PASS)
-    monkeypatch.setenv("CITYLEDGER_OFFICIAL_PASSPHRASE", "official-pass")
+    monkeypatch.setenv("CITYLEDGER_OFFICIAL_PASSPHRASE", "official-passphrase")
 
 
 @pytest.fixture()
@@ -122,7 +122,7 @@ def _flow(tmp_path, db_args):
         "--json",
         check=0,
     )
-    off = {"CITYLEDGER_OFFICIAL_PASSPHRASE": "official-pass"}
+    off = {"CITYLEDGER_OFFICIAL_PASSPHRASE": "official-passphrase"}
     run("--data", d, "official", "add", "zhang", env_extra=off, check=0)
     _, out, _ = run(
         "--data",
