@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.core.errors import CheckpointError, NoteError
-from app.core.merkle import HASH_SIZE
+from app.core.merkle import HASH_SIZE, MAX_TREE_SIZE
 from app.core.note import Note, NoteVerifier, b64decode_strict, open_note
 
 
@@ -70,8 +70,10 @@ def parse_checkpoint(text: str | bytes) -> Checkpoint:
         size_text != "0" and size_text.startswith("0")
     ):
         raise CheckpointError(
-            f"line 2: tree size {size_text!r} is not a decimal without leading zeroes"
+            f"line 2: tree size {size_text[:40]!r} is not a decimal without leading zeroes"
         )
+    if len(size_text) > len(str(MAX_TREE_SIZE)) or int(size_text) > MAX_TREE_SIZE:
+        raise CheckpointError(f"line 2: tree size {size_text[:40]!r} is above 2^63 - 1")
     root = b64decode_strict(root_text)
     if root is None or len(root) != HASH_SIZE:
         raise CheckpointError(f"line 3: root hash {root_text!r} is not base64 of 32 bytes")

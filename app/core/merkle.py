@@ -21,6 +21,9 @@ from typing import Protocol, overload
 from app.core.errors import ProofError
 
 HASH_SIZE = 32
+# Tree sizes and indices are 64-bit on the wire (RFC 6962) and signed 64-bit in SQL: every
+# size a peer or client sends is checked against this before it reaches arithmetic or a store.
+MAX_TREE_SIZE = (1 << 63) - 1
 EMPTY_HASH = hashlib.sha256(b"").digest()
 _sha256 = hashlib.sha256
 

@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 from app.core.errors import EntryBundleError, TileError
 from app.core.merkle import (
     HASH_SIZE,
+    MAX_TREE_SIZE,
     AppendResult,
     HashReader,
     _pair_up,
@@ -125,6 +126,8 @@ def parse_tile_path(path: str, sumdb: bool = False) -> Tile:
         if len(digits) != 3 or not digits.isascii() or not digits.isdigit():
             raise TileError(f"malformed tile path {path!r}: element {s!r} is not 3 digits")
         n = n * _PATH_BASE + int(digits)
+    if n > MAX_TREE_SIZE >> h:  # no tree this large; keeps every index a signed 64-bit int
+        raise TileError(f"malformed tile path {path!r}: tile index out of range")
     tile = Tile(h, level, n, w)
     if (tile.sumdb_path() if sumdb else tile.path()) != path:
         raise TileError(f"malformed tile path {path!r}: not canonical")

@@ -22,6 +22,7 @@ from app.ledger import folder_owner
 from app.ledger.trust import TrustError, installed_trust, trust_path
 from app.net import events as ev
 from app.net.health import NetworkStatus, assess, own_status
+from app.net.http_server import node_server_config
 from app.net.ledger_view import LedgerView
 from app.net.server import Refused, Services, build_app
 from app.net.sync import SyncEngine
@@ -192,19 +193,7 @@ class NodeService:
 
     def serve(self, host: str, port: int) -> None:
         """Serve until SIGINT/SIGTERM (uvicorn installs the handlers), then stop cleanly."""
-        config = uvicorn.Config(
-            self.app,
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            limit_concurrency=256,
-            timeout_keep_alive=15,
-            h11_max_incomplete_event_size=16384,
-            # Requests still running get 2 s; with the background stop (its peer calls are
-            # cancelled, not awaited) a SIGTERM ends the node well within 5 s.
-            timeout_graceful_shutdown=2,
-        )
+        config = node_server_config(self.app, host, port)
         server = _Server(config)
         self.url = f"http://{host}:{port}/"
         owner = folder_owner.acquire(self.node.data_dir, self.url)  # FolderOwned if taken

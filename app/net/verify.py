@@ -74,6 +74,10 @@ def open_member_checkpoint(note: bytes, city, trust) -> CheckpointView:
             witness_names.add(c.witness_key_name)
         except ValueError:
             continue  # a malformed key in the trust file only loses that witness
+    _, blank, signatures = note.partition(b"\n\n")
+    if not blank or not signatures.strip():
+        # tlog-witness: "none of the signatures verify" is a 403, also when there are none.
+        raise BadSignature("the checkpoint carries no signature lines")
     try:
         opened = _note.open_note(note, verifiers)
     except UnverifiedNoteError:

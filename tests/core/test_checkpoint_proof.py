@@ -64,6 +64,8 @@ def test_spec_checkpoint_parses_and_formats():
             "extension lines must not be empty",
         ),
         ("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\na\tb\n", "control"),
+        ("o\n" + "9" * 5000 + "\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n", "above 2\\^63"),
+        ("o\n9223372036854775808\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n", "above 2\\^63"),
     ],
 )
 def test_malformed_checkpoints(text, fragment):

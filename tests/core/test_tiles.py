@@ -281,6 +281,14 @@ def test_parse_tile_path_only_raises_tile_error(path, sumdb):
         assert (t.sumdb_path() if sumdb else t.path()) == path
 
 
+def test_tile_indices_beyond_any_64_bit_tree_are_refused():
+    deepest = parse_tile_path("tile/0/x036/x028/x797/x018/x963/967")  # 2^55 - 1 fits
+    assert deepest.n == (1 << 55) - 1
+    for path in ("tile/0/x036/x028/x797/x018/x963/968", "tile/entries/" + "x999/" * 8 + "999"):
+        with pytest.raises(TileError, match="out of range"):
+            parse_tile_path(path)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400), st.one_of(st.none(), st.integers(0, 20)))
 def test_decode_entry_bundle_only_raises_entry_bundle_error(data, count):

@@ -85,10 +85,10 @@ def static_server():
 class ThreadServer:
     """A uvicorn server for an ASGI app on a thread (real sockets, real HTTP)."""
 
-    def __init__(self, app, port: int | None = None):
-        self.port = port or free_port()
+    def __init__(self, app=None, port: int | None = None, config: uvicorn.Config | None = None):
+        self.port = config.port if config else (port or free_port())
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+            config or uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

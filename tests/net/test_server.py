@@ -3,6 +3,8 @@ add-checkpoint, on a real uvicorn server (in a thread) over real node stores."""
 
 from __future__ import annotations
 
+import base64
+import logging
 import threading
 
 import httpx
@@ -132,6 +134,42 @@ def test_add_checkpoint_status_codes(setup):
     assert conflict.status_code == 409
     assert conflict.headers["content-type"].startswith("text/x.tlog.size")
     assert conflict.text == "301\n"
+
+
+def test_a_validly_signed_checkpoint_with_an_absurd_size_is_4xx(setup, caplog):
+    a = setup["a"]
+    held = setup["w_service"].ledger.latest_checkpoint(a.origin).size
+    root = base64.b64encode(b"\x03" * 32).decode()
+    for size in ("9" * 5000, str(2**64), str(2**63), str(2**63 - 1)):
+        note = sign_note(f"{a.origin}\n{size}\n{root}\n", a.log_signer())
+        for old in (0, held):
+            resp = _post(setup, verify.encode_add_checkpoint(old, [], note))
+            assert 400 <= resp.status_code < 500, (size[:30], old, resp.status_code, resp.text)
+    assert setup["w_service"].ledger.latest_checkpoint(a.origin).size == held  # nothing saved
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_checkpoint_with_no_signature_lines_is_403(setup):
+    text = _a_note(setup).decode().split("\n\n")[0] + "\n"
+    for note in (text, text + "\n"):
+        resp = _post(setup, verify.encode_add_checkpoint(0, [], note.encode()))
+        assert resp.status_code == 403, (note, resp.status_code, resp.text)
+
+
+def test_out_of_range_tile_paths_are_4xx_without_a_traceback(setup, caplog):
+    url, origin = setup["a_url"], setup["a"].origin
+    deep = "x999/" * 8 + "999"
+    for path in (
+        f"tile/0/{deep}",
+        f"tile/entries/{deep}",
+        f"tile/0/{deep}.p/5",
+        f"logs/{origin}/tile/0/{deep}",
+        f"logs/{origin}/tile/entries/{deep}",
+        "tile/0/x999/x999/x999/x999/x999/x999/999.p/255",
+    ):
+        resp = httpx.get(url + path)
+        assert resp.status_code in (400, 404), (path, resp.status_code)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def _grow(setup, n: int) -> bytes:
