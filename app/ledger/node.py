@@ -15,9 +15,13 @@ import json
 import os
 import secrets
 import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from nacl.signing import SigningKey
 
 from app.core.checkpoint import Checkpoint
 from app.core.codes import city_problem, make_code, parse_code
@@ -34,13 +38,13 @@ from app.core.records import (
     split_signature,
     validate_record,
 )
-from app.core.tiles import TILE_WIDTH
+from app.core.tiles import TILE_WIDTH, Tile
 from app.ledger.codes_index import CodeState
 from app.ledger.db import StoreError, sqlite_url
 from app.ledger.keys import signing_key
 from app.ledger.keystore import Keystore, KeystoreError, check_official_name, write_private
 from app.ledger.rules import official_active
-from app.ledger.sequencer import Receipt, Sequencer, SubmissionRefused
+from app.ledger.sequencer import Receipt, Sequencer, Submission, SubmissionRefused
 from app.ledger.signing_pool import SigningPool
 from app.ledger.store import Store, StoredCheckpoint
 
@@ -69,9 +73,18 @@ def _unsigned(record: dict[str, Any]) -> bytes:
     return canonical_json(record)
 
 
+# A chunk of records being signed: (records, their unsigned bytes, the pool's futures
+# or None when signing falls back to this process).
+_Pending = tuple[list[dict[str, Any]], list[bytes], list[Future[list[bytes]]] | None]
+
+
 def _signed(
-    pool: SigningPool, key, recs: list[dict[str, Any]], unsigned: list[bytes], futures
-) -> tuple[list[bytes], list[dict]]:
+    pool: SigningPool,
+    key: SigningKey,
+    recs: list[dict[str, Any]],
+    unsigned: list[bytes],
+    futures: list[Future[list[bytes]]] | None,
+) -> tuple[list[bytes], list[dict[str, Any]]]:
     """(entries, records with "sig") of a chunk signed in the pool, or here if the pool
     was unavailable or failed; the same bytes core's sign_entry makes."""
     sigs = None if futures is None else pool.signatures(futures)
@@ -90,7 +103,7 @@ def _signed(
     return entries, recs
 
 
-def _tile_coords(tile) -> tuple[int, int, int | None]:
+def _tile_coords(tile: Tile | tuple[int, ...]) -> tuple[int, int, int | None]:
     """(level, n, width or None for a full tile) from a core Tile or a tuple."""
     if isinstance(tile, tuple):
         level, n, *w = tile
@@ -117,26 +130,26 @@ class Node:
         self._lock = threading.RLock()
         self._city_keys: dict[str, str] | None = None
         self._sequencer: Sequencer | None = None
-        self._official_keys: dict[str, tuple[bytes, object]] = {}
+        self._official_keys: dict[str, tuple[bytes, SigningKey]] = {}
         self._pass_salt = secrets.token_bytes(16)
         # worker processes for the Ed25519 work of large batches; started on first use
         self.signing_pool = SigningPool()
         # callables (size, note bytes) run on the sequencer thread after each commit (e.g.
         # to ask witnesses): keep them quick, hand slow work to another thread
-        self.checkpoint_listeners: list = []
+        self.checkpoint_listeners: list[Callable[[int, bytes], None]] = []
 
     # ---------------------------------------------------------------- lifecycle
     @classmethod
     def create(
         cls,
-        data_dir,
+        data_dir: str | Path,
         city_code: str,
         name_en: str,
         name_zh: str,
         passphrase: str,
         db_url: str | None = None,
         origin: str | None = None,
-        **opts,
+        **opts: Any,
     ) -> Node:
         """Make a new city node: keys (encrypted under `passphrase`), store, empty log
         with its first signed checkpoint (size 0). Refuses an existing node folder."""
@@ -206,7 +219,7 @@ class Node:
         return node
 
     @classmethod
-    def open(cls, data_dir, db_url: str | None = None, **opts) -> Node:
+    def open(cls, data_dir: str | Path, db_url: str | None = None, **opts: Any) -> Node:
         data_dir = Path(data_dir)
         try:
             config = json.loads((data_dir / CONFIG).read_text("utf-8"))
@@ -241,20 +254,40 @@ class Node:
             self._official_keys.clear()
         self.store.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Node:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # ---------------------------------------------------------------- identity
-    origin = property(lambda self: self.config["origin"])
-    city_code = property(lambda self: self.config["city_code"])
-    name_en = property(lambda self: self.config.get("name_en"))
-    name_zh = property(lambda self: self.config.get("name_zh"))
-    log_vkey = property(lambda self: self.config["log_vkey"])
-    witness_vkey = property(lambda self: self.config["witness_vkey"])
-    admin_vkey = property(lambda self: self.config["admin_vkey"])
+    @property
+    def origin(self) -> str:
+        return str(self.config["origin"])
+
+    @property
+    def city_code(self) -> str:
+        return str(self.config["city_code"])
+
+    @property
+    def name_en(self) -> str | None:
+        return self.config.get("name_en")
+
+    @property
+    def name_zh(self) -> str | None:
+        return self.config.get("name_zh")
+
+    @property
+    def log_vkey(self) -> str:
+        return str(self.config["log_vkey"])
+
+    @property
+    def witness_vkey(self) -> str:
+        return str(self.config["witness_vkey"])
+
+    @property
+    def admin_vkey(self) -> str:
+        return str(self.config["admin_vkey"])
 
     @property
     def admin_name(self) -> str:
@@ -305,7 +338,9 @@ class Node:
         (SubmissionRefused with the reason otherwise)."""
         return self._seq().submit(entry).result(timeout)
 
-    def submit_many(self, entries, timeout: float | None = 600) -> list:
+    def submit_many(
+        self, entries: list[bytes], timeout: float | None = 600
+    ) -> list[Receipt | SubmissionRefused]:
         """Sequence many entries; a list of Receipt or SubmissionRefused, in order."""
         return self._seq().submit_many(entries).wait(timeout)
 
@@ -363,7 +398,7 @@ class Node:
             {**o, "active": official_active(o, size)} for o in self.store.officials(self.origin)
         ]
 
-    def _official_key(self, official: str, passphrase: str):
+    def _official_key(self, official: str, passphrase: str) -> SigningKey:
         """The official's signing key; argon2id runs once per official and process, later
         calls check the passphrase against a salted digest kept in memory."""
         digest = hashlib.blake2b(passphrase.encode(), key=self._pass_salt).digest()
@@ -388,14 +423,14 @@ class Node:
         self,
         asset_class: str,
         name: str,
-        geometry,
-        attributes=None,
+        geometry: dict[str, Any] | None,
+        attributes: Mapping[str, Any] | None = None,
         owner: str | None = None,
         code: str | None = None,
     ) -> dict[str, Any]:
         """The unsigned issue record for a new code (a fresh random serial unless given)."""
         c = parse_code(code) if code else make_code(self.city_code, asset_class)
-        rec = {
+        rec: dict[str, Any] = {
             "type": "issue",
             "code": str(c),
             "prev": None,
@@ -418,8 +453,8 @@ class Node:
         official_passphrase: str,
         asset_class: str,
         name: str,
-        geometry,
-        attributes=None,
+        geometry: dict[str, Any] | None,
+        attributes: Mapping[str, Any] | None = None,
         owner: str | None = None,
         code: str | None = None,
     ) -> Receipt:
@@ -427,8 +462,12 @@ class Node:
         return self.submit(self.make_entry(official, official_passphrase, rec))
 
     def issue_many(
-        self, official: str, official_passphrase: str, items, timeout: float | None = 600
-    ) -> list:
+        self,
+        official: str,
+        official_passphrase: str,
+        items: Iterable[Mapping[str, Any]],
+        timeout: float | None = 600,
+    ) -> list[Receipt | SubmissionRefused]:
         """Issue one code per item (dict with asset_class, name, geometry, attributes?,
         owner?, code?); returns Receipt or SubmissionRefused per item, in order.
 
@@ -437,8 +476,9 @@ class Node:
         signing pool's threshold are signed in its worker processes while the next chunk
         is being built."""
         key = self._official_key(official, official_passphrase)
-        seq, pool, groups = self._seq(), self.signing_pool, []
-        pending = None  # a chunk whose signatures are being made in the pool
+        seq, pool = self._seq(), self.signing_pool
+        groups: list[Submission] = []
+        pending: _Pending | None = None  # a chunk whose signatures are made in the pool
         chunk: list[dict[str, Any]] = []
 
         def flush(recs: list[dict[str, Any]]) -> None:
@@ -495,12 +535,12 @@ class Node:
         official: str,
         official_passphrase: str,
         code: str,
-        name=None,
-        geometry=None,
-        attributes=None,
+        name: str | None = None,
+        geometry: dict[str, Any] | None = None,
+        attributes: Mapping[str, Any] | None = None,
     ) -> Receipt:
         state = self._current(code)
-        asset = {}
+        asset: dict[str, Any] = {}
         if name is not None:
             asset["name"] = name
         if geometry is not None:
@@ -548,12 +588,13 @@ class Node:
             return None
         return self.store.code_state(canonical)
 
-    def history(self, code: str) -> list[tuple[int, dict]]:
+    def history(self, code: str) -> list[tuple[int, dict[str, Any]]]:
         """Every record of `code`, oldest first, following the `prev` chain."""
         state = self.code_state(code)
         if state is None:
             return []
-        out, index = [], state.latest_index
+        out: list[tuple[int, dict[str, Any]]] = []
+        index: int | None = state.latest_index
         while index is not None:
             rec = json.loads(self.store.entry(state.origin, index))
             out.append((index, rec))
@@ -564,7 +605,7 @@ class Node:
         out.reverse()
         return out
 
-    def read_tile(self, origin: str, tile) -> bytes | None:
+    def read_tile(self, origin: str, tile: Tile | tuple[int, ...]) -> bytes | None:
         """Serve a hash tile: `tile` is a core Tile (l, n, w) or a (level, n[, width]) tuple."""
         level, n, width = _tile_coords(tile)
         return self.store.read_tile(origin, level, n, width)
@@ -573,13 +614,21 @@ class Node:
         """Serve entry bundle `n` (first `w` entries for a partial bundle)."""
         return self.store.read_entry_bundle(origin, n, None if w in (None, TILE_WIDTH) else w)
 
-    def codes_in_bbox(self, minx, miny, maxx, maxy, origin=None, limit=None) -> list[CodeState]:
+    def codes_in_bbox(
+        self,
+        minx: float,
+        miny: float,
+        maxx: float,
+        maxy: float,
+        origin: str | None = None,
+        limit: int | None = None,
+    ) -> list[CodeState]:
         return self.store.codes_in_bbox(minx, miny, maxx, maxy, origin, limit)
 
-    def list_codes(self, **filters) -> list[CodeState]:
+    def list_codes(self, **filters: Any) -> list[CodeState]:
         return self.store.list_codes(**filters)
 
-    def code_counts(self, origin: str | None = None) -> dict[str, Any]:
+    def code_counts(self, origin: str | None = None) -> dict[tuple[str, str], int]:
         return self.store.code_counts(origin)
 
     def recent_codes(self, limit: int = 20, origin: str | None = None) -> list[CodeState]:

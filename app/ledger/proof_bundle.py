@@ -28,12 +28,18 @@ import binascii
 import struct
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core import merkle as _merkle
 from app.core import tiles as _tiles
 from app.core import tlog_proof as _tlog_proof
 from app.core.codes import parse_code
 from app.core.errors import CityLedgerError
+from app.ledger.store import Store, StoredCheckpoint
+
+if TYPE_CHECKING:
+    from app.ledger.node import Node
 
 EXTRA_MAGIC = b"CLB1"
 QR_PREFIX = "cityledger-bundle:"
@@ -169,7 +175,7 @@ def qr_payload(bundle_bytes: bytes) -> str:
     return QR_PREFIX + base64.urlsafe_b64encode(zlib.compress(bundle_bytes, 9)).decode()
 
 
-def write_qr(content: str, path, *, scale: int = 4) -> None:
+def write_qr(content: str, path: str | Path, *, scale: int = 4) -> None:
     """Save `content` as a QR image (PNG or SVG, from the file name); ValueError if too long."""
     import segno
 
@@ -197,16 +203,18 @@ class NotInStoreError(CityLedgerError, LookupError):
     """The node does not hold what a proof needs (unknown code, missing entries/tiles)."""
 
 
-def store_of(node_or_store):
+def store_of(node_or_store: Node | Store) -> Store:
     """The Store behind a Node (or the Store itself)."""
-    return getattr(node_or_store, "store", node_or_store)
+    return node_or_store if isinstance(node_or_store, Store) else node_or_store.store
 
 
-def stored_inclusion_proof(store, origin: str, index: int, size: int, root: bytes) -> list[bytes]:
+def stored_inclusion_proof(
+    store: Store, origin: str, index: int, size: int, root: bytes
+) -> list[bytes]:
     """Record `index`'s inclusion proof in tree (size, root), read from stored tiles that
     are authenticated against `root` as they are read."""
 
-    def read_tile(t):
+    def read_tile(t: _tiles.Tile) -> bytes | None:
         return store.read_tile(origin, t.l, t.n, None if t.full else t.w)
 
     reader = _tiles.TileHashReader(size, root, read_tile)
@@ -218,7 +226,9 @@ def stored_inclusion_proof(store, origin: str, index: int, size: int, root: byte
         ) from None
 
 
-def choose_checkpoint(store, origin: str, index: int, quorum: int | None = None):
+def choose_checkpoint(
+    store: Store, origin: str, index: int, quorum: int | None = None
+) -> StoredCheckpoint:
     """The stored checkpoint to prove `index` under: the newest one covering it that
     carries at least `quorum` cosignature lines, else the one with the most of them.
     One grouped query, however many checkpoints the log has."""
@@ -228,11 +238,14 @@ def choose_checkpoint(store, origin: str, index: int, quorum: int | None = None)
     size = next((sz for sz, n in rows if quorum is not None and n >= quorum), None)
     if size is None:
         size = max(rows, key=lambda r: (r[1], r[0]))[0]
-    return store.checkpoint(origin, size)
+    cp = store.checkpoint(origin, size)
+    if cp is None:
+        raise NotInStoreError(f"checkpoint {size} of {origin} vanished from the store")
+    return cp
 
 
 def official_proof(
-    store, origin: str, name: str, size: int, root: bytes, before: int
+    store: Store, origin: str, name: str, size: int, root: bytes, before: int
 ) -> OfficialProof | None:
     """The official-add record of `name` (before index `before`) and its inclusion proof."""
     row = next((o for o in store.officials(origin) if o["name"] == name), None)
@@ -242,7 +255,7 @@ def official_proof(
 
 
 def official_revoke_proof(
-    store, origin: str, name: str, size: int, root: bytes
+    store: Store, origin: str, name: str, size: int, root: bytes
 ) -> OfficialProof | None:
     """The official-revoke record of `name` under the checkpoint of `size`, if any."""
     row = next((o for o in store.officials(origin) if o["name"] == name), None)
@@ -251,7 +264,7 @@ def official_revoke_proof(
     return _proof_of(store, origin, row["revoked_index"], size, root)
 
 
-def _proof_of(store, origin: str, index: int, size: int, root: bytes) -> OfficialProof:
+def _proof_of(store: Store, origin: str, index: int, size: int, root: bytes) -> OfficialProof:
     return OfficialProof(
         index=index,
         entry=store.entry(origin, index),
@@ -259,7 +272,9 @@ def _proof_of(store, origin: str, index: int, size: int, root: bytes) -> Officia
     )
 
 
-def export_proof_bundle(node_or_store, code: str, quorum: int | None = None) -> ProofBundle:
+def export_proof_bundle(
+    node_or_store: Node | Store, code: str, quorum: int | None = None
+) -> ProofBundle:
     """The proof bundle of `code`'s latest record, from a node's own log or a replica."""
     store = store_of(node_or_store)
     canonical = str(parse_code(code))
