@@ -9,7 +9,9 @@ tens of MB instead of the ~600 MB of one shapely Point and a few Python strings 
 Coordinates are lon/lat (EPSG:4326) and are also the display coordinates of the map
 (see app/ui/map/view.py for why the map does not reproject).
 
-Spatial index: lines and polygons are shapely geometries in a shapely ``STRtree``.
+Lines and polygons are a :class:`app.gis.shape_column.ShapeColumn` (flat coordinate
+arrays and bounds; shapely objects are made only for the rows a query or identify
+needs); a box query compares the bounds with numpy, then tests the candidates exactly.
 Points are not turned into shapely objects: they are sorted into STR-packed blocks of
 64 (x-slices, then y inside each slice, as the STRtree itself packs) and the block
 envelopes go into a second ``STRtree``; a query asks the tree for blocks and tests the
@@ -29,6 +31,7 @@ import shapely
 
 from app.core.classes import ASSET_CLASSES
 from app.core.errors import CityLedgerError
+from app.gis.shape_column import ShapeColumn
 
 STATUSES = ("none", "pending", "issued", "revoked", "unverified")
 KINDS = ("point", "line", "polygon")
@@ -146,7 +149,7 @@ class AssetTable:
             if len(arr) != n:
                 raise AssetTableError(f"column {name} has {len(arr)} rows, kind has {n}")
         self.shape_rows = np.flatnonzero(self.kind != 0)
-        self.shapes = np.asarray(shapes, dtype=object)
+        self.shapes = shapes if isinstance(shapes, ShapeColumn) else ShapeColumn(shapes)
         if len(self.shapes) != len(self.shape_rows):
             raise AssetTableError(
                 f"{len(self.shapes)} line/polygon geometries for "
@@ -163,7 +166,6 @@ class AssetTable:
         self.point_index = PointIndex(
             np.flatnonzero(self.kind == 0), self.x[self.kind == 0], self.y[self.kind == 0]
         )
-        self.shape_tree = shapely.STRtree(self.shapes)
         self.version = 0
         self._listeners: list[Callable[[AssetTable, np.ndarray], None]] = []
 
@@ -337,7 +339,9 @@ class AssetTable:
         x0, x1 = min(x0, x1), max(x0, x1)
         y0, y1 = min(y0, y1), max(y0, y1)
         pts = self.point_index.query(x0, y0, x1, y1)
-        hit = self.shape_tree.query(shapely.box(x0, y0, x1, y1), predicate="intersects")
+        b = self.shapes.bounds
+        near = np.flatnonzero((b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0))
+        hit = near[shapely.intersects(self.shapes.take(near), shapely.box(x0, y0, x1, y1))]
         rows = np.sort(np.concatenate([pts, self.shape_rows[hit]]))
         return rows[mask[rows]] if mask is not None else rows
 
@@ -354,7 +358,7 @@ class AssetTable:
         is_pt = self.kind[rows] == 0
         d[is_pt] = np.hypot(self.x[rows[is_pt]] - x, self.y[rows[is_pt]] - y)
         shp = rows[~is_pt]
-        d[~is_pt] = shapely.distance(self.shapes[self._shape_pos[shp]], p)
+        d[~is_pt] = shapely.distance(self.shapes.take(self._shape_pos[shp]), p)
         d[d > tol] = np.inf
         poly = self.kind[rows] == 2
         # A containing polygon (distance 0) only wins when nothing else is in reach.
@@ -376,7 +380,7 @@ class AssetTable:
             lo.append(np.array([self.x[pts].min(), self.y[pts].min()]))
             hi.append(np.array([self.x[pts].max(), self.y[pts].max()]))
         if len(shp):
-            b = shapely.bounds(self.shapes[self._shape_pos[shp]])
+            b = self.shapes.bounds[self._shape_pos[shp]]
             lo.append(b[:, :2].min(axis=0))
             hi.append(b[:, 2:].max(axis=0))
         mn, mx = np.min(lo, axis=0), np.max(hi, axis=0)

@@ -26,6 +26,7 @@ import shapely
 
 from app.core.classes import ASSET_CLASSES
 from app.gis import maps
+from app.gis.shape_column import ShapeColumn
 
 CLASS_CODES = tuple(ASSET_CLASSES)
 KINDS = ("point", "line", "polygon")
@@ -161,7 +162,8 @@ def _subtypes_of(kind: str) -> tuple[np.ndarray, np.ndarray]:
 class DemoAssets:
     """Columnar demo assets; row i is described by index i of every array.
 
-    ``shapes`` holds shapely geometries for line and polygon rows only (in row order),
+    ``shapes`` holds the geometries of the line and polygon rows only (in row order, as
+    a ShapeColumn: flat arrays, shapely objects made on demand),
     points are ``x``/``y``.  Names, ids and attribute dicts are made on demand.
     """
 
@@ -175,7 +177,7 @@ class DemoAssets:
     serial: np.ndarray  # int32: number in the name, per city and subtype
     x: np.ndarray  # float64 lon (points) or representative point
     y: np.ndarray
-    shapes: np.ndarray  # object array, lines/polygons only
+    shapes: ShapeColumn  # lines/polygons only
     year: np.ndarray  # int16
     condition: np.ndarray  # int8 into CONDITIONS
     material: np.ndarray  # int8 into MATERIALS, -1 for none
@@ -236,7 +238,7 @@ class DemoAssets:
         out = np.empty(len(self), dtype=object)
         pts = self.kind == 0
         out[pts] = shapely.points(self.x[pts], self.y[pts])
-        out[~pts] = self.shapes
+        out[~pts] = self.shapes.to_numpy()
         return out
 
     def to_geodataframe(self) -> gpd.GeoDataFrame:
@@ -267,7 +269,7 @@ class DemoAssets:
                 remap.append(codes.index(c))
             city_idx.append(np.asarray(remap, np.int16)[p.city_idx])
         cat = lambda f: np.concatenate([getattr(p, f) for p in parts])  # noqa: E731
-        shapes = np.concatenate([p.shapes for p in parts]) if parts else np.empty(0, object)
+        shapes = ShapeColumn.concat([p.shapes for p in parts])
         return cls(
             tuple(codes),
             tuple(names),
@@ -477,7 +479,7 @@ def generate_demo(
         serial=serial,
         x=np.concatenate(xs),
         y=np.concatenate(ys),
-        shapes=np.concatenate(shapes) if shapes else np.empty(0, object),
+        shapes=ShapeColumn(np.concatenate(shapes) if shapes else np.empty(0, object)),
         year=year,
         condition=condition,
         material=material,

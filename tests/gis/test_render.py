@@ -145,7 +145,7 @@ def test_polygon_rings_are_oriented_for_winding_fill():
         [(0, 0), (0, 1), (1, 1), (1, 0)], holes=[[(0.3, 0.3), (0.6, 0.3), (0.6, 0.6)]]
     )
     multi = shapely.MultiPolygon([shapely.box(2, 0, 3, 1, ccw=False), shapely.box(4, 0, 5, 1)])
-    s = ShapeSet(np.array([poly, multi]), rings=True, origin=(0.0, 0.0))
+    s = ShapeSet.of(np.array([poly, multi]), rings=True, origin=(0.0, 0.0))
     s.prepare()
     block = Block(100.0, -100.0, 0, -100, 600, 100)
     rings = _rings_of(s, block, np.array([0, 1]))
@@ -164,7 +164,7 @@ def test_paths_merge_vertices_within_a_pixel_and_keep_every_shape():
     lines = shapely.linestrings(
         (starts[:, None, :] + steps).reshape(-1, 2), indices=np.repeat(np.arange(300), 50)
     )
-    s = ShapeSet(lines, rings=False, origin=(0.0, 0.0))
+    s = ShapeSet.of(lines, rings=False, origin=(0.0, 0.0))
     s.prepare()
     for scale in (100.0, 1e5):
         block = Block(scale, -scale, 0, int(-1.1 * scale), int(1.1 * scale), int(1.1 * scale))

@@ -79,6 +79,10 @@ class Canvas:
         self._spare = self.image
         self.image, self.rect, self.pending = image, rect, pending
 
+    def drop_spare(self) -> None:
+        """Free the second buffer (only the canvas being panned needs one)."""
+        self._spare = None
+
     def next_band(self) -> Rect | None:
         """The next rectangle to render (at most BAND_PIXELS, cut into full-width bands),
         taken off the queue; the one nearest the centre of the window first."""
@@ -128,6 +132,8 @@ class CanvasCache:
             (c for k, c in reversed(self._canvases.items()) if k != key and c.complete), None
         )
         canvas = self._canvases.pop(key, None)
+        for other in self._canvases.values():
+            other.drop_spare()
         if canvas is None:
             canvas = Canvas(sx, sy, rect, style_of())
         else:

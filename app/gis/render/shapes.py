@@ -17,6 +17,8 @@ shape crosses, at any zoom, with nothing precomputed per zoom level.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import shapely
@@ -24,38 +26,56 @@ import shapely
 from app.gis.render.ranges import concat_ranges
 from app.gis.render.viewport import Block
 
+Ragged = tuple[Any, np.ndarray, tuple[np.ndarray, ...]]  # shapely.to_ragged_array's
+
 
 class ShapeSet:
     """Lines or polygons (``rings=True``) of a table, by position in ``geoms``.
 
     Construction only takes the bounds; :meth:`prepare` (the vertices) may run in a
-    background thread — shapely and numpy release the GIL — and sets ``ready``."""
+    background thread — numpy releases the GIL — and sets ``ready``."""
 
-    def __init__(self, geoms: np.ndarray, rings: bool, origin: tuple[float, float]):
+    def __init__(
+        self,
+        bounds: np.ndarray,
+        source: Callable[[], Ragged],
+        rings: bool,
+        origin: tuple[float, float],
+    ):
+        """``bounds`` (n, 4) of the shapes; ``source()`` gives their ragged arrays
+        (called once, by :meth:`prepare`)."""
         self.rings = rings
         self.origin = origin
-        self.n = len(geoms)
-        self.bounds = shapely.bounds(geoms) if self.n else np.empty((0, 4))
-        self.extent = (
-            np.maximum(self.bounds[:, 2] - self.bounds[:, 0], self.bounds[:, 3] - self.bounds[:, 1])
-            if self.n
-            else np.empty(0)
+        self.n = len(bounds)
+        self.bounds = np.asarray(bounds, np.float64).reshape(-1, 4)
+        self.extent = np.maximum(
+            self.bounds[:, 2] - self.bounds[:, 0], self.bounds[:, 3] - self.bounds[:, 1]
         )
-        self._geoms: np.ndarray | None = geoms
+        self._source: Callable[[], Ragged] | None = source
         self.x = self.y = np.empty(0, np.float32)
         self.ring_start = np.zeros(1, np.int64)  # ring r: vertices ring_start[r]:[r+1]
         self.geom_ring = np.zeros(self.n + 1, np.int64)  # shape g: rings geom_ring[g]:[g+1]
         self.ready = self.n == 0
         self._thread: threading.Thread | None = None
 
+    @classmethod
+    def of(cls, geoms: np.ndarray, rings: bool, origin: tuple[float, float]) -> ShapeSet:
+        """From shapely geometries (one family)."""
+        return cls(
+            shapely.bounds(geoms) if len(geoms) else np.empty((0, 4)),
+            lambda: shapely.to_ragged_array(geoms),
+            rings,
+            origin,
+        )
+
     def __len__(self) -> int:
         return self.n
 
     def prepare(self) -> None:
-        geoms, self._geoms = self._geoms, None
-        if self.ready or geoms is None:
+        source, self._source = self._source, None
+        if self.ready or source is None:
             return
-        kind, coords, offsets = shapely.to_ragged_array(geoms)
+        kind, coords, offsets = source()
         G = shapely.GeometryType
         if kind == G.LINESTRING:
             ring_start, geom_ring = offsets[0], np.arange(self.n + 1)

@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtGui
 from app.gis.assets import STATUSES, AssetTable
 from app.gis.render.canvas import Canvas, CanvasCache, Style
 from app.gis.render.marks import Marks
+from app.gis.render.memory import trim_heap
 from app.gis.render.palette import SELECTION_COLOR, STATUS_COLORS, palette
 from app.gis.render.raster import Scratch
 from app.gis.render.shapes import ShapeSet, segments_in
@@ -79,7 +80,12 @@ class AssetLayer(pg.GraphicsObject):
         self.marks = Marks(table.x, table.y, extent)  # extents filled in below
         for name, kind in (("lines", 1), ("polygons", 2)):
             pos = np.flatnonzero(kinds == kind)
-            shapes = ShapeSet(table.shapes[pos], rings=kind == 2, origin=self.marks.origin)
+            shapes = ShapeSet(
+                table.shapes.bounds[pos],
+                lambda pos=pos: table.shapes.ragged_of(pos),  # type: ignore[misc]
+                rings=kind == 2,
+                origin=self.marks.origin,
+            )
             self.shapes[name] = shapes
             self.shape_rows[name] = table.shape_rows[pos]
             extent[table.shape_rows[pos]] = np.maximum(shapes.extent, 1e-12)
@@ -115,6 +121,7 @@ class AssetLayer(pg.GraphicsObject):
     def _prepare_shapes(self) -> None:
         for shapes in self.shapes.values():
             shapes.prepare()
+        trim_heap()
 
     def wait_for_background(self) -> None:
         """Block until the shapes and the pyramid are prepared (tests, bench)."""
@@ -185,6 +192,7 @@ class AssetLayer(pg.GraphicsObject):
             pyramid = marks.build_pyramid()
             if pyramid.generation == marks.generation:
                 marks.pyramid = pyramid
+            trim_heap()
 
         self._pyramid_thread = threading.Thread(target=build, name="map-pyramid", daemon=True)
         self._pyramid_thread.start()
