@@ -101,7 +101,9 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_network_rotate_admin)
     net.set_defaults(func=lambda a: net.print_help() or 2)
 
-    evd = sub.add_parser("evidence", help="fork evidence against member cities")
+    evd = sub.add_parser(
+        "evidence", help="evidence against member cities (forks, logged entries that break a rule)"
+    )
     evd_sub = evd.add_subparsers(dest="evidence_command", metavar="ACTION")
     p = evd_sub.add_parser("list", help="list stored evidence")
     p.add_argument("--json", action="store_true")
@@ -561,6 +563,10 @@ def _evidence_doc(row) -> dict:
         "created_at": row["created_at"],
         "resolved_at": row["resolved_at"],
         "resolution": row["resolution"],
+        # misbehaviour: the entry's index and the rule it breaks; note_b is a tlog-proof
+        # bundle of the entry under the checkpoint in note_a (check it with `verify`)
+        "entry_index": row["entry_index"],
+        "rule": row["rule"],
         "note_a": bytes(row["note_a"]).decode("utf-8", "replace"),
         "note_b": bytes(row["note_b"]).decode("utf-8", "replace"),
     }

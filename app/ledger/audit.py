@@ -10,15 +10,14 @@ precisely (entry index, tile coordinates, checkpoint size).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.checkpoint import open_checkpoint
 from app.core.errors import CoreError
 from app.core.note import Verifier
-from app.ledger import codes_index
-from app.ledger.store import Store
+from app.ledger import codes_index, rules
+from app.ledger.store import LogInfo, Store
 from app.ledger.tilelog import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, TileLog, decode_entries
 
 _CHUNK = 64  # bundles read per query
@@ -85,8 +84,7 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
     stops = sorted({s for s in by_size if s > 0} | {size}) if size else []
     tl = TileLog.empty()
     stored_tiles = _StoredTiles(store, origin)
-    folded: dict[str, dict[str, Any]] = {}
-    offs: dict[str, dict[str, Any]] = {}
+    judged = _Judged(store, info)
     index = 0
     pending: list[bytes] = []
 
@@ -137,7 +135,7 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
             for e in ents:
                 pending.append(e)
                 if check_index and index < info.indexed_size:
-                    _fold(report, origin, index, e, folded, offs)
+                    judged.fold(report, index, e)
                 index += 1
                 report.entries_checked += 1
                 while index == next_stop:
@@ -158,7 +156,7 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
         report.fail(f"the codes index claims {info.indexed_size} entries of a log of {size}")
     _check_widths(store, origin, size, report)
     if check_index:
-        _check_index(store, origin, folded, report)
+        _check_index(store, origin, judged.codes, report)
     return report
 
 
@@ -177,24 +175,35 @@ def _first_diff(stored: bytes, data: bytes) -> str:
     return "?"
 
 
-def _fold(
-    report: AuditReport,
-    origin: str,
-    index: int,
-    entry: bytes,
-    folded: dict[str, dict[str, Any]],
-    offs: dict[str, dict[str, Any]],
-) -> None:
-    try:
-        rec = json.loads(entry)
-        if rec.get("type") in codes_index.CODE_TYPES:
-            folded[rec["code"]] = codes_index.fold(folded.get(rec["code"]), rec, index, origin)
-        elif rec.get("type") in codes_index.OFFICIAL_TYPES:
-            codes_index.fold_official(offs, rec, index, origin)
-        else:
-            report.fail(f"entry {index}: unknown record type {rec.get('type')!r}")
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        report.fail(f"entry {index}: cannot be read as a record: {exc}")
+class _Judged:
+    """The codes index as the entry rules build it from the log: what the stored index
+    must equal. An entry that breaks a rule is a problem, unless it is misbehaviour
+    evidence an operator has resolved (a replica then keeps it out of its index)."""
+
+    def __init__(self, store: Store, info: LogInfo):
+        self.ctx = rules.LogContext(info.origin, info.city_code or "", info.admin_vkey)
+        self.state = rules.LedgerState()
+        self.resolved = {
+            e["entry_index"]
+            for e in store.evidence(info.origin)
+            if e["kind"] == "misbehaviour" and e["resolved_at"] is not None
+        }
+
+    @property
+    def codes(self) -> dict[str, dict[str, Any]]:
+        return dict(self.state.codes)
+
+    def fold(self, report: AuditReport, index: int, entry: bytes) -> None:
+        if index in self.resolved:
+            return
+        # decoded as the replica fold decodes it, so that both judge the same record
+        rec = codes_index.decode_record(entry)
+        if rec is None:
+            report.fail(f"entry {index}: cannot be read as a record (not a JSON object)")
+            return
+        result = rules.apply(self.ctx, self.state, rec, index)
+        if isinstance(result, rules.Refusal):
+            report.fail(f"entry {index} breaks rule {result.rule}: {result.reason}")
 
 
 def _check_widths(store: Store, origin: str, size: int, report: AuditReport) -> None:

@@ -248,6 +248,7 @@ class _CodeRecord(msgspec.Struct):
     official: str | None = None
     time: str | None = None
     owner: str | None = None
+    prev: int | None = None
     asset: _Asset | None | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -274,6 +275,7 @@ def _fast_record(data: bytes) -> dict[str, Any] | None:
             "official": r.official,
             "time": r.time,
             "owner": r.owner,
+            "prev": r.prev,
         }
         a = r.asset
         if a is not msgspec.UNSET:

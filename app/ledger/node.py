@@ -596,7 +596,16 @@ class Node:
         out: list[tuple[int, dict[str, Any]]] = []
         index: int | None = state.latest_index
         while index is not None:
-            rec = json.loads(self.store.entry(state.origin, index))
+            try:
+                rec = json.loads(self.store.entry(state.origin, index))
+            except IndexError:
+                raise StoreError(
+                    f"record {index} of {state.code} is not held in {state.origin}"
+                ) from None
+            if not isinstance(rec, dict) or rec.get("code") != state.code:
+                raise StoreError(
+                    f"record {index} of {state.origin} is not a record of {state.code}"
+                )
             out.append((index, rec))
             prev = rec.get("prev")
             if prev is not None and (not isinstance(prev, int) or prev >= index):

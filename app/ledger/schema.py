@@ -152,7 +152,7 @@ evidence = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("origin", String(ORIGIN), nullable=False),
-    Column("kind", String(32), nullable=False),  # e.g. 'fork'
+    Column("kind", String(32), nullable=False),  # 'fork' | 'misbehaviour'
     Column("note_a", LargeBinary, nullable=False),
     Column("note_b", LargeBinary, nullable=False),
     Column("detail", Text, nullable=False),
@@ -160,4 +160,7 @@ evidence = Table(
     # The operator's decision (None while open: the city's newer checkpoints are refused).
     Column("resolved_at", Float, nullable=True),
     Column("resolution", Text, nullable=True),
+    # misbehaviour: the entry's index in the city's log and the rule it breaks
+    Column("entry_index", BigInteger, nullable=True),
+    Column("rule", String(64), nullable=True),
 )

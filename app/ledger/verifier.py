@@ -26,6 +26,7 @@ from app.core import note as _note
 from app.core import records as _records
 from app.core.errors import InvalidSignatureError
 from app.core.texts import N_
+from app.ledger import rules
 from app.ledger.proof_bundle import (
     NotInStoreError,
     ProofBundle,
@@ -177,15 +178,14 @@ def _check_code(ck: _Checker, text: str):
 
 
 def _parse_record(ck: _Checker, entry: bytes, code, index: int):
-    try:
-        record = _records.parse_entry(entry)
-    except ValueError as e:
+    record = rules.parse(entry)
+    if isinstance(record, rules.Refusal):
         ck.add(
             RECORD,
             FAIL,
             N_("the entry at index {index} is not a valid record: {error}"),
             index=index,
-            error=str(e),
+            error=record.reason,
         )
         return None
     if code is not None and record.get("code") != str(code):
@@ -265,7 +265,8 @@ def _check_official(
             official=name,
         )
     params = {"official": name, "added": official.added_index, "index": index}
-    if official.added_index >= index:
+    row = {"added_index": official.added_index, "revoked_index": official.revoked_index}
+    if not rules.official_active(row, index) and official.added_index >= index:
         return ck.add(
             OFFICIAL_ACTIVE,
             FAIL,
@@ -274,7 +275,7 @@ def _check_official(
             ),
             **params,
         )
-    if official.revoked_index is not None and official.revoked_index < index:
+    if not rules.official_active(row, index):
         return ck.add(
             OFFICIAL_ACTIVE,
             FAIL,
@@ -380,7 +381,7 @@ def _check_checkpoint(ck: _Checker, note_bytes: bytes, trust: TrustFile, code):
             serial=trust.serial,
         )
         return cp, None
-    if code is not None and code.city != city.code:
+    if code is not None and not rules.code_in_city(str(code), city.code):
         ck.add(
             CHECKPOINT_SIGNATURE,
             FAIL,

@@ -127,30 +127,43 @@ class LedgerView:
         bundles: dict[int, bytes],
         tile_data: dict[tuple[int, int], bytes],
         index: bool = True,
+        checkpoint=None,
     ) -> int:
-        """Append verified entries [held, held+len) with their tiles; returns the number
-        of entries folded into the codes index (0 when `index` is off: a bulk catch-up
-        stores blobs first and calls `index_pending` after)."""
-        self.store.append_replica(
+        """Append verified entries [held, held+len) with their tiles, and `checkpoint`
+        (a verified CheckpointView of the new size) in the same transaction: a checkpoint
+        is never stored before the entries it covers. Returns the number of entries
+        folded into the codes index (0 when `index` is off: a bulk catch-up stores blobs
+        first and calls `index_pending` after)."""
+        folded = self.store.append_replica(
             origin,
             held,
             held + len(entries),
             root,
-            None,
+            None if checkpoint is None else checkpoint.log_note,
             bundles,
             tile_data,
             index_codes=index,
             entries=entries,
         )
-        return len(entries) if index else 0
+        if checkpoint is not None and checkpoint.cosigners:
+            self.add_cosignatures(origin, checkpoint.size, checkpoint.cosigners)
+        return folded
 
     def index_pending(self, origin: str) -> int:
         """Fold stored but not yet indexed entries into the codes index; returns how many."""
         info = self.store.log_info(origin)
         if info is None or info.indexed_size >= info.size:
             return 0
-        self.store.index_replica(origin)
-        return info.size - info.indexed_size
+        return self.store.index_replica(origin) - info.indexed_size
+
+    def misbehaviour(self, origin: str | None = None) -> list[dict]:
+        """Open misbehaviour evidence (against `origin`): entries that break an entry
+        rule; the city's later records are held back until an operator resolves it."""
+        return [
+            e
+            for e in self.store.evidence(origin)
+            if e["kind"] == "misbehaviour" and e["resolved_at"] is None
+        ]
 
     def hash_reader(self, origin: str, size: int | None = None, root: bytes | None = None):
         """A verifying hash reader over the stored tiles of `origin` (at its latest

@@ -102,6 +102,7 @@ class SyncEngine:
         self.use_mirrors = use_mirrors
         self.gossip_interval = gossip_interval  # seconds between mirror checks of a city
         self._last_gossip: dict[str, float] = {}
+        self._alerted: set[int] = set()  # misbehaviour evidence already raised as an alert
         self.health: dict[str, PeerHealth] = {}
         self.endpoints: dict[str, EndpointHealth] = {}  # member node URL -> its health
         self._health_lock = threading.Lock()
@@ -321,6 +322,7 @@ class SyncEngine:
                     break
             if not done:
                 h.failed(sources[0][1], str(last_error) if last_error else "no endpoint answered")
+            self._report_misbehaviour(city.origin, h)
             self._refresh_sizes(h)
             if h.state == "ok" and h.url != self._recorded.get(city.origin):
                 # The peers table is written when the serving endpoint changes, not per pass.
@@ -328,6 +330,38 @@ class SyncEngine:
                 self._recorded[city.origin] = h.url
             self._publish_health(h)
             return h
+
+    def _report_misbehaviour(self, origin: str, h: PeerHealth) -> None:
+        """Open misbehaviour evidence against `origin` (a logged entry that breaks an entry
+        rule): alert once per evidence, and show the city frozen while its records are
+        held back from the codes index (its Merkle data is still replicated)."""
+        open_rows = self.ledger.misbehaviour(origin)
+        for e in open_rows:
+            if e["id"] in self._alerted:
+                continue
+            self._alerted.add(e["id"])
+            message = (
+                f"MISBEHAVIOUR of {origin}: {e['detail']}; evidence #{e['id']} stored, the "
+                "city's further records are held back until an operator resolves it"
+            )
+            log.error(message)
+            self.bus.emit(
+                ev.ALERT,
+                origin,
+                level="critical",
+                message=message,
+                evidence_id=e["id"],
+                rule=e["rule"],
+                index=e["entry_index"],
+            )
+        if open_rows and h.state == "ok":
+            first = open_rows[0]
+            h.failed(
+                h.url,
+                f"misbehaviour evidence #{first['id']} unresolved: records from index "
+                f"{first['entry_index']} on are held back from the codes index",
+                frozen=True,
+            )
 
     def _refresh_sizes(self, h: PeerHealth) -> None:
         stored = self.ledger.latest_checkpoint(h.origin)
@@ -385,23 +419,26 @@ class SyncEngine:
                         f"tree of size {stored.size}",
                     )
         self.ledger.ensure_replica(city)
-        saved = self.ledger.save_checkpoint(origin, cp, expected_size=stored.size if stored else 0)
-        if saved:
-            self.bus.emit(
-                ev.CHECKPOINT,
-                origin,
-                size=cp.size,
-                cosignatures=len(cp.cosigners),
-                peer=peer.prefix,
-            )
-        else:
+        if self.ledger.held_size(origin) < cp.size:
+            # New entries: the checkpoint is stored with the last chunk of them, so an
+            # interrupted sync never leaves a checkpoint covering entries not held.
+            self._fetch_entries(peer, cp, tiles, h)
+        known = self.ledger.latest_checkpoint(origin)
+        if known is None or known.size < cp.size:
+            # The entries are held already (an earlier pass, or another writer).
+            if self.ledger.save_checkpoint(origin, cp, expected_size=known.size if known else 0):
+                self._checkpoint_stored(cp, peer)
+        elif known.size == cp.size:
             # Only new or refreshed cosignatures: an idle pass must not write.
-            known = self.ledger.latest_checkpoint(origin)
-            if known is not None and known.size == cp.size:
-                fresh = {k: v for k, v in cp.cosigners.items() if known.cosigners.get(k) != v}
-                if fresh:
-                    self.ledger.add_cosignatures(origin, cp.size, fresh)
-        self._fetch_entries(peer, cp, tiles, h)
+            fresh = {k: v for k, v in cp.cosigners.items() if known.cosigners.get(k) != v}
+            if fresh:
+                self.ledger.add_cosignatures(origin, cp.size, fresh)
+        self._index_pending(origin, self.ledger.held_size(origin))
+
+    def _checkpoint_stored(self, cp, peer: PeerClient) -> None:
+        self.bus.emit(
+            ev.CHECKPOINT, cp.origin, size=cp.size, cosignatures=len(cp.cosigners), peer=peer.prefix
+        )
 
     def _gossip_due(self, city) -> bool:
         now = time.monotonic()
@@ -522,11 +559,14 @@ class SyncEngine:
                     chunk.encoded,
                     chunk.tile_data,
                     index=inline_index,
+                    checkpoint=cp if chunk.new_size == total else None,
                 )
             except BaseException:
                 if pending is not None:
                     pending.cancel()
                 raise
+            if chunk.new_size == total:
+                self._checkpoint_stored(cp, peer)
             held = chunk.new_size
             h.held_size = held
             self.bus.emit(ev.PROGRESS, origin, fetched=held, total=total, peer=peer.prefix)

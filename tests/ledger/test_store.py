@@ -191,7 +191,7 @@ def test_upgrade_from_0002_keeps_evidence_rows(db_url):
     try:
         with store.read() as conn:
             assert (
-                conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+                conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
             )
         (row,) = store.evidence()
         assert (row["origin"], row["detail"], bytes(row["note_a"]), row["created_at"]) == (
@@ -201,6 +201,7 @@ def test_upgrade_from_0002_keeps_evidence_rows(db_url):
             99.0,
         )
         assert row["resolved_at"] is None and row["resolution"] is None
+        assert row["entry_index"] is None and row["rule"] is None  # 0004: fork evidence
         store.resolve_evidence(row["id"], "checked")
         assert store.evidence()[0]["resolution"] == "checked"
     finally:
@@ -211,7 +212,7 @@ def test_migrations_are_idempotent_and_versioned(db_url):
     Store(db_url).close()
     store = Store(db_url)  # second open: nothing to do
     with store.read() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     store.close()
 
 

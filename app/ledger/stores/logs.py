@@ -333,12 +333,14 @@ class LogData(Database):
 
     def checkpoint(self, origin: str, size: int) -> StoredCheckpoint | None:
         with self.read() as conn:
-            row = conn.execute(
-                sa.select(checkpoints).where(
-                    checkpoints.c.origin == origin, checkpoints.c.size == size
-                )
-            ).first()
-            return None if row is None else self._checkpoint(conn, row)
+            return self.checkpoint_in(conn, origin, size)
+
+    def checkpoint_in(self, conn: sa.Connection, origin: str, size: int) -> StoredCheckpoint | None:
+        """Checkpoint `size` of `origin` with its cosignatures, in the caller's transaction."""
+        row = conn.execute(
+            sa.select(checkpoints).where(checkpoints.c.origin == origin, checkpoints.c.size == size)
+        ).first()
+        return None if row is None else self._checkpoint(conn, row)
 
     def checkpoints(self, origin: str) -> list[StoredCheckpoint]:
         with self.read() as conn:

@@ -10,6 +10,9 @@ from app.ledger.db import StoreError, upsert
 from app.ledger.schema import evidence, peers
 from app.ledger.stores.base import Database, inserted_id, now
 
+FORK = "fork"  # two inconsistent signed checkpoints of one log
+MISBEHAVIOUR = "misbehaviour"  # a logged entry that breaks an entry rule
+
 
 class PeersAndEvidence(Database):
     # ---------------------------------------------------------------- peers and evidence
@@ -44,18 +47,65 @@ class PeersAndEvidence(Database):
     ) -> int:
         """Keep proof of misbehaviour (e.g. two inconsistent signed checkpoints)."""
         with self.write() as conn:
-            return inserted_id(
-                conn.execute(
-                    sa.insert(evidence).values(
-                        origin=origin,
-                        kind=kind,
-                        note_a=note_a,
-                        note_b=note_b,
-                        detail=detail,
-                        created_at=now(),
-                    )
+            return self.insert_evidence(conn, origin, kind, note_a, note_b, detail)
+
+    @staticmethod
+    def insert_evidence(
+        conn: sa.Connection,
+        origin: str,
+        kind: str,
+        note_a: bytes,
+        note_b: bytes,
+        detail: str,
+        entry_index: int | None = None,
+        rule: str | None = None,
+    ) -> int:
+        """add_evidence inside the caller's transaction; returns the evidence id."""
+        return inserted_id(
+            conn.execute(
+                sa.insert(evidence).values(
+                    origin=origin,
+                    kind=kind,
+                    note_a=note_a,
+                    note_b=note_b,
+                    detail=detail,
+                    created_at=now(),
+                    entry_index=entry_index,
+                    rule=rule,
                 )
             )
+        )
+
+    @staticmethod
+    def open_misbehaviour(conn: sa.Connection, origin: str) -> bool:
+        """Whether unresolved misbehaviour evidence holds `origin`'s records back."""
+        return (
+            conn.execute(
+                sa.select(evidence.c.id)
+                .where(
+                    evidence.c.origin == origin,
+                    evidence.c.kind == MISBEHAVIOUR,
+                    evidence.c.resolved_at.is_(None),
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+    @staticmethod
+    def resolved_misbehaviour(conn: sa.Connection, origin: str) -> set[int]:
+        """Indices of `origin`'s entries judged as misbehaviour and resolved by an
+        operator: they stay out of the codes index, and folding goes on past them."""
+        return {
+            int(i)
+            for i in conn.execute(
+                sa.select(evidence.c.entry_index).where(
+                    evidence.c.origin == origin,
+                    evidence.c.kind == MISBEHAVIOUR,
+                    evidence.c.resolved_at.is_not(None),
+                )
+            ).scalars()
+        }
 
     def resolve_evidence(self, evidence_id: int, note: str, at: float | None = None) -> None:
         """Record the operator's decision on evidence `evidence_id` (with why, and when:

@@ -3,6 +3,12 @@
 Storing a replica is a blob copy (tiles and entry bundles, behind the compare-and-swap on
 the log's size); folding its entries into the codes index may lag behind
 (`logs.indexed_size`) and catches up in chunks.
+
+Every entry is judged by the entry rules (app/ledger/rules.py) before it is folded. One
+that breaks a rule is never folded: it becomes misbehaviour evidence against the city
+that logged it, and the city's later entries are held back (stored, not folded) until an
+operator resolves that evidence; then folding resumes past it. The log's Merkle data is
+kept as it is either way: the log is what it is, the index is what we believe.
 """
 
 from __future__ import annotations
@@ -10,17 +16,21 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 
-from app.ledger import codes_index
+from app.core import merkle as _merkle
+from app.core import tiles as _tiles
+from app.ledger import codes_index, rules
 from app.ledger.db import StoreError
+from app.ledger.proof_bundle import ProofBundle
 from app.ledger.schema import entry_bundles, logs
 from app.ledger.stores.base import ConflictError
 from app.ledger.stores.codes import CodesIndex
 from app.ledger.stores.logs import LogData
 from app.ledger.stores.peers import PeersAndEvidence
-from app.ledger.tilelog import TILE_WIDTH, bundle_width, decode_entries
+from app.ledger.tilelog import HASH_SIZE, TILE_WIDTH, bundle_width, decode_entries
 
 
 class Replicas(LogData, CodesIndex, PeersAndEvidence):
@@ -35,7 +45,7 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
         tile_data: dict[tuple[int, int], bytes],
         index_codes: bool = True,
         entries: list[bytes] | None = None,
-    ) -> None:
+    ) -> int:
         """Store a replica's growth from `old_size` to `size` in one transaction.
 
         The caller (sync) has verified `root` (and `note`, the signed checkpoint for `size`,
@@ -50,7 +60,7 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
         `index_replica` afterwards (e.g. from a background thread): storing stays a
         blob copy, and the index catches up in chunks (LogInfo.indexed_size says how far).
         `entries` (the new entries [old_size, size), already decoded from the bundles) saves
-        reading them back for the index.
+        reading them back for the index. Returns how many entries were folded.
         """
         if size < old_size:
             raise StoreError(f"replica {origin}: new size {size} is below {old_size}")
@@ -67,36 +77,78 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
             self.write_tiles(conn, origin, tile_data, bundles)
             if note is not None and not self.has_checkpoint(conn, origin, size):
                 self.insert_checkpoint(conn, origin, size, root, note)
-            if index_codes and entries is not None:
-                self._index_entries(conn, origin, list(zip(range(old_size, size), entries)))
             self.compare_and_swap(conn, origin, old_size, size, root)
-            if index_codes and entries is None:
-                indexed = conn.execute(
-                    sa.select(logs.c.indexed_size).where(logs.c.origin == origin)
-                ).scalar()
-                if indexed is None:
-                    raise StoreError(f"no log {origin!r} in this store")
-                self._index_range(conn, origin, int(indexed), size)
+            if index_codes:
+                start, target = self._index_bounds(conn, origin)
+                known = None
+                if entries is not None and start == old_size and target == size:
+                    known = list(zip(range(old_size, size), entries))
+                return self._index_range(conn, origin, start, target, known) - start
+        return 0
 
     def index_replica(self, origin: str, chunk: int = 65536) -> int:
         """Fold stored but not yet indexed entries of `origin` into the codes index, one
-        transaction per `chunk` entries; returns the new indexed size (= log size)."""
+        transaction per `chunk` entries, as far as a stored checkpoint covers them and
+        no open misbehaviour evidence holds the city back; returns the indexed size."""
         while True:
             with self.write() as conn:
-                row = conn.execute(
-                    sa.select(logs.c.size, logs.c.indexed_size).where(logs.c.origin == origin)
-                ).first()
-                if row is None:
-                    raise StoreError(f"no log {origin!r} in this store")
-                if row.indexed_size >= row.size:
-                    return int(row.indexed_size)
-                self._index_range(
-                    conn, origin, row.indexed_size, min(row.size, row.indexed_size + chunk)
-                )
+                start, target = self._index_bounds(conn, origin)
+                stop = min(target, start + chunk)
+                if stop <= start or self._index_range(conn, origin, start, stop) < stop:
+                    return start if stop <= start else self._indexed_size(conn, origin)
 
-    def _index_range(self, conn: sa.Connection, origin: str, start: int, stop: int) -> None:
-        if stop <= start:
-            return
+    # ---------------------------------------------------------------- folding
+    def _indexed_size(self, conn: sa.Connection, origin: str) -> int:
+        row = conn.execute(sa.select(logs.c.indexed_size).where(logs.c.origin == origin)).first()
+        if row is None:
+            raise StoreError(f"no log {origin!r} in this store")
+        return int(row.indexed_size)
+
+    def _index_bounds(self, conn: sa.Connection, origin: str) -> tuple[int, int]:
+        """(indexed size, size up to which entries may be folded): the index believes only
+        entries that a stored signed checkpoint covers."""
+        row = conn.execute(
+            sa.select(logs.c.size, logs.c.indexed_size).where(logs.c.origin == origin)
+        ).first()
+        if row is None:
+            raise StoreError(f"no log {origin!r} in this store")
+        covered = self.latest_checkpoint_size(conn, origin, at_most=row.size) or 0
+        return int(row.indexed_size), max(int(row.indexed_size), covered)
+
+    def _index_range(
+        self,
+        conn: sa.Connection,
+        origin: str,
+        start: int,
+        stop: int,
+        pairs: list[tuple[int, bytes]] | None = None,
+    ) -> int:
+        """Fold entries [start, stop) (read from the stored bundles unless given) and
+        move the indexed size to where folding stopped: `stop`, or the first entry that
+        breaks a rule (recorded as misbehaviour evidence), or `start` while open evidence
+        holds the city back. Returns the new indexed size."""
+        if stop <= start or self.open_misbehaviour(conn, origin):
+            return start
+        if pairs is None:
+            pairs = self._stored_pairs(conn, origin, start, stop)
+        with _no_cyclic_gc():
+            upto, refused = self._fold_entries(conn, origin, pairs)
+        if refused is not None:
+            index, entry, refusal = refused
+            self._record_misbehaviour(conn, origin, index, entry, refusal)
+        if upto != start:
+            res = conn.execute(
+                sa.update(logs)
+                .where(logs.c.origin == origin, logs.c.indexed_size == start)
+                .values(indexed_size=upto)
+            )
+            if res.rowcount != 1:
+                raise ConflictError(f"log {origin}: the codes index moved past {start} meanwhile")
+        return upto
+
+    def _stored_pairs(
+        self, conn: sa.Connection, origin: str, start: int, stop: int
+    ) -> list[tuple[int, bytes]]:
         pairs: list[tuple[int, bytes]] = []
         for row in conn.execute(
             sa.select(entry_bundles.c.n, entry_bundles.c.data)
@@ -115,88 +167,93 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
             raise StoreError(
                 f"log {origin}: only {len(pairs)} of entries [{start}, {stop}) are stored"
             )
-        self._fold_entries(conn, origin, pairs)
-        res = conn.execute(
-            sa.update(logs)
-            .where(logs.c.origin == origin, logs.c.indexed_size == start)
-            .values(indexed_size=stop)
-        )
-        if res.rowcount != 1:
-            raise ConflictError(f"log {origin}: the codes index moved past {start} meanwhile")
-
-    def _index_entries(
-        self, conn: sa.Connection, origin: str, indexed: list[tuple[int, bytes]]
-    ) -> None:
-        """Fold (index, entry) pairs of a replica into the codes/officials index inside the
-        caller's transaction, and advance the log's indexed_size past them. Entries below
-        the indexed size are skipped; a gap before them is first folded from the stored
-        bundles (so write the bundles first)."""
-        if not indexed:
-            return
-        done = conn.execute(sa.select(logs.c.indexed_size).where(logs.c.origin == origin)).scalar()
-        if done is None:
-            raise StoreError(f"no log {origin!r} in this store")
-        first = indexed[0][0]
-        if done < first:
-            self._index_range(conn, origin, done, first)
-            done = first
-        todo = [(i, e) for i, e in indexed if i >= done]
-        if not todo:
-            return
-        if [i for i, _ in todo] != list(range(done, done + len(todo))):
-            raise StoreError(f"log {origin}: entries to index are not consecutive from {done}")
-        self._fold_entries(conn, origin, todo)
-        conn.execute(
-            sa.update(logs).where(logs.c.origin == origin).values(indexed_size=done + len(todo))
-        )
+        return pairs
 
     def _fold_entries(
-        self, conn: sa.Connection, origin: str, indexed: list[tuple[int, bytes]]
-    ) -> None:
-        """Fold replica entries into the codes/officials index (malformed ones are skipped:
-        the replica must mirror the log as it is, and the verifier reports bad entries).
+        self, conn: sa.Connection, origin: str, pairs: list[tuple[int, bytes]]
+    ) -> tuple[int, tuple[int, bytes, rules.Refusal] | None]:
+        """Judge and fold consecutive entries with the entry rules, up to the first one
+        that breaks a rule; write the changed codes and officials rows. Entries whose
+        evidence an operator has resolved are skipped (never folded). Returns the index
+        folding stopped at and, if a rule stopped it, (index, entry, refusal).
 
         Each entry is decoded once; the chunk's latest row per code is built in memory
-        (only codes updated here but issued in an earlier chunk are read back, in bulk)
-        and written with one executemany, in key order."""
-        with _no_cyclic_gc():
-            self._fold_decoded(conn, origin, indexed)
-
-    def _fold_decoded(
-        self, conn: sa.Connection, origin: str, indexed: list[tuple[int, bytes]]
-    ) -> None:
+        (the codes it touches are read back in bulk) and written with one executemany,
+        in key order."""
+        city = conn.execute(sa.select(logs.c.city_code).where(logs.c.origin == origin)).scalar()
+        ctx = rules.LogContext(origin, city or "")
+        skip = self.resolved_misbehaviour(conn, origin)
         decode = codes_index.decode_record
-        parsed = [(idx, rec) for idx, data in indexed if (rec := decode(data)) is not None]
-        code_types, official_types = codes_index.CODE_TYPES, codes_index.OFFICIAL_TYPES
-        issued = {r.get("code") for _, r in parsed if r.get("type") == "issue"}
-        code_rows = self.load_code_rows(
-            conn,
-            {
-                c
-                for _, r in parsed
-                if r.get("type") in code_types
-                and isinstance(c := r.get("code"), str)
-                and c not in issued
-            },
+        decoded = [(idx, data, decode(data)) for idx, data in pairs]
+        state = rules.LedgerState(
+            self.load_code_rows(
+                conn,
+                {c for _, _, r in decoded if r is not None and isinstance(c := r.get("code"), str)},
+            ),
+            self.official_rows(conn, origin),
         )
-        off = None
-        changed_off = {}
-        fold = codes_index.fold
-        for idx, rec in parsed:
-            kind = rec.get("type")
-            try:
-                if kind in code_types:
-                    code = rec["code"]
-                    code_rows[code] = fold(code_rows.get(code), rec, idx, origin)
-                elif kind in official_types:
-                    if off is None:
-                        off = self.official_rows(conn, origin)
-                    row = codes_index.fold_official(off, rec, idx, origin)
-                    changed_off[row["name"]] = row
-            except (KeyError, ValueError, TypeError, AttributeError, IndexError):
+        changed_codes: set[str] = set()
+        changed_offs: dict[str, dict[str, Any]] = {}
+        apply, official_types = rules.apply, codes_index.OFFICIAL_TYPES
+        upto = pairs[-1][0] + 1 if pairs else 0
+        refused = None
+        for idx, data, rec in decoded:
+            if idx in skip:
                 continue
-        self.upsert_codes(conn, [code_rows[c] for c in sorted(code_rows)])
-        self.upsert_officials(conn, list(changed_off.values()))
+            if rec is None:
+                result: rules.Refusal | dict[str, Any] = rules.Refusal(
+                    rules.RECORD_SYNTAX, f"entry {idx} is not a JSON object"
+                )
+            else:
+                result = apply(ctx, state, rec, idx)
+            if type(result) is rules.Refusal:
+                upto, refused = idx, (idx, data, result)
+                break
+            if rec["type"] in official_types:  # type: ignore[index]
+                changed_offs[result["name"]] = result  # type: ignore[index]
+            else:
+                changed_codes.add(result["code"])  # type: ignore[index]
+        self.upsert_codes(conn, [state.codes[c] for c in sorted(changed_codes)])
+        self.upsert_officials(conn, list(changed_offs.values()))
+        return upto, refused
+
+    def _record_misbehaviour(
+        self, conn: sa.Connection, origin: str, index: int, entry: bytes, refusal: rules.Refusal
+    ) -> int:
+        """Keep portable evidence that `origin` logged `entry` at `index` against a rule:
+        the signed checkpoint covering it (note_a) and a tlog-proof bundle of the entry
+        under that checkpoint (note_b), which anyone can check with the trust file."""
+        size = self.latest_checkpoint_size(conn, origin)
+        cp = self.checkpoint_in(conn, origin, size) if size is not None else None
+        if cp is None or cp.size <= index:
+            raise StoreError(f"log {origin}: no stored checkpoint covers entry {index}")
+        reader = _tiles.TileHashReader(cp.size, cp.root_hash, _ConnTiles(self, conn, origin))
+        proof = _merkle.prove_record(cp.size, index, reader)
+        signed = cp.with_cosignatures()
+        bundle = ProofBundle(entry=entry, index=index, proof=tuple(proof), checkpoint=signed)
+        return self.insert_evidence(
+            conn,
+            origin,
+            "misbehaviour",
+            signed,
+            bundle.encode(),
+            f"entry {index} of {origin} breaks rule {refusal.rule}: {refusal.reason}",
+            entry_index=index,
+            rule=refusal.rule,
+        )
+
+
+class _ConnTiles:
+    """Tile reads inside the caller's transaction (it may have just written them)."""
+
+    def __init__(self, store: LogData, conn: sa.Connection, origin: str):
+        self.store, self.conn, self.origin = store, conn, origin
+
+    def __call__(self, t: _tiles.Tile) -> bytes | None:
+        data = self.store._tile_row(self.conn, self.origin, t.l, t.n)
+        if data is None or len(data) < t.w * HASH_SIZE:
+            return None
+        return data[: t.w * HASH_SIZE]
 
 
 @contextlib.contextmanager
