@@ -201,18 +201,17 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
             if idx in skip:
                 continue
             if rec is None:
-                result: rules.Refusal | dict[str, Any] = rules.Refusal(
-                    rules.RECORD_SYNTAX, f"entry {idx} is not a JSON object"
-                )
-            else:
-                result = apply(ctx, state, rec, idx)
-            if type(result) is rules.Refusal:
+                refusal = rules.Refusal(rules.RECORD_SYNTAX, f"entry {idx} is not a JSON object")
+                upto, refused = idx, (idx, data, refusal)
+                break
+            result = apply(ctx, state, rec, idx)
+            if isinstance(result, rules.Refusal):
                 upto, refused = idx, (idx, data, result)
                 break
-            if rec["type"] in official_types:  # type: ignore[index]
-                changed_offs[result["name"]] = result  # type: ignore[index]
+            if rec["type"] in official_types:
+                changed_offs[result["name"]] = result
             else:
-                changed_codes.add(result["code"])  # type: ignore[index]
+                changed_codes.add(result["code"])
         self.upsert_codes(conn, [state.codes[c] for c in sorted(changed_codes)])
         self.upsert_officials(conn, list(changed_offs.values()))
         return upto, refused
