@@ -79,8 +79,9 @@ def test_swapped_trust_file_is_refused_by_the_cli(net, tmp_path, capsys):
     T.trust_path(node.data_dir).write_bytes(forged)
     code, _, err = cli(capsys, "--data", node.data_dir, "network", "show")
     assert code == 1 and "not signed by admin key" in err
-    code, _, err = cli(capsys, "--data", node.data_dir, "verify", "--bundle", bundle, "--json")
-    assert code == 1 and "refused" in err
+    code, out, _ = cli(capsys, "--data", node.data_dir, "verify", "--bundle", bundle, "--json")
+    error = json.loads(out)["error"]
+    assert code == 1 and "not signed by admin key" in error["message"]
     # the forged file given explicitly is refused too: the folder's pin decides
     (tmp_path / "forged.note").write_bytes(forged)
     code, _, err = cli(
@@ -108,10 +109,14 @@ def test_unpinned_verify_exits_1_unless_admin_key(net, tmp_path, capsys):
     genuine = tmp_path / "trust.note"
     genuine.write_bytes(trust.sign(admin[0]))
     elsewhere = tmp_path / "elsewhere"
-    code, out, err = cli(
+    code, out, _ = cli(
         capsys, "--data", elsewhere, "verify", "--bundle", bundle, "--trust", genuine, "--json"
     )
-    assert code == 1 and out == "" and "UNPINNED NETWORK" in err
+    assert code == 1 and "UNPINNED NETWORK" in json.loads(out)["error"]["message"]
+    code, _, err = cli(
+        capsys, "--data", elsewhere, "verify", "--bundle", bundle, "--trust", genuine
+    )
+    assert code == 1 and "UNPINNED NETWORK" in err
     code, out, _ = cli(
         capsys,
         "--data",
