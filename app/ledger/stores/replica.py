@@ -24,7 +24,6 @@ from app.core import merkle as _merkle
 from app.core import tiles as _tiles
 from app.ledger import codes_index, rules
 from app.ledger.db import StoreError
-from app.ledger.proof_bundle import ProofBundle
 from app.ledger.schema import entry_bundles, logs
 from app.ledger.stores.base import ConflictError
 from app.ledger.stores.codes import CodesIndex
@@ -222,6 +221,9 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
         """Keep portable evidence that `origin` logged `entry` at `index` against a rule:
         the signed checkpoint covering it (note_a) and a tlog-proof bundle of the entry
         under that checkpoint (note_b), which anyone can check with the trust file."""
+        # proof_bundle reads stores for its export helpers: imported here, not at the top
+        from app.ledger.proof_bundle import ProofBundle
+
         size = self.latest_checkpoint_size(conn, origin)
         cp = self.checkpoint_in(conn, origin, size) if size is not None else None
         if cp is None or cp.size <= index:
