@@ -44,7 +44,7 @@ from app.ledger.db import StoreError, sqlite_url
 from app.ledger.keys import signing_key
 from app.ledger.keystore import Keystore, KeystoreError, check_official_name, write_private
 from app.ledger.rules import official_active
-from app.ledger.sequencer import Receipt, Sequencer, Submission, SubmissionRefused
+from app.ledger.sequencer import Outcome, Receipt, Sequencer, Submission, SubmissionRefused
 from app.ledger.signing_pool import SigningPool
 from app.ledger.store import Store, StoredCheckpoint
 
@@ -338,9 +338,7 @@ class Node:
         (SubmissionRefused with the reason otherwise)."""
         return self._seq().submit(entry).result(timeout)
 
-    def submit_many(
-        self, entries: list[bytes], timeout: float | None = 600
-    ) -> list[Receipt | SubmissionRefused]:
+    def submit_many(self, entries: list[bytes], timeout: float | None = 600) -> list[Outcome]:
         """Sequence many entries; a list of Receipt or SubmissionRefused, in order."""
         return self._seq().submit_many(entries).wait(timeout)
 
@@ -467,7 +465,7 @@ class Node:
         official_passphrase: str,
         items: Iterable[Mapping[str, Any]],
         timeout: float | None = 600,
-    ) -> list[Receipt | SubmissionRefused]:
+    ) -> list[Outcome]:
         """Issue one code per item (dict with asset_class, name, geometry, attributes?,
         owner?, code?); returns Receipt or SubmissionRefused per item, in order.
 

@@ -28,7 +28,8 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,11 @@ class Receipt:
     size: int
 
 
+# What a submitted entry comes to: its Receipt, or why not (SubmissionRefused, or the
+# error that stopped the sequencer).
+Outcome = Receipt | BaseException
+
+
 class Submission:
     """Entries submitted together; `wait` returns a Receipt or SubmissionRefused for each,
     in order, once every one of them has been committed or refused."""
@@ -79,14 +85,14 @@ class Submission:
         self.records: list[dict[str, Any]] | None = None
         # signatures being checked in the signing pool:
         # (futures, [(pending, vkey, item)], entries per future)
-        self.checks: tuple[list, list, int] | None = None
-        self.results: list[object] = [None] * len(entries)
+        self.checks: tuple[list[Future[bytes]], list[_Deferred], int] | None = None
+        self.results: list[Outcome | None] = [None] * len(entries)
         self._left = len(entries)
         self._done = threading.Event()
         if not entries:
             self._done.set()
 
-    def _resolve(self, i: int, outcome: object) -> None:
+    def _resolve(self, i: int, outcome: Outcome) -> None:
         self.results[i] = outcome
         self._left -= 1  # only the sequencer thread resolves
         if self._left == 0:
@@ -97,12 +103,12 @@ class Submission:
             if r is None:
                 self._resolve(i, exc)
 
-    def wait(self, timeout: float | None = None) -> list:
+    def wait(self, timeout: float | None = None) -> list[Outcome]:
         if not self._done.wait(timeout):
             raise TimeoutError(
                 f"{self._left} of {len(self.entries)} entries still waiting for the sequencer"
             )
-        return list(self.results)
+        return [r for r in self.results if r is not None]  # done: every one is resolved
 
     def result(self, timeout: float | None = None) -> Receipt:
         """The single entry's Receipt (raises its SubmissionRefused)."""
@@ -118,8 +124,19 @@ class _Pending:
     i: int
     entry: bytes
     record: dict[str, Any] | None = None
-    outcome: object = None
+    outcome: Outcome | None = None
     verified: tuple[str, bool] | None = None  # (verifier key, signature valid)
+
+    @property
+    def parsed(self) -> dict[str, Any]:
+        """The record; only entries that parsed reach the rules and the commit."""
+        if self.record is None:
+            raise RuntimeError(f"entry {self.i} of its group was never parsed")
+        return self.record
+
+
+# A signature left to the signing pool: (pending, verifier key, (raw key, message, sig)).
+_Deferred = tuple[_Pending, str, tuple[bytes, bytes, bytes]]
 
 
 class Sequencer:
@@ -164,7 +181,9 @@ class Sequencer:
         """Queue one signed entry; `.result()` gives its Receipt or raises the refusal."""
         return self.submit_many([entry])
 
-    def submit_many(self, entries, records: list[dict[str, Any]] | None = None) -> Submission:
+    def submit_many(
+        self, entries: Iterable[bytes], records: list[dict[str, Any]] | None = None
+    ) -> Submission:
         """Queue signed entries as one group (sequenced in order, possibly over batches).
 
         `records` may carry the parsed records of entries this process built and
@@ -199,14 +218,20 @@ class Sequencer:
         while True:
             group = self._incoming.get()
             if group is not None:
-                recs = group.records or [None] * len(group.entries)
+                recs: Sequence[dict[str, Any] | None]
+                if group.records:
+                    recs = group.records
+                else:
+                    recs = [None] * len(group.entries)
                 pool = self.signing_pool
-                defer = [] if pool is not None and pool.worth_it(len(group.entries)) else None
+                defer: list[_Deferred] | None = (
+                    [] if pool is not None and pool.worth_it(len(group.entries)) else None
+                )
                 group.pending = [
                     self._preverify(group, i, e, r, defer)
                     for i, (e, r) in enumerate(zip(group.entries, recs))
                 ]
-                if defer:
+                if defer and pool is not None:
                     futures = pool.verify([item for _, _, item in defer])
                     if futures is None:  # no pool after all: check them here
                         for p, vkey, item in defer:
@@ -223,7 +248,7 @@ class Sequencer:
         i: int,
         entry: bytes,
         record: dict[str, Any] | None,
-        defer: list | None = None,
+        defer: list[_Deferred] | None = None,
     ) -> _Pending:
         """Parse the entry and check its signature against the cached key of its
         official; with `defer`, append (pending, vkey, (raw key, message, signature))
@@ -235,14 +260,14 @@ class Sequencer:
                 p.outcome = SubmissionRefused(parsed.reason, parsed.rule)
                 return p
             p.record = parsed
-        vkey = self._vkeys.get(p.record["official"])
+        vkey = self._vkeys.get(p.parsed["official"])
         if vkey is not None:
             try:
                 key = verify_key(vkey)
             except KeyError_:
                 return p  # the sequencer reports the unusable key
             try:
-                sig = base64.b64decode(p.record["sig"], validate=True)
+                sig = base64.b64decode(p.parsed["sig"], validate=True)
             except (binascii.Error, ValueError):
                 p.verified = (vkey, False)
                 return p
@@ -265,7 +290,8 @@ class Sequencer:
                 bits = future.result()
             except Exception:
                 log.warning("signing pool failed; verifying in-process", exc_info=True)
-                self.signing_pool.mark_broken()
+                if self.signing_pool is not None:
+                    self.signing_pool.mark_broken()
                 continue
             for (p, vkey, _), ok in zip(defer[k * chunk : (k + 1) * chunk], bits):
                 p.verified = (vkey, ok == 1)
@@ -308,7 +334,7 @@ class Sequencer:
                         if p.outcome is None:
                             p.outcome = exc
                 for p in part:
-                    p.group._resolve(p.i, p.outcome)
+                    p.group._resolve(p.i, p.outcome or RuntimeError("left unsequenced"))
         # anything queued after the stop marker is refused, not left hanging
         while True:
             try:
@@ -344,29 +370,29 @@ class Sequencer:
             except Exception:
                 log.exception("checkpoint listener failed")
 
-    def _commit(self, batch: list[_Pending]):
+    def _commit(self, batch: list[_Pending]) -> tuple[int, bytes | None]:
         with self.store.write() as conn:
             tl = self._load(conn)
             old_size = tl.size
             code_rows = self.store.load_code_rows(
-                conn, {p.record["code"] for p in batch if p.record.get("code")}
+                conn, {p.parsed["code"] for p in batch if p.parsed.get("code")}
             )
             offs = self.store.official_rows(conn, self.origin)
             ctx = rules.LogContext(self.origin, self.city_code, self.admin_vkey)
             state = rules.LedgerState(code_rows, offs)
-            changed_codes: dict[str, dict] = {}
-            changed_offs: dict[str, dict] = {}
+            changed_codes: dict[str, dict[str, Any]] = {}
+            changed_offs: dict[str, dict[str, Any]] = {}
             accepted: list[bytes] = []
             indexed: list[tuple[_Pending, int]] = []
             for p in batch:
                 index = old_size + len(accepted)
                 row = rules.apply(
-                    ctx, state, p.record, index, functools.partial(self._signature_ok, p)
+                    ctx, state, p.parsed, index, functools.partial(self._signature_ok, p)
                 )
                 if isinstance(row, rules.Refusal):
                     p.outcome = SubmissionRefused(row.reason, row.rule)
                     continue
-                if p.record["type"] in ASSET_TYPES:
+                if p.parsed["type"] in ASSET_TYPES:
                     changed_codes[row["code"]] = row
                 else:
                     changed_offs[row["name"]] = row
@@ -394,10 +420,10 @@ class Sequencer:
                 self._tilelog = None  # memory ran ahead of the rolled-back database
                 raise
         for p, index in indexed:
-            p.outcome = Receipt(p.record.get("code"), index, new_size)
+            p.outcome = Receipt(p.parsed.get("code"), index, new_size)
         return new_size, note
 
-    def _load(self, conn) -> TileLog:
+    def _load(self, conn: sa.Connection) -> TileLog:
         size = self.store.stored_size(conn, self.origin, lock=True)
         if self._tilelog is None or self._tilelog.size != size:
             self._tilelog = TileLog(*self.store.log_state(conn, self.origin))
@@ -410,7 +436,7 @@ class Sequencer:
             return p.verified[1]
         try:
             key = verify_key(vkey)
-            key.verify(_signed_message(p), base64.b64decode(p.record["sig"], validate=True))
+            key.verify(_signed_message(p), base64.b64decode(p.parsed["sig"], validate=True))
         except (KeyError_, BadSignatureError, binascii.Error, ValueError):
             return False
         return True
