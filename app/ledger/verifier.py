@@ -16,8 +16,9 @@ as of checkpoint N, later records unknown offline"), never a plain VERIFIED.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core import checkpoint as _checkpoint
 from app.core import codes as _codes
@@ -36,7 +37,11 @@ from app.ledger.proof_bundle import (
     store_of,
     stored_inclusion_proof,
 )
-from app.ledger.trust import TrustFile, witness_verifier
+from app.ledger.store import Store
+from app.ledger.trust import City, TrustFile, witness_verifier
+
+if TYPE_CHECKING:
+    from app.ledger.node import Node
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 
@@ -132,27 +137,29 @@ class VerifyResult:
 class OfficialState:
     """What the verifier knows of the entry's signer."""
 
-    name: str
+    name: str | None  # None: the record names no official
     vkey: str | None  # note verifier key string of the official
     added_index: int | None
     revoked_index: int | None = None
     revocation_known: bool = True  # False offline: a revoke may hide between add and use
     # why the claimed registration cannot be trusted: (reason template, parameters)
-    problem: tuple[str, dict] | None = None
+    problem: tuple[str, dict[str, Any]] | None = None
 
 
 class _Checker:
     """Accumulates checks; once a check fails, dependent checks are `unknown`."""
 
-    def __init__(self, result: VerifyResult):
+    def __init__(self, result: VerifyResult) -> None:
         self.result = result
 
-    def add(self, name, status, template, blocking=True, **params):
+    def add(
+        self, name: str, status: str, template: str, blocking: bool = True, **params: object
+    ) -> bool:
         reason = template.format(**params)
         self.result.checks.append(Check(name, status, reason, blocking, template, params))
         return status == PASS
 
-    def skip(self, names, because):
+    def skip(self, names: Iterable[str], because: str) -> None:
         for n in names:
             self.add(n, UNKNOWN, N_("not checked: {because}"), because=because)
 
@@ -160,7 +167,7 @@ class _Checker:
 # --- individual checks (pure) ---------------------------------------------------------
 
 
-def _check_code(ck: _Checker, text: str):
+def _check_code(ck: _Checker, text: str) -> _codes.Code | None:
     try:
         code = _codes.parse_code(text)
     except ValueError as e:  # CodeError: the message names the character at fault
@@ -177,7 +184,9 @@ def _check_code(ck: _Checker, text: str):
     return code
 
 
-def _parse_record(ck: _Checker, entry: bytes, code, index: int):
+def _parse_record(
+    ck: _Checker, entry: bytes, code: _codes.Code | None, index: int
+) -> dict[str, Any] | None:
     record = rules.parse(entry)
     if isinstance(record, rules.Refusal):
         ck.add(
@@ -253,7 +262,7 @@ def _check_signature(ck: _Checker, record: dict[str, Any], official: OfficialSta
 
 def _check_official(
     ck: _Checker, record: dict[str, Any], index: int, official: OfficialState | None
-):
+) -> bool:
     name = record.get("official")
     if official is not None and official.problem:
         return ck.add(OFFICIAL_ACTIVE, FAIL, official.problem[0], **official.problem[1])
@@ -264,7 +273,7 @@ def _check_official(
             N_("no official-add record for {official!r} is known"),
             official=name,
         )
-    params = {"official": name, "added": official.added_index, "index": index}
+    params: dict[str, Any] = {"official": name, "added": official.added_index, "index": index}
     row = {"added_index": official.added_index, "revoked_index": official.revoked_index}
     if not rules.official_active(row, index) and official.added_index >= index:
         return ck.add(
@@ -323,13 +332,19 @@ def _check_official(
     )
 
 
-def _check_inclusion(ck: _Checker, entry: bytes, index: int, proof, cp) -> bool:
+def _check_inclusion(
+    ck: _Checker,
+    entry: bytes,
+    index: int,
+    proof: Sequence[bytes] | str,
+    cp: _checkpoint.Checkpoint,
+) -> bool:
     if isinstance(proof, str):  # the node could not build a proof: the reason
         return ck.add(
             INCLUSION, FAIL, N_("no inclusion proof from the stored tiles: {error}"), error=proof
         )
     leaf = _merkle.record_hash(entry)
-    params = {"index": index, "size": cp.size}
+    params: dict[str, Any] = {"index": index, "size": cp.size}
     try:
         good = _merkle.verify_inclusion(index, cp.size, leaf, list(proof), cp.root_hash)
     except ValueError as e:
@@ -359,12 +374,14 @@ def _check_inclusion(ck: _Checker, entry: bytes, index: int, proof, cp) -> bool:
     )
 
 
-def _parse_checkpoint_text(note_bytes: bytes):
+def _parse_checkpoint_text(note_bytes: bytes) -> _checkpoint.Checkpoint:
     """The checkpoint in a signed note, before any signature is checked."""
     return _checkpoint.Checkpoint.parse(_note.note_text(note_bytes))
 
 
-def _check_checkpoint(ck: _Checker, note_bytes: bytes, trust: TrustFile, code):
+def _check_checkpoint(
+    ck: _Checker, note_bytes: bytes, trust: TrustFile, code: _codes.Code | None
+) -> tuple[_checkpoint.Checkpoint | None, City | None]:
     """Checkpoint signature by the city's log key from the trust file; returns the city."""
     try:
         cp = _parse_checkpoint_text(note_bytes)
@@ -439,7 +456,7 @@ def _check_witnesses(ck: _Checker, note_bytes: bytes, trust: TrustFile, origin: 
         if bad
         else ""
     )
-    params = {
+    params: dict[str, Any] = {
         "n": len(good),
         "k": k,
         "names": names,
@@ -470,14 +487,14 @@ def _check_witnesses(ck: _Checker, note_bytes: bytes, trust: TrustFile, origin: 
 def _run(
     result: VerifyResult,
     ck: _Checker,
-    code,
+    code: _codes.Code | None,
     entry: bytes,
     index: int,
-    proof,
+    proof: Sequence[bytes] | str,
     note_bytes: bytes,
     trust: TrustFile,
     official: OfficialState | None,
-):
+) -> dict[str, Any] | None:
     """The checks common to a node and a bundle. Returns the parsed record or None."""
     result.index = index
     record = _parse_record(ck, entry, code, index)
@@ -510,7 +527,7 @@ ALL_AFTER_CODE = (
 )
 
 
-def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
+def verify_code(node_or_store: Node | Store, code: str, trust: TrustFile) -> VerifyResult:
     """Verify `code` against the logs a node holds (its own, or a replica)."""
     result = VerifyResult(code=code if isinstance(code, str) else None)
     ck = _Checker(result)
@@ -548,6 +565,7 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
         )
         ck.skip(ALL_AFTER_CODE[1:], N_("no record"))
         return result
+    proof: list[bytes] | str
     try:
         proof = stored_inclusion_proof(store, origin, index, cp.size, cp.root_hash)
     except (NotInStoreError, ValueError) as e:
@@ -569,6 +587,8 @@ def verify_code(node_or_store, code: str, trust: TrustFile) -> VerifyResult:
         )
     else:
         info = store.log_info(origin)
+        if info is None:  # logs are never dropped; the index just named this one
+            raise NotInStoreError(f"the log of {origin} is no longer held")
         ck.add(
             NOT_REVOKED,
             PASS,
@@ -596,7 +616,7 @@ def _peek_record(entry: bytes) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
-def _official_from_store(store, origin: str, record: dict[str, Any]) -> OfficialState | None:
+def _official_from_store(store: Store, origin: str, record: dict[str, Any]) -> OfficialState | None:
     name = record.get("official")
     row = next((o for o in store.officials(origin) if o["name"] == name), None)
     if row is None:
@@ -609,7 +629,9 @@ def _official_from_store(store, origin: str, record: dict[str, Any]) -> Official
     )
 
 
-def verify_proof_bundle(data: bytes, trust: TrustFile, replica=None) -> VerifyResult:
+def verify_proof_bundle(
+    data: bytes, trust: TrustFile, replica: Node | Store | None = None
+) -> VerifyResult:
     """Verify a proof bundle offline with the trust file alone (no database).
 
     With `replica` (a Node or Store holding the city's log), the revocation check also
@@ -639,7 +661,7 @@ def verify_proof_bundle(data: bytes, trust: TrustFile, replica=None) -> VerifyRe
     return result
 
 
-def _official_from_replica(store, b: ProofBundle, official: OfficialState) -> OfficialState:
+def _official_from_replica(store: Store, b: ProofBundle, official: OfficialState) -> OfficialState:
     """With a replica at least as large as the bundle's checkpoint, the official's
     revocations before the record are known too."""
     try:
@@ -656,7 +678,7 @@ def _official_from_replica(store, b: ProofBundle, official: OfficialState) -> Of
 
 
 def _check_not_revoked_replica(
-    ck: _Checker, store, result: VerifyResult, record: dict[str, Any]
+    ck: _Checker, store: Store, result: VerifyResult, record: dict[str, Any]
 ) -> bool:
     """The revocation check against a replica; False if the replica cannot tell."""
     info = store.log_info(result.origin) if result.origin else None
@@ -677,7 +699,11 @@ def _check_not_revoked_replica(
     elif record.get("type") == "revoke":
         ck.add(NOT_REVOKED, FAIL, N_("the bundled record is a revoke: the code is revoked"))
     else:
-        params = {"origin": result.origin, "size": info.size, "index": state.latest_index}
+        params: dict[str, Any] = {
+            "origin": result.origin,
+            "size": info.size,
+            "index": state.latest_index,
+        }
         if state.latest_index > (result.index or 0):
             ck.add(
                 NOT_REVOKED,
@@ -768,14 +794,14 @@ def _official_from_bundle(b: ProofBundle) -> OfficialState | None:
 
 
 def _bundled_revoke(
-    b: ProofBundle, name: str, cp: _checkpoint.Checkpoint
-) -> tuple[int | None, tuple[str, dict[str, object]] | None]:
+    b: ProofBundle, name: str | None, cp: _checkpoint.Checkpoint
+) -> tuple[int | None, tuple[str, dict[str, Any]] | None]:
     """The index of the signer's official-revoke carried by the bundle, proven under its
     checkpoint; or a problem that makes the bundle's official data untrustworthy."""
     part = b.official_revoke
     if part is None:
         return None, None
-    params: dict[str, object] = {"index": part.index, "official": name}
+    params: dict[str, Any] = {"index": part.index, "official": name}
     try:
         rec = _records.parse_entry(part.entry)
     except ValueError as e:
