@@ -117,8 +117,15 @@ class CanvasCache:
     def __init__(self, keep: int = 4):
         self.keep = keep
         self._canvases: OrderedDict[tuple[float, float], Canvas] = OrderedDict()
+        self._backdrop: Canvas | None = None
 
     def clear(self) -> None:
+        """Forget every canvas; the most recent complete one is kept only to stand in,
+        scaled, for the parts of the next view not rendered yet."""
+        complete = [c for c in self._canvases.values() if c.complete]
+        if complete:
+            self._backdrop = complete[-1]
+            self._backdrop.drop_spare()
         self._canvases.clear()
 
     def get(
@@ -129,7 +136,8 @@ class CanvasCache:
         for the parts not rendered yet) or None."""
         key = scale_key(sx, sy)
         previous = next(
-            (c for k, c in reversed(self._canvases.items()) if k != key and c.complete), None
+            (c for k, c in reversed(self._canvases.items()) if k != key and c.complete),
+            self._backdrop,
         )
         canvas = self._canvases.pop(key, None)
         for other in self._canvases.values():

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.gis.bucket_grid import BucketGrid
 from app.gis.render import raster
 from app.gis.render.palette import OUTLINE_COLOR, SELECTION_COLOR, argb
 from app.gis.render.ranges import concat_ranges
 from app.gis.render.viewport import Block
 
-GRID = 256
 PYRAMID_CELLS = 8192  # cells across the data at the pyramid's finest level
 DENSE_MARKS = 150_000  # more marks than this in the first view: a density image
 SPARSE_MARKS = 25_000  # fewer: discs with status rings
@@ -59,32 +59,25 @@ class Marks:
     """The marks of a table: ``x``/``y`` per row (representative points of shapes),
     ``extent`` per row in degrees (0 for points)."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, extent: np.ndarray):
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        extent: np.ndarray,
+        origin: tuple[float, float] | None = None,
+    ):
         n = len(x)
         self.n = n
-        self.origin = (float(x.min()), float(y.min())) if n else (0.0, 0.0)
-        span_x = float(np.ptp(x)) if n else 0.0
-        span_y = float(np.ptp(y)) if n else 0.0
-        self.span = (max(span_x, 1e-9), max(span_y, 1e-9))
+        self.grid = BucketGrid(x, y, origin)
+        self.origin, self.span = self.grid.origin, self.grid.span
+        self.order = order = self.grid.order  # position -> table row
         ox, oy = self.origin
-        fx = (x - ox).astype(np.float32)
-        fy = (y - oy).astype(np.float32)
-        cx = np.minimum((fx * np.float32(GRID / self.span[0])).astype(np.int32), GRID - 1)
-        cy = np.minimum((fy * np.float32(GRID / self.span[1])).astype(np.int32), GRID - 1)
-        cell = (cy * GRID + cx).astype(np.uint16)
-        # A stable sort of 16-bit keys is a radix sort: linear in the number of marks.
-        order = np.argsort(cell, kind="stable").astype(np.int32)
-        self.cell_start = np.searchsorted(cell[order], np.arange(GRID * GRID + 1)).astype(np.int64)
-        del cell, cx, cy
-        self.order = order  # position -> table row
-        self.fx = fx[order]
-        self.fy = fy[order]
-        del fx, fy
+        self.fx = (x[order] - ox).astype(np.float32)
+        self.fy = (y[order] - oy).astype(np.float32)
         self.extent = np.asarray(extent, np.float32)[order]
         self.is_shape = self.extent > 0
         self.has_shapes = bool(self.is_shape.any())
-        self.pos_of_row = np.empty(n, np.int32)
-        self.pos_of_row[order] = np.arange(n, dtype=np.int32)
+        self._pos_of_row: np.ndarray | None = None
         self.base = max(self.span) / PYRAMID_CELLS
         self.key = np.zeros(n, np.uint8)
         self.status = np.zeros(n, np.uint8)
@@ -95,6 +88,15 @@ class Marks:
         self.generation = 0
         self.pyramid: Pyramid | None = None
         self._scratch = raster.Scratch()
+
+    @property
+    def pos_of_row(self) -> np.ndarray:
+        """Position of each table row (made on first use: selections only)."""
+        if self._pos_of_row is None:
+            pos = np.empty(self.n, np.int32)
+            pos[self.order] = np.arange(self.n, dtype=np.int32)
+            self._pos_of_row = pos
+        return self._pos_of_row
 
     # ---- styling (per table row; each bumps the generation) -----------------------------
     def set_style(
@@ -130,24 +132,9 @@ class Marks:
         unit = deg_per_px if level < 0 else self.base * 2.0**level
         return SMALL_PX * unit
 
-    def _grid_range(self, bbox) -> tuple[int, int, int, int] | None:
-        x0, y0, x1, y1 = bbox
-        ox, oy = self.origin
-        gx, gy = GRID / self.span[0], GRID / self.span[1]
-        c0, c1 = math.floor((x0 - ox) * gx), math.floor((x1 - ox) * gx)
-        r0, r1 = math.floor((y0 - oy) * gy), math.floor((y1 - oy) * gy)
-        if c1 < 0 or r1 < 0 or c0 >= GRID or r0 >= GRID:
-            return None
-        return max(c0, 0), min(c1, GRID - 1), max(r0, 0), min(r1, GRID - 1)
-
     def count_in(self, bbox) -> int:
         """Marks in the grid cells under bbox (an upper bound, filters ignored)."""
-        g = self._grid_range(bbox)
-        if g is None:
-            return 0
-        c0, c1, r0, r1 = g
-        rows = np.arange(r0, r1 + 1) * GRID
-        return int((self.cell_start[rows + c1 + 1] - self.cell_start[rows + c0]).sum())
+        return self.grid.count_in(bbox)
 
     def positions(self, bbox) -> np.ndarray | None:
         """Positions of the visible marks inside bbox; None means every position."""
@@ -155,12 +142,7 @@ class Marks:
         ox, oy = self.origin
         if x0 <= ox and y0 <= oy and x1 >= ox + self.span[0] and y1 >= oy + self.span[1]:
             return None if self.visible is None else np.flatnonzero(self.visible)
-        g = self._grid_range(bbox)
-        if g is None:
-            return np.empty(0, np.int64)
-        c0, c1, r0, r1 = g
-        rows = np.arange(r0, r1 + 1) * GRID
-        pos = concat_ranges(self.cell_start[rows + c0], self.cell_start[rows + c1 + 1])
+        pos = self.grid.candidates(bbox)
         fx, fy = self.fx[pos], self.fy[pos]
         keep = (
             (fx >= np.float32(x0 - ox))

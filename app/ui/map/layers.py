@@ -47,6 +47,7 @@ class AssetLayer(pg.GraphicsObject):
         super().__init__()
         self.table: AssetTable | None = None
         self.marks: Marks | None = None
+        self._built: tuple[AssetTable, Marks] | None = None  # marks built, not installed
         self.shapes: dict[str, ShapeSet] = {}
         self.shape_rows: dict[str, np.ndarray] = {}
         self.color_mode = "class"
@@ -71,38 +72,59 @@ class AssetLayer(pg.GraphicsObject):
 
     # ---- data and style --------------------------------------------------------------
     def set_table(self, table: AssetTable, class_colors: list[str]) -> None:
+        """Show ``table``.  Only the shapes' bounds are taken here; the marks' columns
+        and the shapes' vertices are built in a Python thread (not a QThread: pyproj
+        segfaults creating a CRS on one) and installed by the next paint, so the UI
+        thread never waits for a million rows: the first frames show what is ready."""
         self.prepareGeometryChange()
         self.table = table
         self.class_colors = list(class_colors)
+        self.marks = None
+        self._built = None
+        n = len(table)
+        origin = (float(table.x.min()), float(table.y.min())) if n else (0.0, 0.0)
         kinds = table.kind[table.shape_rows]
-        extent = np.zeros(len(table), np.float64)
         self.shapes, self.shape_rows = {}, {}
-        self.marks = Marks(table.x, table.y, extent)  # extents filled in below
         for name, kind in (("lines", 1), ("polygons", 2)):
             pos = np.flatnonzero(kinds == kind)
-            shapes = ShapeSet(
+            self.shapes[name] = ShapeSet(
                 table.shapes.bounds[pos],
                 lambda pos=pos: table.shapes.ragged_of(pos),  # type: ignore[misc]
                 rings=kind == 2,
-                origin=self.marks.origin,
+                origin=origin,
             )
-            self.shapes[name] = shapes
             self.shape_rows[name] = table.shape_rows[pos]
-            extent[table.shape_rows[pos]] = np.maximum(shapes.extent, 1e-12)
-        if len(table.shape_rows):
-            self.marks.extent = extent.astype(np.float32)[self.marks.order]
-            self.marks.is_shape = self.marks.extent > 0
-            self.marks.has_shapes = True
-        self._rect = self._bounds()
-        # Levels of detail are built off the UI thread; the map refines when they land.
-        # The shapes' vertices are gathered off the UI thread; the map refines when
-        # they land (until then the large shapes are left out).
-        threading.Thread(target=self._prepare_shapes, name="map-shapes", daemon=True).start()
+        self._rect = self._bounds(table.bounds() if n else None)
         self._row_mask = None  # the view sets the filters (and so the style) next
+        self._selected = np.empty(0, np.int64)
+        shapes = list(self.shapes.items())
+        rows = dict(self.shape_rows)
+
+        def build() -> None:
+            extent = np.zeros(n, np.float32)
+            for name, shape_set in shapes:
+                extent[rows[name]] = np.maximum(shape_set.extent, 1e-12)
+            self._built = (table, Marks(table.x, table.y, extent, origin))
+            for _, shape_set in shapes:
+                shape_set.prepare()
+            trim_heap()
+
+        threading.Thread(target=build, name="map-build", daemon=True).start()
+        self.invalidate()
+
+    def _install_marks(self) -> bool:
+        """Take the marks built in the background (UI thread); True if it did."""
+        built = self._built
+        if built is None or self.marks is not None or built[0] is not self.table:
+            return False
+        self.marks = built[1]
+        self._built = None
+        self.restyle()
+        return True
 
     def clear_table(self) -> None:
         self.prepareGeometryChange()
-        self.table, self.marks = None, None
+        self.table, self.marks, self._built = None, None, None
         self.shapes, self.shape_rows = {}, {}
         self._selected = np.empty(0, np.int64)
         self._rect = self._bounds()
@@ -115,29 +137,22 @@ class AssetLayer(pg.GraphicsObject):
         assets into the same canvases, so a pan does not redraw them either."""
         self.prepareGeometryChange()
         self.outlines[name] = (np.asarray(x, np.float64), np.asarray(y, np.float64), color, width)
-        self._rect = self._bounds()
+        self._rect = self._bounds(None if self.table is None else self.table.bounds())
         self.invalidate()
 
-    def _prepare_shapes(self) -> None:
-        for shapes in self.shapes.values():
-            shapes.prepare()
-        trim_heap()
-
     def wait_for_background(self) -> None:
-        """Block until the shapes and the pyramid are prepared (tests, bench)."""
+        """Block until the marks, the shapes and the pyramid are built (tests, bench)."""
         for t in threading.enumerate():
-            if t.name in ("map-shapes", "map-pyramid"):
+            if t.name in ("map-build", "map-pyramid"):
                 t.join()
 
-    def _bounds(self) -> QtCore.QRectF:
-        boxes = []
-        if self.marks is not None and self.marks.n:
-            (ox, oy), (w, h) = self.marks.origin, self.marks.span
-            boxes.append((ox, oy, ox + w, oy + h))
-        for shapes in self.shapes.values():
-            if len(shapes):
-                b = shapes.bounds
-                boxes.append((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
+    def background_running(self) -> bool:
+        return self._built is not None or any(
+            t.name in ("map-build", "map-pyramid") for t in threading.enumerate()
+        )
+
+    def _bounds(self, data: tuple[float, float, float, float] | None = None) -> QtCore.QRectF:
+        boxes = [] if data is None else [data]
         for x, y, *_ in self.outlines.values():
             if np.isfinite(x).any():
                 boxes.append((np.nanmin(x), np.nanmin(y), np.nanmax(x), np.nanmax(y)))
@@ -213,12 +228,13 @@ class AssetLayer(pg.GraphicsObject):
         self.update()
 
     def invalidate(self) -> None:
-        self.canvases.clear()
+        self.canvases.clear()  # the last complete image stays as a placeholder
         self.update()
 
     # ---- painting ------------------------------------------------------------------------
     def paint(self, p: QtGui.QPainter, *args: object) -> None:
-        if self.marks is None and not self.outlines:
+        self._install_marks()
+        if self.table is None and not self.outlines:
             return
         tr = p.transform()
         sx, sy, dx, dy = tr.m11(), tr.m22(), tr.dx(), tr.dy()
@@ -234,7 +250,7 @@ class AssetLayer(pg.GraphicsObject):
             sx, sy, dx, dy, rect.left(), rect.top(), rect.width(), rect.height()
         )
         canvas, previous = self.canvases.get(sx, sy, view.rect, lambda: self._style(view))
-        if canvas.waiting and all(s.ready for s in self.shapes.values()):
+        if canvas.waiting and self._all_built():
             canvas.refresh()
         t0 = time.perf_counter()
         bands = 0
@@ -264,6 +280,11 @@ class AssetLayer(pg.GraphicsObject):
             self._refine.start(0)
         elif canvas.waiting:
             self._refine.start(50)  # poll for the shapes being prepared
+
+    def _all_built(self) -> bool:
+        return (self.table is None or self.marks is not None) and all(
+            s.ready for s in self.shapes.values()
+        )
 
     def canvases_pending(self) -> bool:
         """Bands are left to render (as opposed to waiting on background work)."""
@@ -296,10 +317,13 @@ class AssetLayer(pg.GraphicsObject):
                         bx * block.sx - block.gx, by * block.sy - block.gy, connect="finite"
                     )
                     p.drawPath(path)
-            for name in ("polygons", "lines"):
-                if self.opacity[name] > 0 and len(self.shapes.get(name, ())):
-                    if not self._draw_shapes(p, name, block, canvas.style.fine):
-                        canvas.waiting = True
+            if self.marks is None:
+                canvas.waiting = self.table is not None  # the marks are still being built
+            else:
+                for name in ("polygons", "lines"):
+                    if self.opacity[name] > 0 and len(self.shapes.get(name, ())):
+                        if not self._draw_shapes(p, name, block, canvas.style.fine):
+                            canvas.waiting = True
             if self.marks is not None and self.opacity["points"] > 0:
                 marks = self.marks.render(block, canvas.style.mode)
                 p.setOpacity(self.opacity["points"])

@@ -369,14 +369,14 @@ class MapView(QtWidgets.QWidget):
         return self.assets.opacity[layer]
 
     def grab_settled(self) -> QtGui.QPixmap:
-        """The widget grabbed once the map is fully rendered: levels of detail built in
-        the background, every band of the view drawn (tests, screenshots, the bench;
-        the app itself never waits, it shows what is ready and refines)."""
-        self.assets.wait_for_background()
-        pixmap = self.grab()
-        while self.assets.busy():
+        """The widget grabbed once the map is fully rendered: everything built in the
+        background, every band of the view drawn (tests, screenshots, the bench; the
+        app itself never waits, it shows what is ready and refines)."""
+        while True:
+            self.assets.wait_for_background()
             pixmap = self.grab()
-        return pixmap
+            if not self.assets.busy() and not self.assets.background_running():
+                return pixmap
 
     def _refresh_legend(self) -> None:
         if self.color_mode == "status":
