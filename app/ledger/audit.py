@@ -134,7 +134,9 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
                     return report
             for e in ents:
                 pending.append(e)
-                if check_index and index < info.indexed_size:
+                if check_index:
+                    if index == info.indexed_size:
+                        judged.freeze_index()
                     judged.fold(report, index, e)
                 index += 1
                 report.entries_checked += 1
@@ -188,20 +190,28 @@ class _Judged:
             for e in store.evidence(info.origin)
             if e["kind"] == "misbehaviour" and e["resolved_at"] is not None
         }
+        self.indexed: dict[str, dict[str, Any]] | None = None
+
+    def freeze_index(self) -> None:
+        """The log's entries from here on are not folded into the stored index yet
+        (a replica's index may lag): they are still judged, not compared."""
+        self.indexed = dict(self.state.codes)  # folding replaces rows, never edits them
 
     @property
     def codes(self) -> dict[str, dict[str, Any]]:
-        return dict(self.state.codes)
+        """What the stored codes index must hold."""
+        return dict(self.state.codes) if self.indexed is None else self.indexed
 
     def fold(self, report: AuditReport, index: int, entry: bytes) -> None:
         if index in self.resolved:
             return
         # decoded as the replica fold decodes it, so that both judge the same record
         rec = codes_index.decode_record(entry)
-        if rec is None:
-            report.fail(f"entry {index}: cannot be read as a record (not a JSON object)")
-            return
-        result = rules.apply(self.ctx, self.state, rec, index)
+        result = (
+            rules.Refusal(rules.RECORD_SYNTAX, "not a JSON object")
+            if rec is None
+            else rules.apply(self.ctx, self.state, rec, index)
+        )
         if isinstance(result, rules.Refusal):
             report.fail(f"entry {index} breaks rule {result.rule}: {result.reason}")
 
