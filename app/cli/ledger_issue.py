@@ -301,7 +301,7 @@ def _issue_batch(args) -> int:
         plan = plan_batch(node, items) if not errors else None
         # Sign everything not yet in the log first: bad input must change nothing.
         todo, entries = (plan.pending if plan else []), []
-        if todo and not errors:
+        if plan is not None and todo and not errors:
             unlock(node)
             secret = official_passphrase(official)
             with _progress(err_console) as progress:
@@ -322,6 +322,8 @@ def _issue_batch(args) -> int:
                 f"{len(errors)} of {len(gdf)} features cannot be issued; nothing "
                 "was issued:\n  " + "\n  ".join(shown) + (f"\n  … and {more} more" if more else "")
             )
+        if plan is None:  # only planned when no feature had a problem
+            raise CliError("the batch was not planned")
         fresh = _submit_with_progress(node, entries, err_console) if entries else []
         size = node.size()
     results: list = [None] * len(items)

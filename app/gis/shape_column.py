@@ -64,7 +64,7 @@ class ShapeColumn:
         """The columns one after the other, joining their arrays (no shapely objects
         unless a family mixes geometry types across columns)."""
         columns = list(columns)
-        kinds = [{c.ragged[f][0] for c in columns if c.ragged[f] is not None} for f in (0, 1)]
+        kinds = [{r[0] for c in columns if (r := c.ragged[f]) is not None} for f in (0, 1)]
         if any(len(k) > 1 for k in kinds):
             return cls(np.concatenate([c.to_numpy() for c in columns]))
         out = cls([])

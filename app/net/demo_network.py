@@ -275,6 +275,7 @@ def issue_demo_codes(
 ) -> list[str]:
     """Register an official (once) and issue n codes in the node's own log (offline)."""
     from app.ledger.node import Node
+    from app.ledger.sequencer import Receipt
 
     node = Node.open(data_dir)
     try:
@@ -284,7 +285,7 @@ def issue_demo_codes(
         if n <= 0:
             return []
         results = node.issue_many(official, passphrase, demo_geometries(node.city_code, n, seed))
-        return [r.code for r in results if not isinstance(r, Exception)]
+        return [r.code for r in results if isinstance(r, Receipt) and r.code is not None]
     finally:
         node.close()
 

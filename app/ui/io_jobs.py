@@ -77,7 +77,9 @@ def read_asset_file(path: str, boundaries):
         crs="EPSG:4326",
     )
     keep = [c for c in frame.columns if c not in (cls_field, name_field, id_field, "geometry")]
-    out["attributes"] = frame[keep].to_dict("records") if keep else [{}] * len(frame)
+    attributes = np.empty(len(frame), dtype=object)  # one dict per row, in frame order
+    attributes[:] = frame[keep].to_dict("records") if keep else [{}] * len(frame)
+    out["attributes"] = attributes
     if "city" in frame.columns:
         out["city"] = frame["city"].astype(str).to_numpy()
     elif boundaries is not None and len(boundaries):
