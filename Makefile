@@ -32,10 +32,12 @@ $(PY_STAMP): pyproject.toml
 run: setup
 	$(PY) -m app demo
 
-# Lint and format are checked before the tests, so a finding fails CI early.
+# Lint, format and types are checked before the tests, so a finding fails CI early.
+# mypy: strict on app/core and app/ledger, default level on the rest of app (pyproject.toml).
 lint: setup
 	$(VENV)/bin/ruff check app tests bench
 	$(VENV)/bin/ruff format --check app tests bench
+	$(VENV)/bin/mypy
 
 test: lint
 	$(PY) -m pytest -q

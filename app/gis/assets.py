@@ -137,7 +137,11 @@ class AssetTable:
         )
         self.status = np.zeros(n, np.int8) if status is None else np.asarray(status, np.int8)
         # Only rows with a code: a Python pass over 10M empty codes took 1.5 s.
-        coded = np.flatnonzero(self.codes != None) if codes is not None else []  # noqa: E711
+        coded = (
+            np.flatnonzero(self.codes != None)  # noqa: E711
+            if codes is not None
+            else np.empty(0, np.int64)
+        )
         self._row_of_code = {self.codes[i]: int(i) for i in coded if self.codes[i]}
         self.point_index = PointIndex(
             np.flatnonzero(self.kind == 0), self.x[self.kind == 0], self.y[self.kind == 0]
