@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
 from pathlib import Path
 
 from app.cli.common import EXIT_FAILED, CliError, passphrase, print_json
-
-ADMIN_KEY_FILE = "network-admin.key"
 
 
 def register(sub) -> None:
@@ -300,94 +299,44 @@ def cmd_sync(args) -> int:
 # --- network (trust file) ---------------------------------------------------------
 
 
-def _admin_signing_key(data_dir: Path) -> str:
-    from app.ledger.keystore import KeystoreError, unseal
+@contextlib.contextmanager
+def _admin_errors():
+    """The admin's input problems are usage/input errors (exit 2), as they always were."""
+    from app.ledger.network_admin import NetworkAdminError
+    from app.ledger.trust import TrustError
 
-    path = Path(data_dir) / ADMIN_KEY_FILE
-    if not path.exists():
-        raise CliError(
-            f"no network admin key in {data_dir} (run `cityledger network init` "
-            "where the admin key lives)"
-        )
     try:
-        return unseal(path, passphrase("Network admin passphrase: "))["admin"]
-    except KeystoreError as e:
+        yield
+    except (NetworkAdminError, TrustError) as e:
         raise CliError(str(e)) from None
 
 
 def cmd_network_init(args) -> int:
-    from app.ledger.keystore import seal, write_private
-    from app.ledger.trust import TrustError, TrustFile, generate_admin_key, install_trust
+    from app.ledger import network_admin
 
     data = Path(args.data)
-    if (data / ADMIN_KEY_FILE).exists():
-        raise CliError(f"{data / ADMIN_KEY_FILE} exists: this folder already has a network")
-    key_name = args.key_name or "network-admin." + "".join(
-        ch if ch.isalnum() else "-" for ch in args.name.lower()
-    ).strip("-")
-    try:
-        skey, vkey = generate_admin_key(key_name)
-        body = TrustFile(network=args.name, admin_vkey=vkey, serial=1, quorum=args.quorum)
-        signed = body.sign(skey)
-    except TrustError as e:
-        raise CliError(str(e)) from None
-    data.mkdir(parents=True, exist_ok=True)
-    write_private(
-        data / ADMIN_KEY_FILE,
-        seal({"admin": skey}, {"admin": vkey}, passphrase("New admin passphrase: ", confirm=True)),
-    )
-    install_trust(data, signed)
-    print(f"network {args.name!r} created; admin key {vkey}")
+    if network_admin.admin_key_path(data).exists():  # before asking for a passphrase
+        raise CliError(
+            f"{network_admin.admin_key_path(data)} exists: this folder already has a network"
+        )
+    secret = passphrase("New admin passphrase: ", confirm=True)
+    with _admin_errors():
+        trust, _signed = network_admin.create_network(
+            data, args.name, secret, quorum=args.quorum, key_name=args.key_name
+        )
+    print(f"network {args.name!r} created; admin key {trust.admin_vkey}")
     return 0
 
 
-def _city_from_node(node_dir: Path, endpoints, lon, lat):
-    from app.ledger.trust import City
-
-    try:
-        cfg = json.loads((Path(node_dir) / "node.json").read_text("utf-8"))
-    except (OSError, ValueError) as e:
-        raise CliError(f"no readable node in {node_dir}: {e}") from None
-    if lon is None or lat is None:
-        try:
-            from app.gis.maps import city_seat
-
-            lon, lat = city_seat(cfg["city_code"])
-        except Exception:
-            raise CliError(f"give --lon and --lat for city {cfg['city_code']}") from None
-    if not endpoints:
-        from app.ledger.folder_owner import last_url
-
-        url = last_url(node_dir)
-        if not url:
-            raise CliError("give --endpoint URL (the node has not been served yet)")
-        endpoints = [url]
-    return City(
-        code=cfg["city_code"],
-        name_en=cfg.get("name_en") or cfg["city_code"],
-        name_zh=cfg.get("name_zh") or cfg["city_code"],
-        lon=lon,
-        lat=lat,
-        origin=cfg["origin"],
-        log_vkey=cfg["log_vkey"],
-        witness_vkey=cfg["witness_vkey"],
-        endpoints=tuple(endpoints),
-    )
-
-
 def cmd_network_add_city(args) -> int:
-    from app.ledger.trust import TrustError, install_trust, installed_trust
+    from app.ledger import network_admin
 
     data = Path(args.data)
-    try:
-        current = installed_trust(data)
-        if current is None:
-            raise CliError("no trust file installed here: `cityledger network init` first")
-        city = _city_from_node(args.node or data, args.endpoint, args.lon, args.lat)
-        signed = current.with_city(city).sign(_admin_signing_key(data))
-        new = install_trust(data, signed)
-    except TrustError as e:
-        raise CliError(str(e)) from None
+    with _admin_errors():
+        city = network_admin.city_entry_from_node(
+            args.node or data, args.endpoint, args.lon, args.lat
+        )
+        new, signed = network_admin.add_city(data, city, passphrase("Network admin passphrase: "))
     if args.out:
         args.out.write_bytes(signed)
     print(

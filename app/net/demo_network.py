@@ -25,7 +25,10 @@ import httpx
 DEMO_CITIES = (130100, 130200, 130400, 130600, 131000)
 DEMO_PASSPHRASE = "cityledger-demo"
 DEMO_OFFICIAL = "demo-official"
-ADMIN_KEY_FILE = "network-admin.skey"
+# The demo admin key is sealed like any other (app.ledger.network_admin) under this public
+# demo passphrase; a demo folder made before that kept it in plain text in this file.
+DEMO_ADMIN_PASSPHRASE = "hebei-admin-orchid-lantern"
+LEGACY_ADMIN_KEY_FILE = "network-admin.skey"
 TRUST_FILE = "trust.note"
 
 _NAMES = {
@@ -166,7 +169,7 @@ class DemoNetwork:
     base_dir: Path
     nodes: list[NodeProcess]
     trust_note: bytes
-    admin_skey: str
+    admin_passphrase: str  # opens the sealed admin key (app.ledger.network_admin)
 
     def node(self, code) -> NodeProcess:
         return next(n for n in self.nodes if n.code == str(code))
@@ -197,8 +200,9 @@ def create_network(
     db_urls: dict | None = None,
 ) -> DemoNetwork:
     """Create one node folder per city and install a signed trust file in each."""
+    from app.ledger import network_admin
     from app.ledger.node import Node
-    from app.ledger.trust import City, TrustFile, generate_admin_key, install_trust
+    from app.ledger.trust import install_trust
 
     base = Path(base_dir)
     base.mkdir(parents=True, exist_ok=True)
@@ -212,30 +216,17 @@ def create_network(
         try:
             lon, lat = city_seat(code)
             urls = (endpoints or {}).get(code) or [f"http://127.0.0.1:{port}/"]
-            members.append(
-                City(
-                    code=code,
-                    name_en=name_en,
-                    name_zh=name_zh,
-                    lon=lon,
-                    lat=lat,
-                    origin=node.origin,
-                    log_vkey=node.log_vkey,
-                    witness_vkey=node.witness_vkey,
-                    endpoints=tuple(urls),
-                )
-            )
+            members.append(network_admin.city_entry(node.config, urls, lon, lat))
             nodes.append(NodeProcess(code, base / code, port, node.origin, passphrase))
         finally:
             node.close()
-    admin_skey, admin_vkey = generate_admin_key("network-admin.demo")
-    signed = TrustFile(network, admin_vkey, 1, quorum, tuple(members)).sign(admin_skey)
-    (base / TRUST_FILE).write_bytes(signed)
-    (base / ADMIN_KEY_FILE).write_text(admin_skey + "\n")
-    os.chmod(base / ADMIN_KEY_FILE, 0o600)
+    # the admin's folder is the network's base folder: sealed key, trust.note, pin
+    _trust, signed = network_admin.create_network(
+        base, network, DEMO_ADMIN_PASSPHRASE, quorum, members, key_name="network-admin.demo"
+    )
     for n in nodes:
         install_trust(n.data_dir, signed)
-    return DemoNetwork(base, nodes, signed, admin_skey)
+    return DemoNetwork(base, nodes, signed, DEMO_ADMIN_PASSPHRASE)
 
 
 def demo_geometries(code: str, n: int, seed: int = 0) -> list[dict]:
@@ -325,4 +316,24 @@ def _reopen(base: Path, cities) -> DemoNetwork:
             raise ValueError(f"{base / TRUST_FILE} has no city {code}")
         port = int(city.endpoints[0].rstrip("/").rsplit(":", 1)[1])
         nodes.append(NodeProcess(code, base / code, port, city.origin))
-    return DemoNetwork(base, nodes, signed, (base / ADMIN_KEY_FILE).read_text().strip())
+    _seal_legacy_admin_key(base)
+    return DemoNetwork(base, nodes, signed, DEMO_ADMIN_PASSPHRASE)
+
+
+def _seal_legacy_admin_key(base: Path) -> None:
+    """A demo folder from before the admin key was sealed: seal it, delete the plain text."""
+    from app.ledger import network_admin
+    from app.ledger.keystore import seal, write_private
+    from app.ledger.trust import open_trust
+
+    legacy = base / LEGACY_ADMIN_KEY_FILE
+    if not legacy.exists():
+        return
+    if not network_admin.admin_key_path(base).exists():
+        vkey = open_trust((base / TRUST_FILE).read_bytes()).admin_vkey
+        skey = legacy.read_text().strip()
+        write_private(
+            network_admin.admin_key_path(base),
+            seal({"admin": skey}, {"admin": vkey}, DEMO_ADMIN_PASSPHRASE),
+        )
+    legacy.unlink()
