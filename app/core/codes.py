@@ -1,4 +1,4 @@
-"""Identity codes: ``CCCCCC-AAA-SSSSSSSS-K`` (DESIGN.md §3).
+"""Identity codes: ``CCCCCC-AAA-SSSSSSSS-K`` (docs/architecture.md, "Identity codes").
 
 - ``CCCCCC``: the issuing city's 6-digit GB/T 2260 division code (e.g. 130100).
 - ``AAA``: asset class from the registry (app.core.classes).
@@ -7,15 +7,15 @@
 
 Check character
 ---------------
-The brief asked for ISO/IEC 7064 MOD 37,36 (hybrid). That system does NOT detect
+The first design asked for ISO/IEC 7064 MOD 37,36 (hybrid). That system does NOT detect
 every adjacent transposition over a 36-symbol alphabet: from some internal states,
 swapping two consecutive values (e.g. 17 and 18, 'H' and 'I') leaves the running
 state unchanged (36 state/pair cases; tests/core/test_codes.py lists them).
-DESIGN.md allows "MOD 37-36 or equivalent" and makes the property the requirement,
-so the check character is computed with the Damm algorithm over a totally
-anti-symmetric quasigroup of order 36, which detects every single substitution and
-every adjacent transposition (including with the check character itself), by
-construction and as tested exhaustively:
+The property is the requirement ("MOD 37-36 or equivalent"; docs/architecture.md,
+"Damm check character over an order-36 quasigroup"), so the check character is
+computed with the Damm algorithm over a totally anti-symmetric quasigroup of order 36,
+which detects every single substitution and every adjacent transposition (including
+with the check character itself), by construction and as tested exhaustively:
 
 - the quasigroup is GF(4) x GF(9) with ``x * y = (a1*x1 + y1, a2*x2 + y2)``,
   a1 = alpha (a root of x^2+x+1), a2 = i (i^2 = -1); ``(c*x)*y == (c*y)*x`` implies
@@ -36,7 +36,7 @@ Input is forgiving: case-insensitive, spaces anywhere, full-width forms, dashes
 optional (but a dash, when typed, must sit at a group boundary, so that a dash
 swapped with a neighbour is caught), and O->0, I/L->1 in the serial.
 
-The check character is read literally (deviation from the brief, which asked to
+The check character is read literally (a deviation from the first design, which asked to
 accept a check typed O/I/L when 0/1 is valid): K ranges over all of 0-9A-Z, so
 'O' and '0' are both legitimate, different check values; accepting one for the
 other would let a single substitution in the body through whenever it moves the

@@ -1,4 +1,5 @@
-"""Log entries: canonical JSON records signed by an official (DESIGN.md §4).
+"""Log entries: canonical JSON records signed by an official (docs/architecture.md,
+"Log entries").
 
 Record schema (one JSON object per log entry; keys sorted, no insignificant
 whitespace, UTF-8; the leaf hash is RFC 6962 SHA-256(0x00 || entry bytes)):

@@ -1,4 +1,5 @@
-"""Is this code verified? Each check of DESIGN.md §6, with its outcome and reason.
+"""Is this code verified? Each check (docs/architecture.md, "Verification"), with its
+outcome and reason.
 
 A code is *verified* when its latest record is signed by an official who was active at
 that index, the record is included under a checkpoint signed by its city's log key (from
