@@ -55,5 +55,20 @@ def passphrase(prompt: str = "Passphrase: ", confirm: bool = False) -> str:
     return first
 
 
-def print_json(doc) -> None:
+def print_json(doc: object) -> None:
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    sys.stdout.flush()  # a long-running command (node serve) prints its one document first
+
+
+def emit_lines(args: object, doc: object, *lines: str) -> None:
+    """A command's result: `doc` as the one JSON document with --json, else `lines`."""
+    if getattr(args, "json", False):
+        print_json(doc)
+    else:
+        for line in lines:
+            print(line)
+
+
+def warn(args: object, message: str) -> None:
+    """A warning on stderr (never stdout: with --json that holds the one document)."""
+    print(f"cityledger: warning: {message}", file=sys.stderr)

@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from app.cli.common import EXIT_FAILED, CliError, passphrase, print_json
+from app.cli.common import EXIT_FAILED, CliError, emit_lines, passphrase, print_json, warn
+from app.cli.errors import mapped_errors
 
 
 def register(sub) -> None:
@@ -33,7 +34,6 @@ def register(sub) -> None:
         "--origin", default=None, help="a replica's origin (default: this node's own log)"
     )
     export.set_defaults(func=cmd_export)
-    node.set_defaults(func=lambda a: node.print_help() or 2)
 
     sync = sub.add_parser("sync", help="replicate every member city's log once")
     sync.add_argument(
@@ -98,7 +98,6 @@ def register(sub) -> None:
     p.add_argument("file", type=Path, help="trust file signed by the new admin key")
     p.add_argument("--admin-key", required=True, metavar="VKEY", help="the new admin key")
     p.set_defaults(func=cmd_network_rotate_admin)
-    net.set_defaults(func=lambda a: net.print_help() or 2)
 
     evd = sub.add_parser(
         "evidence", help="evidence against member cities (forks, logged entries that break a rule)"
@@ -115,20 +114,16 @@ def register(sub) -> None:
     p.add_argument("id", type=int)
     p.add_argument("--note", required=True, help="why (kept with the evidence)")
     p.set_defaults(func=cmd_evidence_resolve)
-    evd.set_defaults(func=lambda a: evd.print_help() or 2)
 
 
 # --- helpers ------------------------------------------------------------------------
 
 
 def _open_node(args):
-    from app.ledger.db import StoreError
-    from app.ledger.node import Node, NodeError
+    from app.ledger.node import Node
 
-    try:
+    with mapped_errors():
         return Node.open(args.data, db_url=args.db)
-    except (NodeError, StoreError) as e:
-        raise CliError(str(e)) from None
 
 
 def _parse_listen(text: str) -> tuple[str, int]:
@@ -194,6 +189,8 @@ def cmd_serve(args) -> int:
         console.print(
             f"serving {node.origin} at http://{host}:{port}/ (Ctrl-C stops)", highlight=False
         )
+        if args.json:  # the one document, before serving; events go to stderr
+            print_json({"origin": node.origin, "url": f"http://{host}:{port}/"})
         try:
             service.serve(host, port)
         except FolderOwned as e:
@@ -215,9 +212,11 @@ def cmd_export(args) -> int:
             raise CliError(str(e)) from None
     finally:
         node.close()
-    print(
+    emit_lines(
+        args,
+        {"origin": origin, "size": size, "directory": str(args.directory)},
         f"wrote {origin} at size {size} to {args.directory} "
-        f"(serve it, e.g. python -m http.server --directory {args.directory})"
+        f"(serve it, e.g. python -m http.server --directory {args.directory})",
     )
     return 0
 
@@ -324,8 +323,29 @@ def cmd_network_init(args) -> int:
         trust, _signed = network_admin.create_network(
             data, args.name, secret, quorum=args.quorum, key_name=args.key_name
         )
-    print(f"network {args.name!r} created; admin key {trust.admin_vkey}")
+    warnings = _quorum_warnings(args, trust)
+    emit_lines(
+        args,
+        {
+            "network": args.name,
+            "admin_vkey": trust.admin_vkey,
+            "quorum": trust.quorum,
+            "warnings": warnings,
+        },
+        f"network {args.name!r} created; admin key {trust.admin_vkey}",
+    )
     return 0
+
+
+def _quorum_warnings(args, trust) -> list[str]:
+    """The quorum's shortfall, warned on stderr and returned for the JSON document."""
+    from app.ledger.trust import quorum_shortfall
+
+    problem = quorum_shortfall(trust)
+    if problem is None:
+        return []
+    warn(args, problem)
+    return [problem]
 
 
 def cmd_network_add_city(args) -> int:
@@ -339,9 +359,12 @@ def cmd_network_add_city(args) -> int:
         new, signed = network_admin.add_city(data, city, passphrase("Network admin passphrase: "))
     if args.out:
         args.out.write_bytes(signed)
-    print(
+    warnings = _quorum_warnings(args, new)
+    emit_lines(
+        args,
+        {"city": city.code, "serial": new.serial, "cities": len(new.cities), "warnings": warnings},
         f"city {city.code} ({city.name_en}) added; trust file serial {new.serial}, "
-        f"{len(new.cities)} cities"
+        f"{len(new.cities)} cities",
     )
     return 0
 
@@ -434,25 +457,35 @@ def cmd_network_verify(args) -> int:
     except TrustError:
         current, pinned = None, args.admin_key
     if pinned is None:
-        print(unpinned_message(str(args.data)))
-        return EXIT_FAILED
+        return _trust_refused(args, unpinned_message(str(args.data)), lambda m: m)
     try:
         t = open_trust(data, pinned)
     except TrustError as e:
-        print(f"REFUSED: {e}")
-        return EXIT_FAILED
-    print(
+        return _trust_refused(args, str(e), lambda m: f"REFUSED: {m}")
+    lines = [
         f"OK: {t.network}, serial {t.serial}, quorum {t.quorum}, {len(t.cities)} cities, "
         f"signed by {t.admin_vkey.split('+')[0]}"
-    )
+    ]
+    doc = {"ok": True, "trust": t.to_dict(), "may_replace": None, "reason": None}
     if current is not None:
         try:
             check_update(current, t)
-            print(f"may replace the installed serial {current.serial}")
+            doc["may_replace"] = True
+            lines.append(f"may replace the installed serial {current.serial}")
         except TrustError as e:
-            print(f"would not replace the installed trust file: {e}")
-            return EXIT_FAILED
-    return 0
+            doc.update(ok=False, may_replace=False, reason=str(e))
+            lines.append(f"would not replace the installed trust file: {e}")
+    emit_lines(args, doc, *lines)
+    return 0 if doc["ok"] else EXIT_FAILED
+
+
+def _trust_refused(args, message: str, human) -> int:
+    """A trust file that does not verify: an error document with --json, else a line
+    on stdout (the human output says REFUSED where the verdict goes)."""
+    if args.json:
+        raise CliError(message, EXIT_FAILED, kind="refused")
+    print(human(message))
+    return EXIT_FAILED
 
 
 def _read_trust_arg(path: Path) -> bytes:
@@ -470,13 +503,25 @@ def cmd_network_install(args) -> int:
         before = pinned_admin_key(args.data)
         t = install_trust(args.data, signed, args.admin_key)
     except TrustError as e:
-        raise CliError(f"trust file refused: {e}", EXIT_FAILED) from None
-    print(f"installed trust file serial {t.serial} ({len(t.cities)} cities)")
+        raise CliError(f"trust file refused: {e}", EXIT_FAILED, kind="refused") from None
+    lines = [f"installed trust file serial {t.serial} ({len(t.cities)} cities)"]
     if before is None:
-        print(f"network admin key pinned: {t.admin_vkey}")
+        lines.append(f"network admin key pinned: {t.admin_vkey}")
     elif before != t.admin_vkey:
-        print(f"network admin key rotated (signed by the old key): {before} -> {t.admin_vkey}")
+        lines.append(
+            f"network admin key rotated (signed by the old key): {before} -> {t.admin_vkey}"
+        )
+    emit_lines(args, _installed_doc(t, before), *lines)
     return 0
+
+
+def _installed_doc(t, before: str | None) -> dict:
+    return {
+        "serial": t.serial,
+        "cities": len(t.cities),
+        "admin_vkey": t.admin_vkey,
+        "previous_admin_vkey": before,
+    }
 
 
 def cmd_network_rotate_admin(args) -> int:
@@ -487,9 +532,13 @@ def cmd_network_rotate_admin(args) -> int:
         before = pinned_admin_key(args.data)
         t = rotate_admin_pin(args.data, signed, args.admin_key)
     except TrustError as e:
-        raise CliError(f"trust file refused: {e}", EXIT_FAILED) from None
-    print(f"installed trust file serial {t.serial} ({len(t.cities)} cities)")
-    print(f"network admin key REPLACED by the operator: {before or '(none)'} -> {t.admin_vkey}")
+        raise CliError(f"trust file refused: {e}", EXIT_FAILED, kind="refused") from None
+    emit_lines(
+        args,
+        _installed_doc(t, before),
+        f"installed trust file serial {t.serial} ({len(t.cities)} cities)",
+        f"network admin key REPLACED by the operator: {before or '(none)'} -> {t.admin_vkey}",
+    )
     return 0
 
 
@@ -555,8 +604,10 @@ def cmd_evidence_export(args) -> int:
     doc = json.dumps(_evidence_doc(rows[0]), ensure_ascii=False, indent=2) + "\n"
     if args.out:
         args.out.write_text(doc, "utf-8")
+        if args.json:
+            print_json({"id": args.id, "file": str(args.out)})
     else:
-        sys.stdout.write(doc)
+        sys.stdout.write(doc)  # the evidence is the one document, with or without --json
     return 0
 
 
@@ -570,5 +621,5 @@ def cmd_evidence_resolve(args) -> int:
         raise CliError(str(e)) from None
     finally:
         node.close()
-    print(f"evidence #{args.id} resolved")
+    emit_lines(args, {"id": args.id, "resolved": True}, f"evidence #{args.id} resolved")
     return 0

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from app.cli.common import EXIT_OK, CliError
+from app.cli.common import EXIT_OK, CliError, emit_lines, print_json
 
 DEFAULT_SCREENSHOT_DIR = Path("screenshots")
 
@@ -90,18 +91,29 @@ def _run(args, runner, default_name: str) -> int:
         if not _has_display():
             os.environ["QT_QPA_PLATFORM"] = "offscreen"  # grab() renders without a screen
         runner(args, screenshot=args.screenshot, **kwargs)
-        print(f"screenshot written to {args.screenshot.resolve()}")
-        return EXIT_OK
+        return _done(args, args.screenshot)
     if _has_display():
-        return runner(args, **kwargs)
+        status = int(runner(args, **kwargs) or 0)
+        if args.json:
+            print_json({"screenshot": None, "exit_status": status})
+        return status
     from app.cli.display import virtual_display
 
     shot = DEFAULT_SCREENSHOT_DIR / default_name
-    print("No display found: running on a virtual screen (Xvfb) and writing a screenshot.")
+    _say(args, "No display found: running on a virtual screen (Xvfb) and writing a screenshot.")
     with virtual_display():
         runner(args, screenshot=shot, **kwargs)
-    print(f"screenshot written to {shot.resolve()}")
+    return _done(args, shot)
+
+
+def _done(args, shot: Path) -> int:
+    emit_lines(args, {"screenshot": str(shot.resolve())}, f"screenshot written to {shot.resolve()}")
     return EXIT_OK
+
+
+def _say(args, text: str) -> None:
+    """Progress for the user: stdout, or stderr with --json (stdout holds the document)."""
+    print(text, file=sys.stderr if args.json else sys.stdout, flush=True)
 
 
 def _remembered_data_dir(args) -> Path:
@@ -115,7 +127,7 @@ def _remembered_data_dir(args) -> Path:
 
     last = settings().value("data_dir")
     if last and (Path(last) / "node.json").exists():
-        print(f"Opening the data folder used last time: {last}")
+        _say(args, f"Opening the data folder used last time: {last}")
         return Path(last)
     return args.data
 
@@ -180,18 +192,15 @@ def _demo(args) -> int:
     from app.net.demo_network import DEMO_OFFICIAL, DEMO_PASSPHRASE, start_demo_network
 
     base = args.data / DEMO_DIR
-    print(f"Starting the demo network in {base} (5 city nodes on 127.0.0.1)…", flush=True)
+    _say(args, f"Starting the demo network in {base} (5 city nodes on 127.0.0.1)…")
     net = start_demo_network(base, seed_codes=args.seed_codes)
     try:
         for node in net.nodes:
-            print(f"  {node.code}  {node.url}")
-        print("Waiting for the cities to replicate and co-sign each other…", flush=True)
+            _say(args, f"  {node.code}  {node.url}")
+        _say(args, "Waiting for the cities to replicate and co-sign each other…")
         if not _wait_for_convergence(net, timeout_s=60):
-            print("  not all peers are in sync yet; the status bar shows their state")
-        print(
-            f"Issue codes as official '{DEMO_OFFICIAL}', passphrase '{DEMO_PASSPHRASE}'.",
-            flush=True,
-        )
+            _say(args, "  not all peers are in sync yet; the status bar shows their state")
+        _say(args, f"Issue codes as official '{DEMO_OFFICIAL}', passphrase '{DEMO_PASSPHRASE}'.")
         args.data = base / DEMO_WORKSTATION
         return _wall(args) if args.wall else _gui(args)
     finally:

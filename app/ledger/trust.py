@@ -337,6 +337,27 @@ def witnesses_for(city: City | str, trust: TrustFile) -> tuple[City, ...]:
     return tuple(sorted(picked, key=lambda c: c.code))
 
 
+def quorum_shortfall(trust: TrustFile) -> str | None:
+    """Why some member's checkpoints can never collect ``quorum`` cosignatures, or None.
+    A city never witnesses its own log, so with n members a city has at most n - 1
+    witnesses: two cities and quorum 2 can never verify a code."""
+    n = len(trust.cities)
+    if trust.quorum > 0 and n <= trust.quorum:
+        cities = "city" if n == 1 else "cities"
+        return (
+            f"quorum {trust.quorum} cannot be met with {n} member {cities}: a city never "
+            f"witnesses its own log, so each has at most {max(n - 1, 0)} witnesses; add "
+            f"{trust.quorum + 1 - n} more or lower the quorum"
+        )
+    short = [c.code for c in trust.cities if len(witnesses_for(c, trust)) < trust.quorum]
+    if short:
+        return (
+            f"quorum {trust.quorum} cannot be met for {', '.join(short)}: "
+            "fewer witnesses than the quorum"
+        )
+    return None
+
+
 # --- helpers ------------------------------------------------------------------------
 
 

@@ -159,3 +159,15 @@ def test_install_garbage_changes_nothing(tmp_path):
     with pytest.raises(t.TrustError):
         t.install_trust(tmp_path, b"\xff\xfe not a note")
     assert not t.trust_path(tmp_path).exists()
+
+
+def test_quorum_shortfall_names_a_quorum_no_city_can_meet(admin):
+    """A city never witnesses itself: n members give each at most n - 1 witnesses."""
+    tf = t.TrustFile(network="n", admin_vkey=admin[1], quorum=2)
+    assert "0 member cities" in t.quorum_shortfall(tf)
+    tf = tf.with_city(_city("130100")).with_city(_city("130200"))
+    problem = t.quorum_shortfall(tf)
+    assert problem.startswith("quorum 2 cannot be met with 2 member cities") and "add 1" in problem
+    assert t.quorum_shortfall(tf.with_city(_city("130600"))) is None
+    assert t.quorum_shortfall(tf.with_quorum(1)) is None
+    assert t.quorum_shortfall(t.TrustFile(network="n", admin_vkey=admin[1], quorum=0)) is None
