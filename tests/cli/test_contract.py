@@ -21,8 +21,8 @@ from app.cli.main import build_parser, main
 from app.ledger import trust as T
 from app.ledger.keystore import unseal
 
-PASS = "node-pass"
-OFFICIAL = "official-pass"
+PASS = "correct horse battery staple"
+OFFICIAL = "tangshan pump official seven"
 
 # Commands whose success is long-running, needs a live network or a screen: their success
 # is tested by their areas (tests/net, tests/ui); here they are run for failure only.
