@@ -373,7 +373,7 @@ def test_a_pan_draws_the_same_picture_as_a_fresh_render(view):
 def test_a_first_view_shows_at_once_and_refines(view):
     """With a tiny budget a paint renders one band and leaves the rest for later
     paints: the map is never blocked by a whole frame."""
-    view.assets.budget = 0.0
+    view.assets.budget = view.assets.frame_budget = 0.0
     view.zoom_to_city("130200")
     view.grab()
     assert view.assets.last_stats["bands"] == 1 and view.assets.busy()

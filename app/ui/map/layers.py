@@ -4,7 +4,9 @@ All the work is in app/gis/render (Qt-free): the marks rasterised with numpy, th
 lines and polygons prepared as level-of-detail coordinate arrays, the canvases kept per
 scale.  This item turns a band of a canvas into pixels — the large shapes' paths drawn
 with QPainter into a QImage over the canvas's numpy buffer, then the marks' image on top
-— and blits the canvas.  A paint renders bands for at most ``budget`` seconds and asks
+— and blits the canvas.  A paint renders bands for at most ``frame_budget`` seconds
+right after the view moved (so the frame itself stays near 16 ms), ``budget`` when it
+only refines, and asks
 for another paint if work is left, so a first view of a million assets shows at once
 and refines, and the UI thread never stalls; a pan only renders the exposed strips.
 """
@@ -53,7 +55,9 @@ class AssetLayer(pg.GraphicsObject):
         self.color_mode = "class"
         self.class_colors: list[str] = []
         self.opacity = {name: 1.0 for name in self.LAYERS}
-        self.budget = 0.05  # seconds of rendering per paint
+        self.budget = 0.04  # seconds of rendering per refining paint
+        self.frame_budget = 0.008  # ... per paint of a view that just moved
+        self._last_view: tuple[float, float, tuple[int, int, int, int]] | None = None
         self.canvases = CanvasCache()
         self.outlines: dict[str, tuple[np.ndarray, np.ndarray, str, float]] = {}
         self.last_stats: dict[str, object] = {}
@@ -252,12 +256,15 @@ class AssetLayer(pg.GraphicsObject):
         canvas, previous = self.canvases.get(sx, sy, view.rect, lambda: self._style(view))
         if canvas.waiting and self._all_built():
             canvas.refresh()
+        moved = (sx, sy, view.rect) != self._last_view
+        self._last_view = (sx, sy, view.rect)
+        budget = min(self.frame_budget, self.budget) if moved else self.budget
         t0 = time.perf_counter()
         bands = 0
         while (band := canvas.next_band()) is not None:
             self._render_band(canvas, band)
             bands += 1
-            if time.perf_counter() - t0 > self.budget:
+            if time.perf_counter() - t0 > budget:
                 break
         p.save()
         try:

@@ -33,6 +33,7 @@ class MapOverlay(QtWidgets.QWidget):
         self.cursor_text = ""
         self.dark = False
         self.show_legend = True
+        self._legend_cache: tuple[tuple, QtGui.QPixmap] | None = None
 
     def set_legend(self, title: str, entries: list[tuple[str, str]]) -> None:
         self.legend_title, self.legend = title, entries
@@ -84,11 +85,28 @@ class MapOverlay(QtWidgets.QWidget):
         return w, (fm.height() + 2) * (len(self.legend) + 1) + 8
 
     def _paint_legend(self, p, fm, panel, text):
+        """The legend, drawn once into a pixmap and blitted: its text and circles cost
+        a few ms on every frame of a pan otherwise."""
         if not self.legend or not self.show_legend:
             return
-        lh = fm.height() + 2
         w, h = self.legend_size(fm)
-        x, y = self.width() - w - 8, 8
+        ratio = self.devicePixelRatioF()
+        key = (self.legend_title, tuple(self.legend), self.dark, w, h, ratio, self.font().key())
+        if self._legend_cache is None or self._legend_cache[0] != key:
+            pixmap = QtGui.QPixmap(int(w * ratio), int(h * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+            q = QtGui.QPainter(pixmap)
+            q.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+            q.setFont(p.font())
+            self._draw_legend(q, fm, panel, text, w, h)
+            q.end()
+            self._legend_cache = (key, pixmap)
+        p.drawPixmap(self.width() - w - 8, 8, self._legend_cache[1])
+
+    def _draw_legend(self, p, fm, panel, text, w, h):
+        lh = fm.height() + 2
+        x, y = 0, 0
         p.fillRect(QtCore.QRect(x, y, w, h), panel)
         p.setPen(text)
         bold = QtGui.QFont(p.font())

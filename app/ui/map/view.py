@@ -179,8 +179,6 @@ class MapView(QtWidgets.QWidget):
             label.setFont(font)
             label.setPos(pt.x, pt.y)
             label.setZValue(10)
-            # Labels keep their size on screen: a cached pixmap each, only moved by a pan.
-            label.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.vb.addItem(label)
             label.setOpacity(self._label_opacity)
             self._labels.append(label)
