@@ -10,10 +10,16 @@ DEB_PKGS := libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
 	fonts-wqy-microhei postgresql
 SYS_STAMP := $(VENV)/.system-packages
 PY_STAMP := $(VENV)/.installed
+# `cityledger` on PATH: a link to the venv's script in ~/.local/bin, the per-user folder
+# Debian's ~/.profile puts on PATH (at the next login once the folder exists).
+BIN_DIR ?= $(HOME)/.local/bin
+CLI := $(abspath $(VENV))/bin/cityledger
 
 .PHONY: setup run test lint bench clean sysdeps i18n
 
 setup: $(SYS_STAMP) $(PY_STAMP)
+	@mkdir -p $(BIN_DIR) && ln -sfn $(CLI) $(BIN_DIR)/cityledger
+	@case ":$$PATH:" in *":$(BIN_DIR):"*) ;; *) echo "cityledger is linked in $(BIN_DIR), which is not on PATH in this shell: export PATH=\"$(BIN_DIR):\$$PATH\"";; esac
 
 $(SYS_STAMP): Makefile
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -52,3 +58,4 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+	@if [ "$$(readlink $(BIN_DIR)/cityledger)" = "$(CLI)" ]; then rm -f $(BIN_DIR)/cityledger; fi

@@ -14,7 +14,7 @@ _MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "unknown": "[yellow]?[/
 
 def register(sub) -> None:
     p = sub.add_parser("verify", help="verify a code (from this node) or a proof bundle (offline)")
-    p.add_argument("code", nargs="?", help="identity code, e.g. 130100-WAT-7K3M9Q2X-4")
+    p.add_argument("code", nargs="?", help="identity code, e.g. 130100-WAT-7K3M9Q2X-9")
     p.add_argument(
         "--bundle",
         type=Path,
