@@ -20,6 +20,7 @@ FAMILIES = [
     ("app.ledger.trust", "TrustError"),
     ("app.ledger.proof_bundle", "NotInStoreError"),
     ("app.ledger.signing_pool", "PoolBroken"),
+    ("app.ledger.keys", "UnusableKeyError"),
     ("app.net.verify", "VerifyError"),
     ("app.net.client", "PeerError"),
     ("app.net.sync", "ForkDetected"),

@@ -15,7 +15,7 @@ from app.core.errors import CityLedgerError, NoteError
 from app.core.note import ALG_ED25519, Signer, Verifier
 
 
-class KeyError_(CityLedgerError, ValueError):
+class UnusableKeyError(CityLedgerError, ValueError):
     """A key string is not a usable Ed25519 signed-note key."""
 
 
@@ -23,9 +23,9 @@ def signing_key(skey: str) -> SigningKey:
     try:
         signer = Signer.from_key(skey)
     except NoteError as exc:
-        raise KeyError_(str(exc)) from None
+        raise UnusableKeyError(str(exc)) from None
     if signer.alg != ALG_ED25519:
-        raise KeyError_(f"key {signer.name!r} is not a plain Ed25519 key")
+        raise UnusableKeyError(f"key {signer.name!r} is not a plain Ed25519 key")
     return signer.signing_key
 
 
@@ -34,7 +34,7 @@ def verify_key(vkey: str) -> VerifyKey:
     try:
         verifier = Verifier.from_key(vkey)
     except (NoteError, TypeError, ValueError) as exc:
-        raise KeyError_(f"{exc}") from None
+        raise UnusableKeyError(f"{exc}") from None
     if verifier.alg != ALG_ED25519:
-        raise KeyError_(f"key {verifier.name!r} is not a plain Ed25519 key")
+        raise UnusableKeyError(f"key {verifier.name!r} is not a plain Ed25519 key")
     return VerifyKey(verifier.public_key)

@@ -26,7 +26,7 @@ from typing import Any
 from app.core.errors import CoreError
 from app.core.records import parse_entry
 from app.ledger import codes_index
-from app.ledger.keys import KeyError_, verify_key
+from app.ledger.keys import UnusableKeyError, verify_key
 
 Record = Mapping[str, Any]
 Row = dict[str, Any]
@@ -196,7 +196,7 @@ def _signature(sig: SignatureCheck | None, vkey: str, name: str) -> Refusal | No
         return None
     try:
         verify_key(vkey)
-    except KeyError_ as exc:
+    except UnusableKeyError as exc:
         return Refusal(ENTRY_SIGNATURE, f"official {name!r} has an unusable key: {exc}")
     if not sig(vkey):
         return Refusal(ENTRY_SIGNATURE, f"entry signature does not verify with {name!r}'s key")
@@ -278,7 +278,7 @@ def _official_new(
         return Refusal(PREV_CHAIN, "official-add has prev null")
     try:
         verify_key(rec["subject"]["key"])
-    except KeyError_ as exc:
+    except UnusableKeyError as exc:
         return Refusal(OFFICIAL_KEY, f"official {subject!r}: {exc}")
     return None
 

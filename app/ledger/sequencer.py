@@ -39,7 +39,7 @@ from nacl.exceptions import BadSignatureError
 from app.core.errors import CityLedgerError
 from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, split_signature
 from app.ledger import rules
-from app.ledger.keys import KeyError_, verify_key
+from app.ledger.keys import UnusableKeyError, verify_key
 from app.ledger.signing_pool import SigningPool, signature_valid
 from app.ledger.store import ConflictError, Store
 from app.ledger.tilelog import TileLog
@@ -264,7 +264,7 @@ class Sequencer:
         if vkey is not None:
             try:
                 key = verify_key(vkey)
-            except KeyError_:
+            except UnusableKeyError:
                 return p  # the sequencer reports the unusable key
             try:
                 sig = base64.b64decode(p.parsed["sig"], validate=True)
@@ -437,7 +437,7 @@ class Sequencer:
         try:
             key = verify_key(vkey)
             key.verify(_signed_message(p), base64.b64decode(p.parsed["sig"], validate=True))
-        except (KeyError_, BadSignatureError, binascii.Error, ValueError):
+        except (UnusableKeyError, BadSignatureError, binascii.Error, ValueError):
             return False
         return True
 
