@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from app.core.errors import CoreError
+from app.core.merkle import HASH_SIZE  # SHA-256, as the log's tree
 
-KEY_SIZE = 32
-HASH_SIZE = 32
+KEY_SIZE = HASH_SIZE  # a key is the SHA-256 of a code
 EMPTY = bytes(HASH_SIZE)
 MAX_VALUE = (1 << 64) - 1
 PROOF_MAGIC = b"CLM1"
