@@ -74,9 +74,9 @@ class ShapeColumn:
         for fam in (LINES, POLYGONS):
             at = np.flatnonzero(out.family == fam)
             out.local[at] = np.arange(len(at))
-            parts = [c.ragged[fam] for c in columns if c.ragged[fam] is not None]
+            parts = [r for c in columns if (r := c.ragged[fam]) is not None]
             if parts:
-                out.ragged[fam] = _join(parts)  # type: ignore[arg-type]
+                out.ragged[fam] = _join(parts)
         return out
 
     def __len__(self) -> int:

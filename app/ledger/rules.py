@@ -333,7 +333,8 @@ def judge(
     `signature` checks the entry's signature against a verifier key; None leaves the
     signature unchecked (see the module note). `only` judges just the rules with those
     names (for a caller that cannot know the whole state, e.g. an offline verifier)."""
-    rules = RULES.get(record.get("type"))  # type: ignore[arg-type]
+    kind = record.get("type")
+    rules = RULES.get(kind) if isinstance(kind, str) else None
     if rules is None:
         return _only(
             Refusal(RECORD_SYNTAX, f"record type {record.get('type')!r} is not known"), only

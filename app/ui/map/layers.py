@@ -13,6 +13,7 @@ and refines, and the UI thread never stalls; a pan only renders the exposed stri
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 
@@ -93,7 +94,7 @@ class AssetLayer(pg.GraphicsObject):
             pos = np.flatnonzero(kinds == kind)
             self.shapes[name] = ShapeSet(
                 table.shapes.bounds[pos],
-                lambda pos=pos: table.shapes.ragged_of(pos),  # type: ignore[misc]
+                functools.partial(table.shapes.ragged_of, pos),
                 rings=kind == 2,
                 origin=origin,
             )
