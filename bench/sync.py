@@ -84,7 +84,7 @@ def serve(directory: str, port: int) -> None:
     from app.net.server import DirectorySource, Services, build_app
 
     source = DirectorySource(directory)
-    app = build_app(Services(ORIGIN, lambda: {ORIGIN: source}))
+    app = build_app(Services(ORIGIN, {ORIGIN: source}.get))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

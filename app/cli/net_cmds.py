@@ -19,7 +19,21 @@ def register(sub) -> None:
     serve.add_argument("--listen", default="127.0.0.1:8100", metavar="HOST:PORT")
     serve.add_argument("--no-sync", action="store_true", help="do not replicate other cities")
     serve.add_argument("--no-witness", action="store_true", help="neither co-sign nor ask")
-    serve.add_argument("--sync-interval", type=float, default=2.0, metavar="SECONDS")
+    serve.add_argument(
+        "--sync-interval",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="check a city this often after it changed (default 2)",
+    )
+    serve.add_argument(
+        "--max-sync-interval",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="a quiet city is checked less and less often, down to this (default 60); "
+        "announced checkpoints are fetched at once whatever it is",
+    )
     serve.add_argument(
         "--read-only",
         action="store_true",
@@ -177,6 +191,7 @@ def cmd_serve(args) -> int:
         service = NodeService(
             node,
             sync_interval=args.sync_interval,
+            max_sync_interval=args.max_sync_interval,
             witness=not args.no_witness,
             sync=not args.no_sync,
         )

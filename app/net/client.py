@@ -219,7 +219,14 @@ class PeerClient:
         return f"PeerClient({self.prefix!r})"
 
     def _get(self, path: str, limit: int, deadlines: Deadlines = TILE_DEADLINES) -> bytes:
-        resp = self.http.request("GET", self.prefix, path, deadlines, limit)
+        return self._get_answer(path, limit, deadlines).body
+
+    def _get_answer(
+        self, path: str, limit: int, deadlines: Deadlines, headers: dict | None = None
+    ) -> Answer:
+        resp = self.http.request("GET", self.prefix, path, deadlines, limit, headers=headers)
+        if resp.status_code == 304 and headers:
+            return resp
         if resp.status_code == 404:
             raise PeerNotFound(self.prefix, f"{path}: not found (404)", status=404)
         if resp.status_code >= 500 or resp.status_code == 429:
@@ -233,10 +240,18 @@ class PeerClient:
                 retry=False,
                 status=resp.status_code,
             )
-        return resp.body
+        return resp
 
     def checkpoint(self) -> bytes:
         return self._get("checkpoint", MAX_CHECKPOINT_BYTES, CHECKPOINT_DEADLINES)
+
+    def checkpoint_if_changed(self, etag: str | None) -> tuple[bytes | None, str | None]:
+        """(note, its ETag), or (None, etag) when the peer says it is unchanged (304)."""
+        headers = {"If-None-Match": etag} if etag else None
+        resp = self._get_answer("checkpoint", MAX_CHECKPOINT_BYTES, CHECKPOINT_DEADLINES, headers)
+        if resp.status_code == 304:
+            return None, etag
+        return resp.body, resp.headers.get("etag")
 
     def tile(self, level: int, n: int, width: int) -> bytes:
         """A tile of `width` hashes; falls back to the full tile if a partial one is gone."""

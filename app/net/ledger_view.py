@@ -67,6 +67,7 @@ class LedgerView:
         self.store = store
         self.own_origin = own_origin
         self.data_dir = Path(data_dir) if data_dir else None
+        self._known_origins: set[str] = set()
         if self.data_dir is not None:
             import_legacy_resolutions(store, self.data_dir)
 
@@ -216,6 +217,16 @@ class LedgerView:
 
     # --- serving ------------------------------------------------------------------
     def source(self, origin: str) -> StoreSource:
+        return StoreSource(self, origin)
+
+    def find_source(self, origin: str) -> StoreSource | None:
+        """The log held under `origin`, or None; one look-up, not a listing of every log
+        (a server answers this for every request). Logs are never deleted, so a known
+        origin stays known."""
+        if origin not in self._known_origins:
+            if self.store.log_info(origin) is None:
+                return None
+            self._known_origins.add(origin)
         return StoreSource(self, origin)
 
     def sources(self) -> dict[str, StoreSource]:

@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -71,13 +72,13 @@ class Services:
     def __init__(
         self,
         own_origin: str,
-        sources: Callable[[], Mapping[str, LogSource]],
+        source: Callable[[str], LogSource | None],
         witness: Callable[[bytes], Reply] | None = None,
         submit: Callable[[bytes], dict] | None = None,
         info: Callable[[], dict] | None = None,
     ):
         self.own_origin = own_origin
-        self.sources = sources
+        self.source = source  # origin -> the log held under it, or None
         self.witness = witness
         self.submit = submit
         self.info = info
@@ -108,14 +109,21 @@ async def _read_body(request: Request, limit: int) -> bytes:
         raise Refused(400, "client disconnected") from None
 
 
-def _serve_resource(source: LogSource, resource: str) -> Response:
+def checkpoint_etag(data: bytes) -> str:
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+def _serve_resource(source: LogSource, resource: str, if_none_match: str | None) -> Response:
     if resource == "checkpoint":
         data = source.checkpoint()
         if data is None:
             return PlainTextResponse("no checkpoint yet\n", status_code=404)
-        return Response(
-            data, media_type=CHECKPOINT_TYPE, headers={"Cache-Control": "no-cache, max-age=2"}
-        )
+        # Pollers send the ETag they hold: an unchanged checkpoint costs them no body and
+        # no signature check (304).
+        headers = {"Cache-Control": "no-cache, max-age=2", "ETag": checkpoint_etag(data)}
+        if if_none_match is not None and headers["ETag"] in if_none_match:
+            return Response(status_code=304, headers=headers)
+        return Response(data, media_type=CHECKPOINT_TYPE, headers=headers)
     try:
         kind, level, n, width = parse_resource(resource)
     except TilePathError as e:
@@ -130,21 +138,28 @@ def _serve_resource(source: LogSource, resource: str) -> Response:
 
 
 def build_app(services: Services) -> Starlette:
-    async def own_log(request: Request) -> Response:
-        source = services.sources().get(services.own_origin)
+    async def serve(request: Request, origin: str, resource: str) -> Response:
+        source = services.source(origin)
         if source is None:
-            return PlainTextResponse("this node has no log\n", status_code=404)
-        return await run_in_threadpool(_serve_resource, source, request.url.path.lstrip("/"))
+            return PlainTextResponse("unknown log origin\n", status_code=404)
+        etag = request.headers.get("if-none-match")
+        return await run_in_threadpool(_serve_resource, source, resource, etag)
+
+    async def own_log(request: Request) -> Response:
+        return await serve(request, services.own_origin, request.url.path.lstrip("/"))
 
     async def any_log(request: Request) -> Response:
+        # The origin may itself contain slashes; the resource is `checkpoint` or starts
+        # at the last `tile/` (a tile path holds exactly one).
         rest = request.path_params["rest"]
-        sources = services.sources()
-        # The origin may itself contain slashes: find the longest known origin prefix.
-        for origin in sorted(sources, key=len, reverse=True):
-            if rest.startswith(origin + "/"):
-                resource = rest[len(origin) + 1 :]
-                return await run_in_threadpool(_serve_resource, sources[origin], resource)
-        return PlainTextResponse("unknown log origin\n", status_code=404)
+        if rest.endswith("/checkpoint"):
+            origin, resource = rest[: -len("/checkpoint")], "checkpoint"
+        elif "/tile/" in rest:
+            cut = rest.rindex("/tile/")
+            origin, resource = rest[:cut], rest[cut + 1 :]
+        else:
+            return PlainTextResponse("not a tlog-tiles path\n", status_code=404)
+        return await serve(request, origin, resource)
 
     async def add_checkpoint(request: Request) -> Response:
         if services.witness is None:

@@ -25,7 +25,7 @@ from app.net.health import NetworkStatus, assess, own_status
 from app.net.http_server import node_server_config
 from app.net.ledger_view import LedgerView
 from app.net.server import Refused, Services, build_app
-from app.net.sync import SyncEngine
+from app.net.sync import MAX_INTERVAL, SyncEngine
 from app.net.witness import CosignCollector, WitnessService
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ class NodeService:
         node,
         bus: ev.EventBus | None = None,
         sync_interval: float = 2.0,
+        max_sync_interval: float = MAX_INTERVAL,
         concurrency: int = 8,
         witness: bool = True,
         sync: bool = True,
@@ -77,7 +78,12 @@ class NodeService:
         self.ledger = LedgerView(node.store, node.origin, node.data_dir)
         self.sync = (
             SyncEngine(
-                self.ledger, self.trust, self.bus, concurrency=concurrency, interval=sync_interval
+                self.ledger,
+                self.trust,
+                self.bus,
+                concurrency=concurrency,
+                interval=sync_interval,
+                max_interval=max_sync_interval,
             )
             if sync
             else None
@@ -94,7 +100,7 @@ class NodeService:
         node.checkpoint_listeners.append(self._on_own_checkpoint)
         self.services = Services(
             node.origin,
-            self.ledger.sources,
+            self.ledger.find_source,
             witness=self.witness,
             submit=self._submit if node.unlocked else None,
             info=self.info,
@@ -109,15 +115,7 @@ class NodeService:
 
     def _on_own_checkpoint(self, size: int, note: bytes) -> None:
         if self.collector is not None:
-            threading.Thread(target=self._collect, daemon=True).start()
-
-    def _collect(self) -> None:
-        if self.collector is None:
-            return
-        try:
-            self.collector.run_once()
-        except Exception:
-            log.exception("cosignature round failed")
+            self.collector.kick()  # push: the witnesses are asked at once
 
     def _submit(self, body: bytes) -> dict:
         from app.core.records import parse_entry

@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 
 CHUNK_BUNDLES = 64  # bundles verified and committed together (16,384 entries)
 BULK_ENTRIES = 4 * CHUNK_BUNDLES * TILE_WIDTH  # larger catch-ups index the codes after storing
-DEFAULT_INTERVAL = 5.0  # seconds between two checks of a city when nothing failed
+DEFAULT_INTERVAL = 5.0  # seconds between two checks of a city that just changed
+MAX_INTERVAL = 60.0  # a quiet city is polled less and less often, down to this
 
 
 class ForkDetected(CityLedgerError):
@@ -89,7 +90,8 @@ class SyncEngine:
         fetch_concurrency: int = 8,
         interval: float = DEFAULT_INTERVAL,
         use_mirrors: bool = True,
-        gossip_interval: float = 10.0,
+        gossip_interval: float = 300.0,
+        max_interval: float = MAX_INTERVAL,
     ):
         self.ledger = ledger
         self.trust_provider = trust_provider
@@ -98,10 +100,11 @@ class SyncEngine:
         self.http = http or PeerHttp()
         self.concurrency = concurrency
         self.fetch_concurrency = fetch_concurrency
-        self.interval = interval
+        self.interval = interval  # seconds between checks of a city that just changed
+        self.max_interval = max(interval, max_interval)  # ... and of one long quiet
         self.use_mirrors = use_mirrors
         self.gossip_interval = gossip_interval  # seconds between mirror checks of a city
-        self._last_gossip: dict[str, float] = {}
+        self._last_gossip: dict[str, tuple[float, int]] = {}  # origin -> (when, size)
         self._alerted: set[int] = set()  # misbehaviour evidence already raised as an alert
         self.health: dict[str, PeerHealth] = {}
         self.endpoints: dict[str, EndpointHealth] = {}  # member node URL -> its health
@@ -111,6 +114,8 @@ class SyncEngine:
         self._due: dict[str, float] = {}  # origin -> when its next scheduled check is due
         self._running: set[str] = set()  # origins being checked by the schedule now
         self._recorded: dict[str, str | None] = {}  # origin -> endpoint last written
+        self._etags: dict[str, str] = {}  # log prefix -> ETag of the checkpoint held from it
+        self._quiet: dict[str, float] = {}  # origin -> its current polling interval
         self._rng = random.Random()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -127,6 +132,7 @@ class SyncEngine:
         with self._health_lock:
             for o in [origin] if origin else list(self._due):
                 self._due[o] = 0.0
+                self._quiet[o] = self.interval
                 h = self.health.get(o)
                 if h is not None:
                     h.next_try = 0.0
@@ -172,20 +178,32 @@ class SyncEngine:
         now = time.time()
         with self._health_lock:
             waiting = [t - now for o, t in self._due.items() if o not in self._running]
-        return max(0.05, min([self.interval, *waiting]))
+        return max(0.05, min([5.0, *waiting]))  # 5 s: a city new in the trust file
 
     def _scheduled_check(self, city) -> None:
-        h = None
+        h = self._health(city)
+        before = (h.verified_size, h.cosignatures)
+        ok = False
         try:
-            h = self.sync_city(city)
+            ok = self.sync_city(city).state == "ok"
         except Exception:
             log.exception("sync of %s failed", city.origin)
         finally:
-            with self._health_lock:
-                self._running.discard(city.origin)
-                failed_at = h.next_try if (h is not None and h.state != "ok") else 0.0
-                self._due[city.origin] = max(failed_at, time.time() + self.interval)
-            self._wake.set()
+            self._schedule_next(city.origin, h, ok and before == (h.verified_size, h.cosignatures))
+
+    def _schedule_next(self, origin: str, h: PeerHealth, quiet: bool) -> None:
+        """A quiet city is polled less and less often (up to max_interval), with jitter so
+        a network's nodes do not poll in step; any change, failure or announce resets it.
+        A failing city waits for its back-off."""
+        with self._health_lock:
+            self._running.discard(origin)
+            interval = self._quiet.get(origin, self.interval)
+            interval = min(self.max_interval, interval * 2) if quiet else self.interval
+            self._quiet[origin] = interval
+            now = time.time()
+            due = now + interval * (0.85 + 0.3 * self._rng.random())
+            self._due[origin] = max(due, h.next_try if h.state != "ok" else 0.0)
+        self._wake.set()
 
     # --- one pass ------------------------------------------------------------------
     def cities(self):
@@ -287,7 +305,7 @@ class SyncEngine:
                     self._endpoint(url).answered()
                     if is_city:
                         h.city_answered(None)
-                        if self.use_mirrors and self._gossip_due(city):
+                        if self.use_mirrors and self._gossip_due(city, h):
                             self._gossip(city, trust, h)
                     h.succeeded(prefix, via="city" if is_city else "mirror")
                     done = True
@@ -376,7 +394,14 @@ class SyncEngine:
         self, peer: PeerClient, city, trust, h: PeerHealth, mirror: bool = False
     ) -> None:
         origin = city.origin
-        note = peer.checkpoint()
+        stored = self.ledger.latest_checkpoint(origin)
+        # Ask "changed since?" only when everything the last checkpoint covers is held.
+        caught_up = stored is not None and self.ledger.held_size(origin) >= stored.size
+        note, etag = peer.checkpoint_if_changed(self._etags.get(peer.prefix) if caught_up else None)
+        if note is None:  # 304: the very checkpoint verified here last time, nothing to do
+            if not mirror:
+                h.city_answered(None)
+            return
         try:
             cp = verify.open_member_checkpoint(note, city, trust)
         except verify.VerifyError as e:
@@ -385,7 +410,6 @@ class SyncEngine:
             h.saw_size(cp.size)
         else:
             h.city_answered(cp.size)
-        stored = self.ledger.latest_checkpoint(origin)
         tiles = verify.PeerTiles(peer, cp)
         if stored is not None:
             if cp.size < stored.size:
@@ -434,17 +458,21 @@ class SyncEngine:
             if fresh:
                 self.ledger.add_cosignatures(origin, cp.size, fresh)
         self._index_pending(origin, self.ledger.held_size(origin))
+        if etag:
+            self._etags[peer.prefix] = etag  # verified and held: a 304 may skip it next time
 
     def _checkpoint_stored(self, cp, peer: PeerClient) -> None:
         self.bus.emit(
             ev.CHECKPOINT, cp.origin, size=cp.size, cosignatures=len(cp.cosigners), peer=peer.prefix
         )
 
-    def _gossip_due(self, city) -> bool:
+    def _gossip_due(self, city, h: PeerHealth) -> bool:
+        """After each new checkpoint of the city (a split view shows then), and now and then."""
         now = time.monotonic()
-        if now - self._last_gossip.get(city.origin, -1e9) < self.gossip_interval:
+        when, size = self._last_gossip.get(city.origin, (-1e9, -1))
+        if size == h.peer_size and now - when < self.gossip_interval:
             return False
-        self._last_gossip[city.origin] = now
+        self._last_gossip[city.origin] = (now, h.peer_size or 0)
         return True
 
     def _gossip(self, city, trust, h: PeerHealth) -> None:

@@ -29,6 +29,8 @@ from app.net.server import Reply
 log = logging.getLogger(__name__)
 
 SIZE_TYPE = "text/x.tlog.size"
+IDLE_RECHECK = 30.0  # seconds between looks at a fully co-signed checkpoint
+QUORUM_RECHECK = 5.0  # ... at one that has its quorum but lacks some witnesses
 
 
 def _text(status: int, message: str) -> Reply:
@@ -185,6 +187,9 @@ class CosignCollector:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="cosign")
         self._stop = threading.Event()
+        self._kick = threading.Event()
+        self._missing = 1  # witnesses whose cosignature the latest checkpoint lacks
+        self._quorum_met = False
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -195,6 +200,7 @@ class CosignCollector:
     def stop(self, timeout: float = 3.0) -> None:
         """Stop promptly: asks in flight are cancelled, not waited for."""
         self._stop.set()
+        self._kick.set()
         if self._own_http:
             self.http.close()
         if self._thread is not None:
@@ -202,13 +208,24 @@ class CosignCollector:
             self._thread = None
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def kick(self) -> None:
+        """A new own checkpoint: start a round now."""
+        self._kick.set()
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
                 self.run_once(wait=0)
             except Exception:
                 log.exception("cosignature round failed")
-            self._stop.wait(self.interval)
+            # Fully co-signed: nothing to do until the next checkpoint (kick) bar a rare
+            # look; else retry soon (each witness has its own back-off besides).
+            if not self._missing:
+                wait = IDLE_RECHECK
+            else:  # a quorum in hand leaves the missing ones to their back-off
+                wait = QUORUM_RECHECK if self._quorum_met else self.interval
+            self._kick.wait(wait)
+            self._kick.clear()
 
     def run_once(self, force: bool = False, wait: float | None = None) -> int:
         """Ask every witness that has not co-signed the latest checkpoint; returns the
@@ -225,6 +242,7 @@ class CosignCollector:
             latest = self.ledger.latest_checkpoint(own)
             count = len(latest.cosigners) if latest and latest.size == stored.size else 0
             pending = [f for f in asks if not f.done()]
+            self._quorum_met = count >= trust.quorum
             if count >= trust.quorum or not pending:
                 return count
             left = None if deadline is None else deadline - time.monotonic()
@@ -236,7 +254,9 @@ class CosignCollector:
         now = time.time()
         asks = []
         with self._lock:
-            for city in witnesses_for(self.ledger.own_origin, trust):
+            witnesses = witnesses_for(self.ledger.own_origin, trust)
+            self._missing = sum(c.witness_key_name not in stored.cosigners for c in witnesses)
+            for city in witnesses:
                 running = self._inflight.get(city.code)
                 if running is not None and not running.done():
                     asks.append(running)  # its answer counts for this round too

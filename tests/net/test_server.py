@@ -87,6 +87,16 @@ def test_checkpoint_and_tiles_follow_tlog_tiles(setup):
     assert httpx.get(url + "logs/nope.example/1/checkpoint").status_code == 404
 
 
+def test_an_unchanged_checkpoint_is_a_304_without_a_body(setup):
+    for url in (setup["a_url"], setup["a_url"] + "logs/" + setup["a"].origin + "/"):
+        first = httpx.get(url + "checkpoint")
+        etag = first.headers["etag"]
+        again = httpx.get(url + "checkpoint", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+        other = httpx.get(url + "checkpoint", headers={"If-None-Match": '"stale"'})
+        assert other.status_code == 200 and other.content == first.content
+
+
 def _a_note(setup) -> bytes:
     return setup["a_view"].latest_checkpoint(setup["a"].origin).log_note
 

@@ -28,7 +28,7 @@ def _closed_by_peer(s: socket.socket) -> bool:
 
 
 def test_idle_and_trickling_connections_are_closed_and_a_normal_request_is_served():
-    app = build_app(Services("o", lambda: {}, info=lambda: {"ok": True}))
+    app = build_app(Services("o", lambda origin: None, info=lambda: {"ok": True}))
     config = node_server_config(app, "127.0.0.1", free_port(), head_timeout=2.0)
     with ThreadServer(config=config) as srv:
         idle = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(100)]
@@ -57,7 +57,7 @@ def test_idle_and_trickling_connections_are_closed_and_a_normal_request_is_serve
 
 
 def test_a_keep_alive_connection_serves_several_requests_within_the_deadline():
-    app = build_app(Services("o", lambda: {}, info=lambda: {"n": 1}))
+    app = build_app(Services("o", lambda origin: None, info=lambda: {"n": 1}))
     config = node_server_config(app, "127.0.0.1", free_port(), head_timeout=2.0)
     with ThreadServer(config=config) as srv, httpx.Client() as client:
         for _ in range(3):
