@@ -24,10 +24,12 @@ from app.core.codes import make_code
 from app.core.errors import CityLedgerError
 
 if TYPE_CHECKING:
+    from app.ledger.codes_index import CodeState
     from app.ledger.node import Node
 
 DOMAIN = b"cityledger/batch-code/v1\n"
 MAX_ATTEMPTS = 16
+TAKEN = -1  # a derived code that the log holds for a different asset
 
 
 class BatchPlanError(CityLedgerError):
@@ -77,9 +79,9 @@ class BatchPlan:
         return [i for i in range(len(self.codes)) if i not in self.issued]
 
 
-def _same_asset(node: Node, code: str, item: Mapping[str, Any]) -> int | None:
-    """The log index of ``code``'s issue record if it issued this very item, else None."""
-    state = node.code_state(code)
+def _issued_index(node: Node, state: CodeState | None, item: Mapping[str, Any]) -> int | None:
+    """The log index of the code's issue record if it issued this very item; None if the
+    code is free; ``TAKEN`` if it belongs to another asset."""
     if state is None:
         return None
     stored = json.loads(node.store.entry(state.origin, state.first_index))
@@ -89,7 +91,7 @@ def _same_asset(node: Node, code: str, item: Mapping[str, Any]) -> int | None:
         item["geometry"],
         item.get("attributes"),
         item.get("owner"),
-        code,
+        state.code,
     )
     if (
         stored.get("type") == "issue"
@@ -97,22 +99,33 @@ def _same_asset(node: Node, code: str, item: Mapping[str, Any]) -> int | None:
         and stored.get("owner") == built.get("owner")
     ):
         return state.first_index
-    return -1  # the code belongs to another asset
+    return TAKEN
 
 
 def plan_batch(node: Node, items: Sequence[Mapping[str, Any]]) -> BatchPlan:
     """Each item's code, and which of them the log already holds for that item."""
     identities = feature_identities(items)
     batch = batch_id(node.city_code, identities)
+    city = node.city_code
+    first = [
+        derive_code(city, it["asset_class"], batch, ident, 0)
+        for it, ident in zip(items, identities)
+    ]
+    known = node.store.code_states(first)  # one look-up for the whole batch
     plan = BatchPlan(batch, [])
     taken: set[str] = set()
     for i, (item, identity) in enumerate(zip(items, identities)):
         for attempt in range(MAX_ATTEMPTS):
-            code = derive_code(node.city_code, item["asset_class"], batch, identity, attempt)
+            code = (
+                first[i]
+                if attempt == 0
+                else derive_code(city, item["asset_class"], batch, identity, attempt)
+            )
             if code in taken:
                 continue
-            index = _same_asset(node, code, item)
-            if index == -1:
+            state = known.get(code) if attempt == 0 else node.code_state(code)
+            index = _issued_index(node, state, item)
+            if index == TAKEN:
                 continue
             if index is not None:
                 plan.issued[i] = index

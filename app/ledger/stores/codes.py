@@ -29,6 +29,15 @@ class CodesIndex(Database):
             row = conn.execute(sa.select(codes).where(codes.c.code == code)).first()
         return None if row is None else CodeState.from_row(row)
 
+    def code_states(self, code_list: Iterable[str]) -> dict[str, CodeState]:
+        """The state of each given code the index holds, by code (a query per chunk)."""
+        out: dict[str, CodeState] = {}
+        with self.read() as conn:
+            for part in in_chunks(list(code_list)):
+                for row in conn.execute(sa.select(codes).where(codes.c.code.in_(part))):
+                    out[row.code] = CodeState.from_row(row)
+        return out
+
     def codes_in_bbox(
         self,
         minx: float,
