@@ -142,6 +142,12 @@ def _gui(args) -> int:
 def _wall(args) -> int:
     if args.rotate <= 0:
         raise CliError(f"--rotate must be a positive number of seconds, got {args.rotate}")
+    from app.ui.wall_data import folder_problem
+
+    problem = folder_problem(args.data)
+    if problem is not None:
+        template, params = problem
+        raise CliError("cannot show the wall: " + template.format(**params))
     from app.ui.app import run_wall
 
     return _run(

@@ -66,16 +66,18 @@ def poll_server(ctx, bus) -> None:
         return
     if deliver_outbox(ctx):
         bus.emit(ev.NEW_CODES, ctx.node.origin, count=0)  # refresh pending -> issued
+    own = ctx.node.origin
     try:
         doc = httpx.get(url.rstrip("/") + "/info", timeout=3.0).json()
     except (httpx.HTTPError, ValueError) as exc:
-        bus.emit(
-            ev.ALERT,
-            ctx.node.origin,
-            level="warning",
-            message=f"node server {url} does not answer: {exc}",
-        )
+        # a state, not an alert event: it clears itself when the node answers again
+        reason = f"the node at {url} does not answer: {type(exc).__name__}: {exc}"
+        bus.emit(ev.HEALTH, own, origin=own, status={"state": "own_down", "reason": reason})
         return
+    own_status = (doc.get("health") or {}).get("own") or {"state": "ok", "reason": ""}
+    if own_status.get("state") == "own_down":  # it answers, so it is up
+        own_status = {"state": "ok", "reason": ""}
+    bus.emit(ev.HEALTH, own, origin=own, status=own_status)
     for origin, health in (doc.get("peers") or {}).items():
         bus.emit(ev.HEALTH, origin, **health)
     if "size" in doc:

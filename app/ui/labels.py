@@ -56,3 +56,17 @@ ISSUE_PROBLEMS = {
     issuance.NO_NAME: N_("Give the asset a name."),
     issuance.NO_GEOMETRY: N_("The asset has no geometry."),
 }
+
+# app/ui/map's legend titles (the wall shows them translated).
+MAP_LEGEND_TITLES = (N_("Assets"), N_("Code status"))
+
+# app.net.health states, as the status strip, layers panel and status bar name them.
+HEALTH_STATES = {
+    "ok": N_("in sync"),
+    "lagging": N_("lagging"),
+    "stale": N_("quorum not met"),
+    "down": N_("down"),
+    "own_down": N_("own node down"),
+    "frozen": N_("fork evidence"),
+    "unknown": N_("not reached yet"),
+}

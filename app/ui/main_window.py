@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from app.gis.selection import Selection
 from app.ledger.issuance import may_issue
 from app.ledger.verdict import PENDING
-from app.ui import asset_source, io_jobs, job_messages, ledger_jobs, workspace
+from app.ui import alerts, asset_source, io_jobs, job_messages, ledger_jobs, workspace
 from app.ui.dialogs.about import show_about
 from app.ui.dialogs.issue import IssueDialog
 from app.ui.dialogs.verify import VerifyDialog
@@ -31,11 +31,13 @@ from app.ui.docks.inspector import Inspector
 from app.ui.docks.layers import LayersPanel
 from app.ui.docks.table_dock import AttributeTable
 from app.ui.i18n import reason_text, tr
+from app.ui.labels import HEALTH_STATES
 from app.ui.map import MapView
 from app.ui.network_driver import NetworkDriver
 from app.ui.network_state import NetworkState
 from app.ui.search import SearchResult, resolve
 from app.ui.status_bar import StatusBar
+from app.ui.theme import HEALTH_COLORS
 
 VERSION = "0.1.0"
 STATUS_POLL_MS = 5000
@@ -196,6 +198,14 @@ class MainWindow(QMainWindow):
         ledger_menu = menus.addMenu(tr("&Ledger"))
         ledger_menu.addAction(self.act_issue)
         ledger_menu.addAction(self.act_verify)
+        ledger_menu.addSeparator()
+        self.act_ack = self._action(
+            tr("Acknowledge alerts on the wall"),
+            self.acknowledge_alerts,
+            None,
+            tr("Take the critical alerts this workstation sees off the wall display"),
+        )
+        ledger_menu.addAction(self.act_ack)
         view_menu = menus.addMenu(tr("&View"))
         for act in (self.act_search, self.act_zoom_sel, self.act_zoom_all, self.act_select_none):
             view_menu.addAction(act)
@@ -354,6 +364,8 @@ class MainWindow(QMainWindow):
     def _on_event(self, event) -> None:
         self.net.apply(event)
         self.status.show_network(self.net)
+        if event.kind == "health":
+            self._show_health()
         if event.kind in ("new_codes", "checkpoint") and not self._codes_timer.isActive():
             self._codes_timer.start()
         if event.kind in ("new_codes", "checkpoint", "cosigned"):
@@ -362,6 +374,33 @@ class MainWindow(QMainWindow):
             self.status.showMessage(
                 tr("ALERT: {message}").format(message=event.data.get("message", "")), 30000
             )
+
+    def _show_health(self) -> None:
+        """The layers panel's city swatches follow the same model as the status bar."""
+        if self.ws is None or self.ws.trust is None:
+            return
+        states = {}
+        for city in self.ws.trust.cities:
+            health = self.net.own if city.origin == self.net.own_origin else None
+            health = health or self.net.peers.get(city.origin)
+            if health is not None:
+                word = tr(HEALTH_STATES.get(health.state, health.state))
+                states[city.code] = (HEALTH_COLORS[health.light], word, health.reason)
+        self.layers.show_health(states)
+
+    def acknowledge_alerts(self) -> list[str]:
+        """Acknowledge the critical alerts this workstation knows of (the wall, reading the
+        same data folder, stops showing them full-screen)."""
+        keys = [a.key for a in alerts.current_alerts(self.net) if a.severity == alerts.CRITICAL]
+        data_dir = self.data_dir
+        self.backend.call_for(
+            self,
+            lambda _ctx: alerts.acknowledge(data_dir, keys),
+            on_done=lambda _acks: self.status.showMessage(
+                tr("%n critical alerts acknowledged", None, len(keys)), 8000
+            ),
+        )
+        return keys
 
     def _job_failed(self, label: str, exc) -> None:
         """Show a failure without blocking (no nested event loop while work continues)."""

@@ -1,29 +1,73 @@
-"""What the status bar and wall know about the network, folded from EventBus events (no Qt)."""
+"""What the status bar, wall and layers panel know about the network (no Qt).
+
+Folded from EventBus events. Peer health is app.net.health's: a HEALTH event carries the
+sync engine's PeerHealth, whose ``status`` is that module's CityStatus (state + reason);
+every view reads the state from here, so they never disagree. Events from a node that
+predates the health model (no ``status``) are classified by ``peer_state``.
+"""
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-IN_SYNC, LAGGING, DOWN = "in_sync", "lagging", "down"
+# app.net.health states (plain strings there too)
+OK, LAGGING, STALE, DOWN, OWN_DOWN, FROZEN, UNKNOWN = (
+    "ok",
+    "lagging",
+    "stale",
+    "down",
+    "own_down",
+    "frozen",
+    "unknown",
+)
+IN_SYNC = OK  # the name the views used before the health model
+SEVERITY = (FROZEN, OWN_DOWN, DOWN, STALE, LAGGING, UNKNOWN, OK)
+RED, AMBER, GREEN = "red", "amber", "green"
+LIGHT = {
+    OK: GREEN,
+    LAGGING: AMBER,
+    STALE: AMBER,
+    UNKNOWN: AMBER,
+    DOWN: RED,
+    OWN_DOWN: RED,
+    FROZEN: RED,
+}
+EVENT_ALERT_TTL_S = 600.0  # an alert event (not a state) leaves the wall after this
 
 
 def peer_state(data: dict) -> str:
-    """Classify a health event's data (app.net.health.PeerHealth.as_dict()).
+    """Classify a health event without a CityStatus ('failing'/'frozen' -> down/frozen,
+    not reached or entries still to fetch -> lagging/unknown, else ok)."""
+    state = str(data.get("state") or "").lower()
+    if state == "frozen":
+        return FROZEN
+    if state in ("failing", "down", "error", "unreachable"):
+        return DOWN
+    if state == "unknown":
+        return UNKNOWN
+    return LAGGING if (data.get("lag") or 0) > 0 else OK
 
-    'failing'/'frozen' (fork evidence) -> down; 'unknown' (not reached yet) or entries
-    still to fetch -> lagging; 'ok' with nothing to fetch -> in sync.
-    """
-    state = str(data.get("state") or data.get("status") or "").lower()
-    if state in ("down", "failing", "frozen", "error", "unreachable", "failed", "offline"):
-        return DOWN
-    if data.get("error") and not data.get("ok", False):
-        return DOWN
-    if state in ("lagging", "behind", "syncing", "unknown"):
-        return LAGGING
-    lag = data.get("lag", data.get("lag_entries", 0)) or 0
-    return LAGGING if lag > 0 else IN_SYNC
+
+@dataclass(frozen=True)
+class CityHealth:
+    state: str
+    reason: str = ""
+    code: str = ""
+    since: float | None = None  # when this app first saw the city in this state
+
+    @property
+    def light(self) -> str:
+        return LIGHT.get(self.state, AMBER)
+
+
+def city_health(data: dict, origin: str) -> CityHealth:
+    status = data.get("status")
+    code = str(data.get("city") or origin.rsplit("/", 1)[-1])
+    if isinstance(status, dict) and status.get("state"):
+        return CityHealth(str(status["state"]), str(status.get("reason") or ""), code)
+    return CityHealth(peer_state(data), str(data.get("error") or ""), code)
 
 
 @dataclass
@@ -32,7 +76,8 @@ class NetworkState:
     log_size: int | None = None
     checkpoint_time: float | None = None  # when this app saw the size change
     cosignatures: int = 0  # on the latest own checkpoint
-    peers: dict = field(default_factory=dict)  # peer key -> state
+    peers: dict = field(default_factory=dict)  # log origin -> CityHealth
+    own: CityHealth | None = None  # None: nothing measured (a lone node)
     offline_since: float | None = None
     alerts: deque = field(default_factory=lambda: deque(maxlen=200))
     new_codes: deque = field(default_factory=lambda: deque(maxlen=200))
@@ -41,12 +86,21 @@ class NetworkState:
     def apply(self, event) -> None:
         kind, data = event.kind, dict(event.data or {})
         if kind == "health":
-            key = data.get("origin") or event.origin
-            self.peers[key] = peer_state(data)
+            origin = data.get("origin") or event.origin
+            health = city_health(data, origin)
+            before = self.own if origin == self.own_origin else self.peers.get(origin)
+            since = before.since if before is not None and before.state == health.state else None
+            health = replace(health, since=since or event.time)
+            if origin == self.own_origin:
+                self.own = health
+            else:
+                self.peers[origin] = health
             self._update_online(event.time)
         elif kind == "checkpoint" and event.origin == self.own_origin:
             self.log_size = data.get("size", self.log_size)
             self.checkpoint_time = event.time
+            if "cosignatures" in data:
+                self.cosignatures = int(data["cosignatures"] or 0)
         elif kind == "cosigned" and event.origin == self.own_origin:
             self.cosignatures = max(self.cosignatures, 1)
         elif kind == "alert":
@@ -56,24 +110,39 @@ class NetworkState:
             self.codes_seen += int(data.get("count", 0) or 0)
 
     def _update_online(self, when: float) -> None:
-        if self.peers and all(s == DOWN for s in self.peers.values()):
+        own_down = self.own is not None and self.own.state == OWN_DOWN
+        all_down = bool(self.peers) and all(h.light == RED for h in self.peers.values())
+        if own_down or all_down:
             if self.offline_since is None:
                 self.offline_since = when
         else:
             self.offline_since = None
 
+    def state_of(self, origin: str) -> str | None:
+        health = self.peers.get(origin)
+        return None if health is None else health.state
+
     def counts(self) -> dict:
-        out = {IN_SYNC: 0, LAGGING: 0, DOWN: 0}
-        for state in self.peers.values():
-            out[state] += 1
+        """{ok, lagging (amber: lagging, stale, not reached), down (red)}."""
+        out = {OK: 0, LAGGING: 0, DOWN: 0}
+        for health in self.peers.values():
+            out[{GREEN: OK, AMBER: LAGGING, RED: DOWN}[health.light]] += 1
         return out
 
     @property
     def online(self) -> bool:
         return self.offline_since is None
 
+    @property
+    def own_down(self) -> bool:
+        return self.own is not None and self.own.state == OWN_DOWN
+
     def set_own(self, origin: str | None, size: int | None, when: float | None = None) -> None:
         self.own_origin = origin
         if size is not None and size != self.log_size:
             self.log_size = size
             self.checkpoint_time = when or time.time()
+
+    def recent_alerts(self, now: float | None = None) -> list:
+        now = time.time() if now is None else now
+        return [e for e in self.alerts if now - e.time <= EVENT_ALERT_TTL_S]

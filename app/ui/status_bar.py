@@ -7,7 +7,7 @@ import time
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from app.ui.i18n import tr
-from app.ui.network_state import DOWN, IN_SYNC, LAGGING, NetworkState
+from app.ui.network_state import DOWN, LAGGING, OK, NetworkState
 
 
 def clock(ts: float | None) -> str:
@@ -56,15 +56,27 @@ class StatusBar(QStatusBar):
             cosigned = tr("%n cosignatures", None, state.cosignatures)
             self.log_label.setText(f"{entries} · {checkpoint}, {cosigned}")
         counts = state.counts()
-        if not state.peers:
+        if state.own_down:
+            self.peers_label.setText(tr("Peers: not known while this node is down"))
+        elif not state.peers:
             self.peers_label.setText(tr("Peers: none yet"))
         else:
             self.peers_label.setText(
                 tr("Peers: {ok} in sync · {lag} lagging · {down} down").format(
-                    ok=counts[IN_SYNC], lag=counts[LAGGING], down=counts[DOWN]
+                    ok=counts[OK], lag=counts[LAGGING], down=counts[DOWN]
                 )
             )
-        if not state.peers:
+        self.peers_label.setToolTip(
+            "\n".join(
+                f"{health.code}: {health.state} — {health.reason}"
+                for health in state.peers.values()
+            )
+        )
+        if state.own_down:
+            self.banner.setObjectName("banner_offline")
+            self.banner.setText(tr("Own node down"))
+            self.banner.setToolTip(state.own.reason if state.own else "")
+        elif not state.peers:
             self.banner.setObjectName("banner_local")
             self.banner.setText(tr("Local only"))
         elif state.offline_since is None:

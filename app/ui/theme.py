@@ -102,6 +102,9 @@ STATUS_COLORS = {
 }
 
 CHECK_COLORS = {"pass": "#2e8540", "fail": "#c23030", "unknown": "#d9822b"}
+# network_state lights (app.net.health states folded to three), on dark and light.
+HEALTH_COLORS = {"green": "#2ea043", "amber": "#d29922", "red": "#f85149", None: "#6e7681"}
+
 # app.ledger.verdict states: amber for the states that come right by waiting.
 VERDICT_COLORS = {
     "verified": "#2e8540",

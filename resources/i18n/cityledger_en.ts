@@ -11,6 +11,13 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>%n critical alerts acknowledged</source>
+        <translation>
+            <numerusform>%n critical alert acknowledged</numerusform>
+            <numerusform>%n critical alerts acknowledged</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n found</source>
         <translation>
             <numerusform>%n found</numerusform>

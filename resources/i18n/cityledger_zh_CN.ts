@@ -72,10 +72,6 @@
         <translation>添加属性</translation>
     </message>
     <message>
-        <source>Alert</source>
-        <translation>警报</translation>
-    </message>
-    <message>
         <source>Alerts</source>
         <translation>警报</translation>
     </message>
@@ -148,12 +144,28 @@
         <translation>CityLedger</translation>
     </message>
     <message>
+        <source>CRITICAL ALERT</source>
+        <translation>严重警报</translation>
+    </message>
+    <message>
+        <source>Acknowledge it at a workstation: Ledger ▸ Acknowledge alerts on the wall.</source>
+        <translation>请在工作站确认：账本 ▸ 确认大屏警报。</translation>
+    </message>
+    <message>
         <source>CityLedger wall</source>
         <translation>CityLedger 大屏</translation>
     </message>
     <message>
         <source>CityLedger · city asset identity network</source>
         <translation>CityLedger · 城市资产身份码网络</translation>
+    </message>
+    <message>
+        <source>Paused (space resumes)</source>
+        <translation>已暂停（按空格继续）</translation>
+    </message>
+    <message>
+        <source>Next: {view} in {s} s</source>
+        <translation>下一个：{view}，{s} 秒后</translation>
     </message>
     <message>
         <source>CityLedger — city asset identity codes</source>
@@ -190,10 +202,6 @@
     <message>
         <source>Code, asset name or city (Ctrl+F)</source>
         <translation>编码、资产名称或城市 (Ctrl+F)</translation>
-    </message>
-    <message>
-        <source>Codes</source>
-        <translation>编码数</translation>
     </message>
     <message>
         <source>Colour by asset class</source>
@@ -250,6 +258,20 @@
     <message>
         <source>Export the selected assets to GeoPackage, GeoJSON or CSV</source>
         <translation>将所选资产导出为 GeoPackage、GeoJSON 或 CSV</translation>
+    </message>
+    <message>
+        <source>Acknowledge alerts on the wall</source>
+        <translation>确认大屏警报</translation>
+    </message>
+    <message>
+        <source>Take the critical alerts this workstation sees off the wall display</source>
+        <translation>将本工作站看到的严重警报从大屏上撤下</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n critical alerts acknowledged</source>
+        <translation>
+            <numerusform>已确认 %n 个严重警报</numerusform>
+        </translation>
     </message>
     <message>
         <source>Exporting proof bundle</source>
@@ -466,10 +488,6 @@
         <translation>口令</translation>
     </message>
     <message>
-        <source>Peer down: {origin}</source>
-        <translation>节点离线：{origin}</translation>
-    </message>
-    <message>
         <source>Own log: no checkpoint yet</source>
         <translation>本地日志：尚无检查点</translation>
     </message>
@@ -490,12 +508,20 @@
         </translation>
     </message>
     <message>
+        <source>Peers: not known while this node is down</source>
+        <translation>节点：本节点停止期间无法得知</translation>
+    </message>
+    <message>
         <source>Peers: none yet</source>
         <translation>对等节点：暂无</translation>
     </message>
     <message>
         <source>Peers: {ok} in sync · {lag} lagging · {down} down</source>
         <translation>对等节点：{ok} 已同步 · {lag} 滞后 · {down} 离线</translation>
+    </message>
+    <message>
+        <source>Own node down</source>
+        <translation>本节点已停止</translation>
     </message>
     <message>
         <source>Pending</source>
@@ -586,10 +612,6 @@
         <translation>正在签名并排序…</translation>
     </message>
     <message>
-        <source>Since</source>
-        <translation>起始时间</translation>
-    </message>
-    <message>
         <source>Starting network sync</source>
         <translation>正在启动网络同步</translation>
     </message>
@@ -600,10 +622,6 @@
     <message>
         <source>Style</source>
         <translation>样式</translation>
-    </message>
-    <message>
-        <source>Sync</source>
-        <translation>同步</translation>
     </message>
     <message>
         <source>The asset has no geometry.</source>
@@ -770,8 +788,28 @@
         <translation>签发</translation>
     </message>
     <message>
+        <source>Assets</source>
+        <translation>资产</translation>
+    </message>
+    <message>
         <source>lagging</source>
         <translation>滞后</translation>
+    </message>
+    <message>
+        <source>quorum not met</source>
+        <translation>未达法定数</translation>
+    </message>
+    <message>
+        <source>own node down</source>
+        <translation>本节点已停止</translation>
+    </message>
+    <message>
+        <source>fork evidence</source>
+        <translation>分叉证据</translation>
+    </message>
+    <message>
+        <source>not reached yet</source>
+        <translation>尚未连接</translation>
     </message>
     <message>
         <source>member cities</source>
@@ -868,10 +906,6 @@
     <message>
         <source>{what} failed: {reason}</source>
         <translation>{what}失败：{reason}</translation>
-    </message>
-    <message>
-        <source>✘ Not verified: {code} ({checks})</source>
-        <translation>✘ 未通过验证：{code}（{checks}）</translation>
     </message>
     <message>
         <source>Import &amp;boundaries…</source>
@@ -1124,6 +1158,50 @@
     <message>
         <source>nothing matches “{q}”</source>
         <translation>没有与“{q}”匹配的结果</translation>
+    </message>
+    <message>
+        <source>{city}: evidence of a fork or misbehaviour — {reason}</source>
+        <translation>{city}：存在分叉或不当行为证据 — {reason}</translation>
+    </message>
+    <message>
+        <source>{city} is down: {reason}</source>
+        <translation>{city} 已停止：{reason}</translation>
+    </message>
+    <message>
+        <source>{city}: witness quorum not met — {reason}</source>
+        <translation>{city}：见证未达法定数 — {reason}</translation>
+    </message>
+    <message>
+        <source>{city} is lagging: {reason}</source>
+        <translation>{city} 滞后：{reason}</translation>
+    </message>
+    <message>
+        <source>{city} not reached yet: {reason}</source>
+        <translation>{city} 尚未连接：{reason}</translation>
+    </message>
+    <message>
+        <source>This city&apos;s own node does not answer: {reason}</source>
+        <translation>本市节点无响应：{reason}</translation>
+    </message>
+    <message>
+        <source>Not verified: {code} ({checks})</source>
+        <translation>未验证：{code}（{checks}）</translation>
+    </message>
+    <message>
+        <source>{message}</source>
+        <translation>{message}</translation>
+    </message>
+    <message>
+        <source>the data folder {folder} does not exist</source>
+        <translation>数据文件夹 {folder} 不存在</translation>
+    </message>
+    <message>
+        <source>{folder} is not a folder</source>
+        <translation>{folder} 不是文件夹</translation>
+    </message>
+    <message>
+        <source>{folder} holds no city node, so the wall would show an empty network: pass --data with a node&apos;s folder (created by `cityledger init`), or run `cityledger demo --wall`</source>
+        <translation>{folder} 中没有城市节点，大屏将显示空网络：请用 --data 指定节点文件夹（由 `cityledger init` 创建），或运行 `cityledger demo --wall`</translation>
     </message>
 </context>
 </TS>

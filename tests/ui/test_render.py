@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QImage, QPainter
 
@@ -65,18 +66,38 @@ def test_main_window_png_is_not_blank_and_shows_chinese_city_label(
     assert ink.sum() > 80, f"the city label has no drawn text (see {tmp_path / 'label.png'})"
 
 
-def test_wall_png_is_dark_and_not_blank(qtbot, backend, node_dir, tmp_path):
+def _ink(pixels: np.ndarray, widget, window) -> int:
+    """Pixels of ``widget`` (inside ``window``'s grab) that differ clearly from its background."""
+    top_left = widget.mapTo(window, widget.rect().topLeft())
+    area = pixels[
+        top_left.y() : top_left.y() + widget.height(), top_left.x() : top_left.x() + widget.width()
+    ]
+    background = np.median(area.reshape(-1, 3), axis=0)
+    return int((np.abs(area.astype(int) - background).sum(axis=2) > 150).sum())
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
+def test_wall_png_in_chinese_is_dark_and_draws_cjk_names(qtbot, backend, node_dir, qapp, size):
+    from app.ui import i18n
     from app.ui.wall import WallWindow
 
-    wall = WallWindow(backend, node_dir, rotate_s=60, demo_assets_per_city=300)
-    qtbot.addWidget(wall)
-    wall.resize(1920, 1080)
-    wall.show()
-    qtbot.waitUntil(lambda: wall.snapshot is not None, timeout=60000)
-    path = tmp_path / "wall.png"
-    assert wall.grab().save(str(path), "PNG")
-    pixels = _pixels(QImage(str(path)))
-    assert np.median(pixels) < 60, "the wall is dark"
-    assert len(np.unique(pixels.reshape(-1, 3)[::5], axis=0)) > 30
-    assert wall.c_codes.value.text() == "1"  # the seed code
-    assert wall.cities.topLevelItem(0).text(0).endswith("石家庄市 Shijiazhuang")
+    i18n.install(qapp, "zh_CN")
+    try:
+        wall = WallWindow(backend, node_dir, rotate_s=60, demo_assets_per_city=300)
+        qtbot.addWidget(wall)
+        wall.resize(*size)
+        wall.show()
+        qtbot.waitUntil(lambda: wall.snapshot is not None, timeout=60000)
+        qtbot.wait(200)
+        pixels = _pixels(wall.grab().toImage())
+        assert pixels.shape[:2] == (size[1], size[0])
+        assert np.median(pixels) < 60, "the wall is dark"
+        assert len(np.unique(pixels.reshape(-1, 3)[::5], axis=0)) > 30
+        assert wall.c_codes.value.text() == "1"  # the seed code
+        name = wall.city_rows[0].name
+        assert name.full_text == "石家庄市" and wall.caption.text() == "网络总览"
+        scale = size[1] // 1080
+        assert _ink(pixels, name, wall) > 150 * scale * scale, "the CJK city name is not drawn"
+        assert _ink(pixels, wall.caption, wall) > 400 * scale * scale
+    finally:
+        i18n.install(qapp, "en")

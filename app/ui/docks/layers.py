@@ -140,6 +140,19 @@ class LayersPanel(QWidget):
         """cities: iterable of (code, label)."""
         self.cities.set_items((code, label, None) for code, label in cities)
 
+    def show_health(self, health: dict) -> None:
+        """health: city code -> (colour, state text, reason) from the network model; a
+        city's swatch takes the colour and its tooltip the state and the reason."""
+        for i in range(self.cities.count()):
+            item = self.cities.item(i)
+            found = health.get(item.data(Qt.ItemDataRole.UserRole))
+            if found is None:
+                continue
+            color, state, reason = found
+            item.setIcon(swatch(color))
+            item.setToolTip(f"{state}: {reason}" if reason else state)
+            item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, state)
+
     def set_classes(self, classes) -> None:
         """classes: iterable of (code, label, color)."""
         self.classes.set_items(classes)
