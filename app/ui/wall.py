@@ -166,8 +166,9 @@ class CityRow(QWidget):
 class Takeover(QFrame):
     """A critical alert over the whole wall, until it is acknowledged at a workstation."""
 
-    def __init__(self, parent):
+    def __init__(self, parent: QWidget):
         super().__init__(parent)
+        self.wall = parent
         self.setObjectName("takeover")
         self.alert: _alerts.Alert | None = None
         self.title = QLabel(tr("CRITICAL ALERT"))
@@ -195,7 +196,7 @@ class Takeover(QFrame):
             self.hide()
             return
         self.text.setText(reason_text(alert.template, alert.params))
-        self.setGeometry(self.parentWidget().rect())
+        self.setGeometry(self.wall.rect())
         self.show()
         self.raise_()
 
@@ -440,7 +441,7 @@ class WallWindow(QWidget):
             text, color = tr("Own node down"), HEALTH_COLORS[RED]
         elif not self.net.peers:
             text, color = tr("Local only"), "#30363d"
-        elif self.net.online:
+        elif self.net.offline_since is None:
             text, color = tr("Online"), "#238636"
         else:
             text = tr("OFFLINE since {time}").format(time=since(self.net.offline_since))
