@@ -105,6 +105,14 @@ def register(sub) -> None:
     )
     p.set_defaults(func=cmd_network_install)
     p = net_sub.add_parser(
+        "new-admin-key",
+        help="(network admin) replace the admin key: a trust file signed by the old and "
+        "the new key, which member nodes install with `network install`",
+    )
+    p.add_argument("--key-name", required=True, help="name of the new admin key")
+    p.add_argument("--out", type=Path, required=True, help="write the signed rotation here")
+    p.set_defaults(func=cmd_network_new_admin_key)
+    p = net_sub.add_parser(
         "rotate-admin",
         help="replace the pinned admin key by a new one obtained out of band, and install "
         "a trust file signed by it",
@@ -361,6 +369,23 @@ def _quorum_warnings(args, trust) -> list[str]:
         return []
     warn(args, problem)
     return [problem]
+
+
+def cmd_network_new_admin_key(args) -> int:
+    from app.ledger import network_admin
+
+    old = passphrase("Network admin passphrase: ")
+    new_secret = passphrase("New admin passphrase: ", confirm=True)
+    with _admin_errors():
+        trust, signed = network_admin.rotate_admin_key(
+            Path(args.data), args.key_name, old, new_secret
+        )
+    args.out.write_bytes(signed)
+    print(
+        f"admin key rotated to {trust.admin_vkey}; trust file serial {trust.serial} written "
+        f"to {args.out}: install it on every member node (`cityledger network install FILE`)"
+    )
+    return 0
 
 
 def cmd_network_add_city(args) -> int:

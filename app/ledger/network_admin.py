@@ -154,3 +154,28 @@ def add_city(admin_dir: Path | str, city: City, passphrase: str) -> tuple[TrustF
         raise NetworkAdminError("no trust file installed here: `cityledger network init` first")
     signed = current.with_city(city).sign(unseal_admin_key(admin_dir, passphrase))
     return install_trust(admin_dir, signed), signed
+
+
+def rotate_admin_key(
+    admin_dir: Path | str, key_name: str, passphrase: str, new_passphrase: str
+) -> tuple[TrustFile, bytes]:
+    """Replace the admin key by a new one, with the rotation every member can follow: the
+    next trust file names the new key and is signed by the old (pinned) key and the new
+    one. The new key is sealed under ``new_passphrase``; the old key file is kept as
+    ``ADMIN_KEY_FILE.old`` (the operator removes it once every member has followed).
+    Returns the installed trust file and its signed bytes, to hand to every member."""
+    admin_dir = Path(admin_dir)
+    current = installed_trust(admin_dir)
+    if current is None:
+        raise NetworkAdminError("no trust file installed here: `cityledger network init` first")
+    old_skey = unseal_admin_key(admin_dir, passphrase)
+    require_strong(new_passphrase, [current.network])
+    new_skey, new_vkey = generate_admin_key(key_name)
+    signed = current.with_admin_key(new_vkey).sign(old_skey, new_skey)
+    key_file = admin_key_path(admin_dir)
+    staged = key_file.with_name(ADMIN_KEY_FILE + ".new")
+    write_private(staged, seal({"admin": new_skey}, {"admin": new_vkey}, new_passphrase))
+    installed = install_trust(admin_dir, signed)  # this folder's pin moves to the new key
+    key_file.replace(key_file.with_name(ADMIN_KEY_FILE + ".old"))
+    staged.replace(key_file)
+    return installed, signed

@@ -203,3 +203,63 @@ def test_explicit_rotation_to_a_key_from_out_of_band(net, tmp_path, capsys):
         capsys, "--data", node.data_dir, "network", "rotate-admin", bad, "--admin-key", new_vkey
     )
     assert code == 1 and T.pinned_admin_key(node.data_dir) == new_vkey
+
+
+def test_admin_rotates_its_key_and_members_follow(net, tmp_path, capsys, monkeypatch):
+    node, _, _, _ = net
+    monkeypatch.setenv("CITYLEDGER_PASSPHRASE", "admin-pass")
+    admin_dir = tmp_path / "admin"
+    code, _, _ = cli(
+        capsys, "--data", admin_dir, "network", "init", "--name", "Hebei", "--quorum", "0"
+    )
+    assert code == 0
+    old_vkey = T.pinned_admin_key(admin_dir)
+    first = tmp_path / "serial1.note"
+    first.write_bytes(T.trust_path(admin_dir).read_bytes())
+    assert (
+        cli(capsys, "--data", node.data_dir, "network", "install", first, "--admin-key", old_vkey)[
+            0
+        ]
+        == 0
+    )
+
+    rotation = tmp_path / "rotation.note"
+    code, out, _ = cli(
+        capsys,
+        "--data",
+        admin_dir,
+        "network",
+        "new-admin-key",
+        "--key-name",
+        "hebei-2027",
+        "--out",
+        rotation,
+    )
+    new_vkey = T.pinned_admin_key(admin_dir)
+    assert code == 0 and new_vkey != old_vkey and new_vkey.startswith("hebei-2027+")
+    assert (admin_dir / "network-admin.key.old").exists()
+    code, out, _ = cli(capsys, "--data", node.data_dir, "network", "install", rotation)
+    assert code == 0 and f"-> {new_vkey}" in out
+    assert T.pinned_admin_key(node.data_dir) == new_vkey
+    # the admin's next change is signed by the new key alone, and members accept it
+    later = tmp_path / "later.note"
+    code, _, _ = cli(
+        capsys,
+        "--data",
+        admin_dir,
+        "network",
+        "add-city",
+        "--node",
+        node.data_dir,
+        "--endpoint",
+        "http://127.0.0.1:8101/",
+        "--lon",
+        "114.5",
+        "--lat",
+        "38.0",
+        "--out",
+        later,
+    )
+    assert code == 0
+    assert cli(capsys, "--data", node.data_dir, "network", "install", later)[0] == 0
+    assert T.installed_trust(node.data_dir).city(node.city_code) is not None
