@@ -381,9 +381,11 @@ def cmd_network_new_admin_key(args) -> int:
             Path(args.data), args.key_name, old, new_secret
         )
     args.out.write_bytes(signed)
-    print(
+    emit_lines(
+        args,
+        {"admin_vkey": trust.admin_vkey, "serial": trust.serial, "file": str(args.out)},
         f"admin key rotated to {trust.admin_vkey}; trust file serial {trust.serial} written "
-        f"to {args.out}: install it on every member node (`cityledger network install FILE`)"
+        f"to {args.out}: install it on every member node (`cityledger network install FILE`)",
     )
     return 0
 
