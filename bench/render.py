@@ -168,14 +168,15 @@ def run_case(name: str, repeats: int, baseline: bool) -> dict:
     view.show()
     app.processEvents()
 
-    def settle() -> tuple[float, float]:
-        """Paint until the picture is complete: (seconds, longest single paint)."""
+    def settle(background: bool = False) -> tuple[float, float]:
+        """Paint until the picture is complete (and, with ``background``, everything
+        built in the background is in): (seconds, longest single paint)."""
         t, longest = time.perf_counter(), 0.0
         while True:
             p = time.perf_counter()
             view.grab()
             longest = max(longest, time.perf_counter() - p)
-            if not view.assets.busy():
+            if not view.assets.busy() and not (background and view.assets.background_running()):
                 return time.perf_counter() - t, longest
             app.processEvents()
             if not view.assets.canvases_pending():
@@ -193,6 +194,7 @@ def run_case(name: str, repeats: int, baseline: bool) -> dict:
     rest, longest = settle()
     out["first_complete_s"] = time.perf_counter() - t
     out["first_cpu_s"] = time.process_time() - c  # all threads of the process
+    settle(background=True)  # the pyramid, before anything else is measured
     out["blocked_s"] = max(blocked, longest)
 
     sign = [1]

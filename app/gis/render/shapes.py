@@ -57,6 +57,7 @@ class ShapeSet:
         self.geom_ring = np.zeros(self.n + 1, np.int64)  # shape g: rings geom_ring[g]:[g+1]
         self.ready = self.n == 0
         self._thread: threading.Thread | None = None
+        self._large: tuple[float, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of(cls, geoms: np.ndarray, rings: bool, origin: tuple[float, float]) -> ShapeSet:
@@ -113,15 +114,14 @@ class ShapeSet:
         """Positions of the shapes at least ``min_extent`` wide that touch the block."""
         if self.n == 0:
             return np.empty(0, np.int64)
+        # The large shapes of the last threshold, with their bounds: a scale's bands
+        # all ask with the same one, and zoomed out they are a small share.
+        if self._large is None or self._large[0] != min_extent:
+            which = np.flatnonzero(self.extent >= min_extent)
+            self._large = (min_extent, which, self.bounds[which])
+        _, which, b = self._large
         x0, y0, x1, y1 = block.bbox(margin_px)
-        b = self.bounds
-        return np.flatnonzero(
-            (self.extent >= min_extent)
-            & (b[:, 2] >= x0)
-            & (b[:, 0] <= x1)
-            & (b[:, 3] >= y0)
-            & (b[:, 1] <= y1)
-        )
+        return which[(b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1)]
 
     def path_arrays(
         self, block: Block, which: np.ndarray
