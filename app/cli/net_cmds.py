@@ -537,15 +537,23 @@ def _read_trust_arg(path: Path) -> bytes:
         raise CliError(f"cannot read {path}: {e.strerror}") from None
 
 
-def cmd_network_install(args) -> int:
-    from app.ledger.trust import TrustError, install_trust, pinned_admin_key
+def _install(args, install):
+    """(installed trust file, the admin key pinned before) after install(data, signed,
+    admin_key); a refused file is exit 1."""
+    from app.ledger.trust import TrustError, pinned_admin_key
 
     signed = _read_trust_arg(args.file)
     try:
         before = pinned_admin_key(args.data)
-        t = install_trust(args.data, signed, args.admin_key)
+        return install(args.data, signed, args.admin_key), before
     except TrustError as e:
         raise CliError(f"trust file refused: {e}", EXIT_FAILED, kind="refused") from None
+
+
+def cmd_network_install(args) -> int:
+    from app.ledger.trust import install_trust
+
+    t, before = _install(args, install_trust)
     lines = [f"installed trust file serial {t.serial} ({len(t.cities)} cities)"]
     if before is None:
         lines.append(f"network admin key pinned: {t.admin_vkey}")
@@ -567,14 +575,9 @@ def _installed_doc(t, before: str | None) -> dict:
 
 
 def cmd_network_rotate_admin(args) -> int:
-    from app.ledger.trust import TrustError, pinned_admin_key, rotate_admin_pin
+    from app.ledger.trust import rotate_admin_pin
 
-    signed = _read_trust_arg(args.file)
-    try:
-        before = pinned_admin_key(args.data)
-        t = rotate_admin_pin(args.data, signed, args.admin_key)
-    except TrustError as e:
-        raise CliError(f"trust file refused: {e}", EXIT_FAILED, kind="refused") from None
+    t, before = _install(args, rotate_admin_pin)
     emit_lines(
         args,
         _installed_doc(t, before),
