@@ -38,9 +38,10 @@ BAD_OVERRIDE = "bad-override"
 @dataclass(frozen=True)
 class AssetProblem:
     kind: str
-    detail: str = ""  # validity reason, attribute name, or distance
+    detail: str = ""  # validity reason, attribute key ("" for the name), or distance
     size: int = 0  # characters of an oversize value
     city: str = ""
+    distance_km: float = 0.0  # of an asset outside the city (0: partly beyond it)
 
     def __str__(self) -> str:
         if self.kind == INVALID_GEOMETRY:
@@ -52,8 +53,9 @@ class AssetProblem:
                 f"to record ({OVERRIDE_ATTRIBUTE})"
             )
         if self.kind == OVERSIZE_VALUE:
+            what = f"attribute {self.detail!r}" if self.detail else "the name"
             return (
-                f"{self.detail} is {self.size:,} characters; at most {MAX_VALUE_CHARS:,} fit "
+                f"{what} is {self.size:,} characters; at most {MAX_VALUE_CHARS:,} fit "
                 "in a log entry — shorten it or keep the text elsewhere and link to it"
             )
         return f"{OVERRIDE_ATTRIBUTE}: {self.detail}"
@@ -133,13 +135,11 @@ def check_asset(
     attributes = asset.get("attributes") or {}
     name = asset.get("name")
     if name is not None and _value_size(name) > MAX_VALUE_CHARS:
-        problems.append(AssetProblem(OVERSIZE_VALUE, "the name", _value_size(name)))
+        problems.append(AssetProblem(OVERSIZE_VALUE, "", _value_size(name)))
     if isinstance(attributes, Mapping):
         for key, value in attributes.items():
             if _value_size(value) > MAX_VALUE_CHARS:
-                problems.append(
-                    AssetProblem(OVERSIZE_VALUE, f"attribute {key!r}", _value_size(value))
-                )
+                problems.append(AssetProblem(OVERSIZE_VALUE, str(key), _value_size(value)))
     override = attributes.get(OVERRIDE_ATTRIBUTE) if isinstance(attributes, Mapping) else None
     if override is not None and (
         not isinstance(override, str) or not override.strip() or len(override) > MAX_OVERRIDE_CHARS
@@ -164,7 +164,7 @@ def check_asset(
         if area is not None and not area.covers(geom):
             km = _geodesic_km(geom, area)
             where = f"{km:,.1f} km away" if km >= 0.1 else "partly beyond it"
-            problems.append(AssetProblem(OUTSIDE_CITY, where, city=city))
+            problems.append(AssetProblem(OUTSIDE_CITY, where, city=city, distance_km=km))
     return problems
 
 

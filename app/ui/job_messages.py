@@ -3,6 +3,7 @@ the view (a job never words or translates a text)."""
 
 from __future__ import annotations
 
+from app.gis import asset_checks
 from app.ledger import issuance
 from app.ledger.issuance import IssueRefusal
 from app.ui.i18n import tr
@@ -21,7 +22,37 @@ def describe(exc: BaseException) -> str:
         ).format(where=exc.where or tr("the data folder"))
     if isinstance(exc, NotABundleError):
         return tr("{path} is larger than 1 MiB; it is not a proof bundle").format(path=exc.path)
+    if isinstance(exc, asset_checks.AssetRejected):
+        return "\n".join(asset_problem(p) for p in exc.problems)
     return str(exc)
+
+
+def asset_problem(problem: asset_checks.AssetProblem) -> str:
+    """One finding of app.gis.asset_checks, worded."""
+    if problem.kind == asset_checks.INVALID_GEOMETRY:
+        return tr("Invalid geometry: {reason}").format(reason=problem.detail)
+    if problem.kind == asset_checks.OUTSIDE_CITY:
+        if problem.distance_km >= 0.1:
+            where = tr("{km} km away").format(km=f"{problem.distance_km:,.1f}")
+        else:
+            where = tr("partly beyond it")
+        return tr(
+            "The asset lies outside the boundary of city {city} ({where}). If it belongs to "
+            "the city, record the reason as the attribute {attribute}."
+        ).format(city=problem.city, where=where, attribute=asset_checks.OVERRIDE_ATTRIBUTE)
+    if problem.kind == asset_checks.OVERSIZE_VALUE:
+        return tr("{what} has {size} characters; at most {limit} fit in a log entry.").format(
+            what=(
+                tr("Attribute {key}").format(key=problem.detail)
+                if problem.detail
+                else tr("The name")
+            ),
+            size=f"{problem.size:,}",
+            limit=f"{asset_checks.MAX_VALUE_CHARS:,}",
+        )
+    return tr("The boundary override reason must be text of 1 to {limit} characters.").format(
+        limit=asset_checks.MAX_OVERRIDE_CHARS
+    )
 
 
 def issue_problem(kind: str) -> str:

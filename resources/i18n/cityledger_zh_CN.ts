@@ -412,6 +412,38 @@
         <translation>此数据文件夹中没有城市节点；请用 `cityledger init` 创建。</translation>
     </message>
     <message>
+        <source>Invalid geometry: {reason}</source>
+        <translation>几何图形无效：{reason}</translation>
+    </message>
+    <message>
+        <source>{km} km away</source>
+        <translation>相距 {km} 公里</translation>
+    </message>
+    <message>
+        <source>partly beyond it</source>
+        <translation>部分超出边界</translation>
+    </message>
+    <message>
+        <source>The asset lies outside the boundary of city {city} ({where}). If it belongs to the city, record the reason as the attribute {attribute}.</source>
+        <translation>该资产位于城市 {city} 的边界之外（{where}）。如确属本市，请在属性 {attribute} 中记录理由。</translation>
+    </message>
+    <message>
+        <source>{what} has {size} characters; at most {limit} fit in a log entry.</source>
+        <translation>{what} 有 {size} 个字符；一条日志记录最多容纳 {limit} 个。</translation>
+    </message>
+    <message>
+        <source>Attribute {key}</source>
+        <translation>属性 {key}</translation>
+    </message>
+    <message>
+        <source>The name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>The boundary override reason must be text of 1 to {limit} characters.</source>
+        <translation>越界理由须为 1 至 {limit} 个字符的文字。</translation>
+    </message>
+    <message>
         <source>No city node in {folder}. Create one with `cityledger init`.</source>
         <translation>{folder} 中没有城市节点。请用 `cityledger init` 创建。</translation>
     </message>
