@@ -183,7 +183,7 @@ def _print_event(console, e) -> None:
 def cmd_serve(args) -> int:
     import logging
 
-    from app.ledger.folder_owner import FolderOwned
+    from app.ledger import folder_owner
     from app.ledger.keystore import KeystoreError
     from app.net.service import NodeService
 
@@ -213,10 +213,13 @@ def cmd_serve(args) -> int:
             f"serving {node.origin} at http://{host}:{port}/ (Ctrl-C stops)", highlight=False
         )
         if args.json:  # the one document, before serving; events go to stderr
+            owner = folder_owner.current_owner(node.data_dir)
+            if owner is not None:  # what serve() would refuse, said before the document
+                raise CliError(str(folder_owner.FolderOwned(node.data_dir, owner)))
             print_json({"origin": node.origin, "url": f"http://{host}:{port}/"})
         try:
             service.serve(host, port)
-        except FolderOwned as e:
+        except folder_owner.FolderOwned as e:
             raise CliError(str(e)) from None
     finally:
         node.close()

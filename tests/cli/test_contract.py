@@ -198,6 +198,18 @@ TABLE = [
     (("network", "install"), "--data {city} network install {w}/trust2.note", OK, None),
     (("network", "install"), "--data {city} network install {w}/tampered.note", FAILED, "refused"),
     (
+        ("network", "new-admin-key"),
+        "--data {net} network new-admin-key --key-name a2 --out {tmp}/r.note",
+        OK,
+        None,
+    ),
+    (
+        ("network", "new-admin-key"),
+        "--data {tmp} network new-admin-key --key-name a2 --out {tmp}/r.note",
+        USAGE,
+        "input",
+    ),
+    (
         ("network", "rotate-admin"),
         "--data {city} network rotate-admin nosuch.note --admin-key x",
         USAGE,
@@ -317,3 +329,45 @@ def test_init_takes_the_city_names_from_the_boundary_data(world, tmp_path, capsy
         "--json",
     )
     assert code == 0 and json.loads(out)["name_zh"] == "秦皇岛"
+
+
+def test_node_serve_on_an_owned_folder_prints_only_the_error(world, tmp_path, capsys, monkeypatch):
+    """node serve prints its document before serving; a folder another process owns is
+    refused before that, so stdout still holds exactly one document."""
+    from app.ledger import folder_owner
+
+    monkeypatch.setenv("CITYLEDGER_PASSPHRASE", PASS)
+    shutil.copytree(world / "city", tmp_path / "city")
+    with folder_owner.acquire(tmp_path / "city", "http://127.0.0.1:1/"):
+        code, out, _ = _cli(
+            capsys, "--data", tmp_path / "city", "node", "serve", "--read-only", "--json"
+        )
+    assert code == 2 and json.loads(out)["error"]["kind"] == "input"
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind", "status"),
+    [
+        (FileNotFoundError(2, "No such file or directory", "x.note"), "input", 2),
+        (KeyboardInterrupt(), "interrupted", 130),
+        (ZeroDivisionError("bug"), "internal", 70),
+    ],
+)
+def test_errors_outside_the_hierarchy_map_too(exc, kind, status, capsys):
+    from app.cli.errors import map_error, report
+
+    try:  # raised, as main() meets it: with a traceback
+        raise exc
+    except BaseException as caught:  # noqa: BLE001
+        exc = caught
+    assert (map_error(exc).kind, map_error(exc).exit_code) == (kind, status)
+    assert report(exc, as_json=True) == status
+    out, err = capsys.readouterr()
+    assert json.loads(out)["error"]["kind"] == kind
+    assert ("Traceback" in err) == (kind == "internal")  # a bug shows where it is
+
+
+def test_usage_errors_read_as_argparse_words_them(capsys):
+    code, out, err = _cli(capsys, "verify", "--nope")
+    assert code == 2 and out == ""
+    assert err.startswith("usage: cityledger") and "cityledger: error: unrecognized" in err
