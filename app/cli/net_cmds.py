@@ -415,7 +415,13 @@ def cmd_network_add_city(args) -> int:
 
 
 def _trust_doc(t) -> dict:
-    return t.to_dict()
+    """The trust file, with the witnesses each city asks under the policy (`asks`)."""
+    from app.ledger.trust import witnesses_for
+
+    doc = t.to_dict()
+    for city, entry in zip(t.cities, doc["cities"], strict=True):
+        entry["asks"] = [w.code for w in witnesses_for(city, t)]
+    return doc
 
 
 def cmd_network_status(args) -> int:
@@ -461,7 +467,7 @@ def cmd_network_show(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from app.ledger.trust import TrustError, installed_trust
+    from app.ledger.trust import TrustError, installed_trust, witnesses_for
 
     try:
         t = installed_trust(args.data)
@@ -472,11 +478,15 @@ def cmd_network_show(args) -> int:
     if args.json:
         print_json(_trust_doc(t))
         return 0
-    table = Table(title=f"{t.network} — serial {t.serial}, quorum {t.quorum}")
-    for col in ("city", "name", "origin", "endpoints"):
+    table = Table(
+        title=f"{t.network} — serial {t.serial}, quorum {t.quorum}, "
+        f"each city asks up to {t.witness_cap} witnesses"
+    )
+    for col in ("city", "name", "origin", "endpoints", "asks"):
         table.add_column(col, overflow="fold")
     for c in t.cities:
-        table.add_row(c.code, f"{c.name_zh} {c.name_en}", c.origin, " ".join(c.endpoints))
+        asks = " ".join(w.code for w in witnesses_for(c, t))
+        table.add_row(c.code, f"{c.name_zh} {c.name_en}", c.origin, " ".join(c.endpoints), asks)
     Console().print(table)
     print(f"admin key: {t.admin_vkey}")
     return 0

@@ -75,6 +75,8 @@ def test_network_init_add_show_verify_install(two_nodes, tmp_path):
     assert shown["serial"] == 3 and shown["quorum"] == 1
     assert [c["code"] for c in shown["cities"]] == ["130100", "130200"]
     assert shown["cities"][1]["endpoints"] == ["http://127.0.0.1:8102/"]
+    assert shown["witness_cap"] == 8  # the witness policy: each city asks the other
+    assert [c["asks"] for c in shown["cities"]] == [["130200"], ["130100"]]
 
     # Nothing is pinned on n2 yet: a trust file alone proves nothing.
     unpinned = cli(n2, "network", "verify", tmp_path / "trust.note", check=False)
