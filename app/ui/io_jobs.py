@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.ui.i18n import tr
+from app.core.texts import N_
 
 IMPORT_FILTER = "GIS files (*.gpkg *.geojson *.json *.shp);;All files (*)"
 EXPORT_FILTER = "GeoPackage (*.gpkg);;GeoJSON (*.geojson);;CSV (*.csv)"
@@ -17,7 +17,13 @@ _ID_FIELDS = ("asset_id", "id", "fid", "ID", "uuid")
 
 
 class AssetImportError(ValueError):
-    """An asset file cannot be imported; the message names the file and what is wrong."""
+    """An asset file cannot be imported or exported. Raised on the worker thread, so it
+    carries an English template (marked N_) and its parameters; the view translates it
+    (app.ui.job_messages.describe)."""
+
+    def __init__(self, template: str, **params: object):
+        super().__init__(template.format(**params))
+        self.template, self.params = template, params
 
 
 def _first(frame, names):
@@ -36,31 +42,27 @@ def read_asset_file(path: str, boundaries):
         frame = layer_io.read_layer(p)  # the same reading and reprojection as the CLI's
     except layer_io.LayerError as exc:
         if exc.kind == layer_io.NO_CRS:
-            raise AssetImportError(
-                tr("{path} has no coordinate reference system").format(path=p)
-            ) from exc
+            raise AssetImportError(N_("{path} has no coordinate reference system"), path=p) from exc
         raise AssetImportError(
-            tr("cannot read {path}: {reason}").format(
-                path=p, reason=exc.reason if exc.kind == layer_io.UNREADABLE else exc
-            )
+            N_("cannot read {path}: {reason}"),
+            path=p,
+            reason=exc.reason if exc.kind == layer_io.UNREADABLE else exc,
         ) from exc
     if len(frame) == 0:
-        raise AssetImportError(tr("{path} has no features").format(path=p))
+        raise AssetImportError(N_("{path} has no features"), path=p)
     cls_field = _first(frame, _CLASS_FIELDS)
     if cls_field is None:
         raise AssetImportError(
-            tr("{path}: no asset class column (one of {names})").format(
-                path=p, names=", ".join(_CLASS_FIELDS)
-            )
+            N_("{path}: no asset class column (one of {names})"),
+            path=p,
+            names=", ".join(_CLASS_FIELDS),
         )
     classes = frame[cls_field].astype(str).str.strip().str.upper()
     bad = sorted(set(classes) - set(ASSET_CLASSES))
     if bad:
         first = int(np.flatnonzero(~classes.isin(list(ASSET_CLASSES)))[0])
         raise AssetImportError(
-            tr("{path}: feature {row}: unknown asset class {cls!r}").format(
-                path=p, row=first, cls=bad[0]
-            )
+            N_("{path}: feature {row}: unknown asset class {cls!r}"), path=p, row=first, cls=bad[0]
         )
     name_field, id_field = _first(frame, _NAME_FIELDS), _first(frame, _ID_FIELDS)
     out = gpd.GeoDataFrame(
@@ -90,12 +92,12 @@ def read_asset_file(path: str, boundaries):
         if city.isna().any():
             row = int(np.flatnonzero(city.isna().to_numpy())[0])
             raise AssetImportError(
-                tr("{path}: feature {row} lies outside every member city").format(path=p, row=row)
+                N_("{path}: feature {row} lies outside every member city"), path=p, row=row
             )
         out["city"] = city.to_numpy()
     else:
         raise AssetImportError(
-            tr("{path}: no city column and no city boundaries to place the features").format(path=p)
+            N_("{path}: no city column and no city boundaries to place the features"), path=p
         )
     return out
 
@@ -179,5 +181,5 @@ def export_rows(_ctx, table, rows, path: str) -> str:
     elif suffix in _DRIVERS and suffix != ".shp":
         frame.to_file(p, driver=_DRIVERS[suffix])
     else:
-        raise ValueError(tr("cannot export to {path}: use .gpkg, .geojson or .csv").format(path=p))
+        raise AssetImportError(N_("cannot export to {path}: use .gpkg, .geojson or .csv"), path=p)
     return str(p)

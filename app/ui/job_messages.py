@@ -6,7 +6,8 @@ from __future__ import annotations
 from app.gis import asset_checks
 from app.ledger import issuance
 from app.ledger.issuance import IssueRefusal
-from app.ui.i18n import tr
+from app.ui.i18n import reason_text, tr
+from app.ui.io_jobs import AssetImportError
 from app.ui.labels import ISSUE_PROBLEMS
 from app.ui.ledger_jobs import NoNodeError, NotABundleError, NoTrustError
 
@@ -22,6 +23,8 @@ def describe(exc: BaseException) -> str:
         ).format(where=exc.where or tr("the data folder"))
     if isinstance(exc, NotABundleError):
         return tr("{path} is larger than 1 MiB; it is not a proof bundle").format(path=exc.path)
+    if isinstance(exc, AssetImportError):
+        return reason_text(exc.template, {k: _plain(v) for k, v in exc.params.items()})
     if isinstance(exc, asset_checks.AssetRejected):
         return "\n".join(asset_problem(p) for p in exc.problems)
     return str(exc)
@@ -53,6 +56,11 @@ def asset_problem(problem: asset_checks.AssetProblem) -> str:
     return tr("The boundary override reason must be text of 1 to {limit} characters.").format(
         limit=asset_checks.MAX_OVERRIDE_CHARS
     )
+
+
+def _plain(value: object) -> object:
+    """A parameter as the template shows it (paths and nested errors as their text)."""
+    return value if isinstance(value, (int, float)) else str(value)
 
 
 def issue_problem(kind: str) -> str:

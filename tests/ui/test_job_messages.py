@@ -42,3 +42,25 @@ def test_refusals_and_missing_trust_are_worded_by_the_view(qapp):
     assert text == "Only 唐山 Tangshan can issue codes for its own assets; this node is 130100."
     assert job_messages.issue_problem(issuance.NO_NAME) == "Give the asset a name."
     assert "installed in /srv/node:" in job_messages.describe(NoTrustError("/srv/node"))
+
+
+def test_an_import_failure_from_the_worker_is_translated_by_the_view(qapp, tmp_path):
+    import json
+
+    import pytest
+
+    from app.ui.io_jobs import AssetImportError, read_asset_file
+
+    empty = tmp_path / "empty.geojson"
+    empty.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    with pytest.raises(AssetImportError) as caught:
+        read_asset_file(str(empty), None)
+    assert job_messages.describe(caught.value) == f"{empty} has no features"
+    try:
+        i18n.install(qapp, "zh_CN")
+        assert job_messages.describe(caught.value) == i18n.tr("{path} has no features").format(
+            path=empty
+        )
+        assert job_messages.describe(caught.value) != f"{empty} has no features"
+    finally:
+        i18n.install(qapp, "en")
