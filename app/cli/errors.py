@@ -2,7 +2,8 @@
 status), used by every command module (README, "The CLI contract").
 
 Exit status: 0 success; 1 refused or failed verification; 2 usage or input error; 130
-interrupted; 70 (EX_SOFTWARE) for a bug, with its traceback on stderr. With --json the
+interrupted; 141 standard output closed early; 70 (EX_SOFTWARE) for a bug, with its
+traceback on stderr. With --json the
 error is one JSON document on stdout, ``{"ok": false, "error": {"kind", "message"}}``
 (plus ``position`` for a mistyped code); without it, one line on stderr.
 """
@@ -10,6 +11,7 @@ error is one JSON document on stdout, ``{"ok": false, "error": {"kind", "message
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from app.cli.common import EXIT_FAILED, EXIT_USAGE, CliError, print_json
 from app.core.errors import CityLedgerError, CodeError, CoreError
 
 EXIT_INTERRUPTED = 130
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports `cityledger … | head`
 EXIT_BUG = 70  # sysexits.h EX_SOFTWARE: not the user's fault
 
 # Kinds a script may branch on (README lists them).
@@ -90,6 +93,8 @@ def map_error(exc: BaseException) -> MappedError:
         return MappedError(CODE, str(exc), EXIT_USAGE, exc.position)
     if isinstance(exc, KeyboardInterrupt):
         return MappedError(INTERRUPTED, "interrupted", EXIT_INTERRUPTED)
+    if isinstance(exc, BrokenPipeError):
+        return MappedError(INTERRUPTED, "standard output was closed", EXIT_PIPE_CLOSED)
     if isinstance(exc, CityLedgerError):
         for cls, kind, status, prefix in _table():
             if isinstance(exc, cls):
@@ -122,6 +127,11 @@ def mapped_errors() -> Iterator[None]:
 def report(exc: BaseException, as_json: bool) -> int:
     """Show `exc` as the contract says (JSON on stdout, or a line on stderr); its status."""
     m = map_error(exc)
+    if isinstance(exc, BrokenPipeError):  # the reader left: nothing to say, nowhere to say it
+        with contextlib.suppress(OSError, ValueError):  # no real stdout (a test's capture)
+            # Python would flush stdout again at exit and complain on stderr.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return m.exit_code
     if m.kind == INTERNAL:
         traceback.print_exception(exc, file=sys.stderr)
     if as_json:

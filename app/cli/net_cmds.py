@@ -409,7 +409,7 @@ def cmd_network_add_city(args) -> int:
         args,
         {"city": city.code, "serial": new.serial, "cities": len(new.cities), "warnings": warnings},
         f"city {city.code} ({city.name_en}) added; trust file serial {new.serial}, "
-        f"{len(new.cities)} cities",
+        f"{len(new.cities)} {'city' if len(new.cities) == 1 else 'cities'}",
     )
     return 0
 

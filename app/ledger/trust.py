@@ -343,11 +343,12 @@ def quorum_shortfall(trust: TrustFile) -> str | None:
     witnesses: two cities and quorum 2 can never verify a code."""
     n = len(trust.cities)
     if trust.quorum > 0 and n <= trust.quorum:
-        cities = "city" if n == 1 else "cities"
+        most = max(n - 1, 0)
         return (
-            f"quorum {trust.quorum} cannot be met with {n} member {cities}: a city never "
-            f"witnesses its own log, so each has at most {max(n - 1, 0)} witnesses; add "
-            f"{trust.quorum + 1 - n} more or lower the quorum"
+            f"quorum {trust.quorum} cannot be met with {n} member {'city' if n == 1 else 'cities'}: "
+            f"a city never witnesses its own log, so each has at most {most} "
+            f"{'witness' if most == 1 else 'witnesses'}; add {trust.quorum + 1 - n} more "
+            "cities or lower the quorum"
         )
     short = [c.code for c in trust.cities if len(witnesses_for(c, trust)) < trust.quorum]
     if short:

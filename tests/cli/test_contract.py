@@ -371,3 +371,35 @@ def test_usage_errors_read_as_argparse_words_them(capsys):
     code, out, err = _cli(capsys, "verify", "--nope")
     assert code == 2 and out == ""
     assert err.startswith("usage: cityledger") and "cityledger: error: unrecognized" in err
+
+
+def test_a_closed_stdout_ends_the_command_quietly(world, tmp_path):
+    """`cityledger … | head`: the reader leaves, the command exits 141 saying nothing."""
+    import os
+    import subprocess
+    import sys
+
+    shutil.copytree(world / "city", tmp_path / "city")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: the first write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "app",
+                "--data",
+                str(tmp_path / "city"),
+                "log",
+                "info",
+                "--json",
+            ],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141 and done.stderr == ""
