@@ -123,6 +123,12 @@ class TileLog:
         return out
 
 
+def tile_width_at(size: int, level: int, n: int) -> int:
+    """How many hashes tile `level/n` holds in a tree of `size` entries (0: none yet)."""
+    count = size >> (TILE_HEIGHT * level)
+    return max(0, min(TILE_WIDTH, count - n * TILE_WIDTH))
+
+
 def partial_tile_coords(size: int) -> list[tuple[int, int, int]]:
     """(level, n, width) of every partial tile a tree of `size` has (what a reload needs)."""
     out, level = [], 0

@@ -11,6 +11,7 @@ runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -230,3 +231,115 @@ def test_a_city_cannot_rewrite_other_cities_codes(net, static_server):
     finally:
         engine.stop()
         node.close()
+
+
+# ---------------------------------------------------------------- item 8: half-stored sync
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory):
+    """City A's log exported at sizes 101 and 1101 (five entry bundles), and node B."""
+    root = tmp_path_factory.mktemp("grown")
+    port = free_port()
+    network = create_network(
+        root / "net", [A, B], passphrase=PASS, endpoints={A: [f"http://127.0.0.1:{port}/"]}
+    )
+    issue_demo_codes(root / "net" / A, 100, passphrase=PASS)
+    a = Node.open(root / "net" / A)
+    export_static(a.store, a.origin, root / "a_old")
+    a.close()
+    issue_demo_codes(root / "net" / A, 1000, passphrase=PASS, seed=1)
+    a = Node.open(root / "net" / A)
+    export_static(a.store, a.origin, root / "a_new")
+    origin = a.origin
+    a.close()
+    return {"root": root, "net": network, "port": port, "origin": origin}
+
+
+def _fresh_b(grown, tmp_path):
+    shutil.copytree(grown["root"] / "net" / B, tmp_path / "b")
+    return tmp_path / "b"
+
+
+def _log_verify_all(data_dir) -> list[dict]:
+    done = _cli(data_dir, "log", "verify", "--all", "--json")
+    doc = json.loads(done.stdout)
+    assert done.returncode == 0 and doc["ok"] and all(d["ok"] for d in doc["logs"]), doc
+    return doc["logs"]
+
+
+def test_a_bad_bundle_after_a_good_checkpoint_stores_no_checkpoint_ahead(
+    grown, static_server, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("app.net.sync.CHUNK_BUNDLES", 1)
+    b_dir, origin = _fresh_b(grown, tmp_path), grown["origin"]
+    server = static_server(grown["root"] / "a_old", port=grown["port"])
+    node = Node.open(b_dir)
+    engine, _ = _engine(node)
+    try:
+        assert engine.run_once(origins=[origin])[origin].state == "ok"
+        server.stop()
+        peer = tmp_path / "bad-peer"
+        shutil.copytree(grown["root"] / "a_new", peer)
+        bundle = peer / "tile" / "entries" / "002"
+        bundle.write_bytes(bundle.read_bytes()[:-40])  # bundles 0-1 good, 2 truncated
+        server = static_server(peer, port=grown["port"])
+        h = engine.run_once(origins=[origin])[origin]
+        assert h.state == "failing" and "entry bundle 2" in h.error
+        info = node.store.log_info(origin)
+        assert info.size == 512  # the verified chunks are kept
+        assert node.store.latest_checkpoint(origin).size == 101  # not the one for 1101
+        assert info.indexed_size == 101  # the index believes only what a checkpoint covers
+    finally:
+        engine.stop()
+        node.close()
+    _log_verify_all(b_dir)
+    server.stop()
+    static_server(grown["root"] / "a_new", port=grown["port"])
+    node = Node.open(b_dir)
+    engine, _ = _engine(node)
+    try:
+        assert engine.run_once(origins=[origin])[origin].state == "ok"
+        info = node.store.log_info(origin)
+        assert info.size == info.indexed_size == 1101
+        assert node.store.latest_checkpoint(origin).size == 1101
+    finally:
+        engine.stop()
+        node.close()
+    _log_verify_all(b_dir)
+
+
+def test_sigkill_during_a_slow_catch_up_leaves_the_last_verified_state(
+    grown, static_server, tmp_path
+):
+    """`cityledger sync` SIGKILLed later and later during a slow catch-up until a run
+    finishes: after every kill the replica passes `log verify --all` and no checkpoint
+    covers entries that are not held; the run that finishes holds the whole log."""
+    b_dir, origin = _fresh_b(grown, tmp_path), grown["origin"]
+    static_server(grown["root"] / "a_new", port=grown["port"], slow=0.2)
+    kills, delay = 0, 1.0
+    while True:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "--data", str(b_dir), "sync"],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            finished = proc.wait(delay) == 0
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+            finished, kills = False, kills + 1
+        node = Node.open(b_dir)
+        try:
+            info = node.store.log_info(origin)
+            latest = node.store.latest_checkpoint(origin)
+            held = info.size if info else 0
+            assert latest is None or latest.size <= held
+        finally:
+            node.close()
+        _log_verify_all(b_dir)
+        if finished:
+            break
+        delay += 0.5
+        assert delay < 60, "sync never finished"
+    assert kills >= 2 and held == latest.size == 1101

@@ -29,7 +29,7 @@ from app.ledger.stores.base import ConflictError
 from app.ledger.stores.codes import CodesIndex
 from app.ledger.stores.logs import LogData
 from app.ledger.stores.peers import PeersAndEvidence
-from app.ledger.tilelog import HASH_SIZE, TILE_WIDTH, bundle_width, decode_entries
+from app.ledger.tilelog import HASH_SIZE, TILE_WIDTH, bundle_width, decode_entries, tile_width_at
 
 
 class Replicas(LogData, CodesIndex, PeersAndEvidence):
@@ -72,8 +72,15 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
                 f"replica {origin}: bundles hold {have} of the "
                 f"{size - old_size} new entries [{old_size}, {size})"
             )
+        # Tiles verified against a larger checkpoint may reach past `size`: keep only the
+        # hashes of the tree stored here (their prefixes are final), as the audit expects.
+        within = {}
+        for (level, n), data in tile_data.items():
+            width = tile_width_at(size, level, n)
+            if width:
+                within[(level, n)] = data[: width * HASH_SIZE]
         with self.write() as conn:
-            self.write_tiles(conn, origin, tile_data, bundles)
+            self.write_tiles(conn, origin, within, bundles)
             if note is not None and not self.has_checkpoint(conn, origin, size):
                 self.insert_checkpoint(conn, origin, size, root, note)
             self.compare_and_swap(conn, origin, old_size, size, root)
