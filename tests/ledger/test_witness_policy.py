@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.core import note
 from app.core.cosignature import generate_witness_key
@@ -105,3 +107,31 @@ def test_bad_policies_are_refused(cities, witnesses, quorum, cap, message):
     with pytest.raises(T.TrustError, match=message):
         members = (city("130100", witnesses),) + cities[1:]
         network(members, quorum=quorum, cap=cap)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sets(
+        st.tuples(st.sampled_from(["13", "14", "21", "32", "33", "44", "51"]), st.integers(1, 20)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(1, 10),
+)
+def test_policy_properties_hold_for_any_membership(members, cap):
+    codes = sorted({f"{p}{n:02d}00" for p, n in members})
+    trust = network([_CITY_POOL[c] for c in codes], quorum=min(cap, 1), cap=cap)
+    for c in trust.cities:
+        chosen = T.witnesses_for(c, trust)
+        others = [x for x in trust.cities if x.code != c.code]
+        assert c not in chosen and len(chosen) == min(cap, len(others))
+        assert len(set(chosen)) == len(chosen) and set(chosen) <= set(others)
+        provinces = {T.province_of(x.code) for x in others}
+        assert len({T.province_of(x.code) for x in chosen}) == min(len(chosen), len(provinces))
+
+
+_CITY_POOL = {
+    f"{p}{n:02d}00": city(f"{p}{n:02d}00")
+    for p in ("13", "14", "21", "32", "33", "44", "51")
+    for n in range(1, 21)
+}
