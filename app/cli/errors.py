@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.cli.common import EXIT_FAILED, EXIT_USAGE, CliError, print_json
-from app.core.errors import CityLedgerError, CodeError, CoreError
+from app.core.errors import CityLedgerError, CodeError
 
 EXIT_INTERRUPTED = 130
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports `cityledger … | head`
@@ -53,36 +53,29 @@ class MappedError:
         return {"ok": False, "error": error}
 
 
-def _table() -> list[tuple[type[BaseException], str, int, str]]:
-    """(class, kind, exit status, message prefix), most specific first. Imported lazily:
-    `cityledger gui --help` must not pay for the ledger and net stacks."""
-    from app.gis.assets import AssetTableError
-    from app.gis.maps import BoundaryError
-    from app.ledger.db import StoreError
-    from app.ledger.keystore import KeystoreError
-    from app.ledger.node import NodeError
-    from app.ledger.proof_bundle import NotInStoreError, ProofBundleError
-    from app.ledger.sequencer import SubmissionRefused
-    from app.ledger.trust import TrustError
-    from app.net.client import PeerError
-    from app.net.sync import ForkDetected
-    from app.net.verify import VerifyError
-
-    return [
-        (SubmissionRefused, REFUSED, EXIT_FAILED, "refused by the sequencer: "),
-        (TrustError, REFUSED, EXIT_FAILED, ""),
-        (VerifyError, VERIFICATION, EXIT_FAILED, ""),
-        (ForkDetected, VERIFICATION, EXIT_FAILED, ""),
-        (PeerError, NETWORK, EXIT_FAILED, ""),
-        (NotInStoreError, NOT_FOUND, EXIT_FAILED, ""),
-        (KeystoreError, NODE, EXIT_USAGE, ""),
-        (StoreError, NODE, EXIT_USAGE, ""),
-        (NodeError, NODE, EXIT_USAGE, ""),
-        (ProofBundleError, INPUT, EXIT_USAGE, ""),
-        (BoundaryError, INPUT, EXIT_USAGE, ""),
-        (AssetTableError, INPUT, EXIT_USAGE, ""),
-        (CoreError, INPUT, EXIT_USAGE, ""),
-    ]
+# (module, class) -> (kind, exit status, message prefix). Looked up along the exception's
+# MRO by name, so the most specific family wins and mapping an error imports nothing (a
+# node process started with `python -m app.net` loads no GIS stack to report one).
+# tests/cli/test_contract.py checks every entry names a class that exists.
+FAMILIES: dict[tuple[str, str], tuple[str, int, str]] = {
+    ("app.ledger.sequencer", "SubmissionRefused"): (
+        REFUSED,
+        EXIT_FAILED,
+        "refused by the sequencer: ",
+    ),
+    ("app.ledger.trust", "TrustError"): (REFUSED, EXIT_FAILED, ""),
+    ("app.net.verify", "VerifyError"): (VERIFICATION, EXIT_FAILED, ""),
+    ("app.net.sync", "ForkDetected"): (VERIFICATION, EXIT_FAILED, ""),
+    ("app.net.client", "PeerError"): (NETWORK, EXIT_FAILED, ""),
+    ("app.ledger.proof_bundle", "NotInStoreError"): (NOT_FOUND, EXIT_FAILED, ""),
+    ("app.ledger.keystore", "KeystoreError"): (NODE, EXIT_USAGE, ""),
+    ("app.ledger.db", "StoreError"): (NODE, EXIT_USAGE, ""),
+    ("app.ledger.node", "NodeError"): (NODE, EXIT_USAGE, ""),
+    ("app.ledger.proof_bundle", "ProofBundleError"): (INPUT, EXIT_USAGE, ""),
+    ("app.gis.maps", "BoundaryError"): (INPUT, EXIT_USAGE, ""),
+    ("app.gis.assets", "AssetTableError"): (INPUT, EXIT_USAGE, ""),
+    ("app.core.errors", "CoreError"): (INPUT, EXIT_USAGE, ""),
+}
 
 
 def map_error(exc: BaseException) -> MappedError:
@@ -96,8 +89,10 @@ def map_error(exc: BaseException) -> MappedError:
     if isinstance(exc, BrokenPipeError):
         return MappedError(INTERRUPTED, "standard output was closed", EXIT_PIPE_CLOSED)
     if isinstance(exc, CityLedgerError):
-        for cls, kind, status, prefix in _table():
-            if isinstance(exc, cls):
+        for cls in type(exc).__mro__:
+            family = FAMILIES.get((cls.__module__, cls.__qualname__))
+            if family is not None:
+                kind, status, prefix = family
                 return MappedError(kind, prefix + str(exc), status)
         return MappedError(FAILED, str(exc), EXIT_FAILED)
     if isinstance(exc, OSError):

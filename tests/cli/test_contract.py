@@ -403,3 +403,16 @@ def test_a_closed_stdout_ends_the_command_quietly(world, tmp_path):
     finally:
         os.close(write_end)
     assert done.returncode == 141 and done.stderr == ""
+
+
+def test_the_error_table_names_classes_that_exist():
+    """The mapper looks families up by module and class name: a rename must update it."""
+    import importlib
+
+    from app.cli.errors import FAMILIES
+    from app.core.errors import CityLedgerError
+
+    for module, name in FAMILIES:
+        cls = getattr(importlib.import_module(module), name, None)
+        assert isinstance(cls, type) and issubclass(cls, CityLedgerError), (module, name)
+        assert (cls.__module__, cls.__qualname__) == (module, name)
