@@ -557,10 +557,11 @@ def trust_path(data_dir: Path | str) -> Path:
     return Path(data_dir) / TRUST_FILENAME
 
 
-def _pin_holder(data_dir: Path | str) -> Path:
-    """Where the folder's pin lives: the node's config, else a small pin file."""
+def _pin_holders(data_dir: Path | str) -> list[Path]:
+    """Where the folder's pin may live, the one that counts first: the node's config,
+    then the pin file (of an admin folder; kept if a node is created there later)."""
     d = Path(data_dir)
-    return d / NODE_CONFIG if (d / NODE_CONFIG).exists() else d / PIN_FILENAME
+    return [p for p in (d / NODE_CONFIG, d / PIN_FILENAME) if p.exists()]
 
 
 def _read_json_object(path: Path) -> dict[str, object]:
@@ -577,29 +578,29 @@ def _read_json_object(path: Path) -> dict[str, object]:
 
 def pinned_admin_key(data_dir: Path | str) -> str | None:
     """The network admin verifier key this folder trusts, or None if none is pinned."""
-    holder = _pin_holder(data_dir)
-    vkey = _read_json_object(holder).get(PIN_FIELD)
-    if vkey is None:
-        return None
-    if not isinstance(vkey, str):
-        raise TrustError(f"{holder}: {PIN_FIELD} is not a verifier key string")
-    _check_vkey(vkey, f"{holder}: {PIN_FIELD}")
-    return vkey
+    for holder in _pin_holders(data_dir):
+        vkey = _read_json_object(holder).get(PIN_FIELD)
+        if vkey is None:
+            continue
+        if not isinstance(vkey, str):
+            raise TrustError(f"{holder}: {PIN_FIELD} is not a verifier key string")
+        _check_vkey(vkey, f"{holder}: {PIN_FIELD}")
+        return vkey
+    return None
 
 
 def pin_admin_key(data_dir: Path | str, admin_vkey: str) -> None:
-    """Record `admin_vkey` as the folder's pinned network admin key (atomically; the
-    node config's other fields are kept)."""
+    """Record `admin_vkey` as the folder's pinned network admin key, atomically, in every
+    place a pin may live (the node config's other fields are kept)."""
     _check_vkey(admin_vkey, "admin key to pin")
     d = Path(data_dir)
     d.mkdir(parents=True, exist_ok=True)
-    holder = _pin_holder(d)
-    doc = _read_json_object(holder)
-    if doc.get(PIN_FIELD) == admin_vkey:
-        return
-    doc[PIN_FIELD] = admin_vkey
-    text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
-    atomic_write(holder, text.encode("utf-8"))
+    for holder in _pin_holders(d) or [d / PIN_FILENAME]:
+        doc = _read_json_object(holder)
+        if doc.get(PIN_FIELD) != admin_vkey:
+            doc[PIN_FIELD] = admin_vkey
+            text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+            atomic_write(holder, text.encode("utf-8"))
 
 
 def unpinned_message(where: str) -> str:

@@ -263,3 +263,19 @@ def test_admin_rotates_its_key_and_members_follow(net, tmp_path, capsys, monkeyp
     assert code == 0
     assert cli(capsys, "--data", node.data_dir, "network", "install", later)[0] == 0
     assert T.installed_trust(node.data_dir).city(node.city_code) is not None
+
+
+def test_a_node_created_in_a_pinned_admin_folder_keeps_the_pin(tmp_path, net):
+    from app.ledger.node import Node
+
+    _, trust, admin, _ = net
+    folder = tmp_path / "admin-and-node"
+    T.install_trust(folder, trust.sign(admin[0]), admin[1])
+    Node.create(folder, "130900", "Cangzhou", "沧州", "node-pass").close()
+    assert T.pinned_admin_key(folder) == admin[1]  # still pinned, from the pin file
+    assert T.installed_trust(folder) == trust
+    rotated_skey, rotated_vkey = T.generate_admin_key("hebei-admin-2028")
+    T.install_trust(folder, trust.with_admin_key(rotated_vkey).sign(admin[0], rotated_skey))
+    config = json.loads((folder / "node.json").read_text())
+    assert config[T.PIN_FIELD] == rotated_vkey == T.pinned_admin_key(folder)
+    assert json.loads((folder / T.PIN_FILENAME).read_text())[T.PIN_FIELD] == rotated_vkey
