@@ -27,6 +27,11 @@ FAMILIES = [
     ("app.gis.maps", "BoundaryError"),
     ("app.gis.assets", "AssetTableError"),
     ("app.cli.common", "CliError"),
+    ("app.net.server", "Refused"),
+    ("app.ui.ledger_jobs", "NoNodeError"),
+    ("app.ui.ledger_jobs", "NoTrustError"),
+    ("app.ui.ledger_jobs", "NotABundleError"),
+    ("app.ui.io_jobs", "AssetImportError"),
 ]
 
 

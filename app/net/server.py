@@ -25,6 +25,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from app.core.errors import CityLedgerError
 from app.net.paths import TilePathError, bundle_path, parse_resource, tile_path
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class Reply:
     content_type: str = "text/plain; charset=utf-8"
 
 
-class Refused(Exception):
+class Refused(CityLedgerError):
     """A request refused with an HTTP status and a plain-text reason."""
 
     def __init__(self, status: int, message: str):

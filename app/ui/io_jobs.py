@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.errors import CityLedgerError
 from app.core.texts import N_
 
 IMPORT_FILTER = "GIS files (*.gpkg *.geojson *.json *.shp);;All files (*)"
@@ -16,7 +17,7 @@ _NAME_FIELDS = ("name", "name_zh", "name_en", "NAME", "title")
 _ID_FIELDS = ("asset_id", "id", "fid", "ID", "uuid")
 
 
-class AssetImportError(ValueError):
+class AssetImportError(CityLedgerError, ValueError):
     """An asset file cannot be imported or exported. Raised on the worker thread, so it
     carries an English template (marked N_) and its parameters; the view translates it
     (app.ui.job_messages.describe)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.core.errors import CityLedgerError
 from app.ledger import issuance
 from app.ledger.issuance import IssueOutcome, IssueRequest
 from app.net import issuance as net_issuance
@@ -27,11 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["IssueOutcome", "IssueRequest", "NoNodeError", "NoTrustError", "NotABundleError"]
 
 
-class NoNodeError(RuntimeError):
+class NoNodeError(CityLedgerError, RuntimeError):
     """The UI was asked for ledger work but no node is open (worded by the view)."""
 
 
-class NoTrustError(RuntimeError):
+class NoTrustError(CityLedgerError, RuntimeError):
     """Verification was asked for but no trust file is installed in ``where``."""
 
     def __init__(self, where: object = None):
@@ -39,7 +40,7 @@ class NoTrustError(RuntimeError):
         self.where = where
 
 
-class NotABundleError(ValueError):
+class NotABundleError(CityLedgerError, ValueError):
     """A file offered as a proof bundle is far too large to be one."""
 
     def __init__(self, path: object):
