@@ -117,16 +117,6 @@ def _join(a: _Leaf, b: _Leaf, depth: int) -> _Inner:
     return _Inner(below, None) if bit_a == 0 else _Inner(None, below)
 
 
-def _set(t: _Tree, leaf: _Leaf, depth: int) -> _Tree:
-    if t is None:
-        return leaf
-    if isinstance(t, _Leaf):
-        return leaf if t.key == leaf.key else _join(t, leaf, depth)
-    if _bit(leaf.key, depth) == 0:
-        return _Inner(_set(t.left, leaf, depth + 1), t.right)
-    return _Inner(t.left, _set(t.right, leaf, depth + 1))
-
-
 def _split(leaves: list[_Leaf], depth: int) -> int:
     """Where the leaves (sorted, sharing their first `depth` bits) turn to bit 1."""
     return bisect.bisect_left(leaves, 1, key=lambda leaf: _bit(leaf.key, depth))
@@ -140,8 +130,9 @@ def _build(leaves: list[_Leaf], depth: int) -> _Tree:
     return _Inner(_build(leaves[:cut], depth + 1), _build(leaves[cut:], depth + 1))
 
 
-def _merge(t: _Tree, leaves: list[_Leaf], depth: int) -> _Tree:
-    """`t` with sorted, distinct-key `leaves` set in it; untouched subtrees are shared."""
+def _merge(t: _Tree, leaves: list[_Leaf], depth: int, replaced: list[int]) -> _Tree:
+    """`t` with sorted, distinct-key `leaves` set in it; untouched subtrees are shared.
+    Counts in replaced[0] the leaves that replaced an existing key's value."""
     if not leaves:
         return t
     if t is None:
@@ -149,10 +140,14 @@ def _merge(t: _Tree, leaves: list[_Leaf], depth: int) -> _Tree:
     if isinstance(t, _Leaf):
         at = bisect.bisect_left(leaves, t.key, key=lambda leaf: leaf.key)
         if at < len(leaves) and leaves[at].key == t.key:
+            replaced[0] += 1
             return _build(leaves, depth)  # t's value is replaced
         return _build(leaves[:at] + [t] + leaves[at:], depth)
     cut = _split(leaves, depth)
-    return _Inner(_merge(t.left, leaves[:cut], depth + 1), _merge(t.right, leaves[cut:], depth + 1))
+    return _Inner(
+        _merge(t.left, leaves[:cut], depth + 1, replaced),
+        _merge(t.right, leaves[cut:], depth + 1, replaced),
+    )
 
 
 @dataclass(frozen=True)
@@ -282,11 +277,7 @@ class CodeMap:
         return other
 
     def set(self, key: bytes, value: int) -> None:
-        _check_key(key)
-        _check_value(value)
-        if self.get(key) is None:
-            self._size += 1
-        self._tree = _set(self._tree, _Leaf(key, value), 0)
+        self.set_many([(key, value)])
 
     def set_many(self, pairs: Iterable[tuple[bytes, int]]) -> None:
         """Set a batch of keys (a later pair for the same key wins) in one pass over the
@@ -297,9 +288,10 @@ class CodeMap:
             _check_key(key)
             _check_value(value)
             batch[key] = value
-        self._size += sum(1 for key in batch if self.get(key) is None)
         leaves = [_Leaf(k, batch[k]) for k in sorted(batch)]
-        self._tree = _merge(self._tree, leaves, 0)
+        replaced = [0]
+        self._tree = _merge(self._tree, leaves, 0, replaced)
+        self._size += len(leaves) - replaced[0]
 
     def set_code(self, code: str, index: int) -> None:
         self.set(map_key(code), index)
