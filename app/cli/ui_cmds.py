@@ -200,6 +200,9 @@ def _demo(args) -> int:
     base = args.data / DEMO_DIR
     _say(args, f"Starting the demo network in {base} (5 city nodes on 127.0.0.1)…")
     net = start_demo_network(base, seed_codes=args.seed_codes)
+    from app.net.supervisor import Supervisor
+
+    supervisor = Supervisor(net.nodes, base / "supervisor.log").start()
     try:
         for node in net.nodes:
             _say(args, f"  {node.code}  {node.url}")
@@ -210,4 +213,5 @@ def _demo(args) -> int:
         args.data = base / DEMO_WORKSTATION
         return _wall(args) if args.wall else _gui(args)
     finally:
+        supervisor.stop()
         net.stop()

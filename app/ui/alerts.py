@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.texts import N_
-from app.ui.network_state import DOWN, FROZEN, LAGGING, OWN_DOWN, STALE, UNKNOWN, NetworkState
+from app.net.health import DOWN, FROZEN, LAGGING, OWN_DOWN, STALE, UNKNOWN
+from app.ui.network_state import NetworkState
 
 CRITICAL, ERROR, WARNING = "critical", "error", "warning"
 SEVERITIES = (CRITICAL, ERROR, WARNING)

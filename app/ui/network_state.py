@@ -12,18 +12,9 @@ import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 
-# app.net.health states (plain strings there too)
-OK, LAGGING, STALE, DOWN, OWN_DOWN, FROZEN, UNKNOWN = (
-    "ok",
-    "lagging",
-    "stale",
-    "down",
-    "own_down",
-    "frozen",
-    "unknown",
-)
+from app.net.health import DOWN, FROZEN, LAGGING, OK, OWN_DOWN, STALE, UNKNOWN
+
 IN_SYNC = OK  # the name the views used before the health model
-SEVERITY = (FROZEN, OWN_DOWN, DOWN, STALE, LAGGING, UNKNOWN, OK)
 RED, AMBER, GREEN = "red", "amber", "green"
 LIGHT = {
     OK: GREEN,
