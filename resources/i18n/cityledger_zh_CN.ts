@@ -636,6 +636,14 @@
         <translation>仅显示所选</translation>
     </message>
     <message>
+        <source>only for an asset outside the city&apos;s boundary: why it is the city&apos;s</source>
+        <translation>仅用于位于城市边界之外的资产：说明其为何属于本市</translation>
+    </message>
+    <message>
+        <source>Boundary override</source>
+        <translation>越界理由</translation>
+    </message>
+    <message>
         <source>Sign and issue</source>
         <translation>签名并签发</translation>
     </message>

@@ -57,6 +57,10 @@ class IssueDialog(QDialog):
             self._add_attr(key, value if isinstance(value, str) else json.dumps(value))
         add_attr = QPushButton(tr("Add attribute"))
         add_attr.clicked.connect(lambda: self._add_attr("", ""))
+        self.boundary_override = QLineEdit()
+        self.boundary_override.setPlaceholderText(
+            tr("only for an asset outside the city's boundary: why it is the city's")
+        )
         self.official_combo = QComboBox()
         self.official_combo.setEditable(True)
         self.passphrase = QLineEdit()
@@ -79,6 +83,7 @@ class IssueDialog(QDialog):
         form.addRow(tr("Name"), self.name_edit)
         form.addRow(tr("Attributes"), self.attrs)
         form.addRow("", add_attr)
+        form.addRow(tr("Boundary override"), self.boundary_override)
         form.addRow(tr("Official"), self.official_combo)
         form.addRow(tr("Passphrase"), self.passphrase)
         self.node_row_label = QLabel(tr("City node passphrase"))
@@ -178,6 +183,7 @@ class IssueDialog(QDialog):
             row=self.asset.get("row"),
             asset_id=self.asset.get("asset_id"),
             node_passphrase=self.node_passphrase.text(),
+            boundary_override=self.boundary_override.text().strip() or None,
         )
 
     def submit(self) -> None:
