@@ -113,10 +113,6 @@ def official_passphrase(name: str, confirm: bool = False) -> str:
     return passphrase(f"Passphrase of official {name}: ", confirm=confirm)
 
 
-# The commands' name for the one mapper (app.cli.errors), kept where they import it from.
-ledger_errors = mapped_errors
-
-
 # --- init / officials ----------------------------------------------------------------
 
 
@@ -137,7 +133,7 @@ def cmd_init(args) -> int:
     existed = data.exists()
     before = set(os.listdir(data)) if existed else set()
     try:
-        with ledger_errors():
+        with mapped_errors():
             node = Node.create(
                 data,
                 args.city,
@@ -205,7 +201,7 @@ def _require_strong(secret: str, known_words) -> None:
 
 
 def cmd_official_add(args) -> int:
-    with open_node(args) as node, ledger_errors():
+    with open_node(args) as node, mapped_errors():
         unlock(node)
         secret = official_passphrase(args.name, confirm=True)
         _require_strong(secret, (args.name, node.city_code, node.name_en or "", node.origin))
@@ -225,7 +221,7 @@ def cmd_official_add(args) -> int:
 
 
 def cmd_official_revoke(args) -> int:
-    with open_node(args) as node, ledger_errors():
+    with open_node(args) as node, mapped_errors():
         row = next((o for o in node.officials() if o["name"] == args.name), None)
         if row is None:
             raise CliError(f"no official {args.name!r} in {node.origin}")
@@ -401,7 +397,6 @@ __all__ = [
     "open_node",
     "unlock",
     "official_passphrase",
-    "ledger_errors",
     "console",
     "PASSPHRASE_ENV",
 ]

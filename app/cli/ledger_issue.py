@@ -180,7 +180,8 @@ def _choose_official(node, name: str | None) -> str:
 
 
 def _issue_one(args) -> int:
-    from app.cli.ledger_cmds import emit, ledger_errors, official_passphrase, open_node, unlock
+    from app.cli.errors import mapped_errors
+    from app.cli.ledger_cmds import emit, official_passphrase, open_node, unlock
 
     missing = [f for f, v in (("--class", args.asset_class), ("--name", args.name)) if not v]
     if missing:
@@ -202,7 +203,7 @@ def _issue_one(args) -> int:
     else:
         raise CliError("issue needs a location: --lon and --lat, or --geometry FILE")
     attrs = _parse_attrs(args.attr)
-    with open_node(args) as node, ledger_errors():
+    with open_node(args) as node, mapped_errors():
         official = _choose_official(node, args.official)
         item = {"name": args.name, "geometry": geometry, "attributes": attrs}
         problems = _asset_problems(node, item, args.boundary_override)
@@ -282,7 +283,8 @@ def _check_out(path: Path | None) -> None:
 def _issue_batch(args) -> int:
     from rich.console import Console
 
-    from app.cli.ledger_cmds import emit, ledger_errors, official_passphrase, open_node, unlock
+    from app.cli.errors import mapped_errors
+    from app.cli.ledger_cmds import emit, official_passphrase, open_node, unlock
     from app.core.errors import CoreError
     from app.ledger.batch_codes import plan_batch
     from app.ledger.node import NodeError
@@ -293,7 +295,7 @@ def _issue_batch(args) -> int:
         raise CliError(f"--batch {args.batch}: the layer has no features")
     items, errors = batch_items(gdf, args)
     err_console = Console(stderr=True, highlight=False)
-    with open_node(args) as node, ledger_errors():
+    with open_node(args) as node, mapped_errors():
         official = _choose_official(node, args.official)
         for i, item in enumerate(items if not errors else ()):
             for problem in _asset_problems(node, item, args.boundary_override):

@@ -199,10 +199,11 @@ def cmd_verify(args) -> int:
         )
         title = f"bundle {args.bundle.name}"
     else:
-        from app.cli.ledger_cmds import ledger_errors, open_node
+        from app.cli.errors import mapped_errors
+        from app.cli.ledger_cmds import open_node
 
         code = parse_code_arg(args.code)
-        with open_node(args) as node, ledger_errors():
+        with open_node(args) as node, mapped_errors():
             trust = load_trust(args)
             result = verify_code(node, code, trust)
         title = f"code {result.code or args.code}"
@@ -219,14 +220,15 @@ def _with_optional_replica(args, fn):
 
     if not (Path(args.data) / CONFIG).exists():
         return fn(None)
-    from app.cli.ledger_cmds import ledger_errors, open_node
+    from app.cli.errors import mapped_errors
+    from app.cli.ledger_cmds import open_node
 
     with contextlib.ExitStack() as stack:
         try:
             node = stack.enter_context(open_node(args))
         except CliError:
             node = None  # the node's database is unreachable: a bundle needs none
-        with ledger_errors():
+        with mapped_errors():
             return fn(node)
 
 
@@ -241,7 +243,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def cmd_bundle_export(args) -> int:
-    from app.cli.ledger_cmds import emit, ledger_errors, open_node
+    from app.cli.errors import mapped_errors
+    from app.cli.ledger_cmds import emit, open_node
     from app.ledger.proof_bundle import (
         NotInStoreError,
         export_proof_bundle,
@@ -255,7 +258,7 @@ def cmd_bundle_export(args) -> int:
     for p in (args.output, args.qr):
         if p is not None and not p.parent.is_dir():
             raise CliError(f"{p}: folder {p.parent} does not exist")
-    with open_node(args) as node, ledger_errors():
+    with open_node(args) as node, mapped_errors():
         trust = load_trust(args, required=False)  # its quorum picks the checkpoint
         try:
             bundle = export_proof_bundle(node, args.code, quorum=trust.quorum if trust else None)
@@ -366,12 +369,13 @@ def cmd_bundle_show(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from app.cli.ledger_cmds import console, ledger_errors, open_node
+    from app.cli.errors import mapped_errors
+    from app.cli.ledger_cmds import console, open_node
     from app.ledger.proof_bundle import NotInStoreError, export_proof_bundle
     from app.ledger.verifier import verify_code
 
     code = parse_code_arg(args.code)
-    with open_node(args) as node, ledger_errors():
+    with open_node(args) as node, mapped_errors():
         state = node.code_state(code)
         if state is None:
             raise CliError(f"{code} is not in any log this node holds", EXIT_FAILED)
