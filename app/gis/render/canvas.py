@@ -18,7 +18,7 @@ import numpy as np
 
 from app.gis.render.viewport import Rect, intersect, scale_key, subtract
 
-BAND_PIXELS = 1920 * 160  # pixels per unit of work: ~1/7 of a 1080p view
+BAND_PIXELS = 1920 * 96  # pixels per unit of work: ~1/11 of a 1080p view
 
 
 @dataclass(frozen=True)
