@@ -258,16 +258,13 @@ def batch_items(gdf, args) -> tuple[list[dict], list[str]]:
 
 
 def _asset_problems(node, item: dict, reason: str | None) -> list:
-    """The checks of app.gis.asset_checks on an item; with --boundary-override, an asset
-    outside the boundary gets the reason recorded (in ``item``) instead of a problem."""
+    """app.gis.asset_checks on an item; with --boundary-override, an asset outside the
+    boundary gets the reason recorded in its attributes instead of a problem."""
     from app.gis import asset_checks
 
     asset = {"name": item["name"], "geometry": item["geometry"], "attributes": item["attributes"]}
-    problems = asset_checks.check_asset(node.city_code, asset, node.data_dir)
-    if reason and any(p.kind == asset_checks.OUTSIDE_CITY for p in problems):
-        item["attributes"] = {**item["attributes"], OVERRIDE_ATTRIBUTE: reason}
-        problems = [p for p in problems if p.kind != asset_checks.OUTSIDE_CITY]
-        problems += asset_checks.check_asset(node.city_code, {**asset, **item}, node.data_dir)
+    problems = asset_checks.check_with_override(node.city_code, asset, reason, node.data_dir)
+    item["attributes"] = asset["attributes"]
     return problems
 
 

@@ -168,6 +168,19 @@ def check_asset(
     return problems
 
 
+def check_with_override(
+    city: str, asset: dict[str, Any], reason: str | None, data_dir: Path | str | None = None
+) -> list[AssetProblem]:
+    """``check_asset``; with the official's ``reason``, an asset outside the boundary has
+    the reason recorded in its attributes (``asset`` is changed) instead of the problem.
+    An asset inside the boundary records no reason."""
+    problems = check_asset(city, asset, data_dir)
+    if reason and any(p.kind == OUTSIDE_CITY for p in problems):
+        asset["attributes"] = {**(asset.get("attributes") or {}), OVERRIDE_ATTRIBUTE: reason}
+        problems = check_asset(city, asset, data_dir)
+    return problems
+
+
 def check_record(
     record: Mapping[str, Any], data_dir: Path | str | None = None
 ) -> list[AssetProblem]:
@@ -177,10 +190,3 @@ def check_record(
     if not isinstance(asset, Mapping) or not isinstance(code, str):
         return []
     return check_asset(code[:6], asset, data_dir)
-
-
-def require_sound(record: Mapping[str, Any], data_dir: Path | str | None = None) -> None:
-    """AssetRejected unless the record's asset passes every check."""
-    problems = check_record(record, data_dir)
-    if problems:
-        raise AssetRejected(problems)

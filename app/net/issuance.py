@@ -35,9 +35,11 @@ def issue(node: Node, req: IssueRequest, served_url: str | None = None) -> Issue
     if req.node_passphrase and not node.unlocked and not served_url:
         node.unlock(req.node_passphrase)
     record = issue_record(node, req)
-    if req.boundary_override:  # the official's reason is signed with the record
-        record["asset"]["attributes"][asset_checks.OVERRIDE_ATTRIBUTE] = req.boundary_override
-    asset_checks.require_sound(record, node.data_dir)  # AssetRejected: nothing signed
+    problems = asset_checks.check_with_override(  # the reason is signed with the record
+        node.city_code, record["asset"], req.boundary_override, node.data_dir
+    )
+    if problems:
+        raise asset_checks.AssetRejected(problems)  # nothing signed
     entry = node.make_entry(req.official, req.passphrase, record)
     if served_url:
         try:

@@ -184,6 +184,10 @@ def test_issuance_service_refuses_before_signing_and_records_an_override(node_di
         assert out.pending
         entry = json.loads(node.store.outbox_items("pending", origin=node.origin)[0]["entry"])
         assert entry["asset"]["attributes"][asset_checks.OVERRIDE_ATTRIBUTE] == "depot abroad"
+        inside = net_issuance.issue(node, request(IN_CITY, boundary_override="not needed"))
+        pending = node.store.outbox_items("pending", origin=node.origin)
+        entry = json.loads(next(i["entry"] for i in pending if i["code"] == inside.code))
+        assert asset_checks.OVERRIDE_ATTRIBUTE not in entry["asset"]["attributes"]
 
 
 def test_submit_refuses_an_asset_outside_the_city_with_422(node_dir):
