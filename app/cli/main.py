@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SystemExit:  # --help, --version
         raise
-    except BaseException as e:  # noqa: BLE001 — the one place every error is reported
+    except BaseException as e:  # the one place every error is reported
         return report(e, as_json)
 
 

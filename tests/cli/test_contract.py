@@ -358,7 +358,7 @@ def test_errors_outside_the_hierarchy_map_too(exc, kind, status, capsys):
 
     try:  # raised, as main() meets it: with a traceback
         raise exc
-    except BaseException as caught:  # noqa: BLE001
+    except BaseException as caught:
         exc = caught
     assert (map_error(exc).kind, map_error(exc).exit_code) == (kind, status)
     assert report(exc, as_json=True) == status
