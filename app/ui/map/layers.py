@@ -34,7 +34,10 @@ __all__ = ["STATUS_COLORS", "AssetLayer"]
 
 FILL_ALPHA = 110
 MARGIN_PX = 8  # a band is drawn this much larger, so discs and pens cross its edges
-FINE_SHAPES = 3000  # fewer large shapes in the first view: wide pens and status rings
+# Fewer large shapes than this in the first view of a scale: 1.6 px pens and status
+# rings.  Pens wider than a pixel go through Qt's stroker, 10-30x slower than 1 px ones:
+# with 1,250 shapes in view they were most of a zoom's first frame.
+FINE_SHAPES = 400
 
 
 def qimage(pixels: np.ndarray) -> QtGui.QImage:
@@ -354,7 +357,7 @@ class AssetLayer(pg.GraphicsObject):
             return True
         if not shapes.ready:
             return False
-        key, _ = self._keys()
+        key = self.table.status if self.color_mode == "status" else self.table.class_idx
         colors = (
             [STATUS_COLORS[s] for s in STATUSES]
             if self.color_mode == "status"
