@@ -21,6 +21,7 @@ from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -80,6 +81,7 @@ class Services:
     ):
         self.own_origin = own_origin
         self.source = source  # origin -> the log held under it, or None
+        self.requests_served = 0
         self.witness = witness
         self.submit = submit
         self.info = info
@@ -198,7 +200,19 @@ def build_app(services: Services) -> Starlette:
         Route("/submit", submit, methods=["POST"]),
         Route("/info", info, methods=["GET"]),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(_CountRequests, services=services)])
+
+
+class _CountRequests:
+    """Counts the HTTP requests served (`/info` reports it; bench/network.py reads it)."""
+
+    def __init__(self, app, services: Services):
+        self.app, self.services = app, services
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            self.services.requests_served += 1
+        await self.app(scope, receive, send)
 
 
 class DirectorySource:

@@ -174,6 +174,7 @@ class NodeService:
             "witness_vkey": self.node.witness_vkey,
             "url": self.url,
             "peers": health,
+            "requests_served": self.services.requests_served,
         }
 
     # --- running -------------------------------------------------------------------
