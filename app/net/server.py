@@ -4,6 +4,8 @@
   holds (own and replicas) under `/logs/<origin>/`: `checkpoint`, `tile/<L>/<N>[.p/<W>]`,
   `tile/entries/<N>[.p/<W>]`.
 - tlog-witness v1.0.0 `POST /add-checkpoint`.
+- `POST /announce`: a member's new co-signed checkpoint (app.net.announce), a hint to
+  sync that city now.
 - `POST /submit`: an official's signed entry from another workstation, sequenced by this
   node and acknowledged only after it is committed.
 """
@@ -32,6 +34,7 @@ from app.net.paths import TilePathError, bundle_path, parse_resource, tile_path
 log = logging.getLogger(__name__)
 
 MAX_ADD_CHECKPOINT_BYTES = 16 * 1024  # old line + 63 proof lines + a checkpoint with cosigs
+MAX_ANNOUNCE_BYTES = 64 * 1024  # a checkpoint note with its cosignatures
 MAX_SUBMIT_BYTES = 70 * 1024  # an entry is below 64 KiB
 BODY_TIMEOUT = 10.0  # seconds to receive a whole request body
 
@@ -78,9 +81,11 @@ class Services:
         witness: Callable[[bytes], Reply] | None = None,
         submit: Callable[[bytes], dict] | None = None,
         info: Callable[[], dict] | None = None,
+        announce: Callable[[bytes], Reply] | None = None,
     ):
         self.own_origin = own_origin
         self.source = source  # origin -> the log held under it, or None
+        self.announce = announce
         self.requests_served = 0
         self.witness = witness
         self.submit = submit
@@ -164,15 +169,23 @@ def build_app(services: Services) -> Starlette:
             return PlainTextResponse("not a tlog-tiles path\n", status_code=404)
         return await serve(request, origin, resource)
 
+    async def handle(request: Request, handler: Callable[[bytes], Reply], limit: int):
+        try:
+            body = await _read_body(request, limit)
+        except Refused as e:
+            return PlainTextResponse(f"{e}\n", status_code=e.status)
+        reply = await run_in_threadpool(handler, body)
+        return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
+
     async def add_checkpoint(request: Request) -> Response:
         if services.witness is None:
             return PlainTextResponse("this node does not witness\n", status_code=404)
-        try:
-            body = await _read_body(request, MAX_ADD_CHECKPOINT_BYTES)
-        except Refused as e:
-            return PlainTextResponse(f"{e}\n", status_code=e.status)
-        reply = await run_in_threadpool(services.witness, body)
-        return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
+        return await handle(request, services.witness, MAX_ADD_CHECKPOINT_BYTES)
+
+    async def announce(request: Request) -> Response:
+        if services.announce is None:
+            return PlainTextResponse("this node does not follow other cities\n", status_code=404)
+        return await handle(request, services.announce, MAX_ANNOUNCE_BYTES)
 
     async def submit(request: Request) -> Response:
         if services.submit is None:
@@ -197,6 +210,7 @@ def build_app(services: Services) -> Starlette:
         Route("/tile/{rest:path}", own_log, methods=["GET", "HEAD"]),
         Route("/logs/{rest:path}", any_log, methods=["GET", "HEAD"]),
         Route("/add-checkpoint", add_checkpoint, methods=["POST"]),
+        Route("/announce", announce, methods=["POST"]),
         Route("/submit", submit, methods=["POST"]),
         Route("/info", info, methods=["GET"]),
     ]

@@ -21,6 +21,7 @@ from app.gis import asset_checks
 from app.ledger import folder_owner
 from app.ledger.trust import TrustError, installed_trust, trust_path
 from app.net import events as ev
+from app.net.announce import Announcer, AnnounceService
 from app.net.health import NetworkStatus, assess, own_status
 from app.net.http_server import node_server_config
 from app.net.ledger_view import LedgerView
@@ -97,6 +98,10 @@ class NodeService:
             if (witness and cosigner is not None)
             else None
         )
+        # Push: members hear of this node's co-signed checkpoints at once (app.net.announce).
+        self.announcer = Announcer(node.origin, self.trust) if self.collector else None
+        if self.announcer is not None:
+            self.bus.subscribe(self._on_event)
         node.checkpoint_listeners.append(self._on_own_checkpoint)
         self.services = Services(
             node.origin,
@@ -104,11 +109,30 @@ class NodeService:
             witness=self.witness,
             submit=self._submit if node.unlocked else None,
             info=self.info,
+            announce=AnnounceService(self.ledger, self.trust, self._on_announced)
+            if self.sync
+            else None,
         )
         self.app = build_app(self.services)
         self.url: str | None = None
 
     # --- hooks ---------------------------------------------------------------------
+    def _on_announced(self, origin: str, size: int) -> None:
+        if self.sync is not None:
+            self.sync.wake(origin)
+
+    def _on_event(self, event: ev.Event) -> None:
+        """Once our new checkpoint has its quorum, announce it to every member."""
+        if event.kind != ev.COSIGNED or event.origin != self.node.origin:
+            return
+        trust = self.trust()
+        cp = self.ledger.latest_checkpoint(self.node.origin)
+        if trust is None or cp is None or len(cp.cosigners) < trust.quorum:
+            return
+        note = self.ledger.served_checkpoint(self.node.origin)
+        if self.announcer is not None and note is not None:
+            self.announcer.announce(cp.size, note)
+
     def _on_witnessed(self, origin: str) -> None:
         if self.sync is not None:
             self.sync.wake(origin)  # a city announced a new checkpoint: fetch it now
@@ -189,6 +213,8 @@ class NodeService:
             self.sync.stop()
         if self.collector is not None:
             self.collector.stop()
+        if self.announcer is not None:
+            self.announcer.stop()
 
     def serve(self, host: str, port: int) -> None:
         """Serve until SIGINT/SIGTERM (uvicorn installs the handlers), then stop cleanly."""

@@ -15,8 +15,10 @@ from app.core.checkpoint import Checkpoint
 from app.core.cosignature import CosignatureVerifier
 from app.core.note import Signer, generate_key, open_note, sign_note
 from app.net import verify
+from app.net.announce import AnnounceService
 from app.net.demo_network import create_network, free_port, issue_demo_codes
 from app.net.ledger_view import LedgerView
+from app.net.server import Services, build_app
 from app.net.service import NodeService, TrustCache
 from app.net.witness import CosignCollector
 from tests.net.conftest import PASS, ThreadServer
@@ -95,6 +97,37 @@ def test_an_unchanged_checkpoint_is_a_304_without_a_body(setup):
         assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
         other = httpx.get(url + "checkpoint", headers={"If-None-Match": '"stale"'})
         assert other.status_code == 200 and other.content == first.content
+
+
+def test_announce_wakes_sync_for_news_only_and_checks_the_signature(setup):
+    a, w = setup["a"], setup["w"]
+    heard = []
+    view = LedgerView(w.store, w.origin)
+    service = AnnounceService(view, TrustCache(w.data_dir), lambda o, size: heard.append((o, size)))
+    app = build_app(Services(w.origin, view.find_source, announce=service))
+    note = setup["a_view"].served_checkpoint(a.origin)
+    size = int(note.split(b"\n")[1])
+    with ThreadServer(app) as srv:
+
+        def post(body: bytes) -> httpx.Response:
+            return httpx.post(srv.url + "announce", content=body)
+
+        assert view.latest_checkpoint(a.origin) is None  # W has not synced A
+        first = post(note)
+        assert (first.status_code, first.text) == (202, "news\n")
+        assert heard == [(a.origin, size)]
+        replay = post(note)
+        assert (replay.status_code, replay.text) == (202, "known\n")
+        impostor = sign_note(
+            Checkpoint(a.origin, size + 1, b"\x02" * 32).to_text(),
+            Signer.from_key(generate_key(a.origin)[0]),
+        )
+        assert post(impostor).status_code == 403
+        assert post(note.split(b"\n\n")[0] + b"\n").status_code == 403  # no signature
+        assert post(b"nowhere.example/1\n1\n" + b"A" * 44 + b"\n\n").status_code == 404
+        assert post(b"\xff\xfe").status_code == 400
+        assert post(b"x" * 70_000).status_code == 413
+        assert heard == [(a.origin, size)]  # only a valid, new announce woke sync
 
 
 def _a_note(setup) -> bytes:
