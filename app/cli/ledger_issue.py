@@ -336,10 +336,13 @@ def _issue_batch(args) -> int:
         for i, r in enumerate(results)
         if isinstance(r, Exception)
     ]
-    if args.out is not None:
+    if args.out is not None:  # whole or not at all: a killed run leaves no half file
+        from app.fsutil import atomic_path
+
         out = gdf.copy()
         out["code"] = codes
-        out.to_file(args.out, driver=_WRITABLE[args.out.suffix.lower()])
+        with atomic_path(args.out) as tmp:
+            out.to_file(tmp, driver=_WRITABLE[args.out.suffix.lower()], layer=args.out.stem)
     doc = {
         "count": len(codes) - len(refused),
         "codes": codes,
