@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from app.core.byte_reader import ByteReader
 from app.core.errors import CoreError
 from app.core.merkle import HASH_SIZE  # SHA-256, as the log's tree
 
@@ -192,16 +193,8 @@ def decode_map_proof(key: bytes, data: bytes) -> MapProof:
     _check_key(key)
     if not isinstance(data, bytes) or not data.startswith(PROOF_MAGIC):
         raise MapProofError(f"not a code map proof (expected it to start with {PROOF_MAGIC!r})")
-    pos = len(PROOF_MAGIC)
-
-    def take(n: int, what: str) -> bytes:
-        nonlocal pos
-        if pos + n > len(data):
-            raise MapProofError(f"code map proof truncated in the {what} (byte {pos})")
-        chunk = data[pos : pos + n]
-        pos += n
-        return chunk
-
+    reader = ByteReader(data, len(PROOF_MAGIC), MapProofError, "code map proof")
+    take = reader.take
     (depth,) = struct.unpack(">H", take(2, "depth"))
     if depth > KEY_SIZE * 8:
         raise MapProofError(f"code map proof depth {depth} exceeds {KEY_SIZE * 8}")
@@ -225,8 +218,8 @@ def decode_map_proof(key: bytes, data: bytes) -> MapProof:
         leaf = (other, struct.unpack(">Q", take(8, "value"))[0])
     else:
         raise MapProofError(f"code map proof end marker {end} is not 0, 1 or 2")
-    if pos != len(data):
-        raise MapProofError(f"{len(data) - pos} unexpected trailing bytes in code map proof")
+    if reader.remaining:
+        raise MapProofError(f"{reader.remaining} unexpected trailing bytes in code map proof")
     return MapProof(key, siblings, leaf)
 
 

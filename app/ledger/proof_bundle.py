@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from app.core import merkle as _merkle
 from app.core import tiles as _tiles
 from app.core import tlog_proof as _tlog_proof
+from app.core.byte_reader import ByteReader
 from app.core.codes import parse_code
 from app.core.errors import CityLedgerError
 from app.ledger.store import Store, StoredCheckpoint
@@ -104,15 +105,8 @@ def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None, OfficialPr
             "the tlog-proof 'extra' line does not hold a CityLedger entry "
             f"(expected it to start with {EXTRA_MAGIC!r})"
         )
-    pos = len(EXTRA_MAGIC)
-
-    def take(n: int, what: str) -> bytes:
-        nonlocal pos
-        if pos + n > len(extra):
-            raise ProofBundleError(f"extra data truncated in the {what} (byte {pos})")
-        chunk = extra[pos : pos + n]
-        pos += n
-        return chunk
+    reader = ByteReader(extra, len(EXTRA_MAGIC), ProofBundleError, "extra data")
+    take = reader.take
 
     def official_part(what: str) -> OfficialProof:
         index, n = struct.unpack(">QH", take(10, f"{what} header"))
@@ -123,10 +117,10 @@ def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None, OfficialPr
 
     (n,) = struct.unpack(">H", take(2, "entry length"))
     entry = take(n, "entry")
-    official = official_part("official-add") if pos < len(extra) else None
-    revoke = official_part("official-revoke") if pos < len(extra) else None
-    if pos != len(extra):
-        raise ProofBundleError(f"{len(extra) - pos} unexpected trailing bytes in extra data")
+    official = official_part("official-add") if reader.remaining else None
+    revoke = official_part("official-revoke") if reader.remaining else None
+    if reader.remaining:
+        raise ProofBundleError(f"{reader.remaining} unexpected trailing bytes in extra data")
     return entry, official, revoke
 
 

@@ -108,43 +108,20 @@ def test_unpinned_verify_exits_1_unless_admin_key(net, tmp_path, capsys):
     bundle.write_bytes(export_proof_bundle(node, codes[0], quorum=2).encode())
     genuine = tmp_path / "trust.note"
     genuine.write_bytes(trust.sign(admin[0]))
-    elsewhere = tmp_path / "elsewhere"
-    code, out, _ = cli(
-        capsys, "--data", elsewhere, "verify", "--bundle", bundle, "--trust", genuine, "--json"
-    )
-    assert code == 1 and "UNPINNED NETWORK" in json.loads(out)["error"]["message"]
-    code, _, err = cli(
-        capsys, "--data", elsewhere, "verify", "--bundle", bundle, "--trust", genuine
-    )
-    assert code == 1 and "UNPINNED NETWORK" in err
-    code, out, _ = cli(
-        capsys,
-        "--data",
-        elsewhere,
-        "verify",
-        "--bundle",
-        bundle,
-        "--trust",
-        genuine,
-        "--admin-key",
-        admin[1],
-        "--json",
-    )
-    assert code == 0 and json.loads(out)["outcome"] == "verified-offline"
     forged, _ = forged_copy(trust)
     (tmp_path / "forged.note").write_bytes(forged)
-    code, _, err = cli(
-        capsys,
-        "--data",
-        elsewhere,
-        "verify",
-        "--bundle",
-        bundle,
-        "--trust",
-        tmp_path / "forged.note",
-        "--admin-key",
-        admin[1],
-    )
+
+    def verify(trust_file, *extra):  # offline: a folder with nothing pinned
+        argv = ("--data", tmp_path / "elsewhere", "verify", "--bundle", bundle)
+        return cli(capsys, *argv, "--trust", trust_file, *extra)
+
+    code, out, _ = verify(genuine, "--json")
+    assert code == 1 and "UNPINNED NETWORK" in json.loads(out)["error"]["message"]
+    code, _, err = verify(genuine)
+    assert code == 1 and "UNPINNED NETWORK" in err
+    code, out, _ = verify(genuine, "--admin-key", admin[1], "--json")
+    assert code == 0 and json.loads(out)["outcome"] == "verified-offline"
+    code, _, err = verify(tmp_path / "forged.note", "--admin-key", admin[1])
     assert code == 1 and "not signed by admin key" in err
 
 
@@ -243,23 +220,9 @@ def test_admin_rotates_its_key_and_members_follow(net, tmp_path, capsys, monkeyp
     assert T.pinned_admin_key(node.data_dir) == new_vkey
     # the admin's next change is signed by the new key alone, and members accept it
     later = tmp_path / "later.note"
-    code, _, _ = cli(
-        capsys,
-        "--data",
-        admin_dir,
-        "network",
-        "add-city",
-        "--node",
-        node.data_dir,
-        "--endpoint",
-        "http://127.0.0.1:8101/",
-        "--lon",
-        "114.5",
-        "--lat",
-        "38.0",
-        "--out",
-        later,
-    )
+    place = "--endpoint http://127.0.0.1:8101/ --lon 114.5 --lat 38.0".split()
+    add = ("--data", admin_dir, "network", "add-city", "--node", node.data_dir, *place)
+    code, _, _ = cli(capsys, *add, "--out", later)
     assert code == 0
     assert cli(capsys, "--data", node.data_dir, "network", "install", later)[0] == 0
     assert T.installed_trust(node.data_dir).city(node.city_code) is not None
