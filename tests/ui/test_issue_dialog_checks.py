@@ -39,3 +39,22 @@ def test_an_asset_outside_the_city_needs_the_officials_reason(make_window, node_
     attributes = record["asset"]["attributes"]
     assert attributes["boundary_override"] == "pumping station leased abroad"
     assert record["asset"]["geometry"]["coordinates"] == PARIS["coordinates"]
+
+
+def test_a_script_selecting_through_the_model_drives_the_window(make_window, node_dir, qtbot):
+    """The selection a script sets on the Qt-free model is what the map, the table and the
+    inspector show; may_issue on the same row is what the Issue action decides."""
+    from app.ledger.issuance import OTHER_CITY, may_issue
+
+    w = make_window(node_dir)
+    shown = []
+    w.selectionShown.connect(shown.append)
+    w.selection_model.select([5])
+    assert shown == [[5]] and w.map.selection() == [5] and w.selection == [5]
+    assert w.inspector.code == w.ws.table.record(5)["code"]
+    elsewhere = {**w.ws.table.record(7), "city": "130200"}  # a Tangshan asset
+    refusal = may_issue(w.ws.city_code, elsewhere)
+    assert refusal is not None and refusal.kind == OTHER_CITY
+    assert may_issue(w.ws.city_code, w.ws.table.record(7)) is None
+    w.selection_model.clear()
+    assert w.map.selection() == [] and shown[-1] == []
