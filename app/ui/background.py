@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.ledger import folder_owner
 from app.net import issuance as net_issuance
+
+if TYPE_CHECKING:
+    from app.ui.worker import WorkerContext
 
 log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_S = 2.0
 
 
-def serving_url(data_dir) -> str | None:
+def serving_url(data_dir: Path | str) -> str | None:
     """URL of the `node serve` process that owns this data folder now, if any."""
     owner = folder_owner.current_owner(data_dir)
     if owner is None or owner.pid == os.getpid():
@@ -89,14 +94,14 @@ def poll_server(ctx, bus) -> None:
         )
 
 
-def deliver_outbox(ctx) -> int:
+def deliver_outbox(ctx: WorkerContext) -> int:
     """The outbox delivery of app.net.issuance, for this window's node."""
     if ctx.node is None:
         return 0
     return net_issuance.deliver_outbox(ctx.node, ctx.extra.get("served_url"))
 
 
-def stop(ctx) -> None:
+def stop(ctx: WorkerContext) -> None:
     service = ctx.extra.pop("service", None)
     if service is not None:
         service.stop_background()

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from app.ledger.codes_index import CodeState
     from app.ledger.node import Node
     from app.ledger.pasted import Pasted
+    from app.ledger.trust import TrustFile
     from app.ledger.verdict import Verdict
     from app.ledger.verifier import VerifyResult
+    from app.ui.worker import WorkerContext
 
 __all__ = ["IssueOutcome", "IssueRequest", "NoNodeError", "NoTrustError", "NotABundleError"]
 
@@ -48,7 +50,7 @@ class NotABundleError(CityLedgerError, ValueError):
         self.path = path
 
 
-def _node(ctx) -> Node:
+def _node(ctx: WorkerContext) -> Node:
     if ctx.node is None:
         raise NoNodeError()
     return ctx.node
@@ -65,15 +67,15 @@ class CodeDetails:
     verdict: Verdict | None = None
 
 
-def issue_context(ctx) -> tuple[list[str], bool]:
+def issue_context(ctx: WorkerContext) -> tuple[list[str], bool]:
     return issuance.issue_context(_node(ctx), bool(ctx.extra.get("served_url")))
 
 
-def issue(ctx, req: IssueRequest) -> IssueOutcome:
+def issue(ctx: WorkerContext, req: IssueRequest) -> IssueOutcome:
     return net_issuance.issue(_node(ctx), req, ctx.extra.get("served_url"))
 
 
-def trust(ctx):
+def trust(ctx: WorkerContext) -> TrustFile:
     """The installed network trust file; verification has no meaning without it."""
     found = ctx.extra.get("trust")
     if found is None:
@@ -177,7 +179,7 @@ def export_proof_bundle(ctx, code: str, path: str) -> list[str]:
     return written
 
 
-def node_status(ctx) -> tuple[str | None, int | None, int, int]:
+def node_status(ctx: WorkerContext) -> tuple[str | None, int | None, int, int]:
     """(own origin, log size, cosignatures on the latest checkpoint, outbox entries just
     delivered). Delivers the outbox first when this process sequences (the server
     poller does it otherwise)."""
