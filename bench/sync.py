@@ -35,12 +35,24 @@ def make_entries(n: int):
     import random
 
     from app.core.codes import make_code
+    from app.core.note import generate_key
     from app.core.records import canonical_json
 
     rng = random.Random(7)
     classes = ["WAT", "SEW", "PWR", "GAS", "HEA", "TEL", "ROD", "BRG"]
     sig = base64.b64encode(bytes(64)).decode()
-    for i in range(n):
+    # the official is registered first: a replica folds only records of active officials
+    yield canonical_json(
+        {
+            "type": "official-add",
+            "subject": {"name": "bench", "key": generate_key("bench")[1]},
+            "prev": None,
+            "time": "2026-01-01T00:00:00Z",
+            "official": "admin",
+            "sig": sig,
+        }
+    )
+    for i in range(n - 1):
         code = make_code("139900", classes[i % len(classes)])
         lon, lat = 114.4 + rng.random() * 0.3, 37.9 + rng.random() * 0.3
         yield canonical_json(
@@ -66,7 +78,7 @@ def build_log(n: int) -> tuple[Path, str]:
     from app.core.note import Signer, generate_key
     from app.net.static import write_static_log
 
-    d = CACHE / f"log-{n}"
+    d = CACHE / f"log2-{n}"  # log2: starts with the official-add
     meta = d / "bench.json"
     if meta.exists():
         return d, json.loads(meta.read_text())["vkey"]
@@ -194,6 +206,8 @@ def floor(directory: Path, n: int, base: Path) -> tuple[float, float, float]:
             store.write_tiles(conn, ORIGIN, part_tiles, part)
             store.compare_and_swap(conn, ORIGIN, size, new_size, log.root())
         size = new_size
+    with store.write() as conn:  # the index folds what a stored checkpoint covers
+        store.insert_checkpoint(conn, ORIGIN, size, log.root(), b"bench checkpoint\n")
     storing = time.perf_counter() - t
     t = time.perf_counter()
     store.index_replica(ORIGIN)

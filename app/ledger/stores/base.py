@@ -32,10 +32,6 @@ class Database:
             self.engine.dispose()
             raise StoreError(f"cannot open the store at {url}: {exc}") from None
 
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
     def close(self) -> None:
         self.engine.dispose()
 
