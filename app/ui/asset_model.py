@@ -68,6 +68,8 @@ class AssetTableModel(QAbstractTableModel):
         key = COLUMNS[index.column()][0]
         row = self.rows[index.row()]
         value = asset_source.cell(self.table, row, key)
+        if role == Qt.DisplayRole and key == "name":
+            return asset_source.display_name(self.table, row)
         if role == Qt.DisplayRole:
             if value is None:
                 return "—" if key == "code" else ""

@@ -21,6 +21,16 @@ def cell(table, row: int, key: str):
     return getattr(table, key)(row)
 
 
+def display_name(table, row: int) -> str:
+    """The asset's name in the UI language: its ``name_zh`` attribute in Chinese."""
+    from app.ui.i18n import language, localized
+
+    name = table.name(int(row))
+    if language() != "zh_CN":
+        return name
+    return localized(name, (table.attributes(int(row)) or {}).get("name_zh"))
+
+
 def row_count(table) -> int:
     return 0 if table is None else len(table)
 

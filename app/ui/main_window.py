@@ -30,7 +30,7 @@ from app.ui.dialogs.verify import VerifyDialog
 from app.ui.docks.inspector import Inspector
 from app.ui.docks.layers import LayersPanel
 from app.ui.docks.table_dock import AttributeTable
-from app.ui.i18n import reason_text, tr
+from app.ui.i18n import localized, reason_text, tr
 from app.ui.labels import HEALTH_STATES
 from app.ui.map import MapView
 from app.ui.network_driver import NetworkDriver
@@ -43,6 +43,13 @@ VERSION = "0.1.0"
 STATUS_POLL_MS = 5000
 MIN_ZOOM_DEG = 0.03
 CODES_REFRESH_MS = 1500  # after sync events, gather new codes at most this often
+
+
+def class_labels() -> dict[str, str]:
+    """Asset class code -> "WAT  Water supply" in the UI language."""
+    from app.core.classes import ASSET_CLASSES
+
+    return {c.code: f"{c.code}  {localized(c.en, c.zh)}" for c in ASSET_CLASSES.values()}
 
 
 class MainWindow(QMainWindow):
@@ -295,8 +302,9 @@ class MainWindow(QMainWindow):
         self.ws = ws
         if ws.boundaries is not None:
             self.map.set_boundaries(ws.boundaries)
-        self.layers.set_cities((c, f"{zh}  {en}") for c, (zh, en) in ws.cities.items())
-        self.layers.set_classes(ws.classes)
+        self.layers.set_cities((c, localized(en, zh)) for c, (zh, en) in ws.cities.items())
+        labels = class_labels()
+        self.layers.set_classes((c, labels.get(c, label), color) for c, label, color in ws.classes)
         self._show_table(ws.table)
         names = sorted({n for pair in ws.cities.values() for n in pair if n})
         completer = QCompleter(names, self.search_box)
@@ -341,8 +349,8 @@ class MainWindow(QMainWindow):
         """Hand a (new) AssetTable to the map and the attribute table, with the layer
         filters the panel shows."""
         self.map.set_table(table)
-        class_names = {c: label for c, label, _color in self.loaded.classes}
-        city_names = {c: names[0] for c, names in self.loaded.cities.items()}
+        class_names = class_labels()
+        city_names = {c: localized(en, zh) for c, (zh, en) in self.loaded.cities.items()}
         self.table.set_table(table, city_names, class_names)
         self._layers_changed()
 
@@ -440,10 +448,10 @@ class MainWindow(QMainWindow):
         ws = self.loaded
         info = ws.table.record(row)
         zh, en = ws.cities.get(info["city"]) or ("", "")
-        class_names = {c: label for c, label, _ in ws.classes}
         info.update(
-            city_name=f"{zh} {en}".strip(),
-            class_name=class_names.get(info["asset_class"], info["asset_class"]),
+            name=localized(info.get("name"), (info.get("attributes") or {}).get("name_zh")),
+            city_name=localized(en, zh),
+            class_name=class_labels().get(info["asset_class"], info["asset_class"]),
             selection_size=len(self.selection),
         )
         return info

@@ -76,3 +76,21 @@ def test_installing_a_language_switches_texts_plurals_and_reasons(qapp):
 def test_unknown_language_is_refused(qapp):
     with pytest.raises(ValueError, match="unknown UI language 'fr'"):
         i18n.install(qapp, "fr")
+
+
+def test_asset_names_follow_the_ui_language(qapp):
+    from app.ui.asset_source import display_name
+
+    class Table:  # the two AssetTable accessors display_name reads
+        def name(self, row):
+            return "Shijiazhuang Bus Depot 129"
+
+        def attributes(self, row):
+            return {"name_zh": "石家庄市公交场站129号"}
+
+    try:
+        i18n.install(qapp, "zh_CN")
+        assert display_name(Table(), 0) == "石家庄市公交场站129号"
+    finally:
+        i18n.install(qapp, "en")
+    assert display_name(Table(), 0) == "Shijiazhuang Bus Depot 129"

@@ -39,9 +39,15 @@ def test_a_cjk_font_is_found_and_draws_distinct_glyphs(qapp):
 
 
 def test_main_window_png_is_not_blank_and_shows_chinese_city_label(
-    make_window, node_dir, tmp_path, qtbot
+    make_window, node_dir, tmp_path, qtbot, qapp
 ):
-    w = make_window(node_dir)
+    from app.ui import i18n
+
+    i18n.install(qapp, "zh_CN")  # city names follow the UI language
+    try:
+        w = make_window(node_dir)
+    finally:
+        i18n.install(qapp, "en")
     qtbot.wait(300)  # let docks settle their layout before measuring where the label is
     cities = w.layers.cities
     item = cities.item(0)
