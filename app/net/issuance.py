@@ -73,8 +73,23 @@ def deliver_outbox(node: Node, served_url: str | None = None) -> int:
             node.store.outbox_mark(item["id"], "pending", error=str(exc))
             break
         except (PeerError, ValueError) as exc:  # refused: it will never be accepted
-            node.store.outbox_mark(item["id"], "refused", error=str(exc))
-            continue
+            logged = logged_index(node, item["code"], item["entry"])
+            if logged is None:
+                node.store.outbox_mark(item["id"], "refused", error=str(exc))
+                continue
+            index = logged  # delivered by an earlier run that died before marking it
         node.store.outbox_mark(item["id"], "delivered", log_index=index)
         delivered += 1
     return delivered
+
+
+def logged_index(node: Node, code: str | None, entry: bytes) -> int | None:
+    """The index at which the node's own log holds exactly `entry`, if it does: a delivery
+    killed between the sequencer's commit and the outbox mark is refused as a duplicate
+    when it is sent again, yet it is in the log."""
+    if code is None:
+        return None
+    for index, _record in node.history(code):
+        if node.store.entry(node.origin, index) == entry:
+            return index
+    return None

@@ -121,3 +121,24 @@ def test_selection_model_tells_every_listener_and_ignores_echoes():
     assert seen == [([3, 5], "script")] and sel.first == 3 and 5 in sel
     sel.clear()
     assert sel.rows == [] and sel.first is None
+
+
+def test_a_delivery_killed_after_the_commit_is_delivered_not_refused(data_dir):
+    """SIGKILL between the sequencer's commit and the outbox mark: the rerun's submit is
+    refused as a duplicate, yet the entry is in the log — it must read delivered, at its
+    index, or the user is told to issue the asset again."""
+    with Node.open(data_dir) as node:
+        node.unlock("node-pw")
+        record = node.issue_record("WAT", "pump", POINT)
+        entry = node.make_entry("alice", "alice-pw", record)
+        node.queue_entry(entry, record["code"])
+        logged = node.submit(entry).index  # the first delivery's commit, then the kill
+        # another entry for the same code that the log does not hold stays refused
+        renamed = {**record, "asset": {**record["asset"], "name": "pump 2"}}
+        node.queue_entry(node.make_entry("alice", "alice-pw", renamed), record["code"])
+        assert net_issuance.deliver_outbox(node) == 1
+        (done,) = node.store.outbox_items("delivered")
+        assert (done["code"], done["log_index"]) == (record["code"], logged)
+        (refused,) = node.store.outbox_items("refused")
+        assert "already exists" in refused["last_error"]
+        assert node.size() == logged + 1
