@@ -32,12 +32,13 @@ class Style:
 
 
 class Canvas:
-    def __init__(self, sx: float, sy: float, rect: Rect, style: Style):
+    def __init__(self, sx: float, sy: float, rect: Rect, style: Style, fill: int = 0):
         self.sx, self.sy = sx, sy
         self.rect = rect
         self.style = style  # how the scale is drawn, chosen when it was first shown
         _, _, w, h = rect
-        self.image = np.zeros((h, w), np.uint32)
+        self.fill = np.uint32(fill)  # the map's background: an opaque canvas is copied,
+        self.image = np.full((h, w), self.fill, np.uint32)  # not blended, when blitted
         self._spare: np.ndarray | None = None
         self.pending: list[Rect] = [rect]
         self.waiting = False  # something was left out until background work is done
@@ -64,13 +65,13 @@ class Canvas:
         image = np.empty((nh, nw), np.uint32) if image is None else image
         keep = intersect(self.rect, rect)
         if keep is None:
-            image[:] = 0
+            image[:] = self.fill
         else:
             kx, ky, kw, kh = keep
-            image[: ky - ny] = 0
-            image[ky - ny + kh :] = 0
-            image[ky - ny : ky - ny + kh, : kx - nx] = 0
-            image[ky - ny : ky - ny + kh, kx - nx + kw :] = 0
+            image[: ky - ny] = self.fill
+            image[ky - ny + kh :] = self.fill
+            image[ky - ny : ky - ny + kh, : kx - nx] = self.fill
+            image[ky - ny : ky - ny + kh, kx - nx + kw :] = self.fill
             image[ky - ny : ky - ny + kh, kx - nx : kx - nx + kw] = self.image[
                 ky - oy : ky - oy + kh, kx - ox : kx - ox + kw
             ]
@@ -114,8 +115,9 @@ class Canvas:
 class CanvasCache:
     """The canvases of the last few scales, most recent last."""
 
-    def __init__(self, keep: int = 4):
+    def __init__(self, keep: int = 3, fill: int = 0):
         self.keep = keep
+        self.fill = fill
         self._canvases: OrderedDict[tuple[float, float], Canvas] = OrderedDict()
         self._backdrop: Canvas | None = None
 
@@ -143,7 +145,7 @@ class CanvasCache:
         for other in self._canvases.values():
             other.drop_spare()
         if canvas is None:
-            canvas = Canvas(sx, sy, rect, style_of())
+            canvas = Canvas(sx, sy, rect, style_of(), self.fill)
         else:
             canvas.move_to(rect)
         self._canvases[key] = canvas

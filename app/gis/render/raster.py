@@ -20,11 +20,12 @@ class Scratch:
     def __init__(self) -> None:
         self._buf = np.empty(0, np.uint32)
 
-    def zeros(self, n: int) -> np.ndarray:
+    def zeros(self, n: int, value: int = 0) -> np.ndarray:
+        """``n`` pixels set to ``value`` (0: transparent)."""
         if len(self._buf) < n:
             self._buf = np.empty(n, np.uint32)
         out = self._buf[:n]
-        out.fill(0)
+        out.fill(value)
         return out
 
 

@@ -25,7 +25,7 @@ from app.gis.assets import STATUSES, AssetTable
 from app.gis.render.canvas import Canvas, CanvasCache, Style
 from app.gis.render.marks import Marks
 from app.gis.render.memory import trim_heap
-from app.gis.render.palette import SELECTION_COLOR, STATUS_COLORS, palette
+from app.gis.render.palette import SELECTION_COLOR, STATUS_COLORS, argb, palette
 from app.gis.render.raster import Scratch
 from app.gis.render.shapes import ShapeSet, segments_in
 from app.gis.render.viewport import Block, device_block
@@ -49,7 +49,7 @@ def qimage(pixels: np.ndarray) -> QtGui.QImage:
 class AssetLayer(pg.GraphicsObject):
     LAYERS = ("provinces", "boundaries", "polygons", "lines", "points")
 
-    def __init__(self) -> None:
+    def __init__(self, background: str = "#eef1f4") -> None:
         super().__init__()
         self.table: AssetTable | None = None
         self.marks: Marks | None = None
@@ -62,7 +62,8 @@ class AssetLayer(pg.GraphicsObject):
         self.budget = 0.04  # seconds of rendering per refining paint
         self.frame_budget = 0.008  # ... per paint of a view that just moved
         self._last_view: tuple[float, float, tuple[int, int, int, int]] | None = None
-        self.canvases = CanvasCache()
+        self.background = int(argb(background))
+        self.canvases = CanvasCache(fill=self.background)
         self.outlines: dict[str, tuple[np.ndarray, np.ndarray, str, float]] = {}
         self.last_stats: dict[str, object] = {}
         self.rendered_px = 0  # pixels rendered so far (a pan adds only its strips)
@@ -274,9 +275,12 @@ class AssetLayer(pg.GraphicsObject):
         try:
             p.resetTransform()
             p.setClipRect(rect)
+            # The canvas is opaque (it holds the background): copied, not blended.
+            p.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_Source)
+            p.drawImage(QtCore.QPointF(left, top), qimage(canvas.image))
+            p.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_SourceOver)
             if canvas.pending and previous is not None and not canvas.refreshing:
                 self._draw_placeholder(p, canvas, previous, sx, sy, dx, dy)
-            p.drawImage(QtCore.QPointF(left, top), qimage(canvas.image))
             self._draw_selection(p, view, left, top)
         finally:
             p.restore()
@@ -314,7 +318,9 @@ class AssetLayer(pg.GraphicsObject):
 
     def _render_band(self, canvas: Canvas, band: tuple[int, int, int, int]) -> None:
         block = Block(canvas.sx, canvas.sy, *band).grown(MARGIN_PX)
-        pixels = self._scratch.zeros(block.height * block.width).reshape(block.height, -1)
+        pixels = self._scratch.zeros(block.height * block.width, self.background).reshape(
+            block.height, -1
+        )
         img = qimage(pixels)
         p = QtGui.QPainter(img)
         try:

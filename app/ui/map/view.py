@@ -117,7 +117,7 @@ class MapView(QtWidgets.QWidget):
         }
         # Province and city outlines are drawn by the asset layer into its cached
         # canvases, under the assets: as curve items they cost ~10 ms on every pan.
-        self.assets = AssetLayer()
+        self.assets = AssetLayer(background)
         self._labels: list[pg.TextItem] = []
         self._label_opacity = 1.0
         self.vb.addItem(self.assets)
