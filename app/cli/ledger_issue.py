@@ -182,6 +182,9 @@ def _choose_official(node, name: str | None) -> str:
 def _issue_one(args) -> int:
     from app.cli.errors import mapped_errors
     from app.cli.ledger_cmds import emit, official_passphrase, open_node, unlock
+    from app.gis.asset_checks import AssetRejected
+    from app.ledger.issuance import IssueRequest
+    from app.net import issuance as net_issuance
 
     missing = [f for f, v in (("--class", args.asset_class), ("--name", args.name)) if not v]
     if missing:
@@ -205,31 +208,63 @@ def _issue_one(args) -> int:
     attrs = _parse_attrs(args.attr)
     with open_node(args) as node, mapped_errors():
         official = _choose_official(node, args.official)
-        item = {"name": args.name, "geometry": geometry, "attributes": attrs}
-        problems = _asset_problems(node, item, args.boundary_override)
+        item = {"name": args.name, "geometry": geometry, "attributes": dict(attrs)}
+        problems = _asset_problems(node, item, args.boundary_override)  # before any passphrase
         if problems:
             raise CliError("not issued: " + "; ".join(map(str, problems)))
-        record = node.issue_record(cls, args.name, geometry, item["attributes"], args.owner)
-        unlock(node)
-        entry = node.make_entry(official, official_passphrase(official), record)
-        receipt = node.submit(entry)
+        served = _served_url(node)
+        if not served:
+            unlock(node)  # this process sequences
+        req = IssueRequest(
+            official=official,
+            passphrase=official_passphrase(official),
+            asset_class=cls,
+            name=args.name,
+            geometry=geometry,
+            attributes=attrs,
+            owner=args.owner,
+            boundary_override=args.boundary_override,
+        )
+        try:  # the issuance policy the desktop app uses: server, this process, or outbox
+            outcome = net_issuance.issue(node, req, served)
+        except AssetRejected as e:
+            raise CliError(f"not issued: {e}") from None
+        delivered = 0 if outcome.pending else net_issuance.deliver_outbox(node, served)
     doc = {
-        "code": receipt.code,
-        "index": receipt.index,
-        "size": receipt.size,
-        "codes": [receipt.code],
-        "indexes": [receipt.index],
+        "code": outcome.code,
+        "index": outcome.index,
+        "size": outcome.size,
+        "codes": [outcome.code],
+        "indexes": [outcome.index],
+        "pending": outcome.pending,
+        "outbox_delivered": delivered,
     }
-    emit(
-        args,
-        doc,
-        lambda c: c.print(
-            f"[bold green]{receipt.code}[/]  issued at index "
-            f"{receipt.index} (log size {receipt.size}, signed by "
-            f"{official})"
-        ),
-    )
+
+    def human(c) -> None:
+        if outcome.pending:
+            c.print(
+                f"[bold yellow]{outcome.code}[/]  PENDING: signed by {official} and kept in the "
+                f"outbox, since the node server {served} did not answer; the next issue or the "
+                "desktop app delivers it"
+            )
+        else:
+            c.print(
+                f"[bold green]{outcome.code}[/]  issued at index {outcome.index} (log size "
+                f"{outcome.size}, signed by {official})"
+            )
+        if delivered:
+            c.print(f"{delivered} entries waiting in the outbox were delivered too")
+
+    emit(args, doc, human)
     return 0
+
+
+def _served_url(node) -> str | None:
+    """The URL of the `node serve` process that owns this data folder, if one does."""
+    from app.ledger.folder_owner import current_owner
+
+    owner = current_owner(node.data_dir)
+    return owner.url if owner is not None else None
 
 
 # --- batch -------------------------------------------------------------------------

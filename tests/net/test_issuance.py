@@ -142,3 +142,44 @@ def test_a_delivery_killed_after_the_commit_is_delivered_not_refused(data_dir):
         (refused,) = node.store.outbox_items("refused")
         assert "already exists" in refused["last_error"]
         assert node.size() == logged + 1
+
+
+def test_cli_issue_uses_the_same_policy_server_then_outbox(data_dir, capsys, monkeypatch):
+    """`cityledger issue` on a folder a node server owns submits to that server (the node
+    passphrase is not needed); with the server gone it queues the entry, and the next issue
+    that sequences delivers it."""
+    import json
+
+    from app.cli.main import main
+    from app.net.demo_network import NodeProcess, free_port
+    from tests.net.test_folder_owner import start_holder
+
+    monkeypatch.setenv("CITYLEDGER_OFFICIAL_PASSPHRASE", "alice-pw")
+    monkeypatch.setenv("CITYLEDGER_PASSPHRASE", "not-the-node-passphrase")
+    args = ["--data", str(data_dir), "issue", "--class", "WAT", "--name", "pump"]
+    args += ["--lon", "114.51", "--lat", "38.04", "--json"]
+    server = NodeProcess(CITY, data_dir, free_port(), passphrase="node-pw")
+    server.extra_args = ("--no-sync", "--no-witness")
+    server.start()
+    try:
+        assert main(args) == 0
+        served = json.loads(capsys.readouterr().out)
+    finally:
+        server.stop()
+    assert served["pending"] is False and served["index"] == 1
+
+    holder = start_holder(data_dir, closed_port_url())  # owned, but nobody answers
+    try:
+        assert main(args) == 0
+        queued = json.loads(capsys.readouterr().out)
+    finally:
+        holder.kill()
+        holder.wait(10)
+    assert queued["pending"] is True and queued["index"] is None
+
+    monkeypatch.setenv("CITYLEDGER_PASSPHRASE", "node-pw")  # now this process sequences
+    assert main(args) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert local["pending"] is False and local["outbox_delivered"] == 1
+    with Node.open(data_dir) as node:
+        assert node.size() == 4 and node.code_state(queued["code"]) is not None
