@@ -71,6 +71,7 @@ class AssetLayer(pg.GraphicsObject):
         self._row_mask: np.ndarray | None = None
         self._selected = np.empty(0, np.int64)
         self._pyramid_thread: threading.Thread | None = None
+        self._pyramid_wanted = False
         self._scratch = Scratch()
         self._refine = QtCore.QTimer()
         self._refine.setSingleShot(True)
@@ -156,8 +157,10 @@ class AssetLayer(pg.GraphicsObject):
                 t.join()
 
     def background_running(self) -> bool:
-        return self._built is not None or any(
-            t.name in ("map-build", "map-pyramid") for t in threading.enumerate()
+        return (
+            self._built is not None
+            or self._pyramid_wanted
+            or any(t.name in ("map-build", "map-pyramid") for t in threading.enumerate())
         )
 
     def _bounds(self, data: tuple[float, float, float, float] | None = None) -> QtCore.QRectF:
@@ -192,7 +195,8 @@ class AssetLayer(pg.GraphicsObject):
         )
         self.marks.set_visible(self._marks_mask())
         self.invalidate()
-        self._start_pyramid()
+        # Built once the view on screen is complete: it would only compete with it.
+        self._pyramid_wanted = True
 
     def _marks_mask(self) -> np.ndarray | None:
         """Rows drawn as marks: the filters, less the layers made fully transparent."""
@@ -291,6 +295,9 @@ class AssetLayer(pg.GraphicsObject):
             "render_ms": (time.perf_counter() - t0) * 1e3,
             "complete": canvas.complete and not canvas.waiting,
         }
+        if canvas.complete and self._pyramid_wanted:
+            self._pyramid_wanted = False
+            self._start_pyramid()
         if canvas.pending:
             self._refine.start(0)
         elif canvas.waiting:
