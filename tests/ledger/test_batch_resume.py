@@ -17,6 +17,8 @@ import pytest
 
 from app.ledger.node import Node
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 FEATURES = 20_000
 NODE_PASS, OFFICIAL_PASS = "node-pass-for-batches", "official-pass-for-batches"
