@@ -183,6 +183,7 @@ def _issue_one(args) -> int:
     from app.cli.errors import mapped_errors
     from app.cli.ledger_cmds import emit, official_passphrase, open_node, unlock
     from app.gis.asset_checks import AssetRejected
+    from app.ledger.folder_owner import serving_url
     from app.ledger.issuance import IssueRequest
     from app.net import issuance as net_issuance
 
@@ -212,7 +213,7 @@ def _issue_one(args) -> int:
         problems = _asset_problems(node, item, args.boundary_override)  # before any passphrase
         if problems:
             raise CliError("not issued: " + "; ".join(map(str, problems)))
-        served = _served_url(node)
+        served = serving_url(node.data_dir)
         if not served:
             unlock(node)  # this process sequences
         req = IssueRequest(
@@ -257,14 +258,6 @@ def _issue_one(args) -> int:
 
     emit(args, doc, human)
     return 0
-
-
-def _served_url(node) -> str | None:
-    """The URL of the `node serve` process that owns this data folder, if one does."""
-    from app.ledger.folder_owner import current_owner
-
-    owner = current_owner(node.data_dir)
-    return owner.url if owner is not None else None
 
 
 # --- batch -------------------------------------------------------------------------

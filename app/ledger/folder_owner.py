@@ -119,6 +119,15 @@ def current_owner(data_dir: Path | str) -> Owner | None:
         os.close(fd)
 
 
+def serving_url(data_dir: Path | str) -> str | None:
+    """The URL of the `node serve` process that owns the folder now, when that is
+    another process (to submit to it rather than sequence on its store)."""
+    owner = current_owner(data_dir)
+    if owner is None or owner.pid == os.getpid():
+        return None
+    return owner.url
+
+
 def last_url(data_dir: Path | str) -> str | None:
     """The URL the folder's node was last served at, whether or not it still runs."""
     data_dir = Path(data_dir)

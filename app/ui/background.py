@@ -11,7 +11,6 @@ Two cases (decided on the worker thread, after the node is opened):
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,10 +27,7 @@ SYNC_INTERVAL_S = 2.0
 
 def serving_url(data_dir: Path | str) -> str | None:
     """URL of the `node serve` process that owns this data folder now, if any."""
-    owner = folder_owner.current_owner(data_dir)
-    if owner is None or owner.pid == os.getpid():
-        return None
-    return owner.url
+    return folder_owner.serving_url(data_dir)
 
 
 def start(ctx, bus) -> str:
