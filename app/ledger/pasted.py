@@ -1,6 +1,6 @@
 """What a user pasted, typed or opened: an identity code, a proof bundle, or a QR image.
 
-One reader for the verify dialog and the search box (no Qt). A short single line is
+One reader for the verify dialog and the search box (no Qt). A single line is
 read as a code — forgivingly, and with the code parser's precise message when it is
 not one (a swapped pair, a wrong check character, an unknown class), never as a
 malformed bundle. A ``c2sp.org/tlog-proof@v1`` text, a QR payload or a bundle file is
@@ -22,8 +22,6 @@ from app.ledger.proof_bundle import MAX_PROOF_BUNDLE_BYTES, QR_PREFIX
 CODE, BUNDLE, NOTHING = "code", "bundle", "nothing"
 TEXT, FILE, QR_IMAGE = "text", "file", "qr image"
 
-# The longest code a person types: 18 characters, 3 dashes and some spaces.
-_CODE_TEXT_MAX = 40
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
 
@@ -42,10 +40,12 @@ class Pasted:
 
 
 def looks_like_code(text: str) -> bool:
-    """A single short line that is not a bundle: read it as a code attempt."""
+    """One line that is not a bundle (a bundle text starts with its header, a QR payload
+    with its prefix): read it as a code attempt, however long, so the code parser says
+    what is wrong with it."""
     stripped = text.strip()
     return (
-        0 < len(stripped) <= _CODE_TEXT_MAX
+        bool(stripped)
         and "\n" not in stripped
         and not stripped.startswith((_TLOG_PROOF_HEADER, QR_PREFIX))
     )

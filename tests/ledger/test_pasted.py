@@ -99,3 +99,8 @@ def test_a_file_holding_a_code_or_a_bundle():
     assert pasted.read_bytes(GOOD.encode() + b"\n").code == GOOD
     got = pasted.read_bytes(b"c2sp.org/tlog-proof@v1\n")
     assert got.kind == pasted.BUNDLE and got.via == pasted.FILE
+
+
+def test_a_long_single_line_is_still_read_as_a_code():
+    got = pasted.read_text(GOOD + " " + GOOD.replace("-", ""))  # pasted twice
+    assert got.kind == pasted.CODE and "a code has 18 letters and digits" in got.message

@@ -62,6 +62,7 @@ class VerifyDialog(QDialog):
         self.source.setWordWrap(True)
         self.input = QPlainTextEdit(initial)
         self.input.setPlaceholderText(EXAMPLE_CODE)
+        self.input.selectAll()  # typing or pasting replaces the code it opened with
         self.input.setMaximumHeight(72)
         self.open_button = QPushButton(tr("Open bundle or QR image…"))
         self.verify_button = QPushButton(tr("Verify"))
