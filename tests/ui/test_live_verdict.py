@@ -11,17 +11,11 @@ from app.ui.theme import VERDICT_COLORS
 
 def _issue(w, qtbot, row):
     from app.net.demo_network import DEMO_OFFICIAL, DEMO_PASSPHRASE
+    from tests.ui.test_main_window import _issue_via_dialog
 
-    w.select_rows([row], "test")
-    w.issue_code()
-    dialog = w.issue_dialog
-    qtbot.waitUntil(lambda: dialog.official_combo.count() == 1, timeout=30000)
-    dialog.official_combo.setCurrentText(DEMO_OFFICIAL)
-    dialog.passphrase.setText(DEMO_PASSPHRASE)
-    dialog.issue_button.click()
-    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=60000)
+    dialog, outcome = _issue_via_dialog(w, qtbot, row, "", DEMO_OFFICIAL, DEMO_PASSPHRASE)
     dialog.close()
-    return dialog.outcome
+    return outcome
 
 
 def _verdict(w):

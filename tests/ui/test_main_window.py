@@ -91,13 +91,13 @@ def test_search_jumps_to_name_code_and_city(make_window, node_dir, qtbot):
     assert x1 - x0 > 1.0  # zoomed out to the whole city
 
 
-def _issue_via_dialog(w, qtbot, row, node_passphrase):
+def _issue_via_dialog(w, qtbot, row, node_passphrase, official=OFFICIAL, passphrase=OFFICIAL_PASS):
     w.select_rows([row], "test")
     w.issue_code()
     dialog = w.issue_dialog
     qtbot.waitUntil(lambda: dialog.official_combo.count() == 1, timeout=30000)
-    dialog.official_combo.setCurrentText(OFFICIAL)
-    dialog.passphrase.setText(OFFICIAL_PASS)
+    dialog.official_combo.setCurrentText(official)
+    dialog.passphrase.setText(passphrase)
     dialog.node_passphrase.setText(node_passphrase)
     dialog.issue_button.click()
     qtbot.waitUntil(
