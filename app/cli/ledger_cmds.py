@@ -18,7 +18,7 @@ OFFICIAL_PASSPHRASE_ENV = "CITYLEDGER_OFFICIAL_PASSPHRASE"
 
 
 def register(sub) -> None:
-    from app.cli import ledger_issue, ledger_verify
+    from app.cli import ledger_issue, ledger_life, ledger_verify
 
     p = sub.add_parser("init", help="create a new city node: keys and database")
     p.add_argument(
@@ -50,6 +50,7 @@ def register(sub) -> None:
 
     ledger_issue.register(sub)
     ledger_verify.register(sub)
+    ledger_life.register(sub)
 
     log = sub.add_parser("log", help="this node's own log")
     log_sub = log.add_subparsers(dest="log_command", metavar="ACTION")

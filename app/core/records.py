@@ -5,13 +5,22 @@ Record schema (one JSON object per log entry; keys sorted, no insignificant
 whitespace, UTF-8; the leaf hash is RFC 6962 SHA-256(0x00 || entry bytes)):
 
 - ``type``: one of RECORD_TYPES.
-- ``code``: canonical identity code (str) — asset records (issue, update,
-  transfer, revoke) only.
-- ``asset``: ``{"class", "name", "geometry", "attributes"}`` — required for issue,
-  optional (the changed fields only) for update. ``class`` must equal the code's
+- ``code``: canonical identity code (str) — asset records (issue, update, inspect,
+  transfer, transfer-out, transfer-in, revoke) only.
+- ``asset``: ``{"class", "name", "geometry", "attributes"}`` — required for issue and
+  transfer-in (the asset as the receiving city takes it over), optional (the changed
+  fields only) for update. ``class`` must equal the code's
   class; ``geometry`` is GeoJSON in EPSG:4326 passed through bound_geometry;
   ``attributes`` is a JSON object.
-- ``owner``: str (owning department) — issue (optional), transfer (required).
+- ``owner``: str (owning department) — issue and transfer-in (optional), transfer
+  (required).
+- ``service``: one of SERVICE_STATES — issue, update and transfer-in (optional).
+- ``inspection``: ``{"grade": 1..5, "note": str, "attachments": [sha256 hex, ...]}``
+  (attachments optional) — inspect (required): an official's signed observation.
+- ``to``: the 6-digit code of the member city a code moves to — transfer-out (required).
+- ``from``: the log origin of the transfer-out a transfer-in takes over — transfer-in
+  (required); its ``prev`` is that transfer-out's index in the ``from`` log (so ``prev``
+  always names the code's previous record: in this log, or in ``from``'s).
 - ``reason``: str — revoke and official-revoke (required), optional elsewhere.
 - ``subject``: ``{"name": str, "key": vkey str}`` — official-add (both), and
   official-revoke (``name``): the official registered or removed.
@@ -42,18 +51,50 @@ from nacl.signing import SigningKey, VerifyKey
 from app.core.codes import parse_code
 from app.core.errors import CodeError, EntryError
 
-RECORD_TYPES = ("issue", "update", "transfer", "revoke", "official-add", "official-revoke")
-ASSET_TYPES = frozenset(RECORD_TYPES[:4])
-OFFICIAL_TYPES = frozenset(RECORD_TYPES[4:])
+RECORD_TYPES = (
+    "issue",
+    "update",
+    "inspect",
+    "transfer",
+    "transfer-out",
+    "transfer-in",
+    "revoke",
+    "official-add",
+    "official-revoke",
+)
+ASSET_TYPES = frozenset(RECORD_TYPES[:7])
+OFFICIAL_TYPES = frozenset(RECORD_TYPES[7:])
+SERVICE_STATES = ("in-service", "out-of-service", "decommissioned")
+GRADES = range(1, 6)  # condition grade: 1 (very good) .. 5 (unusable)
+MAX_ATTACHMENTS = 64
 MAX_ENTRY_BYTES = 65535
 ENTRY_DOMAIN = b"cityledger/entry/v1\n"
 COORD_DECIMALS = 7  # ~1 cm at the equator
 MAX_VERTICES = 2000
 MAX_TEXT = 1000  # characters in a name, owner, reason
 
+# insert_signature relies on no top-level key sorting between "sig" and "subject"/"time"
+# (hence "service", not "status").
 _TOP_KEYS = frozenset(
-    {"type", "code", "asset", "owner", "reason", "subject", "time", "official", "prev", "sig"}
+    {
+        "type",
+        "code",
+        "asset",
+        "owner",
+        "reason",
+        "subject",
+        "time",
+        "official",
+        "prev",
+        "sig",
+        "service",
+        "inspection",
+        "to",
+        "from",
+    }
 )
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_CITY_RE = re.compile(r"\d{6}")
 _ASSET_KEYS = frozenset({"class", "name", "geometry", "attributes"})
 _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 _GEOMETRY_DEPTH = {
@@ -144,6 +185,63 @@ def _text(rec: dict[str, Any], key: str, required: bool) -> None:
         raise EntryError(f"{key!r} must be non-empty text of at most {MAX_TEXT} characters")
 
 
+def _only_on(rec: dict[str, Any], rtype: str, key: str, types: tuple[str, ...]) -> bool:
+    """Whether `key` is present, refusing it on a record type that does not carry it."""
+    if key not in rec:
+        return False
+    if rtype not in types:
+        raise EntryError(f"{rtype} record has no {key!r}")
+    return True
+
+
+def _life_members(rec: dict[str, Any], rtype: str) -> None:
+    """The members of the later records of a code's life (issue 12)."""
+    if "owner" in rec and rtype not in ("issue", "transfer", "transfer-in"):
+        raise EntryError(f"{rtype} record has no 'owner'")
+    if _only_on(rec, rtype, "service", ("issue", "update", "transfer-in")):
+        if rec["service"] not in SERVICE_STATES:
+            raise EntryError(
+                f"service {rec['service']!r} is not one of {', '.join(SERVICE_STATES)}"
+            )
+    if rtype == "update" and not rec.get("asset") and "service" not in rec:
+        raise EntryError("an update record changes the asset or its service status")
+    if _only_on(rec, rtype, "inspection", ("inspect",)):
+        _inspection(rec["inspection"])
+    elif rtype == "inspect":
+        raise EntryError("inspect record needs 'inspection'")
+    if _only_on(rec, rtype, "to", ("transfer-out",)):
+        if not isinstance(rec["to"], str) or not _CITY_RE.fullmatch(rec["to"]):
+            raise EntryError(f"to {rec['to']!r} must be a member city's 6-digit code")
+    elif rtype == "transfer-out":
+        raise EntryError("transfer-out record needs 'to' (the receiving city's code)")
+    if _only_on(rec, rtype, "from", ("transfer-in",)):
+        _text(rec, "from", True)
+    elif rtype == "transfer-in":
+        raise EntryError("transfer-in record needs 'from' (the origin of the transfer-out's log)")
+
+
+def _inspection(value: Any) -> None:
+    if not isinstance(value, dict) or set(value) - {"grade", "note", "attachments"}:
+        raise EntryError("inspection is an object {grade, note, attachments?}")
+    grade = value.get("grade")
+    if isinstance(grade, bool) or not isinstance(grade, int) or grade not in GRADES:
+        raise EntryError(f"inspection grade {grade!r} must be an integer from 1 to 5")
+    if "note" not in value:
+        raise EntryError("inspection needs a 'note'")
+    _text(value, "note", True)
+    if "attachments" in value:
+        att = value["attachments"]
+        if (
+            not isinstance(att, list)
+            or len(att) > MAX_ATTACHMENTS
+            or not all(isinstance(h, str) and _SHA256_RE.fullmatch(h) for h in att)
+        ):
+            raise EntryError(
+                f"inspection attachments are at most {MAX_ATTACHMENTS} SHA-256 digests "
+                "(64 lowercase hex characters)"
+            )
+
+
 def validate_record(rec: Any, signed: bool = True) -> dict[str, Any]:
     """Structural checks shared by sign_entry and parse_entry; raises EntryError."""
     if not isinstance(rec, dict):
@@ -181,15 +279,16 @@ def validate_record(rec: Any, signed: bool = True) -> dict[str, Any]:
         if rtype != "issue" and prev is None:
             raise EntryError(f"a {rtype} record needs prev (index of the code's previous record)")
         asset = rec.get("asset")
-        if rtype == "issue" and asset is None:
-            raise EntryError("issue record needs 'asset'")
+        whole = rtype in ("issue", "transfer-in")
+        if whole and asset is None:
+            raise EntryError(f"{rtype} record needs 'asset'")
         if asset is not None:
-            if rtype not in ("issue", "update"):
+            if rtype not in ("issue", "update", "transfer-in"):
                 raise EntryError(f"{rtype} record has no 'asset'")
             if not isinstance(asset, dict) or set(asset) - _ASSET_KEYS:
                 raise EntryError(f"asset must be an object with keys among {sorted(_ASSET_KEYS)}")
-            if rtype == "issue" and set(asset) != _ASSET_KEYS:
-                raise EntryError(f"issue asset needs {sorted(_ASSET_KEYS)}")
+            if whole and set(asset) != _ASSET_KEYS:
+                raise EntryError(f"{rtype} asset needs {sorted(_ASSET_KEYS)}")
             if "class" in asset and asset["class"] != code.asset_class:
                 raise EntryError(
                     f"asset class {asset['class']!r} differs from the code's {code.asset_class}"
@@ -202,8 +301,9 @@ def validate_record(rec: Any, signed: bool = True) -> dict[str, Any]:
                 raise EntryError("asset attributes must be an object")
         _text(rec, "owner", rtype == "transfer")
         _text(rec, "reason", rtype == "revoke")
+        _life_members(rec, rtype)
     else:
-        for key in ("code", "asset", "owner"):
+        for key in ("code", "asset", "owner", "service", "inspection", "to", "from"):
             if key in rec:
                 raise EntryError(f"{rtype} record has no {key!r}")
         subject = rec.get("subject")

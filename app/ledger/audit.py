@@ -186,7 +186,9 @@ class _Judged:
 
     def __init__(self, store: Store, info: LogInfo):
         self.ctx = rules.LogContext(info.origin, info.city_code or "", info.admin_vkey)
-        self.state = rules.LedgerState()
+        self.store = store
+        self.state = rules.LedgerState(source=self._source)
+        self.pending: str | None = None  # why the log's later records are held back
         self.resolved = {
             e["entry_index"]
             for e in store.evidence(info.origin)
@@ -204,8 +206,16 @@ class _Judged:
         """What the stored codes index must hold."""
         return dict(self.state.codes) if self.indexed is None else self.indexed
 
+    def _source(self, origin: str, index: int) -> dict[str, Any] | None:
+        """The transfer-out a transfer-in names, as the replica fold reads it."""
+        if type(index) is not int:
+            return None
+        with self.store.read() as conn:
+            entry = self.store.folded_entry(conn, origin, index)
+        return None if entry is None else codes_index.decode_record(entry)
+
     def fold(self, report: AuditReport, index: int, entry: bytes) -> None:
-        if index in self.resolved:
+        if index in self.resolved or self.pending is not None:
             return
         # decoded as the replica fold decodes it, so that both judge the same record
         rec = codes_index.decode_record(entry)
@@ -214,7 +224,12 @@ class _Judged:
             if rec is None
             else rules.apply(self.ctx, self.state, rec, index)
         )
-        if isinstance(result, rules.Refusal):
+        if isinstance(result, rules.Refusal) and result.rule == rules.TRANSFER_PENDING:
+            # the index stops here too (the replica fold holds the rest back): compare
+            # what came before, judge nothing after it
+            self.freeze_index()
+            self.pending = result.reason
+        elif isinstance(result, rules.Refusal):
             report.fail(f"entry {index} breaks rule {result.rule}: {result.reason}")
 
 
@@ -238,11 +253,15 @@ def _check_index(store: Store, origin: str, folded: dict[str, Any], report: Audi
         "attributes",
         "first_index",
         "latest_index",
+        "service",
+        "grade",
+        "inspected",
+        "moved_to",
     )
-    seen = 0
+    seen = set()
     for m in store.code_rows(origin):
         want = folded.get(m["code"])
-        seen += 1
+        seen.add(m["code"])
         if want is None:
             report.fail(f"codes index has {m['code']}, which no record of the log issues")
         elif any(m[k] != want[k] for k in keys):
@@ -250,5 +269,13 @@ def _check_index(store: Store, origin: str, folded: dict[str, Any], report: Audi
             report.fail(
                 f"codes index row {m['code']}: {bad} is {m[bad]!r}, the log says {want[bad]!r}"
             )
-    if seen != len(folded):
-        report.fail(f"codes index holds {seen} codes of {origin}; the log issues {len(folded)}")
+    # a code this log transferred out is held by the receiving city's row once this node
+    # has folded that city's transfer-in
+    moved_on = {
+        c for c, r in folded.items() if r["status"] == codes_index.TRANSFERRED and c not in seen
+    }
+    if len(seen) != len(folded) - len(moved_on):
+        report.fail(
+            f"codes index holds {len(seen)} codes of {origin}; the log issues "
+            f"{len(folded) - len(moved_on)}"
+        )

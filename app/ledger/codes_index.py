@@ -15,7 +15,12 @@ from typing import Any
 import msgspec
 from sqlalchemy import Row
 
-CODE_TYPES = ("issue", "update", "transfer", "revoke")
+CODE_TYPES = ("issue", "update", "inspect", "transfer", "transfer-out", "transfer-in", "revoke")
+
+# Life-cycle statuses of a row (the service status is a column of its own).
+ISSUED, REVOKED, TRANSFERRED = "issued", "revoked", "transferred"
+"""'transferred': a transfer-out moved the code to another member city (`moved_to`); the
+row keeps the old city's origin until that city's transfer-in is folded here."""
 OFFICIAL_TYPES = ("official-add", "official-revoke")
 
 
@@ -27,7 +32,7 @@ class CodeState:
     origin: str
     asset_class: str
     name: str
-    status: str  # 'issued' | 'revoked'
+    status: str  # 'issued' | 'revoked' | 'transferred'
     owner: str | None
     geometry: dict[str, Any] | None
     attributes: dict[str, Any] = field(default_factory=dict)
@@ -36,6 +41,10 @@ class CodeState:
     latest_index: int = 0
     official: str | None = None
     time: str | None = None
+    service: str | None = None  # None: in service (no record said otherwise)
+    grade: int | None = None  # condition grade of the latest inspection
+    inspected: str | None = None  # time of the latest inspection
+    moved_to: str | None = None  # city code a transfer-out moved the code to
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> CodeState:
@@ -55,6 +64,10 @@ class CodeState:
             latest_index=m["latest_index"],
             official=m["official"],
             time=m["time"],
+            service=m["service"],
+            grade=m["grade"],
+            inspected=m["inspected"],
+            moved_to=m["moved_to"],
         )
 
 
@@ -164,16 +177,21 @@ def fold(
     """
     kind = record.get("type")
     asset = record.get("asset") or {}
-    if kind == "issue":
+    if kind == "issue" or kind == "transfer-in":
+        # a transfer-in starts the code's row afresh in the receiving city's log
         geometry = asset.get("geometry")
         row = {
             "code": record["code"],
             "origin": origin,
             "asset_class": asset.get("class") or record["code"].split("-")[1],
             "name": asset.get("name") or "",
-            "status": "issued",
+            "status": ISSUED,
             "owner": record.get("owner"),
             "first_index": index,
+            "service": record.get("service"),
+            "grade": None,
+            "inspected": None,
+            "moved_to": None,
         }
         row["geometry"] = _dump(geometry) if geometry else None
         row["attributes"] = _dump(asset.get("attributes") or {})
@@ -194,10 +212,17 @@ def fold(
                 row["attributes"] = _dump(asset["attributes"] or {})
             if "class" in asset and asset["class"]:
                 row["asset_class"] = asset["class"]
+            if "service" in record:
+                row["service"] = record["service"]
+        elif kind == "inspect":
+            row["grade"] = (record.get("inspection") or {}).get("grade")
+            row["inspected"] = record.get("time")
         elif kind == "transfer":
             row["owner"] = record.get("owner")
+        elif kind == "transfer-out":
+            row["status"], row["moved_to"] = TRANSFERRED, record.get("to")
         elif kind == "revoke":
-            row["status"] = "revoked"
+            row["status"] = REVOKED
         else:
             raise ValueError(f"record type {kind!r} at index {index} does not apply to a code")
     corners = bbox if bbox and bbox[0] is not None else (None, None, None, None)
@@ -242,6 +267,12 @@ class _Asset(msgspec.Struct):
     class_: str | None | msgspec.UnsetType = msgspec.field(name="class", default=msgspec.UNSET)
 
 
+class _Inspection(msgspec.Struct):
+    grade: Any = None
+    note: Any = None
+    attachments: Any = None
+
+
 class _CodeRecord(msgspec.Struct):
     type: str
     code: str
@@ -250,6 +281,10 @@ class _CodeRecord(msgspec.Struct):
     owner: str | None = None
     prev: int | None = None
     asset: _Asset | None | msgspec.UnsetType = msgspec.UNSET
+    service: str | None | msgspec.UnsetType = msgspec.UNSET
+    inspection: _Inspection | None | msgspec.UnsetType = msgspec.UNSET
+    to: str | None | msgspec.UnsetType = msgspec.UNSET
+    from_: str | None | msgspec.UnsetType = msgspec.field(name="from", default=msgspec.UNSET)
 
 
 _decode_code_record = msgspec.json.Decoder(_CodeRecord).decode
@@ -277,6 +312,16 @@ def _fast_record(data: bytes) -> dict[str, Any] | None:
             "owner": r.owner,
             "prev": r.prev,
         }
+        # members absent stay absent, as json.loads would leave them
+        if r.service is not msgspec.UNSET:
+            rec["service"] = r.service
+        if r.to is not msgspec.UNSET:
+            rec["to"] = r.to
+        if r.from_ is not msgspec.UNSET:
+            rec["from"] = r.from_
+        if r.inspection is not msgspec.UNSET:
+            i = r.inspection
+            rec["inspection"] = None if i is None else {"grade": i.grade, "note": i.note}
         a = r.asset
         if a is not msgspec.UNSET:
             if a is None:

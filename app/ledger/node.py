@@ -39,6 +39,7 @@ from app.core.records import (
     validate_record,
 )
 from app.core.tiles import TILE_WIDTH, Tile
+from app.ledger import life
 from app.ledger.codes_index import CodeState
 from app.ledger.db import StoreError, sqlite_url
 from app.ledger.keys import signing_key
@@ -528,6 +529,83 @@ class Node:
             raise NodeError(f"code {canonical} is not in this city's log")
         return state
 
+    def change_record(self, change: life.Change) -> dict[str, Any] | life.Done | life.NotApplicable:
+        """The unsigned record of a later change to a code (app/ledger/life.py), or why
+        none is needed (Done: the log already says it) or possible here."""
+        try:
+            canonical = str(parse_code(change.code))
+        except CoreError as exc:
+            return life.NotApplicable(change.code, life.UNKNOWN_CODE, str(exc))
+        state = self.store.code_state(canonical)
+        if state is None:
+            return life.NotApplicable(canonical, life.UNKNOWN_CODE, "no such code here")
+        if change.kind == life.TRANSFER_IN:
+            if state.origin == self.origin and state.status != "transferred":
+                return life.Done(canonical, state.first_index)
+            if state.status != "transferred" or state.moved_to != self.city_code:
+                return life.NotApplicable(
+                    canonical,
+                    life.NOT_MOVING_HERE,
+                    f"{state.origin} has not transferred it to city {self.city_code}",
+                )
+        elif state.origin != self.origin:
+            return life.NotApplicable(canonical, life.NOT_HERE, f"held by {state.origin}")
+        if change.kind == life.UPDATE and not change.members:
+            return life.NotApplicable(canonical, life.NO_CHANGE, "nothing to update")
+        record = life.record_for(state, change, self.origin)
+        if change.kind != life.TRANSFER_IN:
+            latest = json.loads(self.store.entry(state.origin, state.latest_index))
+            if life.already_done(state, latest, record):
+                return life.Done(canonical, state.latest_index)
+        return record
+
+    def change(self, official: str, official_passphrase: str, change: life.Change) -> Receipt:
+        """Sign and sequence one change (NodeError if none is possible or needed)."""
+        record = self.change_record(change)
+        if isinstance(record, life.NotApplicable):
+            raise NodeError(str(record))
+        if isinstance(record, life.Done):
+            raise NodeError(
+                f"{record.code}: the log already holds this change (index {record.index})"
+            )
+        return self.submit(self.make_entry(official, official_passphrase, record))
+
+    def change_many(
+        self,
+        official: str,
+        official_passphrase: str,
+        changes: Iterable[life.Change],
+        timeout: float | None = 600,
+    ) -> list[Outcome | life.Done | life.NotApplicable]:
+        """Many changes, in order: Receipt, SubmissionRefused, Done (already in the log:
+        a batch run again) or NotApplicable per change. A code takes one change per call
+        (each record names the code's latest record as its prev)."""
+        key = self._official_key(official, official_passphrase)
+        out: list[Outcome | life.Done | life.NotApplicable | None] = []
+        entries: list[bytes] = []
+        slots: list[int] = []
+        seen: set[str] = set()
+        now = _now_rfc3339()
+        for change in changes:
+            record = self.change_record(change)
+            if isinstance(record, dict):
+                if record["code"] in seen:
+                    out.append(
+                        life.NotApplicable(
+                            record["code"], life.NO_CHANGE, "second change in a batch"
+                        )
+                    )
+                    continue
+                seen.add(record["code"])
+                entries.append(sign_entry({**record, "time": now, "official": official}, key))
+                slots.append(len(out))
+                out.append(None)
+            else:
+                out.append(record)
+        for slot, outcome in zip(slots, self.submit_many(entries, timeout) if entries else []):
+            out[slot] = outcome
+        return [o for o in out if o is not None]
+
     def update(
         self,
         official: str,
@@ -536,29 +614,43 @@ class Node:
         name: str | None = None,
         geometry: dict[str, Any] | None = None,
         attributes: Mapping[str, Any] | None = None,
+        service: str | None = None,
     ) -> Receipt:
-        state = self._current(code)
-        asset: dict[str, Any] = {}
-        if name is not None:
-            asset["name"] = name
-        if geometry is not None:
-            asset["geometry"] = bound_geometry(geometry)
-        if attributes is not None:
-            asset["attributes"] = dict(attributes)
-        if not asset:
-            raise NodeError("an update needs a new name, geometry or attributes")
-        rec = {"type": "update", "code": state.code, "asset": asset, "prev": state.latest_index}
-        return self.submit(self.make_entry(official, official_passphrase, rec))
+        members = life.update_members(name, geometry, attributes, service)
+        if not members:
+            raise NodeError("an update needs a new name, geometry, attributes or service status")
+        return self.change(official, official_passphrase, life.Change(life.UPDATE, code, members))
+
+    def inspect(
+        self,
+        official: str,
+        official_passphrase: str,
+        code: str,
+        grade: int,
+        note: str,
+        attachments: list[str] | None = None,
+    ) -> Receipt:
+        members = life.inspection_members(grade, note, attachments)
+        return self.change(official, official_passphrase, life.Change(life.INSPECT, code, members))
 
     def transfer(self, official: str, official_passphrase: str, code: str, owner: str) -> Receipt:
-        state = self._current(code)
-        rec = {"type": "transfer", "code": state.code, "owner": owner, "prev": state.latest_index}
-        return self.submit(self.make_entry(official, official_passphrase, rec))
+        change = life.Change(life.TRANSFER, code, {"owner": owner})
+        return self.change(official, official_passphrase, change)
+
+    def transfer_out(
+        self, official: str, official_passphrase: str, code: str, to_city: str
+    ) -> Receipt:
+        change = life.Change(life.TRANSFER_OUT, code, {"to": to_city})
+        return self.change(official, official_passphrase, change)
+
+    def transfer_in(self, official: str, official_passphrase: str, code: str) -> Receipt:
+        """Take over a code another member city transferred to this one (its transfer-out
+        must be in this node's replica of that city's log)."""
+        return self.change(official, official_passphrase, life.Change(life.TRANSFER_IN, code))
 
     def revoke(self, official: str, official_passphrase: str, code: str, reason: str) -> Receipt:
-        state = self._current(code)
-        rec = {"type": "revoke", "code": state.code, "reason": reason, "prev": state.latest_index}
-        return self.submit(self.make_entry(official, official_passphrase, rec))
+        change = life.Change(life.REVOKE, code, {"reason": reason})
+        return self.change(official, official_passphrase, change)
 
     def queue_entry(self, entry: bytes, code: str | None = None) -> int:
         """Keep a signed entry in the durable outbox (for a remote sequencer)."""
@@ -587,28 +679,40 @@ class Node:
         return self.store.code_state(canonical)
 
     def history(self, code: str) -> list[tuple[int, dict[str, Any]]]:
-        """Every record of `code`, oldest first, following the `prev` chain."""
+        """Every record of `code`, oldest first, following the `prev` chain (indices of
+        records in the log that held the code then: see `chain` for their origins)."""
+        return [(index, rec) for _, index, rec in self.chain(code)]
+
+    def chain(self, code: str) -> list[tuple[str, int, dict[str, Any]]]:
+        """(origin, index, record) of every record of `code`, oldest first: the `prev`
+        chain, across a transfer-in into the transfer-out's log when this node holds it
+        (a chain that starts with a transfer-in: the older records are in a log not held
+        here)."""
         state = self.code_state(code)
         if state is None:
             return []
-        out: list[tuple[int, dict[str, Any]]] = []
-        index: int | None = state.latest_index
-        while index is not None:
+        out: list[tuple[str, int, dict[str, Any]]] = []
+        origin, index = state.origin, state.latest_index
+        step: int | None = index
+        while step is not None:
             try:
-                rec = json.loads(self.store.entry(state.origin, index))
+                rec = json.loads(self.store.entry(origin, step))
             except IndexError:
-                raise StoreError(
-                    f"record {index} of {state.code} is not held in {state.origin}"
-                ) from None
+                if out and out[-1][2].get("type") == "transfer-in":
+                    break  # the source city's log is not held here
+                raise StoreError(f"record {step} of {state.code} is not held in {origin}") from None
             if not isinstance(rec, dict) or rec.get("code") != state.code:
-                raise StoreError(
-                    f"record {index} of {state.origin} is not a record of {state.code}"
-                )
-            out.append((index, rec))
+                raise StoreError(f"record {step} of {origin} is not a record of {state.code}")
+            out.append((origin, step, rec))
             prev = rec.get("prev")
-            if prev is not None and (not isinstance(prev, int) or prev >= index):
-                raise StoreError(f"record {index} of {state.code} has a bad prev {prev!r}")
-            index = prev
+            across = rec.get("type") == "transfer-in" and isinstance(rec.get("from"), str)
+            if prev is not None and (
+                not isinstance(prev, int) or (prev >= step and not across) or len(out) > 1_000_000
+            ):
+                raise StoreError(f"record {step} of {state.code} has a bad prev {prev!r}")
+            if across:
+                origin = rec["from"]
+            step = prev
         out.reverse()
         return out
 

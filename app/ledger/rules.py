@@ -7,8 +7,10 @@ it holds as plain values (`LedgerState`: the current codes-index rows and offici
 the log) and gets either a `Refusal` (the rule's name and a reason a person can act on)
 or the new state.
 
-The rules of a record type are one row of `RULES`: adding a record type (issue 12:
-inspect, transfer-out, transfer-in, ...) is one new row plus its fold in codes_index.
+The rules of a record type are one row of `RULES`: adding a record type is one new row
+plus its fold in codes_index. A transfer-in is judged against the transfer-out it names
+in another log (`LedgerState.source`), see docs/architecture.md, "Decisions: the life of
+a code".
 
 The entry signature is a rule too, but checking Ed25519 costs more than everything else
 together (≈ 60 µs a record), so the caller says how: the sequencer and the verifier
@@ -44,6 +46,13 @@ ADMIN_SIGNED = "admin-signed"
 OFFICIAL_NEW = "official-new"
 OFFICIAL_KEY = "official-key"
 OFFICIAL_KNOWN = "official-known"
+CODE_NOT_TRANSFERRED = "code-not-transferred"
+TRANSFER_TARGET = "transfer-target"
+TRANSFER_SOURCE = "transfer-source"
+TRANSFER_PENDING = "transfer-pending"
+"""Not a breach: the transfer-out a transfer-in names is in a log this node does not hold
+(or has not folded that far) yet. The sequencer refuses such a transfer-in; the replica
+fold and the audit hold the log's later records back, with no evidence, until it is."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,12 @@ class LedgerState:
 
     codes: MutableMapping[str, Row] = field(default_factory=dict)
     officials: MutableMapping[str, Row] = field(default_factory=dict)
+    # (origin, index) -> the record at that index of another log this node holds and has
+    # folded that far, else None: what a transfer-in is judged against (see TransferSource)
+    source: TransferSource | None = None
+
+
+TransferSource = Callable[[str, int], "Row | None"]
 
 
 SignatureCheck = Callable[[str], bool]
@@ -160,7 +175,11 @@ def code_in_city(code: str, city_code: str) -> bool:
 def _code_city(
     ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
 ) -> Refusal | None:
-    if not code_in_city(rec["code"], ctx.city_code):
+    """An issue needs the log's own city prefix; a later record may also be of a code a
+    transfer-in brought into this log (it keeps its code and prefix)."""
+    held = st.codes.get(rec["code"])
+    moved_in = rec["type"] != "issue" and held is not None and held["origin"] == ctx.origin
+    if not moved_in and not code_in_city(rec["code"], ctx.city_code):
         city = rec["code"][:6]
         return Refusal(
             CODE_CITY,
@@ -237,6 +256,79 @@ def _code_not_revoked(
     return None
 
 
+def _code_not_transferred(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    state = st.codes[rec["code"]]
+    if state["status"] == codes_index.TRANSFERRED:
+        return Refusal(
+            CODE_NOT_TRANSFERRED,
+            f"code {rec['code']} was transferred to city {state['moved_to']} at index "
+            f"{state['latest_index']}; {ctx.origin} takes no further records of it",
+        )
+    return None
+
+
+def _transfer_target(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    if not isinstance(rec.get("to"), str) or rec["to"] == ctx.city_code:
+        return Refusal(
+            TRANSFER_TARGET,
+            f"transfer-out of {rec['code']} must name another member city, not {rec.get('to')!r}",
+        )
+    return None
+
+
+def _transfer_in_new(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    """A code is taken over once: not while this log already holds it."""
+    held = st.codes.get(rec["code"])
+    if (
+        held is not None
+        and held["origin"] == ctx.origin
+        and held["status"] != codes_index.TRANSFERRED
+    ):
+        return Refusal(
+            CODE_NEW,
+            f"code {rec['code']} is already held by {ctx.origin} (since index "
+            f"{held['first_index']})",
+        )
+    return None
+
+
+def _transfer_source(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    """A transfer-in is valid only with its transfer-out: record `prev` of the log
+    `from`, a transfer-out of the same code to this city, accepted by that log's rules
+    where this node holds it. Not held yet: pending, never accepted blindly."""
+    origin, prev, code = rec["from"], rec["prev"], rec["code"]
+    if not isinstance(origin, str) or origin == ctx.origin:
+        return Refusal(
+            TRANSFER_SOURCE, f"transfer-in of {code} must name another city's log, not {origin!r}"
+        )
+    source = None if st.source is None else st.source(origin, prev)
+    if source is None:
+        return Refusal(
+            TRANSFER_PENDING,
+            f"transfer-in of {code} names record {prev} of {origin}, which this node does "
+            "not hold yet (sync that city first)",
+        )
+    if (
+        source.get("type") != "transfer-out"
+        or source.get("code") != code
+        or source.get("to") != ctx.city_code
+    ):
+        return Refusal(
+            TRANSFER_SOURCE,
+            f"record {prev} of {origin} is not a transfer-out of {code} to city "
+            f"{ctx.city_code}: a transfer-in without its transfer-out",
+        )
+    return None
+
+
 def _prev_chain(
     ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
 ) -> Refusal | None:
@@ -305,6 +397,7 @@ _ON_A_CODE: tuple[Rule, ...] = (
     _signer_active,
     _code_known,
     _code_not_revoked,
+    _code_not_transferred,
     _prev_chain,
 )
 
@@ -313,7 +406,10 @@ _ON_A_CODE: tuple[Rule, ...] = (
 RULES: Mapping[str, tuple[Rule, ...]] = {
     "issue": (_code_shape, _code_city, _signer_active, _code_new),
     "update": _ON_A_CODE,
+    "inspect": _ON_A_CODE,
     "transfer": _ON_A_CODE,
+    "transfer-out": (*_ON_A_CODE, _transfer_target),
+    "transfer-in": (_code_shape, _signer_active, _transfer_in_new, _transfer_source),
     "revoke": _ON_A_CODE,
     "official-add": (_subject_shape, _admin_signed, _official_new),
     "official-revoke": (_subject_shape, _admin_signed, _official_known),

@@ -102,7 +102,7 @@ codes = Table(
     Column("origin", String(ORIGIN), nullable=False),
     Column("asset_class", String(3), nullable=False),
     Column("name", Text, nullable=False),
-    Column("status", String(16), nullable=False),  # 'issued' | 'revoked'
+    Column("status", String(16), nullable=False),  # 'issued' | 'revoked' | 'transferred'
     Column("owner", Text),
     Column("geometry", Text),  # GeoJSON
     Column("attributes", Text),  # JSON object
@@ -114,6 +114,11 @@ codes = Table(
     Column("latest_index", BigInteger, nullable=False),
     Column("official", String(255)),
     Column("time", String(40)),
+    # issue 12: service status (null: in service), latest inspection, transfer target
+    Column("service", String(16)),
+    Column("grade", Integer),
+    Column("inspected", String(40)),
+    Column("moved_to", String(6)),
 )
 Index("ix_codes_origin_index", codes.c.origin, codes.c.latest_index)
 Index("ix_codes_bbox", codes.c.minx, codes.c.maxx, codes.c.miny, codes.c.maxy)

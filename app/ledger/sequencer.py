@@ -379,7 +379,7 @@ class Sequencer:
             )
             offs = self.store.official_rows(conn, self.origin)
             ctx = rules.LogContext(self.origin, self.city_code, self.admin_vkey)
-            state = rules.LedgerState(code_rows, offs)
+            state = rules.LedgerState(code_rows, offs, self.store.transfer_source(conn))
             changed_codes: dict[str, dict[str, Any]] = {}
             changed_offs: dict[str, dict[str, Any]] = {}
             accepted: list[bytes] = []

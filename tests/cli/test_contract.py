@@ -167,6 +167,17 @@ TABLE = [
     (("inspect",), "--data {city} inspect {code}", OK, None),
     (("inspect",), "--data {city} inspect {typo}", USAGE, "code"),
     (("inspect",), "--data {city} inspect {code} --trust {w}/quorum1.note", FAILED, None),
+    # the life of a code (app/cli/ledger_life.py)
+    (("update",), "--data {city} update {code} --name renamed --status out-of-service", OK, None),
+    (("update",), "--data {city} update {code}", USAGE, "input"),
+    (("inspect-record",), "--data {city} inspect-record {code} --grade 2 --note fine", OK, None),
+    (("inspect-record",), "--data {city} inspect-record {typo} --grade 2 --note x", USAGE, "code"),
+    (("transfer",), "--data {city} transfer {code} --owner WaterCo", OK, None),
+    (("transfer",), "--data {city} transfer {code} --to-city 990100", USAGE, "input"),
+    (("transfer-in",), "--data {city} transfer-in {code}", FAILED, None),
+    (("transfer-in",), "--data {city} transfer-in", USAGE, "input"),
+    (("revoke",), "--data {city} revoke {code} --reason demolished", OK, None),
+    (("revoke",), "--data {city} revoke {code}", USAGE, "input"),
     # log
     (("log", "info"), "--data {city} log info", OK, None),
     (("log", "info"), "--data {tmp}/none log info", USAGE, "node"),

@@ -2,9 +2,9 @@
 (the sequencer, the replica fold, `log verify`'s audit and the verifier), so they cannot
 drift apart again.
 
-Every case is a record at index 6 of city 130100's log, after this real history:
+Every case is a record at index 8 of city 130100's log, after this real history:
   0 official-add alice   1 official-add bob   2 issue X   3 issue Y   4 revoke Y
-  5 official-revoke bob
+  5 official-revoke bob  6 issue T            7 transfer-out T to 130200
 `callers` names who can judge the case: the replica fold and the audit do not check
 entry signatures (a signature can only be wrong if the city's own sequencer accepted it;
 the verifier checks it whenever the code is verified), a replica does not know the city's
@@ -39,7 +39,7 @@ from .verifier_kit import OTHER_CITIES, make_trust, other_city
 SEQUENCER, FOLD, AUDIT, VERIFIER = "sequencer", "replica fold", "audit", "verifier"
 ALL = frozenset({SEQUENCER, FOLD, AUDIT, VERIFIER})
 STATE = frozenset({SEQUENCER, FOLD, AUDIT})  # rules on the state before the record
-CASE_INDEX = 6
+CASE_INDEX = 8
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,14 @@ CASES = (
     Case("official-add with an unusable key", rules.OFFICIAL_KEY, STATE),
     Case("official-revoke of an unknown official", rules.OFFICIAL_KNOWN, STATE),
     Case("official-add signed by an official", rules.ADMIN_SIGNED, frozenset({SEQUENCER})),
+    Case("inspect of the code's latest record", None),
+    Case("transfer-out to another city", None),
+    Case("update of a code transferred out", rules.CODE_NOT_TRANSFERRED, STATE),
+    Case("transfer-out to its own city", rules.TRANSFER_TARGET, STATE),
+    Case("transfer-in naming its own log", rules.TRANSFER_SOURCE, STATE),
+    # pending is no breach: the fold and the audit hold the log back without evidence
+    # (tests/ledger/test_code_life.py); the sequencer refuses it
+    Case("transfer-in from a log not held here", rules.TRANSFER_PENDING, frozenset({SEQUENCER})),
 )
 
 # The verifier's check that reports each rule it judges.
@@ -101,6 +109,8 @@ def history(tmp_path_factory) -> History:
     y = node.issue("alice", "alice-pw", "WAT", "main y", point(2)).code
     node.revoke("alice", "alice-pw", y, "demolished")
     node.revoke_official("bob")
+    t = node.issue("alice", "alice-pw", "WAT", "main t", point(4)).code
+    node.transfer_out("alice", "alice-pw", t, "130200")
     base = node.store.entries(node.origin, 0, CASE_INDEX)
     z, w = str(make_code(CITY, "GAS")), str(make_code(CITY, "GAS"))
     b = str(make_code("130200", "WAT"))
@@ -114,6 +124,14 @@ def history(tmp_path_factory) -> History:
     def update(code: str, prev: int) -> bytes:
         rec = {"type": "update", "code": code, "prev": prev, "asset": {"name": "renamed"}}
         return node.make_entry("alice", "alice-pw", rec)
+
+    def record(rtype: str, code: str, prev: int, **members: object) -> bytes:
+        rec = {"type": rtype, "code": code, "prev": prev, **members}
+        return node.make_entry("alice", "alice-pw", rec)
+
+    def transfer_in(origin: str, prev: int) -> bytes:
+        whole = {**asset, "class": "WAT"}
+        return record("transfer-in", b, prev, asset=whole, **{"from": origin})
 
     admin = signing_key(node._city_key("admin"))
     alice = node._official_key("alice", "alice-pw")
@@ -176,7 +194,19 @@ def history(tmp_path_factory) -> History:
             alice,
         ),
     }
-    yield History(node, base, cases, {"X": x, "Y": y, "Z": z, "W": w, "B": b})
+    cases.update(
+        {
+            "inspect of the code's latest record": record(
+                "inspect", x, 2, inspection={"grade": 2, "note": "valve turns"}
+            ),
+            "transfer-out to another city": record("transfer-out", x, 2, to="130200"),
+            "update of a code transferred out": update(t, 7),
+            "transfer-out to its own city": record("transfer-out", x, 2, to=CITY),
+            "transfer-in naming its own log": transfer_in(node.origin, 7),
+            "transfer-in from a log not held here": transfer_in("cityledger.example/130200", 5),
+        }
+    )
+    yield History(node, base, cases, {"X": x, "Y": y, "Z": z, "W": w, "B": b, "T": t})
     node.close()
 
 
@@ -233,8 +263,12 @@ def _replica(url: str, history: History, case: Case) -> tuple[Store, bytes, byte
 
 
 def _base_codes(history: History) -> dict[str, tuple[str, str, int]]:
-    x, y = history.codes["X"], history.codes["Y"]
-    return {x: ("main x", "issued", 2), y: ("main y", "revoked", 4)}
+    x, y, t = history.codes["X"], history.codes["Y"], history.codes["T"]
+    return {
+        x: ("main x", "issued", 2),
+        y: ("main y", "revoked", 4),
+        t: ("main t", "transferred", 7),
+    }
 
 
 @pytest.mark.parametrize("case", _params(FOLD))

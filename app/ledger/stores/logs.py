@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from app.ledger import codes_index
 from app.ledger.db import StoreError, upsert
 from app.ledger.schema import checkpoints, cosignatures, entry_bundles, logs, tiles
 from app.ledger.stores.base import ConflictError, Database, now
@@ -289,6 +290,30 @@ class LogData(Database):
         if i >= len(cached):
             raise IndexError(f"log {origin} has no stored entry {index}")
         return cached[i]
+
+    def folded_entry(self, conn: sa.Connection, origin: str, index: int) -> bytes | None:
+        """The entry at `index` of `origin` if this store holds that log and has judged
+        and folded it into the codes index (indexed_size beyond it), else None."""
+        indexed = conn.execute(
+            sa.select(logs.c.indexed_size).where(logs.c.origin == origin)
+        ).scalar()
+        if indexed is None or index >= indexed:
+            return None
+        data = self._bundle_row(conn, origin, index // TILE_WIDTH)
+        entries = decode_entries(data) if data else []
+        i = index % TILE_WIDTH
+        return entries[i] if i < len(entries) else None
+
+    def transfer_source(self, conn: sa.Connection) -> Callable[[str, int], dict[str, Any] | None]:
+        """rules.LedgerState.source over this store, inside the caller's transaction."""
+
+        def source(origin: str, index: int) -> dict[str, Any] | None:
+            if type(index) is not int:
+                return None
+            entry = self.folded_entry(conn, origin, index)
+            return None if entry is None else codes_index.decode_record(entry)
+
+        return source
 
     def entries(self, origin: str, start: int, stop: int) -> list[bytes]:
         """Entries [start, stop) of `origin`, read bundle by bundle."""

@@ -89,7 +89,9 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
                 known = None
                 if entries is not None and start == old_size and target == size:
                     known = list(zip(range(old_size, size), entries))
-                return self._index_range(conn, origin, start, target, known) - start
+                folded = self._index_range(conn, origin, start, target, known) - start
+                self._resume_transfers(conn, origin)
+                return folded
         return 0
 
     def index_replica(self, origin: str, chunk: int = 65536) -> int:
@@ -101,7 +103,26 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
                 start, target = self._index_bounds(conn, origin)
                 stop = min(target, start + chunk)
                 if stop <= start or self._index_range(conn, origin, start, stop) < stop:
+                    self._resume_transfers(conn, origin)
                     return start if stop <= start else self._indexed_size(conn, origin)
+
+    def _resume_transfers(self, conn: sa.Connection, source: str) -> None:
+        """Fold on the logs held back at a transfer-in whose transfer-out is in `source`'s
+        log (rules.TRANSFER_PENDING), now that `source` has been folded further."""
+        rows = conn.execute(
+            sa.select(logs.c.origin, logs.c.indexed_size).where(
+                logs.c.origin != source, logs.c.indexed_size < logs.c.size
+            )
+        ).all()
+        for origin, indexed in rows:
+            data = self._bundle_row(conn, origin, indexed // TILE_WIDTH)
+            entries = decode_entries(data) if data else []
+            if indexed % TILE_WIDTH >= len(entries):
+                continue
+            rec = codes_index.decode_record(entries[indexed % TILE_WIDTH])
+            if rec and rec.get("type") == "transfer-in" and rec.get("from") == source:
+                start, target = self._index_bounds(conn, origin)
+                self._index_range(conn, origin, start, target)
 
     # ---------------------------------------------------------------- folding
     def _indexed_size(self, conn: sa.Connection, origin: str) -> int:
@@ -197,6 +218,7 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
                 {c for _, _, r in decoded if r is not None and isinstance(c := r.get("code"), str)},
             ),
             self.official_rows(conn, origin),
+            self.transfer_source(conn),
         )
         changed_codes: set[str] = set()
         changed_offs: dict[str, dict[str, Any]] = {}
@@ -212,7 +234,9 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
                 break
             result = apply(ctx, state, rec, idx)
             if isinstance(result, rules.Refusal):
-                upto, refused = idx, (idx, data, result)
+                # a transfer-in whose transfer-out is not held yet waits, with no evidence
+                pending = result.rule == rules.TRANSFER_PENDING
+                upto, refused = idx, None if pending else (idx, data, result)
                 break
             if rec["type"] in official_types:
                 changed_offs[result["name"]] = result
