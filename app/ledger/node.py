@@ -541,7 +541,10 @@ class Node:
             return life.NotApplicable(canonical, life.UNKNOWN_CODE, "no such code here")
         if change.kind == life.TRANSFER_IN:
             if state.origin == self.origin and state.status != "transferred":
-                return life.Done(canonical, state.first_index)
+                first = json.loads(self.store.entry(state.origin, state.first_index))
+                if first.get("type") == life.TRANSFER_IN:  # taken over by an earlier run
+                    return life.Done(canonical, state.first_index)
+                return life.NotApplicable(canonical, life.NOT_MOVING_HERE, "issued here")
             if state.status != "transferred" or state.moved_to != self.city_code:
                 return life.NotApplicable(
                     canonical,

@@ -35,6 +35,9 @@ SUCCESS_ELSEWHERE = {
     ("gui",): "opens a window (tests/ui/test_cli.py)",
     ("wall",): "opens a window (tests/ui/test_cli.py)",
     ("demo",): "starts five node processes and a window (`make run`)",
+    (
+        "transfer-in",
+    ): "needs another city's transfer-out in a replica (the node API it calls: tests/ledger/test_code_life.py)",
     ("network", "status"): "asks a running `node serve` (tests/net/test_slow_peers.py)",
     (
         "evidence",
