@@ -23,7 +23,8 @@ STALE, LAGGING, UNKNOWN (not reached yet), OK. Rules (HealthPolicy holds the num
   answered for `down_after_seconds`. Reading its log through another member's mirror does
   not make it up: a city whose node is dead reads as down.
 - STALE: its latest checkpoint verified here has fewer cosignatures than the quorum.
-- LAGGING: its node serves a smaller size than another member has seen (a mirror or a
+- LAGGING: its node answers but what it serves is refused (and no mirror had the log),
+  or its node serves a smaller size than another member has seen (a mirror or a
   witness request showed more), or entries it published are not held here yet
   `lagging_after_seconds` after we learnt of them, or its checkpoint was last confirmed
   current more than `lagging_after_seconds` ago.
@@ -231,6 +232,10 @@ def _classify(h: PeerHealth, p: HealthPolicy, now: float) -> tuple[str, str]:
         )
     if h.city_last_answer is None and h.city_failures:
         return UNKNOWN, f"not reached yet: {h.city_error or 'no answer'}"
+    if h.state == "failing" and h.error and not h.city_failures:
+        # Its node answers, but what it serves (a checkpoint signed by another key, a bad
+        # proof or bundle) is refused and no mirror had better: never "in sync".
+        return LAGGING, f"what its node serves is refused here: {h.error}"
     if h.verified_size and h.cosignatures < h.quorum:
         return (
             STALE,

@@ -91,6 +91,18 @@ def test_lagging_when_entries_stay_missing_or_the_checkpoint_is_not_confirmed():
     assert assess(h, POLICY, now=1061).state == LAGGING  # last confirmed 61 s ago
 
 
+def test_a_node_that_answers_with_refused_data_is_never_ok():
+    """Its node answers, but every checkpoint it serves is refused (another key signed it):
+    replication fails with the city reachable — that must not read 'in sync'."""
+    h = PeerHealth(origin="cityledger.example/130200", city="130200", quorum=2)
+    h.city_answered(None)
+    h.failed("http://x/", "checkpoint refused: no valid signature by the log key")
+    s = assess(h, POLICY, now=h.city_last_answer + 1)
+    assert s.state == LAGGING and "refused here: checkpoint refused" in s.reason
+    h.succeeded("http://mirror/logs/x/", via="mirror")  # a mirror had the right log
+    assert assess(h, POLICY, now=h.city_last_answer + 1).state == OK
+
+
 def test_frozen_and_unknown():
     h = healthy()
     h.failed(None, "fork evidence #1 unresolved", frozen=True)

@@ -50,9 +50,9 @@ def net(request, tmp_path):
     return {"root": tmp_path, "net": network, "ports": ports, "codes": codes}
 
 
-def _entries(data_dir) -> tuple[Node, list[bytes]]:
+def _entries(data_dir, passphrase: str = PASS) -> tuple[Node, list[bytes]]:
     node = Node.open(data_dir)
-    node.unlock(PASS)
+    node.unlock(passphrase)
     return node, node.store.entries(node.origin, 0, node.size())
 
 
@@ -80,22 +80,22 @@ def _cli(data_dir, *argv) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_city_cannot_rewrite_other_cities_codes(net, static_server):
-    root, codes = net["root"], net["codes"]
+def publish_hijack(root, codes, passphrase: str = PASS) -> dict:
+    """Export C's honest log to root/c_log, and write root/a_log: A's honest log, then an
+    update renaming B's code, a revoke of C's code, a transfer of A's own code whose prev
+    is an index of C's log, and a valid issue (all validly signed by A)."""
     b_code, c_code, a_code = codes[B][0], codes[C][0], codes[A][0]
-    b_node, b_entries = _entries(root / "net" / B)
+    b_node, b_entries = _entries(root / "net" / B, passphrase)
     b_node.close()
-    c_node, c_entries = _entries(root / "net" / C)
+    c_node, c_entries = _entries(root / "net" / C, passphrase)
     export_static(c_node.store, c_node.origin, root / "c_log")
+    c_origin = c_node.origin
     c_node.close()
-
-    # A's honest log, then: an update renaming B's code, a revoke of C's code, a
-    # transfer of A's own code whose prev is an index of C's log, and a valid issue.
-    a, honest = _entries(root / "net" / A)
+    a, honest = _entries(root / "net" / A, passphrase)
     hijack = [
         a.make_entry(
             DEMO_OFFICIAL,
-            PASS,
+            passphrase,
             {
                 "type": "update",
                 "code": b_code,
@@ -105,12 +105,12 @@ def test_a_city_cannot_rewrite_other_cities_codes(net, static_server):
         ),
         a.make_entry(
             DEMO_OFFICIAL,
-            PASS,
+            passphrase,
             {"type": "revoke", "code": c_code, "prev": _index_of(c_entries, c_code), "reason": "x"},
         ),
         a.make_entry(
             DEMO_OFFICIAL,
-            PASS,
+            passphrase,
             {
                 "type": "transfer",
                 "code": a_code,
@@ -122,12 +122,25 @@ def test_a_city_cannot_rewrite_other_cities_codes(net, static_server):
     late = a.issue_record(
         "WAT", "issued after the hijack", {"type": "Point", "coordinates": [114.5, 38.0]}
     )
-    valid_after = a.make_entry(DEMO_OFFICIAL, PASS, late)
-    late_code = late["code"]
-    first_bad = len(honest)
+    valid_after = a.make_entry(DEMO_OFFICIAL, passphrase, late)
     write_static_log(root / "a_log", a.origin, [*honest, *hijack, valid_after], a.log_signer())
-    a_origin = a.origin
+    out = {
+        "hijack": hijack,
+        "late_code": late["code"],
+        "first_bad": len(honest),
+        "a_origin": a.origin,
+        "c_origin": c_origin,
+    }
     a.close()
+    return out
+
+
+def test_a_city_cannot_rewrite_other_cities_codes(net, static_server):
+    root, codes = net["root"], net["codes"]
+    b_code, c_code, a_code = codes[B][0], codes[C][0], codes[A][0]
+    published = publish_hijack(root, codes)
+    hijack, late_code = published["hijack"], published["late_code"]
+    first_bad, a_origin = published["first_bad"], published["a_origin"]
     static_server(root / "a_log", port=net["ports"][A])
     static_server(root / "c_log", port=net["ports"][C])
 
@@ -136,14 +149,14 @@ def test_a_city_cannot_rewrite_other_cities_codes(net, static_server):
     try:
         before_b = node.code_state(b_code)
         health = engine.run_once()
-        c_health = health[c_node.origin]
+        c_health = health[published["c_origin"]]
         assert c_health.state == "ok", c_health.error
         h = health[a_origin]
 
         # B's and C's codes are as their own cities logged them.
         assert node.code_state(b_code) == before_b and before_b.origin == node.origin
         c_state = node.code_state(c_code)
-        assert c_state.status == "issued" and c_state.origin == c_node.origin
+        assert c_state.status == "issued" and c_state.origin == published["c_origin"]
         assert node.code_state(a_code).owner is None  # the transfer was not folded
         assert node.code_state(late_code) is None  # held back
         assert all(node.code_state(c) is not None for c in codes[A])  # the honest part is in
@@ -189,7 +202,7 @@ def test_a_city_cannot_rewrite_other_cities_codes(net, static_server):
     assert [(d["kind"], d["rule"], d["entry_index"]) for d in listed] == [
         ("misbehaviour", rules.CODE_CITY, first_bad)
     ]
-    for code, origin in ((c_code, c_node.origin), (b_code, None)):
+    for code, origin in ((c_code, published["c_origin"]), (b_code, None)):
         shown = _cli(root / "net" / B, "inspect", code, "--json")
         doc = json.loads(shown.stdout)
         assert doc["code"] == code and doc["status"] == "issued", shown.stderr
