@@ -32,24 +32,6 @@ QUORUM = 2
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def bench_cities(n: int) -> list[str]:
-    """Hebei first (the seed network), then one city per province in turn."""
-    from app.gis.maps import city_boundaries
-
-    codes = sorted(str(c) for c in city_boundaries()["city"] if str(c).endswith("00"))
-    hebei = [c for c in codes if c.startswith("13")]
-    by_province: dict[str, list[str]] = {}
-    for c in codes:
-        if not c.startswith("13"):
-            by_province.setdefault(c[:2], []).append(c)
-    out = list(hebei)
-    while len(out) < n and any(by_province.values()):
-        for p in sorted(by_province):
-            if by_province[p] and len(out) < n:
-                out.append(by_province[p].pop(0))
-    return out[:n]
-
-
 def _info(node) -> dict:
     return httpx.get(node.url + "info", timeout=10).json()
 
@@ -131,10 +113,10 @@ def held_everywhere(nodes, origin: str, size: int) -> bool:
 
 
 def run(n: int, idle: float, codes: int, samples: int) -> dict:
-    from app.net.demo_network import create_network, issue_demo_codes
+    from app.net.demo_network import create_network, issue_demo_codes, member_cities
 
     base = Path(tempfile.mkdtemp(prefix=f"cityledger-net{n}-"))
-    cities = bench_cities(n)
+    cities = member_cities(n)
     t = time.perf_counter()
     net = create_network(base, cities, QUORUM)
     for node in net.nodes:

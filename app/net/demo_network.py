@@ -25,6 +25,9 @@ import httpx
 DEMO_CITIES = (130100, 130200, 130400, 130600, 131000)
 DEMO_PASSPHRASE = "cityledger-demo"
 DEMO_OFFICIAL = "demo-official"
+# A quiet city is polled at most this far apart in the demo (production default 60 s), so
+# a stopped city reads down on the status bar and the wall within seconds.
+DEMO_MAX_SYNC_INTERVAL = 5.0
 # The demo admin key is sealed like any other (app.ledger.network_admin) under this public
 # demo passphrase; a demo folder made before that kept it in plain text in this file.
 DEMO_ADMIN_PASSPHRASE = "hebei-admin-orchid-lantern"
@@ -61,6 +64,24 @@ def free_port() -> int:
 
 def city_names(code: str) -> tuple[str, str]:
     return _NAMES.get(code, (f"City {code}", f"城市{code}"))
+
+
+def member_cities(n: int) -> list[str]:
+    """n real prefecture-level cities (GB/T 2260 codes from the installed boundaries): Hebei
+    first, where the network starts, then one city per province in turn."""
+    from app.gis.maps import city_boundaries
+
+    codes = sorted(str(c) for c in city_boundaries()["city"] if str(c).endswith("00"))
+    out = [c for c in codes if c.startswith("13")]
+    by_province: dict[str, list[str]] = {}
+    for c in codes:
+        if not c.startswith("13"):
+            by_province.setdefault(c[:2], []).append(c)
+    while len(out) < n and any(by_province.values()):
+        for p in sorted(by_province):
+            if by_province[p] and len(out) < n:
+                out.append(by_province[p].pop(0))
+    return out[:n]
 
 
 def city_seat(code: str) -> tuple[float, float]:
@@ -282,7 +303,12 @@ def issue_demo_codes(
 
 
 def start_demo_network(
-    base_dir, cities=DEMO_CITIES, seed_codes: int = 20, quorum: int = 2, sync_interval: float = 0.5
+    base_dir,
+    cities=DEMO_CITIES,
+    seed_codes: int = 20,
+    quorum: int = 2,
+    sync_interval: float = 0.5,
+    max_sync_interval: float = DEMO_MAX_SYNC_INTERVAL,
 ) -> DemoNetwork:
     """Create (or reuse) the demo network under base_dir and start every node."""
     base = Path(base_dir)
@@ -295,6 +321,7 @@ def start_demo_network(
     try:
         for node in net.nodes:
             node.sync_interval = sync_interval
+            node.extra_args = ("--max-sync-interval", str(max_sync_interval), *node.extra_args)
             node.start(wait=0)
         for node in net.nodes:
             node.wait_ready()

@@ -40,7 +40,7 @@ from app.net.client import (
     PeerUnavailable,
     normalize_prefix,
 )
-from app.net.health import EndpointHealth, PeerHealth
+from app.net.health import EndpointHealth, PeerHealth, backoff_delay
 from app.net.paths import TILE_WIDTH
 
 log = logging.getLogger(__name__)
@@ -194,14 +194,19 @@ class SyncEngine:
     def _schedule_next(self, origin: str, h: PeerHealth, quiet: bool) -> None:
         """A quiet city is polled less and less often (up to max_interval), with jitter so
         a network's nodes do not poll in step; any change, failure or announce resets it.
-        A failing city waits for its back-off."""
+        A failing city waits for its back-off; a city whose own node stopped answering is
+        asked again after a short back-off even while its mirrors serve its log, so that
+        it reads down within seconds."""
         with self._health_lock:
             self._running.discard(origin)
             interval = self._quiet.get(origin, self.interval)
+            quiet = quiet and not h.city_failures
             interval = min(self.max_interval, interval * 2) if quiet else self.interval
             self._quiet[origin] = interval
             now = time.time()
             due = now + interval * (0.85 + 0.3 * self._rng.random())
+            if h.city_failures:
+                due = max(due, now + backoff_delay(h.city_failures))
             self._due[origin] = max(due, h.next_try if h.state != "ok" else 0.0)
         self._wake.set()
 

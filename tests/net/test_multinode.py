@@ -139,13 +139,22 @@ def test_submit_refuses_an_entry_without_a_valid_official_signature(network):
     assert httpx.post(url, content=b"x" * 200_000, timeout=30).status_code == 413
 
 
+def city_state(node, code: str) -> str:
+    health = httpx.get(node.url + "info", timeout=5).json()["health"]
+    return next(c["state"] for c in health["cities"] if c["code"] == code)
+
+
 def test_a_killed_node_catches_up_after_restart(network):
     victim = network.node("130600")
     victim.kill()
     new = submit_codes(network, "130200", 4)
     wait_until(lambda: converged(network), 60, "the four live nodes to converge")
+    # Its log is still served by the other members' mirrors, yet it reads down.
+    observer = network.node("131000")
+    wait_until(lambda: city_state(observer, "130600") == "down", 30, "130600 to read down")
     victim.start()
     docs = wait_until(lambda: converged(network), 60, "the restarted node to catch up")
+    wait_until(lambda: city_state(observer, "130600") == "ok", 30, "130600 to read ok again")
     assert (
         docs["130600"]["peers"]["cityledger.example/130200"]["held_size"] == docs["130200"]["size"]
     )

@@ -1,0 +1,77 @@
+"""Twenty real city nodes on loopback (issue 11): they converge, a new code reaches every
+member under a quorum-cosigned checkpoint (the eleven that are not its city's witnesses
+hear of it by announce), the network reads healthy, and SIGTERM stops every node."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from app.ledger.trust import open_trust, witnesses_for
+from app.net.demo_network import create_network, issue_demo_codes, member_cities
+from tests.net.test_multinode import submit_codes, wait_until
+
+pytestmark = [pytest.mark.multinode, pytest.mark.slow]
+
+N, QUORUM = 20, 2
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory):
+    net = create_network(tmp_path_factory.mktemp("net20"), member_cities(N), QUORUM)
+    for n in net.nodes:
+        issue_demo_codes(n.data_dir, 0)  # the official's registration: one entry each
+    try:
+        for n in net.nodes:
+            n.sync_interval = 0.5
+            n.start(wait=0)
+        for n in net.nodes:
+            n.wait_ready(120)
+        yield net
+    finally:
+        net.stop()
+
+
+def infos(net) -> dict[str, dict]:
+    return {n.origin: httpx.get(n.url + "info", timeout=10).json() for n in net.nodes}
+
+
+def holds(docs, origin: str, size: int) -> bool:
+    """Every other node holds `origin` at `size` or more with a quorum of cosignatures."""
+    for o, d in docs.items():
+        if o == origin:
+            continue
+        p = d["peers"].get(origin)
+        if p is None or p["held_size"] < size or p["cosignatures"] < QUORUM:
+            return False
+    return True
+
+
+def converged(net):
+    docs = infos(net)
+    ok = all(len(d["cosignatures"]) >= QUORUM for d in docs.values()) and all(
+        holds(docs, o, d["size"]) for o, d in docs.items()
+    )
+    return ok and docs
+
+
+def test_twenty_cities_converge_and_a_new_code_reaches_every_member(network):
+    docs = wait_until(lambda: converged(network), 120, "twenty nodes to converge")
+    assert len(docs) == N
+    city = network.nodes[0]
+    trust = open_trust(network.trust_note)
+    asked = {c.origin for c in witnesses_for(city.origin, trust)}
+    assert len(asked) < N - 1  # some members are not its witnesses: they rely on announce
+    submit_codes(network, city.code, 1)
+    size = httpx.get(city.url + "info", timeout=10).json()["size"]
+    wait_until(lambda: holds(infos(network), city.origin, size), 60, "the new code everywhere")
+    health = httpx.get(network.nodes[5].url + "info", timeout=10).json()["health"]
+    assert health["own"]["state"] == "ok"
+    assert {c["state"] for c in health["cities"]} == {"ok"}, health["cities"][:3]
+
+
+def test_sigterm_stops_all_twenty(network):
+    for n in network.nodes:
+        n.proc.terminate()
+    codes = [n.proc.wait(timeout=30) for n in network.nodes]
+    assert codes == [0] * N
