@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.core.errors import CityLedgerError
+
 if TYPE_CHECKING:
     from app.ledger.node import Node
 
@@ -59,6 +61,14 @@ class IssueRequest:
         if self.geometry is None:
             return NO_GEOMETRY
         return None
+
+
+class IncompleteRequest(CityLedgerError, ValueError):
+    """A request of a batch lacks what :meth:`IssueRequest.problem` names (``kind``)."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,21 @@ The one policy for the desktop app, the CLI and scripts (the UI's jobs only wrap
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.core.errors import CityLedgerError
 from app.gis import asset_checks
-from app.ledger.issuance import IssueOutcome, IssueRequest, issue_record
+from app.ledger.issuance import IncompleteRequest, IssueOutcome, IssueRequest, issue_record
+from app.ledger.keystore import KeystoreError
 from app.net.client import PeerError, PeerUnavailable
 
 if TYPE_CHECKING:
     from app.ledger.node import Node
 
 OUTBOX_PAGE = 500
+BATCH_CHUNK = 100  # entries signed and sequenced together; cancel is looked at between chunks
 
 
 def submit_to_server(url: str, entry: bytes) -> dict[str, Any]:
@@ -30,17 +35,23 @@ def submit_to_server(url: str, entry: bytes) -> dict[str, Any]:
         return receipt
 
 
-def issue(node: Node, req: IssueRequest, served_url: str | None = None) -> IssueOutcome:
-    """Sign ``req`` as its official, then sequence it (server, or here), or queue it."""
-    if req.node_passphrase and not node.unlocked and not served_url:
-        node.unlock(req.node_passphrase)
+def signed_entry(node: Node, req: IssueRequest) -> tuple[dict[str, Any], bytes]:
+    """The record of ``req`` and its entry signed by the official; AssetRejected (nothing
+    signed) when the asset fails app.gis.asset_checks."""
     record = issue_record(node, req)
     problems = asset_checks.check_with_override(  # the reason is signed with the record
         node.city_code, record["asset"], req.boundary_override, node.data_dir
     )
     if problems:
-        raise asset_checks.AssetRejected(problems)  # nothing signed
-    entry = node.make_entry(req.official, req.passphrase, record)
+        raise asset_checks.AssetRejected(problems)
+    return record, node.make_entry(req.official, req.passphrase, record)
+
+
+def issue(node: Node, req: IssueRequest, served_url: str | None = None) -> IssueOutcome:
+    """Sign ``req`` as its official, then sequence it (server, or here), or queue it."""
+    if req.node_passphrase and not node.unlocked and not served_url:
+        node.unlock(req.node_passphrase)
+    record, entry = signed_entry(node, req)
     if served_url:
         try:
             receipt = submit_to_server(served_url, entry)
@@ -53,6 +64,104 @@ def issue(node: Node, req: IssueRequest, served_url: str | None = None) -> Issue
         return IssueOutcome(str(done.code), done.index, done.size, False, req.row)
     node.queue_entry(entry, record["code"])
     return IssueOutcome(record["code"], None, None, True, req.row)
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch did, truthfully at any moment it stops: every request is in exactly
+    one of issued (in the log), pending (signed, in the outbox), refused (with its
+    reason: an exception the view words) or not started (cancelled before its chunk)."""
+
+    total: int
+    issued: list[IssueOutcome] = field(default_factory=list)
+    pending: list[IssueOutcome] = field(default_factory=list)
+    # (row, why): an exception, or a refusal before signing (app.ledger.issuance.IssueRefusal)
+    refused: list[tuple[int | None, object]] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def done(self) -> int:
+        return len(self.issued) + len(self.pending) + len(self.refused)
+
+    @property
+    def not_started(self) -> int:
+        return self.total - self.done
+
+
+def issue_batch(
+    node: Node,
+    requests: Sequence[IssueRequest],
+    served_url: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> BatchOutcome:
+    """Issue many requests chunk by chunk, like :func:`issue` one by one but sequenced
+    together. A request whose asset fails its checks is refused alone; a wrong
+    passphrase stops the batch (it would fail every request). ``cancelled`` is asked
+    before each chunk: what was handed to the sequencer or the outbox stays there."""
+    out = BatchOutcome(len(requests))
+    first = requests[0] if requests else None
+    if first and first.node_passphrase and not node.unlocked and not served_url:
+        node.unlock(first.node_passphrase)
+    for start in range(0, len(requests), BATCH_CHUNK):
+        if cancelled():
+            out.cancelled = True
+            break
+        signed: list[tuple[IssueRequest, str, bytes]] = []
+        for req in requests[start : start + BATCH_CHUNK]:
+            problem = req.problem()
+            if problem is not None:
+                out.refused.append((req.row, IncompleteRequest(problem)))
+                continue
+            try:
+                record, entry = signed_entry(node, req)
+            except KeystoreError:
+                raise  # the official's key, not this asset: every request would fail
+            except (CityLedgerError, ValueError, TypeError) as exc:  # this asset's record
+                out.refused.append((req.row, exc))
+            else:
+                signed.append((req, record["code"], entry))
+        _sequence_chunk(node, signed, served_url, out)
+        if progress is not None:
+            progress(out.done, out.total)
+    return out
+
+
+def _sequence_chunk(
+    node: Node,
+    signed: list[tuple[IssueRequest, str, bytes]],
+    served_url: str | None,
+    out: BatchOutcome,
+) -> None:
+    """Hand one chunk's entries to the server, this node's sequencer, or the outbox."""
+    if not signed:
+        return
+    if served_url is None and node.unlocked:
+        results = node.submit_many([entry for _req, _code, entry in signed])
+        for (req, code, _entry), r in zip(signed, results):
+            if isinstance(r, BaseException):
+                out.refused.append((req.row, r))
+            else:
+                out.issued.append(
+                    IssueOutcome(str(r.code or code), r.index, r.size, False, req.row)
+                )
+        return
+    for req, code, entry in signed:
+        if served_url:
+            try:
+                receipt = submit_to_server(served_url, entry)
+            except PeerUnavailable:
+                served_url = None  # down: this and the rest of the chunk wait in the outbox
+            except PeerError as exc:
+                out.refused.append((req.row, exc))
+                continue
+            else:
+                out.issued.append(
+                    IssueOutcome(receipt["code"], receipt["index"], receipt["size"], False, req.row)
+                )
+                continue
+        node.queue_entry(entry, code)
+        out.pending.append(IssueOutcome(code, None, None, True, req.row))
 
 
 def deliver_outbox(node: Node, served_url: str | None = None) -> int:

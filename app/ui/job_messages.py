@@ -83,3 +83,15 @@ def issue_refusal(refusal: IssueRefusal, folder: object, asset: dict) -> str:
     return tr("Only {city} can issue codes for its own assets; this node is {own}.").format(
         city=asset.get("city_name") or refusal.asset_city, own=refusal.node_city
     )
+
+
+def batch_refusal(reason: object, folder: object, asset: dict) -> str:
+    """Why one asset of a batch was refused (a refusal before signing, a request that
+    lacks something, or the failure of its record), worded."""
+    if isinstance(reason, IssueRefusal):
+        return issue_refusal(reason, folder, asset)
+    if isinstance(reason, issuance.IncompleteRequest):
+        return issue_problem(reason.kind)
+    if isinstance(reason, BaseException):
+        return describe(reason)
+    return str(reason)

@@ -9,16 +9,20 @@ them in the view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from threading import Event
 from typing import TYPE_CHECKING
 
 from app.core.errors import CityLedgerError
 from app.ledger import issuance
 from app.ledger.issuance import IssueOutcome, IssueRequest
 from app.net import issuance as net_issuance
+from app.net.issuance import BatchOutcome
 
 if TYPE_CHECKING:
+    from app.gis.assets import AssetTable
     from app.ledger.codes_index import CodeState
     from app.ledger.node import Node
     from app.ledger.pasted import Pasted
@@ -27,7 +31,14 @@ if TYPE_CHECKING:
     from app.ledger.verifier import VerifyResult
     from app.ui.worker import WorkerContext
 
-__all__ = ["IssueOutcome", "IssueRequest", "NoNodeError", "NoTrustError", "NotABundleError"]
+__all__ = [
+    "BatchOutcome",
+    "IssueOutcome",
+    "IssueRequest",
+    "NoNodeError",
+    "NoTrustError",
+    "NotABundleError",
+]
 
 
 class NoNodeError(CityLedgerError, RuntimeError):
@@ -73,6 +84,55 @@ def issue_context(ctx: WorkerContext) -> tuple[list[str], bool]:
 
 def issue(ctx: WorkerContext, req: IssueRequest) -> IssueOutcome:
     return net_issuance.issue(_node(ctx), req, ctx.extra.get("served_url"))
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs a batch: the official and, when this process sequences, the city keys."""
+
+    official: str
+    passphrase: str
+    node_passphrase: str = ""
+
+
+def issue_rows(
+    ctx: WorkerContext, table: AssetTable, rows: Sequence[int], signer: Signer, cancel: Event
+) -> BatchOutcome:
+    """Issue a code for each row's asset (the selection of a box, a table filter or a
+    search), in the background; rows this node may not issue for are refused with the
+    reason, the rest go to app.net.issuance.issue_batch. ``cancel`` stops it between chunks."""
+    node = _node(ctx)
+    requests, refused = [], []
+    for row in rows:
+        info = table.record(row)
+        refusal = issuance.may_issue(node.city_code, info)
+        if refusal is not None:
+            refused.append((int(row), refusal))
+            continue
+        requests.append(
+            IssueRequest(
+                official=signer.official,
+                passphrase=signer.passphrase,
+                asset_class=info["asset_class"],
+                name=info["name"] or info["asset_id"] or "",
+                geometry=info["geometry"],
+                attributes=info["attributes"] or {},
+                row=int(row),
+                asset_id=info["asset_id"],
+                node_passphrase=signer.node_passphrase,
+            )
+        )
+    ctx.report(len(refused), len(rows))
+    out = net_issuance.issue_batch(
+        node,
+        requests,
+        ctx.extra.get("served_url"),
+        progress=lambda done, _total: ctx.report(done + len(refused), len(rows)),
+        cancelled=cancel.is_set,
+    )
+    out.total = len(rows)
+    out.refused[:0] = refused
+    return out
 
 
 def trust(ctx: WorkerContext) -> TrustFile:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QStyle,
@@ -25,6 +26,7 @@ from app.ledger.issuance import may_issue
 from app.ledger.verdict import PENDING
 from app.ui import alerts, asset_source, io_jobs, job_messages, ledger_jobs, workspace
 from app.ui.dialogs.about import show_about
+from app.ui.dialogs.batch import BatchIssueDialog, summary_text
 from app.ui.dialogs.issue import IssueDialog
 from app.ui.dialogs.verify import VerifyDialog
 from app.ui.docks.inspector import Inspector
@@ -143,10 +145,10 @@ class MainWindow(QMainWindow):
     def _make_actions(self) -> None:
         a = self._action
         self.act_issue = a(
-            tr("&Issue code…"),
+            tr("&Issue codes…"),
             self.issue_code,
             "Ctrl+I",
-            tr("Issue an identity code for the selected asset"),
+            tr("Issue identity codes for the selected assets (one, or thousands at once)"),
         )
         self.act_verify = a(
             tr("&Verify code or bundle…"),
@@ -185,6 +187,12 @@ class MainWindow(QMainWindow):
         self.act_zoom_sel = a(tr("Zoom to &selection"), self.zoom_to_selection, "Ctrl+Shift+Z")
         self.act_zoom_all = a(tr("Zoom to &all cities"), self.zoom_to_all, "Ctrl+0")
         self.act_select_none = a(tr("Clear selection"), lambda: self.select_rows([], "app"), "Esc")
+        self.act_select_shown = a(
+            tr("Select all rows the table shows"),
+            lambda: self.select_rows(self.table.shown_rows(), "app"),
+            "Ctrl+Shift+A",
+            tr("Select every asset the table's filter shows, to act on them at once"),
+        )
         self.act_open = a(
             tr("&Open data folder…"),
             self.choose_data_folder,
@@ -214,7 +222,13 @@ class MainWindow(QMainWindow):
         )
         ledger_menu.addAction(self.act_ack)
         view_menu = menus.addMenu(tr("&View"))
-        for act in (self.act_search, self.act_zoom_sel, self.act_zoom_all, self.act_select_none):
+        for act in (
+            self.act_search,
+            self.act_zoom_sel,
+            self.act_zoom_all,
+            self.act_select_none,
+            self.act_select_shown,
+        ):
             view_menu.addAction(act)
         view_menu.addSeparator()
         for dock in (self.layers_dock, self.inspector_dock, self.table_dock):
@@ -251,6 +265,8 @@ class MainWindow(QMainWindow):
         self.map.selectionChanged.connect(lambda rows: self.select_rows(rows, "map"))
         self.map.cursorMoved.connect(self.status.set_cursor)
         self.table.rowsSelected.connect(lambda rows: self.select_rows(rows, "table"))
+        self.map.contextMenuRequested.connect(self.show_selection_menu)
+        self.table.contextMenuRequested.connect(self.show_selection_menu)
         self.layers.citiesChanged.connect(self._layers_changed)
         self.layers.classesChanged.connect(self._layers_changed)
         self.layers.statusesChanged.connect(self._layers_changed)
@@ -572,7 +588,34 @@ class MainWindow(QMainWindow):
             self.map.zoom_full()
 
     # actions -----------------------------------------------------------------
+    def selection_menu(self) -> QMenu:
+        """The actions on the selection, as the map's and the table's right-click menu."""
+        menu = QMenu(self)
+        n = len(self.selection)
+        header = menu.addAction(tr("%n selected assets", None, n))
+        header.setEnabled(False)
+        menu.addSeparator()
+        menu.addAction(self.act_issue)
+        menu.addAction(self.act_bundle)
+        menu.addAction(self.act_verify)
+        menu.addSeparator()
+        menu.addAction(self.act_zoom_sel)
+        menu.addAction(self.act_export)
+        menu.addAction(self.act_select_shown)
+        menu.addAction(self.act_select_none)
+        return menu
+
+    def show_selection_menu(self, global_pos) -> None:
+        if self.ws is None:
+            return
+        menu = self.selection_menu()
+        menu.popup(global_pos)
+        self.selection_popup = menu
+
     def issue_code(self) -> None:
+        if self.ws is not None and self.ws.origin and len(self.selection) > 1:
+            self.issue_codes(self.selection)
+            return
         info = self.asset_info(self.selection[0]) if self.ws and self.selection else None
         own = self.ws.city_code if self.ws is not None and self.ws.origin else None
         refusal = may_issue(own, info)
@@ -591,6 +634,26 @@ class MainWindow(QMainWindow):
         dialog.issued.connect(self._issued)
         self.issue_dialog = dialog
         dialog.open()
+
+    def issue_codes(self, rows) -> BatchIssueDialog:
+        """Issue codes for many assets in the background (progress, cancel, summary)."""
+        dialog = BatchIssueDialog(self.backend, self.loaded.table, rows, self.data_dir, self)
+        dialog.batchDone.connect(self._batch_issued)
+        self.batch_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _batch_issued(self, outcome: ledger_jobs.BatchOutcome) -> None:
+        """Show issued codes as issued and signed-but-unsequenced ones as pending."""
+        table = self.loaded.table
+        for status, done in (("issued", outcome.issued), ("pending", outcome.pending)):
+            rows = [o.row for o in done if o.row is not None]
+            if rows:
+                table.set_codes(rows, [o.code for o in done if o.row is not None], status=status)
+        self.table.model.refresh_cells()
+        self._inspect()
+        self.status.showMessage(summary_text(outcome).replace("\n", " · "), 15000)
+        self.poll_node()
 
     def _issued(self, outcome: ledger_jobs.IssueOutcome) -> None:
         if outcome.row is not None:

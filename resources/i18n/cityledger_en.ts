@@ -25,6 +25,13 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>%n selected assets</source>
+        <translation>
+            <numerusform>%n selected asset</numerusform>
+            <numerusform>%n selected assets</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>Imported %n assets</source>
         <translation>
             <numerusform>Imported %n asset</numerusform>
@@ -57,6 +64,48 @@
         <translation>
             <numerusform>%n cosignature</numerusform>
             <numerusform>%n cosignatures</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>One code for each of the %n selected assets. Assets that already have a code or belong to another city are skipped and listed in the summary.</source>
+        <translation>
+            <numerusform>One code for the %n selected asset. An asset that already has a code or belongs to another city is skipped and listed in the summary.</numerusform>
+            <numerusform>One code for each of the %n selected assets. Assets that already have a code or belong to another city are skipped and listed in the summary.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Sign and issue %n codes</source>
+        <translation>
+            <numerusform>Sign and issue %n code</numerusform>
+            <numerusform>Sign and issue %n codes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n issued and confirmed in the log</source>
+        <translation>
+            <numerusform>%n issued and confirmed in the log</numerusform>
+            <numerusform>%n issued and confirmed in the log</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n signed and pending in the outbox (not yet confirmed)</source>
+        <translation>
+            <numerusform>%n signed and pending in the outbox (not yet confirmed)</numerusform>
+            <numerusform>%n signed and pending in the outbox (not yet confirmed)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n refused</source>
+        <translation>
+            <numerusform>%n refused</numerusform>
+            <numerusform>%n refused</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n not started (cancelled)</source>
+        <translation>
+            <numerusform>%n not started (cancelled)</numerusform>
+            <numerusform>%n not started (cancelled)</numerusform>
         </translation>
     </message>
 </context>

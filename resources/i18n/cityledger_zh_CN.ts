@@ -28,10 +28,6 @@
         <translation>导入资产(&amp;I)…</translation>
     </message>
     <message>
-        <source>&amp;Issue code…</source>
-        <translation>签发编码(&amp;I)…</translation>
-    </message>
-    <message>
         <source>&amp;Ledger</source>
         <translation>账本(&amp;L)</translation>
     </message>
@@ -132,8 +128,84 @@
         <translation>城市</translation>
     </message>
     <message>
+        <source>Issue codes for the selection</source>
+        <translation>为所选资产赋码</translation>
+    </message>
+    <message numerus="yes">
+        <source>One code for each of the %n selected assets. Assets that already have a code or belong to another city are skipped and listed in the summary.</source>
+        <translation>
+            <numerusform>为所选的 %n 个资产各赋一个码。已有码或属于其他城市的资产将被跳过，并在汇总中列出。</numerusform>
+        </translation>
+    </message>
+    <message>
         <source>City node passphrase</source>
         <translation>城市节点口令</translation>
+    </message>
+    <message numerus="yes">
+        <source>Sign and issue %n codes</source>
+        <translation>
+            <numerusform>签名并赋码 %n 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%v of %m assets</source>
+        <translation>%v / %m 个资产</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Choose the official and type the passphrase.</source>
+        <translation>请选择经办人并输入口令。</translation>
+    </message>
+    <message>
+        <source>Issuing codes</source>
+        <translation>正在赋码</translation>
+    </message>
+    <message>
+        <source>Cancelling after the entries being sequenced…</source>
+        <translation>正在排序的条目完成后取消…</translation>
+    </message>
+    <message>
+        <source>Nothing issued: {reason}</source>
+        <translation>未赋任何码：{reason}</translation>
+    </message>
+    <message>
+        <source>Cancelled: the rest was not started.</source>
+        <translation>已取消：其余资产未开始处理。</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n issued and confirmed in the log</source>
+        <translation>
+            <numerusform>%n 个已赋码并在日志中确认</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n signed and pending in the outbox (not yet confirmed)</source>
+        <translation>
+            <numerusform>%n 个已签名，在发件箱中待处理（尚未确认）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n refused</source>
+        <translation>
+            <numerusform>%n 个被拒绝</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n not started (cancelled)</source>
+        <translation>
+            <numerusform>%n 个未开始（已取消）</numerusform>
+        </translation>
     </message>
     <message>
         <source>City {name}</source>
@@ -260,6 +332,22 @@
         <translation>将所选资产导出为 GeoPackage、GeoJSON 或 CSV</translation>
     </message>
     <message>
+        <source>&amp;Issue codes…</source>
+        <translation>赋码(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>Issue identity codes for the selected assets (one, or thousands at once)</source>
+        <translation>为所选资产赋身份码（一个或一次数千个）</translation>
+    </message>
+    <message>
+        <source>Select all rows the table shows</source>
+        <translation>选择表格显示的全部行</translation>
+    </message>
+    <message>
+        <source>Select every asset the table&apos;s filter shows, to act on them at once</source>
+        <translation>选择表格筛选结果中的全部资产，以便一次性操作</translation>
+    </message>
+    <message>
         <source>Acknowledge alerts on the wall</source>
         <translation>确认大屏警报</translation>
     </message>
@@ -271,6 +359,12 @@
         <source>%n critical alerts acknowledged</source>
         <translation>
             <numerusform>已确认 %n 个严重警报</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n selected assets</source>
+        <translation>
+            <numerusform>已选 %n 个资产</numerusform>
         </translation>
     </message>
     <message>
@@ -326,10 +420,6 @@
     <message>
         <source>Inspector</source>
         <translation>检查器</translation>
-    </message>
-    <message>
-        <source>Issue an identity code for the selected asset</source>
-        <translation>为所选资产签发身份编码</translation>
     </message>
     <message>
         <source>Issue code</source>

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,6 +25,7 @@ MAX_SELECTION_RANGES = 5000  # beyond this, the table shows the first ones; the 
 
 class AttributeTable(QWidget):
     rowsSelected = Signal(list)  # AssetTable row numbers chosen in the table
+    contextMenuRequested = Signal(QPoint)  # global position of a right click on the rows
 
     def __init__(self, backend, parent=None):
         super().__init__(parent)
@@ -53,6 +54,10 @@ class AttributeTable(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.view.setAlternatingRowColors(True)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(
+            lambda pos: self.contextMenuRequested.emit(self.view.viewport().mapToGlobal(pos))
+        )
         self.view.setWordWrap(False)
         self.view.verticalHeader().setVisible(False)
         # Fixed row height keeps QHeaderView from measuring a million rows.
@@ -179,3 +184,7 @@ class AttributeTable(QWidget):
 
     def selected_table_rows(self) -> list[int]:
         return [int(r) for r in self._selected_rows]
+
+    def shown_rows(self) -> list[int]:
+        """AssetTable rows the table shows now (its filter's result), in view order."""
+        return self.model.rows.tolist()

@@ -49,6 +49,10 @@ class _MapViewBox(pg.ViewBox):
             pos = self.mapSceneToView(ev.scenePos())
             additive = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier)
             self.owner._click(pos.x(), pos.y(), additive)
+        elif ev.button() == QtCore.Qt.MouseButton.RightButton:
+            ev.accept()
+            pos = self.mapSceneToView(ev.scenePos())
+            self.owner._context_click(pos.x(), pos.y(), ev.screenPos().toPoint())
         else:
             super().mouseClickEvent(ev)
 
@@ -78,6 +82,7 @@ class MapView(QtWidgets.QWidget):
     cursorMoved = QtCore.Signal(float, float)
     identifyRequested = QtCore.Signal(int)
     viewChanged = QtCore.Signal(tuple)  # (minx, miny, maxx, maxy) after pan/zoom
+    contextMenuRequested = QtCore.Signal(QtCore.QPoint)  # global position; selection set
 
     def __init__(self, parent=None, background: str = "#eef1f4"):
         super().__init__(parent)
@@ -311,6 +316,13 @@ class MapView(QtWidgets.QWidget):
             self.set_selection([] if row is None else [row], emit=True)
         if row is not None:
             self.identifyRequested.emit(row)
+
+    def _context_click(self, x, y, global_pos) -> None:
+        """A right click acts on the selection; on an asset outside it, on that asset."""
+        row = self.identify_at(x, y)
+        if row is not None and row not in self._selection:
+            self.set_selection([row], emit=True)
+        self.contextMenuRequested.emit(global_pos)
 
     def _box_select(self, bbox, additive):
         if self.table is None:

@@ -1,0 +1,208 @@
+"""An action on many selected assets at once: who signs, then a progress bar with Cancel,
+then a summary of what happened to each asset (issued, pending in the outbox, refused
+with its reason, not started). The work is one job on the worker thread
+(ledger_jobs.issue_rows); Cancel stops it between chunks and the summary says exactly
+what was done by then — nothing is shown confirmed before the sequencer confirmed it."""
+
+from __future__ import annotations
+
+from threading import Event
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui import job_messages, ledger_jobs
+from app.ui.i18n import tr
+from app.ui.theme import STATUS_COLORS
+
+MAX_LISTED_REFUSALS = 500  # the summary counts them all; the list shows the first ones
+
+
+class BatchIssueDialog(QDialog):
+    batchDone = Signal(object)  # ledger_jobs.BatchOutcome, also after a cancel
+
+    def __init__(self, backend, table, rows, folder, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("Issue codes for the selection"))
+        self.setMinimumWidth(620)
+        self.backend, self.table, self.rows, self.folder = backend, table, list(rows), folder
+        self.cancel_event = Event()
+        self.outcome: ledger_jobs.BatchOutcome | None = None
+        self.running = False
+
+        self.official_combo = QComboBox()
+        self.official_combo.setEditable(True)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setPlaceholderText(tr("unlocks the official's signing key"))
+        self.node_passphrase = QLineEdit()
+        self.node_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.node_passphrase.setPlaceholderText(
+            tr("empty: keep it in the outbox, pending, until the sequencer runs")
+        )
+        self.error = QLabel()
+        self.error.setStyleSheet(f"color: {STATUS_COLORS['revoked']};")
+        self.error.setWordWrap(True)
+
+        form_page = QWidget()
+        form = QFormLayout(form_page)
+        what = QLabel(
+            tr(
+                "One code for each of the %n selected assets. Assets that already have a "
+                "code or belong to another city are skipped and listed in the summary.",
+                None,
+                len(self.rows),
+            )
+        )
+        what.setWordWrap(True)
+        form.addRow(what)
+        form.addRow(tr("Official"), self.official_combo)
+        form.addRow(tr("Passphrase"), self.passphrase)
+        self.node_row_label = QLabel(tr("City node passphrase"))
+        form.addRow(self.node_row_label, self.node_passphrase)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.start_button = buttons.addButton(
+            tr("Sign and issue %n codes", None, len(self.rows)),
+            QDialogButtonBox.ButtonRole.AcceptRole,
+        )
+        buttons.rejected.connect(self.reject)
+        self.start_button.clicked.connect(self.start)
+        form.addRow(buttons)
+
+        run_page = QWidget()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, max(1, len(self.rows)))
+        self.progress.setValue(0)
+        self.progress.setFormat(tr("%v of %m assets"))
+        self.state = QLabel(tr("Signing and sequencing…"))
+        self.state.setWordWrap(True)
+        self.summary = QLabel()
+        self.summary.setObjectName("batch_summary")
+        self.summary.setWordWrap(True)
+        self.refusals = QListWidget()
+        self.refusals.setVisible(False)
+        self.cancel_button = QPushButton(tr("Cancel"))
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button = QPushButton(tr("Close"))
+        self.close_button.clicked.connect(self.accept)
+        self.close_button.setVisible(False)
+        col = QVBoxLayout(run_page)
+        col.addWidget(self.state)
+        col.addWidget(self.progress)
+        col.addWidget(self.summary)
+        col.addWidget(self.refusals, 1)
+        col.addWidget(self.cancel_button)
+        col.addWidget(self.close_button)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(form_page)
+        self.pages.addWidget(run_page)
+        QVBoxLayout(self).addWidget(self.pages)
+        self.backend.call_for(
+            self,
+            ledger_jobs.issue_context,
+            on_done=self._set_context,
+            on_error=lambda exc: self.error.setText(job_messages.describe(exc)),
+        )
+
+    def _set_context(self, context) -> None:
+        names, needs_node_passphrase = context
+        self.node_row_label.setVisible(needs_node_passphrase)
+        self.node_passphrase.setVisible(needs_node_passphrase)
+        current = self.official_combo.currentText()
+        self.official_combo.clear()
+        self.official_combo.addItems(list(names))
+        if current:
+            self.official_combo.setCurrentText(current)
+
+    def signer(self) -> ledger_jobs.Signer:
+        return ledger_jobs.Signer(
+            self.official_combo.currentText().strip(),
+            self.passphrase.text(),
+            self.node_passphrase.text(),
+        )
+
+    def start(self) -> None:
+        signer = self.signer()
+        if not signer.official or not signer.passphrase:
+            self.error.setText(tr("Choose the official and type the passphrase."))
+            return
+        table, rows, cancel = self.table, list(self.rows), self.cancel_event
+        self.running = True
+        self.pages.setCurrentIndex(1)
+        self.backend.call_for(
+            self,
+            lambda ctx: ledger_jobs.issue_rows(ctx, table, rows, signer, cancel),
+            on_done=self._done,
+            on_error=self._failed,
+            on_progress=self._progress,
+            label=tr("Issuing codes"),
+        )
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(1, total))
+        self.progress.setValue(done)
+
+    def cancel(self) -> None:
+        """Stop after the chunk being sequenced; what is done by then stays done."""
+        self.cancel_event.set()
+        self.cancel_button.setEnabled(False)
+        self.state.setText(tr("Cancelling after the entries being sequenced…"))
+
+    def reject(self) -> None:
+        if self.running:  # closing mid-batch cancels it; the summary still comes
+            self.cancel()
+            return
+        super().reject()
+
+    def _failed(self, exc) -> None:
+        self.running = False
+        self.pages.setCurrentIndex(0)
+        self.error.setText(tr("Nothing issued: {reason}").format(reason=job_messages.describe(exc)))
+
+    def _done(self, outcome: ledger_jobs.BatchOutcome) -> None:
+        self.running = False
+        self.outcome = outcome
+        self.progress.setValue(outcome.done)
+        self.state.setText(
+            tr("Cancelled: the rest was not started.") if outcome.cancelled else tr("Done.")
+        )
+        self.summary.setText(summary_text(outcome))
+        self.refusals.clear()
+        for row, reason in outcome.refused[:MAX_LISTED_REFUSALS]:
+            name = self.table.name(row) if row is not None else ""
+            self.refusals.addItem(f"{name}: {self._reason(row, reason)}")
+        self.refusals.setVisible(bool(outcome.refused))
+        self.cancel_button.setVisible(False)
+        self.close_button.setVisible(True)
+        self.batchDone.emit(outcome)
+
+    def _reason(self, row, reason) -> str:
+        asset = self.table.record(row) if row is not None else {}
+        return job_messages.batch_refusal(reason, self.folder, asset)
+
+
+def summary_text(outcome: ledger_jobs.BatchOutcome) -> str:
+    """One line per fate: issued, pending, refused, not started."""
+    lines = [
+        tr("%n issued and confirmed in the log", None, len(outcome.issued)),
+        tr("%n signed and pending in the outbox (not yet confirmed)", None, len(outcome.pending)),
+        tr("%n refused", None, len(outcome.refused)),
+    ]
+    if outcome.not_started:
+        lines.append(tr("%n not started (cancelled)", None, outcome.not_started))
+    return "\n".join(lines)

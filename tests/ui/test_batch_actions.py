@@ -1,0 +1,132 @@
+"""Actions on many selected assets: a box selection of 1,000 assets issued in the
+background with progress, cancel and a truthful summary, on a real node."""
+
+from __future__ import annotations
+
+from threading import Event
+
+from app.ledger.issuance import HAS_CODE, IssueRefusal
+from tests.ui.conftest import NODE_PASS, OFFICIAL, OFFICIAL_PASS, wait_idle
+
+N_ASSETS = 1000
+
+
+class CancelDuringChunk(Event):
+    """The user's Cancel press reaches the worker while chunk ``n - 1`` is being
+    sequenced (the batch asks before every chunk), however fast this machine is."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n, self.asked, self.pressed = n, 0, False
+
+    def set(self) -> None:
+        self.pressed = True
+
+    def is_set(self) -> bool:
+        self.asked += 1
+        if self.pressed and self.asked >= self.n:
+            super().set()
+        return super().is_set()
+
+
+def box_select_all(w, qtbot) -> list[int]:
+    x0, y0, x1, y1 = w.ws.table.x.min(), w.ws.table.y.min(), w.ws.table.x.max(), w.ws.table.y.max()
+    with qtbot.waitSignal(w.selectionShown):
+        w.map._box_select((x0 - 0.01, y0 - 0.01, x1 + 0.01, y1 + 0.01), False)  # a Shift-drag
+    return list(w.selection)
+
+
+def start_batch(w, qtbot, node_passphrase: str):
+    w.issue_code()  # Ctrl+I
+    dialog = w.batch_dialog
+    qtbot.waitUntil(lambda: dialog.official_combo.count() > 0, timeout=30000)
+    dialog.official_combo.setCurrentText(OFFICIAL)
+    dialog.passphrase.setText(OFFICIAL_PASS)
+    dialog.node_passphrase.setText(node_passphrase)
+    return dialog
+
+
+def test_box_selected_thousand_assets_are_issued_with_progress(make_window, node_dir, qtbot):
+    w = make_window(node_dir, per_city=N_ASSETS)
+    rows = box_select_all(w, qtbot)
+    seed_row = w.ws.table.row_of_code(node_dir.joinpath("seed_code").read_text())
+    assert len(rows) == N_ASSETS + 1 and seed_row in rows  # the seed asset has its code
+    dialog = start_batch(w, qtbot, NODE_PASS)
+    assert dialog.rows == rows  # every selected asset, not the first one only
+    seen = []
+    w.backend.progress.connect(lambda _label, done, total: seen.append((done, total)))
+    with qtbot.waitSignal(dialog.batchDone, timeout=120000) as done:
+        dialog.start_button.click()
+    outcome = done.args[0]
+    assert len(outcome.issued) == N_ASSETS and not outcome.pending and not outcome.cancelled
+    assert [(r, type(why)) for r, why in outcome.refused] == [(seed_row, IssueRefusal)]
+    assert outcome.refused[0][1].kind == HAS_CODE
+    assert seen[-1] == (N_ASSETS + 1, N_ASSETS + 1) and len(seen) > 2  # it moved, chunk by chunk
+    assert dialog.progress.value() == N_ASSETS + 1
+    table = w.ws.table
+    for o in outcome.issued:
+        assert table.codes[o.row] == o.code and table.status_of(o.row) == "issued"
+    assert "1,000 issued" in dialog.summary.text() or "1000 issued" in dialog.summary.text()
+    assert dialog.refusals.count() == 1 and "already has the code" in dialog.refusals.item(0).text()
+    wait_idle(qtbot, w.backend)
+    assert w.net.log_size == 2 + N_ASSETS  # official + seed + the batch, in the log
+
+
+def test_cancel_leaves_a_truthful_summary(make_window, node_dir, qtbot):
+    w = make_window(node_dir, per_city=N_ASSETS)
+    rows = box_select_all(w, qtbot)
+    dialog = start_batch(w, qtbot, NODE_PASS)
+    dialog.cancel_event = CancelDuringChunk(n=3)  # pressed during the 2nd chunk
+    with qtbot.waitSignal(dialog.batchDone, timeout=120000) as done:
+        dialog.start_button.click()
+        dialog.cancel_button.click()  # the real button: it disables itself and says so
+        assert not dialog.cancel_button.isEnabled()
+    outcome = done.args[0]
+    assert outcome.cancelled
+    issued_rows = {o.row for o in outcome.issued}
+    # chunks already handed to the sequencer are done; nothing after them was started
+    assert 0 < len(issued_rows) < N_ASSETS
+    assert outcome.not_started == len(rows) - len(issued_rows) - len(outcome.refused)
+    assert outcome.not_started > 0
+    table = w.ws.table
+    coded = {r for r in rows if table.codes[r] is not None} - {outcome.refused[0][0]}
+    assert coded == issued_rows  # the map shows exactly what was issued
+    assert "not started (cancelled)" in dialog.summary.text()
+    assert dialog.close_button.isVisible()
+    wait_idle(qtbot, w.backend)
+    assert w.net.log_size == 2 + len(issued_rows)  # the log agrees with the summary
+
+
+def test_locked_city_keys_leave_the_batch_pending_not_confirmed(make_window, node_dir, qtbot):
+    w = make_window(node_dir, per_city=40)
+    rows = box_select_all(w, qtbot)
+    dialog = start_batch(w, qtbot, "")  # no city node passphrase: nothing is sequenced here
+    with qtbot.waitSignal(dialog.batchDone, timeout=60000) as done:
+        dialog.start_button.click()
+    outcome = done.args[0]
+    assert not outcome.issued and len(outcome.pending) == len(rows) - 1
+    for o in outcome.pending:
+        assert w.ws.table.status_of(o.row) == "pending"  # not shown as issued
+    assert "0 issued" in dialog.summary.text() and "pending in the outbox" in dialog.summary.text()
+
+
+def test_wrong_passphrase_stops_the_batch_before_anything_is_signed(make_window, node_dir, qtbot):
+    w = make_window(node_dir, per_city=40)
+    box_select_all(w, qtbot)
+    dialog = start_batch(w, qtbot, NODE_PASS)
+    dialog.passphrase.setText("not-the-passphrase")
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
+    assert dialog.outcome is None and dialog.pages.currentIndex() == 0
+    assert "Nothing issued" in dialog.error.text()
+    wait_idle(qtbot, w.backend)
+    assert w.net.log_size == 2
+
+
+def test_right_click_menu_offers_the_actions_on_the_selection(make_window, node_dir, qtbot):
+    w = make_window(node_dir)
+    box_select_all(w, qtbot)
+    menu = w.selection_menu()
+    texts = [a.text() for a in menu.actions()]
+    assert texts[0] == f"{len(w.selection)} selected assets"
+    assert w.act_issue in menu.actions() and w.act_export in menu.actions()
