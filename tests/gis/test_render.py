@@ -193,3 +193,20 @@ def test_segments_in_keeps_exactly_the_segments_near_the_box():
     bx, _ = segments_in(x, y, (2.5, -1, 10.5, 1))  # 2-3 and 10-11, two runs
     assert np.array_equal(bx, [2, 3, np.nan, 10, 11, np.nan], equal_nan=True)
     assert len(segments_in(x, y, (50, 50, 60, 60))[0]) == 0
+
+
+def test_polylines_are_drawn_pixel_by_pixel_and_only_where_joined():
+    from app.gis.render.raster import polylines
+
+    w, h = 20, 10
+    img = np.zeros(w * h, np.uint32)
+    # One line (2.5, 5.5) -> (10.5, 5.5) -> (10.5, 1.5), then a new line starting apart.
+    x = np.array([2.5, 10.5, 10.5, 15.5, 17.5])
+    y = np.array([5.5, 5.5, 1.5, 8.5, 8.5])
+    joins = np.array([0, 1, 1, 0, 1], np.int32)
+    colors = np.array([1, 1, 1, 2, 2], np.uint32)
+    polylines(img, w, h, x, y, joins, colors)
+    img = img.reshape(h, w)
+    assert (img[5, 2:11] == 1).all() and (img[1:6, 10] == 1).all()
+    assert (img[8, 15:18] == 2).all()
+    assert (img != 0).sum() == 9 + 4 + 3  # nothing between the two lines

@@ -99,3 +99,29 @@ def density(
         np.repeat(palette, len(DENSITY_ALPHA)), np.tile(DENSITY_ALPHA, len(palette))
     )
     img[flat] = shaded[key.astype(np.intp) * len(DENSITY_ALPHA) + level]
+
+
+def polylines(
+    img: np.ndarray,
+    w: int,
+    h: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    joins_previous: np.ndarray,
+    colors: np.ndarray,
+) -> None:
+    """1-px polylines into the flat image: each segment (a vertex joined to the one
+    before) sampled once per pixel of its longer side, in the colour of its end vertex.
+    Costs the pixels drawn, where QPainter costs a path element per vertex."""
+    seg = np.flatnonzero(joins_previous[1:] != 0) + 1  # segment from seg-1 to seg
+    if len(seg) == 0:
+        return
+    x0, y0, dx, dy = x[seg - 1], y[seg - 1], x[seg] - x[seg - 1], y[seg] - y[seg - 1]
+    n = np.ceil(np.maximum(np.abs(dx), np.abs(dy))).astype(np.int64) + 1
+    first = np.concatenate([[0], np.cumsum(n)[:-1]])
+    of = np.repeat(np.arange(len(seg)), n)
+    t = (np.arange(int(n.sum())) - first[of]) / np.maximum(n - 1, 1)[of]
+    px = np.floor(x0[of] + t * dx[of]).astype(np.int64)
+    py = np.floor(y0[of] + t * dy[of]).astype(np.int64)
+    ok = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+    img[(py * w + px)[ok]] = colors[seg][of][ok]

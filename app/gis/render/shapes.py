@@ -128,12 +128,19 @@ class ShapeSet:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Block pixel coordinates of the shapes ``which`` at one-pixel detail, and per
         vertex 1 if it connects to the one before (0 starts a ring or line)."""
+        x, y, joins, _ = self.merged(block, which)
+        return x, y, joins
+
+    def merged(
+        self, block: Block, which: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`path_arrays` and, per vertex, its shape's position in ``which``."""
         rings = concat_ranges(self.geom_ring[which], self.geom_ring[which + 1])
         starts, ends = self.ring_start[rings], self.ring_start[rings + 1]
         idx = concat_ranges(starts, ends)
         if len(idx) == 0:
             e = np.empty(0)
-            return e, e, np.empty(0, np.int32)
+            return e, e, np.empty(0, np.int32), np.empty(0, np.int64)
         ox, oy = self.origin
         px = self.x[idx].astype(np.float64) * block.sx + (ox * block.sx - block.gx)
         py = self.y[idx].astype(np.float64) * block.sy + (oy * block.sy - block.gy)
@@ -154,7 +161,9 @@ class ShapeSet:
             keep |= np.repeat(short, lengths)
         connect = np.ones(len(idx), np.int32)
         connect[first] = 0
-        return px[keep], py[keep], connect[keep]
+        rings_per_shape = self.geom_ring[which + 1] - self.geom_ring[which]
+        owner = np.repeat(np.repeat(np.arange(len(which)), rings_per_shape), lengths)
+        return px[keep], py[keep], connect[keep], owner[keep]
 
 
 def _oriented(coords: np.ndarray, ring_start: np.ndarray, exterior: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from app.gis.assets import STATUSES, AssetTable
+from app.gis.render import raster
 from app.gis.render.canvas import Canvas, CanvasCache, Style
 from app.gis.render.marks import Marks
 from app.gis.render.memory import trim_heap
@@ -364,9 +365,16 @@ class AssetLayer(pg.GraphicsObject):
                 canvas.waiting = self.table is not None  # the marks are still being built
             else:
                 for name in ("polygons", "lines"):
-                    if self.opacity[name] > 0 and len(self.shapes.get(name, ())):
-                        if not self._draw_shapes(p, name, block, canvas.style.fine):
-                            canvas.waiting = True
+                    if self.opacity[name] <= 0 or not len(self.shapes.get(name, ())):
+                        continue
+                    if name == "lines" and not canvas.style.fine and self.opacity[name] >= 1:
+                        # 1-px opaque lines: numpy draws them at the cost of their pixels.
+                        p.end()
+                        done = self._raster_lines(pixels, block)
+                        p.begin(img)
+                    else:
+                        done = self._draw_shapes(p, name, block, canvas.style.fine)
+                    canvas.waiting |= not done
             if self.marks is not None and self.opacity["points"] > 0:
                 marks = self.marks.render(block, canvas.style.mode)
                 p.setOpacity(self.opacity["points"])
@@ -415,6 +423,24 @@ class AssetLayer(pg.GraphicsObject):
             else:
                 p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
             p.drawPath(path)
+        return True
+
+    def _raster_lines(self, pixels: np.ndarray, block: Block) -> bool:
+        """The large lines of the block as 1-px lines drawn with numpy; False if their
+        vertices are not prepared yet."""
+        assert self.marks is not None and self.table is not None
+        shapes, rows = self.shapes["lines"], self.shape_rows["lines"]
+        which = shapes.in_block(block, self.marks.small_limit(block.deg_per_px), 2)
+        if self._row_mask is not None:
+            which = which[self._row_mask[rows[which]]]
+        if len(which) == 0:
+            return True
+        if not shapes.ready:
+            return False
+        key, pal = self._keys()
+        x, y, joins, owner = shapes.merged(block, which)
+        colors = pal[key[rows[which]]][owner]
+        raster.polylines(pixels.reshape(-1), block.width, block.height, x, y, joins, colors)
         return True
 
     @staticmethod
