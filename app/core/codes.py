@@ -54,6 +54,7 @@ from dataclasses import dataclass
 
 from app.core.classes import ASSET_CLASSES
 from app.core.errors import CodeError
+from app.core.texts import N_
 
 ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -257,59 +258,81 @@ def parse_code(text: str) -> Code:
         if ch in "-\u2010\u2011\u2012\u2013\u2212":
             if len(chars) not in _DASH_AFTER or len(chars) in dashes:
                 raise CodeError(
-                    f"character {i + 1} '-' is misplaced: dashes separate CCCCCC-AAA-SSSSSSSS-K", i
+                    N_("character {at} '-' is misplaced: dashes separate CCCCCC-AAA-SSSSSSSS-K"),
+                    i,
+                    at=i + 1,
                 )
             dashes.add(len(chars))
             continue
         if not (ch.isascii() and ch.isalnum()):
-            raise CodeError(f"character {i + 1} {raw!r} is not a letter or digit", i)
+            raise CodeError(
+                N_("character {at} {char!r} is not a letter or digit"), i, at=i + 1, char=raw
+            )
         chars.append(ch)
         where.append(i)
     if len(chars) != _BODY_LEN + 1:
         raise CodeError(
-            f"a code has 18 letters and digits (CCCCCC-AAA-SSSSSSSS-K); this has {len(chars)}", None
+            N_("a code has 18 letters and digits (CCCCCC-AAA-SSSSSSSS-K); this has {count}"),
+            None,
+            count=len(chars),
         )
 
-    def fail(k: int, what: str) -> CodeError:
-        return CodeError(f"character {where[k] + 1} {text[where[k]]!r} {what}", where[k])
+    def fail(k: int, template: str) -> CodeError:
+        return CodeError(template, where[k], at=where[k] + 1, char=text[where[k]])
 
     for k in range(0, 6):
         if not chars[k].isdigit():
-            raise fail(k, "is not a digit; the code starts with the 6-digit city code")
+            raise fail(
+                k,
+                N_(
+                    "character {at} {char!r} is not a digit; the code starts with the 6-digit city code"
+                ),
+            )
     city = "".join(chars[_CITY])
     if problem := city_problem(city):
         raise CodeError(problem, where[0])
     for k in range(6, 9):
         if not chars[k].isalpha():
-            raise fail(k, "is not a letter; characters 7-9 are the asset class")
+            raise fail(
+                k, N_("character {at} {char!r} is not a letter; characters 7-9 are the asset class")
+            )
     asset_class = "".join(chars[_CLASS])
     if asset_class not in ASSET_CLASSES:
         raise CodeError(
-            f"asset class {asset_class!r} (from character {where[6] + 1}) is not "
-            f"in the registry ({', '.join(sorted(ASSET_CLASSES))})",
+            N_("asset class {cls!r} (from character {at}) is not in the registry ({known})"),
             where[6],
+            cls=asset_class,
+            at=where[6] + 1,
+            known=", ".join(sorted(ASSET_CLASSES)),
         )
     serial_chars = []
     for k in range(9, 17):
         ch = SERIAL_ALIASES.get(chars[k], chars[k])
         if ch not in _CROCKFORD_VALUE:
-            raise fail(k, "is not valid in the serial (Crockford base32 has no U)")
+            raise fail(
+                k,
+                N_(
+                    "character {at} {char!r} is not valid in the serial (Crockford base32 has no U)"
+                ),
+            )
         serial_chars.append(ch)
     serial = "".join(serial_chars)
 
     check = chars[17]
     state = _check_state(_VALUE[ch] for ch in city + asset_class + serial)
     if QUASIGROUP[state][_VALUE[check]] != 0:
-        hint = (
-            " (the check character is read exactly: letters O, I, L are not the digits "
-            "0 and 1 there)"
-            if check in SERIAL_ALIASES or check in "01"
-            else ""
-        )
         raise CodeError(
-            f"check character {text[where[17]]!r} does not match the rest of the code "
-            f"— a typo somewhere in it?{hint}",
+            N_(
+                "check character {char!r} does not match the rest of the code "
+                "— a typo somewhere in it? (the check character is read exactly: "
+                "letters O, I, L are not the digits 0 and 1 there)"
+            )
+            if check in SERIAL_ALIASES or check in "01"
+            else N_(
+                "check character {char!r} does not match the rest of the code — a typo somewhere in it?"
+            ),
             None,
+            char=text[where[17]],
         )
     return Code(city, asset_class, serial, check)
 

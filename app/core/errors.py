@@ -28,9 +28,13 @@ class CodeError(CoreError):
     text the user typed, or None when the fault is not at one character (for
     example a check-character mismatch, whose typo can be anywhere)."""
 
-    def __init__(self, message: str, position: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, position: int | None = None, **params: Any) -> None:
+        # With params, ``message`` is an English template (marked N_) a view translates;
+        # str(error) is always the formatted English.
+        super().__init__(message.format(**params) if params else message)
         self.position = position
+        self.template = message
+        self.params = params
 
 
 class EntryError(CoreError):

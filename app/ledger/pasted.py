@@ -58,8 +58,8 @@ def read_text(text: str, via: str = TEXT) -> Pasted:
     if looks_like_code(stripped):
         try:
             return Pasted(CODE, via, code=str(_codes.parse_code(stripped)))
-        except CodeError as e:
-            return Pasted(CODE, via, error=N_("{error}"), params=(("error", str(e)),))
+        except CodeError as e:  # the parser's own template, so the view can translate it
+            return Pasted(CODE, via, error=e.template, params=tuple(e.params.items()))
     return Pasted(BUNDLE, via, bundle=stripped.encode("utf-8"))
 
 

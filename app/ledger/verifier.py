@@ -26,7 +26,7 @@ from app.core import codes as _codes
 from app.core import merkle as _merkle
 from app.core import note as _note
 from app.core import records as _records
-from app.core.errors import InvalidSignatureError
+from app.core.errors import CodeError, InvalidSignatureError
 from app.core.texts import N_
 from app.ledger import rules
 from app.ledger.proof_bundle import (
@@ -154,7 +154,7 @@ class _Checker:
         self.result = result
 
     def add(
-        self, name: str, status: str, template: str, blocking: bool = True, **params: object
+        self, name: str, status: str, template: str, *, blocking: bool = True, **params: object
     ) -> bool:
         reason = template.format(**params)
         self.result.checks.append(Check(name, status, reason, blocking, template, params))
@@ -171,7 +171,10 @@ class _Checker:
 def _check_code(ck: _Checker, text: str) -> _codes.Code | None:
     try:
         code = _codes.parse_code(text)
-    except ValueError as e:  # CodeError: the message names the character at fault
+    except CodeError as e:  # the parser's template: it names the character at fault
+        ck.add(CODE_SYNTAX, FAIL, e.template, **e.params)
+        return None
+    except ValueError as e:
         ck.add(CODE_SYNTAX, FAIL, N_("{error}"), error=str(e))
         return None
     ck.add(

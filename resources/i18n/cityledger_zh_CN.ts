@@ -1333,5 +1333,41 @@
         <source>{folder} holds no city node, so the wall would show an empty network: pass --data with a node&apos;s folder (created by `cityledger init`), or run `cityledger demo --wall`</source>
         <translation>{folder} 中没有城市节点，大屏将显示空网络：请用 --data 指定节点文件夹（由 `cityledger init` 创建），或运行 `cityledger demo --wall`</translation>
     </message>
+    <message>
+        <source>character {at} &apos;-&apos; is misplaced: dashes separate CCCCCC-AAA-SSSSSSSS-K</source>
+        <translation>第 {at} 个字符“-”位置错误：短横线只能分隔 CCCCCC-AAA-SSSSSSSS-K</translation>
+    </message>
+    <message>
+        <source>character {at} {char!r} is not a letter or digit</source>
+        <translation>第 {at} 个字符 {char!r} 不是字母或数字</translation>
+    </message>
+    <message>
+        <source>a code has 18 letters and digits (CCCCCC-AAA-SSSSSSSS-K); this has {count}</source>
+        <translation>编码由 18 个字母和数字组成（CCCCCC-AAA-SSSSSSSS-K）；此处有 {count} 个</translation>
+    </message>
+    <message>
+        <source>character {at} {char!r} is not a digit; the code starts with the 6-digit city code</source>
+        <translation>第 {at} 个字符 {char!r} 不是数字；编码以 6 位城市代码开头</translation>
+    </message>
+    <message>
+        <source>character {at} {char!r} is not a letter; characters 7-9 are the asset class</source>
+        <translation>第 {at} 个字符 {char!r} 不是字母；第 7–9 个字符是资产类别</translation>
+    </message>
+    <message>
+        <source>asset class {cls!r} (from character {at}) is not in the registry ({known})</source>
+        <translation>资产类别 {cls!r}（自第 {at} 个字符起）不在登记表中（{known}）</translation>
+    </message>
+    <message>
+        <source>character {at} {char!r} is not valid in the serial (Crockford base32 has no U)</source>
+        <translation>第 {at} 个字符 {char!r} 不能用于序号（Crockford base32 中没有 U）</translation>
+    </message>
+    <message>
+        <source>check character {char!r} does not match the rest of the code — a typo somewhere in it? (the check character is read exactly: letters O, I, L are not the digits 0 and 1 there)</source>
+        <translation>校验字符 {char!r} 与编码其余部分不匹配——是否有输入错误？（校验字符按原样读取：字母 O、I、L 不等于数字 0 和 1）</translation>
+    </message>
+    <message>
+        <source>check character {char!r} does not match the rest of the code — a typo somewhere in it?</source>
+        <translation>校验字符 {char!r} 与编码其余部分不匹配——是否有输入错误？</translation>
+    </message>
 </context>
 </TS>

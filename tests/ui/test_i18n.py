@@ -94,3 +94,19 @@ def test_asset_names_follow_the_ui_language(qapp):
     finally:
         i18n.install(qapp, "en")
     assert display_name(Table(), 0) == "Shijiazhuang Bus Depot 129"
+
+
+def test_a_typo_in_a_code_is_explained_in_the_ui_language(qapp):
+    from app.ledger import pasted
+
+    got = pasted.read_text("130100-WAT-7K3M9Q2X-8")  # the check character is 9
+    assert got.message == (
+        "check character '8' does not match the rest of the code — a typo somewhere in it?"
+    )
+    try:
+        i18n.install(qapp, "zh_CN")
+        assert i18n.reason_text(got.error, dict(got.params)) == (
+            "校验字符 '8' 与编码其余部分不匹配——是否有输入错误？"
+        )
+    finally:
+        i18n.install(qapp, "en")
