@@ -210,3 +210,16 @@ def test_polylines_are_drawn_pixel_by_pixel_and_only_where_joined():
     assert (img[5, 2:11] == 1).all() and (img[1:6, 10] == 1).all()
     assert (img[8, 15:18] == 2).all()
     assert (img != 0).sum() == 9 + 4 + 3  # nothing between the two lines
+
+
+def test_polylines_clip_long_segments_to_the_image():
+    from app.gis.render.raster import polylines
+
+    w, h = 20, 10
+    img = np.zeros(w * h, np.uint32)
+    # A segment a million pixels long crossing the image on row 3, and one missing it.
+    x = np.array([-5e5, 5e5, -5e5, 5e5])
+    y = np.array([3.5, 3.5, -7.0, -7.0])
+    polylines(img, w, h, x, y, np.array([0, 1, 0, 1], np.int32), np.full(4, 7, np.uint32))
+    img = img.reshape(h, w)
+    assert (img[3] == 7).all() and (img != 0).sum() == w

@@ -117,6 +117,24 @@ def polylines(
     if len(seg) == 0:
         return
     x0, y0, dx, dy = x[seg - 1], y[seg - 1], x[seg] - x[seg - 1], y[seg] - y[seg - 1]
+    # Clip each segment to the image (Liang-Barsky): a long segment far off the block
+    # (a zoomed-in view) costs its visible pixels only.
+    lo, hi = np.zeros(len(seg)), np.ones(len(seg))
+    for p0, d, size in ((x0, dx, w), (y0, dy, h)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ta, tb = (-1 - p0) / d, (size + 1 - p0) / d
+        flat = d == 0
+        inside = (p0 >= -1) & (p0 <= size + 1)
+        ta = np.where(flat, np.where(inside, -np.inf, np.inf), ta)
+        tb = np.where(flat, np.where(inside, np.inf, -np.inf), tb)
+        lo = np.maximum(lo, np.minimum(ta, tb))
+        hi = np.minimum(hi, np.maximum(ta, tb))
+    vis = lo <= hi
+    seg, x0, y0 = seg[vis], x0[vis] + lo[vis] * dx[vis], y0[vis] + lo[vis] * dy[vis]
+    span = hi[vis] - lo[vis]
+    dx, dy = dx[vis] * span, dy[vis] * span
+    if len(seg) == 0:
+        return
     n = np.ceil(np.maximum(np.abs(dx), np.abs(dy))).astype(np.int64) + 1
     first = np.concatenate([[0], np.cumsum(n)[:-1]])
     of = np.repeat(np.arange(len(seg)), n)
