@@ -385,18 +385,27 @@ class AssetLayer(pg.GraphicsObject):
         m = MARGIN_PX
         canvas.put(band, pixels[m : m + band[3], m : m + band[2]])
 
-    def _draw_shapes(self, p: QtGui.QPainter, name: str, block: Block, fine: bool) -> bool:
-        """Paths of the large shapes of a layer; False if their vertices are not
-        prepared yet (the shapes are left out until they are)."""
-        assert self.marks is not None and self.table is not None
+    def _large_shapes(self, name: str, block: Block) -> np.ndarray | None:
+        """Positions of the layer's shapes drawn as lines or paths in the block (those
+        past the marks' size limit, passing the filters); None if their vertices are
+        not prepared yet."""
+        assert self.marks is not None
         shapes, rows = self.shapes[name], self.shape_rows[name]
         which = shapes.in_block(block, self.marks.small_limit(block.deg_per_px), 2)
         if self._row_mask is not None:
             which = which[self._row_mask[rows[which]]]
-        if len(which) == 0:
-            return True
-        if not shapes.ready:
-            return False
+        if len(which) and not shapes.ready:
+            return None
+        return which
+
+    def _draw_shapes(self, p: QtGui.QPainter, name: str, block: Block, fine: bool) -> bool:
+        """Paths of the large shapes of a layer; False if their vertices are not
+        prepared yet (the shapes are left out until they are)."""
+        assert self.table is not None
+        shapes, rows = self.shapes[name], self.shape_rows[name]
+        which = self._large_shapes(name, block)
+        if which is None or len(which) == 0:
+            return which is not None
         key = self.table.status if self.color_mode == "status" else self.table.class_idx
         colors = (
             [STATUS_COLORS[s] for s in STATUSES]
@@ -428,15 +437,11 @@ class AssetLayer(pg.GraphicsObject):
     def _raster_lines(self, pixels: np.ndarray, block: Block) -> bool:
         """The large lines of the block as 1-px lines drawn with numpy; False if their
         vertices are not prepared yet."""
-        assert self.marks is not None and self.table is not None
+        assert self.table is not None
         shapes, rows = self.shapes["lines"], self.shape_rows["lines"]
-        which = shapes.in_block(block, self.marks.small_limit(block.deg_per_px), 2)
-        if self._row_mask is not None:
-            which = which[self._row_mask[rows[which]]]
-        if len(which) == 0:
-            return True
-        if not shapes.ready:
-            return False
+        which = self._large_shapes("lines", block)
+        if which is None or len(which) == 0:
+            return which is not None
         key, pal = self._keys()
         x, y, joins, owner = shapes.merged(block, which)
         colors = pal[key[rows[which]]][owner]
