@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core.errors import CityLedgerError
 from app.gis import asset_checks
+from app.ledger import life
 from app.ledger.issuance import IncompleteRequest, IssueOutcome, IssueRequest, issue_record
 from app.ledger.keystore import KeystoreError
 from app.net.client import PeerError, PeerUnavailable
@@ -146,22 +147,7 @@ def _sequence_chunk(
                     IssueOutcome(str(r.code or code), r.index, r.size, False, req.row)
                 )
         return
-    for req, code, entry in signed:
-        if served_url:
-            try:
-                receipt = submit_to_server(served_url, entry)
-            except PeerUnavailable:
-                served_url = None  # down: this and the rest of the chunk wait in the outbox
-            except PeerError as exc:
-                out.refused.append((req.row, exc))
-                continue
-            else:
-                out.issued.append(
-                    IssueOutcome(receipt["code"], receipt["index"], receipt["size"], False, req.row)
-                )
-                continue
-        node.queue_entry(entry, code)
-        out.pending.append(IssueOutcome(code, None, None, True, req.row))
+    _send_or_queue(node, [(req.row, code, entry) for req, code, entry in signed], served_url, out)
 
 
 def deliver_outbox(node: Node, served_url: str | None = None) -> int:
@@ -202,3 +188,77 @@ def logged_index(node: Node, code: str | None, entry: bytes) -> int | None:
         if node.store.entry(node.origin, index) == entry:
             return index
     return None
+
+
+def change_batch(
+    node: Node,
+    official: str,
+    passphrase: str,
+    changes: Sequence[tuple[int | None, life.Change]],
+    served_url: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> BatchOutcome:
+    """Later changes (app/ledger/life.py) to many codes, ``(row, change)`` each, chunk by
+    chunk like :func:`issue_batch`: sequenced here (Node.change_many) when the city keys
+    are unlocked, else sent to the node server or kept in the outbox. A change the log
+    already holds (a batch run again) counts as confirmed; one this node cannot make is
+    refused with its life.NotApplicable."""
+    out = BatchOutcome(len(changes))
+    for start in range(0, len(changes), BATCH_CHUNK):
+        if cancelled():
+            out.cancelled = True
+            break
+        chunk = changes[start : start + BATCH_CHUNK]
+        if served_url is None and node.unlocked:
+            results = node.change_many(official, passphrase, [c for _row, c in chunk])
+            for (row, change), r in zip(chunk, results):
+                _count_change(out, row, change.code, r)
+        else:
+            signed: list[tuple[int | None, str, bytes]] = []
+            for row, change in chunk:
+                record = node.change_record(change)
+                if isinstance(record, dict):
+                    entry = node.make_entry(official, passphrase, record)
+                    signed.append((row, record["code"], entry))
+                else:
+                    _count_change(out, row, change.code, record)
+            served_url = _send_or_queue(node, signed, served_url, out)
+        if progress is not None:
+            progress(out.done, out.total)
+    return out
+
+
+def _count_change(out: BatchOutcome, row: int | None, code: str, result: object) -> None:
+    if isinstance(result, life.Done):
+        out.issued.append(IssueOutcome(code, result.index, None, False, row))
+    elif isinstance(result, (life.NotApplicable, BaseException)):
+        out.refused.append((row, result))
+    else:  # a Receipt
+        index, size = getattr(result, "index", None), getattr(result, "size", None)
+        out.issued.append(IssueOutcome(code, index, size, False, row))
+
+
+def _send_or_queue(
+    node: Node,
+    signed: list[tuple[int | None, str, bytes]],
+    served_url: str | None,
+    out: BatchOutcome,
+) -> str | None:
+    """POST each signed entry to the node server; once it does not answer (or with none),
+    keep the rest in the outbox. The server's URL while it answers, else None."""
+    for row, code, entry in signed:
+        if served_url:
+            try:
+                receipt = submit_to_server(served_url, entry)
+            except PeerUnavailable:
+                served_url = None  # down: this and the rest wait in the outbox
+            except PeerError as exc:
+                out.refused.append((row, exc))
+                continue
+            else:
+                out.issued.append(IssueOutcome(code, receipt["index"], receipt["size"], False, row))
+                continue
+        node.queue_entry(entry, code)
+        out.pending.append(IssueOutcome(code, None, None, True, row))
+    return served_url

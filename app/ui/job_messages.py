@@ -4,12 +4,12 @@ the view (a job never words or translates a text)."""
 from __future__ import annotations
 
 from app.gis import asset_checks
-from app.ledger import issuance
+from app.ledger import issuance, life
 from app.ledger.issuance import IssueRefusal
 from app.ui.i18n import reason_text, tr
 from app.ui.io_jobs import AssetImportError
 from app.ui.labels import ISSUE_PROBLEMS
-from app.ui.ledger_jobs import NoNodeError, NotABundleError, NoTrustError
+from app.ui.ledger_jobs import NoCode, NoNodeError, NotABundleError, NoTrustError
 
 
 def describe(exc: BaseException) -> str:
@@ -92,6 +92,25 @@ def batch_refusal(reason: object, folder: object, asset: dict) -> str:
         return issue_refusal(reason, folder, asset)
     if isinstance(reason, issuance.IncompleteRequest):
         return issue_problem(reason.kind)
+    if isinstance(reason, NoCode):
+        return tr("It has no code yet: issue one first.")
+    if isinstance(reason, life.NotApplicable):
+        return change_refusal(reason)
     if isinstance(reason, BaseException):
         return describe(reason)
     return str(reason)
+
+
+def change_refusal(refusal: life.NotApplicable) -> str:
+    """Why this node cannot make a change to a code (app.ledger.life), worded."""
+    if refusal.kind == life.NOT_HERE:
+        return tr(
+            "Its code {code} is held by another city's log; only that city can change it."
+        ).format(code=refusal.code)
+    if refusal.kind == life.UNKNOWN_CODE:
+        return tr("Its code {code} is not in any log held here (still pending?).").format(
+            code=refusal.code
+        )
+    if refusal.kind == life.NO_CHANGE:
+        return tr("Nothing to change for {code}.").format(code=refusal.code)
+    return tr("{code} is not moving to this city.").format(code=refusal.code)

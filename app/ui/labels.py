@@ -14,6 +14,11 @@ STATUS_LABELS = {
     "revoked": N_("Revoked"),
     "none": N_("No code yet"),
 }
+SERVICE_LABELS = {
+    "in-service": N_("In service"),
+    "out-of-service": N_("Out of service"),
+    "decommissioned": N_("Decommissioned"),
+}
 
 # (AssetTable column, header)
 TABLE_COLUMNS = (

@@ -16,7 +16,7 @@ from threading import Event
 from typing import TYPE_CHECKING
 
 from app.core.errors import CityLedgerError
-from app.ledger import issuance
+from app.ledger import issuance, life
 from app.ledger.issuance import IssueOutcome, IssueRequest
 from app.net import issuance as net_issuance
 from app.net.issuance import BatchOutcome
@@ -127,6 +127,47 @@ def issue_rows(
         node,
         requests,
         ctx.extra.get("served_url"),
+        progress=lambda done, _total: ctx.report(done + len(refused), len(rows)),
+        cancelled=cancel.is_set,
+    )
+    out.total = len(rows)
+    out.refused[:0] = refused
+    return out
+
+
+class NoCode(CityLedgerError, ValueError):
+    """A change was asked for an asset that has no code yet (issue one first)."""
+
+
+def change_rows(
+    ctx: WorkerContext,
+    table: AssetTable,
+    rows: Sequence[int],
+    signer: Signer,
+    kind: str,
+    members: dict,
+    cancel: Event,
+) -> BatchOutcome:
+    """The same change (app.ledger.life: update, inspect, transfer, revoke) to the code of
+    each row, in the background, like :func:`issue_rows`."""
+    node = _node(ctx)
+    served = ctx.extra.get("served_url")
+    if signer.node_passphrase and not node.unlocked and not served:
+        node.unlock(signer.node_passphrase)
+    changes, refused = [], []
+    for row in rows:
+        code = table.codes[int(row)]
+        if not code:
+            refused.append((int(row), NoCode()))
+        else:
+            changes.append((int(row), life.Change(kind, str(code), dict(members))))
+    ctx.report(len(refused), len(rows))
+    out = net_issuance.change_batch(
+        node,
+        signer.official,
+        signer.passphrase,
+        changes,
+        served,
         progress=lambda done, _total: ctx.report(done + len(refused), len(rows)),
         cancelled=cancel.is_set,
     )

@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.gis.selection import Selection
+from app.ledger import life
 from app.ledger.issuance import may_issue
 from app.ledger.verdict import PENDING
 from app.ui import alerts, asset_source, io_jobs, job_messages, ledger_jobs, workspace
 from app.ui.dialogs.about import show_about
-from app.ui.dialogs.batch import BatchIssueDialog, summary_text
+from app.ui.dialogs.batch import ISSUE, BatchDialog, summary_text
 from app.ui.dialogs.issue import IssueDialog
 from app.ui.dialogs.verify import VerifyDialog
 from app.ui.docks.inspector import Inspector
@@ -150,6 +151,30 @@ class MainWindow(QMainWindow):
             "Ctrl+I",
             tr("Issue identity codes for the selected assets (one, or thousands at once)"),
         )
+        self.act_update = a(
+            tr("Set service &status…"),
+            lambda: self.run_batch(life.UPDATE),
+            "Ctrl+U",
+            tr("Record that the selected assets are in service, out of service or decommissioned"),
+        )
+        self.act_inspect = a(
+            tr("Record i&nspection…"),
+            lambda: self.run_batch(life.INSPECT),
+            "Ctrl+Shift+I",
+            tr("Sign an inspection (condition grade and note) of the selected assets"),
+        )
+        self.act_transfer = a(
+            tr("&Transfer…"),
+            lambda: self.run_batch(life.TRANSFER),
+            "Ctrl+T",
+            tr("Record a new owner of the selected assets"),
+        )
+        self.act_revoke = a(
+            tr("&Revoke codes…"),
+            lambda: self.run_batch(life.REVOKE),
+            "Ctrl+Shift+R",
+            tr("Revoke the codes of the selected assets (demolished, issued by mistake)"),
+        )
         self.act_verify = a(
             tr("&Verify code or bundle…"),
             self.verify,
@@ -212,6 +237,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_quit)
         ledger_menu = menus.addMenu(tr("&Ledger"))
         ledger_menu.addAction(self.act_issue)
+        for act in self.change_actions():
+            ledger_menu.addAction(act)
+        ledger_menu.addSeparator()
         ledger_menu.addAction(self.act_verify)
         ledger_menu.addSeparator()
         self.act_ack = self._action(
@@ -596,6 +624,9 @@ class MainWindow(QMainWindow):
         header.setEnabled(False)
         menu.addSeparator()
         menu.addAction(self.act_issue)
+        for act in self.change_actions():
+            menu.addAction(act)
+        menu.addSeparator()
         menu.addAction(self.act_bundle)
         menu.addAction(self.act_verify)
         menu.addSeparator()
@@ -604,6 +635,9 @@ class MainWindow(QMainWindow):
         menu.addAction(self.act_select_shown)
         menu.addAction(self.act_select_none)
         return menu
+
+    def change_actions(self) -> tuple[QAction, ...]:
+        return (self.act_update, self.act_inspect, self.act_transfer, self.act_revoke)
 
     def show_selection_menu(self, global_pos) -> None:
         if self.ws is None:
@@ -614,7 +648,7 @@ class MainWindow(QMainWindow):
 
     def issue_code(self) -> None:
         if self.ws is not None and self.ws.origin and len(self.selection) > 1:
-            self.issue_codes(self.selection)
+            self.run_batch(ISSUE)
             return
         info = self.asset_info(self.selection[0]) if self.ws and self.selection else None
         own = self.ws.city_code if self.ws is not None and self.ws.origin else None
@@ -635,24 +669,40 @@ class MainWindow(QMainWindow):
         self.issue_dialog = dialog
         dialog.open()
 
-    def issue_codes(self, rows) -> BatchIssueDialog:
-        """Issue codes for many assets in the background (progress, cancel, summary)."""
-        dialog = BatchIssueDialog(self.backend, self.loaded.table, rows, self.data_dir, self)
-        dialog.batchDone.connect(self._batch_issued)
+    def run_batch(self, action: str) -> BatchDialog | None:
+        """An action on every selected asset, in the background (progress, cancel,
+        summary): issue codes, or a change to their codes."""
+        if self.ws is None or self.ws.origin is None or not self.selection:
+            QMessageBox.information(
+                self,
+                tr("CityLedger"),
+                tr("Open a city node and select assets on the map or in the table first."),
+            )
+            return None
+        dialog = BatchDialog(
+            self.backend, self.loaded.table, self.selection, self.data_dir, action, self
+        )
+        dialog.batchDone.connect(lambda outcome: self._batch_done(action, outcome))
         self.batch_dialog = dialog
         dialog.open()
         return dialog
 
-    def _batch_issued(self, outcome: ledger_jobs.BatchOutcome) -> None:
-        """Show issued codes as issued and signed-but-unsequenced ones as pending."""
+    def _batch_done(self, action: str, outcome: ledger_jobs.BatchOutcome) -> None:
+        """Codes issued show as issued, signed but unsequenced ones as pending; a revoke
+        shows once the log holds it."""
         table = self.loaded.table
-        for status, done in (("issued", outcome.issued), ("pending", outcome.pending)):
+        changed: list[tuple[str, list[ledger_jobs.IssueOutcome]]] = []
+        if action == ISSUE:
+            changed = [("issued", outcome.issued), ("pending", outcome.pending)]
+        elif action == life.REVOKE:
+            changed = [("revoked", outcome.issued)]
+        for status, done in changed:
             rows = [o.row for o in done if o.row is not None]
             if rows:
                 table.set_codes(rows, [o.code for o in done if o.row is not None], status=status)
         self.table.model.refresh_cells()
         self._inspect()
-        self.status.showMessage(summary_text(outcome).replace("\n", " · "), 15000)
+        self.status.showMessage(summary_text(outcome, action).replace("\n", " · "), 15000)
         self.poll_node()
 
     def _issued(self, outcome: ledger_jobs.IssueOutcome) -> None:

@@ -81,10 +81,31 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>Sign %n records</source>
+        <translation>
+            <numerusform>Sign %n record</numerusform>
+            <numerusform>Sign %n records</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>One signed record for the code of each of the %n selected assets. Assets without a code, or whose code another city holds, are listed in the summary.</source>
+        <translation>
+            <numerusform>One signed record for the code of the %n selected asset. An asset without a code, or whose code another city holds, is listed in the summary.</numerusform>
+            <numerusform>One signed record for the code of each of the %n selected assets. Assets without a code, or whose code another city holds, are listed in the summary.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n issued and confirmed in the log</source>
         <translation>
             <numerusform>%n issued and confirmed in the log</numerusform>
             <numerusform>%n issued and confirmed in the log</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n recorded and confirmed in the log</source>
+        <translation>
+            <numerusform>%n recorded and confirmed in the log</numerusform>
+            <numerusform>%n recorded and confirmed in the log</numerusform>
         </translation>
     </message>
     <message numerus="yes">

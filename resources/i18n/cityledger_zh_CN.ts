@@ -141,10 +141,32 @@
         <source>City node passphrase</source>
         <translation>城市节点口令</translation>
     </message>
+    <message>
+        <source>Set the service status of the selection</source>
+        <translation>设置所选资产的运行状态</translation>
+    </message>
+    <message>
+        <source>Record an inspection of the selection</source>
+        <translation>记录所选资产的巡检</translation>
+    </message>
+    <message>
+        <source>Transfer the selection to another owner</source>
+        <translation>将所选资产移交给新的权属单位</translation>
+    </message>
+    <message>
+        <source>Revoke the codes of the selection</source>
+        <translation>撤销所选资产的身份码</translation>
+    </message>
     <message numerus="yes">
         <source>Sign and issue %n codes</source>
         <translation>
             <numerusform>签名并赋码 %n 个</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Sign %n records</source>
+        <translation>
+            <numerusform>签名 %n 条记录</numerusform>
         </translation>
     </message>
     <message>
@@ -159,21 +181,67 @@
         <source>Close</source>
         <translation>关闭</translation>
     </message>
+    <message numerus="yes">
+        <source>One signed record for the code of each of the %n selected assets. Assets without a code, or whose code another city holds, are listed in the summary.</source>
+        <translation>
+            <numerusform>为所选的 %n 个资产的身份码各签一条记录。没有码的资产，或其码由其他城市持有的资产，将在汇总中列出。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>what the official saw</source>
+        <translation>经办人看到的情况</translation>
+    </message>
+    <message>
+        <source>department or company that now owns the assets</source>
+        <translation>现在拥有这些资产的部门或公司</translation>
+    </message>
+    <message>
+        <source>e.g. demolished; issued by mistake</source>
+        <translation>例如：已拆除；误赋码</translation>
+    </message>
+    <message>
+        <source>Service status</source>
+        <translation>运行状态</translation>
+    </message>
+    <message>
+        <source>Condition grade (1 good – 5 failed)</source>
+        <translation>状况等级（1 良好 – 5 失效）</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>New owner</source>
+        <translation>新权属单位</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
     <message>
         <source>Choose the official and type the passphrase.</source>
         <translation>请选择经办人并输入口令。</translation>
+    </message>
+    <message>
+        <source>Say what the record is to say (note, owner or reason).</source>
+        <translation>请填写记录内容（备注、权属单位或原因）。</translation>
     </message>
     <message>
         <source>Issuing codes</source>
         <translation>正在赋码</translation>
     </message>
     <message>
+        <source>Signing records</source>
+        <translation>正在签名记录</translation>
+    </message>
+    <message>
         <source>Cancelling after the entries being sequenced…</source>
         <translation>正在排序的条目完成后取消…</translation>
     </message>
     <message>
-        <source>Nothing issued: {reason}</source>
-        <translation>未赋任何码：{reason}</translation>
+        <source>Nothing signed: {reason}</source>
+        <translation>未签名任何记录：{reason}</translation>
     </message>
     <message>
         <source>Cancelled: the rest was not started.</source>
@@ -187,6 +255,12 @@
         <source>%n issued and confirmed in the log</source>
         <translation>
             <numerusform>%n 个已赋码并在日志中确认</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n recorded and confirmed in the log</source>
+        <translation>
+            <numerusform>%n 条已记录并在日志中确认</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -340,6 +414,38 @@
         <translation>为所选资产赋身份码（一个或一次数千个）</translation>
     </message>
     <message>
+        <source>Set service &amp;status…</source>
+        <translation>设置运行状态(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Record that the selected assets are in service, out of service or decommissioned</source>
+        <translation>记录所选资产为运行中、停用或已报废</translation>
+    </message>
+    <message>
+        <source>Record i&amp;nspection…</source>
+        <translation>记录巡检(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>Sign an inspection (condition grade and note) of the selected assets</source>
+        <translation>为所选资产签署巡检记录（状况等级和备注）</translation>
+    </message>
+    <message>
+        <source>&amp;Transfer…</source>
+        <translation>移交(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>Record a new owner of the selected assets</source>
+        <translation>记录所选资产的新权属单位</translation>
+    </message>
+    <message>
+        <source>&amp;Revoke codes…</source>
+        <translation>撤销身份码(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Revoke the codes of the selected assets (demolished, issued by mistake)</source>
+        <translation>撤销所选资产的身份码（已拆除、误赋码）</translation>
+    </message>
+    <message>
         <source>Select all rows the table shows</source>
         <translation>选择表格显示的全部行</translation>
     </message>
@@ -366,6 +472,10 @@
         <translation>
             <numerusform>已选 %n 个资产</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Open a city node and select assets on the map or in the table first.</source>
+        <translation>请先打开城市节点，并在地图或表格中选择资产。</translation>
     </message>
     <message>
         <source>Exporting proof bundle</source>
@@ -536,6 +646,26 @@
     <message>
         <source>No city node in {folder}. Create one with `cityledger init`.</source>
         <translation>{folder} 中没有城市节点。请用 `cityledger init` 创建。</translation>
+    </message>
+    <message>
+        <source>It has no code yet: issue one first.</source>
+        <translation>尚无身份码：请先赋码。</translation>
+    </message>
+    <message>
+        <source>Its code {code} is held by another city&apos;s log; only that city can change it.</source>
+        <translation>其身份码 {code} 由其他城市的日志持有；只有该城市可以更改。</translation>
+    </message>
+    <message>
+        <source>Its code {code} is not in any log held here (still pending?).</source>
+        <translation>其身份码 {code} 不在本地持有的任何日志中（仍在待处理？）。</translation>
+    </message>
+    <message>
+        <source>Nothing to change for {code}.</source>
+        <translation>{code} 无需更改。</translation>
+    </message>
+    <message>
+        <source>{code} is not moving to this city.</source>
+        <translation>{code} 并未移交到本城市。</translation>
     </message>
     <message>
         <source>No code yet</source>
@@ -916,6 +1046,18 @@
     <message>
         <source>issue</source>
         <translation>签发</translation>
+    </message>
+    <message>
+        <source>In service</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>Out of service</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>Decommissioned</source>
+        <translation>已报废</translation>
     </message>
     <message>
         <source>Assets</source>

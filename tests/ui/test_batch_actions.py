@@ -38,7 +38,10 @@ def box_select_all(w, qtbot) -> list[int]:
 
 def start_batch(w, qtbot, node_passphrase: str):
     w.issue_code()  # Ctrl+I
-    dialog = w.batch_dialog
+    return start_batch_dialog(w.batch_dialog, qtbot, node_passphrase)
+
+
+def start_batch_dialog(dialog, qtbot, node_passphrase: str):
     qtbot.waitUntil(lambda: dialog.official_combo.count() > 0, timeout=30000)
     dialog.official_combo.setCurrentText(OFFICIAL)
     dialog.passphrase.setText(OFFICIAL_PASS)
@@ -118,7 +121,7 @@ def test_wrong_passphrase_stops_the_batch_before_anything_is_signed(make_window,
     dialog.start_button.click()
     qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
     assert dialog.outcome is None and dialog.pages.currentIndex() == 0
-    assert "Nothing issued" in dialog.error.text()
+    assert "Nothing signed" in dialog.error.text()
     wait_idle(qtbot, w.backend)
     assert w.net.log_size == 2
 
@@ -130,3 +133,42 @@ def test_right_click_menu_offers_the_actions_on_the_selection(make_window, node_
     texts = [a.text() for a in menu.actions()]
     assert texts[0] == f"{len(w.selection)} selected assets"
     assert w.act_issue in menu.actions() and w.act_export in menu.actions()
+
+
+def test_revoke_and_inspect_the_selection_record_signed_changes(make_window, node_dir, qtbot):
+    from app.ledger import life
+
+    w = make_window(node_dir, per_city=40)
+    rows = box_select_all(w, qtbot)
+    seed = node_dir.joinpath("seed_code").read_text()
+    seed_row = w.ws.table.row_of_code(seed)
+    uncoded = [r for r in rows if r != seed_row]
+    with qtbot.waitSignal(w.selectionShown):
+        w.select_rows(uncoded[:5] + [seed_row], "table")
+
+    w.run_batch(life.INSPECT)  # Ctrl+Shift+I
+    dialog = start_batch_dialog(w.batch_dialog, qtbot, NODE_PASS)
+    dialog.grade.setValue(4)
+    dialog.note.setText("rust on the cap")
+    with qtbot.waitSignal(dialog.batchDone, timeout=60000) as done:
+        dialog.start_button.click()
+    outcome = done.args[0]
+    assert [o.row for o in outcome.issued] == [seed_row]  # the only asset with a code
+    assert len(outcome.refused) == 5
+    assert all("no code yet" in dialog.refusals.item(i).text() for i in range(5))
+    dialog.accept()
+
+    w.run_batch(life.REVOKE)
+    dialog = start_batch_dialog(w.batch_dialog, qtbot, NODE_PASS)
+    dialog.start_button.click()
+    assert "Say what the record is to say" in dialog.error.text()  # a revoke needs a reason
+    dialog.reason.setText("demolished")
+    with qtbot.waitSignal(dialog.batchDone, timeout=60000) as done:
+        dialog.start_button.click()
+    assert [o.row for o in done.args[0].issued] == [seed_row]
+    assert w.ws.table.status_of(seed_row) == "revoked"
+    wait_idle(qtbot, w.backend)
+    history = w.backend.ctx.node.history(seed)
+    assert [rec["type"] for _i, rec in history] == ["issue", "inspect", "revoke"]
+    assert history[1][1]["inspection"]["grade"] == 4
+    assert history[2][1]["reason"] == "demolished"

@@ -1,8 +1,10 @@
-"""An action on many selected assets at once: who signs, then a progress bar with Cancel,
-then a summary of what happened to each asset (issued, pending in the outbox, refused
-with its reason, not started). The work is one job on the worker thread
-(ledger_jobs.issue_rows); Cancel stops it between chunks and the summary says exactly
-what was done by then — nothing is shown confirmed before the sequencer confirmed it."""
+"""An action on the selected assets — one or thousands: issue codes, update the service
+status, record an inspection, transfer, revoke. Who signs (and what the change says),
+then a progress bar with Cancel, then a summary of what happened to each asset
+(confirmed, pending in the outbox, refused with its reason, not started). The work is one
+job on the worker thread (ledger_jobs.issue_rows / change_rows); Cancel stops it between
+chunks and the summary says exactly what was done by then — nothing is shown confirmed
+before the sequencer confirmed it."""
 
 from __future__ import annotations
 
@@ -19,24 +21,45 @@ from PySide6.QtWidgets import (
     QListWidget,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app.core.records import SERVICE_STATES
+from app.ledger import life
 from app.ui import job_messages, ledger_jobs
 from app.ui.i18n import tr
+from app.ui.labels import SERVICE_LABELS
 from app.ui.theme import STATUS_COLORS
 
 MAX_LISTED_REFUSALS = 500  # the summary counts them all; the list shows the first ones
 
 
-class BatchIssueDialog(QDialog):
+ISSUE = "issue"
+ACTIONS = (ISSUE, life.UPDATE, life.INSPECT, life.TRANSFER, life.REVOKE)
+
+
+def action_title(action: str) -> str:
+    return {
+        ISSUE: tr("Issue codes for the selection"),
+        life.UPDATE: tr("Set the service status of the selection"),
+        life.INSPECT: tr("Record an inspection of the selection"),
+        life.TRANSFER: tr("Transfer the selection to another owner"),
+        life.REVOKE: tr("Revoke the codes of the selection"),
+    }[action]
+
+
+class BatchDialog(QDialog):
     batchDone = Signal(object)  # ledger_jobs.BatchOutcome, also after a cancel
 
-    def __init__(self, backend, table, rows, folder, parent=None):
+    def __init__(self, backend, table, rows, folder, action: str = ISSUE, parent=None):
         super().__init__(parent)
-        self.setWindowTitle(tr("Issue codes for the selection"))
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}; actions are {', '.join(ACTIONS)}")
+        self.action = action
+        self.setWindowTitle(action_title(action))
         self.setMinimumWidth(620)
         self.backend, self.table, self.rows, self.folder = backend, table, list(rows), folder
         self.cancel_event = Event()
@@ -59,16 +82,10 @@ class BatchIssueDialog(QDialog):
 
         form_page = QWidget()
         form = QFormLayout(form_page)
-        what = QLabel(
-            tr(
-                "One code for each of the %n selected assets. Assets that already have a "
-                "code or belong to another city are skipped and listed in the summary.",
-                None,
-                len(self.rows),
-            )
-        )
+        what = QLabel(self._what())
         what.setWordWrap(True)
         form.addRow(what)
+        self._change_fields(form)
         form.addRow(tr("Official"), self.official_combo)
         form.addRow(tr("Passphrase"), self.passphrase)
         self.node_row_label = QLabel(tr("City node passphrase"))
@@ -76,7 +93,9 @@ class BatchIssueDialog(QDialog):
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.start_button = buttons.addButton(
-            tr("Sign and issue %n codes", None, len(self.rows)),
+            tr("Sign and issue %n codes", None, len(self.rows))
+            if action == ISSUE
+            else tr("Sign %n records", None, len(self.rows)),
             QDialogButtonBox.ButtonRole.AcceptRole,
         )
         buttons.rejected.connect(self.reject)
@@ -119,6 +138,61 @@ class BatchIssueDialog(QDialog):
             on_error=lambda exc: self.error.setText(job_messages.describe(exc)),
         )
 
+    def _what(self) -> str:
+        n = len(self.rows)
+        if self.action == ISSUE:
+            return tr(
+                "One code for each of the %n selected assets. Assets that already have a "
+                "code or belong to another city are skipped and listed in the summary.",
+                None,
+                n,
+            )
+        return tr(
+            "One signed record for the code of each of the %n selected assets. Assets "
+            "without a code, or whose code another city holds, are listed in the summary.",
+            None,
+            n,
+        )
+
+    def _change_fields(self, form: QFormLayout) -> None:
+        """What the change says: service status, inspection, owner or reason."""
+        self.service = QComboBox()
+        for state in SERVICE_STATES:
+            self.service.addItem(tr(SERVICE_LABELS[state]), state)
+        self.grade = QSpinBox()
+        self.grade.setRange(1, 5)
+        self.grade.setValue(3)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(tr("what the official saw"))
+        self.owner = QLineEdit()
+        self.owner.setPlaceholderText(tr("department or company that now owns the assets"))
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(tr("e.g. demolished; issued by mistake"))
+        if self.action == life.UPDATE:
+            form.addRow(tr("Service status"), self.service)
+        elif self.action == life.INSPECT:
+            form.addRow(tr("Condition grade (1 good – 5 failed)"), self.grade)
+            form.addRow(tr("Note"), self.note)
+        elif self.action == life.TRANSFER:
+            form.addRow(tr("New owner"), self.owner)
+        elif self.action == life.REVOKE:
+            form.addRow(tr("Reason"), self.reason)
+
+    def members(self) -> dict | None:
+        """The change's members, or None when the form lacks what the change needs."""
+        if self.action == life.UPDATE:
+            return life.update_members(service=self.service.currentData())
+        if self.action == life.INSPECT:
+            note = self.note.text().strip()
+            return life.inspection_members(self.grade.value(), note) if note else None
+        if self.action == life.TRANSFER:
+            owner = self.owner.text().strip()
+            return {"owner": owner} if owner else None
+        if self.action == life.REVOKE:
+            reason = self.reason.text().strip()
+            return {"reason": reason} if reason else None
+        return {}
+
     def _set_context(self, context) -> None:
         names, needs_node_passphrase = context
         self.node_row_label.setVisible(needs_node_passphrase)
@@ -141,16 +215,26 @@ class BatchIssueDialog(QDialog):
         if not signer.official or not signer.passphrase:
             self.error.setText(tr("Choose the official and type the passphrase."))
             return
-        table, rows, cancel = self.table, list(self.rows), self.cancel_event
+        members = self.members()
+        if members is None:
+            self.error.setText(tr("Say what the record is to say (note, owner or reason)."))
+            return
+        table, rows, cancel, kind = self.table, list(self.rows), self.cancel_event, self.action
         self.running = True
         self.pages.setCurrentIndex(1)
+
+        def job(ctx):
+            if kind == ISSUE:
+                return ledger_jobs.issue_rows(ctx, table, rows, signer, cancel)
+            return ledger_jobs.change_rows(ctx, table, rows, signer, kind, members, cancel)
+
         self.backend.call_for(
             self,
-            lambda ctx: ledger_jobs.issue_rows(ctx, table, rows, signer, cancel),
+            job,
             on_done=self._done,
             on_error=self._failed,
             on_progress=self._progress,
-            label=tr("Issuing codes"),
+            label=tr("Issuing codes") if kind == ISSUE else tr("Signing records"),
         )
 
     def _progress(self, done: int, total: int) -> None:
@@ -172,7 +256,7 @@ class BatchIssueDialog(QDialog):
     def _failed(self, exc) -> None:
         self.running = False
         self.pages.setCurrentIndex(0)
-        self.error.setText(tr("Nothing issued: {reason}").format(reason=job_messages.describe(exc)))
+        self.error.setText(tr("Nothing signed: {reason}").format(reason=job_messages.describe(exc)))
 
     def _done(self, outcome: ledger_jobs.BatchOutcome) -> None:
         self.running = False
@@ -181,7 +265,7 @@ class BatchIssueDialog(QDialog):
         self.state.setText(
             tr("Cancelled: the rest was not started.") if outcome.cancelled else tr("Done.")
         )
-        self.summary.setText(summary_text(outcome))
+        self.summary.setText(summary_text(outcome, self.action))
         self.refusals.clear()
         for row, reason in outcome.refused[:MAX_LISTED_REFUSALS]:
             name = self.table.name(row) if row is not None else ""
@@ -196,10 +280,13 @@ class BatchIssueDialog(QDialog):
         return job_messages.batch_refusal(reason, self.folder, asset)
 
 
-def summary_text(outcome: ledger_jobs.BatchOutcome) -> str:
-    """One line per fate: issued, pending, refused, not started."""
+def summary_text(outcome: ledger_jobs.BatchOutcome, action: str = ISSUE) -> str:
+    """One line per fate: confirmed, pending, refused, not started."""
+    confirmed = len(outcome.issued)
     lines = [
-        tr("%n issued and confirmed in the log", None, len(outcome.issued)),
+        tr("%n issued and confirmed in the log", None, confirmed)
+        if action == ISSUE
+        else tr("%n recorded and confirmed in the log", None, confirmed),
         tr("%n signed and pending in the outbox (not yet confirmed)", None, len(outcome.pending)),
         tr("%n refused", None, len(outcome.refused)),
     ]
