@@ -223,3 +223,31 @@ def test_polylines_clip_long_segments_to_the_image():
     polylines(img, w, h, x, y, np.array([0, 1, 0, 1], np.int32), np.full(4, 7, np.uint32))
     img = img.reshape(h, w)
     assert (img[3] == 7).all() and (img != 0).sum() == w
+
+
+def test_coded_marks_stand_out_over_a_density_of_uncoded_ones():
+    """Issue 12: 100 coded assets among 100,000 uncoded dots are drawn over them in their
+    status colour, each a disc in a white ring; hidden ones (filters) are not."""
+    n = 100_000
+    m, x, _y, _key = _marks(n)
+    status = np.zeros(n, np.uint8)
+    coded = np.arange(0, n, 1000)  # 100 rows
+    status[coded] = 2  # issued
+    status_pal = palette(["#9aa5b1", "#d9822b", "#2e8540", "#c23030", "#8e6bbf"])
+    m.set_style(np.zeros(n, np.uint8), PAL, status, status_pal, ring_status=False)
+    block = _block(m, (114.3, 37.85, 114.7, 38.15))
+    img = m.render_coded(block)
+    assert img is not None
+    green = status_pal[2]
+    px, py = m._pixels(block, m.fx[m.pos_of_row[coded]], m.fy[m.pos_of_row[coded]])
+    inside = (px >= 0) & (px < block.width) & (py >= 0) & (py < block.height)
+    assert inside.sum() > 50
+    centres = [img[b, a] for a, b in zip(px[inside], py[inside])]
+    # a neighbour's ring may cover a centre where two discs overlap, nothing else may
+    assert sum(c == green for c in centres) >= 0.9 * len(centres)
+    assert (img == argb("#ffffff")).sum() > 0  # the ring
+    assert set(np.unique(img)) <= {0, green, argb("#ffffff")}  # nothing uncoded
+    mask = np.ones(n, bool)
+    mask[coded] = False
+    m.set_visible(mask)
+    assert m.render_coded(block) is None

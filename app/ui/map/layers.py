@@ -74,6 +74,7 @@ class AssetLayer(pg.GraphicsObject):
         self._rect = QtCore.QRectF()
         self._row_mask: np.ndarray | None = None
         self._selected = np.empty(0, np.int64)
+        self.show_coded = True  # coded points drawn over the uncoded ones (default style)
         self._pyramid_thread: threading.Thread | None = None
         self._pyramid_wanted = False
         self._scratch = Scratch()
@@ -305,6 +306,7 @@ class AssetLayer(pg.GraphicsObject):
             p.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_SourceOver)
             if canvas.pending and previous is not None and not canvas.refreshing:
                 self._draw_placeholder(p, canvas, previous, sx, sy, dx, dy)
+            self._draw_coded(p, view, left, top)
             self._draw_selection(p, view, left, top)
         finally:
             p.restore()
@@ -473,6 +475,14 @@ class AssetLayer(pg.GraphicsObject):
         p.setClipRegion(region, QtCore.Qt.ClipOperation.IntersectClip)
         p.drawImage(target, qimage(previous.image))
         p.restore()
+
+    def _draw_coded(self, p: QtGui.QPainter, view: Block, left: float, top: float) -> None:
+        """Coded point assets over the rest (Marks.render_coded), unless hidden."""
+        if not self.show_coded or self.marks is None or self.opacity.get("points", 1.0) == 0:
+            return
+        img = self.marks.render_coded(view)
+        if img is not None:
+            p.drawImage(QtCore.QPointF(left, top), qimage(img))
 
     def _draw_selection(self, p: QtGui.QPainter, view: Block, left: float, top: float) -> None:
         if len(self._selected) == 0 or self.marks is None or self.table is None:
