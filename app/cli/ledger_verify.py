@@ -368,9 +368,31 @@ def cmd_bundle_show(args) -> int:
 # --- inspect -------------------------------------------------------------------------
 
 
+def _worded(kind: str, p: dict) -> str:
+    """A timeline change in English (the app translates the same kinds)."""
+    if kind == "name":
+        return f"name {p['new']!r}" if p["old"] is None else f"name {p['old']!r} → {p['new']!r}"
+    if kind == "attributes":
+        parts = [f"{k} {', '.join(p[k])}" for k in ("added", "removed", "changed") if p[k]]
+        return "attributes " + "; ".join(parts)
+    if kind == "moved":
+        return "geometry replaced" if p["metres"] is None else f"moved {p['metres']:g} m"
+    if kind in ("owner", "service"):
+        return f"{kind} {p['old'] or '—'} → {p['new']}"
+    if kind == "inspection":
+        att = f", {p['attachments']} attachment(s)" if p["attachments"] else ""
+        return f"grade {p['grade']}: {p['note']}{att}"
+    if kind == "to":
+        return f"to city {p['city']}"
+    if kind == "from":
+        return f"from {p['origin']} index {p['index']}"
+    return str(p.get("text", ""))
+
+
 def cmd_inspect(args) -> int:
     from app.cli.errors import mapped_errors
     from app.cli.ledger_cmds import console, open_node
+    from app.ledger import life
     from app.ledger.proof_bundle import NotInStoreError, export_proof_bundle
     from app.ledger.verifier import verify_code
 
@@ -380,6 +402,7 @@ def cmd_inspect(args) -> int:
         if state is None:
             raise CliError(f"{code} is not in any log this node holds", EXIT_FAILED)
         history = node.history(code)
+        steps = life.timeline(life.chain(node.store, state))
         trust = load_trust(args, required=False)
         try:
             bundle = export_proof_bundle(node, code, quorum=trust.quorum if trust else None)
@@ -397,6 +420,11 @@ def cmd_inspect(args) -> int:
         "geometry": state.geometry,
         "latest_index": state.latest_index,
         "history": [{"index": i, "record": r} for i, r in history],
+        "timeline": [s.to_dict() for s in steps],
+        "service": state.service,
+        "grade": state.grade,
+        "inspected": state.inspected,
+        "moved_to": state.moved_to,
         "proof": bundle_doc(bundle) if bundle else {"error": proof_error},
         "verify": result.to_dict() if result else None,
     }
@@ -420,9 +448,10 @@ def cmd_inspect(args) -> int:
     t = Table(title="history")
     for col in ("index", "type", "time", "official", "change"):
         t.add_column(col)
-    for i, r in history:
-        change = r.get("reason") or r.get("owner") or ", ".join(sorted(r.get("asset") or {}))
-        t.add_row(str(i), r.get("type", ""), r.get("time", ""), r.get("official", ""), change)
+    for step in steps:
+        where = "" if step.origin == state.origin else f" ({step.origin})"
+        changes = "; ".join(_worded(k, p) for k, p in step.changes)
+        t.add_row(f"{step.index}{where}", step.kind, step.time, step.official, changes)
     c.print(t)
     if bundle:
         p = doc["proof"]

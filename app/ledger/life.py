@@ -12,13 +12,18 @@ done and not signed again.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.records import bound_geometry
 from app.ledger.codes_index import REVOKED, TRANSFERRED, CodeState
+from app.ledger.db import StoreError
+
+if TYPE_CHECKING:
+    from app.ledger.store import Store
 
 # change kinds (the record types they sign)
 UPDATE, INSPECT, TRANSFER, TRANSFER_OUT, TRANSFER_IN, REVOKE = (
@@ -145,3 +150,141 @@ UNKNOWN_CODE = "unknown-code"
 NOT_HERE = "not-in-this-log"
 NOT_MOVING_HERE = "not-moving-here"
 NO_CHANGE = "no-change"
+
+
+def chain(store: Store, state: CodeState) -> list[tuple[str, int, dict[str, Any]]]:
+    """(origin, index, record) of every record of the code, oldest first: the `prev`
+    chain, across a transfer-in into its transfer-out's log where the store holds it (a
+    chain that starts with a transfer-in: the older records are in a log not held)."""
+    out: list[tuple[str, int, dict[str, Any]]] = []
+    origin = state.origin
+    step: int | None = state.latest_index
+    while step is not None:
+        try:
+            rec = json.loads(store.entry(origin, step))
+        except IndexError:
+            if out and out[-1][2].get("type") == TRANSFER_IN:
+                break  # the source city's log is not held here
+            raise StoreError(f"record {step} of {state.code} is not held in {origin}") from None
+        if not isinstance(rec, dict) or rec.get("code") != state.code:
+            raise StoreError(f"record {step} of {origin} is not a record of {state.code}")
+        out.append((origin, step, rec))
+        prev = rec.get("prev")
+        across = rec.get("type") == TRANSFER_IN and isinstance(rec.get("from"), str)
+        if prev is not None and (not isinstance(prev, int) or (prev >= step and not across)):
+            raise StoreError(f"record {step} of {state.code} has a bad prev {prev!r}")
+        if across:
+            if rec["from"] == origin or len(out) > 10_000:
+                raise StoreError(f"record {step} of {state.code} transfers in from its own log")
+            origin = rec["from"]
+        step = prev
+    out.reverse()
+    return out
+
+
+# ---------------------------------------------------------------- the timeline
+@dataclass(frozen=True)
+class Step:
+    """One record of a code's timeline: who, when, and what it changed, as change kinds
+    with their parameters (the view words and translates them)."""
+
+    origin: str
+    index: int
+    kind: str  # the record type
+    time: str
+    official: str
+    changes: tuple[tuple[str, dict[str, Any]], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "index": self.index,
+            "type": self.kind,
+            "time": self.time,
+            "official": self.official,
+            "changes": [{"kind": k, **p} for k, p in self.changes],
+        }
+
+
+EARTH_RADIUS_M = 6_371_008.8  # mean radius: metres moved is a figure for people, not survey
+
+
+def _centre(geometry: Any) -> tuple[float, float] | None:
+    from app.ledger.codes_index import geojson_bbox
+
+    box = geojson_bbox(geometry)
+    return None if box is None else ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+def metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine) between two lon/lat points."""
+    import math
+
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def timeline(records: list[tuple[str, int, dict[str, Any]]]) -> list[Step]:
+    """Each record of a chain (life.chain) with what it changed against the state
+    before it: names, attribute diff, geometry moved by N metres, service, owner,
+    inspection, transfer, reason."""
+    steps: list[Step] = []
+    asset: dict[str, Any] = {}
+    owner: str | None = None
+    service = "in-service"
+    for origin, index, rec in records:
+        kind = rec.get("type", "")
+        changes: list[tuple[str, dict[str, Any]]] = []
+        new = rec.get("asset") or {}
+        if kind in ("issue", "transfer-in"):
+            asset, owner, service = {}, None, "in-service"
+        if "name" in new and new["name"] != asset.get("name"):
+            changes.append(("name", {"old": asset.get("name"), "new": new["name"]}))
+        if "attributes" in new:
+            old_attrs, new_attrs = asset.get("attributes") or {}, new["attributes"] or {}
+            diff = {
+                "added": sorted(set(new_attrs) - set(old_attrs)),
+                "removed": sorted(set(old_attrs) - set(new_attrs)),
+                "changed": sorted(
+                    k for k in set(old_attrs) & set(new_attrs) if old_attrs[k] != new_attrs[k]
+                ),
+            }
+            if any(diff.values()) and kind not in ("issue", "transfer-in"):
+                changes.append(("attributes", diff))
+        if "geometry" in new and asset.get("geometry") and new["geometry"] != asset["geometry"]:
+            a, b = _centre(asset["geometry"]), _centre(new["geometry"])
+            metres = None if a is None or b is None else round(metres_between(a, b), 1)
+            changes.append(("moved", {"metres": metres, "shape": new["geometry"].get("type")}))
+        asset.update(new)
+        if "owner" in rec and rec["owner"] != owner:
+            changes.append(("owner", {"old": owner, "new": rec["owner"]}))
+            owner = rec["owner"]
+        if "service" in rec and rec["service"] != service:
+            changes.append(("service", {"old": service, "new": rec["service"]}))
+            service = rec["service"]
+        if kind == INSPECT:
+            i = rec.get("inspection") or {}
+            changes.append(
+                (
+                    "inspection",
+                    {
+                        "grade": i.get("grade"),
+                        "note": i.get("note"),
+                        "attachments": len(i.get("attachments") or ()),
+                    },
+                )
+            )
+        if kind == TRANSFER_OUT:
+            changes.append(("to", {"city": rec.get("to")}))
+        if kind == TRANSFER_IN:
+            changes.append(("from", {"origin": rec.get("from"), "index": rec.get("prev")}))
+        if rec.get("reason"):
+            changes.append(("reason", {"text": rec["reason"]}))
+        steps.append(
+            Step(origin, index, kind, rec.get("time", ""), rec.get("official", ""), tuple(changes))
+        )
+    return steps

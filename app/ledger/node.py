@@ -41,7 +41,7 @@ from app.core.records import (
 from app.core.tiles import TILE_WIDTH, Tile
 from app.ledger import life
 from app.ledger.codes_index import CodeState
-from app.ledger.db import StoreError, sqlite_url
+from app.ledger.db import sqlite_url
 from app.ledger.keys import signing_key
 from app.ledger.keystore import Keystore, KeystoreError, check_official_name, write_private
 from app.ledger.rules import official_active
@@ -687,37 +687,9 @@ class Node:
         return [(index, rec) for _, index, rec in self.chain(code)]
 
     def chain(self, code: str) -> list[tuple[str, int, dict[str, Any]]]:
-        """(origin, index, record) of every record of `code`, oldest first: the `prev`
-        chain, across a transfer-in into the transfer-out's log when this node holds it
-        (a chain that starts with a transfer-in: the older records are in a log not held
-        here)."""
+        """(origin, index, record) of every record of `code`, oldest first (life.chain)."""
         state = self.code_state(code)
-        if state is None:
-            return []
-        out: list[tuple[str, int, dict[str, Any]]] = []
-        origin, index = state.origin, state.latest_index
-        step: int | None = index
-        while step is not None:
-            try:
-                rec = json.loads(self.store.entry(origin, step))
-            except IndexError:
-                if out and out[-1][2].get("type") == "transfer-in":
-                    break  # the source city's log is not held here
-                raise StoreError(f"record {step} of {state.code} is not held in {origin}") from None
-            if not isinstance(rec, dict) or rec.get("code") != state.code:
-                raise StoreError(f"record {step} of {origin} is not a record of {state.code}")
-            out.append((origin, step, rec))
-            prev = rec.get("prev")
-            across = rec.get("type") == "transfer-in" and isinstance(rec.get("from"), str)
-            if prev is not None and (
-                not isinstance(prev, int) or (prev >= step and not across) or len(out) > 1_000_000
-            ):
-                raise StoreError(f"record {step} of {state.code} has a bad prev {prev!r}")
-            if across:
-                origin = rec["from"]
-            step = prev
-        out.reverse()
-        return out
+        return [] if state is None else life.chain(self.store, state)
 
     def read_tile(self, origin: str, tile: Tile | tuple[int, ...]) -> bytes | None:
         """Serve a hash tile: `tile` is a core Tile (l, n, w) or a (level, n[, width]) tuple."""

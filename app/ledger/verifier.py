@@ -29,6 +29,8 @@ from app.core import records as _records
 from app.core.errors import CodeError, InvalidSignatureError
 from app.core.texts import N_
 from app.ledger import rules
+from app.ledger.codes_index import CodeState
+from app.ledger.db import StoreError
 from app.ledger.proof_bundle import (
     NotInStoreError,
     ProofBundle,
@@ -61,6 +63,7 @@ INCLUSION = "inclusion"
 CHECKPOINT_SIGNATURE = "checkpoint signature"
 WITNESS_QUORUM = "witness cosignatures"
 NOT_REVOKED = "not revoked"
+TRANSFER = "transfer"  # only for a code another member city transferred to its log
 
 
 @dataclass(frozen=True)
@@ -384,9 +387,15 @@ def _parse_checkpoint_text(note_bytes: bytes) -> _checkpoint.Checkpoint:
 
 
 def _check_checkpoint(
-    ck: _Checker, note_bytes: bytes, trust: TrustFile, code: _codes.Code | None
+    ck: _Checker,
+    note_bytes: bytes,
+    trust: TrustFile,
+    code: _codes.Code | None,
+    moved_in: bool = False,
 ) -> tuple[_checkpoint.Checkpoint | None, City | None]:
-    """Checkpoint signature by the city's log key from the trust file; returns the city."""
+    """Checkpoint signature by the city's log key from the trust file; returns the city.
+    `moved_in`: the code is held by another city's log through a transfer-in, which the
+    TRANSFER check proves against its transfer-out."""
     try:
         cp = _parse_checkpoint_text(note_bytes)
     except (ValueError, UnicodeDecodeError) as e:
@@ -402,7 +411,7 @@ def _check_checkpoint(
             serial=trust.serial,
         )
         return cp, None
-    if code is not None and not rules.code_in_city(str(code), city.code):
+    if code is not None and not moved_in and not rules.code_in_city(str(code), city.code):
         ck.add(
             CHECKPOINT_SIGNATURE,
             FAIL,
@@ -498,6 +507,7 @@ def _run(
     note_bytes: bytes,
     trust: TrustFile,
     official: OfficialState | None,
+    moved_in: bool = False,
 ) -> dict[str, Any] | None:
     """The checks common to a node and a bundle. Returns the parsed record or None."""
     result.index = index
@@ -507,7 +517,7 @@ def _run(
     else:
         _check_signature(ck, record, official)
         _check_official(ck, record, index, official)
-    cp, city = _check_checkpoint(ck, note_bytes, trust, code)
+    cp, city = _check_checkpoint(ck, note_bytes, trust, code, moved_in)
     if cp is not None:
         result.origin, result.checkpoint_size = cp.origin, cp.size
         _check_inclusion(ck, entry, index, proof, cp)
@@ -576,23 +586,43 @@ def verify_code(node_or_store: Node | Store, code: str, trust: TrustFile) -> Ver
         proof = str(e)  # _check_inclusion reports it
     record_preview = _peek_record(entry)
     official = _official_from_store(store, origin, record_preview)
-    record = _run(result, ck, c, entry, index, proof, cp.with_cosignatures(), trust, official)
+    info = store.log_info(origin)
+    if info is None:  # logs are never dropped; the index just named this one
+        raise NotInStoreError(f"the log of {origin} is no longer held")
+    moved_in = info.city_code != c.city
+    record = _run(
+        result, ck, c, entry, index, proof, cp.with_cosignatures(), trust, official, moved_in
+    )
+    if moved_in:
+        _check_transfers(ck, store, trust, c, state)
     if record is None:
         ck.skip([NOT_REVOKED], N_("the record could not be read"))
     elif record.get("type") == "revoke":
         ck.add(
             NOT_REVOKED,
             FAIL,
-            N_("revoked at index {index}: {why}")
-            if record.get("reason")
-            else N_("revoked at index {index}"),
+            N_("revoked at index {index} of {origin} by {official} at {time}: {why}"),
             index=index,
+            origin=origin,
+            official=record.get("official", ""),
+            time=record.get("time", ""),
             why=record.get("reason", ""),
         )
+    elif record.get("type") == "transfer-out":
+        ck.add(
+            NOT_REVOKED,
+            FAIL,
+            N_(
+                "transferred to city {city} at index {index} of {origin} by {official} at "
+                "{time}; its later records are in that city's log, not held here"
+            ),
+            city=record.get("to", ""),
+            index=index,
+            origin=origin,
+            official=record.get("official", ""),
+            time=record.get("time", ""),
+        )
     else:
-        info = store.log_info(origin)
-        if info is None:  # logs are never dropped; the index just named this one
-            raise NotInStoreError(f"the log of {origin} is no longer held")
         ck.add(
             NOT_REVOKED,
             PASS,
@@ -609,6 +639,80 @@ def verify_code(node_or_store: Node | Store, code: str, trust: TrustFile) -> Ver
             index=index,
         )
     return result
+
+
+def _check_transfers(
+    ck: _Checker, store: Store, trust: TrustFile, code: _codes.Code, state: CodeState
+) -> None:
+    """A code held by another city's log verifies through both logs: each transfer-in's
+    transfer-out must be held here and verify under its own city's checkpoint (signed,
+    cosigned), naming the receiving city."""
+    from app.ledger import life
+
+    try:
+        hops = [(o, i, r) for o, i, r in life.chain(store, state) if r["type"] == "transfer-in"]
+    except StoreError as e:
+        ck.add(TRANSFER, FAIL, N_("{error}"), error=str(e))
+        return
+    if not hops:
+        ck.add(TRANSFER, FAIL, N_("the code is held by a log its city did not transfer it to"))
+        return
+    for into, at, rec in hops:
+        source, prev = rec.get("from"), rec.get("prev")
+        params: dict[str, Any] = {"origin": source, "index": prev}
+        try:
+            if not isinstance(source, str) or not isinstance(prev, int):
+                raise IndexError("malformed transfer-in")
+            entry = store.entry(source, prev)
+            cp = choose_checkpoint(store, source, prev, trust.quorum)
+            proof = stored_inclusion_proof(store, source, prev, cp.size, cp.root_hash)
+        except (IndexError, NotInStoreError, ValueError):
+            ck.add(
+                TRANSFER,
+                FAIL,
+                N_(
+                    "came from {origin}, whose transfer-out at index {index} is not held "
+                    "here (sync that city)"
+                ),
+                **params,
+            )
+            return
+        sub = VerifyResult(code=str(code))
+        official = _official_from_store(store, source, _peek_record(entry))
+        out = _run(
+            sub, _Checker(sub), code, entry, prev, proof, cp.with_cosignatures(), trust, official
+        )
+        receiver = store.log_info(into)
+        if (
+            not sub.ok
+            or out is None
+            or out.get("type") != "transfer-out"
+            or (receiver is None or out.get("to") != receiver.city_code)
+        ):
+            why = sub.failed[0].reason if sub.failed else "not a transfer-out to this log's city"
+            ck.add(
+                TRANSFER,
+                FAIL,
+                N_("came from {origin}, but its transfer-out at index {index} fails: {error}"),
+                error=why,
+                **params,
+            )
+            return
+        ck.add(
+            TRANSFER,
+            PASS,
+            N_(
+                "came from {origin}: its transfer-out at index {index} (by {official} at "
+                "{time}) verifies under that city's checkpoint {size}; taken over at "
+                "index {at} of {into}"
+            ),
+            official=out.get("official", ""),
+            time=out.get("time", ""),
+            size=cp.size,
+            at=at,
+            into=into,
+            **params,
+        )
 
 
 def _peek_record(entry: bytes) -> dict[str, Any]:

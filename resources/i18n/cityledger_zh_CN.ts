@@ -1312,6 +1312,14 @@
         <translation>法定数 {k} 中已有 {n} 个见证联署：{names}{invalid}</translation>
     </message>
     <message>
+        <source>revoked at index {index} of {origin} by {official} at {time}: {why}</source>
+        <translation>已于 {time} 由 {official} 在 {origin} 的索引 {index} 处撤销：{why}</translation>
+    </message>
+    <message>
+        <source>transferred to city {city} at index {index} of {origin} by {official} at {time}; its later records are in that city&apos;s log, not held here</source>
+        <translation>已于 {time} 由 {official} 在 {origin} 的索引 {index} 处移交给城市 {city}；其后续记录在该城市的日志中，本地未持有</translation>
+    </message>
+    <message>
         <source>index {index} is included in the tree of size {size} (proof hashes: {n})</source>
         <translation>索引 {index} 包含在大小为 {size} 的树中（证明哈希数：{n}）</translation>
     </message>
@@ -1356,20 +1364,28 @@
         <translation>节点索引指向 {origin} 的记录 {index}，但本地未持有：{error}</translation>
     </message>
     <message>
-        <source>revoked at index {index}: {why}</source>
-        <translation>已在索引 {index} 处撤销：{why}</translation>
-    </message>
-    <message>
-        <source>revoked at index {index}</source>
-        <translation>已在索引 {index} 处撤销</translation>
-    </message>
-    <message>
         <source>no revoke in the own log of {origin} up to size {size}; latest record is index {index}</source>
         <translation>{origin} 的本地日志截至大小 {size} 无撤销；最新记录索引为 {index}</translation>
     </message>
     <message>
         <source>no revoke in the replica of {origin} up to size {size}; latest record is index {index}</source>
         <translation>{origin} 的副本截至大小 {size} 无撤销；最新记录索引为 {index}</translation>
+    </message>
+    <message>
+        <source>the code is held by a log its city did not transfer it to</source>
+        <translation>持有该编码的日志并非其城市移交的对象</translation>
+    </message>
+    <message>
+        <source>came from {origin}, whose transfer-out at index {index} is not held here (sync that city)</source>
+        <translation>来自 {origin}，其索引 {index} 处的移出记录本地未持有（请先同步该城市）</translation>
+    </message>
+    <message>
+        <source>came from {origin}, but its transfer-out at index {index} fails: {error}</source>
+        <translation>来自 {origin}，但其索引 {index} 处的移出记录未通过验证：{error}</translation>
+    </message>
+    <message>
+        <source>came from {origin}: its transfer-out at index {index} (by {official} at {time}) verifies under that city&apos;s checkpoint {size}; taken over at index {at} of {into}</source>
+        <translation>来自 {origin}：其索引 {index} 处的移出记录（{official} 于 {time}）在该城市的检查点 {size} 下验证通过；已在 {into} 的索引 {at} 处接收</translation>
     </message>
     <message>
         <source>tlog-proof for index {index} with the entry</source>

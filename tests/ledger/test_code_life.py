@@ -69,8 +69,9 @@ def test_a_batch_reports_each_change(node: Node) -> None:
 
 
 # ---------------------------------------------------------------- between two cities
-def _replicate(store: Store, node: Node) -> None:
-    """Store `node`'s whole log as a replica in `store`, as sync does (verified data)."""
+def _replicate(store: Store, node: Node, witnesses: tuple = ()) -> None:
+    """Store `node`'s whole log as a replica in `store`, as sync does (verified data),
+    its checkpoint cosigned by `witnesses` (verifier_kit.Witness)."""
     if store.log_info(node.origin) is None:
         store.ensure_replica(node.origin, node.city_code, node.log_vkey, node.witness_vkey)
     old = store.log_info(node.origin)
@@ -91,6 +92,11 @@ def _replicate(store: Store, node: Node) -> None:
         tiles,
         entries=entries[old.size :] if old.size else entries,
     )
+    if witnesses:
+        _, sigs = note.split_note(note.add_signatures(signed, *(w.signer for w in witnesses)))
+        for w in witnesses:
+            line = next(x for x in sigs if x.name == w.signer.name).line()
+            store.add_cosignature(node.origin, tl.size, w.signer.name, line, None)
 
 
 @pytest.fixture
@@ -200,3 +206,68 @@ def test_a_transfer_in_without_its_transfer_out_is_refused(cities, tmp_path) -> 
         assert held is not None and held.origin == a.origin
     finally:
         third.close()
+
+
+def test_verify_tells_what_happened_and_follows_a_transfer_through_both_logs(
+    cities, tmp_path
+) -> None:
+    """A third city holding both logs (cosigned by two witnesses) verifies a code that
+    moved from A to B, and says when, by whom and why a code was revoked."""
+    from app.ledger import verifier as V
+
+    from .verifier_kit import make_trust, node_city, other_city
+
+    a, b = cities
+    witnesses = (
+        other_city("130600", "Baoding", "保定", 115.46, 38.87),
+        other_city("130400", "Handan", "邯郸", 114.54, 36.63),
+    )
+    trust = make_trust(a, witnesses)[0].with_city(node_city(b))
+    moving = a.issue("alice", "alice-pw", "WAT", "border main", point(0)).code
+    gone = a.issue("alice", "alice-pw", "WAT", "old pump", point(1)).code
+    a.revoke("alice", "alice-pw", gone, "demolished in 2026")
+    a.transfer_out("alice", "alice-pw", moving, b.city_code)
+    _replicate(b.store, a)
+    b.transfer_in("alice", "alice-pw", moving)
+    third = Store(f"sqlite:///{tmp_path / 'third.sqlite3'}")
+    try:
+        _replicate(third, a, witnesses)
+        _replicate(third, b, witnesses)
+        result = V.verify_code(third, moving, trust)
+        assert result.ok, [c.to_dict() for c in result.checks]
+        transfer = result.check(V.TRANSFER)
+        assert transfer is not None and transfer.status == V.PASS
+        assert transfer.params["origin"] == a.origin and transfer.params["into"] == b.origin
+        revoked = V.verify_code(third, gone, trust)
+        check = revoked.check(V.NOT_REVOKED)
+        assert not revoked.ok and check is not None and check.status == V.FAIL
+        assert (check.params["official"], check.params["why"]) == ("alice", "demolished in 2026")
+        # holding B's log but not A's: the transfer cannot be shown, so not verified
+        fourth = Store(f"sqlite:///{tmp_path / 'fourth.sqlite3'}")
+        try:
+            _replicate(fourth, b, witnesses)
+            assert fourth.code_state(moving) is None  # held back: pending, not blind
+        finally:
+            fourth.close()
+    finally:
+        third.close()
+    # A's own view: transferred, by whom, to which city
+    at_a = V.verify_code(a, moving, trust)
+    check = at_a.check(V.NOT_REVOKED)
+    assert check is not None and check.status == V.FAIL and check.params["city"] == b.city_code
+
+
+def test_the_timeline_says_who_changed_what(node: Node) -> None:
+    code = node.issue("alice", "alice-pw", "WAT", "hydrant", point(0), {"dn": 100}).code
+    node.update("alice", "alice-pw", code, geometry=point(10), attributes={"dn": 150, "c": 1})
+    node.inspect("alice", "alice-pw", code, 2, "fine")
+    state = node.code_state(code)
+    assert state is not None
+    steps = life.timeline(life.chain(node.store, state))
+    assert [s.kind for s in steps] == ["issue", "update", "inspect"]
+    update = dict(steps[1].changes)
+    assert update["attributes"] == {"added": ["c"], "removed": [], "changed": ["dn"]}
+    # point(10) is 0.001° east and north of point(0): about 139 m at 38° N
+    assert 130 < update["moved"]["metres"] < 150
+    assert dict(steps[2].changes)["inspection"]["grade"] == 2
+    assert steps[1].official == "alice" and steps[1].time
