@@ -759,7 +759,13 @@ def verify_proof_bundle(
     official = _official_from_bundle(b)
     if replica is not None and official is not None and official.problem is None:
         official = _official_from_replica(store_of(replica), b, official)
-    record = _run(result, ck, code, b.entry, b.index, b.proof, b.checkpoint, trust, official)
+    peek = _peek_record(b.entry)
+    moved_in = peek.get("type") == "transfer-in"
+    record = _run(
+        result, ck, code, b.entry, b.index, b.proof, b.checkpoint, trust, official, moved_in
+    )
+    if moved_in and code is not None:
+        _check_bundled_transfer(ck, replica, trust, code, result, peek)
     if (
         replica is None
         or record is None
@@ -767,6 +773,35 @@ def verify_proof_bundle(
     ):
         _check_not_revoked_offline(ck, record, result.checkpoint_size)
     return result
+
+
+def _check_bundled_transfer(
+    ck: _Checker,
+    replica: Node | Store | None,
+    trust: TrustFile,
+    code: _codes.Code,
+    result: VerifyResult,
+    record: dict[str, Any],
+) -> None:
+    """A bundled transfer-in is only as good as its transfer-out in the other city's log:
+    checked through a replica holding both logs, else unknown (and blocking: a bundle
+    cannot prove that the code was given to this city)."""
+    if replica is not None:
+        store = store_of(replica)
+        state = store.code_state(str(code))
+        if state is not None and state.origin == result.origin:
+            _check_transfers(ck, store, trust, code, state)
+            return
+    ck.add(
+        TRANSFER,
+        UNKNOWN,
+        N_(
+            "came from {origin}: its transfer-out at index {index} cannot be checked "
+            "offline (verify with a node that holds that city's log)"
+        ),
+        origin=record.get("from", ""),
+        index=record.get("prev", ""),
+    )
 
 
 def _official_from_replica(store: Store, b: ProofBundle, official: OfficialState) -> OfficialState:

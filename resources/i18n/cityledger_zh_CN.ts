@@ -1396,6 +1396,10 @@
         <translation>条目未指明编码</translation>
     </message>
     <message>
+        <source>came from {origin}: its transfer-out at index {index} cannot be checked offline (verify with a node that holds that city&apos;s log)</source>
+        <translation>来自 {origin}：其索引 {index} 处的移出记录无法离线核对（请用持有该城市日志的节点验证）</translation>
+    </message>
+    <message>
         <source>revoked at index {index} (replica of {origin}, size {size})</source>
         <translation>已在索引 {index} 处撤销（{origin} 的副本，大小 {size}）</translation>
     </message>

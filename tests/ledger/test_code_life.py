@@ -238,6 +238,16 @@ def test_verify_tells_what_happened_and_follows_a_transfer_through_both_logs(
         transfer = result.check(V.TRANSFER)
         assert transfer is not None and transfer.status == V.PASS
         assert transfer.params["origin"] == a.origin and transfer.params["into"] == b.origin
+        # a bundle of the transfer-in: offline the transfer-out cannot be seen (not
+        # verified, and it says why); with the third city's replica it verifies
+        from app.ledger.proof_bundle import export_proof_bundle
+
+        bundle = export_proof_bundle(third, moving, quorum=trust.quorum).encode()
+        offline = V.verify_proof_bundle(bundle, trust)
+        unknown = offline.check(V.TRANSFER)
+        assert not offline.ok and unknown is not None and unknown.status == V.UNKNOWN
+        with_replica = V.verify_proof_bundle(bundle, trust, replica=third)
+        assert with_replica.ok, [c.to_dict() for c in with_replica.checks]
         revoked = V.verify_code(third, gone, trust)
         check = revoked.check(V.NOT_REVOKED)
         assert not revoked.ok and check is not None and check.status == V.FAIL
