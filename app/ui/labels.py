@@ -49,6 +49,9 @@ RECORD_TYPES = (
     N_("update"),
     N_("transfer"),
     N_("revoke"),
+    N_("inspect"),
+    N_("transfer-out"),
+    N_("transfer-in"),
     N_("official-add"),
     N_("official-revoke"),
 )

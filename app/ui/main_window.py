@@ -304,6 +304,7 @@ class MainWindow(QMainWindow):
         self.inspector.verifyRequested.connect(self.show_code_details)
         self.inspector.exportBundleRequested.connect(self.export_proof_bundle)
         self.inspector.issueRequested.connect(self.issue_code)
+        self.inspector.recordSelected.connect(self._show_record_geometry)
         self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
         self.backend.busyChanged.connect(self.status.set_busy)
         self.backend.progress.connect(self.status.set_progress)
@@ -480,7 +481,16 @@ class MainWindow(QMainWindow):
         inspector."""
         self.selection_model.select(rows, source)
 
+    def _show_record_geometry(self, step) -> None:
+        """A record chosen in the timeline: the geometry the asset had then, ghosted on
+        the map, when it differs from the current one."""
+        steps = self.inspector.steps
+        current = steps[-1].geometry if steps else None
+        ghost = step.geometry if step is not None and step.geometry != current else None
+        self.map.set_ghost(ghost)
+
     def _show_selection(self, rows: list[int], source: str) -> None:
+        self.map.set_ghost(None)
         if source != "map":
             self.map.set_selection(rows)
         if source != "table":

@@ -792,6 +792,30 @@
         <translation>最新身份编码</translation>
     </message>
     <message>
+        <source>name {old} → {new}</source>
+        <translation>名称 {old} → {new}</translation>
+    </message>
+    <message>
+        <source>moved {metres} m</source>
+        <translation>移动了 {metres} 米</translation>
+    </message>
+    <message>
+        <source>new shape in the same place</source>
+        <translation>位置不变，形状更新</translation>
+    </message>
+    <message>
+        <source>condition grade {grade}: {note}</source>
+        <translation>状况等级 {grade}：{note}</translation>
+    </message>
+    <message>
+        <source>to city {city}</source>
+        <translation>移交至城市 {city}</translation>
+    </message>
+    <message>
+        <source>from {origin}</source>
+        <translation>来自 {origin}</translation>
+    </message>
+    <message>
         <source>Record</source>
         <translation>记录</translation>
     </message>
@@ -804,6 +828,14 @@
         <translation>
             <numerusform>已选 %n 个</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Condition grade {grade}, last inspected {time}</source>
+        <translation>状况等级 {grade}，最近巡检 {time}</translation>
+    </message>
+    <message>
+        <source>Not inspected yet</source>
+        <translation>尚未巡检</translation>
     </message>
     <message>
         <source>Revoked</source>
@@ -1058,6 +1090,18 @@
     <message>
         <source>Decommissioned</source>
         <translation>已报废</translation>
+    </message>
+    <message>
+        <source>inspect</source>
+        <translation>巡检</translation>
+    </message>
+    <message>
+        <source>transfer-out</source>
+        <translation>移出</translation>
+    </message>
+    <message>
+        <source>transfer-in</source>
+        <translation>移入</translation>
     </message>
     <message>
         <source>Assets</source>

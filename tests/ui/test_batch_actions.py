@@ -172,3 +172,31 @@ def test_revoke_and_inspect_the_selection_record_signed_changes(make_window, nod
     assert [rec["type"] for _i, rec in history] == ["issue", "inspect", "revoke"]
     assert history[1][1]["inspection"]["grade"] == 4
     assert history[2][1]["reason"] == "demolished"
+
+
+def test_timeline_shows_what_changed_and_ghosts_the_earlier_geometry(make_window, node_dir, qtbot):
+    from app.ledger.node import Node
+
+    seed = node_dir.joinpath("seed_code").read_text()
+    with Node.open(node_dir) as node:
+        node.unlock(NODE_PASS)
+        moved = {"type": "Point", "coordinates": [114.51, 38.0409]}  # ~100 m north
+        node.update(OFFICIAL, OFFICIAL_PASS, seed, geometry=moved, attributes={"note": "moved"})
+        node.inspect(OFFICIAL, OFFICIAL_PASS, seed, 2, "fresh paint")
+    w = make_window(node_dir, per_city=20)
+    row = w.ws.table.row_of_code(seed)
+    with qtbot.waitSignal(w.detailsShown, timeout=30000):
+        w.map.set_selection([row], emit=True)
+    history = w.inspector.history
+    assert [history.topLevelItem(i).text(1) for i in range(3)] == ["issue", "update", "inspect"]
+    update = history.topLevelItem(1).text(4)
+    assert "moved 99.9 m" in update and "note: seed → moved" in update
+    assert history.topLevelItem(2).text(4) == "condition grade 2: fresh paint"
+    assert w.inspector.condition.text().startswith("Condition grade 2, last inspected 20")
+    assert w.map.ghost() == []
+    history.setCurrentItem(history.topLevelItem(0))  # the issue record: where it was
+    (ghost,) = w.map.ghost()
+    xs, ys = ghost.getData()
+    assert (float(xs[0]), float(ys[0])) == (114.51, 38.04)
+    history.setCurrentItem(history.topLevelItem(2))  # the current geometry: no ghost
+    assert w.map.ghost() == []

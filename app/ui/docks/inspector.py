@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gis import timeline
 from app.ui.i18n import tr
-from app.ui.labels import STATUS_LABELS
+from app.ui.labels import SERVICE_LABELS, STATUS_LABELS
 from app.ui.qr import qr_pixmap
 from app.ui.theme import STATUS_COLORS
 from app.ui.verification_view import VerificationView
@@ -42,23 +43,51 @@ def short_time(rfc3339) -> str:
     return text[:19].replace("T", " ") if len(text) >= 19 else text
 
 
-def record_summary(record: dict) -> str:
-    kind = record.get("type", "")
-    asset = record.get("asset") or {}
-    if kind == "transfer":
-        return tr("to {owner}").format(owner=record.get("owner", "?"))
-    if kind == "revoke":
-        return record.get("reason") or ""
-    if kind in ("official-add", "official-revoke"):
-        subject = record.get("subject") or {}
-        return subject.get("name", "")
-    return asset.get("name", "")
+def step_details(step: timeline.Step, record: dict) -> str:
+    """What one record changed, worded: attribute diff, metres moved, status, inspection."""
+    parts = [_change_text(kind, data) for kind, data in step.changes]
+    if step.kind == "issue":
+        parts.insert(0, (record.get("asset") or {}).get("name", ""))
+    if step.kind in ("official-add", "official-revoke"):
+        parts.insert(0, (record.get("subject") or {}).get("name", ""))
+    return "; ".join(p for p in parts if p)
+
+
+def _change_text(kind: str, data: tuple) -> str:
+    if kind == timeline.NAME:
+        return tr("name {old} → {new}").format(old=data[0] or "—", new=data[1])
+    if kind == timeline.ATTRIBUTE:
+        key, old, new = data
+        return f"{key}: {_value(old)} → {_value(new)}"
+    if kind == timeline.MOVED:
+        return tr("moved {metres} m").format(metres=f"{data[0]:,.1f}")
+    if kind == timeline.RESHAPED:
+        return tr("new shape in the same place")
+    if kind == timeline.SERVICE:
+        old, new = (tr(SERVICE_LABELS.get(v, v)) if v else tr("In service") for v in data)
+        return f"{old} → {new}"
+    if kind == timeline.INSPECTION:
+        return tr("condition grade {grade}: {note}").format(grade=data[0], note=data[1])
+    if kind == timeline.OWNER:
+        return tr("to {owner}").format(owner=data[0])
+    if kind == timeline.MOVED_TO:
+        return tr("to city {city}").format(city=data[0])
+    if kind == timeline.TAKEN_FROM:
+        return tr("from {origin}").format(origin=data[0])
+    return str(data[0]) if data else ""  # the reason of a revoke
+
+
+def _value(value) -> str:
+    if value is None:
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 class Inspector(QWidget):
     verifyRequested = Signal(str)
     exportBundleRequested = Signal(str)
     issueRequested = Signal()
+    recordSelected = Signal(object)  # the timeline.Step chosen in the history, or None
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -118,11 +147,17 @@ class Inspector(QWidget):
             [tr("Index"), tr("Record"), tr("Time (UTC)"), tr("Official"), tr("Details")]
         )
         self.history.setRootIsDecorated(False)
+        self.history.currentItemChanged.connect(self._record_chosen)
+        self.steps: list[timeline.Step] = []
+        self.condition = QLabel()
+        self.condition.setObjectName("condition")
         self.history.header().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.history.setMinimumHeight(80)
         self.history.setMaximumHeight(170)
         hist_box = QGroupBox(tr("Record history"))
-        QVBoxLayout(hist_box).addWidget(self.history)
+        hist_col = QVBoxLayout(hist_box)
+        hist_col.addWidget(self.condition)
+        hist_col.addWidget(self.history)
 
         self.verification = VerificationView()
         self.verification.setMinimumHeight(60)
@@ -166,6 +201,7 @@ class Inspector(QWidget):
         self.attributes.setRowCount(0)
         _fit_rows(self.attributes)
         self.history.clear()
+        self.condition.setText("")
         self.verification.clear()
         self.issue_button.setVisible(False)
 
@@ -195,6 +231,7 @@ class Inspector(QWidget):
         self.attributes.resizeRowsToContents()
         _fit_rows(self.attributes)
         self.history.clear()
+        self.condition.setText("")
         self.issue_button.setVisible(not info.get("code"))
         if info.get("code"):
             self.verification.clear(tr("Checking…"))
@@ -209,6 +246,7 @@ class Inspector(QWidget):
         self.attributes.setRowCount(0)
         _fit_rows(self.attributes)
         self.history.clear()
+        self.condition.setText("")
         self.issue_button.setVisible(False)
         self.verification.clear(tr("Checking…"))
 
@@ -238,20 +276,36 @@ class Inspector(QWidget):
             self.qr.setText(tr("no code"))
 
     def show_history(self, history) -> None:
-        """history: list of (index, record dict), oldest first."""
+        """history: list of (index, record dict), oldest first — as a timeline of what
+        each record changed; the latest inspection above it."""
         self.history.clear()
-        for index, record in history:
-            self.history.addTopLevelItem(
-                QTreeWidgetItem(
-                    [
-                        str(index),
-                        tr(str(record.get("type", ""))),
-                        short_time(record.get("time")),
-                        str(record.get("official", "")),
-                        record_summary(record),
-                    ]
-                )
+        self.steps = timeline.timeline(history)
+        for step, (_index, record) in zip(self.steps, history):
+            details = step_details(step, record)
+            item = QTreeWidgetItem(
+                [
+                    str(step.index),
+                    tr(step.kind),
+                    short_time(step.time),
+                    step.official,
+                    details,
+                ]
             )
+            item.setToolTip(4, details)
+            self.history.addTopLevelItem(item)
+        inspections = [c for s in self.steps for k, c in s.changes if k == timeline.INSPECTION]
+        last = next((s for s in reversed(self.steps) if s.kind == "inspect"), None)
+        self.condition.setText(
+            tr("Condition grade {grade}, last inspected {time}").format(
+                grade=inspections[-1][0], time=short_time(last.time)
+            )
+            if inspections and last is not None
+            else tr("Not inspected yet")
+        )
+
+    def _record_chosen(self, item, _previous=None) -> None:
+        row = self.history.indexOfTopLevelItem(item) if item is not None else -1
+        self.recordSelected.emit(self.steps[row] if 0 <= row < len(self.steps) else None)
 
     def show_verification(self, result, verdict=None) -> None:
         self.verification.show_result(result, verdict)

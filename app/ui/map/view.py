@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 CLICK_TOLERANCE_PX = 6
+GHOST_COLOR = "#6f42c1"  # an earlier geometry of the inspected asset
 LAYERS = ("provinces", "boundaries", "labels", "polygons", "lines", "points")
 
 
@@ -102,6 +103,7 @@ class MapView(QtWidgets.QWidget):
         self.boundaries: gpd.GeoDataFrame | None = None
         self._lat0 = 38.0
         self._selection: list[int] = []
+        self._ghost_items: list = []
         # Layer filters; None shows every class, status, city.
         self._classes: list[str] | None = None
         self._statuses: list[str] | None = None
@@ -316,6 +318,36 @@ class MapView(QtWidgets.QWidget):
             self.set_selection([] if row is None else [row], emit=True)
         if row is not None:
             self.identifyRequested.emit(row)
+
+    def set_ghost(self, geometry: dict | None) -> None:
+        """An earlier geometry of the inspected asset (GeoJSON), drawn ghosted — dashed
+        outline, hollow point — over the map; None removes it."""
+        for item in self._ghost_items:
+            self.vb.removeItem(item)
+        self._ghost_items = []
+        if not geometry:
+            return
+        import shapely.geometry
+
+        shape = shapely.geometry.shape(geometry)
+        pen = pg.mkPen(GHOST_COLOR, width=2, style=QtCore.Qt.PenStyle.DashLine)
+        parts = getattr(shape, "geoms", [shape])
+        for part in parts:
+            if part.geom_type == "Point":
+                item = pg.ScatterPlotItem(
+                    [part.x], [part.y], size=14, pen=pen, brush=pg.mkBrush(None)
+                )
+            else:
+                line = part.exterior if part.geom_type == "Polygon" else part
+                xs, ys = np.asarray(line.coords).T[:2]
+                item = pg.PlotDataItem(xs, ys, pen=pen)
+            item.setZValue(1000)
+            self.vb.addItem(item)
+            self._ghost_items.append(item)
+
+    def ghost(self) -> list:
+        """The ghost's graphics items (empty when none is drawn)."""
+        return list(self._ghost_items)
 
     def _context_click(self, x, y, global_pos) -> None:
         """A right click acts on the selection; on an asset outside it, on that asset."""
