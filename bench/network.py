@@ -130,11 +130,13 @@ def run(n: int, idle: float, codes: int, samples: int) -> dict:
         for node in net.nodes:
             node.wait_ready(600)  # 2 shared cores: N interpreters start slowly
         started = time.perf_counter() - t0
+        print(f"{n} cities: every node answers after {started:.1f} s", file=sys.stderr, flush=True)
         while not converged(net.nodes):
             if time.perf_counter() - t0 > 900:
                 raise RuntimeError("not converged within 900 s")
             time.sleep(1.0)
         converge = time.perf_counter() - t0
+        print(f"{n} cities: converged after {converge:.1f} s", file=sys.stderr, flush=True)
         time.sleep(10)  # let the last cosignature rounds and polls settle
         pids = [node.proc.pid for node in net.nodes]
         req0 = sum(_info(node)["requests_served"] for node in net.nodes)

@@ -19,17 +19,13 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from app.ledger.trust import TrustFile
-from app.net import verify
 from app.net.client import MAX_CHECKPOINT_BYTES, WITNESS_DEADLINES, PeerHttp, normalize_prefix
 from app.net.server import Reply
+from app.net.witness import open_pushed_checkpoint
 
 log = logging.getLogger(__name__)
 
 REPEAT_WINDOW = 10.0  # seconds during which the same announce is not news again
-
-
-def _text(status: int, message: str) -> Reply:
-    return Reply(status, (message.rstrip("\n") + "\n").encode())
 
 
 class AnnounceService:
@@ -48,20 +44,13 @@ class AnnounceService:
         self._lock = threading.Lock()
 
     def __call__(self, body: bytes) -> Reply:
-        try:
-            origin = verify.checkpoint_origin(body)
-        except verify.VerifyError as e:
-            return _text(400, str(e))
-        trust = self.trust_provider()
-        city = trust.city_for_origin(origin) if trust else None
-        if city is None or origin == self.ledger.own_origin:
-            return _text(404, f"unknown log origin {origin[:100]!r}")
-        try:
-            cp = verify.open_member_checkpoint(body, city, trust)
-        except verify.BadSignature as e:
-            return _text(403, str(e))
-        except verify.VerifyError as e:
-            return _text(400, str(e))
+        opened, refusal = open_pushed_checkpoint(
+            body, self.ledger.own_origin, self.trust_provider()
+        )
+        if opened is None:
+            return refusal
+        _, cp = opened
+        origin = cp.origin
         known = self.ledger.latest_checkpoint(origin)
         news = (
             known is None
@@ -80,7 +69,7 @@ class AnnounceService:
                 self._recent[origin] = (key, now)
         if news:
             self.on_news(origin, cp.size)
-        return _text(202, "news" if news else "known")
+        return Reply(202, b"news\n" if news else b"known\n")
 
 
 class Announcer:

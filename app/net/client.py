@@ -229,18 +229,16 @@ class PeerClient:
             return resp
         if resp.status_code == 404:
             raise PeerNotFound(self.prefix, f"{path}: not found (404)", status=404)
-        if resp.status_code >= 500 or resp.status_code == 429:
-            raise PeerUnavailable(
-                self.prefix, f"{path}: HTTP {resp.status_code}", status=resp.status_code
-            )
-        if resp.status_code != 200:
-            raise PeerError(
-                self.prefix,
-                f"{path}: HTTP {resp.status_code}",
-                retry=False,
-                status=resp.status_code,
-            )
+        self._check_status(resp, path)
         return resp
+
+    def _check_status(self, resp: Answer, what: str, refused: str = "") -> None:
+        """5xx/429: unavailable (try later); any other non-200: refused (`refused` says why)."""
+        message = f"{what}: HTTP {resp.status_code}"
+        if resp.status_code >= 500 or resp.status_code == 429:
+            raise PeerUnavailable(self.prefix, message, status=resp.status_code)
+        if resp.status_code != 200:
+            raise PeerError(self.prefix, message + refused, retry=False, status=resp.status_code)
 
     def checkpoint(self) -> bytes:
         return self._get("checkpoint", MAX_CHECKPOINT_BYTES, CHECKPOINT_DEADLINES)
@@ -310,17 +308,7 @@ class PeerClient:
             content=entry,
             headers={"Content-Type": "application/json"},
         )
-        if resp.status_code >= 500:
-            raise PeerUnavailable(
-                self.prefix, f"submit: HTTP {resp.status_code}", status=resp.status_code
-            )
-        if resp.status_code != 200:
-            raise PeerError(
-                self.prefix,
-                f"submit refused (HTTP {resp.status_code}): {resp.text.strip()[:500]}",
-                retry=False,
-                status=resp.status_code,
-            )
+        self._check_status(resp, "submit", f", refused: {resp.text.strip()[:500]}")
         try:
             return json.loads(resp.body)
         except ValueError:

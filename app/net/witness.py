@@ -41,6 +41,25 @@ def _conflict(size: int) -> Reply:
     return Reply(409, f"{size}\n".encode(), SIZE_TYPE)
 
 
+def open_pushed_checkpoint(note: bytes, own_origin: str | None, trust):
+    """(city, checkpoint) of a note a member pushed here (add-checkpoint, announce), or a
+    refusal with tlog-witness's status: 404 an origin that is not another member's, 403 no
+    valid signature of its log key (none at all included), 400 malformed."""
+    try:
+        origin = verify.checkpoint_origin(note)
+    except verify.VerifyError as e:
+        return None, _text(400, str(e))
+    city = trust.city_for_origin(origin) if trust else None
+    if city is None or origin == own_origin:
+        return None, _text(404, f"unknown log origin {origin[:100]!r}")
+    try:
+        return (city, verify.open_member_checkpoint(note, city, trust)), None
+    except verify.BadSignature as e:
+        return None, _text(403, str(e))
+    except verify.VerifyError as e:
+        return None, _text(400, str(e))
+
+
 class WitnessService:
     def __init__(
         self,
@@ -72,19 +91,14 @@ class WitnessService:
     def add_checkpoint(self, body: bytes) -> Reply:
         try:
             req = verify.parse_add_checkpoint(body)
-            origin = verify.checkpoint_origin(req.note)
         except verify.VerifyError as e:
             return _text(400, str(e))
         trust = self.trust_provider()
-        city = trust.city_for_origin(origin) if trust else None
-        if city is None or origin == self.ledger.own_origin:
-            return _text(404, f"unknown log origin {origin!r}")
-        try:
-            cp = verify.open_member_checkpoint(req.note, city, trust)
-        except verify.BadSignature as e:
-            return _text(403, str(e))
-        except verify.VerifyError as e:
-            return _text(400, str(e))
+        opened, refusal = open_pushed_checkpoint(req.note, self.ledger.own_origin, trust)
+        if opened is None:
+            return refusal
+        city, cp = opened
+        origin = cp.origin
         if req.old_size > cp.size:
             return _text(
                 400, f"old size {req.old_size} is larger than the checkpoint size {cp.size}"
