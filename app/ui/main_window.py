@@ -294,6 +294,7 @@ class MainWindow(QMainWindow):
         self.map.cursorMoved.connect(self.status.set_cursor)
         self.table.rowsSelected.connect(lambda rows: self.select_rows(rows, "table"))
         self.map.contextMenuRequested.connect(self.show_selection_menu)
+        self.map.pointMoved.connect(self.move_point)
         self.table.contextMenuRequested.connect(self.show_selection_menu)
         self.layers.citiesChanged.connect(self._layers_changed)
         self.layers.classesChanged.connect(self._layers_changed)
@@ -696,6 +697,48 @@ class MainWindow(QMainWindow):
         self.batch_dialog = dialog
         dialog.open()
         return dialog
+
+    def move_point(self, row: int, lon: float, lat: float) -> BatchDialog:
+        """A point asset dragged on the map: sign an update of its geometry. It stays
+        drawn where the log has it, the new place marked beside, until confirmed."""
+        from app.gis.timeline import metres_between
+
+        table = self.loaded.table
+        new = {"type": "Point", "coordinates": [lon, lat]}
+        old = {"type": "Point", "coordinates": [float(table.x[row]), float(table.y[row])]}
+        what = tr("Move {name} by {metres} m to {lat:.6f}°N {lon:.6f}°E: an update record").format(
+            name=table.name(row), metres=f"{metres_between(old, new):,.1f}", lat=lat, lon=lon
+        )
+        dialog = BatchDialog(
+            self.backend,
+            table,
+            [row],
+            self.data_dir,
+            life.UPDATE,
+            self,
+            members=life.update_members(geometry=new),
+            what=what,
+        )
+        dialog.batchDone.connect(lambda outcome: self._point_moved(row, lon, lat, outcome))
+        dialog.rejected.connect(lambda: self._move_dropped(dialog))
+        self.batch_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _move_dropped(self, dialog: BatchDialog) -> None:
+        if dialog.outcome is None:  # closed before signing: the point stays where it is
+            self.map.show_proposed(None)
+
+    def _point_moved(self, row: int, lon: float, lat: float, outcome) -> None:
+        if outcome.issued:  # confirmed: the asset now stands at its new place
+            self.map.show_proposed(None)
+            self.ws = self.loaded
+            self.ws.table = workspace.moved_point(self.ws.table, row, lon, lat)
+            self._show_table(self.ws.table)
+        elif not outcome.pending:  # refused: nothing changed
+            self.map.show_proposed(None)
+        self._inspect()
+        self.poll_node()
 
     def _batch_done(self, action: str, outcome: ledger_jobs.BatchOutcome) -> None:
         """Codes issued show as issued, signed but unsequenced ones as pending; a revoke

@@ -340,3 +340,24 @@ def concat_tables(a, b):
         codes=np.concatenate([a.codes, b.codes]),
         status=np.concatenate([a.status, b.status]),
     )
+
+
+def moved_point(table, row: int, lon: float, lat: float):
+    """A new AssetTable where point ``row`` stands at (lon, lat) — after its update is
+    confirmed; the rest is shared with ``table``."""
+    from app.gis.assets import AssetTable
+
+    x, y = table.x.copy(), table.y.copy()
+    x[row], y[row] = lon, lat
+    return AssetTable(
+        kind=table.kind,
+        class_idx=table.class_idx,
+        city_codes=table.city_codes,
+        city_idx=table.city_idx,
+        x=x,
+        y=y,
+        shapes=table.shapes,
+        labels=table.labels,
+        codes=table.codes,
+        status=table.status,
+    )

@@ -478,6 +478,10 @@
         <translation>请先打开城市节点，并在地图或表格中选择资产。</translation>
     </message>
     <message>
+        <source>Move {name} by {metres} m to {lat:.6f}°N {lon:.6f}°E: an update record</source>
+        <translation>将 {name} 移动 {metres} 米至 北纬 {lat:.6f}° 东经 {lon:.6f}°：一条更新记录</translation>
+    </message>
+    <message>
         <source>Exporting proof bundle</source>
         <translation>正在导出证明包</translation>
     </message>

@@ -54,8 +54,21 @@ def action_title(action: str) -> str:
 class BatchDialog(QDialog):
     batchDone = Signal(object)  # ledger_jobs.BatchOutcome, also after a cancel
 
-    def __init__(self, backend, table, rows, folder, action: str = ISSUE, parent=None):
+    def __init__(
+        self,
+        backend,
+        table,
+        rows,
+        folder,
+        action: str = ISSUE,
+        parent=None,
+        members: dict | None = None,
+        what: str = "",
+    ):
+        """``members``: what the change says, fixed by the caller (a point dragged on
+        the map), described by ``what``; else the form asks for it."""
         super().__init__(parent)
+        self.fixed, self.fixed_what = members, what
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}; actions are {', '.join(ACTIONS)}")
         self.action = action
@@ -82,9 +95,9 @@ class BatchDialog(QDialog):
 
         form_page = QWidget()
         form = QFormLayout(form_page)
-        what = QLabel(self._what())
-        what.setWordWrap(True)
-        form.addRow(what)
+        self.what_label = what_label = QLabel(self._what())
+        what_label.setWordWrap(True)
+        form.addRow(what_label)
         self._change_fields(form)
         form.addRow(tr("Official"), self.official_combo)
         form.addRow(tr("Passphrase"), self.passphrase)
@@ -139,6 +152,8 @@ class BatchDialog(QDialog):
         )
 
     def _what(self) -> str:
+        if self.fixed_what:
+            return self.fixed_what
         n = len(self.rows)
         if self.action == ISSUE:
             return tr(
@@ -168,6 +183,8 @@ class BatchDialog(QDialog):
         self.owner.setPlaceholderText(tr("department or company that now owns the assets"))
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(tr("e.g. demolished; issued by mistake"))
+        if self.fixed is not None:
+            return
         if self.action == life.UPDATE:
             form.addRow(tr("Service status"), self.service)
         elif self.action == life.INSPECT:
@@ -180,6 +197,8 @@ class BatchDialog(QDialog):
 
     def members(self) -> dict | None:
         """The change's members, or None when the form lacks what the change needs."""
+        if self.fixed is not None:
+            return self.fixed
         if self.action == life.UPDATE:
             return life.update_members(service=self.service.currentData())
         if self.action == life.INSPECT:

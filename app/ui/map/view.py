@@ -43,6 +43,7 @@ class _MapViewBox(pg.ViewBox):
         super().__init__(enableMenu=False)
         self.owner = owner
         self._box_origin = None
+        self._dragged: int | None = None  # the point asset being dragged to a new place
 
     def mouseClickEvent(self, ev):
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
@@ -62,6 +63,17 @@ class _MapViewBox(pg.ViewBox):
         boxing = mods & (
             QtCore.Qt.KeyboardModifier.ShiftModifier | QtCore.Qt.KeyboardModifier.ControlModifier
         )
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton and not boxing:
+            if ev.isStart():
+                a = self.mapToView(ev.buttonDownPos())
+                self._dragged = self.owner.draggable_at(a.x(), a.y())
+            if self._dragged is not None:
+                ev.accept()
+                b = self.mapToView(ev.pos())
+                self.owner._drag_point(self._dragged, b.x(), b.y(), ev.isFinish())
+                if ev.isFinish():
+                    self._dragged = None
+                return
         if ev.button() == QtCore.Qt.MouseButton.LeftButton and boxing:
             ev.accept()
             if ev.isFinish():
@@ -84,6 +96,7 @@ class MapView(QtWidgets.QWidget):
     identifyRequested = QtCore.Signal(int)
     viewChanged = QtCore.Signal(tuple)  # (minx, miny, maxx, maxy) after pan/zoom
     contextMenuRequested = QtCore.Signal(QtCore.QPoint)  # global position; selection set
+    pointMoved = QtCore.Signal(int, float, float)  # row, lon, lat where a drag dropped it
 
     def __init__(self, parent=None, background: str = "#eef1f4"):
         super().__init__(parent)
@@ -104,6 +117,7 @@ class MapView(QtWidgets.QWidget):
         self._lat0 = 38.0
         self._selection: list[int] = []
         self._ghost_items: list = []
+        self._proposed: pg.ScatterPlotItem | None = None
         # Layer filters; None shows every class, status, city.
         self._classes: list[str] | None = None
         self._statuses: list[str] | None = None
@@ -344,6 +358,39 @@ class MapView(QtWidgets.QWidget):
             item.setZValue(1000)
             self.vb.addItem(item)
             self._ghost_items.append(item)
+
+    def draggable_at(self, x: float, y: float) -> int | None:
+        """The selected point asset under (lon, lat), when exactly one coded point is
+        selected: a drag starting on it moves it (any other drag pans the map)."""
+        if self.table is None or len(self._selection) != 1:
+            return None
+        row = self._selection[0]
+        if self.table.kind[row] != 0 or not self.table.codes[row]:
+            return None
+        return row if self.identify_at(x, y) == row else None
+
+    def _drag_point(self, row: int, x: float, y: float, finished: bool) -> None:
+        """Show where the dragged point would go (the asset stays drawn where the log
+        has it); on the drop, ask for the update with pointMoved."""
+        self.show_proposed((x, y))
+        if finished:
+            self.pointMoved.emit(row, float(x), float(y))
+
+    def show_proposed(self, lonlat: tuple[float, float] | None) -> None:
+        """A proposed new place of a point asset (dragged, not yet confirmed), or none."""
+        if self._proposed is None and lonlat is not None:
+            pen = pg.mkPen(GHOST_COLOR, width=2)
+            self._proposed = pg.ScatterPlotItem(size=12, pen=pen, brush=pg.mkBrush("#ffffffaa"))
+            self._proposed.setZValue(1001)
+            self.vb.addItem(self._proposed)
+        if self._proposed is not None:
+            self._proposed.setData(*([[lonlat[0]], [lonlat[1]]] if lonlat else [[], []]))
+
+    def proposed(self) -> tuple[float, float] | None:
+        if self._proposed is None:
+            return None
+        xs, ys = self._proposed.getData()
+        return (float(xs[0]), float(ys[0])) if len(xs) else None
 
     def ghost(self) -> list:
         """The ghost's graphics items (empty when none is drawn)."""
