@@ -109,10 +109,24 @@ def record_for(state: CodeState, change: Change, origin: str) -> dict[str, Any]:
     return {"type": change.kind, "code": state.code, "prev": state.latest_index, **change.members}
 
 
-def already_done(state: CodeState, latest: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
+def already_done(
+    state: CodeState,
+    latest: Mapping[str, Any],
+    record: Mapping[str, Any],
+    official: str | None = None,
+    today: str | None = None,
+) -> bool:
     """Whether the code's latest record (and its row) already says what `record` would:
-    the change of a batch run before a crash, found in the log."""
+    the change of a batch run before a crash, found in the log. An inspection is a new
+    observation even when it reads like the last one, so it counts as done only when
+    the latest record is that inspection made the same UTC day (`today`, YYYY-MM-DD) by
+    the same official (when `official` is given)."""
     kind = record["type"]
+    if kind == INSPECT and (
+        (today is not None and str(latest.get("time", ""))[:10] != today)
+        or (official is not None and latest.get("official") != official)
+    ):
+        return False
     if kind == REVOKE:
         return state.status == REVOKED
     if kind == TRANSFER_OUT:

@@ -529,7 +529,9 @@ class Node:
             raise NodeError(f"code {canonical} is not in this city's log")
         return state
 
-    def change_record(self, change: life.Change) -> dict[str, Any] | life.Done | life.NotApplicable:
+    def change_record(
+        self, change: life.Change, official: str | None = None
+    ) -> dict[str, Any] | life.Done | life.NotApplicable:
         """The unsigned record of a later change to a code (app/ledger/life.py), or why
         none is needed (Done: the log already says it) or possible here."""
         try:
@@ -538,7 +540,8 @@ class Node:
             return life.NotApplicable(change.code, life.UNKNOWN_CODE, str(exc))
         state = self.store.code_state(canonical)
         if state is None:
-            return life.NotApplicable(canonical, life.UNKNOWN_CODE, "no such code here")
+            hint = " (sync the city that transferred it first)" * (change.kind == life.TRANSFER_IN)
+            return life.NotApplicable(canonical, life.UNKNOWN_CODE, "no such code here" + hint)
         if change.kind == life.TRANSFER_IN:
             if state.origin == self.origin and state.status != "transferred":
                 first = json.loads(self.store.entry(state.origin, state.first_index))
@@ -558,13 +561,13 @@ class Node:
         record = life.record_for(state, change, self.origin)
         if change.kind != life.TRANSFER_IN:
             latest = json.loads(self.store.entry(state.origin, state.latest_index))
-            if life.already_done(state, latest, record):
+            if life.already_done(state, latest, record, official, _now_rfc3339()[:10]):
                 return life.Done(canonical, state.latest_index)
         return record
 
     def change(self, official: str, official_passphrase: str, change: life.Change) -> Receipt:
         """Sign and sequence one change (NodeError if none is possible or needed)."""
-        record = self.change_record(change)
+        record = self.change_record(change, official)
         if isinstance(record, life.NotApplicable):
             raise NodeError(str(record))
         if isinstance(record, life.Done):
@@ -590,7 +593,7 @@ class Node:
         seen: set[str] = set()
         now = _now_rfc3339()
         for change in changes:
-            record = self.change_record(change)
+            record = self.change_record(change, official)
             if isinstance(record, dict):
                 if record["code"] in seen:
                     out.append(
