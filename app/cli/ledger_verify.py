@@ -368,30 +368,40 @@ def cmd_bundle_show(args) -> int:
 # --- inspect -------------------------------------------------------------------------
 
 
-def _worded(kind: str, p: dict) -> str:
-    """A timeline change in English (the app translates the same kinds)."""
-    if kind == "name":
-        return f"name {p['new']!r}" if p["old"] is None else f"name {p['old']!r} → {p['new']!r}"
-    if kind == "attributes":
-        parts = [f"{k} {', '.join(p[k])}" for k in ("added", "removed", "changed") if p[k]]
-        return "attributes " + "; ".join(parts)
-    if kind == "moved":
-        return "geometry replaced" if p["metres"] is None else f"moved {p['metres']:g} m"
-    if kind in ("owner", "service"):
-        return f"{kind} {p['old'] or '—'} → {p['new']}"
-    if kind == "inspection":
-        att = f", {p['attachments']} attachment(s)" if p["attachments"] else ""
-        return f"grade {p['grade']}: {p['note']}{att}"
-    if kind == "to":
-        return f"to city {p['city']}"
-    if kind == "from":
-        return f"from {p['origin']} index {p['index']}"
-    return str(p.get("text", ""))
+def _worded(kind: str, data: tuple) -> str:
+    """A timeline change (app.gis.timeline) in English; the app translates the same kinds."""
+    from app.gis import timeline as T
+
+    if kind == T.NAME:
+        return f"name {data[0]!r} → {data[1]!r}"
+    if kind == T.ATTRIBUTE:
+        key, old, new = data
+        return (
+            f"{key} added: {new}"
+            if old is None
+            else (f"{key} removed" if new is None else f"{key} {old} → {new}")
+        )
+    if kind == T.MOVED:
+        return f"moved {data[0]:.1f} m"
+    if kind == T.RESHAPED:
+        return "reshaped in place"
+    if kind == T.SERVICE:
+        return f"service {data[0] or 'in-service'} → {data[1]}"
+    if kind == T.INSPECTION:
+        return f"grade {data[0]}: {data[1]}"
+    if kind == T.OWNER:
+        return f"owner {data[0]}"
+    if kind == T.MOVED_TO:
+        return f"to city {data[0]}"
+    if kind == T.TAKEN_FROM:
+        return f"from {data[0]}"
+    return str(data[0]) if data else kind
 
 
 def cmd_inspect(args) -> int:
     from app.cli.errors import mapped_errors
     from app.cli.ledger_cmds import console, open_node
+    from app.gis import timeline
     from app.ledger import life
     from app.ledger.proof_bundle import NotInStoreError, export_proof_bundle
     from app.ledger.verifier import verify_code
@@ -401,8 +411,9 @@ def cmd_inspect(args) -> int:
         state = node.code_state(code)
         if state is None:
             raise CliError(f"{code} is not in any log this node holds", EXIT_FAILED)
-        history = node.history(code)
-        steps = life.timeline(life.chain(node.store, state))
+        chain = life.chain(node.store, state)
+        history = [(i, r) for _, i, r in chain]
+        steps = list(zip((o for o, _, _ in chain), timeline.timeline(history)))
         trust = load_trust(args, required=False)
         try:
             bundle = export_proof_bundle(node, code, quorum=trust.quorum if trust else None)
@@ -420,7 +431,17 @@ def cmd_inspect(args) -> int:
         "geometry": state.geometry,
         "latest_index": state.latest_index,
         "history": [{"index": i, "record": r} for i, r in history],
-        "timeline": [s.to_dict() for s in steps],
+        "timeline": [
+            {
+                "origin": origin,
+                "index": s.index,
+                "type": s.kind,
+                "time": s.time,
+                "official": s.official,
+                "changes": [{"kind": k, "data": list(d)} for k, d in s.changes],
+            }
+            for origin, s in steps
+        ],
         "service": state.service,
         "grade": state.grade,
         "inspected": state.inspected,
@@ -448,9 +469,9 @@ def cmd_inspect(args) -> int:
     t = Table(title="history")
     for col in ("index", "type", "time", "official", "change"):
         t.add_column(col)
-    for step in steps:
-        where = "" if step.origin == state.origin else f" ({step.origin})"
-        changes = "; ".join(_worded(k, p) for k, p in step.changes)
+    for origin, step in steps:
+        where = "" if origin == state.origin else f" ({origin})"
+        changes = "; ".join(_worded(k, d) for k, d in step.changes)
         t.add_row(f"{step.index}{where}", step.kind, step.time, step.official, changes)
     c.print(t)
     if bundle:

@@ -265,19 +265,3 @@ def test_verify_tells_what_happened_and_follows_a_transfer_through_both_logs(
     at_a = V.verify_code(a, moving, trust)
     check = at_a.check(V.NOT_REVOKED)
     assert check is not None and check.status == V.FAIL and check.params["city"] == b.city_code
-
-
-def test_the_timeline_says_who_changed_what(node: Node) -> None:
-    code = node.issue("alice", "alice-pw", "WAT", "hydrant", point(0), {"dn": 100}).code
-    node.update("alice", "alice-pw", code, geometry=point(10), attributes={"dn": 150, "c": 1})
-    node.inspect("alice", "alice-pw", code, 2, "fine")
-    state = node.code_state(code)
-    assert state is not None
-    steps = life.timeline(life.chain(node.store, state))
-    assert [s.kind for s in steps] == ["issue", "update", "inspect"]
-    update = dict(steps[1].changes)
-    assert update["attributes"] == {"added": ["c"], "removed": [], "changed": ["dn"]}
-    # point(10) is 0.001° east and north of point(0): about 139 m at 38° N
-    assert 130 < update["moved"]["metres"] < 150
-    assert dict(steps[2].changes)["inspection"]["grade"] == 2
-    assert steps[1].official == "alice" and steps[1].time
