@@ -247,24 +247,17 @@ class Marks:
         )
 
     def render_selection(self, block: Block, rows: np.ndarray) -> np.ndarray | None:
-        """Selected point rows as discs in a selection ring (None if none in the block)."""
+        """Selected point rows as discs in a selection ring (None if none in the block);
+        a huge box selection is tinted, not given 80 pixels per point."""
         pos = self.pos_of_row[rows]
-        pos = pos[~self.is_shape[pos]]
-        if len(pos) == 0:
-            return None
-        px, py = self._pixels(block, self.fx[pos], self.fy[pos])
-        w, h = block.width, block.height
-        inb = (px > -8) & (px < w + 8) & (py > -8) & (py < h + 8)
-        if not inb.any():
-            return None
-        img = np.zeros(h * w, np.uint32)
-        px, py, pos = px[inb], py[inb], pos[inb]
-        colors = self.palette[self.key[pos]]
-        if len(pos) <= SPARSE_MARKS:
-            raster.stamp(img, w, h, px, py, colors, 3, outline=_SELECTED, ring=2)
-        else:  # a huge box selection: tint, don't build 80 pixels per point
-            raster.stamp(img, w, h, px, py, np.full(len(pos), _SELECTED, np.uint32), 1)
-        return img.reshape(h, w)
+        return self._overlay(
+            block,
+            pos[~self.is_shape[pos]],
+            lambda pos: self.palette[self.key[pos]],
+            _SELECTED,
+            ring=2,
+            tint=True,
+        )
 
     def render_coded(self, block: Block) -> np.ndarray | None:
         """Visible point marks that have a code (status not 'none'), as discs of their
@@ -278,7 +271,16 @@ class Marks:
             if self.visible is not None:
                 coded &= self.visible
             self._coded = (self.generation, np.flatnonzero(coded))
-        pos = self._coded[1]
+        return self._overlay(
+            block, self._coded[1], lambda pos: self.status_palette[self.status[pos]], _CODED_RING
+        )
+
+    def _overlay(
+        self, block: Block, pos: np.ndarray, colors_of, outline, ring: int = 1, tint: bool = False
+    ) -> np.ndarray | None:
+        """Marks at positions ``pos`` as discs in an ``outline`` ring, in an image of their
+        own drawn over the canvas; above SPARSE_MARKS in the block, one pixel each (in
+        the outline colour with ``tint``). None if none is in the block."""
         if len(pos) == 0:
             return None
         px, py = self._pixels(block, self.fx[pos], self.fy[pos])
@@ -288,11 +290,12 @@ class Marks:
             return None
         img = np.zeros(h * w, np.uint32)
         px, py, pos = px[inb], py[inb], pos[inb]
-        colors = self.status_palette[self.status[pos]]
         if len(pos) <= SPARSE_MARKS:
-            raster.stamp(img, w, h, px, py, colors, 3, outline=_CODED_RING)
-        else:  # a city coded through: its own dots, not 80 pixels per point
-            raster.stamp(img, w, h, px, py, colors, 1)
+            raster.stamp(img, w, h, px, py, colors_of(pos), 3, outline=outline, ring=ring)
+        elif tint:
+            raster.stamp(img, w, h, px, py, np.full(len(pos), outline, np.uint32), 1)
+        else:
+            raster.stamp(img, w, h, px, py, colors_of(pos), 1)
         return img.reshape(h, w)
 
     # ---- the pyramid ---------------------------------------------------------------------

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.core.records import SERVICE_STATES
 from app.ledger import life
 from app.ui import job_messages, ledger_jobs
+from app.ui.dialogs.signer_fields import SignerFields
 from app.ui.i18n import tr
 from app.ui.labels import SERVICE_LABELS
 from app.ui.theme import STATUS_COLORS
@@ -79,16 +80,9 @@ class BatchDialog(QDialog):
         self.outcome: ledger_jobs.BatchOutcome | None = None
         self.running = False
 
-        self.official_combo = QComboBox()
-        self.official_combo.setEditable(True)
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase.setPlaceholderText(tr("unlocks the official's signing key"))
-        self.node_passphrase = QLineEdit()
-        self.node_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.node_passphrase.setPlaceholderText(
-            tr("empty: keep it in the outbox, pending, until the sequencer runs")
-        )
+        self.signer_fields = fields = SignerFields()
+        self.official_combo, self.passphrase = fields.official_combo, fields.passphrase
+        self.node_passphrase = fields.node_passphrase
         self.error = QLabel()
         self.error.setStyleSheet(f"color: {STATUS_COLORS['revoked']};")
         self.error.setWordWrap(True)
@@ -99,10 +93,7 @@ class BatchDialog(QDialog):
         what_label.setWordWrap(True)
         form.addRow(what_label)
         self._change_fields(form)
-        form.addRow(tr("Official"), self.official_combo)
-        form.addRow(tr("Passphrase"), self.passphrase)
-        self.node_row_label = QLabel(tr("City node passphrase"))
-        form.addRow(self.node_row_label, self.node_passphrase)
+        fields.add_rows(form)
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.start_button = buttons.addButton(
@@ -213,14 +204,7 @@ class BatchDialog(QDialog):
         return {}
 
     def _set_context(self, context) -> None:
-        names, needs_node_passphrase = context
-        self.node_row_label.setVisible(needs_node_passphrase)
-        self.node_passphrase.setVisible(needs_node_passphrase)
-        current = self.official_combo.currentText()
-        self.official_combo.clear()
-        self.official_combo.addItems(list(names))
-        if current:
-            self.official_combo.setCurrentText(current)
+        self.signer_fields.set_context(context)
 
     def signer(self) -> ledger_jobs.Signer:
         return ledger_jobs.Signer(

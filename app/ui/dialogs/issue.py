@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui import job_messages, ledger_jobs
+from app.ui.dialogs.signer_fields import SignerFields
 from app.ui.i18n import tr
 from app.ui.qr import qr_pixmap
 from app.ui.theme import STATUS_COLORS
@@ -61,16 +62,9 @@ class IssueDialog(QDialog):
         self.boundary_override.setPlaceholderText(
             tr("only for an asset outside the city's boundary: why it is the city's")
         )
-        self.official_combo = QComboBox()
-        self.official_combo.setEditable(True)
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase.setPlaceholderText(tr("unlocks the official's signing key"))
-        self.node_passphrase = QLineEdit()
-        self.node_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.node_passphrase.setPlaceholderText(
-            tr("empty: keep it in the outbox, pending, until the sequencer runs")
-        )
+        self.signer_fields = fields = SignerFields()
+        self.official_combo, self.passphrase = fields.official_combo, fields.passphrase
+        self.node_passphrase = fields.node_passphrase
         self.error = QLabel()
         self.error.setStyleSheet(f"color: {STATUS_COLORS['revoked']};")
         self.error.setWordWrap(True)
@@ -84,10 +78,7 @@ class IssueDialog(QDialog):
         form.addRow(tr("Attributes"), self.attrs)
         form.addRow("", add_attr)
         form.addRow(tr("Boundary override"), self.boundary_override)
-        form.addRow(tr("Official"), self.official_combo)
-        form.addRow(tr("Passphrase"), self.passphrase)
-        self.node_row_label = QLabel(tr("City node passphrase"))
-        form.addRow(self.node_row_label, self.node_passphrase)
+        fields.add_rows(form)
         form.addRow(self.error)
         self.form_buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.issue_button = self.form_buttons.addButton(
@@ -138,19 +129,7 @@ class IssueDialog(QDialog):
         self.attrs.setItem(r, 1, QTableWidgetItem(str(value)))
 
     def _set_context(self, context) -> None:
-        names, needs_node_passphrase = context
-        # The city keys sign the checkpoint: asked for only if this process sequences.
-        self.node_row_label.setVisible(needs_node_passphrase)
-        self.node_passphrase.setVisible(needs_node_passphrase)
-        self._set_officials(names)
-
-    def _set_officials(self, names) -> None:
-        current = self.official_combo.currentText()
-        self.official_combo.clear()
-        self.official_combo.addItems(list(names))
-        if current:
-            self.official_combo.setCurrentText(current)
-        if not names:
+        if not self.signer_fields.set_context(context):
             self.error.setText(
                 tr("This node has no active official yet: add one with `cityledger official add`.")
             )
