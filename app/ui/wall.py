@@ -341,6 +341,7 @@ class WallWindow(QWidget):
             return
         self.type_px = px
         self.setStyleSheet(wall_stylesheet(px))
+        self.map.set_text_px(px["small"])
         self.caption.adjustSize()
 
     def resizeEvent(self, event) -> None:

@@ -110,3 +110,24 @@ def test_a_typo_in_a_code_is_explained_in_the_ui_language(qapp):
         )
     finally:
         i18n.install(qapp, "en")
+
+
+def test_the_map_legend_is_in_the_ui_language(qapp):
+    from app.ui.map import MapView
+
+    try:
+        i18n.install(qapp, "zh_CN")
+        view = MapView()
+        assert view.overlay.legend_title == "资产"
+        assert all(
+            not any(c.isascii() and c.isalpha() for c in label) for _, label in view.overlay.legend
+        ), view.overlay.legend
+        view.set_color_mode("status")
+        assert view.overlay.legend_title == "编码状态"
+        assert ("#2ca02c", "已签发") in view.overlay.legend
+        view.deleteLater()
+    finally:
+        i18n.install(qapp, "en")
+    view = MapView()
+    assert view.overlay.legend_title == "Assets"
+    view.deleteLater()

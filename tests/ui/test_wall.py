@@ -238,3 +238,14 @@ def test_wall_refuses_a_missing_or_empty_data_folder(tmp_path, capsys):
         assert code == 2, err
         assert "cannot show the wall" in err and str(folder) in err
         assert not (tmp_path / "x.png").exists()
+
+
+def test_map_labels_and_legend_use_the_wall_type_sizes(qtbot, backend, node_dir):
+    wall = _wall(qtbot, backend, node_dir)
+    assert wall.map._labels, "the wall's map has city labels"
+    for label in wall.map._labels:
+        assert QFontInfo(label.textItem.font()).pixelSize() >= MIN_TEXT_PX
+    assert QFontInfo(wall.map.overlay._font()).pixelSize() >= MIN_TEXT_PX
+    wall.resize(3840, 2160)
+    qtbot.waitUntil(lambda: wall.type_px["small"] == 2 * MIN_TEXT_PX, timeout=10000)
+    assert QFontInfo(wall.map._labels[0].textItem.font()).pixelSize() >= 2 * MIN_TEXT_PX

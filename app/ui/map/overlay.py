@@ -6,6 +6,8 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from app.ui.i18n import tr
+from app.ui.labels import STATUS_LABELS
 from app.ui.map.layers import STATUS_COLORS
 
 EARTH_KM_PER_DEG = 111.32
@@ -33,6 +35,7 @@ class MapOverlay(QtWidgets.QWidget):
         self.cursor_text = ""
         self.dark = False
         self.show_legend = True
+        self.text_px: int | None = None  # MapView.set_text_px; None: 9 pt
         self._legend_cache: tuple[tuple, QtGui.QPixmap] | None = None
 
     def set_legend(self, title: str, entries: list[tuple[str, str]]) -> None:
@@ -70,7 +73,10 @@ class MapOverlay(QtWidgets.QWidget):
 
     def _font(self) -> QtGui.QFont:
         font = QtGui.QFont(self.font())
-        font.setPointSizeF(9)
+        if self.text_px is None:
+            font.setPointSizeF(9)
+        else:
+            font.setPixelSize(self.text_px)
         return font
 
     def legend_size(self, fm: QtGui.QFontMetrics | None = None) -> tuple[int, int]:
@@ -91,7 +97,7 @@ class MapOverlay(QtWidgets.QWidget):
             return
         w, h = self.legend_size(fm)
         ratio = self.devicePixelRatioF()
-        key = (self.legend_title, tuple(self.legend), self.dark, w, h, ratio, self.font().key())
+        key = (self.legend_title, tuple(self.legend), self.dark, w, h, ratio, p.font().key())
         if self._legend_cache is None or self._legend_cache[0] != key:
             pixmap = QtGui.QPixmap(int(w * ratio), int(h * ratio))
             pixmap.setDevicePixelRatio(ratio)
@@ -149,4 +155,5 @@ class MapOverlay(QtWidgets.QWidget):
 
 
 def status_legend() -> list[tuple[str, str]]:
-    return [(c, s) for s, c in STATUS_COLORS.items()]
+    """(colour, status named in the UI language) of each code status."""
+    return [(c, tr(STATUS_LABELS.get(s, s))) for s, c in STATUS_COLORS.items()]

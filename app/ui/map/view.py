@@ -27,6 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from app.core.classes import ASSET_CLASSES
 from app.gis import maps
 from app.gis.assets import CLASS_CODES, AssetTable
+from app.ui.i18n import localized, tr
 from app.ui.map.layers import AssetLayer
 from app.ui.map.overlay import EARTH_KM_PER_DEG, MapOverlay, status_legend
 
@@ -141,6 +142,7 @@ class MapView(QtWidgets.QWidget):
         self.assets = AssetLayer(background)
         self._labels: list[pg.TextItem] = []
         self._label_opacity = 1.0
+        self._text_px: int | None = None  # None: the desktop's 9 pt
         self.vb.addItem(self.assets)
         self.vb.setAspectLocked(True, ratio=math.cos(math.radians(self._lat0)))
         # From a street (~50 m across) to all of China and its seas.
@@ -195,9 +197,7 @@ class MapView(QtWidgets.QWidget):
                 anchor=(0.5, 0.5),
                 fill=pg.mkBrush(*fill),
             )
-            font = label.textItem.font()
-            font.setPointSize(9)
-            label.setFont(font)
+            label.setFont(self._text_font(label.textItem.font()))
             label.setPos(pt.x, pt.y)
             label.setZValue(10)
             self.vb.addItem(label)
@@ -441,6 +441,22 @@ class MapView(QtWidgets.QWidget):
         self.assets.restyle()
         self._refresh_legend()
 
+    def set_text_px(self, px: int | None) -> None:
+        """Pixel size of the city labels and the legend, scale bar and cursor texts; the
+        wall sets it from its screen-derived type sizes (None: 9 pt, for a desk)."""
+        self._text_px = px
+        self.overlay.text_px = px
+        for label in self._labels:
+            label.setFont(self._text_font(label.textItem.font()))
+        self.overlay.update()
+
+    def _text_font(self, font: QtGui.QFont) -> QtGui.QFont:
+        if self._text_px is None:
+            font.setPointSize(9)
+        else:
+            font.setPixelSize(self._text_px)
+        return font
+
     def set_opacity(self, layer: str, value: float) -> None:
         if layer not in LAYERS:
             raise ValueError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
@@ -469,16 +485,16 @@ class MapView(QtWidgets.QWidget):
 
     def _refresh_legend(self) -> None:
         if self.color_mode == "status":
-            self.overlay.set_legend("Code status", status_legend())
+            self.overlay.set_legend(tr("Code status"), status_legend())
             return
         present = CLASS_CODES if self.table is None else self._present_classes
         shown = [c for c in present if self._classes is None or c in self._classes]
         self.overlay.set_legend(
-            "Assets",
+            tr("Assets"),
             [
                 (
                     ASSET_CLASSES[c].color,
-                    f"{ASSET_CLASSES[c].en.split(' (')[0]} {ASSET_CLASSES[c].zh}",
+                    localized(ASSET_CLASSES[c].en.split(" (")[0], ASSET_CLASSES[c].zh),
                 )
                 for c in shown
             ],
