@@ -15,7 +15,9 @@ from typing import Any
 import msgspec
 from sqlalchemy import Row
 
-CODE_TYPES = ("issue", "update", "inspect", "transfer", "transfer-out", "transfer-in", "revoke")
+from app.core.records import ASSET_TYPES, RECORD_TYPES
+
+CODE_TYPES = tuple(t for t in RECORD_TYPES if t in ASSET_TYPES)
 
 # Life-cycle statuses of a row (the service status is a column of its own).
 ISSUED, REVOKED, TRANSFERRED = "issued", "revoked", "transferred"

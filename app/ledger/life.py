@@ -18,23 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.records import bound_geometry
+from app.core.records import RECORD_TYPES, bound_geometry
 from app.ledger.codes_index import REVOKED, TRANSFERRED, CodeState
 from app.ledger.db import StoreError
 
 if TYPE_CHECKING:
     from app.ledger.store import Store
 
-# change kinds (the record types they sign)
-UPDATE, INSPECT, TRANSFER, TRANSFER_OUT, TRANSFER_IN, REVOKE = (
-    "update",
-    "inspect",
-    "transfer",
-    "transfer-out",
-    "transfer-in",
-    "revoke",
-)
-KINDS = (UPDATE, INSPECT, TRANSFER, TRANSFER_OUT, TRANSFER_IN, REVOKE)
+# change kinds: the record types that follow an issue (app/core/records.py)
+KINDS = RECORD_TYPES[1:7]
+UPDATE, INSPECT, TRANSFER, TRANSFER_OUT, TRANSFER_IN, REVOKE = KINDS
 
 
 @dataclass(frozen=True)
