@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gis import timeline
-from app.ui.i18n import tr
+from app.ui.i18n import localized, tr
 from app.ui.labels import SERVICE_LABELS, STATUS_LABELS
 from app.ui.qr import qr_pixmap
 from app.ui.theme import STATUS_COLORS
@@ -47,7 +47,10 @@ def step_details(step: timeline.Step, record: dict) -> str:
     """What one record changed, worded: attribute diff, metres moved, status, inspection."""
     parts = [_change_text(kind, data) for kind, data in step.changes]
     if step.kind == "issue":
-        parts.insert(0, (record.get("asset") or {}).get("name", ""))
+        asset = record.get("asset") or {}
+        parts.insert(
+            0, localized(asset.get("name"), (asset.get("attributes") or {}).get("name_zh"))
+        )
     if step.kind in ("official-add", "official-revoke"):
         parts.insert(0, (record.get("subject") or {}).get("name", ""))
     return "; ".join(p for p in parts if p)
