@@ -15,7 +15,7 @@ PY_STAMP := $(VENV)/.installed
 BIN_DIR ?= $(HOME)/.local/bin
 CLI := $(abspath $(VENV))/bin/cityledger
 
-.PHONY: setup run test lint bench clean sysdeps i18n
+.PHONY: setup run test lint bench soak clean sysdeps i18n
 
 setup: $(SYS_STAMP) $(PY_STAMP)
 	@mkdir -p $(BIN_DIR) && ln -sfn $(CLI) $(BIN_DIR)/cityledger
@@ -55,6 +55,10 @@ i18n: setup
 
 bench: setup
 	$(PY) bench/core.py
+
+# Issue 10's attacks against real node processes on loopback (a few minutes; not in `test`).
+soak: setup
+	$(PY) bench/adversarial.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -17,7 +17,6 @@ import argparse
 import gzip
 import json
 import os
-import select
 import socket
 import sys
 import tempfile
@@ -29,9 +28,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.adversarial_common import Row, cli  # noqa: E402
+from tests.net.test_server_deadlines import HEAD, _closed_by_peer  # noqa: E402
 
 A, B, C, D = "130200", "130100", "130400", "130600"
-HEAD = b"GET /info HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slowloris\r\n\r\n"
 
 
 def info(node) -> dict:
@@ -91,16 +90,6 @@ def slow_connections(node) -> Row:
         f"{closed} closed by the server, the last after {last:.0f} s; "
         f"{len(idle) + len(trickling) - closed} still open at 45 s",
     )
-
-
-def _closed_by_peer(s: socket.socket) -> bool:
-    readable, _, _ = select.select([s], [], [], 0)
-    if not readable:
-        return False
-    try:
-        return s.recv(4096) == b""
-    except ConnectionError:
-        return True
 
 
 def holds(node, others) -> bool:

@@ -297,10 +297,9 @@ def _cpu_seconds(pid: int) -> float:
 def network_stop(base: Path, n: int) -> Row:
     """N real city nodes, running and syncing each other: SIGTERM every one at once; all
     must be gone within 10 s."""
-    from app.net.demo_network import create_network
-    from bench.network import bench_cities
+    from app.net.demo_network import create_network, member_cities
 
-    net = create_network(base / "net", bench_cities(n))
+    net = create_network(base / "net", member_cities(n))
     try:
         t = time.monotonic()
         for node in net.nodes:

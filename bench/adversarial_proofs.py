@@ -36,8 +36,11 @@ def _flip(data: bytes, rng: random.Random) -> bytes:
 def crafted_bundles(base: Path) -> list[Row]:
     """Tampered bundles must fail (exit 1); a revoked code's old record and a record signed
     after its official's revoke must never read plainly `verified` offline."""
-    from tests.ledger.test_offline_claims import _crafted_log_with_issue_after_revocation
-    from tests.ledger.verifier_kit import POINT, build_net, cosign_latest
+    from tests.ledger.test_offline_claims import (
+        _crafted_log_with_issue_after_revocation,
+        revoked_codes_issue_bundle,
+    )
+    from tests.ledger.verifier_kit import build_net
 
     node, trust, witnesses, codes = build_net(base / "node")
     admin_skey, admin_vkey = T.generate_admin_key("hebei-admin")
@@ -120,22 +123,7 @@ def crafted_bundles(base: Path) -> list[Row]:
         )
 
         # the revoked code's old record, under a checkpoint that holds the revoke
-        code = node.issue("zhang", "official-pass", "HEA", "heat main", POINT).code
-        issued_at = node.code_state(code).latest_index
-        node.revoke("zhang", "official-pass", code, "demolished")
-        cosign_latest(node, *(w.signer for w in witnesses))
-        cp = node.latest_checkpoint()
-        old = B.ProofBundle(
-            entry=node.store.entry(node.origin, issued_at),
-            index=issued_at,
-            proof=tuple(
-                B.stored_inclusion_proof(node.store, node.origin, issued_at, cp.size, cp.root_hash)
-            ),
-            checkpoint=cp.with_cosignatures(),
-            official=B.official_proof(
-                node.store, node.origin, "zhang", cp.size, cp.root_hash, issued_at
-            ),
-        )
+        old, _, _ = revoked_codes_issue_bundle(node, witnesses)
         late, revoke, _ = _crafted_log_with_issue_after_revocation(node, witnesses)
         lies = {
             "revoked code's old record": (old, "verified-offline"),

@@ -223,7 +223,25 @@ def cmd_serve(args) -> int:
             raise CliError(str(e)) from None
     finally:
         node.close()
+    _end_stopped_node()
     return 0
+
+
+def _end_stopped_node() -> None:
+    """End the process once `node serve` has stopped cleanly (server, background, store
+    closed, folder released): the interpreter's own teardown after that took seconds,
+    growing with the number of peers (3 s at 4 nodes, 7-18 s at 20, with 0.35 s of CPU;
+    bench/adversarial.py), while everything that matters is already on disk."""
+    import logging
+    import os
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
 
 
 def cmd_export(args) -> int:

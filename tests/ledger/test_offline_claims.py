@@ -28,16 +28,15 @@ def no_claim_of_non_revocation(result: V.VerifyResult) -> None:
         assert "not revoked up to" not in c.reason, c
 
 
-def test_issue_record_of_a_revoked_code_is_not_plainly_verified_offline(net):
-    node, trust, witnesses, _ = net
+def revoked_codes_issue_bundle(node, witnesses) -> tuple[B.ProofBundle, str, int]:
+    """A code issued then revoked, co-signed; the bundle of its issue record under the
+    checkpoint that already holds the revoke (the code and the issue's index too)."""
     code = node.issue("zhang", "official-pass", "HEA", "heat main", POINT).code
     issued_at = node.code_state(code).latest_index
     node.revoke("zhang", "official-pass", code, "demolished")
     cosign_latest(node, *(w.signer for w in witnesses))
-    # The issue record, under a checkpoint that already holds the revoke.
     cp = node.latest_checkpoint()
-    assert cp.size > node.code_state(code).latest_index > issued_at
-    crafted = B.ProofBundle(
+    bundle = B.ProofBundle(
         entry=node.store.entry(node.origin, issued_at),
         index=issued_at,
         proof=tuple(
@@ -47,7 +46,17 @@ def test_issue_record_of_a_revoked_code_is_not_plainly_verified_offline(net):
         official=B.official_proof(
             node.store, node.origin, "zhang", cp.size, cp.root_hash, issued_at
         ),
-    ).encode()
+    )
+    return bundle, code, issued_at
+
+
+def test_issue_record_of_a_revoked_code_is_not_plainly_verified_offline(net):
+    node, trust, witnesses, _ = net
+    bundle, code, issued_at = revoked_codes_issue_bundle(node, witnesses)
+    crafted = bundle.encode()
+    # The issue record, under a checkpoint that already holds the revoke.
+    cp = node.latest_checkpoint()
+    assert cp.size > node.code_state(code).latest_index > issued_at
 
     offline = V.verify_proof_bundle(crafted, trust)
     assert offline.outcome == V.VERIFIED_OFFLINE and offline.outcome != V.VERIFIED

@@ -161,6 +161,13 @@ def test_node_serve_reports_its_url_and_stops_cleanly(two_nodes):
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "serving cityledger.example/130100" in err
+    # The process ends right after its clean stop (skipping the interpreter's slow
+    # teardown): the folder is released and the store is whole.
+    from app.ledger import folder_owner
+
+    assert folder_owner.current_owner(n1) is None
+    audit = json.loads(cli(n1, "log", "verify", "--json").stdout)
+    assert audit["ok"], audit
 
 
 def test_node_export_writes_a_log_any_http_server_can_serve(two_nodes, tmp_path, static_server):
