@@ -66,6 +66,8 @@ FAMILIES: dict[tuple[str, str], tuple[str, int, str]] = {
     ("app.ledger.trust", "TrustError"): (REFUSED, EXIT_FAILED, ""),
     ("app.net.verify", "VerifyError"): (VERIFICATION, EXIT_FAILED, ""),
     ("app.net.sync", "ForkDetected"): (VERIFICATION, EXIT_FAILED, ""),
+    ("app.net.on_demand", "LookupRefused"): (VERIFICATION, EXIT_FAILED, ""),
+    ("app.ledger.follow", "FollowError"): (INPUT, EXIT_USAGE, ""),
     ("app.net.client", "PeerError"): (NETWORK, EXIT_FAILED, ""),
     ("app.ledger.proof_bundle", "NotInStoreError"): (NOT_FOUND, EXIT_FAILED, ""),
     ("app.ledger.keystore", "KeystoreError"): (NODE, EXIT_USAGE, ""),

@@ -184,8 +184,10 @@ def verdict_line(result) -> str:
 
 
 def cmd_verify(args) -> int:
-    from app.ledger.verifier import verify_code, verify_proof_bundle
+    from app.ledger.verifier import verify_proof_bundle
+    from app.net.on_demand import Verdict, verify_anywhere
 
+    verdict: Verdict | None = None
     if (args.code is None) == (args.bundle is None):
         raise CliError("give a CODE or --bundle FILE (one of them)")
     if args.bundle is not None:
@@ -205,12 +207,19 @@ def cmd_verify(args) -> int:
         code = parse_code_arg(args.code)
         with open_node(args) as node, mapped_errors():
             trust = load_trust(args)
-            result = verify_code(node, code, trust)
+            # From the replica of a followed city, else on demand from its node (issue 11).
+            verdict = verify_anywhere(node.store, code, trust, node.origin)
+        result = verdict.result
         title = f"code {result.code or args.code}"
     if args.json:
-        print_json(result.to_dict())
+        doc = result.to_dict()
+        if verdict is not None:
+            doc["source"] = {"how": verdict.how, "peer": verdict.peer, "cached": verdict.cached}
+        print_json(doc)
     else:
         print_result(result, title)  # a table, then the verdict
+        if verdict is not None:
+            print(verdict.source_text)
     return 0 if result.ok else EXIT_FAILED
 
 

@@ -15,7 +15,12 @@ from app.cli.common import EXIT_USAGE, CliError, default_data_dir
 from app.cli.errors import USAGE, report
 
 # Modules that contribute subcommands; each defines register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("app.cli.ledger_cmds", "app.cli.net_cmds", "app.cli.ui_cmds")
+COMMAND_MODULES: tuple[str, ...] = (
+    "app.cli.ledger_cmds",
+    "app.cli.net_cmds",
+    "app.cli.follow_cmds",
+    "app.cli.ui_cmds",
+)
 JSON_HELP = "print exactly one JSON document on stdout (errors too)"
 
 

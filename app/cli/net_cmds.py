@@ -35,6 +35,11 @@ def register(sub) -> None:
         "announced checkpoints are fetched at once whatever it is",
     )
     serve.add_argument(
+        "--follow-all",
+        action="store_true",
+        help="replicate every member city (a city server node), whatever `follow list` says",
+    )
+    serve.add_argument(
         "--read-only",
         action="store_true",
         help="do not unlock the keys: serve and sync only (no submit, no cosign)",
@@ -202,6 +207,7 @@ def cmd_serve(args) -> int:
             max_sync_interval=args.max_sync_interval,
             witness=not args.no_witness,
             sync=not args.no_sync,
+            follow_all=args.follow_all,
         )
         console = _console()
         service.bus.subscribe(lambda e: _print_event(console, e))
@@ -269,6 +275,7 @@ def cmd_sync(args) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
+    from app.ledger.follow import read_following
     from app.net import events as ev
     from app.net.ledger_view import LedgerView
     from app.net.service import TrustCache
@@ -288,7 +295,13 @@ def cmd_sync(args) -> int:
                 if c is None:
                     raise CliError(f"city {code} is not in the trust file")
                 origins.append(c.origin)
-        engine = SyncEngine(LedgerView(node.store, node.origin, node.data_dir), trust, interval=0)
+        following = read_following(node.data_dir)
+        engine = SyncEngine(
+            LedgerView(node.store, node.origin, node.data_dir),
+            trust,
+            interval=0,
+            follows=lambda city: following.follows(city.code, node.city_code),
+        )
         console = _console()
         tasks = {}
         with Progress(

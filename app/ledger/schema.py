@@ -169,3 +169,16 @@ evidence = Table(
     Column("entry_index", BigInteger, nullable=True),
     Column("rule", String(64), nullable=True),
 )
+
+# Codes of cities this node does not follow, verified on demand (app.net.on_demand): the
+# proof bundle that verified, as of the held checkpoint of `checkpoint_size`.
+verified_lookups = Table(
+    "verified_lookups",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("origin", String(ORIGIN), nullable=False),
+    Column("checkpoint_size", BigInteger, nullable=False),
+    Column("bundle", LargeBinary, nullable=False),
+    Column("peer", String(1024), nullable=False),
+    Column("verified_at", Float, nullable=False),
+)

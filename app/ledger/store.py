@@ -19,11 +19,19 @@ from __future__ import annotations
 from app.ledger.db import StoreError
 from app.ledger.stores.base import ConflictError
 from app.ledger.stores.logs import LogInfo, StoredCheckpoint
+from app.ledger.stores.lookups import Lookups, VerifiedLookup
 from app.ledger.stores.outbox import Outbox
 from app.ledger.stores.replica import Replicas
 
-__all__ = ["ConflictError", "LogInfo", "Store", "StoreError", "StoredCheckpoint"]
+__all__ = [
+    "ConflictError",
+    "LogInfo",
+    "Store",
+    "StoreError",
+    "StoredCheckpoint",
+    "VerifiedLookup",
+]
 
 
-class Store(Replicas, Outbox):
+class Store(Replicas, Outbox, Lookups):
     """Everything the node keeps, in one SQLAlchemy database (SQLite or PostgreSQL)."""

@@ -22,6 +22,7 @@ MAX_CHECKPOINT_BYTES = 64 * 1024
 MAX_TILE_BYTES = TILE_WIDTH * HASH_SIZE
 # 256 entries of at most 64 KiB each plus their length prefixes.
 MAX_ENTRY_BUNDLE_BYTES = TILE_WIDTH * (2 + 65535)
+MAX_LOOKUP_BYTES = 4 * 1024  # a look-up answer: a few indexes
 MAX_REPLY_BYTES = 64 * 1024  # a witness's cosignature lines, a submit receipt
 USER_AGENT = "cityledger-net/1"
 
@@ -242,6 +243,17 @@ class PeerClient:
 
     def checkpoint(self) -> bytes:
         return self._get("checkpoint", MAX_CHECKPOINT_BYTES, CHECKPOINT_DEADLINES)
+
+    def lookup(self, code: str) -> dict:
+        """The peer's `lookup/<code>` answer (app.net.lookup): a hint, checked by the caller."""
+        body = self._get("lookup/" + code, MAX_LOOKUP_BYTES, CHECKPOINT_DEADLINES)
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            raise PeerDataError(self.prefix, f"lookup/{code}: not JSON") from None
+        if not isinstance(doc, dict):
+            raise PeerDataError(self.prefix, f"lookup/{code}: not a JSON object")
+        return doc
 
     def checkpoint_if_changed(self, etag: str | None) -> tuple[bytes | None, str | None]:
         """(note, its ETag), or (None, etag) when the peer says it is unchanged (304)."""

@@ -124,10 +124,13 @@ class PeerHealth:
     city_error: str | None = None
     city_failing_since: float | None = None  # start of the current run of failed calls
     behind_since: float | None = None  # when we first knew of entries not held yet
+    followed: bool = True  # its entries are replicated here (else only its checkpoints)
 
     @property
     def lag(self) -> int:
         """Entries the city has published that we do not hold yet."""
+        if not self.followed:
+            return 0  # only its checkpoints are kept: nothing to fetch
         top = max(self.peer_size or 0, self.verified_size, self.seen_size)
         return max(0, top - self.held_size)
 
@@ -251,6 +254,11 @@ def _classify(h: PeerHealth, p: HealthPolicy, now: float) -> tuple[str, str]:
         return UNKNOWN, "not reached yet"
     if h.lag:
         return LAGGING, f"catching up: {h.lag} entries to fetch"
+    if not h.followed:
+        return (
+            OK,
+            f"checkpoint verified at size {h.verified_size} (not followed: codes verified on demand)",
+        )
     return OK, f"in sync at size {h.verified_size}"
 
 

@@ -6,6 +6,8 @@
 - tlog-witness v1.0.0 `POST /add-checkpoint`.
 - `POST /announce`: a member's new co-signed checkpoint (app.net.announce), a hint to
   sync that city now.
+- `GET /lookup/<code>` (and `/logs/<origin>/lookup/<code>`): where a code's records are
+  in a log held here (app.net.lookup), for nodes that verify it on demand.
 - `POST /submit`: an official's signed entry from another workstation, sequenced by this
   node and acknowledged only after it is committed.
 """
@@ -82,10 +84,12 @@ class Services:
         submit: Callable[[bytes], dict] | None = None,
         info: Callable[[], dict] | None = None,
         announce: Callable[[bytes], Reply] | None = None,
+        lookup: Callable[[str, str], Reply] | None = None,
     ):
         self.own_origin = own_origin
         self.source = source  # origin -> the log held under it, or None
         self.announce = announce
+        self.lookup = lookup  # (origin, code text) -> the app.net.lookup answer
         self.requests_served = 0
         self.witness = witness
         self.submit = submit
@@ -156,10 +160,22 @@ def build_app(services: Services) -> Starlette:
     async def own_log(request: Request) -> Response:
         return await serve(request, services.own_origin, request.url.path.lstrip("/"))
 
+    async def lookup(origin: str, code_text: str) -> Response:
+        if services.lookup is None:
+            return PlainTextResponse("this node does not answer look-ups\n", status_code=404)
+        reply = await run_in_threadpool(services.lookup, origin, code_text)
+        return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
+
+    async def own_lookup(request: Request) -> Response:
+        return await lookup(services.own_origin, request.path_params["code"])
+
     async def any_log(request: Request) -> Response:
         # The origin may itself contain slashes; the resource is `checkpoint` or starts
         # at the last `tile/` (a tile path holds exactly one).
         rest = request.path_params["rest"]
+        if "/lookup/" in rest:
+            origin, _, code_text = rest.rpartition("/lookup/")
+            return await lookup(origin, code_text)
         if rest.endswith("/checkpoint"):
             origin, resource = rest[: -len("/checkpoint")], "checkpoint"
         elif "/tile/" in rest:
@@ -209,6 +225,7 @@ def build_app(services: Services) -> Starlette:
         Route("/checkpoint", own_log, methods=["GET", "HEAD"]),
         Route("/tile/{rest:path}", own_log, methods=["GET", "HEAD"]),
         Route("/logs/{rest:path}", any_log, methods=["GET", "HEAD"]),
+        Route("/lookup/{code:path}", own_lookup, methods=["GET"]),
         Route("/add-checkpoint", add_checkpoint, methods=["POST"]),
         Route("/announce", announce, methods=["POST"]),
         Route("/submit", submit, methods=["POST"]),

@@ -19,12 +19,14 @@ import uvicorn
 from app.core.errors import CoreError
 from app.gis import asset_checks
 from app.ledger import folder_owner
+from app.ledger.follow import FollowError, read_following
 from app.ledger.trust import TrustError, installed_trust, trust_path
 from app.net import events as ev
 from app.net.announce import Announcer, AnnounceService
 from app.net.health import NetworkStatus, assess, own_status
 from app.net.http_server import node_server_config
 from app.net.ledger_view import LedgerView
+from app.net.lookup import LookupService
 from app.net.server import Refused, Services, build_app
 from app.net.sync import MAX_INTERVAL, SyncEngine
 from app.net.witness import CosignCollector, WitnessService
@@ -72,8 +74,10 @@ class NodeService:
         concurrency: int = 8,
         witness: bool = True,
         sync: bool = True,
+        follow_all: bool = False,
     ):
         self.node = node
+        self.follow_all = follow_all
         self.bus = bus or ev.EventBus()
         self.trust = TrustCache(node.data_dir)
         self.ledger = LedgerView(node.store, node.origin, node.data_dir)
@@ -85,6 +89,7 @@ class NodeService:
                 concurrency=concurrency,
                 interval=sync_interval,
                 max_interval=max_sync_interval,
+                follows=self.follows,
             )
             if sync
             else None
@@ -112,9 +117,20 @@ class NodeService:
             announce=AnnounceService(self.ledger, self.trust, self._on_announced)
             if self.sync
             else None,
+            lookup=LookupService(self.ledger),
         )
         self.app = build_app(self.services)
         self.url: str | None = None
+
+    def follows(self, city) -> bool:
+        """Replicate this member city's entries (else keep only its checkpoints)?"""
+        if self.follow_all:
+            return True
+        try:
+            return read_following(self.node.data_dir).follows(city.code, self.node.city_code)
+        except FollowError as e:
+            log.error("%s: following every member meanwhile", e)
+            return True
 
     # --- hooks ---------------------------------------------------------------------
     def _on_announced(self, origin: str, size: int) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from app.core.errors import CityLedgerError
 from app.ledger.store import ConflictError
-from app.ledger.trust import TrustFile
+from app.ledger.trust import City, TrustFile
 from app.net import events as ev
 from app.net import verify
 from app.net.client import (
@@ -92,8 +92,12 @@ class SyncEngine:
         use_mirrors: bool = True,
         gossip_interval: float = 300.0,
         max_interval: float = MAX_INTERVAL,
+        follows: Callable[[City], bool] | None = None,
     ):
         self.ledger = ledger
+        # city -> replicate its entries? Of the others only checkpoints are kept (their
+        # codes are verified on demand: app.net.on_demand).
+        self.follows = follows or (lambda city: True)
         self.trust_provider = trust_provider
         self.bus = bus or ev.EventBus()
         self._own_http = http is None
@@ -401,7 +405,11 @@ class SyncEngine:
         origin = city.origin
         stored = self.ledger.latest_checkpoint(origin)
         # Ask "changed since?" only when everything the last checkpoint covers is held.
-        caught_up = stored is not None and self.ledger.held_size(origin) >= stored.size
+        followed = self.follows(city)
+        h.followed = followed
+        caught_up = stored is not None and (
+            not followed or self.ledger.held_size(origin) >= stored.size
+        )
         note, etag = peer.checkpoint_if_changed(self._etags.get(peer.prefix) if caught_up else None)
         if note is None:  # 304: the very checkpoint verified here last time, nothing to do
             if not mirror:
@@ -448,7 +456,7 @@ class SyncEngine:
                         f"tree of size {stored.size}",
                     )
         self.ledger.ensure_replica(city)
-        if self.ledger.held_size(origin) < cp.size:
+        if followed and self.ledger.held_size(origin) < cp.size:
             # New entries: the checkpoint is stored with the last chunk of them, so an
             # interrupted sync never leaves a checkpoint covering entries not held.
             self._fetch_entries(peer, cp, tiles, h)

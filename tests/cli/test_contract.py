@@ -194,6 +194,16 @@ TABLE = [
     (("node",), "--data {city} node", USAGE, "usage"),
     (("sync",), "--data {city} sync", OK, None),
     (("sync",), "--data {city} sync --city 999999", USAGE, "input"),
+    # follow
+    (("follow", "list"), "--data {city} follow list", OK, None),
+    (("follow", "list"), "--data {tmp}/none follow list", USAGE, "node"),
+    (("follow", "add"), "--data {city} follow add 130200", OK, None),
+    (("follow", "add"), "--data {city} follow add 1302", USAGE, "input"),
+    (("follow", "remove"), "--data {city} follow remove 130200", OK, None),
+    (("follow", "remove"), "--data {city} follow remove x", USAGE, "input"),
+    (("follow", "all"), "--data {city} follow all", OK, None),
+    (("follow", "all"), "--data {tmp}/none follow all", USAGE, "node"),
+    (("follow",), "--data {city} follow", USAGE, "usage"),
     # network
     (("network", "init"), "--data {tmp}/n2 network init --name other", OK, None),
     (("network", "init"), "--data {net} network init --name again", USAGE, "input"),
