@@ -44,6 +44,14 @@ def register(sub) -> None:
             metavar="N",
             help="codes each city issues when the network is first created",
         )
+        d.add_argument(
+            "--cities",
+            type=int,
+            default=5,
+            metavar="N",
+            help="member cities (default 5; up to the installed boundaries' prefecture-level "
+            "cities: Hebei first, then across the provinces; one node process each)",
+        )
         d.add_argument("--wall", action="store_true", help="open the wall instead")
         _wall_options(d)
         d.set_defaults(func=_demo)
@@ -195,11 +203,22 @@ def _demo(args) -> int:
     while the app submits, verifies and shows it."""
     if args.seed_codes < 0:
         raise CliError(f"--seed-codes must be 0 or more, got {args.seed_codes}")
-    from app.net.demo_network import DEMO_OFFICIAL, DEMO_PASSPHRASE, start_demo_network
+    from app.net.demo_network import (
+        DEMO_OFFICIAL,
+        DEMO_PASSPHRASE,
+        demo_cities,
+        start_demo_network,
+    )
 
-    base = args.data / DEMO_DIR
-    _say(args, f"Starting the demo network in {base} (5 city nodes on 127.0.0.1)…")
-    net = start_demo_network(base, seed_codes=args.seed_codes)
+    if args.cities < 3:  # quorum 2 needs two witnesses besides the city itself
+        raise CliError(f"--cities must be 3 or more, got {args.cities}")
+    cities = demo_cities(args.cities)
+    if len(cities) < args.cities:
+        raise CliError(f"--cities: the installed boundaries hold {len(cities)} cities")
+    # Each size has its own folder: a network's members are fixed when it is created.
+    base = args.data / (DEMO_DIR if args.cities == 5 else f"{DEMO_DIR}-{args.cities}")
+    _say(args, f"Starting the demo network in {base} ({len(cities)} city nodes on 127.0.0.1)…")
+    net = start_demo_network(base, cities=cities, seed_codes=args.seed_codes)
     from app.net.supervisor import Supervisor
 
     supervisor = Supervisor(net.nodes, base / "supervisor.log").start()

@@ -63,7 +63,24 @@ def free_port() -> int:
 
 
 def city_names(code: str) -> tuple[str, str]:
-    return _NAMES.get(code, (f"City {code}", f"城市{code}"))
+    """(English, Chinese) name of a city: the demo's own, else the installed boundaries'."""
+    if code in _NAMES:
+        return _NAMES[code]
+    try:
+        from app.gis.maps import city_boundaries
+
+        row = city_boundaries([code]).iloc[0]
+        return str(row["name_en"]), str(row["name_zh"])
+    except Exception:  # the map data is optional for a headless network
+        return f"City {code}", f"城市{code}"
+
+
+def demo_cities(n: int) -> tuple[str, ...]:
+    """The demo network's n member cities: the five of `make run` by default, else n real
+    prefecture-level cities (member_cities: Hebei first, then across the provinces)."""
+    if n == len(DEMO_CITIES):
+        return tuple(map(str, DEMO_CITIES))
+    return tuple(member_cities(n))
 
 
 def member_cities(n: int) -> list[str]:

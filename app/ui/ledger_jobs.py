@@ -76,6 +76,7 @@ class CodeDetails:
     error: str | None = None  # a verifier failure, as text
     missing_trust: NoTrustError | None = None  # no trust file: the view says what to do
     verdict: Verdict | None = None
+    source: tuple[str, str | None] | None = None  # (how, peer): app.net.on_demand
 
 
 def issue_context(ctx: WorkerContext) -> tuple[list[str], bool]:
@@ -187,20 +188,31 @@ def trust(ctx: WorkerContext) -> TrustFile:
 def code_details(ctx, code: str) -> CodeDetails:
     """State, full history and verification of one code (own log or replica)."""
     from app.ledger.verdict import PENDING, Verdict, verdict_of
-    from app.ledger.verifier import verify_code
+    from app.net.on_demand import LookupRefused, verify_anywhere
 
     node = _node(ctx)
     state = node.code_state(code)
     history = list(node.history(code)) if state is not None else []
     pending = state is None and in_outbox(node, code)
     try:
-        result = verify_code(node, code, trust(ctx))
+        # A followed city from the replica, another on demand from its node (issue 11).
+        found = verify_anywhere(node.store, code, trust(ctx), node.origin)
+        result = found.result
     except NoTrustError as exc:  # an expected state of a lone node: say what to do, plainly
         verdict = Verdict(PENDING) if pending else None
         return CodeDetails(code, state, history, None, missing_trust=exc, verdict=verdict)
+    except LookupRefused as exc:  # no member gave a proof that authenticates: say why
+        return CodeDetails(code, state, history, None, str(exc))
     except Exception as exc:  # shown in the inspector; a verifier bug must not hide the rest
         return CodeDetails(code, state, history, None, f"{type(exc).__name__}: {exc}")
-    return CodeDetails(code, state, history, result, verdict=verdict_of(result, pending))
+    return CodeDetails(
+        code,
+        state,
+        history,
+        result,
+        verdict=verdict_of(result, pending),
+        source=(found.how, found.peer),
+    )
 
 
 def in_outbox(node, code: str) -> bool:
@@ -219,23 +231,28 @@ class PastedVerification:
     pasted: Pasted
     result: VerifyResult | None = None
     asset: dict | None = None
+    source: tuple[str, str | None] | None = None  # (how, peer) of a code: app.net.on_demand
 
 
 def verify_input(ctx, text: str | None = None, data: bytes | None = None) -> PastedVerification:
     """A typed/pasted code or bundle text, or a file's bytes (bundle or QR image)."""
     from app.ledger import pasted as _pasted
-    from app.ledger.verifier import verify_code, verify_proof_bundle
+    from app.ledger.verifier import verify_proof_bundle
+    from app.net.on_demand import verify_anywhere
 
     got = _pasted.read_text(text or "") if data is None else _pasted.read_bytes(data)
     if got.error is not None or got.kind == _pasted.NOTHING:
         return PastedVerification(got)
+    source = None
     if got.code is not None:  # kind CODE, parsed
-        result = verify_code(_node(ctx), got.code, trust(ctx))
+        node = _node(ctx)
+        found = verify_anywhere(node.store, got.code, trust(ctx), node.origin)
+        result, source = found.result, (found.how, found.peer)
     elif got.bundle is not None:  # kind BUNDLE
         result = verify_proof_bundle(got.bundle, trust(ctx), replica=ctx.node)
     else:
         return PastedVerification(got)
-    return PastedVerification(got, result, asset_of(result, ctx.extra.get("trust")))
+    return PastedVerification(got, result, asset_of(result, ctx.extra.get("trust")), source)
 
 
 def asset_of(result, trust_file) -> dict | None:

@@ -540,7 +540,7 @@ class MainWindow(QMainWindow):
         if details.verdict is not None and details.verdict.state == PENDING:
             self.inspector.show_pending()
         elif details.verification is not None:
-            self.inspector.show_verification(details.verification, details.verdict)
+            self.inspector.show_verification(details.verification, details.verdict, details.source)
         elif details.missing_trust is not None:
             self.inspector.show_error(job_messages.describe(details.missing_trust))
         else:

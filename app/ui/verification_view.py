@@ -54,6 +54,17 @@ def _status(check) -> str:
     return str(status).lower()
 
 
+def source_text(source) -> str:
+    """How a code was verified, in the UI language: from the local replica (a followed
+    city) or on demand from a member's node (app.net.on_demand)."""
+    if source is None:
+        return ""
+    how, peer = source
+    if how == "replica":
+        return tr("Verified from the local replica")
+    return tr("Verified on demand from {peer}").format(peer=peer)
+
+
 class VerificationView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -73,6 +84,12 @@ class VerificationView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.verdict)
         layout.addWidget(self.checks)
+        # Where the proof came from: this node's replica, or on demand from a member.
+        self.source = QLabel()
+        self.source.setObjectName("verificationSource")
+        self.source.setWordWrap(True)
+        self.source.setStyleSheet("color: #52606d;")
+        layout.addWidget(self.source)
         layout.addStretch(1)
         self.clear()
 
@@ -91,14 +108,17 @@ class VerificationView(QWidget):
         self.verdict_state = None
         self.verdict.setText(message)
         self.verdict.setStyleSheet("")
+        self.source.clear()
 
     def show_pending(self) -> None:
         """The entry waits in the outbox: nothing to check yet, and nothing failed."""
         self.clear()
         self._set_verdict(Verdict(PENDING))
 
-    def show_result(self, result, verdict: Verdict | None = None) -> None:
+    def show_result(self, result, verdict: Verdict | None = None, source=None) -> None:
+        """`source`: the app.net.on_demand Verdict's (how, peer), or None (a bundle)."""
         self._clear_grid()
+        self.source.setText(source_text(source))
         self.result = result
         self.rows = []
         for r, check in enumerate(getattr(result, "checks", ())):

@@ -596,6 +596,14 @@
         <translation>未通过验证</translation>
     </message>
     <message>
+        <source>Verified from the local replica</source>
+        <translation>已由本地副本验证</translation>
+    </message>
+    <message>
+        <source>Verified on demand from {peer}</source>
+        <translation>已按需从 {peer} 验证</translation>
+    </message>
+    <message>
         <source>Name</source>
         <translation>名称</translation>
     </message>

@@ -144,7 +144,7 @@ class VerifyDialog(QDialog):
                 f"color: {CHECK_COLORS['fail']}; font-weight: bold; padding: 4px 0;"
             )
             return
-        self.result_view.show_result(outcome.result)
+        self.result_view.show_result(outcome.result, source=outcome.source)
         asset = outcome.asset
         if asset and outcome.result is not None and outcome.result.ok:
             name = localized(asset["name"], asset["name_zh"]) or tr("(unnamed asset)")

@@ -310,8 +310,8 @@ class Inspector(QWidget):
         row = self.history.indexOfTopLevelItem(item) if item is not None else -1
         self.recordSelected.emit(self.steps[row] if 0 <= row < len(self.steps) else None)
 
-    def show_verification(self, result, verdict=None) -> None:
-        self.verification.show_result(result, verdict)
+    def show_verification(self, result, verdict=None, source=None) -> None:
+        self.verification.show_result(result, verdict, source)
 
     def show_pending(self) -> None:
         self.verification.show_pending()
