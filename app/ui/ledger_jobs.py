@@ -16,6 +16,8 @@ from threading import Event
 from typing import TYPE_CHECKING
 
 from app.core.errors import CityLedgerError
+from app.gis import code_query
+from app.gis.code_query import CodeQuery
 from app.ledger import issuance, life
 from app.ledger.issuance import IssueOutcome, IssueRequest
 from app.net import issuance as net_issuance
@@ -134,6 +136,13 @@ def issue_rows(
     out.total = len(rows)
     out.refused[:0] = refused
     return out
+
+
+def rows_in_state(ctx: WorkerContext, table: AssetTable, query: CodeQuery) -> list[int]:
+    """Rows whose code is in the life state ``query`` names (app.gis.code_query)."""
+    from app.ui.workspace import all_codes
+
+    return code_query.rows_matching(table, all_codes(_node(ctx)), query)
 
 
 class NoCode(CityLedgerError, ValueError):

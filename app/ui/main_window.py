@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gis import code_query
+from app.gis.code_query import CodeQuery
 from app.gis.selection import Selection
 from app.ledger import life
 from app.ledger.issuance import may_issue
@@ -258,6 +260,16 @@ class MainWindow(QMainWindow):
             self.act_select_shown,
         ):
             view_menu.addAction(act)
+        self.life_menu = view_menu.addMenu(tr("Select by the life of their codes"))
+        for text, query in (
+            (tr("Out of service"), CodeQuery(code_query.OUT_OF_SERVICE)),
+            (tr("Decommissioned"), CodeQuery(code_query.DECOMMISSIONED)),
+            (tr("Condition grade 4 or worse"), CodeQuery(code_query.POOR_CONDITION, 4)),
+            (tr("Not inspected for 12 months"), CodeQuery(code_query.NOT_INSPECTED, 12)),
+            (tr("Changed in the last 30 days"), CodeQuery(code_query.CHANGED_SINCE, 30)),
+        ):
+            act = self.life_menu.addAction(text)
+            act.triggered.connect(lambda _c=False, q=query, t=text: self.select_in_state(q, t))
         view_menu.addSeparator()
         for dock in (self.layers_dock, self.inspector_dock, self.table_dock):
             view_menu.addAction(dock.toggleViewAction())
@@ -576,6 +588,24 @@ class MainWindow(QMainWindow):
     def _set_asset_opacity(self, value: float) -> None:
         for layer in ("points", "lines", "polygons"):
             self.map.set_opacity(layer, value)
+
+    def select_in_state(self, query: CodeQuery, what: str = "") -> None:
+        """Select the assets whose codes are in a state of their life (out of service, in
+        poor condition, not inspected for months, changed lately): the map, the table's
+        "Selected only" and the actions on the selection follow."""
+        if self.ws is None or self.ws.origin is None:
+            return
+        table = self.ws.table
+        self.backend.call_for(
+            self,
+            lambda ctx: ledger_jobs.rows_in_state(ctx, table, query),
+            on_done=lambda rows: self._selected_in_state(rows, what),
+            label=tr("Searching"),
+        )
+
+    def _selected_in_state(self, rows: list[int], what: str) -> None:
+        self.select_rows(rows, "app")
+        self.status.showMessage(f"{what}: " + tr("%n found", None, len(rows)), 8000)
 
     # search ------------------------------------------------------------------
     def focus_search(self) -> None:

@@ -461,6 +461,22 @@
         <source>Take the critical alerts this workstation sees off the wall display</source>
         <translation>将本工作站看到的严重警报从大屏上撤下</translation>
     </message>
+    <message>
+        <source>Select by the life of their codes</source>
+        <translation>按身份码的生命周期选择</translation>
+    </message>
+    <message>
+        <source>Condition grade 4 or worse</source>
+        <translation>状况等级 4 级或更差</translation>
+    </message>
+    <message>
+        <source>Not inspected for 12 months</source>
+        <translation>12 个月未巡检</translation>
+    </message>
+    <message>
+        <source>Changed in the last 30 days</source>
+        <translation>最近 30 天内有变更</translation>
+    </message>
     <message numerus="yes">
         <source>%n critical alerts acknowledged</source>
         <translation>

@@ -229,3 +229,25 @@ def test_a_point_dragged_to_a_new_place_becomes_a_signed_update(make_window, nod
     history = w.backend.ctx.node.history(seed)
     assert [rec["type"] for _i, rec in history] == ["issue", "update"]
     assert history[1][1]["asset"]["geometry"]["coordinates"] == [x, y + 0.0009]
+
+
+def test_selecting_by_the_life_of_the_codes(make_window, node_dir, qtbot):
+    from app.gis import code_query
+    from app.gis.code_query import CodeQuery
+
+    w = make_window(node_dir, per_city=20)
+    seed_row = w.ws.table.row_of_code(node_dir.joinpath("seed_code").read_text())
+    w.select_rows([seed_row], "app")
+    w.run_batch("update")  # Ctrl+U
+    dialog = start_batch_dialog(w.batch_dialog, qtbot, NODE_PASS)
+    dialog.service.setCurrentIndex(dialog.service.findData("out-of-service"))
+    with qtbot.waitSignal(dialog.batchDone, timeout=60000):
+        dialog.start_button.click()
+    dialog.accept()
+    w.select_rows([], "app")
+    with qtbot.waitSignal(w.selectionShown, timeout=30000):
+        w.select_in_state(CodeQuery(code_query.OUT_OF_SERVICE), "Out of service")
+    assert w.selection == [seed_row]
+    with qtbot.waitSignal(w.selectionShown, timeout=30000):
+        w.select_in_state(CodeQuery(code_query.POOR_CONDITION, 4))
+    assert w.selection == []  # never inspected
