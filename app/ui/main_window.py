@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
         self.layers.opacityChanged.connect(self._set_asset_opacity)
         self.layers.colorModeChanged.connect(self.map.set_color_mode)
         self.layers.zoomToCity.connect(self.map.zoom_to_city)
+        self.layers.followChanged.connect(self._follow_city)
         self.inspector.verifyRequested.connect(self.show_code_details)
         self.inspector.exportBundleRequested.connect(self.export_proof_bundle)
         self.inspector.issueRequested.connect(self.issue_code)
@@ -361,6 +362,7 @@ class MainWindow(QMainWindow):
         if ws.boundaries is not None:
             self.map.set_boundaries(ws.boundaries)
         self.layers.set_cities((c, localized(en, zh)) for c, (zh, en) in ws.cities.items())
+        self._show_following(ws.city_code)
         labels = class_labels()
         self.layers.set_classes((c, labels.get(c, label), color) for c, label, color in ws.classes)
         self._show_table(ws.table)
@@ -543,6 +545,31 @@ class MainWindow(QMainWindow):
             on_error=lambda exc: self._details_failed(code, exc),
             label="" if quiet else tr("Verifying {code}").format(code=code),
         )
+
+    def _show_following(self, own_city: str | None) -> None:
+        from app.ledger.follow import FollowError, read_following
+
+        try:
+            now = read_following(self.data_dir)
+        except FollowError as e:
+            self.statusBar().showMessage(str(e), 10000)
+            return
+        self.layers.set_following(None if now.all else set(now.cities), own_city)
+
+    def _follow_city(self, code: str, follow_it: bool) -> None:
+        """The layers panel's Follow / On demand only: the node's follow list
+        (app.ledger.follow), which its sync reads on its next pass."""
+        from app.ledger import follow
+
+        if follow_it:
+            follow.follow(self.data_dir, [code])
+        else:
+            following = follow.read_following(self.data_dir)
+            if following.all:  # from "every city" to every city but this one
+                others = [c for c in self.ws.cities if c != code] if self.ws else []
+                follow.follow(self.data_dir, others)
+            follow.unfollow(self.data_dir, [code])
+        self._show_following(self.ws.city_code if self.ws else None)
 
     def _details(self, details: ledger_jobs.CodeDetails) -> None:
         self._rechecking = False

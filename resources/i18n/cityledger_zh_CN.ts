@@ -358,6 +358,14 @@
         <translation>按编码状态着色</translation>
     </message>
     <message>
+        <source>Verify this city&apos;s codes on demand only</source>
+        <translation>仅按需验证此城市的编码</translation>
+    </message>
+    <message>
+        <source>Follow this city (keep its whole log here)</source>
+        <translation>关注此城市（在本地保存其完整日志）</translation>
+    </message>
+    <message>
         <source>Copy code</source>
         <translation>复制编码</translation>
     </message>

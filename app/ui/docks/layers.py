@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -85,6 +86,7 @@ class LayersPanel(QWidget):
     opacityChanged = Signal(float)
     colorModeChanged = Signal(str)  # 'class' or 'status'
     zoomToCity = Signal(str)
+    followChanged = Signal(str, bool)  # city code, follow it fully (else on demand only)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -135,6 +137,35 @@ class LayersPanel(QWidget):
             lambda item: self.zoomToCity.emit(item.data(Qt.UserRole))
         )
         self.opacity.valueChanged.connect(self._opacity_moved)
+        self.following: set[str] | None = None  # followed city codes (None: every city)
+        self.own_city: str | None = None
+        self.cities.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.cities.customContextMenuRequested.connect(self._city_menu)
+
+    def set_following(self, following: set[str] | None, own_city: str | None) -> None:
+        """The cities this node replicates fully (None: every member city)."""
+        self.following, self.own_city = following, own_city
+
+    def follow_action_for(self, code: str):
+        """(text, follow?) of the action the city's menu offers, or None for the own city."""
+        if code == self.own_city:
+            return None
+        if self.following is None or code in self.following:
+            return tr("Verify this city's codes on demand only"), False
+        return tr("Follow this city (keep its whole log here)"), True
+
+    def _city_menu(self, pos) -> None:
+        item = self.cities.itemAt(pos)
+        if item is None:
+            return
+        code = item.data(Qt.ItemDataRole.UserRole)
+        offer = self.follow_action_for(code)
+        if offer is None:
+            return
+        text, follow = offer
+        menu = QMenu(self)
+        menu.addAction(text, lambda: self.followChanged.emit(code, follow))
+        menu.exec(self.cities.viewport().mapToGlobal(pos))
 
     def set_cities(self, cities) -> None:
         """cities: iterable of (code, label)."""
