@@ -11,7 +11,8 @@ API (Qt-free; the UI polls `fetch_status` from its worker thread, or folds HEALT
     status.counts()                       # {"ok": 3, "lagging": 0, "stale": 0, "down": 1, ...}
     status.as_dict()                      # JSON-ready, round-trips through from_dict
 
-    CityStatus fields: code, origin, state, reason (one line, English), size (checkpoint
+    CityStatus fields: code, origin, state, reason (one line, English; also as an English
+    template marked N_ and its parameters, which a view shows translated), size (checkpoint
     size verified here), held (entries held here), cosignatures, quorum, last_answer
     (unix time the city's own endpoint last answered, or None), via ("city" | "mirror" |
     None: where the log was read last).
@@ -39,6 +40,8 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import asdict, dataclass, field, fields
+
+from app.core.texts import N_
 
 BACKOFF_BASE = 1.0  # seconds after the first failure
 BACKOFF_CAP = 30.0  # a city that comes back is noticed within this, even without a push
@@ -191,6 +194,8 @@ class CityStatus:
     quorum: int = 0
     last_answer: float | None = None
     via: str | None = None
+    template: str = ""  # `reason` as an English template (marked N_) ...
+    params: dict = field(default_factory=dict, compare=False)  # ... and its parameters
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -205,12 +210,14 @@ def assess(h: PeerHealth, policy: HealthPolicy | None = None, now: float | None 
     """The CityStatus of one member city from what sync measured (see the module doc)."""
     p = policy or HealthPolicy()
     now = time.time() if now is None else now
-    state, reason = _classify(h, p, now)
+    state, template, params = _classify(h, p, now)
     return CityStatus(
         code=h.city,
         origin=h.origin,
         state=state,
-        reason=reason,
+        reason=template.format(**params),
+        template=template,
+        params=params,
         size=h.verified_size,
         held=h.held_size,
         cosignatures=h.cosignatures,
@@ -220,46 +227,76 @@ def assess(h: PeerHealth, policy: HealthPolicy | None = None, now: float | None 
     )
 
 
-def _classify(h: PeerHealth, p: HealthPolicy, now: float) -> tuple[str, str]:
+def _classify(h: PeerHealth, p: HealthPolicy, now: float) -> tuple[str, str, dict]:
+    """(state, reason template, its parameters)."""
     if h.state == "frozen":
-        return FROZEN, h.error or "evidence of misbehaviour is unresolved"
+        if h.error:
+            return FROZEN, "{error}", {"error": h.error}
+        return FROZEN, N_("evidence of misbehaviour is unresolved"), {}
     silent_for = None if h.city_last_answer is None else now - h.city_last_answer
     failing_for = None if h.city_failing_since is None else now - h.city_failing_since
+    error = h.city_error or N_("no answer")
     if h.city_failures and (
         h.city_failures >= p.down_after_failures
         or max(silent_for or 0, failing_for or 0) >= p.down_after_seconds
     ):
-        since = f"; last answer {silent_for:.0f} s ago" if silent_for is not None else ""
-        return DOWN, f"its node does not answer ({h.city_failures} failed calls{since}): " + (
-            h.city_error or "no answer"
+        if silent_for is None:
+            template = N_("its node does not answer ({failures} failed calls): {error}")
+        else:
+            template = N_(
+                "its node does not answer ({failures} failed calls; last answer {seconds} s "
+                "ago): {error}"
+            )
+        params = {"failures": h.city_failures, "error": error}
+        return (
+            DOWN,
+            template,
+            params | ({} if silent_for is None else {"seconds": round(silent_for)}),
         )
     if h.city_last_answer is None and h.city_failures:
-        return UNKNOWN, f"not reached yet: {h.city_error or 'no answer'}"
+        return UNKNOWN, N_("not reached yet: {error}"), {"error": error}
     if h.state == "failing" and h.error and not h.city_failures:
         # Its node answers, but what it serves (a checkpoint signed by another key, a bad
         # proof or bundle) is refused and no mirror had better: never "in sync".
-        return LAGGING, f"what its node serves is refused here: {h.error}"
+        return LAGGING, N_("what its node serves is refused here: {error}"), {"error": h.error}
     if h.verified_size and h.cosignatures < h.quorum:
-        return (
-            STALE,
-            f"checkpoint {h.verified_size} has {h.cosignatures} of {h.quorum} cosignatures",
-        )
+        return STALE, *_quorum_reason(h.verified_size, h.cosignatures, h.quorum)
     if h.peer_size is not None and h.seen_size > h.peer_size:
-        return LAGGING, f"its node serves size {h.peer_size}, another member has seen {h.seen_size}"
+        return (
+            LAGGING,
+            N_("its node serves size {size}, another member has seen {seen}"),
+            {"size": h.peer_size, "seen": h.seen_size},
+        )
     if h.behind_since is not None and now - h.behind_since >= p.lagging_after_seconds:
-        return LAGGING, f"{h.lag} entries not held here after {now - h.behind_since:.0f} s"
+        return (
+            LAGGING,
+            N_("{lag} entries not held here after {seconds} s"),
+            {"lag": h.lag, "seconds": round(now - h.behind_since)},
+        )
     if silent_for is not None and silent_for >= p.lagging_after_seconds:
-        return LAGGING, f"checkpoint last confirmed {silent_for:.0f} s ago"
+        return (
+            LAGGING,
+            N_("checkpoint last confirmed {seconds} s ago"),
+            {"seconds": round(silent_for)},
+        )
     if h.city_last_answer is None and h.last_success is None:
-        return UNKNOWN, "not reached yet"
+        return UNKNOWN, N_("not reached yet"), {}
     if h.lag:
-        return LAGGING, f"catching up: {h.lag} entries to fetch"
+        return LAGGING, N_("catching up: {lag} entries to fetch"), {"lag": h.lag}
     if not h.followed:
         return (
             OK,
-            f"checkpoint verified at size {h.verified_size} (not followed: codes verified on demand)",
+            N_("checkpoint verified at size {size} (not followed: codes verified on demand)"),
+            {"size": h.verified_size},
         )
-    return OK, f"in sync at size {h.verified_size}"
+    return OK, N_("in sync at size {size}"), {"size": h.verified_size}
+
+
+def _quorum_reason(size: int, cosignatures: int, quorum: int) -> tuple[str, dict]:
+    return (
+        N_("checkpoint {size} has {cosignatures} of {quorum} cosignatures"),
+        {"size": size, "cosignatures": cosignatures, "quorum": quorum},
+    )
 
 
 def _severity(s: CityStatus) -> int:
@@ -304,16 +341,34 @@ class NetworkStatus:
 def own_status(code: str, origin: str, size: int, cosignatures: int, quorum: int) -> CityStatus:
     """The node's own city as the node itself sees it (it answers, so it is up)."""
     if size and cosignatures < quorum:
-        state, reason = STALE, f"checkpoint {size} has {cosignatures} of {quorum} cosignatures"
+        state, (template, params) = STALE, _quorum_reason(size, cosignatures, quorum)
     else:
-        state, reason = OK, f"serving size {size}"
-    return CityStatus(code, origin, state, reason, size, size, cosignatures, quorum, time.time())
+        state, template, params = OK, N_("serving size {size}"), {"size": size}
+    reason = template.format(**params)
+    return CityStatus(
+        code,
+        origin,
+        state,
+        reason,
+        size,
+        size,
+        cosignatures,
+        quorum,
+        time.time(),
+        template=template,
+        params=params,
+    )
 
 
 def unreachable(url: str, error: str, code: str = "", origin: str = "") -> NetworkStatus:
     """What a reader of a node that does not answer knows: the node itself is down."""
+    template, params = (
+        N_("the node at {url} does not answer: {error}"),
+        {"url": url, "error": error},
+    )
+    reason = template.format(**params)
     return NetworkStatus(
-        own=CityStatus(code, origin, OWN_DOWN, f"the node at {url} does not answer: {error}")
+        own=CityStatus(code, origin, OWN_DOWN, reason, template=template, params=params)
     )
 
 

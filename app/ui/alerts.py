@@ -61,7 +61,7 @@ def current_alerts(
                 f"own_down:{net.own_origin}",
                 CRITICAL,
                 N_("This city's own node does not answer: {reason}"),
-                {"reason": net.own.reason},
+                {"reason": net.own.why or net.own.reason},
                 net.own.since,
             )
         )
@@ -75,7 +75,7 @@ def current_alerts(
                 f"{health.state}:{origin}",
                 severity,
                 template,
-                {"city": city, "reason": health.reason},
+                {"city": city, "reason": health.why or health.reason},
                 health.since,
             )
         )

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
+from app.core.texts import Text
+
 CONTEXT = ""  # lupdate files a bare tr() call of a Python module under the empty context
 I18N_DIR = Path(__file__).resolve().parents[2] / "resources" / "i18n"
 LANGUAGES = ("en", "zh_CN")
@@ -34,11 +36,24 @@ def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
 def reason_text(template: str, params: dict) -> str:
     """A Qt-free layer's English template (marked N_) with its parameters, translated;
     text parameters that are themselves marked texts are translated too."""
-    values = {k: tr(v) if isinstance(v, str) else v for k, v in dict(params).items()}
+    values = {k: _translated(v) for k, v in dict(params).items()}
     try:
         return tr(template).format(**values)
     except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder
         return template.format(**params)
+
+
+def _translated(value):
+    if isinstance(value, Text):
+        return reason_text(value.template, value.params)
+    return tr(value) if isinstance(value, str) else value
+
+
+def health_reason(health) -> str:
+    """Why a city (app.ui.network_state.CityHealth) is in its state, in the UI language."""
+    if health.why is None:
+        return health.reason
+    return reason_text(health.why.template, health.why.params)
 
 
 def language() -> str:

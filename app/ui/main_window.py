@@ -35,7 +35,7 @@ from app.ui.dialogs.verify import VerifyDialog
 from app.ui.docks.inspector import Inspector
 from app.ui.docks.layers import LayersPanel
 from app.ui.docks.table_dock import AttributeTable
-from app.ui.i18n import localized, reason_text, tr
+from app.ui.i18n import health_reason, localized, reason_text, tr
 from app.ui.labels import HEALTH_STATES
 from app.ui.map import MapView
 from app.ui.network_driver import NetworkDriver
@@ -453,7 +453,7 @@ class MainWindow(QMainWindow):
             health = health or self.net.peers.get(city.origin)
             if health is not None:
                 word = tr(HEALTH_STATES.get(health.state, health.state))
-                states[city.code] = (HEALTH_COLORS[health.light], word, health.reason)
+                states[city.code] = (HEALTH_COLORS[health.light], word, health_reason(health))
         self.layers.show_health(states)
 
     def acknowledge_alerts(self) -> list[str]:

@@ -12,6 +12,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 
+from app.core.texts import Text
 from app.net.health import DOWN, FROZEN, LAGGING, OK, OWN_DOWN, STALE, UNKNOWN
 
 IN_SYNC = OK  # the name the views used before the health model
@@ -44,9 +45,10 @@ def peer_state(data: dict) -> str:
 @dataclass(frozen=True)
 class CityHealth:
     state: str
-    reason: str = ""
+    reason: str = ""  # English (the CLI's words)
     code: str = ""
     since: float | None = None  # when this app first saw the city in this state
+    why: Text | None = field(default=None, compare=False)  # the reason, to translate
 
     @property
     def light(self) -> str:
@@ -57,7 +59,10 @@ def city_health(data: dict, origin: str) -> CityHealth:
     status = data.get("status")
     code = str(data.get("city") or origin.rsplit("/", 1)[-1])
     if isinstance(status, dict) and status.get("state"):
-        return CityHealth(str(status["state"]), str(status.get("reason") or ""), code)
+        why = None
+        if status.get("template"):
+            why = Text(str(status["template"]), dict(status.get("params") or {}))
+        return CityHealth(str(status["state"]), str(status.get("reason") or ""), code, why=why)
     return CityHealth(peer_state(data), str(data.get("error") or ""), code)
 
 

@@ -6,7 +6,8 @@ import time
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
-from app.ui.i18n import tr
+from app.ui.i18n import health_reason, tr
+from app.ui.labels import HEALTH_STATES
 from app.ui.network_state import DOWN, LAGGING, OK, NetworkState
 
 
@@ -68,14 +69,15 @@ class StatusBar(QStatusBar):
             )
         self.peers_label.setToolTip(
             "\n".join(
-                f"{health.code}: {health.state} — {health.reason}"
+                f"{health.code}: {tr(HEALTH_STATES.get(health.state, health.state))}"
+                f" — {health_reason(health)}"
                 for health in state.peers.values()
             )
         )
         if state.own_down:
             self.banner.setObjectName("banner_offline")
             self.banner.setText(tr("Own node down"))
-            self.banner.setToolTip(state.own.reason if state.own else "")
+            self.banner.setToolTip(health_reason(state.own) if state.own else "")
         elif not state.peers:
             self.banner.setObjectName("banner_local")
             self.banner.setText(tr("Local only"))

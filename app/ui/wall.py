@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.core.classes import ASSET_CLASSES
 from app.ui import alerts as _alerts
 from app.ui import wall_data, workspace
-from app.ui.i18n import localized, reason_text, tr
+from app.ui.i18n import health_reason, localized, reason_text, tr
 from app.ui.labels import HEALTH_STATES
 from app.ui.map import MapView
 from app.ui.network_driver import NetworkDriver
@@ -427,8 +427,7 @@ class WallWindow(QWidget):
                 light = GREEN if own else None
                 row.show_city(name, held, None if own else "unknown", light, "")
             else:
-                # app.net.health gives reasons as English sentences, not templates
-                row.show_city(name, held, health.state, health.light, health.reason)
+                row.show_city(name, held, health.state, health.light, health_reason(health))
 
     # events -----------------------------------------------------------------------
     def _on_event(self, event) -> None:

@@ -1160,8 +1160,68 @@
         <translation>分叉证据</translation>
     </message>
     <message>
+        <source>evidence of misbehaviour is unresolved</source>
+        <translation>不当行为的证据尚未解决</translation>
+    </message>
+    <message>
+        <source>no answer</source>
+        <translation>无应答</translation>
+    </message>
+    <message>
+        <source>its node does not answer ({failures} failed calls): {error}</source>
+        <translation>其节点无应答（连续 {failures} 次调用失败）：{error}</translation>
+    </message>
+    <message>
+        <source>its node does not answer ({failures} failed calls; last answer {seconds} s ago): {error}</source>
+        <translation>其节点无应答（连续 {failures} 次调用失败；上次应答在 {seconds} 秒前）：{error}</translation>
+    </message>
+    <message>
+        <source>not reached yet: {error}</source>
+        <translation>尚未连通：{error}</translation>
+    </message>
+    <message>
+        <source>what its node serves is refused here: {error}</source>
+        <translation>其节点提供的内容在此被拒绝：{error}</translation>
+    </message>
+    <message>
+        <source>its node serves size {size}, another member has seen {seen}</source>
+        <translation>其节点提供的大小为 {size}，另一成员已见到 {seen}</translation>
+    </message>
+    <message>
+        <source>{lag} entries not held here after {seconds} s</source>
+        <translation>{seconds} 秒后仍有 {lag} 条记录未在此保存</translation>
+    </message>
+    <message>
+        <source>checkpoint last confirmed {seconds} s ago</source>
+        <translation>检查点上次确认于 {seconds} 秒前</translation>
+    </message>
+    <message>
         <source>not reached yet</source>
         <translation>尚未连接</translation>
+    </message>
+    <message>
+        <source>catching up: {lag} entries to fetch</source>
+        <translation>正在追赶：还需获取 {lag} 条记录</translation>
+    </message>
+    <message>
+        <source>checkpoint verified at size {size} (not followed: codes verified on demand)</source>
+        <translation>检查点已在大小 {size} 处验证（未关注：编码按需验证）</translation>
+    </message>
+    <message>
+        <source>in sync at size {size}</source>
+        <translation>已同步，大小为 {size}</translation>
+    </message>
+    <message>
+        <source>checkpoint {size} has {cosignatures} of {quorum} cosignatures</source>
+        <translation>检查点 {size} 有 {cosignatures} 个联署（法定数 {quorum}）</translation>
+    </message>
+    <message>
+        <source>serving size {size}</source>
+        <translation>正在提供大小 {size}</translation>
+    </message>
+    <message>
+        <source>the node at {url} does not answer: {error}</source>
+        <translation>{url} 的节点无应答：{error}</translation>
     </message>
     <message>
         <source>member cities</source>

@@ -249,3 +249,37 @@ def test_map_labels_and_legend_use_the_wall_type_sizes(qtbot, backend, node_dir)
     wall.resize(3840, 2160)
     qtbot.waitUntil(lambda: wall.type_px["small"] == 2 * MIN_TEXT_PX, timeout=10000)
     assert QFontInfo(wall.map._labels[0].textItem.font()).pixelSize() >= 2 * MIN_TEXT_PX
+
+
+def test_a_down_peer_reason_is_in_the_ui_language(qtbot, qapp, backend, node_dir):
+    """The health model gives its reason as a template: the wall's alert and the status
+    bar's tooltip show it in Chinese, while the English sentence (the CLI's) is kept."""
+    from app.net.events import Event
+    from app.net.health import PeerHealth, assess
+    from app.ui import i18n
+    from app.ui.network_state import NetworkState
+    from app.ui.status_bar import StatusBar
+
+    origin = "cityledger.example/130200"
+    peer = PeerHealth(origin, "130200")
+    for _ in range(3):
+        peer.city_failed("ConnectError: connection refused")
+    status = assess(peer).as_dict()
+    assert status["reason"] == (
+        "its node does not answer (3 failed calls): ConnectError: connection refused"
+    )
+    bus = EventBus()
+    try:
+        i18n.install(qapp, "zh_CN")
+        wall = _wall(qtbot, backend, node_dir, bus)
+        bus.emit("health", origin, origin=origin, city="130200", status=status)
+        qtbot.waitUntil(lambda: bool(wall.alerts), timeout=10000)
+        chinese = "其节点无应答（连续 3 次调用失败）：ConnectError: connection refused"
+        assert chinese in wall.alert_rows[0].text()
+        net = NetworkState(own_origin="cityledger.example/130100")
+        net.apply(Event("health", origin, {"origin": origin, "city": "130200", "status": status}))
+        bar = StatusBar()
+        bar.show_network(net)
+        assert bar.peers_label.toolTip() == f"130200: 离线 — {chinese}"
+    finally:
+        i18n.install(qapp, "en")
