@@ -33,7 +33,6 @@ from app.ui import job_messages, ledger_jobs
 from app.ui.dialogs.signer_fields import SignerFields
 from app.ui.i18n import tr
 from app.ui.labels import SERVICE_LABELS
-from app.ui.theme import STATUS_COLORS
 
 MAX_LISTED_REFUSALS = 500  # the summary counts them all; the list shows the first ones
 
@@ -82,10 +81,7 @@ class BatchDialog(QDialog):
 
         self.signer_fields = fields = SignerFields()
         self.official_combo, self.passphrase = fields.official_combo, fields.passphrase
-        self.node_passphrase = fields.node_passphrase
-        self.error = QLabel()
-        self.error.setStyleSheet(f"color: {STATUS_COLORS['revoked']};")
-        self.error.setWordWrap(True)
+        self.node_passphrase, self.error = fields.node_passphrase, fields.error
 
         form_page = QWidget()
         form = QFormLayout(form_page)

@@ -64,10 +64,7 @@ class IssueDialog(QDialog):
         )
         self.signer_fields = fields = SignerFields()
         self.official_combo, self.passphrase = fields.official_combo, fields.passphrase
-        self.node_passphrase = fields.node_passphrase
-        self.error = QLabel()
-        self.error.setStyleSheet(f"color: {STATUS_COLORS['revoked']};")
-        self.error.setWordWrap(True)
+        self.node_passphrase, self.error = fields.node_passphrase, fields.error
 
         form_page = QWidget()
         form = QFormLayout(form_page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit
 
 from app.ui.i18n import tr
+from app.ui.theme import STATUS_COLORS
 
 
 class SignerFields:
@@ -21,6 +22,9 @@ class SignerFields:
             tr("empty: keep it in the outbox, pending, until the sequencer runs")
         )
         self.node_row_label = QLabel(tr("City node passphrase"))
+        self.error = QLabel()  # why the dialog cannot sign (yet)
+        self.error.setStyleSheet(f"color: {STATUS_COLORS['revoked']};")
+        self.error.setWordWrap(True)
 
     def add_rows(self, form: QFormLayout) -> None:
         form.addRow(tr("Official"), self.official_combo)
