@@ -49,6 +49,9 @@ CHUNK_BUNDLES = 64  # bundles verified and committed together (16,384 entries)
 BULK_ENTRIES = 4 * CHUNK_BUNDLES * TILE_WIDTH  # larger catch-ups index the codes after storing
 DEFAULT_INTERVAL = 5.0  # seconds between two checks of a city that just changed
 MAX_INTERVAL = 60.0  # a quiet city is polled less and less often, down to this
+# Between the polls of a quiet city its own node is asked "changed since?" this often (a
+# 304, no database or signature work), so a node that dies reads down within seconds.
+PROBE_INTERVAL = 4.0
 
 
 class ForkDetected(CityLedgerError):
@@ -93,6 +96,7 @@ class SyncEngine:
         gossip_interval: float = 300.0,
         max_interval: float = MAX_INTERVAL,
         follows: Callable[[City], bool] | None = None,
+        probe_interval: float = PROBE_INTERVAL,
     ):
         self.ledger = ledger
         # city -> replicate its entries? Of the others only checkpoints are kept (their
@@ -120,6 +124,8 @@ class SyncEngine:
         self._recorded: dict[str, str | None] = {}  # origin -> endpoint last written
         self._etags: dict[str, str] = {}  # log prefix -> ETag of the checkpoint held from it
         self._quiet: dict[str, float] = {}  # origin -> its current polling interval
+        self.probe_interval = probe_interval  # 0: no liveness probes
+        self._probe_due: dict[str, float] = {}  # origin -> when its node is asked next
         self._rng = random.Random()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -158,6 +164,8 @@ class SyncEngine:
             try:
                 for city in self._due_cities():
                     self._city_pool.submit(self._scheduled_check, city)
+                for city in self._due_probes():
+                    self._city_pool.submit(self._probe, city)
             except RuntimeError:  # the pool is shut down: stopping
                 return
             except Exception:  # never let the background thread die
@@ -182,7 +190,67 @@ class SyncEngine:
         now = time.time()
         with self._health_lock:
             waiting = [t - now for o, t in self._due.items() if o not in self._running]
+            waiting += [t - now for o, t in self._probe_due.items() if o not in self._running]
         return max(0.05, min([5.0, *waiting]))  # 5 s: a city new in the trust file
+
+    def _due_probes(self) -> list:
+        """Quiet cities whose node is due a liveness probe: not being checked, answering
+        (a failing one is retried on its back-off), and not due a full check soon."""
+        if self.probe_interval <= 0:
+            return []
+        now = time.time()
+        out = []
+        cities = self.cities()
+        with self._health_lock:
+            for city in cities:
+                o = city.origin
+                h = self.health.get(o)
+                if (
+                    o in self._running
+                    or h is None
+                    or h.city_failures
+                    or self._probe_due.get(o, 0.0) > now
+                    or self._due.get(o, 0.0) - now < self.probe_interval
+                ):
+                    continue
+                self._running.add(o)
+                out.append(city)
+        return out
+
+    def _probe(self, city) -> None:
+        """Ask the city's own node whether its checkpoint changed since the one held (a
+        304). Unchanged: it is alive, nothing else to do. Changed, refused or silent: a
+        full check now, which fetches, or counts the failure and backs off."""
+        h = self._health(city)
+        changed = False
+        try:
+            for url, prefix, is_city in self._sources(city, self.trust_provider()):
+                if not is_city:
+                    continue
+                try:
+                    note, _ = PeerClient(prefix, self.http).checkpoint_if_changed(
+                        self._etags.get(prefix)
+                    )
+                except PeerUnavailable as e:
+                    self._call_failed(url, e)
+                    h.city_failed(str(e))
+                    changed = True
+                except PeerError:
+                    changed = True  # the full check records what is wrong with it
+                else:
+                    self._endpoint(url).answered()
+                    h.city_answered(None)
+                    changed = note is not None
+                break
+        except Exception:
+            log.exception("liveness probe of %s failed", city.origin)
+        finally:
+            with self._health_lock:
+                self._running.discard(city.origin)
+                jitter = 0.85 + 0.3 * self._rng.random()
+                self._probe_due[city.origin] = time.time() + self.probe_interval * jitter
+            if changed:
+                self.wake(city.origin)
 
     def _scheduled_check(self, city) -> None:
         h = self._health(city)
