@@ -227,10 +227,11 @@ class SyncEngine:
             for url, prefix, is_city in self._sources(city, self.trust_provider()):
                 if not is_city:
                     continue
+                etag = self._etags.get(prefix)
+                if etag is None:
+                    break  # it serves no ETag (static files): its polls must do
                 try:
-                    note, _ = PeerClient(prefix, self.http).checkpoint_if_changed(
-                        self._etags.get(prefix)
-                    )
+                    note, _ = PeerClient(prefix, self.http).checkpoint_if_changed(etag)
                 except PeerUnavailable as e:
                     self._call_failed(url, e)
                     h.city_failed(str(e))
