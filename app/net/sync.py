@@ -174,15 +174,18 @@ class SyncEngine:
             self._wake.clear()
 
     def _due_cities(self) -> list:
+        return self._claim(lambda o, now: self._due.setdefault(o, 0.0) > now)
+
+    def _claim(self, waits) -> list:
+        """Cities not being checked for which waits(origin, now) is false, marked running."""
         now = time.time()
         out = []
         cities = self.cities()
         with self._health_lock:
             for city in cities:
-                o = city.origin
-                if o in self._running or self._due.setdefault(o, 0.0) > now:
+                if city.origin in self._running or waits(city.origin, now):
                     continue
-                self._running.add(o)
+                self._running.add(city.origin)
                 out.append(city)
         return out
 
@@ -194,28 +197,21 @@ class SyncEngine:
         return max(0.05, min([5.0, *waiting]))  # 5 s: a city new in the trust file
 
     def _due_probes(self) -> list:
-        """Quiet cities whose node is due a liveness probe: not being checked, answering
-        (a failing one is retried on its back-off), and not due a full check soon."""
+        """Quiet cities whose node is due a liveness probe: answering (a failing one is
+        retried on its back-off) and not due a full check soon."""
         if self.probe_interval <= 0:
             return []
-        now = time.time()
-        out = []
-        cities = self.cities()
-        with self._health_lock:
-            for city in cities:
-                o = city.origin
-                h = self.health.get(o)
-                if (
-                    o in self._running
-                    or h is None
-                    or h.city_failures
-                    or self._probe_due.get(o, 0.0) > now
-                    or self._due.get(o, 0.0) - now < self.probe_interval
-                ):
-                    continue
-                self._running.add(o)
-                out.append(city)
-        return out
+
+        def waits(o: str, now: float) -> bool:
+            h = self.health.get(o)
+            return (
+                h is None
+                or bool(h.city_failures)
+                or self._probe_due.get(o, 0.0) > now
+                or self._due.get(o, 0.0) - now < self.probe_interval
+            )
+
+        return self._claim(waits)
 
     def _probe(self, city) -> None:
         """Ask the city's own node whether its checkpoint changed since the one held (a
