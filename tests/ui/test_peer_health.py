@@ -35,7 +35,6 @@ def test_a_killed_peer_shows_down_with_an_alert_and_clears_on_restart(
 
         # Quiet long enough that the full polls have backed off past the 10 s asked for.
         qtbot.wait(25000)
-        assert "2 in sync" in w.status.peers_label.text()
         peer.kill()  # SIGKILL: no goodbye, the port just refuses
         qtbot.waitUntil(lambda: "1 down" in w.status.peers_label.text(), timeout=10000)
         qtbot.waitUntil(lambda: tangshan.light == RED, timeout=10000)
