@@ -12,11 +12,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 import uuid
+
+from app.net.demo_network import free_port
 
 
 def _bin(name: str) -> str:
@@ -28,16 +29,10 @@ def _bin(name: str) -> str:
     return found[-1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PgServer:
     def __init__(self) -> None:
         self.dir = tempfile.mkdtemp(prefix="cityledger-pg-")
-        self.port = _free_port()
+        self.port = free_port()
         self.datadir = os.path.join(self.dir, "data")
         self._as_root = os.geteuid() == 0
 

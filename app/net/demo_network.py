@@ -12,6 +12,7 @@ so serving, syncing and witnessing between them are the production code paths. U
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -56,8 +57,39 @@ _SEATS = {
 }
 
 
+_handed_out: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A loopback port that is free now and stays out of the kernel's ephemeral range.
+
+    A port the kernel picks (bind to 0) comes from the ephemeral range, which is also where
+    every outgoing connection's local port comes from: with twenty nodes polling each other,
+    one of them took a port chosen for a node not yet started, and that node died at bind
+    (uvicorn exit 3).  Ports below the range are never handed to outgoing connections.
+    """
+    low, _high = _ephemeral_range()
+    floor = 10000 if low > 12000 else 1024
+    for _ in range(200):
+        port = random.randrange(floor, low)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as s:  # a crowded range: fall back to the kernel's choice
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
