@@ -29,6 +29,9 @@ def subset_ragged(ragged: Ragged, which: np.ndarray) -> Ragged:
     """The ragged arrays of the geometries ``which`` (positions) of ``ragged``."""
     kind, coords, offsets = ragged
     idx = np.asarray(which, np.int64)
+    n = len(offsets[-1]) - 1
+    if len(idx) == n and (n == 0 or (idx[0] == 0 and (np.diff(idx) == 1).all())):
+        return ragged  # all of them, in order (the map asks for every line or polygon)
     new: list[np.ndarray] = []
     for off in reversed(offsets):  # geometry level first, down to coordinates
         starts, ends = off[idx], off[idx + 1]

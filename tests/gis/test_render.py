@@ -251,3 +251,46 @@ def test_coded_marks_stand_out_over_a_density_of_uncoded_ones():
     mask[coded] = False
     m.set_visible(mask)
     assert m.render_coded(block) is None
+
+
+def test_polylines_of_every_length_are_unbroken_lines_of_their_pixels():
+    """Segments of each length class (vertex only, 2, 4, 8 px sampled by broadcasting,
+    longer walked pixel by pixel) give one pixel per column of a shallow line, no gap
+    and nothing off the line."""
+    from app.gis.render.raster import polylines
+
+    w, h = 80, 40
+    for length in (0.6, 1.0, 1.7, 2.0, 3.2, 4.0, 5.5, 8.0, 9.3, 31.0):
+        img = np.zeros(w * h, np.uint32)
+        # Two segments: right by ``length``, then up-right at a shallow slope.
+        x = np.array([10.5, 10.5 + length, 10.5 + 2 * length])
+        y = np.array([20.5, 20.5, 20.5 - 0.4 * length])
+        polylines(img, w, h, x, y, np.array([0, 1, 1], np.int32), np.full(3, 5, np.uint32))
+        img = img.reshape(h, w)
+        cols = np.flatnonzero((img != 0).any(axis=0))
+        # Every column from the first vertex to the last is drawn, once per column
+        # except where the slope steps a row (8-connected: at most 2 rows apart).
+        assert cols[0] == 10 and cols[-1] == int(np.floor(10.5 + 2 * length)), length
+        assert np.array_equal(cols, np.arange(cols[0], cols[-1] + 1)), length
+        rows = [np.flatnonzero(img[:, c]) for c in cols]
+        assert all(r.max() - r.min() <= 1 for r in rows), length
+        assert (img[20, 10 : int(np.floor(10.5 + length)) + 1] == 5).all(), length
+
+
+def test_bands_of_a_window_find_the_same_shapes_as_without_it():
+    rng = np.random.default_rng(3)
+    cx, cy = rng.uniform(114, 115, 2000), rng.uniform(38, 38.7, 2000)
+    r = rng.uniform(1e-4, 5e-2, 2000)
+    geoms = shapely.polygons(
+        np.stack([np.c_[cx - r, cx + r, cx + r, cx - r], np.c_[cy - r, cy - r, cy + r, cy + r]], 2)
+    )
+    s = ShapeSet.of(geoms, rings=True, origin=(114.0, 38.0))
+    sx = 3000.0
+    sy = -sx / np.cos(np.radians(38))
+    view = Block(sx, sy, int(114.3 * sx), int(38.35 * sy), 600, 400)
+    for limit in (0.0, 1e-3):
+        for k in range(-2, 12):  # bands of the view, and a few past its edges (pans)
+            band = Block(sx, sy, view.gx, view.gy + 40 * k, 600, 40)
+            assert np.array_equal(
+                np.sort(s.in_block(band, limit, 2, view)), np.sort(s.in_block(band, limit, 2))
+            )

@@ -54,3 +54,16 @@ def test_ragged_of_one_family_only():
         col.ragged_of(np.array([0, 1]))
     with pytest.raises(ValueError, match="not type id"):
         ShapeColumn(np.array([shapely.Point(0, 0)]))
+
+
+def test_ragged_of_every_shape_in_order_or_not():
+    """All of a family in order is the family's own arrays (no copy of the vertices, the
+    map's load); any other order or subset is gathered."""
+    col = ShapeColumn(_mixed())
+    lines = np.flatnonzero(col.family == 0)
+    kind, coords, offsets = col.ragged_of(lines)
+    assert coords is col.ragged[0][1]
+    assert shapely.equals(shapely.from_ragged_array(kind, coords, offsets), col.take(lines)).all()
+    back = col.ragged_of(lines[::-1])
+    assert back[1] is not col.ragged[0][1]
+    assert shapely.equals(shapely.from_ragged_array(*back), col.take(lines[::-1])).all()

@@ -10,6 +10,7 @@ from app.gis.render.palette import with_alpha
 
 # Opacity of a density pixel by the number of points in it (1, 2-3, 4-7, 8+).
 DENSITY_ALPHA = np.array([160, 200, 230, 255], np.uint32)
+_SHORT = (1, 2, 4, 8)  # segments up to this many pixels long: sampled by broadcasting
 _DENSITY_LEVEL = np.minimum(3, np.log2(np.maximum(np.arange(64), 1)).astype(np.int64))
 
 
@@ -111,15 +112,59 @@ def polylines(
     colors: np.ndarray,
 ) -> None:
     """1-px polylines into the flat image: each segment (a vertex joined to the one
-    before) sampled once per pixel of its longer side, in the colour of its end vertex.
-    Costs the pixels drawn, where QPainter costs a path element per vertex."""
-    seg = np.flatnonzero(joins_previous[1:] != 0) + 1  # segment from seg-1 to seg
+    before) sampled at least once per pixel of its longer side, in the colour of its end
+    vertex.  Costs the pixels drawn, where QPainter costs a path element per vertex.
+
+    Zoomed out, most segments of a merged line are at most a pixel long, so every vertex
+    is plotted first (that draws those segments whole); longer ones get their inner
+    samples by length class with broadcasting, and only the few longer than 8 px are
+    clipped and walked pixel by pixel."""
+    if len(x) == 0:
+        return
+    _plot(img, w, h, x, y, colors)
+    dx, dy = np.diff(x), np.diff(y)
+    length = np.maximum(np.abs(dx), np.abs(dy))
+    seg = np.flatnonzero((joins_previous[1:] != 0) & (length > 1))  # from seg to seg + 1
     if len(seg) == 0:
         return
-    x0, y0, dx, dy = x[seg - 1], y[seg - 1], x[seg] - x[seg - 1], y[seg] - y[seg - 1]
-    # Clip each segment to the image (Liang-Barsky): a long segment far off the block
-    # (a zoomed-in view) costs its visible pixels only.
-    lo, hi = np.zeros(len(seg)), np.ones(len(seg))
+    x0, y0, dx, dy, length = x[seg], y[seg], dx[seg], dy[seg], length[seg]
+    c = colors[seg + 1]
+    lo = 1.0
+    for n in _SHORT[1:]:
+        cls = (
+            np.flatnonzero(length <= n)
+            if n == _SHORT[1]
+            else np.flatnonzero((length > lo) & (length <= n))
+        )
+        lo = n
+        if len(cls) == 0:
+            continue
+        t = np.arange(1, n) / n  # the inner samples; the ends are vertices
+        _plot(
+            img,
+            w,
+            h,
+            x0[cls, None] + dx[cls, None] * t,
+            y0[cls, None] + dy[cls, None] * t,
+            np.broadcast_to(c[cls, None], (len(cls), n - 1)),
+        )
+    long = np.flatnonzero(length > lo)
+    if len(long):
+        _long_segments(img, w, h, x0[long], y0[long], dx[long], dy[long], c[long])
+
+
+def _plot(img: np.ndarray, w: int, h: int, fx: np.ndarray, fy: np.ndarray, c: np.ndarray) -> None:
+    """Pixels at floor(fx), floor(fy) set to c, those inside the image only."""
+    px = np.floor(fx).astype(np.int64).ravel()
+    py = np.floor(fy).astype(np.int64).ravel()
+    ok = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+    img[(py * w + px)[ok]] = np.ravel(c)[ok]
+
+
+def _long_segments(img, w, h, x0, y0, dx, dy, colors) -> None:
+    """Segments clipped to the image (Liang-Barsky), then one sample per pixel: a long
+    segment far off the block (a zoomed-in view) costs its visible pixels only."""
+    lo, hi = np.zeros(len(x0)), np.ones(len(x0))
     for p0, d, size in ((x0, dx, w), (y0, dy, h)):
         with np.errstate(divide="ignore", invalid="ignore"):
             ta, tb = (-1 - p0) / d, (size + 1 - p0) / d
@@ -130,16 +175,19 @@ def polylines(
         lo = np.maximum(lo, np.minimum(ta, tb))
         hi = np.minimum(hi, np.maximum(ta, tb))
     vis = lo <= hi
-    seg, x0, y0 = seg[vis], x0[vis] + lo[vis] * dx[vis], y0[vis] + lo[vis] * dy[vis]
-    span = hi[vis] - lo[vis]
-    dx, dy = dx[vis] * span, dy[vis] * span
-    if len(seg) == 0:
+    if not vis.any():
         return
+    x0, y0 = x0[vis] + lo[vis] * dx[vis], y0[vis] + lo[vis] * dy[vis]
+    span = hi[vis] - lo[vis]
+    dx, dy, colors = dx[vis] * span, dy[vis] * span, colors[vis]
     n = np.ceil(np.maximum(np.abs(dx), np.abs(dy))).astype(np.int64) + 1
     first = np.concatenate([[0], np.cumsum(n)[:-1]])
-    of = np.repeat(np.arange(len(seg)), n)
-    t = (np.arange(int(n.sum())) - first[of]) / np.maximum(n - 1, 1)[of]
-    px = np.floor(x0[of] + t * dx[of]).astype(np.int64)
-    py = np.floor(y0[of] + t * dy[of]).astype(np.int64)
-    ok = (px >= 0) & (px < w) & (py >= 0) & (py < h)
-    img[(py * w + px)[ok]] = colors[seg][of][ok]
+    t = (np.arange(int(n.sum())) - np.repeat(first, n)) / np.repeat(np.maximum(n - 1, 1), n)
+    _plot(
+        img,
+        w,
+        h,
+        np.repeat(x0, n) + t * np.repeat(dx, n),
+        np.repeat(y0, n) + t * np.repeat(dy, n),
+        np.repeat(colors, n),
+    )

@@ -58,6 +58,8 @@ class ShapeSet:
         self.ready = self.n == 0
         self._thread: threading.Thread | None = None
         self._large: tuple[float, np.ndarray, np.ndarray] | None = None
+        # The large shapes near the last view: (its bbox, positions, their bounds).
+        self._near: tuple[tuple[float, float, float, float], np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of(cls, geoms: np.ndarray, rings: bool, origin: tuple[float, float]) -> ShapeSet:
@@ -110,8 +112,14 @@ class ShapeSet:
         if self._thread is not None:
             self._thread.join()
 
-    def in_block(self, block: Block, min_extent: float, margin_px: float) -> np.ndarray:
-        """Positions of the shapes at least ``min_extent`` wide that touch the block."""
+    def in_block(
+        self, block: Block, min_extent: float, margin_px: float, window: Block | None = None
+    ) -> np.ndarray:
+        """Positions of the shapes at least ``min_extent`` wide that touch the block.
+
+        ``window`` (the view the block is a band of) lets the bands of one view filter
+        only the shapes near it: zoomed in, the large shapes are most of the table, and
+        testing them all per band was a quarter of a zoom's complete picture."""
         if self.n == 0:
             return np.empty(0, np.int64)
         # The large shapes of the last threshold, with their bounds: a scale's bands
@@ -119,9 +127,18 @@ class ShapeSet:
         if self._large is None or self._large[0] != min_extent:
             which = np.flatnonzero(self.extent >= min_extent)
             self._large = (min_extent, which, self.bounds[which])
+            self._near = None
         _, which, b = self._large
-        x0, y0, x1, y1 = block.bbox(margin_px)
-        return which[(b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1)]
+        bbox = block.bbox(margin_px)
+        if window is not None:
+            near = self._near
+            if near is None or not _contains(near[0], bbox):
+                # A quarter of the view more on each side: the strips of a pan stay inside.
+                grown = window.grown(max(window.width, window.height) // 4).bbox(margin_px)
+                at = touching(b, grown)
+                near = self._near = (grown, which[at], b[at])
+            which, b = near[1], near[2]
+        return which[touching(b, bbox)]
 
     def path_arrays(
         self, block: Block, which: np.ndarray
@@ -164,6 +181,21 @@ class ShapeSet:
         rings_per_shape = self.geom_ring[which + 1] - self.geom_ring[which]
         owner = np.repeat(np.repeat(np.arange(len(which)), rings_per_shape), lengths)
         return px[keep], py[keep], connect[keep], owner[keep]
+
+
+def touching(b: np.ndarray, bbox: tuple[float, float, float, float]) -> np.ndarray:
+    """Mask of the (n, 4) bounds ``b`` that meet ``bbox``."""
+    x0, y0, x1, y1 = bbox
+    return (b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1)
+
+
+def _contains(outer: tuple[float, ...], inner: tuple[float, ...]) -> bool:
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and outer[2] >= inner[2]
+        and outer[3] >= inner[3]
+    )
 
 
 def _oriented(coords: np.ndarray, ring_start: np.ndarray, exterior: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ from app.gis.render.marks import Marks
 from app.gis.render.memory import trim_heap
 from app.gis.render.palette import SELECTION_COLOR, STATUS_COLORS, argb, palette
 from app.gis.render.raster import Scratch
-from app.gis.render.shapes import ShapeSet, segments_in
+from app.gis.render.shapes import ShapeSet, segments_in, touching
 from app.gis.render.viewport import Block, device_block
 
 __all__ = ["STATUS_COLORS", "AssetLayer"]
@@ -66,6 +66,7 @@ class AssetLayer(pg.GraphicsObject):
         self.budget = 0.04  # seconds of rendering per refining paint
         self.frame_budget = 0.008  # ... per paint of a view that just moved
         self._last_view: tuple[float, float, tuple[int, int, int, int]] | None = None
+        self._window: Block | None = None  # the view being rendered, bands are parts of
         self.background = int(argb(background))
         self.canvases = CanvasCache(fill=self.background)
         self.outlines: dict[str, tuple[np.ndarray, np.ndarray, str, float]] = {}
@@ -126,11 +127,16 @@ class AssetLayer(pg.GraphicsObject):
             if self.table is table:
                 self._style_marks(marks)
             self._built = (table, marks, version)
-            for _, shape_set in shapes:
-                shape_set.prepare()
             trim_heap()
 
-        threading.Thread(target=build, name="map-build", daemon=True).start()
+        def prepare() -> None:
+            for _, shape_set in shapes:
+                shape_set.prepare()
+
+        # Two threads: numpy releases the GIL in the big passes, so on two cores the
+        # shapes are ready about when the marks are and the view is rendered once.
+        for target in (build, prepare):
+            threading.Thread(target=target, name="map-build", daemon=True).start()
         self.invalidate()
 
     def _install_marks(self) -> bool:
@@ -284,6 +290,7 @@ class AssetLayer(pg.GraphicsObject):
             sx, sy, dx, dy, rect.left(), rect.top(), rect.width(), rect.height()
         )
         canvas, previous = self.canvases.get(sx, sy, view.rect, lambda: self._style(view))
+        self._window = view.grown(MARGIN_PX)
         if canvas.waiting and self._all_built():
             canvas.refresh()
         moved = (sx, sy, view.rect) != self._last_view
@@ -393,7 +400,7 @@ class AssetLayer(pg.GraphicsObject):
         not prepared yet."""
         assert self.marks is not None
         shapes, rows = self.shapes[name], self.shape_rows[name]
-        which = shapes.in_block(block, self.marks.small_limit(block.deg_per_px), 2)
+        which = shapes.in_block(block, self.marks.small_limit(block.deg_per_px), 2, self._window)
         if self._row_mask is not None:
             which = which[self._row_mask[rows[which]]]
         if len(which) and not shapes.ready:
@@ -497,7 +504,7 @@ class AssetLayer(pg.GraphicsObject):
             pos = np.flatnonzero(np.isin(rows, self._selected))
             if len(pos) == 0:
                 continue
-            inview = pos[np.isin(pos, shapes.in_block(view, 0.0, 4))]
+            inview = pos[touching(shapes.bounds[pos], view.bbox(4))]
             if len(inview) and shapes.ready:
                 p.drawPath(self._path(shapes, view, inview))
         p.translate(-left, -top)
