@@ -622,6 +622,22 @@ def verify_code(node_or_store: Node | Store, code: str, trust: TrustFile) -> Ver
             official=record.get("official", ""),
             time=record.get("time", ""),
         )
+    elif record.get("type") == "transfer":
+        # A change of owner within the city: the code stays valid; say who holds it now.
+        ck.add(
+            NOT_REVOKED,
+            PASS,
+            N_(
+                "not revoked (log {origin} up to size {size}); transferred to {owner} at "
+                "index {index} by {official} at {time}"
+            ),
+            owner=record.get("owner", ""),
+            index=index,
+            origin=origin,
+            official=record.get("official", ""),
+            time=record.get("time", ""),
+            size=info.size,
+        )
     else:
         ck.add(
             NOT_REVOKED,
@@ -771,7 +787,7 @@ def verify_proof_bundle(
         or record is None
         or not _check_not_revoked_replica(ck, store_of(replica), result, record)
     ):
-        _check_not_revoked_offline(ck, record, result.checkpoint_size)
+        _check_not_revoked_offline(ck, record, result)
     return result
 
 
@@ -830,17 +846,15 @@ def _check_not_revoked_replica(
     state = store.code_state(result.code)
     if state is None or state.origin != result.origin:
         return False
-    if state.status == "revoked":
-        ck.add(
-            NOT_REVOKED,
-            FAIL,
-            N_("revoked at index {index} (replica of {origin}, size {size})"),
-            index=state.latest_index,
-            origin=result.origin,
-            size=info.size,
-        )
-    elif record.get("type") == "revoke":
-        ck.add(NOT_REVOKED, FAIL, N_("the bundled record is a revoke: the code is revoked"))
+    if state.status in ("revoked", "transferred") or record.get("type") == "revoke":
+        # Said from the latest record the replica holds: what, when, by whom and why.
+        at: int | None = state.latest_index
+        try:
+            latest = _peek_record(store.entry(result.origin, state.latest_index))
+        except (IndexError, StoreError):
+            latest, at = record, result.index
+        moved = VerifyResult(result.code, index=at, origin=result.origin)
+        _check_not_revoked_offline(ck, latest, moved)
     else:
         params: dict[str, Any] = {
             "origin": result.origin,
@@ -976,12 +990,37 @@ def _bundled_revoke(
 
 
 def _check_not_revoked_offline(
-    ck: _Checker, record: dict[str, Any] | None, size: int | None
+    ck: _Checker, record: dict[str, Any] | None, result: VerifyResult
 ) -> None:
+    size = result.checkpoint_size
+    # What happened, when, by whom and why: the same words as a node's verification.
+    said = {
+        "index": result.index,
+        "origin": result.origin or "",
+        "official": (record or {}).get("official", ""),
+        "time": (record or {}).get("time", ""),
+    }
     if record is None:
         ck.skip([NOT_REVOKED], N_("the record could not be read"))
     elif record.get("type") == "revoke":
-        ck.add(NOT_REVOKED, FAIL, N_("the bundled record is a revoke: the code is revoked"))
+        ck.add(
+            NOT_REVOKED,
+            FAIL,
+            N_("revoked at index {index} of {origin} by {official} at {time}: {why}"),
+            why=record.get("reason", ""),
+            **said,
+        )
+    elif record.get("type") == "transfer-out":
+        ck.add(
+            NOT_REVOKED,
+            FAIL,
+            N_(
+                "transferred to city {city} at index {index} of {origin} by {official} at "
+                "{time}; its later records are in that city's log, not held here"
+            ),
+            city=record.get("to", ""),
+            **said,
+        )
     else:
         # The inclusion proof shows that this record is in the log, not that it is the
         # code's latest: a revoke may follow it, even under this same checkpoint.
