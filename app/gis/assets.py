@@ -23,7 +23,7 @@ it; listeners registered with ``subscribe`` are called after each change.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import shapely
@@ -32,6 +32,9 @@ from app.core.classes import ASSET_CLASSES
 from app.core.errors import CityLedgerError
 from app.gis.bucket_grid import BucketGrid
 from app.gis.shape_column import ShapeColumn
+
+if TYPE_CHECKING:
+    from app.gis.life_style import LifeColumns
 
 STATUSES = ("none", "pending", "issued", "revoked", "unverified")
 KINDS = ("point", "line", "polygon")
@@ -150,6 +153,9 @@ class AssetTable:
             np.flatnonzero(self.kind == 0), self.x[self.kind == 0], self.y[self.kind == 0]
         )
         self.version = 0
+        # What the codes index says of each row's code (app.gis.life_style.LifeColumns),
+        # attached once read on the worker; None until then.
+        self.life: LifeColumns | None = None
         self._listeners: list[Callable[[AssetTable, np.ndarray], None]] = []
 
     # ---- construction ------------------------------------------------------------------

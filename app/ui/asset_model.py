@@ -72,6 +72,8 @@ class AssetTableModel(QAbstractTableModel):
             return asset_source.display_name(self.table, row)
         if role == Qt.DisplayRole:
             if value is None:
+                if key == "inspected" and self.table.codes[row] and self.table.life is not None:
+                    return tr("never")
                 return "—" if key == "code" else ""
             if key == "status":
                 return tr(STATUS_LABELS.get(value, str(value)))

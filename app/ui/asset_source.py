@@ -18,7 +18,24 @@ def cell(table, row: int, key: str):
         return table.codes[row]
     if key == "status":
         return table.status_of(row)
+    if key in LIFE_COLUMNS:
+        return life_cell(table, row, key)
     return getattr(table, key)(row)
+
+
+LIFE_COLUMNS = ("condition", "inspected")
+
+
+def life_cell(table, row: int, key: str):
+    """The latest inspection's grade (int) or date ('YYYY-MM-DD'); None when the row has
+    no code or no inspection, or the codes index has not been read yet."""
+    life = table.life
+    if life is None or row >= len(life):
+        return None
+    if key == "condition":
+        return life.grade_of(row)
+    when = life.inspected_at(row)
+    return None if when is None else when.date().isoformat()
 
 
 def display_name(table, row: int) -> str:
@@ -57,6 +74,13 @@ def sort_keys(table, rows: np.ndarray, key: str) -> np.ndarray:
     if key == "status":
         rank = np.argsort(np.argsort(np.asarray(STATUSES)))
         return rank[table.status[rows]]
+    if key in LIFE_COLUMNS:
+        life = table.life
+        if life is None or len(life) != len(table):
+            return np.zeros(len(rows))
+        if key == "condition":  # ungraded rows last
+            return np.where(life.grade[rows] == 0, 99, life.grade[rows])
+        return np.nan_to_num(life.inspected[rows], nan=np.inf)
     if key == "code":
         values = table.codes[rows]
     else:

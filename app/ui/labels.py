@@ -28,6 +28,8 @@ TABLE_COLUMNS = (
     ("city", N_("City")),
     ("status", N_("Status")),
     ("asset_id", N_("Asset ID")),
+    ("condition", N_("Condition")),
+    ("inspected", N_("Last inspection")),
 )
 
 # app.ledger.verifier check names, capitalised as verification_view.check_title shows them.

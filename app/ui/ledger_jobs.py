@@ -224,6 +224,16 @@ def code_details(ctx, code: str) -> CodeDetails:
     )
 
 
+def record_proofs(ctx, code: str) -> list:
+    """Each record of ``code``'s chain proven on its own (app.ledger.record_proofs)."""
+    from app.ledger.record_proofs import prove_chain
+
+    node = _node(ctx)
+    if ctx.extra.get("trust") is None:
+        return []  # the inspector already says that verification needs a trust file
+    return prove_chain(node.store, node.chain(code), trust(ctx))
+
+
 def in_outbox(node, code: str) -> bool:
     """The code's signed entry waits in the outbox for its city's sequencer."""
     return any(

@@ -37,6 +37,7 @@ from app.ui.docks.layers import LayersPanel
 from app.ui.docks.table_dock import AttributeTable
 from app.ui.i18n import health_reason, localized, reason_text, tr
 from app.ui.labels import HEALTH_STATES
+from app.ui.life_view import LifeStyles
 from app.ui.map import MapView
 from app.ui.network_driver import NetworkDriver
 from app.ui.network_state import NetworkState
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusBar()
         self.setStatusBar(self.status)
+        self.life = LifeStyles(self)
         self._make_actions()
         self._connect()
 
@@ -270,6 +272,11 @@ class MainWindow(QMainWindow):
         ):
             act = self.life_menu.addAction(text)
             act.triggered.connect(lambda _c=False, q=query, t=text: self.select_in_state(q, t))
+        self.style_menu = view_menu.addMenu(tr("Map style"))
+        combo = self.layers.color_mode
+        for i in range(combo.count()):
+            act = self.style_menu.addAction(combo.itemText(i))
+            act.triggered.connect(lambda _c=False, i=i: combo.setCurrentIndex(i))
         view_menu.addSeparator()
         for dock in (self.layers_dock, self.inspector_dock, self.table_dock):
             view_menu.addAction(dock.toggleViewAction())
@@ -312,7 +319,7 @@ class MainWindow(QMainWindow):
         self.layers.classesChanged.connect(self._layers_changed)
         self.layers.statusesChanged.connect(self._layers_changed)
         self.layers.opacityChanged.connect(self._set_asset_opacity)
-        self.layers.colorModeChanged.connect(self.map.set_color_mode)
+        self.layers.colorModeChanged.connect(self.life.set_mode)
         self.layers.zoomToCity.connect(self.map.zoom_to_city)
         self.layers.followChanged.connect(self._follow_city)
         self.inspector.verifyRequested.connect(self.show_code_details)
@@ -404,6 +411,7 @@ class MainWindow(QMainWindow):
             self._show_table(new_table)
         else:
             self.table.model.refresh_cells()
+            self.life.refresh()
 
     def _show_table(self, table) -> None:
         """Hand a (new) AssetTable to the map and the attribute table, with the layer
@@ -413,6 +421,7 @@ class MainWindow(QMainWindow):
         city_names = {c: localized(en, zh) for c, (zh, en) in self.loaded.cities.items()}
         self.table.set_table(table, city_names, class_names)
         self._layers_changed()
+        self.life.refresh()
 
     def poll_node(self) -> None:
         if self.ws is None or self.ws.origin is None:
@@ -523,6 +532,9 @@ class MainWindow(QMainWindow):
             class_name=class_labels().get(info["asset_class"], info["asset_class"]),
             selection_size=len(self.selection),
         )
+        life = ws.table.life
+        if life is not None and row < len(life):
+            info.update(grade=life.grade_of(row), inspected=life.inspected_at(row))
         return info
 
     def _inspect(self) -> None:
@@ -576,6 +588,8 @@ class MainWindow(QMainWindow):
         if details.code != self.inspector.code:
             return  # the user moved on
         self.inspector.show_history(details.history)
+        if details.history:
+            self._prove_records(details.code)
         if details.verdict is not None and details.verdict.state == PENDING:
             self.inspector.show_pending()
         elif details.verification is not None:
@@ -585,6 +599,15 @@ class MainWindow(QMainWindow):
         else:
             self.inspector.show_error(details.error or tr("This code is not in any log held here."))
         self.detailsShown.emit(details.code)
+
+    def _prove_records(self, code: str) -> None:
+        """Every record of the timeline verified on its own, on the worker."""
+
+        def shown(proofs) -> None:
+            if code == self.inspector.code:
+                self.inspector.show_record_proofs(proofs)
+
+        self.backend.call_for(self, lambda ctx: ledger_jobs.record_proofs(ctx, code), on_done=shown)
 
     def recheck_live_verdict(self) -> None:
         """Verify the inspected code again while its verdict can change by waiting
@@ -811,6 +834,7 @@ class MainWindow(QMainWindow):
             if rows:
                 table.set_codes(rows, [o.code for o in done if o.row is not None], status=status)
         self.table.model.refresh_cells()
+        self.life.refresh()
         self._inspect()
         self.status.showMessage(summary_text(outcome, action).replace("\n", " · "), 15000)
         self.poll_node()
@@ -824,6 +848,7 @@ class MainWindow(QMainWindow):
                 "pending" if outcome.pending else "issued",
             )
             self.table.model.refresh_cells()  # the map listens to the table itself
+            self.life.refresh()
             if outcome.row in self.selection:
                 self._inspect()
         self.poll_node()

@@ -20,6 +20,8 @@ class RowFilter:
     statuses: frozenset | None = None
     cities: frozenset | None = None
     only_rows: np.ndarray | None = field(default=None, compare=False)  # e.g. the selection
+    # Rows a map style's shown categories leave (app.gis.life_style.visible); None: all.
+    style_mask: np.ndarray | None = field(default=None, compare=False)
 
 
 def filter_rows(table, flt: RowFilter, report=None) -> np.ndarray:
@@ -30,6 +32,8 @@ def filter_rows(table, flt: RowFilter, report=None) -> np.ndarray:
         & table.status_mask(flt.statuses)
         & table.city_mask(flt.cities)
     )
+    if flt.style_mask is not None and len(flt.style_mask) == n:
+        mask &= flt.style_mask
     if flt.only_rows is not None:
         only = np.zeros(n, dtype=bool)
         only[np.asarray(flt.only_rows, dtype=np.int64)] = True

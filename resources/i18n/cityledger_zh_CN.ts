@@ -358,6 +358,18 @@
         <translation>按编码状态着色</translation>
     </message>
     <message>
+        <source>Colour by the life of the code</source>
+        <translation>按编码生命周期着色</translation>
+    </message>
+    <message>
+        <source>Colour by condition grade</source>
+        <translation>按状况等级着色</translation>
+    </message>
+    <message>
+        <source>Colour by last inspection</source>
+        <translation>按最近巡检着色</translation>
+    </message>
+    <message>
         <source>Verify this city&apos;s codes on demand only</source>
         <translation>仅按需验证此城市的编码</translation>
     </message>
@@ -484,6 +496,10 @@
     <message>
         <source>Changed in the last 30 days</source>
         <translation>最近 30 天内有变更</translation>
+    </message>
+    <message>
+        <source>Map style</source>
+        <translation>地图样式</translation>
     </message>
     <message numerus="yes">
         <source>%n critical alerts acknowledged</source>
@@ -852,6 +868,22 @@
         <translation>来自 {origin}</translation>
     </message>
     <message>
+        <source>No code yet: no inspection on record</source>
+        <translation>尚无编码：没有巡检记录</translation>
+    </message>
+    <message>
+        <source>Not proven here: {reason}</source>
+        <translation>此处无法证明：{reason}</translation>
+    </message>
+    <message>
+        <source>Record {index} of {origin}</source>
+        <translation>{origin} 的第 {index} 条记录</translation>
+    </message>
+    <message>
+        <source>Proof</source>
+        <translation>证明</translation>
+    </message>
+    <message>
         <source>Record</source>
         <translation>记录</translation>
     </message>
@@ -864,6 +896,10 @@
         <translation>
             <numerusform>已选 %n 个</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Checking this record&apos;s proof…</source>
+        <translation>正在核验此记录的证明…</translation>
     </message>
     <message>
         <source>Condition grade {grade}, last inspected {time}</source>
@@ -1120,12 +1156,76 @@
         <translation>运行中</translation>
     </message>
     <message>
+        <source>Life of the code</source>
+        <translation>编码生命周期</translation>
+    </message>
+    <message>
+        <source>Condition grade</source>
+        <translation>状况等级</translation>
+    </message>
+    <message>
+        <source>Last inspection</source>
+        <translation>最近巡检</translation>
+    </message>
+    <message>
+        <source>Never coded</source>
+        <translation>从未赋码</translation>
+    </message>
+    <message>
+        <source>Updated since {date}</source>
+        <translation>{date} 以来有更新</translation>
+    </message>
+    <message>
         <source>Out of service</source>
         <translation>停用</translation>
     </message>
     <message>
         <source>Decommissioned</source>
         <translation>已报废</translation>
+    </message>
+    <message>
+        <source>Transferred to another city</source>
+        <translation>已移交其他城市</translation>
+    </message>
+    <message>
+        <source>Revoked or transferred</source>
+        <translation>已撤销或已移交</translation>
+    </message>
+    <message>
+        <source>Grade 1 (good)</source>
+        <translation>1 级（良好）</translation>
+    </message>
+    <message>
+        <source>Grade 2</source>
+        <translation>2 级</translation>
+    </message>
+    <message>
+        <source>Grade 3</source>
+        <translation>3 级</translation>
+    </message>
+    <message>
+        <source>Grade 4</source>
+        <translation>4 级</translation>
+    </message>
+    <message>
+        <source>Grade 5 (poor)</source>
+        <translation>5 级（差）</translation>
+    </message>
+    <message>
+        <source>Inspected in the last {months} months</source>
+        <translation>最近 {months} 个月内巡检过</translation>
+    </message>
+    <message>
+        <source>Not inspected for {months} months</source>
+        <translation>超过 {months} 个月未巡检</translation>
+    </message>
+    <message>
+        <source>Never inspected</source>
+        <translation>从未巡检</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>状况</translation>
     </message>
     <message>
         <source>inspect</source>
@@ -1504,6 +1604,10 @@
         <translation>节点索引指向 {origin} 的记录 {index}，但本地未持有：{error}</translation>
     </message>
     <message>
+        <source>not revoked (log {origin} up to size {size}); transferred to {owner} at index {index} by {official} at {time}</source>
+        <translation>未撤销（日志 {origin}，截至大小 {size}）；已于 {time} 由 {official} 在索引 {index} 移交给 {owner}</translation>
+    </message>
+    <message>
         <source>no revoke in the own log of {origin} up to size {size}; latest record is index {index}</source>
         <translation>{origin} 的本地日志截至大小 {size} 无撤销；最新记录索引为 {index}</translation>
     </message>
@@ -1538,14 +1642,6 @@
     <message>
         <source>came from {origin}: its transfer-out at index {index} cannot be checked offline (verify with a node that holds that city&apos;s log)</source>
         <translation>来自 {origin}：其索引 {index} 处的移出记录无法离线核对（请用持有该城市日志的节点验证）</translation>
-    </message>
-    <message>
-        <source>revoked at index {index} (replica of {origin}, size {size})</source>
-        <translation>已在索引 {index} 处撤销（{origin} 的副本，大小 {size}）</translation>
-    </message>
-    <message>
-        <source>the bundled record is a revoke: the code is revoked</source>
-        <translation>证明包中的记录是撤销记录：该编码已撤销</translation>
     </message>
     <message>
         <source>no revoke in the replica of {origin} up to size {size}; newer record at index {index}</source>
@@ -1670,6 +1766,22 @@
     <message>
         <source>check character {char!r} does not match the rest of the code — a typo somewhere in it?</source>
         <translation>校验字符 {char!r} 与编码其余部分不匹配——是否有输入错误？</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>months</source>
+        <translation>个月</translation>
+    </message>
+    <message>
+        <source>Updated since</source>
+        <translation>更新起始日期</translation>
+    </message>
+    <message>
+        <source>Not inspected for</source>
+        <translation>未巡检时长</translation>
     </message>
 </context>
 </TS>

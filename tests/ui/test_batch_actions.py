@@ -188,10 +188,10 @@ def test_timeline_shows_what_changed_and_ghosts_the_earlier_geometry(make_window
     with qtbot.waitSignal(w.detailsShown, timeout=30000):
         w.map.set_selection([row], emit=True)
     history = w.inspector.history
-    assert [history.topLevelItem(i).text(1) for i in range(3)] == ["issue", "update", "inspect"]
-    update = history.topLevelItem(1).text(4)
+    assert [history.topLevelItem(i).text(2) for i in range(3)] == ["issue", "update", "inspect"]
+    update = history.topLevelItem(1).text(5)
     assert "moved 99.9 m" in update and "note: seed → moved" in update
-    assert history.topLevelItem(2).text(4) == "condition grade 2: fresh paint"
+    assert history.topLevelItem(2).text(5) == "condition grade 2: fresh paint"
     assert w.inspector.condition.text().startswith("Condition grade 2, last inspected 20")
     assert w.map.ghost() == []
     history.setCurrentItem(history.topLevelItem(0))  # the issue record: where it was

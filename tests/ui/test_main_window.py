@@ -51,7 +51,7 @@ def test_selecting_a_coded_asset_shows_history_and_verification(make_window, nod
         w.map.set_selection([row], emit=True)
     assert w.inspector.code == seed
     assert w.inspector.history.topLevelItemCount() == 1
-    assert w.inspector.history.topLevelItem(0).text(1) == "issue"
+    assert w.inspector.history.topLevelItem(0).text(2) == "issue"
     names = [title.lower() for title, _status, _why in w.inspector.verification.rows]
     assert "entry signature" in names and "inclusion" in names
     assert w.inspector.verification.failed_checks() == []

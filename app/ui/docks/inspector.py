@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -23,11 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.gis import timeline
-from app.ui.i18n import localized, tr
+from app.ledger.verdict import VERIFIED, verdict_of
+from app.ui.i18n import localized, reason_text, tr
 from app.ui.labels import SERVICE_LABELS, STATUS_LABELS
 from app.ui.qr import qr_pixmap
-from app.ui.theme import STATUS_COLORS
-from app.ui.verification_view import VerificationView
+from app.ui.theme import CHECK_COLORS, STATUS_COLORS
+from app.ui.verification_view import MARKS as CHECK_MARKS
+from app.ui.verification_view import VerificationView, check_title, verdict_text
+
+MARKS = {**CHECK_MARKS, "unknown": "⋯"}
 
 
 def _fit_rows(table) -> None:
@@ -84,6 +88,36 @@ def _value(value) -> str:
     if value is None:
         return "—"
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def condition_text(info: dict) -> str:
+    """Last inspection and condition of an asset (info: code, grade, inspected as the
+    codes index has them; without a code there is no inspection on record)."""
+    if not info.get("code"):
+        return tr("No code yet: no inspection on record")
+    if info.get("grade") and info.get("inspected") is not None:
+        return tr("Condition grade {grade}, last inspected {time}").format(
+            grade=info["grade"], time=info["inspected"].strftime("%Y-%m-%d %H:%M:%S")
+        )
+    if "grade" in info:
+        return tr("Not inspected yet")
+    return ""  # the codes index is still being read; the history will say
+
+
+def record_proof_text(proof) -> tuple[str, str]:
+    """('pass' | 'unknown' | 'fail', the tooltip) of one record's proof."""
+    if proof.result is None:
+        return "fail", tr("Not proven here: {reason}").format(reason=proof.error)
+    verdict = verdict_of(proof.result)
+    lines = [
+        tr("Record {index} of {origin}").format(index=proof.index, origin=proof.origin),
+        verdict_text(verdict),
+    ]
+    for check in proof.result.failed + proof.result.unknowns:
+        lines.append(f"{check_title(check.name)}: {reason_text(check.template, check.params)}")
+    if verdict.state == VERIFIED:
+        return "pass", "\n".join(lines)
+    return ("unknown" if verdict.live or proof.result.ok else "fail"), "\n".join(lines)
 
 
 class Inspector(QWidget):
@@ -145,21 +179,29 @@ class Inspector(QWidget):
         QVBoxLayout(attr_box).addWidget(self.attributes)
 
         self.history = QTreeWidget()
-        self.history.setColumnCount(5)
+        self.history.setColumnCount(6)
         self.history.setHeaderLabels(
-            [tr("Index"), tr("Record"), tr("Time (UTC)"), tr("Official"), tr("Details")]
+            [
+                tr("Index"),
+                tr("Proof"),
+                tr("Record"),
+                tr("Time (UTC)"),
+                tr("Official"),
+                tr("Details"),
+            ]
         )
         self.history.setRootIsDecorated(False)
         self.history.currentItemChanged.connect(self._record_chosen)
         self.steps: list[timeline.Step] = []
         self.condition = QLabel()
         self.condition.setObjectName("condition")
+        self.condition.setWordWrap(True)
+        self.condition.setStyleSheet("font-weight: bold;")
         self.history.header().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.history.setMinimumHeight(80)
         self.history.setMaximumHeight(170)
         hist_box = QGroupBox(tr("Record history"))
         hist_col = QVBoxLayout(hist_box)
-        hist_col.addWidget(self.condition)
         hist_col.addWidget(self.history)
 
         self.verification = VerificationView()
@@ -172,6 +214,7 @@ class Inspector(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
+        layout.addWidget(self.condition)
         for box in (code_box, ver_box, attr_box, hist_box):
             layout.addWidget(box)
         layout.addStretch(1)
@@ -234,7 +277,7 @@ class Inspector(QWidget):
         self.attributes.resizeRowsToContents()
         _fit_rows(self.attributes)
         self.history.clear()
-        self.condition.setText("")
+        self.condition.setText(condition_text(info))
         self.issue_button.setVisible(not info.get("code"))
         if info.get("code"):
             self.verification.clear(tr("Checking…"))
@@ -288,13 +331,15 @@ class Inspector(QWidget):
             item = QTreeWidgetItem(
                 [
                     str(step.index),
+                    "…",
                     tr(step.kind),
                     short_time(step.time),
                     step.official,
                     details,
                 ]
             )
-            item.setToolTip(4, details)
+            item.setToolTip(1, tr("Checking this record's proof…"))
+            item.setToolTip(5, details)
             self.history.addTopLevelItem(item)
         inspections = [c for s in self.steps for k, c in s.changes if k == timeline.INSPECTION]
         last = next((s for s in reversed(self.steps) if s.kind == "inspect"), None)
@@ -305,6 +350,17 @@ class Inspector(QWidget):
             if inspections and last is not None
             else tr("Not inspected yet")
         )
+
+    def show_record_proofs(self, proofs) -> None:
+        """Each record's own proof (app.ledger.record_proofs.RecordProof, in timeline
+        order): a mark in the Proof column, the verdict and any failed check as its tip."""
+        for row, proof in enumerate(proofs[: self.history.topLevelItemCount()]):
+            item = self.history.topLevelItem(row)
+            state, tip = record_proof_text(proof)
+            item.setText(1, MARKS[state])
+            item.setForeground(1, QBrush(QColor(CHECK_COLORS[state])))
+            item.setToolTip(1, tip)
+            item.setData(1, Qt.ItemDataRole.UserRole, state)
 
     def _record_chosen(self, item, _previous=None) -> None:
         row = self.history.indexOfTopLevelItem(item) if item is not None else -1

@@ -84,7 +84,7 @@ class LayersPanel(QWidget):
     classesChanged = Signal(set)
     statusesChanged = Signal(set)
     opacityChanged = Signal(float)
-    colorModeChanged = Signal(str)  # 'class' or 'status'
+    colorModeChanged = Signal(str)  # 'class', 'status' or an app.gis.life_style style
     zoomToCity = Signal(str)
     followChanged = Signal(str, bool)  # city code, follow it fully (else on demand only)
 
@@ -103,6 +103,13 @@ class LayersPanel(QWidget):
         self.color_mode = QComboBox()
         self.color_mode.addItem(tr("Colour by asset class"), "class")
         self.color_mode.addItem(tr("Colour by code status"), "status")
+        self.color_mode.addItem(tr("Colour by the life of the code"), "life")
+        self.color_mode.addItem(tr("Colour by condition grade"), "condition")
+        self.color_mode.addItem(tr("Colour by last inspection"), "inspection")
+        self.color_mode.setObjectName("color_mode")
+        from app.ui.docks.life_legend import LifeLegend  # it reuses _CheckList
+
+        self.life_legend = LifeLegend()
         self.color_mode.currentIndexChanged.connect(
             lambda _i: self.colorModeChanged.emit(self.color_mode.currentData())
         )
@@ -122,6 +129,7 @@ class LayersPanel(QWidget):
         box = QGroupBox(tr("Style"))
         col = QVBoxLayout(box)
         col.addWidget(self.color_mode)
+        col.addWidget(self.life_legend)
         row = QHBoxLayout()
         row.addWidget(QLabel(tr("Opacity")))
         row.addWidget(self.opacity, 1)

@@ -32,6 +32,7 @@ class AttributeTable(QWidget):
         self.backend = backend
         self.model = AssetTableModel(self)
         self._layer_filter: dict = {}
+        self._style_mask: np.ndarray | None = None
         self._selected_rows = np.zeros(0, dtype=np.int64)
         self._sort: tuple[str, bool] | None = None
         self._syncing = False
@@ -69,7 +70,7 @@ class AttributeTable(QWidget):
         header.setSortIndicator(-1, Qt.AscendingOrder)
         header.sortIndicatorChanged.connect(self._on_sort_requested)
         header.setStretchLastSection(True)
-        for col, width in enumerate((200, 230, 160, 130, 90)):
+        for col, width in enumerate((200, 230, 160, 130, 90, 150, 80)):
             header.resizeSection(col, width)
 
         layout = QVBoxLayout(self)
@@ -94,10 +95,17 @@ class AttributeTable(QWidget):
         self._layer_filter = {"classes": classes, "statuses": statuses, "cities": cities}
         self.refilter()
 
+    def set_style_mask(self, mask: np.ndarray | None) -> None:
+        """The rows a map style's shown categories leave (None: every row)."""
+        self._style_mask = mask
+        self.refilter()
+
     def current_filter(self) -> table_query.RowFilter:
         only = self._selected_rows if self.only_selected.isChecked() else None
         lf = {k: (frozenset(v) if v is not None else None) for k, v in self._layer_filter.items()}
-        return table_query.RowFilter(text=self.filter_edit.text(), only_rows=only, **lf)
+        return table_query.RowFilter(
+            text=self.filter_edit.text(), only_rows=only, style_mask=self._style_mask, **lf
+        )
 
     def refilter(self) -> None:
         """Recompute shown rows on the worker thread; the newest request wins."""

@@ -62,6 +62,9 @@ class AssetLayer(pg.GraphicsObject):
         self.shape_rows: dict[str, np.ndarray] = {}
         self.color_mode = "class"
         self.class_colors: list[str] = []
+        # 'custom' mode: a key per table row and its colours (a style by the life of the
+        # codes, app.gis.life_style); key 0 is "never coded", the rest drawn over it.
+        self.custom: tuple[np.ndarray, list[str]] | None = None
         self.opacity = {name: 1.0 for name in self.LAYERS}
         self.budget = 0.04  # seconds of rendering per refining paint
         self.frame_budget = 0.008  # ... per paint of a view that just moved
@@ -195,12 +198,20 @@ class AssetLayer(pg.GraphicsObject):
         x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
         return QtCore.QRectF(x0, y0, max(x1 - x0, 1e-9), max(y1 - y0, 1e-9))
 
+    def _key_colors(self) -> tuple[np.ndarray, list[str]]:
+        """(colour index per table row, colours) for the colour mode."""
+        assert self.table is not None
+        custom = self.custom
+        if self.color_mode == "custom" and custom is not None and len(custom[0]) == len(self.table):
+            return custom
+        if self.color_mode == "status":
+            return self.table.status, [STATUS_COLORS[s] for s in STATUSES]
+        return self.table.class_idx, self.class_colors
+
     def _keys(self) -> tuple[np.ndarray, np.ndarray]:
         """(palette index per table row, palette) for the colour mode."""
-        assert self.table is not None
-        if self.color_mode == "status":
-            return self.table.status, palette([STATUS_COLORS[s] for s in STATUSES])
-        return self.table.class_idx, palette(self.class_colors)
+        key, colors = self._key_colors()
+        return key, palette(colors)
 
     def restyle(self) -> None:
         """Colours, statuses or filters changed: redraw everything."""
@@ -216,11 +227,13 @@ class AssetLayer(pg.GraphicsObject):
         """Colours and filters onto the marks (a few passes over every row)."""
         assert self.table is not None
         key, pal = self._keys()
+        # A custom style's own key marks the assets drawn over the rest (non-zero).
+        custom = self.color_mode == "custom"
         marks.set_style(
             key,
             pal,
-            self.table.status,
-            palette([STATUS_COLORS[s] for s in STATUSES]),
+            key if custom else self.table.status,
+            pal if custom else palette([STATUS_COLORS[s] for s in STATUSES]),
             ring_status=self.color_mode == "class",
         )
         marks.set_visible(self._marks_mask())
@@ -415,12 +428,7 @@ class AssetLayer(pg.GraphicsObject):
         which = self._large_shapes(name, block)
         if which is None or len(which) == 0:
             return which is not None
-        key = self.table.status if self.color_mode == "status" else self.table.class_idx
-        colors = (
-            [STATUS_COLORS[s] for s in STATUSES]
-            if self.color_mode == "status"
-            else self.class_colors
-        )
+        key, colors = self._key_colors()
         group = key[rows[which]]
         p.setOpacity(self.opacity[name])
         status = self.table.status[rows[which]]

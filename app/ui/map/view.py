@@ -124,6 +124,8 @@ class MapView(QtWidgets.QWidget):
         self._statuses: list[str] | None = None
         self._cities: list[str] | None = None
         self._mask: np.ndarray | None = None  # rows passing the filters
+        self._style_mask: np.ndarray | None = None  # a custom style's shown categories
+        self._custom_legend: tuple[str, list[tuple[str, str]]] | None = None
         self.color_mode = "class"
         self._class_colors = [ASSET_CLASSES[c].color for c in CLASS_CODES]
 
@@ -298,9 +300,12 @@ class MapView(QtWidgets.QWidget):
         t = self.table
         if t is None:
             return np.zeros(0, bool)
-        return (
+        mask = (
             t.class_mask(self._classes) & t.status_mask(self._statuses) & t.city_mask(self._cities)
         )
+        if self._style_mask is not None and len(self._style_mask) == len(t):
+            mask &= self._style_mask
+        return mask
 
     def identify_at(self, x: float, y: float) -> int | None:
         """The visible asset under (lon, lat) within a few pixels, or None."""
@@ -438,7 +443,29 @@ class MapView(QtWidgets.QWidget):
             raise ValueError(f"colour mode must be 'class' or 'status', got {mode!r}")
         self.color_mode = mode
         self.assets.color_mode = mode
-        self.assets.restyle()
+        self.assets.custom, self._custom_legend = None, None
+        self._style_mask = None
+        self._mask = self.visible_mask()
+        self.assets.set_visible_mask(self._mask)  # restyles
+        self._refresh_legend()
+
+    def set_custom_style(
+        self,
+        key: np.ndarray,
+        colors: list[str],
+        legend: tuple[str, list[tuple[str, str]]],
+        shown: np.ndarray | None = None,
+    ) -> None:
+        """Colour every row by ``colors[key[row]]`` (a Qt-free style: app.gis.life_style;
+        key 0 is drawn under the rest), with its legend (title, [(colour, text)]) and the
+        rows its shown categories leave on the map (None: all)."""
+        self.color_mode = "custom"
+        self.assets.color_mode = "custom"
+        self.assets.custom = (np.asarray(key, np.uint8), list(colors))
+        self._custom_legend = legend
+        self._style_mask = shown
+        self._mask = self.visible_mask()
+        self.assets.set_visible_mask(self._mask)  # restyles
         self._refresh_legend()
 
     def set_text_px(self, px: int | None) -> None:
@@ -484,6 +511,9 @@ class MapView(QtWidgets.QWidget):
                 return pixmap
 
     def _refresh_legend(self) -> None:
+        if self.color_mode == "custom" and self._custom_legend is not None:
+            self.overlay.set_legend(*self._custom_legend)
+            return
         if self.color_mode == "status":
             self.overlay.set_legend(tr("Code status"), status_legend())
             return
