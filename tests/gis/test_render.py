@@ -294,3 +294,77 @@ def test_bands_of_a_window_find_the_same_shapes_as_without_it():
             assert np.array_equal(
                 np.sort(s.in_block(band, limit, 2, view)), np.sort(s.in_block(band, limit, 2))
             )
+
+
+def test_fill_polygons_fills_pixel_centres_inside_with_holes_and_overlaps():
+    """Scanline fill with the non-zero winding rule against shapely at every pixel
+    centre: two overlapping squares each filled (their overlap blended once, as one
+    path per colour in QPainter), a hole left as it was, a second colour over the first."""
+    from shapely.geometry.polygon import orient
+
+    from app.gis.render.raster import fill_polygons
+
+    w, h = 100, 60
+    polys = [
+        shapely.box(10.2, 10.3, 30.7, 30.1),
+        shapely.box(20.4, 20.6, 40.3, 45.2),  # overlaps the first
+        shapely.Polygon(
+            [(50.1, 5.3), (90.2, 5.3), (90.2, 50.6), (50.1, 50.6)],
+            [[(60.3, 15.2), (80.4, 15.2), (80.4, 40.7), (60.3, 40.7)]],
+        ),
+        shapely.Polygon([(5.3, 58.9), (45.1, 58.2), (25.2, 40.4)]),
+    ]
+    group_of = [0, 0, 0, 1]
+    x, y, joins, group = [], [], [], []
+    for poly, g in zip(polys, group_of):
+        poly = orient(poly, 1.0)
+        for ring in [poly.exterior, *poly.interiors]:
+            c = np.asarray(ring.coords)
+            x.append(c[:, 0])
+            y.append(c[:, 1])
+            joins.append(np.r_[0, np.ones(len(c) - 1, np.int32)])
+            group.append(np.full(len(c), g))
+    bg = argb("#ffffff")
+    img = np.full(w * h, bg, np.uint32)
+    fills = np.array([argb("#ff0000", 110), argb("#0000ff", 110)], np.uint32)
+    fill_polygons(
+        img,
+        w,
+        h,
+        np.concatenate(x),
+        np.concatenate(y),
+        np.concatenate(joins),
+        np.concatenate(group),
+        fills,
+    )
+    img = img.reshape(h, w)
+    cx, cy = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+    red = np.zeros((h, w), bool)
+    for poly in polys[:3]:
+        red |= shapely.contains_xy(poly, cx, cy)
+    blue = shapely.contains_xy(polys[3], cx, cy)
+    red_px, blue_px = img[red & ~blue], img[blue & ~red]
+    assert len(np.unique(red_px)) == 1 and len(np.unique(blue_px)) == 1  # overlap once
+    assert (img[~red & ~blue] == bg).all()  # outside and the hole untouched
+    assert img[65 - 50, 70] == bg  # inside the hole
+    r = int(red_px[0])
+    assert (r >> 16) & 255 == 255 and r & 255 < 255 and (r >> 24) == 255
+    both = img[red & blue]
+    assert len(both) and (both != red_px[0]).all() and (both != blue_px[0]).all()
+
+
+def test_a_slow_band_makes_the_next_ones_smaller():
+    from app.gis.render.canvas import BAND_PIXELS, MIN_BAND_PIXELS
+
+    c = Canvas(1.0, -1.0, (0, 0, 1920, 1080), style=None)
+    first = c.next_band()
+    assert first is not None and first[2] * first[3] == BAND_PIXELS
+    c.took(first, 0.060)  # four times the budget of a band
+    second = c.next_band()
+    assert second is not None and second[3] == first[3] // 4
+    c.took(second, 10.0)
+    third = c.next_band()
+    assert third is not None and third[2] * third[3] == MIN_BAND_PIXELS
+    c.took(third, 1e-6)
+    fourth = c.next_band()
+    assert fourth is not None and fourth[2] * fourth[3] == BAND_PIXELS

@@ -19,6 +19,8 @@ import numpy as np
 from app.gis.render.viewport import Rect, intersect, scale_key, subtract
 
 BAND_PIXELS = 1920 * 96  # pixels per unit of work: ~1/11 of a 1080p view
+MIN_BAND_PIXELS = 1920 * 8
+BAND_SECONDS = 0.015  # a band costing more is followed by smaller ones
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Canvas:
         self.image = np.full((h, w), self.fill, np.uint32)  # not blended, when blitted
         self._spare: np.ndarray | None = None
         self.pending: list[Rect] = [rect]
+        self.band_pixels = BAND_PIXELS
         self.waiting = False  # something was left out until background work is done
         self.refreshing = False  # re-rendering over a complete but outdated image
 
@@ -94,7 +97,7 @@ class Canvas:
         cy = self.rect[1] + self.rect[3] / 2
         self.pending.sort(key=lambda r: abs(r[0] + r[2] / 2 - cx) + abs(r[1] + r[3] / 2 - cy))
         x, y, w, h = self.pending.pop(0)
-        rows = max(1, BAND_PIXELS // max(w, 1))
+        rows = max(1, self.band_pixels // max(w, 1))
         if h <= rows:
             return x, y, w, h
         # Split off the band nearest the centre of the window.
@@ -104,6 +107,14 @@ class Canvas:
         if mid + rows < y + h:
             self.pending.append((x, mid + rows, w, y + h - mid - rows))
         return x, mid, w, rows
+
+    def took(self, rect: Rect, seconds: float) -> None:
+        """Rendering ``rect`` took ``seconds``: size the next bands to about BAND_SECONDS
+        each, so a dense part of the view (a city centre's roads zoomed out) does not
+        hold the UI thread for a whole band of 100 ms."""
+        per_pixel = seconds / max(rect[2] * rect[3], 1)
+        fit = BAND_SECONDS / per_pixel if per_pixel > 0 else BAND_PIXELS
+        self.band_pixels = int(min(max(fit, MIN_BAND_PIXELS), BAND_PIXELS))
 
     def put(self, rect: Rect, pixels: np.ndarray) -> None:
         """Store the rendered ``pixels`` of ``rect`` (which lies inside the window)."""

@@ -58,6 +58,7 @@ class ShapeSet:
         self.ready = self.n == 0
         self._thread: threading.Thread | None = None
         self._large: tuple[float, np.ndarray, np.ndarray] | None = None
+        self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         # The large shapes near the last view: (its bbox, positions, their bounds).
         self._near: tuple[tuple[float, float, float, float], np.ndarray, np.ndarray] | None = None
 
@@ -102,6 +103,7 @@ class ShapeSet:
         self.y = (coords[:, 1] - self.origin[1]).astype(np.float32)
         self.ring_start = ring_start
         self.geom_ring = np.asarray(geom_ring, np.int64)
+        self._by_extent()
         self.ready = True
 
     def prepare_in_background(self) -> None:
@@ -125,8 +127,9 @@ class ShapeSet:
         # The large shapes of the last threshold, with their bounds: a scale's bands
         # all ask with the same one, and zoomed out they are a small share.
         if self._large is None or self._large[0] != min_extent:
-            which = np.flatnonzero(self.extent >= min_extent)
-            self._large = (min_extent, which, self.bounds[which])
+            order, neg_extent, bounds = self._by_extent()
+            k = int(np.searchsorted(neg_extent, -min_extent, side="right"))
+            self._large = (min_extent, order[:k], bounds[:k])
             self._near = None
         _, which, b = self._large
         bbox = block.bbox(margin_px)
@@ -139,6 +142,15 @@ class ShapeSet:
                 near = self._near = (grown, which[at], b[at])
             which, b = near[1], near[2]
         return which[touching(b, bbox)]
+
+    def _by_extent(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions by decreasing extent, their negated extents and their bounds: the
+        shapes past a size are a prefix (a view at a new scale took two passes over
+        every shape and a gather of their bounds)."""
+        if self._sorted is None:
+            order = np.argsort(-self.extent, kind="stable")
+            self._sorted = (order, -self.extent[order], self.bounds[order])
+        return self._sorted
 
     def path_arrays(
         self, block: Block, which: np.ndarray
@@ -170,12 +182,12 @@ class ShapeSet:
         np.logical_or(qx[1:] != qx[:-1], qy[1:] != qy[:-1], out=keep[1:])
         keep[first] = True
         keep[last] = True
-        # A ring (line) merged below 4 (2) vertices keeps them all: it is only drawn
-        # as a path when it spans a few pixels, so these are few.
-        kept = np.add.reduceat(keep, first)
-        short = kept < (4 if self.rings else 2)
-        if short.any():
-            keep |= np.repeat(short, lengths)
+        # A ring merged below 4 vertices keeps them all: it is only drawn as a path
+        # when it spans a few pixels, so these are few.  (A line keeps its two ends.)
+        if self.rings:
+            short = np.add.reduceat(keep, first) < 4
+            if short.any():
+                keep |= np.repeat(short, lengths)
         connect = np.ones(len(idx), np.int32)
         connect[first] = 0
         rings_per_shape = self.geom_ring[which + 1] - self.geom_ring[which]

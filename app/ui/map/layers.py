@@ -26,7 +26,7 @@ from app.gis.render import raster
 from app.gis.render.canvas import Canvas, CanvasCache, Style
 from app.gis.render.marks import Marks
 from app.gis.render.memory import trim_heap
-from app.gis.render.palette import SELECTION_COLOR, STATUS_COLORS, argb, palette
+from app.gis.render.palette import SELECTION_COLOR, STATUS_COLORS, argb, palette, with_alpha
 from app.gis.render.raster import Scratch
 from app.gis.render.shapes import ShapeSet, segments_in, touching
 from app.gis.render.viewport import Block, device_block
@@ -312,7 +312,9 @@ class AssetLayer(pg.GraphicsObject):
         t0 = time.perf_counter()
         bands = 0
         while (band := canvas.next_band()) is not None:
+            cpu = time.thread_time()  # not wall time: a loaded machine is not a dense band
             self._render_band(canvas, band)
+            canvas.took(band, time.thread_time() - cpu)
             bands += 1
             if time.perf_counter() - t0 > budget:
                 break
@@ -389,10 +391,11 @@ class AssetLayer(pg.GraphicsObject):
                 for name in ("polygons", "lines"):
                     if self.opacity[name] <= 0 or not len(self.shapes.get(name, ())):
                         continue
-                    if name == "lines" and not canvas.style.fine and self.opacity[name] >= 1:
-                        # 1-px opaque lines: numpy draws them at the cost of their pixels.
+                    if not canvas.style.fine and self.opacity[name] >= 1:
+                        # 1-px opaque outlines: numpy draws lines at the cost of their
+                        # pixels and fills polygons by scanlines (no QPainterPath).
                         p.end()
-                        done = self._raster_lines(pixels, block)
+                        done = self._raster_shapes(name, pixels, block)
                         p.begin(img)
                     else:
                         done = self._draw_shapes(p, name, block, canvas.style.fine)
@@ -451,18 +454,22 @@ class AssetLayer(pg.GraphicsObject):
             p.drawPath(path)
         return True
 
-    def _raster_lines(self, pixels: np.ndarray, block: Block) -> bool:
-        """The large lines of the block as 1-px lines drawn with numpy; False if their
-        vertices are not prepared yet."""
+    def _raster_shapes(self, name: str, pixels: np.ndarray, block: Block) -> bool:
+        """The large lines (polygons) of the block as 1-px lines (filled, outlined in
+        1 px) drawn with numpy; False if their vertices are not prepared yet."""
         assert self.table is not None
-        shapes, rows = self.shapes["lines"], self.shape_rows["lines"]
-        which = self._large_shapes("lines", block)
+        shapes, rows = self.shapes[name], self.shape_rows[name]
+        which = self._large_shapes(name, block)
         if which is None or len(which) == 0:
             return which is not None
         key, pal = self._keys()
         x, y, joins, owner = shapes.merged(block, which)
-        colors = pal[key[rows[which]]][owner]
-        raster.polylines(pixels.reshape(-1), block.width, block.height, x, y, joins, colors)
+        group = key[rows[which]][owner]
+        flat, w, h = pixels.reshape(-1), block.width, block.height
+        if shapes.rings:
+            fills = with_alpha(pal, np.full(len(pal), FILL_ALPHA))
+            raster.fill_polygons(flat, w, h, x, y, joins, group, fills)
+        raster.polylines(flat, w, h, x, y, joins, pal[group])
         return True
 
     @staticmethod
