@@ -368,3 +368,28 @@ def test_a_slow_band_makes_the_next_ones_smaller():
     c.took(third, 1e-6)
     fourth = c.next_band()
     assert fourth is not None and fourth[2] * fourth[3] == BAND_PIXELS
+
+
+def test_shapes_merged_once_per_scale_come_back_the_same_in_any_block():
+    """Bands and pan strips of a scale reuse the shapes merged for an earlier block:
+    what they get equals merging for their own block (another scale merges afresh)."""
+    rng = np.random.default_rng(5)
+    starts = rng.uniform(0, 1, (400, 2))
+    steps = rng.normal(0, 3e-3, (400, 30, 2)).cumsum(axis=1)
+    lines = shapely.linestrings(
+        (starts[:, None, :] + steps).reshape(-1, 2), indices=np.repeat(np.arange(400), 30)
+    )
+    s = ShapeSet.of(lines, rings=False, origin=(0.0, 0.0))
+    s.prepare()
+    for scale in (700.0, 3000.0):
+        blocks = [Block(scale, -scale, 37 * k, int(-scale) + 23 * k, 300, 90) for k in range(5)]
+        for block in blocks + blocks[::-1]:
+            which = s.in_block(block, 0.0, 2)
+            got = s.merged(block, which)
+            want = s._merge(block, which)
+            assert all(len(a) == len(b) for a, b in zip(got, want))
+            assert np.allclose(got[0], want[0], atol=1e-3) and np.allclose(
+                got[1], want[1], atol=1e-3
+            )
+            assert np.array_equal(got[2], want[2]) and np.array_equal(got[3], want[3])
+        assert s._merged_cache is not None and s._merged_cache.scale == (scale, -scale)

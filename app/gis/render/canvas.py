@@ -19,7 +19,7 @@ import numpy as np
 from app.gis.render.viewport import Rect, intersect, scale_key, subtract
 
 BAND_PIXELS = 1920 * 96  # pixels per unit of work: ~1/11 of a 1080p view
-MIN_BAND_PIXELS = 1920 * 8
+MIN_BAND_PIXELS = 1920 * 16
 BAND_SECONDS = 0.015  # a band costing more is followed by smaller ones
 
 

@@ -59,6 +59,7 @@ class ShapeSet:
         self._thread: threading.Thread | None = None
         self._large: tuple[float, np.ndarray, np.ndarray] | None = None
         self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._merged_cache: _MergedCache | None = None
         # The large shapes near the last view: (its bbox, positions, their bounds).
         self._near: tuple[tuple[float, float, float, float], np.ndarray, np.ndarray] | None = None
 
@@ -163,7 +164,23 @@ class ShapeSet:
     def merged(
         self, block: Block, which: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`path_arrays` and, per vertex, its shape's position in ``which``."""
+        """:meth:`path_arrays` and, per vertex, its shape's position in ``which``.
+
+        Merging depends on the scale only (the grid of a block is the scale's global
+        grid shifted by whole pixels), so each shape is merged once per scale and kept:
+        a shape crossing several bands, or strips of a pan, is gathered, not merged
+        again (merging every band's shapes was half of a zoomed-out view's cost)."""
+        cache = self._merged_cache
+        if cache is None or cache.scale != (block.sx, block.sy) or cache.full():
+            cache = self._merged_cache = _MergedCache(block, self.n)
+        new = which[cache.start[which] < 0]
+        if len(new):
+            cache.add(new, *self._merge(block, new), block)
+        return cache.take(which, block)
+
+    def _merge(
+        self, block: Block, which: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         rings = concat_ranges(self.geom_ring[which], self.geom_ring[which + 1])
         starts, ends = self.ring_start[rings], self.ring_start[rings + 1]
         idx = concat_ranges(starts, ends)
@@ -193,6 +210,62 @@ class ShapeSet:
         rings_per_shape = self.geom_ring[which + 1] - self.geom_ring[which]
         owner = np.repeat(np.repeat(np.arange(len(which)), rings_per_shape), lengths)
         return px[keep], py[keep], connect[keep], owner[keep]
+
+
+class _MergedCache:
+    """Merged vertices of the shapes drawn so far at one scale, in pixels from the
+    first block's corner (float32: 9 bytes a vertex; dropped past MAX_VERTICES)."""
+
+    MAX_VERTICES = 4_000_000
+
+    def __init__(self, block: Block, n_shapes: int):
+        self.scale = (block.sx, block.sy)
+        self.gx, self.gy = block.gx, block.gy
+        self.start = np.full(n_shapes, -1, np.int64)  # shape -> its vertices [start, end)
+        self.end = np.zeros(n_shapes, np.int64)
+        self.x = np.empty(1024, np.float32)
+        self.y = np.empty(1024, np.float32)
+        self.connect = np.empty(1024, np.int8)
+        self.size = 0
+
+    def full(self) -> bool:
+        return self.size > self.MAX_VERTICES
+
+    def add(
+        self,
+        which: np.ndarray,
+        x: np.ndarray,
+        y: np.ndarray,
+        connect: np.ndarray,
+        owner: np.ndarray,
+        block: Block,
+    ) -> None:
+        n, end = len(x), self.size + len(x)
+        if end > len(self.x):  # grow by doubling: each vertex is copied O(1) times
+            cap = max(end, 2 * len(self.x))
+            for name in ("x", "y", "connect"):
+                old = getattr(self, name)
+                grown = np.empty(cap, old.dtype)
+                grown[: self.size] = old[: self.size]
+                setattr(self, name, grown)
+        self.x[self.size : end] = x + (block.gx - self.gx)
+        self.y[self.size : end] = y + (block.gy - self.gy)
+        self.connect[self.size : end] = connect
+        counts = np.bincount(owner, minlength=len(which)) if n else np.zeros(len(which), np.int64)
+        first = self.size + np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self.start[which] = first
+        self.end[which] = first + counts
+        self.size = end
+
+    def take(
+        self, which: np.ndarray, block: Block
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        s0, s1 = self.start[which], self.end[which]
+        v = concat_ranges(s0, s1)
+        x = self.x[v].astype(np.float64) - (block.gx - self.gx)
+        y = self.y[v].astype(np.float64) - (block.gy - self.gy)
+        owner = np.repeat(np.arange(len(which)), s1 - s0)
+        return x, y, self.connect[v].astype(np.int32), owner
 
 
 def touching(b: np.ndarray, bbox: tuple[float, float, float, float]) -> np.ndarray:
