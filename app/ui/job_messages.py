@@ -4,6 +4,7 @@ the view (a job never words or translates a text)."""
 from __future__ import annotations
 
 from app.gis import asset_checks
+from app.gis.geometry_edit import GeometryFileError
 from app.ledger import issuance, life
 from app.ledger.issuance import IssueRefusal
 from app.ui.i18n import reason_text, tr
@@ -27,6 +28,8 @@ def describe(exc: BaseException) -> str:
         return reason_text(exc.template, {k: _plain(v) for k, v in exc.params.items()})
     if isinstance(exc, asset_checks.AssetRejected):
         return "\n".join(asset_problem(p) for p in exc.problems)
+    if isinstance(exc, GeometryFileError):
+        return reason_text(exc.template, exc.params)
     return str(exc)
 
 

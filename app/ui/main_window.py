@@ -35,6 +35,7 @@ from app.ui.dialogs.verify import VerifyDialog
 from app.ui.docks.inspector import Inspector
 from app.ui.docks.layers import LayersPanel
 from app.ui.docks.table_dock import AttributeTable
+from app.ui.geometry_actions import GeometryActions
 from app.ui.i18n import health_reason, localized, reason_text, tr
 from app.ui.labels import HEALTH_STATES
 from app.ui.life_view import LifeStyles
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self.life = LifeStyles(self)
+        self.geometry_actions = GeometryActions(self)
         self._make_actions()
         self._connect()
 
@@ -241,7 +243,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_quit)
         ledger_menu = menus.addMenu(tr("&Ledger"))
         ledger_menu.addAction(self.act_issue)
-        for act in self.change_actions():
+        for act in self.change_actions() + self.geometry_actions.actions():
             ledger_menu.addAction(act)
         ledger_menu.addSeparator()
         ledger_menu.addAction(self.act_verify)
@@ -514,6 +516,10 @@ class MainWindow(QMainWindow):
         self.map.set_ghost(ghost)
 
     def _show_selection(self, rows: list[int], source: str) -> None:
+        editor = self.geometry_actions.editor
+        if editor.editing and rows != [editor.row]:
+            editor.cancel()  # the handles belong to the asset that was selected
+        self.geometry_actions.enable()
         self.map.set_ghost(None)
         if source != "map":
             self.map.set_selection(rows)
@@ -715,7 +721,7 @@ class MainWindow(QMainWindow):
         header.setEnabled(False)
         menu.addSeparator()
         menu.addAction(self.act_issue)
-        for act in self.change_actions():
+        for act in self.change_actions() + self.geometry_actions.actions():
             menu.addAction(act)
         menu.addSeparator()
         menu.addAction(self.act_bundle)

@@ -361,3 +361,34 @@ def moved_point(table, row: int, lon: float, lat: float):
         codes=table.codes,
         status=table.status,
     )
+
+
+def reshaped(table, row: int, geometry: dict):
+    """A new AssetTable where line/polygon ``row`` has ``geometry`` (GeoJSON) — after its
+    update is confirmed. Every shape is rebuilt: a worker job (bench/life_style.py: 4.1 s
+    at 300k polygons under load 19), rare enough not to need a cheaper splice."""
+    import shapely.geometry
+
+    from app.gis.assets import AssetTable
+
+    shape = shapely.geometry.shape(geometry)
+    pos = int(table._shape_pos[row])
+    if pos < 0:
+        raise ValueError(f"row {row} is a point; it has no shape to replace")
+    geoms = table.shapes.to_numpy()
+    geoms[pos] = shape
+    x, y = table.x.copy(), table.y.copy()
+    rep = shape.point_on_surface()
+    x[row], y[row] = rep.x, rep.y
+    return AssetTable(
+        kind=table.kind,
+        class_idx=table.class_idx,
+        city_codes=table.city_codes,
+        city_idx=table.city_idx,
+        x=x,
+        y=y,
+        shapes=geoms,
+        labels=table.labels,
+        codes=table.codes,
+        status=table.status,
+    )

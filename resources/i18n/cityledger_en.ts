@@ -129,5 +129,12 @@
             <numerusform>%n not started (cancelled)</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n vertex moves</source>
+        <translation>
+            <numerusform>%n vertex move</numerusform>
+            <numerusform>%n vertex moves</numerusform>
+        </translation>
+    </message>
 </context>
 </TS>

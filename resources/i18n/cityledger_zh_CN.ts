@@ -286,8 +286,66 @@
         <translation>城市 {name}</translation>
     </message>
     <message>
+        <source>Edit geometry</source>
+        <translation>编辑几何</translation>
+    </message>
+    <message>
+        <source>Move the vertices of the selected line or polygon; Enter signs the update</source>
+        <translation>移动所选线或面的顶点；按 Enter 签署更新</translation>
+    </message>
+    <message>
+        <source>Replace geometry from file…</source>
+        <translation>从文件替换几何…</translation>
+    </message>
+    <message>
+        <source>Drag the vertices; Enter signs the update, Ctrl+Z undoes the last move, Esc cancels</source>
+        <translation>拖动顶点；Enter 签署更新，Ctrl+Z 撤销上一次移动，Esc 取消</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n vertex moves</source>
+        <translation>
+            <numerusform>顶点已移动 %n 次</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Enter signs the update, Ctrl+Z undoes the last move, Esc cancels</source>
+        <translation>Enter 签署更新，Ctrl+Z 撤销上一次移动，Esc 取消</translation>
+    </message>
+    <message>
+        <source>Geometry edit cancelled: nothing changed</source>
+        <translation>已取消几何编辑：没有任何改动</translation>
+    </message>
+    <message>
+        <source>No vertex has moved yet</source>
+        <translation>尚未移动任何顶点</translation>
+    </message>
+    <message>
+        <source>The new shape is not valid ({why}); move the vertices again or undo</source>
+        <translation>新形状无效（{why}）；请重新移动顶点或撤销</translation>
+    </message>
+    <message>
+        <source>Reshape {name}: vertices moved {n} times: an update record</source>
+        <translation>重塑 {name}：顶点移动 {n} 次：一条更新记录</translation>
+    </message>
+    <message>
+        <source>Replace geometry from file</source>
+        <translation>从文件替换几何</translation>
+    </message>
+    <message>
+        <source>Reading {path}</source>
+        <translation>正在读取 {path}</translation>
+    </message>
+    <message>
+        <source>Replace the geometry of {name} with the feature of {path}: an update record</source>
+        <translation>用 {path} 中的要素替换 {name} 的几何：一条更新记录</translation>
+    </message>
+    <message>
         <source>CityLedger</source>
         <translation>CityLedger</translation>
+    </message>
+    <message>
+        <source>Select one line or polygon asset that has a code first.</source>
+        <translation>请先选择一个已赋码的线或面资产。</translation>
     </message>
     <message>
         <source>CRITICAL ALERT</source>
@@ -1782,6 +1840,18 @@
     <message>
         <source>Not inspected for</source>
         <translation>未巡检时长</translation>
+    </message>
+    <message>
+        <source>{path} holds {count} features with a geometry; it must hold exactly one</source>
+        <translation>{path} 含有 {count} 个带几何的要素；必须恰好只有一个</translation>
+    </message>
+    <message>
+        <source>{path} holds a {found}; the asset is a {wanted}</source>
+        <translation>{path} 中是 {found}；而该资产是 {wanted}</translation>
+    </message>
+    <message>
+        <source>{path}: the geometry is not valid: {why}</source>
+        <translation>{path}：几何无效：{why}</translation>
     </message>
 </context>
 </TS>
