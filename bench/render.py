@@ -1,10 +1,18 @@
 """Map rendering benchmark: MapView beside GeoDataFrame.plot() on the same data, same run.
 
-    .venv/bin/python bench/render.py [--cases box1m,box3m,box10m,mix1m] [--repeats 5]
-                                     [--no-matplotlib] [--baseline-max 3000000]
+The full table of bench/README.md (every case, medians of 5, the GeoDataFrame.plot
+baseline for the 1M cases; 10-25 min depending on the machine's load):
+
+    PYTHONPATH=. .venv/bin/python bench/render.py --baseline-max 1000000
+
+    options: [--cases box1m,box3m,box10m,mix1m] [--repeats 5] [--no-matplotlib]
+             [--baseline-max POINTS]   (3M points in GeoDataFrame.plot take ~4 min)
 
 Needs matplotlib for the baseline (bench only, not an app dependency):
-``.venv/bin/pip install -e '.[bench]'``.
+``.venv/bin/pip install -e '.[bench]'`` (or, to leave a shared venv alone,
+``.venv/bin/pip install --target /tmp/mpl matplotlib==3.11.2`` then remove numpy and
+pillow from /tmp/mpl and run with ``PYTHONPATH=.:/tmp/mpl``).  Profile of one case's
+first frame and first zoom-in (cProfile + per-stage CPU/wall): bench/render_profile.py.
 
 Each case runs in its own process (so its RSS is its own), offscreen at 1920x1080:
 - box<N>: N uniform random points + 10k lines + 10k polygons in a 2 x 1.4 degree box,
@@ -269,7 +277,9 @@ def run_case(name: str, repeats: int, baseline: bool) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--cases", default="box1m,box3m,box10m,mix1m")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--no-matplotlib", action="store_true")

@@ -354,20 +354,23 @@ def test_fill_polygons_fills_pixel_centres_inside_with_holes_and_overlaps():
 
 
 def test_a_slow_band_makes_the_next_ones_smaller():
-    from app.gis.render.canvas import BAND_PIXELS, MIN_BAND_PIXELS
+    from app.gis.render.canvas import BAND_PIXELS, FIRST_BAND_PIXELS, MIN_BAND_PIXELS
 
     c = Canvas(1.0, -1.0, (0, 0, 1920, 1080), style=None)
     first = c.next_band()
-    assert first is not None and first[2] * first[3] == BAND_PIXELS
-    c.took(first, 0.060)  # four times the budget of a band
+    assert first is not None and first[2] * first[3] == FIRST_BAND_PIXELS
+    c.took(first, 0.030)  # twice the budget of a band
     second = c.next_band()
-    assert second is not None and second[3] == first[3] // 4
+    assert second is not None and second[3] == first[3] // 2
     c.took(second, 10.0)
     third = c.next_band()
     assert third is not None and third[2] * third[3] == MIN_BAND_PIXELS
     c.took(third, 1e-6)
     fourth = c.next_band()
     assert fourth is not None and fourth[2] * fourth[3] == BAND_PIXELS
+    c.refresh()  # new data: what was measured no longer holds
+    fifth = c.next_band()
+    assert fifth is not None and fifth[2] * fifth[3] == FIRST_BAND_PIXELS
 
 
 def test_shapes_merged_once_per_scale_come_back_the_same_in_any_block():

@@ -20,6 +20,7 @@ from app.gis.render.viewport import Rect, intersect, scale_key, subtract
 
 BAND_PIXELS = 1920 * 96  # pixels per unit of work: ~1/11 of a 1080p view
 MIN_BAND_PIXELS = 1920 * 16
+FIRST_BAND_PIXELS = 1920 * 32  # before anything is measured (a new scale, new data)
 BAND_SECONDS = 0.015  # a band costing more is followed by smaller ones
 
 
@@ -43,7 +44,7 @@ class Canvas:
         self.image = np.full((h, w), self.fill, np.uint32)  # not blended, when blitted
         self._spare: np.ndarray | None = None
         self.pending: list[Rect] = [rect]
-        self.band_pixels = BAND_PIXELS
+        self.band_pixels = FIRST_BAND_PIXELS
         self.waiting = False  # something was left out until background work is done
         self.refreshing = False  # re-rendering over a complete but outdated image
 
@@ -52,6 +53,8 @@ class Canvas:
         self.pending = [self.rect]
         self.waiting = False
         self.refreshing = True
+        # What was measured drew less (the marks or shapes were still being built).
+        self.band_pixels = min(self.band_pixels, FIRST_BAND_PIXELS)
 
     @property
     def complete(self) -> bool:
@@ -157,6 +160,8 @@ class CanvasCache:
             other.drop_spare()
         if canvas is None:
             canvas = Canvas(sx, sy, rect, style_of(), self.fill)
+            if self._canvases:  # the band size that suited the last scale, to start with
+                canvas.band_pixels = next(reversed(self._canvases.values())).band_pixels
         else:
             canvas.move_to(rect)
         self._canvases[key] = canvas
