@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import operator
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,29 +104,63 @@ def migrate(engine: sa.Engine) -> None:
 @functools.lru_cache(maxsize=64)
 def _upsert_sql(paramstyle: str, table: str, cols: tuple[str, ...], keys: tuple[str, ...]) -> str:
     mark = "?" if paramstyle == "qmark" else "%s"
-    quoted = ", ".join(f'"{c}"' for c in cols)
-    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c not in keys)
-    conflict = ", ".join(f'"{k}"' for k in keys)
-    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
     return (
-        f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join([mark] * len(cols))}) '
-        f"ON CONFLICT ({conflict}) {action}"
+        f'INSERT INTO "{table}" ({_quoted(cols)}) VALUES ({", ".join([mark] * len(cols))}) '
+        + _on_conflict(cols, keys)
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_json_sql(table: str, cols: tuple[str, ...], keys: tuple[str, ...]) -> str:
+    return (
+        f'INSERT INTO "{table}" ({_quoted(cols)}) SELECT {_quoted(cols)} '
+        f'FROM json_populate_recordset(NULL::"{table}", %s::json) ' + _on_conflict(cols, keys)
+    )
+
+
+def _quoted(cols: tuple[str, ...]) -> str:
+    return ", ".join(f'"{c}"' for c in cols)
+
+
+def _on_conflict(cols: tuple[str, ...], keys: tuple[str, ...]) -> str:
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c not in keys)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    return f"ON CONFLICT ({_quoted(keys)}) {action}"
 
 
 def upsert(
     conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]
 ) -> None:
-    """INSERT … ON CONFLICT (keys) DO UPDATE for every column not in keys.
+    """INSERT … ON CONFLICT (keys) DO UPDATE for every column not in keys; a later row
+    with the same keys wins.
 
-    The same SQL works on SQLite and PostgreSQL; it goes straight to the driver's
-    executemany because SQLAlchemy's per-row parameter processing was the largest cost
-    of indexing a million replicated entries (values are plain str/int/float/bytes)."""
+    It goes straight to the driver because SQLAlchemy's per-row parameter processing was
+    the largest cost of indexing a million replicated entries (values are plain
+    str/int/float/bytes). On SQLite that is executemany (in-process, no round trips). On
+    PostgreSQL it is ONE statement with ONE parameter whatever the number of rows: the
+    rows as a JSON array that the server turns into records (json_populate_recordset;
+    bytes go as bytea's hex input). psycopg's executemany binds and executes row by row
+    (pipelined) and typed arrays (unnest) are dumped element by element in Python: both
+    cost more client CPU per row; measured in bench/README.md (PostgreSQL ingest)."""
     if not rows:
         return
     cols = tuple(rows[0])
-    sql = _upsert_sql(conn.dialect.paramstyle, table.name, cols, tuple(keys))
-    pick = operator.itemgetter(*cols)
+    if conn.dialect.name != "postgresql":
+        pick = operator.itemgetter(*cols)
+        sql = _upsert_sql(conn.dialect.paramstyle, table.name, cols, tuple(keys))
+        conn.exec_driver_sql(
+            sql, [pick(r) for r in rows] if len(cols) > 1 else [(pick(r),) for r in rows]
+        )
+        return
+    if len(rows) > 1:  # ON CONFLICT DO UPDATE may not touch a row twice in one statement
+        rows = list({tuple(r[k] for k in keys): r for r in rows}.values())
     conn.exec_driver_sql(
-        sql, [pick(r) for r in rows] if len(cols) > 1 else [(pick(r),) for r in rows]
+        _upsert_json_sql(table.name, cols, tuple(keys)),
+        (json.dumps(rows, default=_bytea_hex, allow_nan=False),),
     )
+
+
+def _bytea_hex(value: Any) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()  # bytea's input format
+    raise TypeError(f"cannot store {type(value).__name__} in a row")

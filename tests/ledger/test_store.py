@@ -258,3 +258,54 @@ def test_upgrade_from_0001_keeps_logs_and_marks_them_indexed(db_url):
     info = store.log_info("a/1")
     assert (info.size, info.indexed_size) == (7, 7)
     store.close()
+
+
+def test_upsert_stores_values_exactly_and_a_later_row_wins(db_url):
+    """The one upsert under every bulk write (executemany on SQLite, one JSON statement
+    on PostgreSQL): bytes of every value, floats bit for bit (an int in a float column
+    too), NULLs and non-ASCII text come back as written; a key given twice keeps its
+    last row, as row-by-row executemany does."""
+    from app.ledger.db import upsert
+    from app.ledger.schema import codes, tiles
+
+    store = Store(db_url)
+    base = {
+        "origin": "o",
+        "asset_class": "WAT",
+        "status": "issued",
+        "owner": None,
+        "geometry": '{"type": "Point"}',
+        "attributes": '{"材料": "铸铁 \\"x\\" \\\\ \\n"}',
+        "minx": 0.1 + 0.2,
+        "miny": 114,
+        "maxx": -1e-300,
+        "maxy": 38.0,
+        "first_index": 2**40,
+        "latest_index": 2**40,
+    }
+    rows = [
+        {"code": "A", "name": "first", **base},
+        {"code": "B", "name": "水管 '; DROP TABLE codes; --", **base},
+        {"code": "A", "name": "second", **base},
+    ]
+    blob = bytes(range(256)) * 4
+    with store.write() as conn:
+        upsert(conn, codes, rows, ["code"])
+        upsert(
+            conn,
+            tiles,
+            [{"origin": "o", "level": 0, "n": 7, "width": 32, "data": blob}],
+            ["origin", "level", "n"],
+        )
+    with store.read() as conn:
+        got = {r.code: r for r in conn.execute(sa.select(codes).order_by(codes.c.code))}
+        data = conn.execute(sa.select(tiles.c.data)).scalar_one()
+    store.close()
+    assert [(c, r.name) for c, r in got.items()] == [
+        ("A", "second"),
+        ("B", "水管 '; DROP TABLE codes; --"),
+    ]
+    for r in got.values():
+        assert (r.attributes, r.owner, r.first_index) == (base["attributes"], None, 2**40)
+        assert (r.minx, r.miny, r.maxx, r.maxy) == (0.1 + 0.2, 114.0, -1e-300, 38.0)
+    assert bytes(data) == blob

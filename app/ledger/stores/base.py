@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.ledger.db import StoreError, make_engine, migrate, read_tx, write_tx
 
@@ -55,3 +56,20 @@ def in_chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
     """`values` in slices small enough for an IN (...) list."""
     for i in range(0, len(values), size):
         yield values[i : i + size]
+
+
+def rows_where_in(
+    conn: sa.Connection, query: sa.Select[Any], column: sa.ColumnElement[str], values: list[str]
+) -> Iterator[sa.Row[Any]]:
+    """The rows of `query` whose `column` is one of `values`. PostgreSQL takes them as ONE
+    array parameter (`= ANY`): one statement, planned once, whatever their number; an IN
+    list of 500 binds each cost the sequencer a statement of its own with a new plan.
+    SQLite gets IN lists in slices (its bind limit)."""
+    if not values:
+        return
+    if conn.dialect.name == "postgresql":
+        arr = sa.bindparam("values", values, type_=postgresql.ARRAY(column.type))
+        yield from conn.execute(query.where(column == sa.any_(arr)))
+        return
+    for part in in_chunks(values):
+        yield from conn.execute(query.where(column.in_(part)))

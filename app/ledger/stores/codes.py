@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.ledger.codes_index import CodeState
 from app.ledger.db import upsert
 from app.ledger.schema import codes, officials
-from app.ledger.stores.base import Database, in_chunks
+from app.ledger.stores.base import Database, rows_where_in
 
 
 class CodesIndex(Database):
@@ -33,9 +33,8 @@ class CodesIndex(Database):
         """The state of each given code the index holds, by code (a query per chunk)."""
         out: dict[str, CodeState] = {}
         with self.read() as conn:
-            for part in in_chunks(list(code_list)):
-                for row in conn.execute(sa.select(codes).where(codes.c.code.in_(part))):
-                    out[row.code] = CodeState.from_row(row)
+            for row in rows_where_in(conn, sa.select(codes), codes.c.code, list(code_list)):
+                out[row.code] = CodeState.from_row(row)
         return out
 
     def codes_in_bbox(
@@ -110,9 +109,8 @@ class CodesIndex(Database):
     def load_code_rows(conn: sa.Connection, code_list: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Current index rows (as dicts) of the given codes that exist."""
         out: dict[str, dict[str, Any]] = {}
-        for part in in_chunks(list(code_list)):
-            for row in conn.execute(sa.select(codes).where(codes.c.code.in_(part))):
-                out[row.code] = dict(row._mapping)
+        for row in rows_where_in(conn, sa.select(codes), codes.c.code, list(code_list)):
+            out[row.code] = dict(row._mapping)
         return out
 
     @staticmethod
