@@ -10,6 +10,7 @@ from app.core import note
 from app.core.checkpoint import Checkpoint
 from app.ledger import life, rules
 from app.ledger.audit import audit_log
+from app.ledger.db import sqlite_url
 from app.ledger.node import Node, NodeError
 from app.ledger.sequencer import SubmissionRefused
 from app.ledger.store import Store
@@ -99,11 +100,26 @@ def _replicate(store: Store, node: Node, witnesses: tuple = ()) -> None:
             store.add_cosignature(node.origin, tl.size, w.signer.name, line, None)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def new_db(request, tmp_path):
+    """A maker of fresh empty databases: all SQLite, or all on the session's PostgreSQL."""
+
+    def make(name: str) -> str:
+        if request.param == "sqlite":
+            return sqlite_url(tmp_path / f"{name}.sqlite3")
+        return request.getfixturevalue("pg_server").create_database()
+
+    return make
+
+
 @pytest.fixture
-def cities(tmp_path):
+def cities(new_db, tmp_path):
+    """Two member cities' nodes, each with its own database."""
     made = []
     for city, name in (("130100", "Shijiazhuang"), ("130200", "Tangshan")):
-        n = Node.create(tmp_path / city, city, name, name, "node-pw", batch_delay=0.005)
+        n = Node.create(
+            tmp_path / city, city, name, name, "node-pw", db_url=new_db(city), batch_delay=0.005
+        )
         n.add_official("alice", "alice-pw")
         made.append(n)
     yield made
@@ -111,7 +127,7 @@ def cities(tmp_path):
         n.close()
 
 
-def test_a_code_moves_to_another_city_with_its_history(cities, tmp_path) -> None:
+def test_a_code_moves_to_another_city_with_its_history(cities, new_db) -> None:
     a, b = cities
     code = a.issue("alice", "alice-pw", "WAT", "border main", point(0)).code
     a.update("alice", "alice-pw", code, attributes={"diameter_mm": 300})
@@ -149,7 +165,7 @@ def test_a_code_moves_to_another_city_with_its_history(cities, tmp_path) -> None
 
     # a third city that syncs B before A holds B's transfer-in back, with no evidence,
     # and folds it once A's transfer-out is there
-    third = Store(f"sqlite:///{tmp_path / 'third.sqlite3'}")
+    third = Store(new_db("third"))
     try:
         _replicate(third, b)
         info = third.log_info(b.origin)
@@ -166,7 +182,7 @@ def test_a_code_moves_to_another_city_with_its_history(cities, tmp_path) -> None
         third.close()
 
 
-def test_a_transfer_in_without_its_transfer_out_is_refused(cities, tmp_path) -> None:
+def test_a_transfer_in_without_its_transfer_out_is_refused(cities, new_db) -> None:
     a, b = cities
     code = a.issue("alice", "alice-pw", "WAT", "not moving", point(0)).code
     issued = a.code_state(code)
@@ -193,7 +209,7 @@ def test_a_transfer_in_without_its_transfer_out_is_refused(cities, tmp_path) -> 
     tl = TileLog.empty()
     tiles, bundles = tl.append(entries)
     signed = note.sign_note(Checkpoint(b.origin, tl.size, tl.root()).to_text(), b.log_signer())
-    third = Store(f"sqlite:///{tmp_path / 'third.sqlite3'}")
+    third = Store(new_db("third"))
     try:
         _replicate(third, a)
         third.ensure_replica(b.origin, b.city_code, b.log_vkey, b.witness_vkey)
@@ -209,7 +225,7 @@ def test_a_transfer_in_without_its_transfer_out_is_refused(cities, tmp_path) -> 
 
 
 def test_verify_tells_what_happened_and_follows_a_transfer_through_both_logs(
-    cities, tmp_path
+    cities, new_db
 ) -> None:
     """A third city holding both logs (cosigned by two witnesses) verifies a code that
     moved from A to B, and says when, by whom and why a code was revoked."""
@@ -229,7 +245,7 @@ def test_verify_tells_what_happened_and_follows_a_transfer_through_both_logs(
     a.transfer_out("alice", "alice-pw", moving, b.city_code)
     _replicate(b.store, a)
     b.transfer_in("alice", "alice-pw", moving)
-    third = Store(f"sqlite:///{tmp_path / 'third.sqlite3'}")
+    third = Store(new_db("third"))
     try:
         _replicate(third, a, witnesses)
         _replicate(third, b, witnesses)
@@ -253,7 +269,7 @@ def test_verify_tells_what_happened_and_follows_a_transfer_through_both_logs(
         assert not revoked.ok and check is not None and check.status == V.FAIL
         assert (check.params["official"], check.params["why"]) == ("alice", "demolished in 2026")
         # holding B's log but not A's: the transfer cannot be shown, so not verified
-        fourth = Store(f"sqlite:///{tmp_path / 'fourth.sqlite3'}")
+        fourth = Store(new_db("fourth"))
         try:
             _replicate(fourth, b, witnesses)
             assert fourth.code_state(moving) is None  # held back: pending, not blind
