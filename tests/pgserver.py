@@ -83,6 +83,27 @@ class PgServer:
             self._run(_bin("pg_ctl"), "-D", self.datadir, "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of this server's processes: the postmaster, its
+        background workers and the backends still connected (a backend that has exited
+        is no longer counted, so read this while the clients are connected)."""
+        try:
+            with open(os.path.join(self.datadir, "postmaster.pid")) as f:
+                master = int(f.readline())
+        except (OSError, ValueError):
+            return 0.0
+        ticks = 0
+        for stat in glob.glob("/proc/[0-9]*/stat"):
+            try:
+                with open(stat) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended meanwhile
+            pid = int(stat.split("/")[2])
+            if pid == master or int(fields[1]) == master:
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     @property
     def admin_url(self) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
