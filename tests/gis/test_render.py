@@ -275,6 +275,19 @@ def test_polylines_of_every_length_are_unbroken_lines_of_their_pixels():
         rows = [np.flatnonzero(img[:, c]) for c in cols]
         assert all(r.max() - r.min() <= 1 for r in rows), length
         assert (img[20, 10 : int(np.floor(10.5 + length)) + 1] == 5).all(), length
+    # Clipped to the image, this segment is exactly 226 px long: sampled a pixel apart,
+    # rounding put two samples on row 106 and none on 107.
+    w, h = 817, 224
+    img = np.zeros(w * h, np.uint32)
+    x, y = np.array([546.925903, 546.925903]), np.array([228.913315, -6.096997])
+    polylines(img, w, h, x, y, np.array([0, 1], np.int32), np.full(2, 5, np.uint32))
+    assert (img.reshape(h, w)[:, 546] == 5).all()
+    for length in (2.0, 4.0, 8.0, 16.0):  # the bounds of the length classes, off-grid
+        img = np.zeros(w * h, np.uint32)
+        x, y = np.array([3.3, 3.3]), np.array([100.7, 100.7 - length])
+        polylines(img, w, h, x, y, np.array([0, 1], np.int32), np.full(2, 5, np.uint32))
+        rows = np.flatnonzero(img.reshape(h, w)[:, 3])
+        assert np.array_equal(rows, np.arange(rows[0], rows[-1] + 1)), length
 
 
 def test_bands_of_a_window_find_the_same_shapes_as_without_it():

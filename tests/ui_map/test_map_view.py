@@ -334,9 +334,20 @@ def overlap_view(qtbot):
     return v
 
 
-def test_overlapping_polygons_are_each_filled_and_holes_stay_empty(overlap_view, tmp_path):
+@pytest.mark.parametrize("painter", ["qpainter", "numpy"])
+def test_overlapping_polygons_are_each_filled_and_holes_stay_empty(
+    overlap_view, tmp_path, monkeypatch, painter
+):
+    """Both fills: QPainter's (a close-up view, few shapes) and numpy's scanlines (the
+    view holding FINE_SHAPES or more)."""
+    from app.ui.map import layers
+
     view = overlap_view
+    if painter == "numpy":
+        monkeypatch.setattr(layers, "FINE_SHAPES", 0)
+        view.assets.invalidate()
     img = view.grab_settled().toImage()
+    assert view.assets.last_stats["fine"] == (painter == "qpainter")
     img.save(str(tmp_path / "overlap.png"))
     background = QtGui.QColor("#eef1f4")
     only_a = _color_at(img, to_widget(view, 113.996, 38.0))

@@ -130,12 +130,14 @@ def polylines(
         return
     x0, y0, dx, dy, length = x[seg], y[seg], dx[seg], dy[seg], length[seg]
     c = colors[seg + 1]
+    # A class of n samples takes lengths below n: steps of exactly one pixel let
+    # rounding skip one (floor(225 - 118.00000000000001) is 106).
     lo = 1.0
     for n in _SHORT[1:]:
         cls = (
-            np.flatnonzero(length <= n)
+            np.flatnonzero(length < n)
             if n == _SHORT[1]
-            else np.flatnonzero((length > lo) & (length <= n))
+            else np.flatnonzero((length >= lo) & (length < n))
         )
         lo = n
         if len(cls) == 0:
@@ -149,7 +151,7 @@ def polylines(
             y0[cls, None] + dy[cls, None] * t,
             np.broadcast_to(c[cls, None], (len(cls), n - 1)),
         )
-    long = np.flatnonzero(length > lo)
+    long = np.flatnonzero(length >= lo)
     if len(long):
         _long_segments(img, w, h, x0[long], y0[long], dx[long], dy[long], c[long])
 
@@ -181,7 +183,7 @@ def _long_segments(img, w, h, x0, y0, dx, dy, colors) -> None:
     x0, y0 = x0[vis] + lo[vis] * dx[vis], y0[vis] + lo[vis] * dy[vis]
     span = hi[vis] - lo[vis]
     dx, dy, colors = dx[vis] * span, dy[vis] * span, colors[vis]
-    n = np.ceil(np.maximum(np.abs(dx), np.abs(dy))).astype(np.int64) + 1
+    n = np.ceil(np.maximum(np.abs(dx), np.abs(dy))).astype(np.int64) + 2  # steps < 1 px
     first = np.concatenate([[0], np.cumsum(n)[:-1]])
     t = (np.arange(int(n.sum())) - np.repeat(first, n)) / np.repeat(np.maximum(n - 1, 1), n)
     _plot(

@@ -334,6 +334,7 @@ class AssetLayer(pg.GraphicsObject):
             p.restore()
         self.last_stats = {
             "mode": canvas.style.mode,
+            "fine": canvas.style.fine,  # shapes stroked by QPainter, else numpy
             "pending": len(canvas.pending),
             "bands": bands,
             "render_ms": (time.perf_counter() - t0) * 1e3,
