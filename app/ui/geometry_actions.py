@@ -88,6 +88,7 @@ class GeometryActions(QObject):
             )
 
     def _cancelled(self) -> None:
+        self.w.status.clearMessage()
         self.w.status.showMessage(tr("Geometry edit cancelled: nothing changed"), 5000)
 
     def apply_edit(self) -> BatchDialog | None:
@@ -107,8 +108,8 @@ class GeometryActions(QObject):
             )
             return None
         self.editor.freeze()
-        what = tr("Reshape {name}: vertices moved {n} times: an update record").format(
-            name=self.w.ws.table.name(row) if self.w.ws else "", n=edit.moves
+        what = tr("Reshape {name} as drawn on the map: an update record").format(
+            name=self.w.ws.table.name(row) if self.w.ws else ""
         )
         return self.sign(row, edit.geometry(), what)
 
@@ -159,6 +160,7 @@ class GeometryActions(QObject):
         """The update through the batch dialog; the old shape ghosted until confirmed."""
         self.old = self._geometry(row)
         self.w.map.set_ghost(self.old)
+        self.w.status.clearMessage()
         members = life.update_members(geometry=geometry)
         geometry = members["asset"]["geometry"]  # as the record will hold it (rounded)
         dialog = BatchDialog(
@@ -199,8 +201,8 @@ class GeometryActions(QObject):
             return
         self._clear()
         ws.table = new_table
-        self.w._show_table(new_table)
-        self.w._inspect()
+        self.w._show_table(new_table)  # rows keep their numbers: the selection stays
+        self.w.select_rows(list(self.w.selection), "app")
         self.w.poll_node()
 
     def _clear(self) -> None:

@@ -324,8 +324,8 @@
         <translation>新形状无效（{why}）；请重新移动顶点或撤销</translation>
     </message>
     <message>
-        <source>Reshape {name}: vertices moved {n} times: an update record</source>
-        <translation>重塑 {name}：顶点移动 {n} 次：一条更新记录</translation>
+        <source>Reshape {name} as drawn on the map: an update record</source>
+        <translation>按地图上绘制的形状重塑 {name}：一条更新记录</translation>
     </message>
     <message>
         <source>Replace geometry from file</source>

@@ -76,7 +76,7 @@ def test_vertices_dragged_undone_and_signed(make_window, node_dir, qtbot):
     _drag(qtbot, w, (114.52, 38.05), (114.517, 38.047))  # the first vertex: the ring stays closed
     qtbot.keyClick(w.map, Qt.Key.Key_Return)
     dialog = w.batch_dialog
-    assert "Reshape Pump house" in dialog.what_label.text()
+    assert "Reshape Pump house as drawn on the map" in dialog.what_label.text()
     assert not editor.editing and editor.geometry() is not None  # proposed, no handles
     (ghost,) = w.map.ghost()  # the old shape, ghosted, while the table keeps it
     assert _shape(w, row).equals(shapely.Polygon(SQUARE))
@@ -89,6 +89,7 @@ def test_vertices_dragged_undone_and_signed(make_window, node_dir, qtbot):
     assert abs(x0 - 114.517) < 3e-4 and abs(y0 - 38.047) < 3e-4
     assert new.exterior.coords[0] == new.exterior.coords[-1]
     assert w.map.ghost() == []
+    assert w.selection == [row] and w.map.selection() == [row]  # still selected, everywhere
     wait_idle(qtbot, w.backend)
     history = w.backend.ctx.node.history(code)
     assert [r["type"] for _i, r in history] == ["issue", "update"]
