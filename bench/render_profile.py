@@ -114,7 +114,14 @@ def main() -> None:
     _report("first frame", prof, time.perf_counter() - t, time.process_time() - c)
     print("  UI-thread CPU per paint (ms):", " ".join(f"{p * 1e3:.0f}" for p, _ in paints))
     view.assets.wait_for_background()
+    settle(cProfile.Profile())
     STAGES.clear()
+    prof = cProfile.Profile()
+    t, c = time.perf_counter(), time.process_time()
+    for k in range(6):
+        view.pan(0.1 * (-1) ** k, 0.05 * (-1) ** k)
+        settle(prof)
+    _report("6 pans (10 %, 5 %)", prof, time.perf_counter() - t, time.process_time() - c)
     prof = cProfile.Profile()
     wall = cpu = 0.0
     for _ in range(3):

@@ -367,14 +367,19 @@ def test_fill_polygons_fills_pixel_centres_inside_with_holes_and_overlaps():
 
 
 def test_a_slow_band_makes_the_next_ones_smaller():
-    from app.gis.render.canvas import BAND_PIXELS, FIRST_BAND_PIXELS, MIN_BAND_PIXELS
+    from app.gis.render.canvas import (
+        BAND_PIXELS,
+        BAND_SECONDS,
+        FIRST_BAND_PIXELS,
+        MIN_BAND_PIXELS,
+    )
 
     c = Canvas(1.0, -1.0, (0, 0, 1920, 1080), style=None)
     first = c.next_band()
     assert first is not None and first[2] * first[3] == FIRST_BAND_PIXELS
-    c.took(first, 0.030)  # twice the budget of a band
+    c.took(first, 1.5 * BAND_SECONDS)
     second = c.next_band()
-    assert second is not None and second[3] == first[3] // 2
+    assert second is not None and second[3] == round(first[3] / 1.5)
     c.took(second, 10.0)
     third = c.next_band()
     assert third is not None and third[2] * third[3] == MIN_BAND_PIXELS

@@ -19,9 +19,11 @@ import numpy as np
 from app.gis.render.viewport import Rect, intersect, scale_key, subtract
 
 BAND_PIXELS = 1920 * 96  # pixels per unit of work: ~1/11 of a 1080p view
-MIN_BAND_PIXELS = 1920 * 16
-FIRST_BAND_PIXELS = 1920 * 32  # before anything is measured (a new scale, new data)
-BAND_SECONDS = 0.015  # a band costing more is followed by smaller ones
+# Each band is rendered with 8 rows of margin above and below (discs and pens cross its
+# edges): 32-row bands render 1.5x their pixels' marks, so bands go no smaller.
+MIN_BAND_PIXELS = 1920 * 32
+FIRST_BAND_PIXELS = 1920 * 48  # before anything is measured (a new scale, new data)
+BAND_SECONDS = 0.03  # a band costing more is followed by smaller ones
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import numpy as np
 import shapely
 
 from app.gis.render.ranges import concat_ranges
-from app.gis.render.viewport import Block
+from app.gis.render.viewport import Block, scale_key
 
 Ragged = tuple[Any, np.ndarray, tuple[np.ndarray, ...]]  # shapely.to_ragged_array's
 
@@ -171,7 +171,7 @@ class ShapeSet:
         a shape crossing several bands, or strips of a pan, is gathered, not merged
         again (merging every band's shapes was half of a zoomed-out view's cost)."""
         cache = self._merged_cache
-        if cache is None or cache.scale != (block.sx, block.sy) or cache.full():
+        if cache is None or cache.scale != scale_key(block.sx, block.sy) or cache.full():
             cache = self._merged_cache = _MergedCache(block, self.n)
         new = which[cache.start[which] < 0]
         if len(new):
@@ -219,7 +219,7 @@ class _MergedCache:
     MAX_VERTICES = 4_000_000
 
     def __init__(self, block: Block, n_shapes: int):
-        self.scale = (block.sx, block.sy)
+        self.scale = scale_key(block.sx, block.sy)  # a pan may change sx's last bits
         self.gx, self.gy = block.gx, block.gy
         self.start = np.full(n_shapes, -1, np.int64)  # shape -> its vertices [start, end)
         self.end = np.zeros(n_shapes, np.int64)
