@@ -136,31 +136,27 @@ def upsert(
 
     It goes straight to the driver because SQLAlchemy's per-row parameter processing was
     the largest cost of indexing a million replicated entries (values are plain
-    str/int/float/bytes). On SQLite that is executemany (in-process, no round trips). On
-    PostgreSQL it is ONE statement with ONE parameter whatever the number of rows: the
-    rows as a JSON array that the server turns into records (json_populate_recordset;
-    bytes go as bytea's hex input). psycopg's executemany binds and executes row by row
-    (pipelined) and typed arrays (unnest) are dumped element by element in Python: both
-    cost more client CPU per row; measured in bench/README.md (PostgreSQL ingest)."""
+    str/int/float/bytes). Rows of many small values (the codes index, officials) go to
+    PostgreSQL as ONE statement with ONE parameter, the rows as a JSON array the server
+    turns into records (json_populate_recordset): psycopg's executemany binds and
+    executes them one by one (pipelined): 71 ms of client and server CPU per 1,000 codes
+    rows against 53, and 2-3× the statement time in the sequencer. Blobs (tiles, entry
+    bundles: a few large rows per batch) stay executemany, binary: as JSON they would go
+    as hex and cost the server 3× more. SQLite is in-process:
+    executemany. Measured in bench/README.md (PostgreSQL beside SQLite)."""
     if not rows:
         return
     cols = tuple(rows[0])
-    if conn.dialect.name != "postgresql":
-        pick = operator.itemgetter(*cols)
-        sql = _upsert_sql(conn.dialect.paramstyle, table.name, cols, tuple(keys))
-        conn.exec_driver_sql(
-            sql, [pick(r) for r in rows] if len(cols) > 1 else [(pick(r),) for r in rows]
-        )
+    if conn.dialect.name == "postgresql" and not any(
+        isinstance(table.c[c].type, sa.LargeBinary) for c in cols
+    ):
+        if len(rows) > 1:  # ON CONFLICT DO UPDATE may not touch a row twice in a statement
+            rows = list({tuple(r[k] for k in keys): r for r in rows}.values())
+        sql = _upsert_json_sql(table.name, cols, tuple(keys))
+        conn.exec_driver_sql(sql, (json.dumps(rows, allow_nan=False),))
         return
-    if len(rows) > 1:  # ON CONFLICT DO UPDATE may not touch a row twice in one statement
-        rows = list({tuple(r[k] for k in keys): r for r in rows}.values())
+    pick = operator.itemgetter(*cols)
+    sql = _upsert_sql(conn.dialect.paramstyle, table.name, cols, tuple(keys))
     conn.exec_driver_sql(
-        _upsert_json_sql(table.name, cols, tuple(keys)),
-        (json.dumps(rows, default=_bytea_hex, allow_nan=False),),
+        sql, [pick(r) for r in rows] if len(cols) > 1 else [(pick(r),) for r in rows]
     )
-
-
-def _bytea_hex(value: Any) -> str:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "\\x" + bytes(value).hex()  # bytea's input format
-    raise TypeError(f"cannot store {type(value).__name__} in a row")
