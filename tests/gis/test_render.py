@@ -253,6 +253,28 @@ def test_coded_marks_stand_out_over_a_density_of_uncoded_ones():
     assert m.render_coded(block) is None
 
 
+def test_coded_shapes_drawn_as_marks_stand_out_and_large_ones_do_not():
+    """A coded polygon too small to draw as a path at this scale gets the coded disc like
+    a point; one drawn as a path does not (its representative point is no place for it)."""
+    n = 2_000
+    m, _x, _y, _key = _marks(n, shapes=n)
+    m.extent[:] = 1e-5  # every shape a mark at this scale...
+    big = int(m.pos_of_row[7])
+    m.extent[big] = 1.0  # ...but row 7, far larger than the view's mark limit
+    status = np.zeros(n, np.uint8)
+    status[[3, 7]] = 2
+    status_pal = palette(["#9aa5b1", "#d9822b", "#2e8540", "#c23030", "#8e6bbf"])
+    m.set_style(np.zeros(n, np.uint8), PAL, status, status_pal, ring_status=False)
+    block = _block(m, (114.3, 37.85, 114.7, 38.15))
+    img = m.render_coded(block)
+    assert img is not None
+    green = status_pal[2]
+    for row, drawn in ((3, True), (7, False)):
+        pos = m.pos_of_row[[row]]
+        px, py = m._pixels(block, m.fx[pos], m.fy[pos])
+        assert (img[py[0], px[0]] == green) == drawn
+
+
 def test_polylines_of_every_length_are_unbroken_lines_of_their_pixels():
     """Segments of each length class (vertex only, 2, 4, 8 px sampled by broadcasting,
     longer walked pixel by pixel) give one pixel per column of a shallow line, no gap

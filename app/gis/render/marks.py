@@ -260,19 +260,23 @@ class Marks:
         )
 
     def render_coded(self, block: Block) -> np.ndarray | None:
-        """Visible point marks that have a code (status not 'none'), as discs of their
+        """Visible marks that have a code (status not 'none'), as discs of their
         status colour in a white ring over every other mark: the default style makes
         the ~100 coded assets of a city stand out among 100,000 uncoded dots (issue 12).
         None if none is in the block."""
         if self._coded is None or self._coded[0] != self.generation:
             coded = self.status != 0
-            if self.has_shapes:
-                coded &= ~self.is_shape
             if self.visible is not None:
                 coded &= self.visible
             self._coded = (self.generation, np.flatnonzero(coded))
+        pos = self._coded[1]
+        if self.has_shapes:
+            # A coded line or polygon drawn as a mark at this scale stands out like a
+            # point; larger ones are drawn as paths in their own colour.
+            shape = self.is_shape[pos]
+            pos = pos[~shape | (self.extent[pos] < self.small_limit(block.deg_per_px))]
         return self._overlay(
-            block, self._coded[1], lambda pos: self.status_palette[self.status[pos]], _CODED_RING
+            block, pos, lambda pos: self.status_palette[self.status[pos]], _CODED_RING
         )
 
     def _overlay(
