@@ -40,6 +40,14 @@ def register(sub) -> None:
         help="replicate every member city (a city server node), whatever `follow list` says",
     )
     serve.add_argument(
+        "--city",
+        action="append",
+        default=None,
+        metavar="DIR[=HOST:PORT]",
+        help="host this city's node folder in this process (repeatable: several cities, one "
+        "process, each on its own port: by default the one its trust file endpoint names)",
+    )
+    serve.add_argument(
         "--read-only",
         action="store_true",
         help="do not unlock the keys: serve and sync only (no submit, no cosign)",
@@ -188,27 +196,15 @@ def _print_event(console, e) -> None:
 def cmd_serve(args) -> int:
     import logging
 
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.city:
+        return _serve_cities(args)
     from app.ledger import folder_owner
-    from app.ledger.keystore import KeystoreError
-    from app.net.service import NodeService
 
     host, port = _parse_listen(args.listen)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     node = _open_node(args)
     try:
-        if not args.read_only:
-            try:
-                node.unlock(passphrase("Node passphrase: "))
-            except KeystoreError as e:
-                raise CliError(f"cannot unlock the node keys: {e}") from None
-        service = NodeService(
-            node,
-            sync_interval=args.sync_interval,
-            max_sync_interval=args.max_sync_interval,
-            witness=not args.no_witness,
-            sync=not args.no_sync,
-            follow_all=args.follow_all,
-        )
+        service = _node_service(args, node)
         console = _console()
         service.bus.subscribe(lambda e: _print_event(console, e))
         if service.trust() is None:
@@ -229,6 +225,92 @@ def cmd_serve(args) -> int:
             raise CliError(str(e)) from None
     finally:
         node.close()
+    _end_stopped_node()
+    return 0
+
+
+def _node_service(args, node, http=None):
+    from app.ledger.keystore import KeystoreError
+    from app.net.service import NodeService
+
+    if not args.read_only:
+        try:
+            node.unlock(passphrase(f"Node passphrase ({node.data_dir}): "))
+        except KeystoreError as e:
+            raise CliError(f"cannot unlock the node keys of {node.data_dir}: {e}") from None
+    return NodeService(
+        node,
+        sync_interval=args.sync_interval,
+        max_sync_interval=args.max_sync_interval,
+        witness=not args.no_witness,
+        sync=not args.no_sync,
+        follow_all=args.follow_all,
+        http=http,
+    )
+
+
+def _city_arg(text: str) -> tuple[Path, str | None]:
+    """`DIR` or `DIR=HOST:PORT` of --city."""
+    folder, sep, listen = text.rpartition("=")
+    if sep and ":" in listen:
+        return Path(folder), listen
+    return Path(text), None
+
+
+def _city_listen(node, listen: str | None) -> tuple[str, int]:
+    """A hosted city's HOST:PORT: as given, else its own endpoint in its trust file."""
+    from urllib.parse import urlsplit
+
+    from app.ledger.trust import TrustError, installed_trust
+
+    if listen is not None:
+        return _parse_listen(listen)
+    try:
+        trust = installed_trust(node.data_dir)
+    except TrustError as e:
+        raise CliError(f"--city {node.data_dir}: {e}; give DIR=HOST:PORT") from None
+    city = trust.city(node.city_code) if trust is not None else None
+    for url in city.endpoints if city is not None else []:
+        parts = urlsplit(url)
+        if parts.scheme == "http" and parts.hostname and parts.port:
+            return parts.hostname, parts.port
+    raise CliError(
+        f"--city {node.data_dir}: its trust file names no http://HOST:PORT/ endpoint of "
+        "its own; give DIR=HOST:PORT"
+    )
+
+
+def _serve_cities(args) -> int:
+    """Several city folders, one process (app.net.city_host)."""
+    from app.ledger import folder_owner
+    from app.ledger.node import Node
+    from app.net.city_host import CityHost, shared_http
+
+    nodes, cities = [], []
+    http = shared_http(len(args.city))
+    try:
+        for text in args.city:
+            folder, listen = _city_arg(text)
+            with mapped_errors():
+                node = Node.open(folder)
+            nodes.append(node)
+            host, port = _city_listen(node, listen)
+            cities.append((_node_service(args, node, http), host, port))
+        console = _console()
+        for service, host, port in cities:
+            console.print(
+                f"serving {service.node.origin} at http://{host}:{port}/", highlight=False
+            )
+        if args.json:
+            print_json([{"origin": s.node.origin, "url": f"http://{h}:{p}/"} for s, h, p in cities])
+        try:
+            CityHost(cities, http).serve()
+        except folder_owner.FolderOwned as e:
+            raise CliError(str(e)) from None
+    finally:
+        http.close()
+        for node in nodes:
+            node.close()
     _end_stopped_node()
     return 0
 

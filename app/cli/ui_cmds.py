@@ -206,6 +206,7 @@ def _demo(args) -> int:
     from app.net.demo_network import (
         DEMO_OFFICIAL,
         DEMO_PASSPHRASE,
+        cities_per_process,
         demo_cities,
         start_demo_network,
     )
@@ -218,10 +219,12 @@ def _demo(args) -> int:
     # Each size has its own folder: a network's members are fixed when it is created.
     base = args.data / (DEMO_DIR if args.cities == 5 else f"{DEMO_DIR}-{args.cities}")
     _say(args, f"Starting the demo network in {base} ({len(cities)} city nodes on 127.0.0.1)…")
-    net = start_demo_network(base, cities=cities, seed_codes=args.seed_codes)
+    net = start_demo_network(
+        base, cities=cities, seed_codes=args.seed_codes, per_process=cities_per_process(len(cities))
+    )
     from app.net.supervisor import Supervisor
 
-    supervisor = Supervisor(net.nodes, base / "supervisor.log").start()
+    supervisor = Supervisor(net.units, base / "supervisor.log").start()
     try:
         for node in net.nodes:
             _say(args, f"  {node.code}  {node.url}")

@@ -4,10 +4,9 @@ A followed city's log is replicated entry by entry (its codes are on the map and
 from the local replica); of every other member the node keeps only verified checkpoints
 with their cosignatures, and verifies a code on demand (app.net.on_demand).
 
-A folder without the file follows every member: what a city server node does, and what
-every node did before following was a choice. `cityledger follow add` makes it a
-workstation that follows its own city and the ones picked; `node serve --follow-all` (or
-`follow all`) follows every member again.
+A folder without the file is a workstation: it follows its own city (and, after `cityledger
+follow add`, the ones picked). A city server node follows every member: `node serve
+--follow-all`, or `follow all` once in its folder (the demo network's cities do that).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ class FollowError(CityLedgerError):
 
 @dataclass(frozen=True)
 class Following:
-    all: bool = True
+    all: bool = False
     cities: tuple[str, ...] = field(default_factory=tuple)  # picked city codes, sorted
 
     def follows(self, city_code: str, own_code: str | None = None) -> bool:
@@ -48,7 +47,7 @@ def read_following(data_dir: str | Path) -> Following:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Following()
+        return Following()  # a workstation: its own city only
     except (OSError, ValueError) as e:
         raise FollowError(f"{path}: unreadable follow list: {e}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("cities", []), list):

@@ -94,6 +94,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cities_per_process(n: int) -> int:
+    """Cities per `node serve` process for an n-city demo: one each for make run's five
+    (the app restarts them one by one), else about two processes per core (app.net.city_host):
+    a hundred interpreters do not fit on two cores, two or four do and use both."""
+    if n <= len(DEMO_CITIES):
+        return 1
+    return -(-n // (2 * (os.cpu_count() or 1)))
+
+
 def city_names(code: str) -> tuple[str, str]:
     """(English, Chinese) name of a city: the demo's own, else the installed boundaries'."""
     if code in _NAMES:
@@ -160,15 +169,8 @@ class NodeProcess:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, wait: float = 30.0) -> NodeProcess:
-        env = dict(os.environ, CITYLEDGER_PASSPHRASE=self.passphrase)
-        log = open(self.data_dir / "serve.log", "ab")
-        # A PyInstaller build's executable is the cityledger command itself.
-        command = (
-            [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app.net"]
-        )
-        self.proc = subprocess.Popen(
+        self.proc = _popen(
             [
-                *command,
                 "--data",
                 str(self.data_dir),
                 "node",
@@ -179,12 +181,9 @@ class NodeProcess:
                 str(self.sync_interval),
                 *self.extra_args,
             ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=str(_repo_root()),
+            self.passphrase,
+            self.data_dir / "serve.log",
         )
-        log.close()
         if wait:
             self.wait_ready(wait)
         return self
@@ -207,17 +206,8 @@ class NodeProcess:
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM and wait (the clean shutdown path); SIGKILL if it hangs."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        code, self.proc = self.proc.returncode, None
-        return code
+        proc, self.proc = self.proc, None  # stopped on purpose: no supervisor restarts it
+        return _stop(proc, timeout)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -230,8 +220,98 @@ class NodeProcess:
         return self.proc is not None and self.proc.poll() is None
 
 
+def _popen(args: list[str], passphrase: str, log_file: Path) -> subprocess.Popen:
+    env = dict(os.environ, CITYLEDGER_PASSPHRASE=passphrase)
+    # A PyInstaller build's executable is the cityledger command itself.
+    command = (
+        [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app.net"]
+    )
+    with open(log_file, "ab") as log:
+        return subprocess.Popen(
+            [*command, *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=str(_repo_root()),
+        )
+
+
+def _terminate(proc: subprocess.Popen) -> None:
+    """SIGTERM once (a second one while the node is stopping would only hurry it)."""
+    if proc.poll() is None and not getattr(proc, "terminated", False):
+        proc.terminated = True  # type: ignore[attr-defined]
+        proc.send_signal(signal.SIGTERM)
+
+
+def _stop(proc: subprocess.Popen | None, timeout: float) -> int | None:
+    """SIGTERM and wait (the clean shutdown path); SIGKILL if it hangs. The exit code."""
+    if proc is None:
+        return None
+    _terminate(proc)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+    return proc.returncode
+
+
 def _repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class HostProcess:
+    """One `node serve --city A --city B ...` process hosting several cities (each on its
+    own port, app.net.city_host). Its cities' NodeProcess.proc is this process."""
+
+    nodes: list[NodeProcess]
+    log_file: Path
+    proc: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def code(self) -> str:
+        return "+".join(n.code for n in self.nodes)
+
+    def start(self, wait: float = 60.0) -> HostProcess:
+        first = self.nodes[0]
+        args = ["node", "serve", "--sync-interval", str(first.sync_interval), *first.extra_args]
+        for n in self.nodes:
+            args += ["--city", f"{n.data_dir}=127.0.0.1:{n.port}"]
+        self.proc = _popen(args, first.passphrase, self.log_file)
+        for n in self.nodes:
+            n.proc = self.proc
+        if wait:
+            self.wait_ready(wait)
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        for n in self.nodes:
+            n.wait_ready(max(1.0, deadline - time.monotonic()))
+
+    def terminate(self) -> None:
+        if self.proc is not None:
+            _terminate(self.proc)
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM and wait (the clean shutdown path); SIGKILL if it hangs."""
+        proc, self.proc = self.proc, None  # stopped on purpose: no supervisor restarts it
+        for n in self.nodes:
+            n.proc = None
+        return _stop(proc, timeout)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.proc = None
+        for n in self.nodes:
+            n.proc = None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
 
 @dataclass
@@ -240,6 +320,7 @@ class DemoNetwork:
     nodes: list[NodeProcess]
     trust_note: bytes
     admin_passphrase: str  # opens the sealed admin key (app.ledger.network_admin)
+    hosts: list[HostProcess] = field(default_factory=list)  # when cities share processes
 
     def node(self, code) -> NodeProcess:
         return next(n for n in self.nodes if n.code == str(code))
@@ -248,9 +329,41 @@ class DemoNetwork:
     def endpoints(self) -> dict[str, str]:
         return {n.code: n.url for n in self.nodes}
 
-    def stop(self) -> None:
-        for n in self.nodes:
-            n.stop()
+    @property
+    def units(self) -> list:
+        """What runs as one process each: the hosts, or else the nodes."""
+        return list(self.hosts) if self.hosts else list(self.nodes)
+
+    def host(self, n: int) -> None:
+        """Serve the cities `n` to a process (n >= 2: app.net.city_host) from now on."""
+        self.hosts = (
+            [
+                HostProcess(self.nodes[i : i + n], self.base_dir / f"host-{i // n}.log")
+                for i in range(0, len(self.nodes), n)
+            ]
+            if n > 1
+            else []
+        )
+
+    def start(self, wait: float = 60.0) -> None:
+        try:
+            for u in self.units:
+                u.start(wait=0)
+            for u in self.units:
+                u.wait_ready(wait)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self, timeout: float = 15.0) -> list[int | None]:
+        """SIGTERM to every process at once, then wait for each: their exit codes."""
+        procs = [u.proc for u in self.units]
+        for u in self.nodes + self.hosts:
+            u.proc = None  # stopped on purpose: no supervisor restarts them
+        for p in procs:
+            if p is not None:
+                _terminate(p)
+        return [_stop(p, timeout) for p in procs]
 
     def __enter__(self):
         return self
@@ -271,6 +384,7 @@ def create_network(
 ) -> DemoNetwork:
     """Create one node folder per city and install a signed trust file in each."""
     from app.ledger import network_admin
+    from app.ledger.follow import follow_all
     from app.ledger.node import Node
     from app.ledger.trust import install_trust
 
@@ -296,6 +410,7 @@ def create_network(
     )
     for n in nodes:
         install_trust(n.data_dir, signed)
+        follow_all(n.data_dir)  # the demo's cities are city servers: they follow every member
     return DemoNetwork(base, nodes, signed, DEMO_ADMIN_PASSPHRASE)
 
 
@@ -358,8 +473,10 @@ def start_demo_network(
     quorum: int = 2,
     sync_interval: float = 0.5,
     max_sync_interval: float = DEMO_MAX_SYNC_INTERVAL,
+    per_process: int = 1,
 ) -> DemoNetwork:
-    """Create (or reuse) the demo network under base_dir and start every node."""
+    """Create (or reuse) the demo network under base_dir and start every node
+    (`per_process` cities to a `node serve` process)."""
     base = Path(base_dir)
     if (base / TRUST_FILE).exists():
         net = _reopen(base, cities)
@@ -367,16 +484,11 @@ def start_demo_network(
         net = create_network(base, cities, quorum)
         for node in net.nodes:
             issue_demo_codes(node.data_dir, seed_codes)
-    try:
-        for node in net.nodes:
-            node.sync_interval = sync_interval
-            node.extra_args = ("--max-sync-interval", str(max_sync_interval), *node.extra_args)
-            node.start(wait=0)
-        for node in net.nodes:
-            node.wait_ready()
-    except BaseException:
-        net.stop()
-        raise
+    for node in net.nodes:
+        node.sync_interval = sync_interval
+        node.extra_args = ("--max-sync-interval", str(max_sync_interval), *node.extra_args)
+    net.host(per_process)
+    net.start(wait=120.0)
     return net
 
 
@@ -393,6 +505,11 @@ def _reopen(base: Path, cities) -> DemoNetwork:
         port = int(city.endpoints[0].rstrip("/").rsplit(":", 1)[1])
         nodes.append(NodeProcess(code, base / code, port, city.origin))
     _seal_legacy_admin_key(base)
+    from app.ledger.follow import FOLLOW_FILE, follow_all
+
+    for n in nodes:  # a folder made when no follow list meant "every member"
+        if not (n.data_dir / FOLLOW_FILE).exists():
+            follow_all(n.data_dir)
     return DemoNetwork(base, nodes, signed, DEMO_ADMIN_PASSPHRASE)
 
 

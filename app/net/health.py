@@ -128,6 +128,7 @@ class PeerHealth:
     city_failing_since: float | None = None  # start of the current run of failed calls
     behind_since: float | None = None  # when we first knew of entries not held yet
     followed: bool = True  # its entries are replicated here (else only its checkpoints)
+    confirm_within: float = 0.0  # the longest wait between two polls of it here (0: default)
 
     @property
     def lag(self) -> int:
@@ -273,7 +274,10 @@ def _classify(h: PeerHealth, p: HealthPolicy, now: float) -> tuple[str, str, dic
             N_("{lag} entries not held here after {seconds} s"),
             {"lag": h.lag, "seconds": round(now - h.behind_since)},
         )
-    if silent_for is not None and silent_for >= p.lagging_after_seconds:
+    # Quiet cities of a large network are polled further apart (app.net.sync POLL_SPACING):
+    # silence reads as lagging only well past the longest wait this node scheduled.
+    silent_limit = max(p.lagging_after_seconds, 2.5 * h.confirm_within)
+    if silent_for is not None and silent_for >= silent_limit:
         return (
             LAGGING,
             N_("checkpoint last confirmed {seconds} s ago"),

@@ -8,23 +8,18 @@ app finds the server and `cityledger log info --json` can report it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import signal
 import threading
 from pathlib import Path
 
-import uvicorn
-
 from app.core.errors import CoreError
 from app.gis import asset_checks
-from app.ledger import folder_owner
 from app.ledger.follow import FollowError, read_following
 from app.ledger.trust import TrustError, installed_trust, trust_path
 from app.net import events as ev
 from app.net.announce import Announcer, AnnounceService
+from app.net.client import PeerHttp
 from app.net.health import NetworkStatus, assess, own_status
-from app.net.http_server import node_server_config
 from app.net.ledger_view import LedgerView
 from app.net.lookup import LookupService
 from app.net.server import Refused, Services, build_app
@@ -75,9 +70,14 @@ class NodeService:
         witness: bool = True,
         sync: bool = True,
         follow_all: bool = False,
+        http: PeerHttp | None = None,
     ):
         self.node = node
         self.follow_all = follow_all
+        # One outgoing client for sync, cosigning and announcing (a CityHost passes the one
+        # its cities share, and closes it itself).
+        self._own_http = http is None and (sync or witness)
+        self.http = http if http is not None else (PeerHttp() if self._own_http else None)
         self.bus = bus or ev.EventBus()
         self.trust = TrustCache(node.data_dir)
         self.ledger = LedgerView(node.store, node.origin, node.data_dir)
@@ -86,15 +86,19 @@ class NodeService:
                 self.ledger,
                 self.trust,
                 self.bus,
+                http=self.http,
                 concurrency=concurrency,
                 interval=sync_interval,
                 max_interval=max_sync_interval,
                 follows=self.follows,
+                watches=self.watches,
             )
             if sync
             else None
         )
-        self.collector = CosignCollector(self.ledger, self.trust, self.bus) if witness else None
+        self.collector = (
+            CosignCollector(self.ledger, self.trust, self.bus, http=self.http) if witness else None
+        )
         cosigner = node.witness_signer() if node.unlocked else None
         self.witness = (
             WitnessService(
@@ -104,7 +108,9 @@ class NodeService:
             else None
         )
         # Push: members hear of this node's co-signed checkpoints at once (app.net.announce).
-        self.announcer = Announcer(node.origin, self.trust) if self.collector else None
+        self.announcer = (
+            Announcer(node.origin, self.trust, http=self.http) if self.collector else None
+        )
         if self.announcer is not None:
             self.bus.subscribe(self._on_event)
         node.checkpoint_listeners.append(self._on_own_checkpoint)
@@ -131,6 +137,18 @@ class NodeService:
         except FollowError as e:
             log.error("%s: following every member meanwhile", e)
             return True
+
+    def watches(self, city) -> bool:
+        """Probe this city's node for liveness although this node is not its witness? A
+        workstation's picked cities; a node that follows every member watches only the
+        cities it witnesses for (app.net.sync)."""
+        if self.follow_all:
+            return False
+        try:
+            following = read_following(self.node.data_dir)
+        except FollowError:
+            return False
+        return not following.all and following.follows(city.code, self.node.city_code)
 
     # --- hooks ---------------------------------------------------------------------
     def _on_announced(self, origin: str, size: int) -> None:
@@ -188,7 +206,7 @@ class NodeService:
         cp = self.ledger.latest_checkpoint(self.node.origin)
         trust = self.trust()
         quorum = trust.quorum if trust is not None else 0
-        peers = list(self.sync.health.values()) if self.sync else []
+        peers = list(self.sync.health_snapshot().values()) if self.sync else []
         return NetworkStatus(
             own=own_status(
                 self.node.city_code,
@@ -203,7 +221,9 @@ class NodeService:
 
     def info(self) -> dict:
         cp = self.ledger.latest_checkpoint(self.node.origin)
-        health = {k: v.as_dict() for k, v in self.sync.health.items()} if self.sync else {}
+        health = (
+            {k: v.as_dict() for k, v in self.sync.health_snapshot().items()} if self.sync else {}
+        )
         return {
             "health": self.status().as_dict(),
             "origin": self.node.origin,
@@ -225,6 +245,8 @@ class NodeService:
             self.collector.start()
 
     def stop_background(self) -> None:
+        if self._own_http and self.http is not None:
+            self.http.close()  # first: every peer call in flight returns at once
         if self.sync is not None:
             self.sync.stop()
         if self.collector is not None:
@@ -233,33 +255,8 @@ class NodeService:
             self.announcer.stop()
 
     def serve(self, host: str, port: int) -> None:
-        """Serve until SIGINT/SIGTERM (uvicorn installs the handlers), then stop cleanly."""
-        config = node_server_config(self.app, host, port)
-        server = _Server(config)
-        self.url = f"http://{host}:{port}/"
-        owner = folder_owner.acquire(self.node.data_dir, self.url)  # FolderOwned if taken
-        try:
-            self.start_background()
-            server.run()
-        finally:
-            self.stop_background()
-            owner.release()
+        """Serve until SIGINT/SIGTERM, then stop cleanly (app.net.city_host: the same
+        serving as several cities in one process, with one city)."""
+        from app.net.city_host import CityHost
 
-
-class _Server(uvicorn.Server):
-    """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown (so the process dies
-    of the signal); a node that stopped cleanly should exit 0 instead."""
-
-    @contextlib.contextmanager
-    def capture_signals(self):
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        previous = {
-            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        CityHost([(self, host, port)]).serve()

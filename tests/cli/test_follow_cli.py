@@ -17,7 +17,10 @@ def run(capsys, folder, *argv) -> tuple[int, str]:
 def test_follow_add_remove_all_and_bad_codes(tmp_path, capsys):
     Node.create(tmp_path / "n", "130100", "Shijiazhuang", "石家庄", "a passphrase!").close()
     folder = tmp_path / "n"
-    assert json.loads(run(capsys, folder, "list")[1]) == {"all": True, "cities": []}
+    # a workstation by default: its own city only
+    assert json.loads(run(capsys, folder, "list")[1]) == {"all": False, "cities": []}
+    assert read_following(folder).follows("130100", "130100")
+    assert not read_following(folder).follows("130200", "130100")
     status, out = run(capsys, folder, "add", "130200", "140100")
     assert status == 0 and json.loads(out) == {"all": False, "cities": ["130200", "140100"]}
     following = read_following(folder)

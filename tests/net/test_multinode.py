@@ -12,6 +12,7 @@ import time
 import httpx
 import pytest
 
+from app.ledger.follow import follow_all
 from app.ledger.node import Node
 from app.ledger.trust import install_trust, open_trust
 from app.ledger.verifier import verify_code
@@ -169,6 +170,7 @@ def test_cli_sync_replicates_a_fresh_observer(network, tmp_path):
     obs = tmp_path / "observer"
     Node.create(obs, "130900", "Cangzhou", "沧州", "observer-pass").close()
     install_trust(obs, network.trust_note)
+    follow_all(obs)  # an observer that replicates every city (a workstation follows its own)
     run = subprocess.run(
         [sys.executable, "-m", "app", "--data", str(obs), "sync", "--json"],
         capture_output=True,
@@ -192,6 +194,7 @@ def test_a_city_that_is_down_is_replicated_from_member_mirrors(network, tmp_path
         obs = tmp_path / "observer"
         Node.create(obs, "130900", "Cangzhou", "沧州", "observer-pass").close()
         install_trust(obs, network.trust_note)
+        follow_all(obs)
         run = subprocess.run(
             [
                 sys.executable,
