@@ -168,7 +168,7 @@ class NodeProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def start(self, wait: float = 30.0) -> NodeProcess:
+    def start(self, wait: float = 120.0) -> NodeProcess:
         self.proc = _popen(
             [
                 "--data",
@@ -188,7 +188,7 @@ class NodeProcess:
             self.wait_ready(wait)
         return self
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
