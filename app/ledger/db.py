@@ -140,7 +140,7 @@ def upsert(
     PostgreSQL as ONE statement with ONE parameter, the rows as a JSON array the server
     turns into records (json_populate_recordset): psycopg's executemany binds and
     executes them one by one (pipelined): 71 ms of client and server CPU per 1,000 codes
-    rows against 53, and 2-3× the statement time in the sequencer. Blobs (tiles, entry
+    rows against 53, and 3-4× the statement time in the sequencer. Blobs (tiles, entry
     bundles: a few large rows per batch) stay executemany, binary: as JSON they would go
     as hex and cost the server 3× more. SQLite is in-process:
     executemany. Measured in bench/README.md (PostgreSQL beside SQLite)."""
