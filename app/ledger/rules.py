@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from app.core.errors import CoreError
@@ -53,6 +54,13 @@ TRANSFER_PENDING = "transfer-pending"
 """Not a breach: the transfer-out a transfer-in names is in a log this node does not hold
 (or has not folded that far) yet. The sequencer refuses such a transfer-in; the replica
 fold and the audit hold the log's later records back, with no evidence, until it is."""
+
+ENTRY_TIME = "entry-time"
+"""Judged where an entry first arrives (the node's /submit), not on replicas: the time
+an official's workstation signed must be a real date no further ahead of this node's
+clock than MAX_CLOCK_AHEAD_S. A record past that check stays valid as the clock moves."""
+
+MAX_CLOCK_AHEAD_S = 3600.0  # a workstation clock an hour fast still submits
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,23 @@ def parse(entry: bytes) -> Row | Refusal:
         return parse_entry(entry)
     except CoreError as exc:
         return Refusal(RECORD_SYNTAX, f"malformed entry: {exc}")
+
+
+def entry_time(record: Record, now: float) -> Refusal | None:
+    """Why the record's signed time cannot be accepted at `now` (unix time), or None."""
+    text = record.get("time")
+    try:
+        when = datetime.strptime(str(text).split(".")[0].rstrip("Z"), "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return Refusal(ENTRY_TIME, f"time {text!r} is not a real date and time")
+    ahead = when.replace(tzinfo=UTC).timestamp() - now
+    if ahead > MAX_CLOCK_AHEAD_S:
+        return Refusal(
+            ENTRY_TIME,
+            f"time {text} is {ahead / 3600:,.1f} hours ahead of this node's clock (at most "
+            f"{MAX_CLOCK_AHEAD_S / 3600:g} accepted): is the signing workstation's clock wrong?",
+        )
+    return None
 
 
 # ---------------------------------------------------------------- the rules

@@ -41,7 +41,7 @@ import random
 import time
 from dataclasses import asdict, dataclass, field, fields
 
-from app.core.texts import N_
+from app.core.texts import COUNT, N_, NP_, english
 
 BACKOFF_BASE = 1.0  # seconds after the first failure
 BACKOFF_CAP = 30.0  # a city that comes back is noticed within this, even without a push
@@ -216,7 +216,7 @@ def assess(h: PeerHealth, policy: HealthPolicy | None = None, now: float | None 
         code=h.city,
         origin=h.origin,
         state=state,
-        reason=template.format(**params),
+        reason=english(template, params),
         template=template,
         params=params,
         size=h.verified_size,
@@ -226,6 +226,31 @@ def assess(h: PeerHealth, policy: HealthPolicy | None = None, now: float | None 
         last_answer=h.city_last_answer,
         via=h.via,
     )
+
+
+# Reasons with a count (Qt plural forms; NP_ in app.core.texts), marked once at import
+# so the English singular is known to every process that prints them.
+_NO_ANSWER = NP_(
+    "its node does not answer (%n failed calls): {error}",
+    None,
+    COUNT,
+    one="its node does not answer (%n failed call): {error}",
+)
+_NO_ANSWER_SINCE = NP_(
+    "its node does not answer (%n failed calls; last answer {seconds} s ago): {error}",
+    None,
+    COUNT,
+    one="its node does not answer (%n failed call; last answer {seconds} s ago): {error}",
+)
+_NOT_HELD = NP_(
+    "%n entries not held here after {seconds} s",
+    None,
+    COUNT,
+    one="%n entry not held here after {seconds} s",
+)
+_CATCHING_UP = NP_(
+    "catching up: %n entries to fetch", None, COUNT, one="catching up: %n entry to fetch"
+)
 
 
 def _classify(h: PeerHealth, p: HealthPolicy, now: float) -> tuple[str, str, dict]:
@@ -241,14 +266,8 @@ def _classify(h: PeerHealth, p: HealthPolicy, now: float) -> tuple[str, str, dic
         h.city_failures >= p.down_after_failures
         or max(silent_for or 0, failing_for or 0) >= p.down_after_seconds
     ):
-        if silent_for is None:
-            template = N_("its node does not answer ({failures} failed calls): {error}")
-        else:
-            template = N_(
-                "its node does not answer ({failures} failed calls; last answer {seconds} s "
-                "ago): {error}"
-            )
-        params = {"failures": h.city_failures, "error": error}
+        template = _NO_ANSWER if silent_for is None else _NO_ANSWER_SINCE
+        params = {COUNT: h.city_failures, "error": error}
         return (
             DOWN,
             template,
@@ -271,8 +290,8 @@ def _classify(h: PeerHealth, p: HealthPolicy, now: float) -> tuple[str, str, dic
     if h.behind_since is not None and now - h.behind_since >= p.lagging_after_seconds:
         return (
             LAGGING,
-            N_("{lag} entries not held here after {seconds} s"),
-            {"lag": h.lag, "seconds": round(now - h.behind_since)},
+            _NOT_HELD,
+            {COUNT: h.lag, "seconds": round(now - h.behind_since)},
         )
     # Quiet cities of a large network are polled further apart (app.net.sync POLL_SPACING):
     # silence reads as lagging only well past the longest wait this node scheduled.
@@ -286,7 +305,11 @@ def _classify(h: PeerHealth, p: HealthPolicy, now: float) -> tuple[str, str, dic
     if h.city_last_answer is None and h.last_success is None:
         return UNKNOWN, N_("not reached yet"), {}
     if h.lag:
-        return LAGGING, N_("catching up: {lag} entries to fetch"), {"lag": h.lag}
+        return (
+            LAGGING,
+            _CATCHING_UP,
+            {COUNT: h.lag},
+        )
     if not h.followed:
         return (
             OK,
@@ -348,7 +371,7 @@ def own_status(code: str, origin: str, size: int, cosignatures: int, quorum: int
         state, (template, params) = STALE, _quorum_reason(size, cosignatures, quorum)
     else:
         state, template, params = OK, N_("serving size {size}"), {"size": size}
-    reason = template.format(**params)
+    reason = english(template, params)
     return CityStatus(
         code,
         origin,
@@ -370,7 +393,7 @@ def unreachable(url: str, error: str, code: str = "", origin: str = "") -> Netwo
         N_("the node at {url} does not answer: {error}"),
         {"url": url, "error": error},
     )
-    reason = template.format(**params)
+    reason = english(template, params)
     return NetworkStatus(
         own=CityStatus(code, origin, OWN_DOWN, reason, template=template, params=params)
     )

@@ -97,8 +97,8 @@ def current_alerts(
             Alert(
                 f"event:{event.origin}:{data.get('evidence_id') or data.get('message')}",
                 severity,
-                N_("{message}"),
-                {"message": str(data.get("message") or event.kind)},
+                N_("{error}"),  # an error text: the view shows a known family translated
+                {"error": str(data.get("message") or event.kind)},
                 event.time,
             )
         )

@@ -11,6 +11,7 @@ Two cases (decided on the worker thread, after the node is opened):
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,7 @@ def poll_server(ctx, bus) -> None:
     import httpx
 
     from app.net import events as ev
+    from app.net.health import HealthPolicy, unreachable
 
     url = ctx.extra.get("served_url")
     if not url:
@@ -71,10 +73,17 @@ def poll_server(ctx, bus) -> None:
     try:
         doc = httpx.get(url.rstrip("/") + "/info", timeout=3.0).json()
     except (httpx.HTTPError, ValueError) as exc:
-        # a state, not an alert event: it clears itself when the node answers again
-        reason = f"the node at {url} does not answer: {type(exc).__name__}: {exc}"
-        bus.emit(ev.HEALTH, own, origin=own, status={"state": "own_down", "reason": reason})
+        # The peers' rule for the own node too: one slow or lost answer from a busy node
+        # is not "down" (a loaded machine flipped the status bar for one poll).
+        failures = ctx.extra["own_failures"] = ctx.extra.get("own_failures", 0) + 1
+        silent = time.time() - ctx.extra.get("own_answered", time.time())
+        policy = HealthPolicy()
+        if failures >= policy.down_after_failures or silent >= policy.down_after_seconds:
+            # a state, not an alert event: it clears itself when the node answers again
+            down = unreachable(url, f"{type(exc).__name__}: {exc}").own
+            bus.emit(ev.HEALTH, own, origin=own, status=down.as_dict())
         return
+    ctx.extra["own_failures"], ctx.extra["own_answered"] = 0, time.time()
     own_status = (doc.get("health") or {}).get("own") or {"state": "ok", "reason": ""}
     if own_status.get("state") == "own_down":  # it answers, so it is up
         own_status = {"state": "ok", "reason": ""}

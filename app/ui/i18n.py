@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import locale
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-from app.core.texts import Text
+from app.core.error_families import family
+from app.core.texts import Text, count_of, english
 
 CONTEXT = ""  # lupdate files a bare tr() call of a Python module under the empty context
 I18N_DIR = Path(__file__).resolve().parents[2] / "resources" / "i18n"
@@ -33,27 +36,73 @@ def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
     return QCoreApplication.translate(CONTEXT, text, disambiguation, n)
 
 
-def reason_text(template: str, params: dict) -> str:
-    """A Qt-free layer's English template (marked N_) with its parameters, translated;
-    text parameters that are themselves marked texts are translated too."""
-    values = {k: _translated(v) for k, v in dict(params).items()}
+def reason_text(template: str, params: Mapping) -> str:
+    """A Qt-free layer's English template (marked N_ or NP_) with its parameters,
+    translated; text parameters that are themselves marked texts are translated too, and
+    an error text of a known family (app.core.error_families) is shown as its phrase."""
+    return reason_parts(template, params)[0]
+
+
+def reason_parts(template: str, params: Mapping) -> tuple[str, list[str]]:
+    """(the translated reason, the raw error texts it shows by their family's phrase:
+    for a tooltip or a secondary line)."""
+    details: list[str] = []
+    values = {k: _translated(k, v, details) for k, v in dict(params).items()}
+    n = count_of(template, params)
     try:
-        return tr(template).format(**values)
+        return tr(template, None, -1 if n is None else n).format(**values), details
     except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder
-        return template.format(**params)
+        return english(template, params), details
 
 
-def _translated(value):
+ERROR_PARAMS = ("error",)  # parameters that carry an exception's text
+CITY_NAME_PARAMS = ("city_name", "names")  # the verifier names cities in English
+_city_names: dict[str, str] = {}  # a member city's English name -> its Chinese one
+
+
+def set_city_names(pairs) -> None:
+    """(English, Chinese) names of the member cities (the trust file's), so a reason
+    that names cities in English shows them in the UI language."""
+    _city_names.clear()
+    _city_names.update({en: zh for en, zh in pairs if en and zh})
+
+
+def _city_names_localized(text: str) -> str:
+    if language() != "zh_CN":
+        return text
+    # longest first, so a name that contains another is replaced whole
+    for en in sorted(_city_names, key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(en)}\b", _city_names[en], text)
+    return text
+
+
+def _translated(key: str, value, details: list[str]):
     if isinstance(value, Text):
-        return reason_text(value.template, value.params)
-    return tr(value) if isinstance(value, str) else value
+        text, inner = reason_parts(value.template, value.params)
+        details += inner
+        return text
+    if not isinstance(value, str):
+        return value
+    if key in CITY_NAME_PARAMS:
+        return _city_names_localized(value)
+    if key in ERROR_PARAMS:
+        known = family(value)
+        if known is not None:
+            details.append(value)
+            return reason_text(known.template, dict(known.params))
+    return tr(value)
 
 
 def health_reason(health) -> str:
     """Why a city (app.ui.network_state.CityHealth) is in its state, in the UI language."""
+    return health_parts(health)[0]
+
+
+def health_parts(health) -> tuple[str, list[str]]:
+    """health_reason, and the raw error texts behind it (reason_parts)."""
     if health.why is None:
-        return health.reason
-    return reason_text(health.why.template, health.why.params)
+        return health.reason, []
+    return reason_parts(health.why.template, health.why.params)
 
 
 def language() -> str:

@@ -1,8 +1,8 @@
 """The translation catalogues, kept by Qt's own tools (no hand-written extractor).
 
 ``pyside6-lupdate`` (shipped with PySide6-Essentials) reads every ``tr("…")`` of the
-app and every ``N_("…")`` template (app.core.texts: reasons the Qt-free layers give,
-label tables) into resources/i18n/*.ts; ``pyside6-lrelease`` compiles them to the .qm
+app and every ``N_("…")`` or ``NP_("…%n…", None, n)`` template (app.core.texts:
+reasons the Qt-free layers give, label tables) into resources/i18n/*.ts; ``pyside6-lrelease`` compiles them to the .qm
 files the app loads. The .qm files are committed, so a checkout runs without a build
 step; tests/ui/test_i18n.py fails when a .qm is stale or a text lacks a translation.
 
@@ -37,7 +37,7 @@ def lupdate(ts_file: Path, *extra: str) -> None:
         [
             _tool("pyside6-lupdate"),
             "-tr-function-alias",
-            "QT_TR_NOOP+=N_",
+            "QT_TR_NOOP+=N_,tr+=NP_",  # NP_(text, None, n): a plural (app.core.texts)
             "-extensions",
             "py",
             "-locations",

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.texts import N_
 from app.gis import code_query
 from app.gis.code_query import CodeQuery
 from app.gis.selection import Selection
@@ -36,7 +37,7 @@ from app.ui.docks.inspector import Inspector
 from app.ui.docks.layers import LayersPanel
 from app.ui.docks.table_dock import AttributeTable
 from app.ui.geometry_actions import GeometryActions
-from app.ui.i18n import health_reason, localized, reason_text, tr
+from app.ui.i18n import health_parts, localized, reason_text, set_city_names, tr
 from app.ui.labels import HEALTH_STATES
 from app.ui.life_view import LifeStyles
 from app.ui.map import MapView
@@ -371,6 +372,7 @@ class MainWindow(QMainWindow):
         if ws.boundaries is not None:
             self.map.set_boundaries(ws.boundaries)
         self.layers.set_cities((c, localized(en, zh)) for c, (zh, en) in ws.cities.items())
+        set_city_names((en, zh) for zh, en in ws.cities.values())
         self._show_following(ws.city_code)
         labels = class_labels()
         self.layers.set_classes((c, labels.get(c, label), color) for c, label, color in ws.classes)
@@ -450,9 +452,8 @@ class MainWindow(QMainWindow):
         if event.kind in ("new_codes", "checkpoint", "cosigned"):
             self.recheck_live_verdict()
         if event.kind == "alert":
-            self.status.showMessage(
-                tr("ALERT: {message}").format(message=event.data.get("message", "")), 30000
-            )
+            message = reason_text(N_("{error}"), {"error": str(event.data.get("message", ""))})
+            self.status.showMessage(tr("ALERT: {message}").format(message=message), 30000)
 
     def _show_health(self) -> None:
         """The layers panel's city swatches follow the same model as the status bar."""
@@ -464,7 +465,9 @@ class MainWindow(QMainWindow):
             health = health or self.net.peers.get(city.origin)
             if health is not None:
                 word = tr(HEALTH_STATES.get(health.state, health.state))
-                states[city.code] = (HEALTH_COLORS[health.light], word, health_reason(health))
+                reason, details = health_parts(health)
+                tip = "\n".join([reason, *details])  # the raw errors behind the phrases
+                states[city.code] = (HEALTH_COLORS[health.light], word, tip)
         self.layers.show_health(states)
 
     def acknowledge_alerts(self) -> list[str]:

@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
-from app.ui.i18n import health_reason, tr
+from app.ui.i18n import health_parts, tr
 from app.ui.labels import HEALTH_STATES
 from app.ui.network_state import DOWN, LAGGING, OK, NetworkState
 
@@ -19,6 +19,13 @@ def since(ts: float) -> str:
     """Local time, with the date when it is not today."""
     same_day = time.localtime(ts)[:3] == time.localtime()[:3]
     return time.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def _tip(health) -> str:
+    """A city's state and reason, then the raw errors the reason names by family."""
+    reason, details = health_parts(health)
+    word = tr(HEALTH_STATES.get(health.state, health.state))
+    return "\n".join([f"{health.code}: {word} — {reason}", *(f"    {d}" for d in details)])
 
 
 class StatusBar(QStatusBar):
@@ -67,17 +74,11 @@ class StatusBar(QStatusBar):
                     ok=counts[OK], lag=counts[LAGGING], down=counts[DOWN]
                 )
             )
-        self.peers_label.setToolTip(
-            "\n".join(
-                f"{health.code}: {tr(HEALTH_STATES.get(health.state, health.state))}"
-                f" — {health_reason(health)}"
-                for health in state.peers.values()
-            )
-        )
+        self.peers_label.setToolTip("\n".join(_tip(health) for health in state.peers.values()))
         if state.own_down:
             self.banner.setObjectName("banner_offline")
             self.banner.setText(tr("Own node down"))
-            self.banner.setToolTip(health_reason(state.own) if state.own else "")
+            self.banner.setToolTip(_tip(state.own) if state.own else "")
         elif not state.peers:
             self.banner.setObjectName("banner_local")
             self.banner.setText(tr("Local only"))

@@ -20,7 +20,7 @@ from app.ledger.verdict import (
     Verdict,
     verdict_of,
 )
-from app.ui.i18n import reason_text, tr
+from app.ui.i18n import reason_parts, tr
 from app.ui.labels import CHECK_STATUS
 from app.ui.theme import CHECK_COLORS, VERDICT_COLORS
 
@@ -125,10 +125,10 @@ class VerificationView(QWidget):
             status = _status(check)
             title = check_title(getattr(check, "name", "?"))
             template = getattr(check, "template", "")
-            reason = (
-                reason_text(template, check.params)
+            reason, details = (
+                reason_parts(template, check.params)
                 if template
-                else str(getattr(check, "reason", "") or "")
+                else (str(getattr(check, "reason", "") or ""), [])
             )
             self.rows.append((title, status, reason))
             color = CHECK_COLORS.get(status, "#555555")
@@ -140,6 +140,7 @@ class VerificationView(QWidget):
             why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             why.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             why.setStyleSheet("color: #52606d;")
+            why.setToolTip("\n".join(details))  # the raw error behind a family's phrase
             for c, widget in enumerate((name_label, mark, why)):
                 self.grid.addWidget(widget, r, c, Qt.AlignmentFlag.AlignTop)
         self._set_verdict(verdict or verdict_of(result))

@@ -136,5 +136,33 @@
             <numerusform>%n vertex moves</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>its node does not answer (%n failed calls): {error}</source>
+        <translation>
+            <numerusform>its node does not answer (%n failed call): {error}</numerusform>
+            <numerusform>its node does not answer (%n failed calls): {error}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>its node does not answer (%n failed calls; last answer {seconds} s ago): {error}</source>
+        <translation>
+            <numerusform>its node does not answer (%n failed call; last answer {seconds} s ago): {error}</numerusform>
+            <numerusform>its node does not answer (%n failed calls; last answer {seconds} s ago): {error}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n entries not held here after {seconds} s</source>
+        <translation>
+            <numerusform>%n entry not held here after {seconds} s</numerusform>
+            <numerusform>%n entries not held here after {seconds} s</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>catching up: %n entries to fetch</source>
+        <translation>
+            <numerusform>catching up: %n entry to fetch</numerusform>
+            <numerusform>catching up: %n entries to fetch</numerusform>
+        </translation>
+    </message>
 </context>
 </TS>

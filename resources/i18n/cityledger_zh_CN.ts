@@ -1326,14 +1326,6 @@
         <translation>无应答</translation>
     </message>
     <message>
-        <source>its node does not answer ({failures} failed calls): {error}</source>
-        <translation>其节点无应答（连续 {failures} 次调用失败）：{error}</translation>
-    </message>
-    <message>
-        <source>its node does not answer ({failures} failed calls; last answer {seconds} s ago): {error}</source>
-        <translation>其节点无应答（连续 {failures} 次调用失败；上次应答在 {seconds} 秒前）：{error}</translation>
-    </message>
-    <message>
         <source>not reached yet: {error}</source>
         <translation>尚未连通：{error}</translation>
     </message>
@@ -1346,10 +1338,6 @@
         <translation>其节点提供的大小为 {size}，另一成员已见到 {seen}</translation>
     </message>
     <message>
-        <source>{lag} entries not held here after {seconds} s</source>
-        <translation>{seconds} 秒后仍有 {lag} 条记录未在此保存</translation>
-    </message>
-    <message>
         <source>checkpoint last confirmed {seconds} s ago</source>
         <translation>检查点上次确认于 {seconds} 秒前</translation>
     </message>
@@ -1357,9 +1345,29 @@
         <source>not reached yet</source>
         <translation>尚未连接</translation>
     </message>
-    <message>
-        <source>catching up: {lag} entries to fetch</source>
-        <translation>正在追赶：还需获取 {lag} 条记录</translation>
+    <message numerus="yes">
+        <source>its node does not answer (%n failed calls): {error}</source>
+        <translation>
+            <numerusform>其节点无应答（连续 %n 次调用失败）：{error}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>its node does not answer (%n failed calls; last answer {seconds} s ago): {error}</source>
+        <translation>
+            <numerusform>其节点无应答（连续 %n 次调用失败；上次应答在 {seconds} 秒前）：{error}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n entries not held here after {seconds} s</source>
+        <translation>
+            <numerusform>{seconds} 秒后仍有 %n 条记录未在此保存</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>catching up: %n entries to fetch</source>
+        <translation>
+            <numerusform>正在追赶：还需获取 %n 条记录</numerusform>
+        </translation>
     </message>
     <message>
         <source>checkpoint verified at size {size} (not followed: codes verified on demand)</source>
@@ -1774,10 +1782,6 @@
         <translation>未验证：{code}（{checks}）</translation>
     </message>
     <message>
-        <source>{message}</source>
-        <translation>{message}</translation>
-    </message>
-    <message>
         <source>the data folder {folder} does not exist</source>
         <translation>数据文件夹 {folder} 不存在</translation>
     </message>
@@ -1852,6 +1856,54 @@
     <message>
         <source>{path}: the geometry is not valid: {why}</source>
         <translation>{path}：几何无效：{why}</translation>
+    </message>
+    <message>
+        <source>unresolved fork evidence #{id}</source>
+        <translation>未解决的分叉证据 #{id}</translation>
+    </message>
+    <message>
+        <source>fork evidence: two different trees for one log</source>
+        <translation>分叉证据：同一日志出现两棵不同的树</translation>
+    </message>
+    <message>
+        <source>no answer within the deadline</source>
+        <translation>在时限内无应答</translation>
+    </message>
+    <message>
+        <source>the secure connection (TLS) failed</source>
+        <translation>安全连接（TLS）失败</translation>
+    </message>
+    <message>
+        <source>host name not found</source>
+        <translation>找不到主机名</translation>
+    </message>
+    <message>
+        <source>connection refused</source>
+        <translation>连接被拒绝</translation>
+    </message>
+    <message>
+        <source>the connection was cut</source>
+        <translation>连接中断</translation>
+    </message>
+    <message>
+        <source>this node is stopping</source>
+        <translation>本节点正在停止</translation>
+    </message>
+    <message>
+        <source>not found on the node (HTTP 404)</source>
+        <translation>节点上不存在（HTTP 404）</translation>
+    </message>
+    <message>
+        <source>the node answered HTTP {status}</source>
+        <translation>节点应答 HTTP {status}</translation>
+    </message>
+    <message>
+        <source>the answer is too large</source>
+        <translation>应答过大</translation>
+    </message>
+    <message>
+        <source>a signature does not verify</source>
+        <translation>签名验证失败</translation>
     </message>
 </context>
 </TS>

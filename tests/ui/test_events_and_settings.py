@@ -79,3 +79,28 @@ def test_open_another_data_folder_closes_the_first_node(make_window, node_dir, t
     # the first node is closed: another process may now open and write it
     node = Node.open(node_dir)
     node.close()
+
+
+def test_a_served_node_reads_down_after_three_unanswered_polls_not_one(node_dir):
+    """The window watches a `node serve` process through /info: one lost answer from a
+    busy node is not "own node down" (the peers' rule: 3 calls in a row, or 15 s)."""
+    from app.ledger.node import Node
+    from app.net.demo_network import free_port
+    from app.net.health import OWN_DOWN
+    from app.ui import background
+    from app.ui.worker import WorkerContext
+
+    node = Node.open(node_dir)
+    try:
+        url = f"http://127.0.0.1:{free_port()}/"  # nothing listens: refused at once
+        ctx = WorkerContext(node=node, extra={"served_url": url})
+        bus = EventBus()
+        states = []
+        bus.subscribe(lambda e: states.append(e.data["status"]["state"]))
+        background.poll_server(ctx, bus)
+        background.poll_server(ctx, bus)
+        assert states == []
+        background.poll_server(ctx, bus)
+        assert states == [OWN_DOWN]
+    finally:
+        node.close()

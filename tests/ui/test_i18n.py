@@ -131,3 +131,32 @@ def test_the_map_legend_is_in_the_ui_language(qapp):
     view = MapView()
     assert view.overlay.legend_title == "Assets"
     view.deleteLater()
+
+
+def test_a_plural_reason_has_the_same_english_singular_in_the_catalogue_and_the_cli():
+    """NP_ gives the Qt-free layers their English for 1; the English catalogue gives the
+    UI's: they must say the same."""
+    import app.net.health  # noqa: F401  (marks its plural reasons)
+    from app.core.texts import _ONE
+
+    compared = 0
+    for source, forms in _messages(i18n_catalog.EN_TS_FILE):
+        if source in _ONE:
+            assert forms[0] == _ONE[source], source
+            compared += 1
+    assert compared >= 4
+
+
+def test_city_names_in_a_verifier_reason_follow_the_ui_language(qapp):
+    template = "{n} of quorum {k} witnesses co-signed: {names}{invalid}"
+    params = {"n": 2, "k": 2, "names": "Tangshan (130200), Tang (130900)", "invalid": ""}
+    i18n.set_city_names([("Tangshan", "唐山市"), ("Tang", "唐县")])
+    try:
+        i18n.install(qapp, "zh_CN")
+        text = i18n.reason_text(template, params)
+        assert "唐山市 (130200), 唐县 (130900)" in text and "Tang" not in text
+        i18n.install(qapp, "en")
+        assert i18n.reason_text(template, params).endswith("Tangshan (130200), Tang (130900)")
+    finally:
+        i18n.set_city_names([])
+        i18n.install(qapp, "en")

@@ -4,6 +4,7 @@ flat memory over thousands of rotations."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -251,9 +252,27 @@ def test_map_labels_and_legend_use_the_wall_type_sizes(qtbot, backend, node_dir)
     assert QFontInfo(wall.map._labels[0].textItem.font()).pixelSize() >= 2 * MIN_TEXT_PX
 
 
+@pytest.mark.parametrize(("language", "name"), [("en", "Shijiazhuang"), ("zh_CN", "石家庄市")])
+def test_map_city_labels_are_in_the_ui_language(qtbot, qapp, backend, node_dir, language, name):
+    """One name per city on the map, the UI language's (from the boundary data)."""
+    from app.ui import i18n
+
+    try:
+        i18n.install(qapp, language)
+        wall = _wall(qtbot, backend, node_dir)
+        texts = [label.textItem.toPlainText() for label in wall.map._labels]
+        assert name in texts
+        other = re.compile(r"[\u4e00-\u9fff]" if language == "en" else r"[A-Za-z]")
+        assert not any(other.search(t) for t in texts), texts
+    finally:
+        i18n.install(qapp, "en")
+
+
 def test_a_down_peer_reason_is_in_the_ui_language(qtbot, qapp, backend, node_dir):
     """The health model gives its reason as a template: the wall's alert and the status
-    bar's tooltip show it in Chinese, while the English sentence (the CLI's) is kept."""
+    bar's tooltip show it in Chinese — the exception's family by its Chinese phrase, the
+    raw text only as the tooltip's second line — while the English sentence (the CLI's)
+    is kept, with "1 failed call" in the singular."""
     from app.net.events import Event
     from app.net.health import PeerHealth, assess
     from app.ui import i18n
@@ -262,24 +281,29 @@ def test_a_down_peer_reason_is_in_the_ui_language(qtbot, qapp, backend, node_dir
 
     origin = "cityledger.example/130200"
     peer = PeerHealth(origin, "130200")
-    for _ in range(3):
-        peer.city_failed("ConnectError: connection refused")
+    raw = "ConnectError: [Errno 111] Connection refused"
+    peer.city_failed(raw)
+    one = assess(peer, now=peer.city_failing_since + 20).as_dict()
+    assert one["reason"] == f"its node does not answer (1 failed call): {raw}"
+    for _ in range(2):
+        peer.city_failed(raw)
     status = assess(peer).as_dict()
-    assert status["reason"] == (
-        "its node does not answer (3 failed calls): ConnectError: connection refused"
-    )
+    assert status["reason"] == f"its node does not answer (3 failed calls): {raw}"
     bus = EventBus()
     try:
+        i18n.install(qapp, "en")
+        singular = i18n.reason_text(one["template"], one["params"])
+        assert singular == "its node does not answer (1 failed call): connection refused"
         i18n.install(qapp, "zh_CN")
         wall = _wall(qtbot, backend, node_dir, bus)
         bus.emit("health", origin, origin=origin, city="130200", status=status)
         qtbot.waitUntil(lambda: bool(wall.alerts), timeout=10000)
-        chinese = "其节点无应答（连续 3 次调用失败）：ConnectError: connection refused"
-        assert chinese in wall.alert_rows[0].text()
+        chinese = "其节点无应答（连续 3 次调用失败）：连接被拒绝"
+        assert chinese in wall.alert_rows[0].text() and "Connect" not in wall.alert_rows[0].text()
         net = NetworkState(own_origin="cityledger.example/130100")
         net.apply(Event("health", origin, {"origin": origin, "city": "130200", "status": status}))
         bar = StatusBar()
         bar.show_network(net)
-        assert bar.peers_label.toolTip() == f"130200: 离线 — {chinese}"
+        assert bar.peers_label.toolTip() == f"130200: 离线 — {chinese}\n    {raw}"
     finally:
         i18n.install(qapp, "en")

@@ -194,7 +194,7 @@ class MapView(QtWidgets.QWidget):
             pt = row.geometry.representative_point()
             color, fill = self._label_style
             label = pg.TextItem(
-                f"{row.name_zh}\n{row.name_en}",
+                localized(row.name_en, row.name_zh),  # the UI language's name only
                 color=color,
                 anchor=(0.5, 0.5),
                 fill=pg.mkBrush(*fill),
