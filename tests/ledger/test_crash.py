@@ -21,7 +21,9 @@ from app.ledger.store import Store
 from .conftest import CITY
 
 ROOT = Path(__file__).resolve().parents[2]
-BUDGET_S = float(os.environ.get("CITYLEDGER_CRASH_BUDGET", "40"))
+# At least MIN_ROUNDS kills, then more until the budget is spent: a soak sets a long one
+# (CITYLEDGER_CRASH_BUDGET=600); in the suite the rounds, not the seconds, are the test.
+BUDGET_S = float(os.environ.get("CITYLEDGER_CRASH_BUDGET", "10"))
 MIN_ROUNDS = 8
 
 

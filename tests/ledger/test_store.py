@@ -1,6 +1,8 @@
 """Store functions other areas call (replication, serving, cosignatures, outbox, peers,
 evidence) on SQLite and PostgreSQL, against a real node's log."""
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -214,6 +216,32 @@ def test_migrations_are_idempotent_and_versioned(db_url):
     with store.read() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0006"
     store.close()
+
+
+def test_a_store_at_the_head_opens_without_alembic(db_url):
+    """The head comes from the migration file names (checked against Alembic's own), so
+    opening a current store needs no Alembic import (0.4 s of every CLI command)."""
+    import subprocess
+    import sys
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from app.ledger.db import MIGRATIONS, head_revision
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    assert head_revision() == ScriptDirectory.from_config(cfg).get_current_head()
+    Store(db_url).close()  # created and migrated
+    probe = (
+        "import sys; from app.ledger.store import Store; "
+        f"Store({db_url!r}).close(); print(sorted(m for m in sys.modules if 'alembic' in m))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_unusable_database_url_is_a_clear_error():
