@@ -140,39 +140,6 @@ def test_submit_refuses_an_entry_without_a_valid_official_signature(network):
     assert httpx.post(url, content=b"x" * 200_000, timeout=30).status_code == 413
 
 
-def test_submit_refuses_a_signed_time_that_is_not_a_date_or_far_in_the_future(network):
-    """The time an official's workstation signed is bounded (rules.entry_time): a 4xx
-    that says why, nothing sequenced; an hour of clock skew still passes."""
-    from app.core.records import sign_entry
-
-    url = network.node("130200").url + "submit"
-    size = httpx.get(network.node("130200").url + "info", timeout=5).json()["size"]
-    node = Node.open(network.node("130200").data_dir)
-    try:
-        lon, lat = city_seat("130200")
-        key = node._official_key(DEMO_OFFICIAL, DEMO_PASSPHRASE)
-
-        def signed(when: str) -> bytes:
-            rec = node.issue_record("WAT", "dated", {"type": "Point", "coordinates": [lon, lat]})
-            return sign_entry({**rec, "time": when, "official": DEMO_OFFICIAL}, key)
-
-        future = signed("9999-12-31T23:59:59Z")
-        not_a_date = signed("2026-13-45T99:99:99Z")
-        soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1800))
-        skewed = signed(soon)
-    finally:
-        node.close()
-    resp = httpx.post(url, content=future, timeout=30)
-    assert resp.status_code == 422 and "ahead of this node's clock" in resp.text, resp.text
-    resp = httpx.post(url, content=not_a_date, timeout=30)
-    assert resp.status_code == 422 and "not a real date" in resp.text, resp.text
-    numeric = future.replace(b'"9999-12-31T23:59:59Z"', str(10**30).encode())
-    resp = httpx.post(url, content=numeric, timeout=30)
-    assert resp.status_code == 400 and "not RFC 3339" in resp.text, resp.text
-    assert httpx.get(network.node("130200").url + "info", timeout=5).json()["size"] == size
-    assert httpx.post(url, content=skewed, timeout=30).status_code == 200
-
-
 def city_state(node, code: str) -> str:
     health = httpx.get(node.url + "info", timeout=5).json()["health"]
     return next(c["state"] for c in health["cities"] if c["code"] == code)

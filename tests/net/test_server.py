@@ -324,3 +324,34 @@ def test_witness_check_and_save_is_atomic_on_postgresql(tmp_path, pg_url):
         a.close()
         for s in services:
             s.node.close()
+
+
+def test_submit_refuses_a_signed_time_that_is_not_a_date_or_far_in_the_future(setup):
+    """The time an official's workstation signed is bounded (rules.entry_time): a 4xx
+    that says why, nothing sequenced; an hour of clock skew still passes."""
+    import time
+
+    from app.core.records import sign_entry
+    from app.net.demo_network import DEMO_OFFICIAL, city_seat
+
+    a, url = setup["a"], setup["a_url"] + "submit"
+    lon, lat = city_seat(A)
+    key = a._official_key(DEMO_OFFICIAL, PASS)
+
+    def signed(when: str) -> bytes:
+        rec = a.issue_record("WAT", "dated", {"type": "Point", "coordinates": [lon, lat]})
+        return sign_entry({**rec, "time": when, "official": DEMO_OFFICIAL}, key)
+
+    size = a.size()
+    future = signed("9999-12-31T23:59:59Z")
+    resp = httpx.post(url, content=future, timeout=30)
+    assert resp.status_code == 422 and "ahead of this node's clock" in resp.text, resp.text
+    resp = httpx.post(url, content=signed("2026-13-45T99:99:99Z"), timeout=30)
+    assert resp.status_code == 422 and "not a real date" in resp.text, resp.text
+    numeric = future.replace(b'"9999-12-31T23:59:59Z"', str(10**30).encode())
+    resp = httpx.post(url, content=numeric, timeout=30)
+    assert resp.status_code == 400 and "not RFC 3339" in resp.text, resp.text
+    assert a.size() == size
+    soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1800))
+    assert httpx.post(url, content=signed(soon), timeout=30).status_code == 200
+    assert a.size() == size + 1
