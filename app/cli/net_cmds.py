@@ -284,10 +284,9 @@ def _serve_cities(args) -> int:
     """Several city folders, one process (app.net.city_host)."""
     from app.ledger import folder_owner
     from app.ledger.node import Node
-    from app.net.city_host import CityHost, shared_http
+    from app.net.city_host import CityHost
 
     nodes, cities = [], []
-    http = shared_http(len(args.city))
     try:
         for text in args.city:
             folder, listen = _city_arg(text)
@@ -295,7 +294,7 @@ def _serve_cities(args) -> int:
                 node = Node.open(folder)
             nodes.append(node)
             host, port = _city_listen(node, listen)
-            cities.append((_node_service(args, node, http), host, port))
+            cities.append((_node_service(args, node), host, port))
         console = _console()
         for service, host, port in cities:
             console.print(
@@ -304,11 +303,10 @@ def _serve_cities(args) -> int:
         if args.json:
             print_json([{"origin": s.node.origin, "url": f"http://{h}:{p}/"} for s, h, p in cities])
         try:
-            CityHost(cities, http).serve()
+            CityHost(cities).serve()
         except folder_owner.FolderOwned as e:
             raise CliError(str(e)) from None
     finally:
-        http.close()
         for node in nodes:
             node.close()
     _end_stopped_node()

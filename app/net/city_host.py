@@ -6,13 +6,16 @@ Each city keeps everything of its own — data folder (and its owner lock), stor
 sync engine, witness, announcer — and its own port, so on the wire a hosted city is exactly
 a single-city `node serve` (the trust file's endpoint is unchanged and the city can move
 to a machine of its own without a new trust file). What the cities share is what only
-costs when duplicated: one event loop serving every port, one uvicorn tick, one outgoing
-HTTP client (app.net.client.PeerHttp: one connection pool and one loop thread instead of
-three per city), one interpreter.
+costs when duplicated: one event loop serving every port, one uvicorn tick, one
+interpreter. Each city keeps its own outgoing client (app.net.client.PeerHttp, one loop
+thread shared by its sync, cosigning and announcing): one client shared by 13 cities was
+the bottleneck of a 50-city network (200 calls queued in its one connection pool, whose
+assignment of requests to connections is quadratic in the pool, and 2 of 50 cities
+cosigned after 8 minutes).
 
 SIGINT/SIGTERM stops every city: the servers get uvicorn's short grace for running
-requests, then the shared client is closed first (every peer call in flight is cancelled,
-so no peer can delay the stop) and the cities' background threads stop in parallel.
+requests, then each city closes its client first (every peer call in flight is cancelled,
+so no peer can delay the stop) and stops its background threads, the cities in parallel.
 """
 
 from __future__ import annotations
@@ -36,17 +39,12 @@ TICK = 1.0  # seconds between two uvicorn housekeeping ticks (its own loop ticks
 THREADS_PER_CITY = 8  # request handlers that may block at once (SQL, signing), per city
 
 
-def shared_http(cities: int) -> PeerHttp:
-    """One outgoing client for `cities` hosted cities: a pool that grows with them."""
-    return PeerHttp(max_connections=max(64, 8 * cities))
-
-
 class CityHost:
     """Serves `cities` — (NodeService, host, port) — until SIGINT/SIGTERM or stop()."""
 
     def __init__(self, cities, http: PeerHttp | None = None):
         self.cities = list(cities)
-        self.http = http  # shared by the services (closed here at the stop), or None
+        self.http = http  # a client the services share (closed here first at the stop), or None
         self.servers: list[_HostedServer] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
