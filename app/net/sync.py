@@ -133,6 +133,7 @@ class SyncEngine:
         self._city_pool = ThreadPoolExecutor(concurrency, thread_name_prefix="sync-city")
         self._due: dict[str, float] = {}  # origin -> when its next scheduled check is due
         self._running: set[str] = set()  # origins being checked by the schedule now
+        self._rewake: set[str] = set()  # ... and woken meanwhile: checked again at once
         self._recorded: dict[str, str | None] = {}  # origin -> endpoint last written
         self._etags: dict[str, str] = {}  # log prefix -> ETag of the checkpoint held from it
         self._quiet: dict[str, float] = {}  # origin -> its current polling interval
@@ -160,6 +161,10 @@ class SyncEngine:
             for o in [origin] if origin else list(self._due):
                 self._due[o] = 0.0
                 self._quiet[o] = self.interval
+                if o in self._running:
+                    # A check already under way may have read the old checkpoint: check
+                    # again as soon as it ends, or its schedule would hide this news.
+                    self._rewake.add(o)
                 h = self.health.get(o)
                 if h is not None:
                     h.next_try = 0.0
@@ -287,10 +292,11 @@ class SyncEngine:
         except Exception:
             log.exception("liveness probe of %s failed", city.origin)
         finally:
+            every = self._probe_intervals().get(city.origin, self.probe_interval)
             with self._health_lock:
                 self._running.discard(city.origin)
+                self._rewake.discard(city.origin)  # a wake during a probe left it due now
                 jitter = 0.85 + 0.3 * self._rng.random()
-                every = self._probe_intervals().get(city.origin, self.probe_interval)
                 self._probe_due[city.origin] = time.time() + every * jitter
             if failed:
                 self.wake(city.origin)
@@ -329,6 +335,9 @@ class SyncEngine:
             if h.city_failures:
                 due = max(due, now + backoff_delay(h.city_failures))
             self._due[origin] = max(due, h.next_try if h.state != "ok" else 0.0)
+            if origin in self._rewake:
+                self._rewake.discard(origin)
+                self._due[origin] = 0.0
         self._wake.set()
 
     # --- one pass ------------------------------------------------------------------
