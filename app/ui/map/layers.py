@@ -135,6 +135,7 @@ class AssetLayer(pg.GraphicsObject):
         def prepare() -> None:
             for _, shape_set in shapes:
                 shape_set.prepare()
+            trim_heap()  # this thread's malloc arena too
 
         # Two threads: numpy releases the GIL in the big passes, so on two cores the
         # shapes are ready about when the marks are and the view is rendered once.
