@@ -227,14 +227,16 @@ class SyncEngine:
 
         def waits(c: City, now: float) -> bool:
             o = c.origin
+            if o not in every or self._probe_due.get(o, 0.0) > now:
+                return True
             h = self.health.get(o)
-            return (
-                o not in every
-                or h is None
-                or bool(h.city_failures)
-                or self._probe_due.get(o, 0.0) > now
-                or self._due.get(o, 0.0) - now < every[o]
-            )
+            due = self._due.get(o, now)
+            if h is None or h.city_failures or due - now < every[o]:
+                # Not now (a full check comes first, or its back-off rules): look again
+                # then. A probe left due in the past woke the loop every 50 ms.
+                self._probe_due[o] = max(now + 1.0, due)
+                return True
+            return False
 
         return self._claim(waits)
 
