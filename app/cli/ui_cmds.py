@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -219,6 +220,9 @@ def _demo(args) -> int:
     # Each size has its own folder: a network's members are fixed when it is created.
     base = args.data / (DEMO_DIR if args.cities == 5 else f"{DEMO_DIR}-{args.cities}")
     _say(args, f"Starting the demo network in {base} ({len(cities)} city nodes on 127.0.0.1)…")
+    # Until the app's loop takes over the signals, SIGTERM unwinds through the `finally`
+    # below, which stops the city nodes instead of orphaning them.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     net = start_demo_network(
         base, cities=cities, seed_codes=args.seed_codes, per_process=cities_per_process(len(cities))
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -24,6 +25,22 @@ def make_application(argv=None, language: str | None = None, dark: bool = False)
     theme.apply_fonts(app)
     i18n.install(app, language)
     return app
+
+
+def quit_on_signals(app: QApplication) -> QTimer:
+    """SIGTERM, SIGINT and SIGHUP quit the event loop like closing the window does, so the
+    callers' cleanup runs: settings saved, the worker stopped, and `cityledger demo`'s city
+    nodes stopped (a demo killed with SIGTERM used to leave its nodes running, and the next
+    demo's nodes then failed to bind).  Python runs a signal handler only when the
+    interpreter has control; Qt's C++ loop would hold it back, so a timer hands it control
+    four times a second.  The quit is queued, not called: a signal that lands before the
+    loop starts would otherwise be lost (QCoreApplication.quit does nothing outside exec)."""
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: QTimer.singleShot(0, app.quit))
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return timer
 
 
 def settings() -> QSettings:
@@ -81,6 +98,7 @@ def run_gui(
             screenshot_when_loaded(app, window, backend, screenshot, size, "main window")
             return 0
         window.show()
+        quit_on_signals(app)
         return app.exec()
     finally:
         window.save_settings()
@@ -115,6 +133,7 @@ def run_wall(
         else:
             wall.showFullScreen()
         QTimer.singleShot(0, wall.raise_)
+        quit_on_signals(app)
         return app.exec()
     finally:
         backend.stop()
