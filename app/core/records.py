@@ -32,6 +32,11 @@ whitespace, UTF-8; the leaf hash is RFC 6962 SHA-256(0x00 || entry bytes)):
 - ``sig``: base64 Ed25519 signature by ``official``'s key over
   ``ENTRY_DOMAIN + canonical_json(record without "sig")``.
 
+One more entry type is not a signed record: ``{"type": "code-map", "root": b64, "size": m}``,
+which the sequencer appends as the last entry of every batch (MAP_TYPE, make_map_entry):
+``root`` is the code map (app/core/code_map.py) after entries [0, m), ``m`` its own index.
+The checkpoint's log signature authenticates it like every other entry.
+
 Entries longer than MAX_ENTRY_BYTES are refused: tlog-tiles entry bundles carry
 a big-endian uint16 length.
 """
@@ -119,6 +124,36 @@ def _reject_constant(name: str) -> NoReturn:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+MAP_TYPE = "code-map"
+
+
+def make_map_entry(root: bytes, size: int) -> bytes:
+    """The code-map entry committing `root` as the map after entries [0, size)."""
+    return canonical_json(
+        {"root": base64.b64encode(root).decode("ascii"), "size": size, "type": MAP_TYPE}
+    )
+
+
+def _validate_map_entry(rec: dict[str, Any]) -> dict[str, Any]:
+    if set(rec) != {"type", "root", "size"}:
+        raise EntryError("a code-map entry has exactly 'type', 'root' and 'size'")
+    size = rec["size"]
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise EntryError(f"code-map size {size!r} must be a non-negative integer")
+    try:
+        root = base64.b64decode(rec["root"], validate=True) if isinstance(rec["root"], str) else b""
+    except (binascii.Error, ValueError):
+        root = b""
+    if len(root) != 32:
+        raise EntryError("code-map root must be a base64 32-byte hash")
+    return rec
+
+
+def map_root(rec: dict[str, Any]) -> bytes:
+    """The root hash of a code-map record that parse_entry accepted."""
+    return base64.b64decode(rec["root"])
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -246,6 +281,10 @@ def validate_record(rec: Any, signed: bool = True) -> dict[str, Any]:
     """Structural checks shared by sign_entry and parse_entry; raises EntryError."""
     if not isinstance(rec, dict):
         raise EntryError("an entry is a JSON object")
+    if rec.get("type") == MAP_TYPE:
+        if not signed:
+            raise EntryError("a code-map entry is not signed: the sequencer makes it")
+        return _validate_map_entry(rec)
     extra = set(rec) - _TOP_KEYS
     if extra:
         raise EntryError(f"unknown record fields {sorted(extra)}")

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.checkpoint import open_checkpoint
+from app.core.code_map import CodeMap
 from app.core.errors import CoreError
 from app.core.note import Verifier
 from app.ledger import codes_index, rules
+from app.ledger.map_state import is_map_entry
 from app.ledger.store import LogInfo, Store
 from app.ledger.tilelog import HASH_SIZE, TILE_WIDTH, TileLog, decode_entries, tile_width_at
 
@@ -96,6 +98,11 @@ def audit_log(store: Store, origin: str, check_index: bool = True) -> AuditRepor
                     f"recomputed from entries (tree size {upto})"
                 )
         cp = by_size.get(upto)
+        if cp is not None and chunk and not is_map_entry(chunk[-1]):
+            report.fail(
+                f"checkpoint at size {upto}: its last entry ({upto - 1}) is not a code-map "
+                "entry, so it commits no code map"
+            )
         if cp is not None:
             report.checkpoints_checked += 1
             if cp.root_hash != tl.root():
@@ -187,7 +194,7 @@ class _Judged:
     def __init__(self, store: Store, info: LogInfo):
         self.ctx = rules.LogContext(info.origin, info.city_code or "", info.admin_vkey)
         self.store = store
-        self.state = rules.LedgerState(source=self._source)
+        self.state = rules.LedgerState(source=self._source, code_map=CodeMap())
         self.pending: str | None = None  # why the log's later records are held back
         self.resolved = {
             e["entry_index"]

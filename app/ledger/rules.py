@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.code_map import CodeMap, map_key, official_key
 from app.core.errors import CoreError
-from app.core.records import parse_entry
+from app.core.records import MAP_TYPE as _map_type
+from app.core.records import map_root, parse_entry
 from app.ledger import codes_index
 from app.ledger.keys import UnusableKeyError, verify_key
 
@@ -50,6 +52,11 @@ OFFICIAL_KNOWN = "official-known"
 CODE_NOT_TRANSFERRED = "code-not-transferred"
 TRANSFER_TARGET = "transfer-target"
 TRANSFER_SOURCE = "transfer-source"
+MAP_SIZE = "code-map-size"
+MAP_ROOT = "code-map-root"
+MAP_SUBMITTED = "code-map-submitted"
+"""A code-map entry is the sequencer's own, never a submission (judged by the sequencer
+only: in a log it is judged by size and root like any other entry)."""
 TRANSFER_PENDING = "transfer-pending"
 """Not a breach: the transfer-out a transfer-in names is in a log this node does not hold
 (or has not folded that far) yet. The sequencer refuses such a transfer-in; the replica
@@ -102,6 +109,21 @@ class LedgerState:
     # (origin, index) -> the record at that index of another log this node holds and has
     # folded that far, else None: what a transfer-in is judged against (see TransferSource)
     source: TransferSource | None = None
+    # The log's code map (code -> index of its latest record in this log; official ->
+    # index of their official-revoke, else official-add) before the record, if kept; None: code-map entries' roots are not judged.
+    # Asset records are queued in `map_pending` and set in one set_many when a
+    # code-map record needs the root (a batch costs each touched map node once).
+    code_map: CodeMap | None = None
+    map_pending: dict[bytes, int] = field(default_factory=dict)
+
+    def map_root(self) -> bytes:
+        """The root of `code_map` with every record so far (code_map must be kept)."""
+        if self.code_map is None:
+            raise ValueError("this state keeps no code map")
+        if self.map_pending:
+            self.code_map.set_many(self.map_pending.items())
+            self.map_pending.clear()
+        return self.code_map.root()
 
 
 TransferSource = Callable[[str, int], "Row | None"]
@@ -416,6 +438,37 @@ def _official_known(
     return None
 
 
+def _map_size(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    """A code-map entry commits the map of the entries before it: its size is its index."""
+    size = rec.get("size")
+    if type(size) is not int or size != index or not isinstance(rec.get("root"), str):
+        return Refusal(
+            MAP_SIZE, f"code-map entry at index {index} must have size {index}, not {size!r}"
+        )
+    return None
+
+
+def _map_root(
+    ctx: LogContext, st: LedgerState, rec: Record, index: int, sig: Any
+) -> Refusal | None:
+    if st.code_map is None:
+        return None
+    try:
+        claimed = map_root(dict(rec))
+    except ValueError:
+        claimed = b""
+    expected = st.map_root()
+    if claimed != expected:
+        return Refusal(
+            MAP_ROOT,
+            f"code-map entry at index {index} commits root {claimed.hex()[:16]}…, but the "
+            f"codes of {ctx.origin} before it give {expected.hex()[:16]}…",
+        )
+    return None
+
+
 _ON_A_CODE: tuple[Rule, ...] = (
     _code_shape,
     _code_city,
@@ -438,6 +491,7 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
     "revoke": _ON_A_CODE,
     "official-add": (_subject_shape, _admin_signed, _official_new),
     "official-revoke": (_subject_shape, _admin_signed, _official_known),
+    _map_type: (_map_size, _map_root),
 }
 
 
@@ -492,9 +546,16 @@ def apply(
     refusal = judge(ctx, state, record, index, signature)
     if refusal is not None:
         return refusal
+    if record["type"] == _map_type:
+        return {}  # it changes no row: the map it commits was judged above
     if record["type"] in codes_index.OFFICIAL_TYPES:
-        return codes_index.fold_official(state.officials, record, index, ctx.origin)
+        official = codes_index.fold_official(state.officials, record, index, ctx.origin)
+        if state.code_map is not None:
+            state.map_pending[official_key(official["name"])] = index
+        return official
     code = record["code"]
     row = codes_index.fold(state.codes.get(code), record, index, ctx.origin)
     state.codes[code] = row
+    if state.code_map is not None:
+        state.map_pending[map_key(code)] = index
     return row

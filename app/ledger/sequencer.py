@@ -15,6 +15,12 @@ The checkpoint is signed inside the transaction (and discarded if it rolls back)
 stored checkpoint can never cover an entry that is not stored, and the log never has
 committed entries without a checkpoint for them. It is published only after the commit.
 
+Every batch ends with one more entry the sequencer makes itself, the code-map entry
+(app/core/records.make_map_entry): the root of the log's code map after the batch, so the
+last entry under every checkpoint commits the state of every code (docs/architecture.md,
+"A verifiable code index"). The map is kept in memory, built from the log at the first
+batch, and carried forward by the rules like the codes index.
+
 If another process appended to the same log (the CAS fails), the batch is re-validated
 against the new state and retried; the two writers never publish inconsistent trees.
 """
@@ -36,10 +42,19 @@ from typing import Any
 import sqlalchemy as sa
 from nacl.exceptions import BadSignatureError
 
+from app.core.code_map import CodeMap
 from app.core.errors import CityLedgerError
-from app.core.records import ASSET_TYPES, ENTRY_DOMAIN, split_signature
+from app.core.records import (
+    ASSET_TYPES,
+    ENTRY_DOMAIN,
+    MAP_TYPE,
+    make_map_entry,
+    parse_entry,
+    split_signature,
+)
 from app.ledger import rules
 from app.ledger.keys import UnusableKeyError, verify_key
+from app.ledger.map_state import build_map
 from app.ledger.signing_pool import SigningPool, signature_valid
 from app.ledger.store import ConflictError, Store
 from app.ledger.tilelog import TileLog
@@ -162,6 +177,7 @@ class Sequencer:
         self._incoming: queue.Queue[Submission | None] = queue.Queue()
         self._pool: queue.Queue[Submission | None] = queue.Queue()
         self._tilelog: TileLog | None = None
+        self._map: tuple[int, CodeMap] | None = None  # (log size, its code map)
         self._stopping = False
         # official name -> verifier key; names are never reused, so a cached key stays right
         self._vkeys: dict[str, str] = {self.admin_name: admin_vkey}
@@ -260,6 +276,13 @@ class Sequencer:
                 p.outcome = SubmissionRefused(parsed.reason, parsed.rule)
                 return p
             p.record = parsed
+        if p.parsed["type"] == MAP_TYPE:
+            p.outcome = SubmissionRefused(
+                "a code-map entry is made by the sequencer at the end of a batch; it "
+                "cannot be submitted",
+                rules.MAP_SUBMITTED,
+            )
+            return p
         vkey = self._vkeys.get(p.parsed["official"])
         if vkey is not None:
             try:
@@ -380,6 +403,7 @@ class Sequencer:
             offs = self.store.official_rows(conn, self.origin)
             ctx = rules.LogContext(self.origin, self.city_code, self.admin_vkey)
             state = rules.LedgerState(code_rows, offs, self.store.transfer_source(conn))
+            state.code_map = self._code_map(old_size)
             changed_codes: dict[str, dict[str, Any]] = {}
             changed_offs: dict[str, dict[str, Any]] = {}
             accepted: list[bytes] = []
@@ -401,6 +425,12 @@ class Sequencer:
                 indexed.append((p, index))
             if not accepted:
                 return old_size, None
+            index = old_size + len(accepted)
+            map_entry = make_map_entry(state.map_root(), index)
+            refusal = rules.apply(ctx, state, parse_entry(map_entry), index)
+            if isinstance(refusal, rules.Refusal):  # a bug here, never the submitters'
+                raise RuntimeError(f"own code-map entry refused: {refusal.reason}")
+            accepted.append(map_entry)
             try:
                 tile_rows, bundle_rows = tl.append(accepted)
             except BaseException:
@@ -419,9 +449,20 @@ class Sequencer:
             except BaseException:
                 self._tilelog = None  # memory ran ahead of the rolled-back database
                 raise
+        self._map = (new_size, state.code_map)
+        self.store.map_cache.put(self.origin, new_size, state.code_map)  # for proof bundles
         for p, index in indexed:
             p.outcome = Receipt(p.parsed.get("code"), index, new_size)
         return new_size, note
+
+    def _code_map(self, size: int) -> CodeMap:
+        """A copy of the log's map after entries [0, size) (built from the stored log
+        when the one kept is not of that size: first batch, or another writer)."""
+        if self._map is None or self._map[0] != size:
+            held = self.store.map_cache.peek(self.origin, size)
+            built = held or build_map(self.store.bundle_rows, self.origin, size)
+            self._map = (size, built)
+        return self._map[1].copy()
 
     def _load(self, conn: sa.Connection) -> TileLog:
         size = self.store.stored_size(conn, self.origin, lock=True)

@@ -22,7 +22,8 @@ def _grow(node, n=300):
 def test_clean_log_passes(node):
     _grow(node)
     report = audit_log(node.store, node.origin)
-    assert report.ok and report.size == 301 and report.entries_checked == 301
+    # official-add, its code-map entry, 300 issues in one batch and theirs
+    assert report.ok and report.size == 303 and report.entries_checked == 303
     assert report.checkpoints_checked == len(node.store.checkpoints(node.origin))
 
 
@@ -36,7 +37,7 @@ def test_changed_entry_is_found_at_its_tile(node):
             )
         ).scalar()
         ents = decode_entries(bytes(data))
-        ents[7] = ents[7].replace(b"heat 6", b"heat X")
+        ents[7] = ents[7].replace(b"heat 5", b"heat X")  # 0 official-add, 1 code map
         conn.execute(
             sa.update(entry_bundles)
             .where(entry_bundles.c.origin == node.origin, entry_bundles.c.n == 0)
@@ -77,8 +78,35 @@ def test_checkpoint_beyond_the_log_and_forged_root(node):
                 )
             )
     problems = audit_log(store, node.origin).problems
-    assert any("size 50 covers entries beyond the stored size 11" in p for p in problems)
+    assert any("size 50 covers entries beyond the stored size 13" in p for p in problems)
     assert any(p.startswith("checkpoint at size 5: root 0202") for p in problems)
+
+
+def test_checkpoint_whose_last_entry_is_no_code_map(node):
+    """A checkpoint must end in its code-map entry: one signed over an entry of a code
+    commits no map (what a witness refuses to co-sign)."""
+    _grow(node, 10)
+    store = node.store
+    size = store.log_info(node.origin).size - 1  # the last issue, before the batch's code-map entry
+    from app.net.ledger_view import LedgerView
+
+    root = LedgerView(store, node.origin).root_at(node.origin, size)
+    assert root is not None
+    with store.write() as conn:
+        conn.execute(
+            sa.insert(checkpoints).values(
+                origin=node.origin,
+                size=size,
+                root_hash=root,
+                created_at=0,
+                note=sign_note(Checkpoint(node.origin, size, root).to_text(), node.log_signer()),
+            )
+        )
+    problems = audit_log(store, node.origin).problems
+    assert problems == [
+        f"checkpoint at size {size}: its last entry ({size - 1}) is not a code-map entry, "
+        "so it commits no code map"
+    ]
 
 
 def test_tile_beyond_size_and_codes_index_drift(node):
@@ -93,4 +121,4 @@ def test_tile_beyond_size_and_codes_index_drift(node):
         )
     problems = audit_log(store, node.origin).problems
     assert f"codes index row {res[2].code}: name is 'edited', the log says 'heat 2'" in problems
-    assert "tile 0/0 has width 200, beyond tree size 6" in problems
+    assert "tile 0/0 has width 200, beyond tree size 8" in problems

@@ -143,12 +143,12 @@ def _flow(tmp_path, db_args):
         check=0,
     )
     issued = json.loads(out)
-    assert issued["codes"] == [issued["code"]] and issued["index"] == 1
+    assert issued["codes"] == [issued["code"]] and issued["index"] == 2  # 1: a code map
     _, out, _ = run("--data", d, "log", "info", "--json", check=0)
     info = json.loads(out)
     for key in ("origin", "size", "vkey", "witness_vkey", "url"):
         assert key in info
-    assert info["origin"] == "cityledger.example/130100" and info["size"] == 2
+    assert info["origin"] == "cityledger.example/130100" and info["size"] == 4
     assert info["vkey"].startswith("cityledger.example/130100+")
     trust = write_trust(tmp_path / "trust.note", info)
 
@@ -316,7 +316,7 @@ def test_batch_issue_from_geojson(node_dir, tmp_path, capsys):
     assert doc["count"] == 41 and len(set(doc["codes"])) == 41 and doc["refused"] == []
     assert doc["indexes"] == list(range(before, before + 41))
     assert doc["codes"][-1].startswith("130100-SEW-")
-    assert _size(capsys, node_dir) == before + 41
+    assert _size(capsys, node_dir) == before + 42  # one batch and its code-map entry
     import pyogrio
 
     written = pyogrio.read_dataframe(out_layer)

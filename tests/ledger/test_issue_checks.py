@@ -98,7 +98,7 @@ def test_self_intersecting_polygon_is_refused_with_the_reason(node_dir, tmp_path
         "--geometry", geometry_file(tmp_path, BOWTIE),
     )  # fmt: skip
     assert code == 2 and "invalid geometry: Self-intersection[114.55 38.05]" in err
-    assert log_size(node_dir) == 1
+    assert log_size(node_dir) == 2  # the official and its code-map entry
 
 
 @pytest.mark.parametrize(("where", "point"), [("Paris", PARIS), ("Hangzhou", HANGZHOU)])
@@ -108,7 +108,7 @@ def test_an_asset_outside_the_city_needs_a_recorded_reason(
     args = ["--data", node_dir, "issue", "--class", "BLD", "--name", f"office in {where}"]
     args += ["--geometry", geometry_file(tmp_path, point), "--json"]
     code, out, _ = cli(capsys, *args)
-    assert code == 2 and log_size(node_dir) == 1
+    assert code == 2 and log_size(node_dir) == 2  # the official and its code map
     error = json.loads(out)["error"]["message"]
     assert "outside city 130100's boundary" in error and "km away" in error
     reason = f"liaison office in {where}, owned by the city"
@@ -134,7 +134,7 @@ def test_batch_with_a_10_mib_property_names_it(node_dir, tmp_path, capsys, env):
     code, _, err = cli(capsys, "--data", node_dir, "issue", "--batch", layer)
     assert code == 2 and "Too many characters" not in err
     assert "feature 3: property 'notes' is 10,485,760 characters; at most 16,384" in err
-    assert log_size(node_dir) == 1
+    assert log_size(node_dir) == 2  # the official and its code-map entry
 
 
 def test_batch_with_an_oversize_attribute_and_a_bad_polygon_issues_nothing(
@@ -163,7 +163,7 @@ def test_batch_with_an_oversize_attribute_and_a_bad_polygon_issues_nothing(
     assert code == 2 and "2 of 3 features cannot be issued; nothing was issued" in err
     assert "feature 2 (long): attribute 'notes' is 20,000 characters" in err
     assert "feature 3 (bow): invalid geometry: Self-intersection" in err
-    assert log_size(node_dir) == 1
+    assert log_size(node_dir) == 2  # the official and its code-map entry
 
 
 # --- the issuance service (desktop app, scripts) and /submit ------------------------
@@ -207,4 +207,4 @@ def test_submit_refuses_an_asset_outside_the_city_with_422(node_dir):
         assert accepted.status_code == 200, accepted.text
     finally:
         server.stop()
-    assert log_size(node_dir) == 2  # the official and the asset inside the city
+    assert log_size(node_dir) == 4  # the official, the asset inside the city, their maps

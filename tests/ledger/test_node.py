@@ -8,10 +8,11 @@ import pytest
 from app.core.checkpoint import open_checkpoint
 from app.core.codes import make_code
 from app.core.note import Verifier
-from app.core.records import sign_entry
+from app.core.records import make_map_entry, sign_entry
 from app.ledger.audit import audit_log
 from app.ledger.keys import signing_key
 from app.ledger.keystore import KeystoreError, WrongPassphrase
+from app.ledger.map_state import is_map_entry
 from app.ledger.node import Node, NodeError, NodeLocked, SubmissionRefused
 
 from .conftest import CITY, POINT, point
@@ -21,7 +22,8 @@ def test_issue_update_transfer_revoke_history(node):
     r = node.issue(
         "alice", "alice-pw", "WAT", "Main 1", POINT, {"diameter_mm": 300}, owner="Water Bureau"
     )
-    assert r.index == 1 and r.size == 2 and r.code.startswith("130100-WAT-")
+    # 0 official-add alice, 1 its batch's code-map entry; each batch ends with one
+    assert r.index == 2 and r.size == 4 and r.code.startswith("130100-WAT-")
     node.update(
         "alice",
         "alice-pw",
@@ -35,12 +37,12 @@ def test_issue_update_transfer_revoke_history(node):
     assert (state.status, state.owner, state.name) == ("revoked", "Heat Co", "Main 1 (relined)")
     assert state.bbox == (114.5, 38.0, 114.6, 38.1)
     assert state.attributes == {"diameter_mm": 300}
-    assert (state.first_index, state.latest_index) == (1, last.index)
+    assert (state.first_index, state.latest_index) == (2, last.index)
     assert [(i, rec["type"]) for i, rec in node.history(r.code)] == [
-        (1, "issue"),
-        (2, "update"),
-        (3, "transfer"),
-        (4, "revoke"),
+        (2, "issue"),
+        (4, "update"),
+        (6, "transfer"),
+        (8, "revoke"),
     ]
     with pytest.raises(SubmissionRefused, match="was revoked"):
         node.update("alice", "alice-pw", r.code, name="again")
@@ -50,7 +52,7 @@ def test_issue_update_transfer_revoke_history(node):
 def test_checkpoint_is_signed_by_the_log_key(node):
     node.issue("alice", "alice-pw", "GAS", "Valve", POINT)
     cp, _ = open_checkpoint(node.checkpoint_note(), [Verifier.from_key(node.log_vkey)], node.origin)
-    assert cp.size == node.size() == 2
+    assert cp.size == node.size() == 4
     assert node.latest_checkpoint().root_hash == cp.root_hash
 
 
@@ -68,11 +70,15 @@ def test_sequencer_refusals_are_specific_and_change_nothing(node, tmp_path):
     with pytest.raises(SubmissionRefused, match="belongs to city 130200"):
         node.submit(_entry(node, other_city))
     stale = {"type": "transfer", "code": first.code, "owner": "X", "prev": 0}
-    with pytest.raises(SubmissionRefused, match="latest record is index 1"):
+    with pytest.raises(SubmissionRefused, match="latest record is index 2"):
         node.submit(_entry(node, stale))
     unknown = {"type": "transfer", "code": str(make_code(CITY, "WAT")), "owner": "X", "prev": 0}
     with pytest.raises(SubmissionRefused, match="unknown code"):
         node.submit(_entry(node, unknown))
+    # a code-map entry is the sequencer's own: never taken from a submitter
+    with pytest.raises(SubmissionRefused, match="made by the sequencer") as refused:
+        node.submit(make_map_entry(bytes(32), node.size()))
+    assert refused.value.rule == "code-map-submitted"
     good = json.loads(_entry(node, node.issue_record("WAT", "Q", POINT)))
     good["asset"]["name"] = "tampered"
     tampered = json.dumps(good, sort_keys=True, separators=(",", ":")).encode()
@@ -106,7 +112,7 @@ def test_batch_with_refusals_sequences_the_rest_in_order(node):
     results = node.submit_many([_entry(node, r) for r in records])
     assert isinstance(results[2], SubmissionRefused)
     ok = [r for r in results if not isinstance(r, Exception)]
-    assert [r.index for r in ok] == [1, 2, 3, 4]
+    assert [r.index for r in ok] == [2, 3, 4, 5]
     assert all(r.size == ok[-1].size for r in ok)  # one batch, one checkpoint
 
 
@@ -142,7 +148,7 @@ def test_wrong_passphrases_and_locked_node(tmp_path, db_url):
     n.unlock("pw")
     with pytest.raises(KeystoreError, match="wrong passphrase"):
         n.issue("carol", "nope", "WAT", "x", POINT)
-    assert n.issue("carol", "carol-pw", "WAT", "x", POINT).index == 1
+    assert n.issue("carol", "carol-pw", "WAT", "x", POINT).index == 2
     with pytest.raises(KeystoreError, match="wrong passphrase"):
         n.issue("carol", "nope", "WAT", "x", POINT)  # also once the key is cached
     n.close()
@@ -172,17 +178,17 @@ def test_serving_tiles_and_bundles(node):
         "alice-pw",
         [{"asset_class": "ROD", "name": f"r{i}", "geometry": point(i)} for i in range(300)],
     )
-    assert node.size() == 301
+    assert node.size() == 303  # each of the two batches ends with its code-map entry
     full = node.read_tile(node.origin, (0, 0))
     assert len(full) == 256 * 32
-    assert node.read_tile(node.origin, (0, 1, 45)) == node.store.read_tile(node.origin, 0, 1, 45)
+    assert node.read_tile(node.origin, (0, 1, 47)) == node.store.read_tile(node.origin, 0, 1, 47)
     assert node.read_tile(node.origin, (0, 1)) is None  # no full tile 1 yet
-    assert node.read_tile(node.origin, (0, 1, 46)) is None
+    assert node.read_tile(node.origin, (0, 1, 48)) is None
     assert node.read_tile(node.origin, (1, 0, 1)) is not None
-    bundle = node.read_entries(node.origin, 1, 45)
-    entries = node.store.entries(node.origin, 256, 301)
+    bundle = node.read_entries(node.origin, 1, 47)
+    entries = node.store.entries(node.origin, 256, 303)
     assert bundle == b"".join(len(e).to_bytes(2, "big") + e for e in entries)
-    assert node.read_entries(node.origin, 1, 46) is None
+    assert node.read_entries(node.origin, 1, 48) is None
 
 
 def test_two_writers_on_one_database_never_diverge(node, tmp_path, db_url):
@@ -210,10 +216,15 @@ def test_two_writers_on_one_database_never_diverge(node, tmp_path, db_url):
     other.close()
     receipts = [r for tag in results for batch in results[tag] for r in batch]
     assert all(not isinstance(r, Exception) for r in receipts)
-    assert sorted(r.index for r in receipts) == list(range(1, 301))
+    indices = {r.index for r in receipts}
+    assert len(indices) == 300
     report = audit_log(node.store, node.origin)
     assert report.ok, report.problems
-    assert report.size == 301
+    # every other entry after the official-add is a batch's code-map entry
+    others = [
+        e for i, e in enumerate(node.store.entries(node.origin, 0, report.size)) if i not in indices
+    ]
+    assert all(is_map_entry(e) for e in others[1:]) and report.size == 301 + len(others) - 1
 
 
 def test_issue_many_records_match_their_bytes_even_with_nested_sig_keys(node):

@@ -2,9 +2,12 @@
 (the sequencer, the replica fold, `log verify`'s audit and the verifier), so they cannot
 drift apart again.
 
-Every case is a record at index 8 of city 130100's log, after this real history:
-  0 official-add alice   1 official-add bob   2 issue X   3 issue Y   4 revoke Y
-  5 official-revoke bob  6 issue T            7 transfer-out T to 130200
+Every case is a record at index 16 of city 130100's log, after this real history, each
+record its own batch, so each is followed by the batch's code-map entry (odd indices):
+  0 official-add alice   2 official-add bob   4 issue X   6 issue Y   8 revoke Y
+  10 official-revoke bob 12 issue T           14 transfer-out T to 130200
+A replica's copy ends with the code-map entry an honest sequencer would append after the
+case (index 17), unless the case is itself a code-map entry.
 `callers` names who can judge the case: the replica fold and the audit do not check
 entry signatures (a signature can only be wrong if the city's own sequencer accepted it;
 the verifier checks it whenever the code is verified), a replica does not know the city's
@@ -21,12 +24,14 @@ import pytest
 
 from app.core import note
 from app.core.checkpoint import Checkpoint
+from app.core.code_map import CodeMap
 from app.core.codes import make_code
-from app.core.records import sign_entry
+from app.core.records import make_map_entry, sign_entry
 from app.ledger import rules
 from app.ledger import verifier as V
 from app.ledger.audit import audit_log
 from app.ledger.keys import signing_key
+from app.ledger.map_state import is_map_entry, map_updates
 from app.ledger.node import Node
 from app.ledger.proof_bundle import ProofBundle, official_proof, stored_inclusion_proof
 from app.ledger.sequencer import Receipt, Sequencer, SubmissionRefused
@@ -39,7 +44,7 @@ from .verifier_kit import OTHER_CITIES, make_trust, other_city
 SEQUENCER, FOLD, AUDIT, VERIFIER = "sequencer", "replica fold", "audit", "verifier"
 ALL = frozenset({SEQUENCER, FOLD, AUDIT, VERIFIER})
 STATE = frozenset({SEQUENCER, FOLD, AUDIT})  # rules on the state before the record
-CASE_INDEX = 8
+CASE_INDEX = 16
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,11 @@ CASES = (
     # pending is no breach: the fold and the audit hold the log back without evidence
     # (tests/ledger/test_code_life.py); the sequencer refuses it
     Case("transfer-in from a log not held here", rules.TRANSFER_PENDING, frozenset({SEQUENCER})),
+    # the code-map entry: made by the sequencer, judged in a log by size and root
+    Case("code-map entry with the right root", None, frozenset({FOLD, AUDIT})),
+    Case("code-map entry with a wrong root", rules.MAP_ROOT, frozenset({FOLD, AUDIT})),
+    Case("code-map entry with a wrong size", rules.MAP_SIZE, frozenset({FOLD, AUDIT})),
+    Case("code-map entry submitted", rules.MAP_SUBMITTED, frozenset({SEQUENCER})),
 )
 
 # The verifier's check that reports each rule it judges.
@@ -88,8 +98,8 @@ VERIFIER_CHECK = {
 @dataclass
 class History:
     node: Node
-    base: list[bytes]  # entries 0..5
-    cases: dict[str, bytes]  # case name -> entry at index 6
+    base: list[bytes]  # entries 0..15
+    cases: dict[str, bytes]  # case name -> entry at index 16
     codes: dict[str, str]  # X, Y, Z, W (W is never issued), B (another city's)
 
 
@@ -141,7 +151,7 @@ def history(tmp_path_factory) -> History:
     forged = {"type": "issue", "code": z, "prev": None, "asset": asset, "time": now}
     cases = {
         "issue of a new code": issue(z),
-        "update of the code's latest record": update(x, 2),
+        "update of the code's latest record": update(x, 4),
         "malformed record": b'{"type":"issue"}',
         "issue of another city's code": issue(b),
         "update of another city's code": update(b, 2),
@@ -149,9 +159,9 @@ def history(tmp_path_factory) -> History:
         "signed by an unregistered official": sign_entry({**forged, "official": "mallory"}, bob),
         "signature by another key": sign_entry({**forged, "official": "alice"}, bob),
         "duplicate issue": issue(x),
-        "update of an unknown code": update(w, 2),
-        "update of a revoked code": update(y, 4),
-        "prev pointing at another code's record": update(x, 3),
+        "update of an unknown code": update(w, 4),
+        "update of a revoked code": update(y, 8),
+        "prev pointing at another code's record": update(x, 6),
         "official-add of a registered official": sign_entry(
             {
                 "type": "official-add",
@@ -177,7 +187,7 @@ def history(tmp_path_factory) -> History:
                 "type": "official-revoke",
                 "subject": {"name": "carol"},
                 "reason": "left",
-                "prev": 1,
+                "prev": 2,
                 "time": now,
                 "official": node.admin_name,
             },
@@ -197,17 +207,31 @@ def history(tmp_path_factory) -> History:
     cases.update(
         {
             "inspect of the code's latest record": record(
-                "inspect", x, 2, inspection={"grade": 2, "note": "valve turns"}
+                "inspect", x, 4, inspection={"grade": 2, "note": "valve turns"}
             ),
-            "transfer-out to another city": record("transfer-out", x, 2, to="130200"),
-            "update of a code transferred out": update(t, 7),
-            "transfer-out to its own city": record("transfer-out", x, 2, to=CITY),
-            "transfer-in naming its own log": transfer_in(node.origin, 7),
+            "transfer-out to another city": record("transfer-out", x, 4, to="130200"),
+            "update of a code transferred out": update(t, 14),
+            "transfer-out to its own city": record("transfer-out", x, 4, to=CITY),
+            "transfer-in naming its own log": transfer_in(node.origin, 14),
             "transfer-in from a log not held here": transfer_in("cityledger.example/130200", 5),
+        }
+    )
+    right = _map_after(base)
+    cases.update(
+        {
+            "code-map entry with the right root": make_map_entry(right, CASE_INDEX),
+            "code-map entry with a wrong root": make_map_entry(bytes(32), CASE_INDEX),
+            "code-map entry with a wrong size": make_map_entry(right, CASE_INDEX - 1),
+            "code-map entry submitted": make_map_entry(right, CASE_INDEX),
         }
     )
     yield History(node, base, cases, {"X": x, "Y": y, "Z": z, "W": w, "B": b, "T": t})
     node.close()
+
+
+def _map_after(entries: list[bytes]) -> bytes:
+    """The root an honest sequencer commits after `entries`."""
+    return CodeMap(dict(map_updates(enumerate(entries)))).root()
 
 
 def _params(caller: str) -> list:
@@ -231,8 +255,10 @@ def test_sequencer(case: Case, history: History, db_url: str) -> None:
         batch_delay=0.001,
     )
     try:
-        replay = seq.submit_many(history.base).wait(60)
-        assert [r.index for r in replay] == list(range(CASE_INDEX))
+        # one record a batch, as the history was made: each gets its own code-map entry
+        replay = [seq.submit(e).result(60) for e in history.base if not is_map_entry(e)]
+        assert [r.index for r in replay] == list(range(0, CASE_INDEX, 2))
+        assert store.entries(node.origin, 0, CASE_INDEX) == history.base
         (outcome,) = seq.submit(history.cases[case.name]).wait(60)
     finally:
         seq.stop()
@@ -252,6 +278,8 @@ def _replica(url: str, history: History, case: Case) -> tuple[Store, bytes, byte
     store = Store(url)
     store.ensure_replica(node.origin, CITY, node.log_vkey, node.witness_vkey)
     entries = [*history.base, history.cases[case.name]]
+    if not is_map_entry(entries[-1]):
+        entries.append(make_map_entry(_map_after(entries), len(entries)))
     tl = TileLog.empty()
     tiles, bundles = tl.append(entries)
     text = Checkpoint(node.origin, tl.size, tl.root()).to_text()
@@ -265,9 +293,9 @@ def _replica(url: str, history: History, case: Case) -> tuple[Store, bytes, byte
 def _base_codes(history: History) -> dict[str, tuple[str, str, int]]:
     x, y, t = history.codes["X"], history.codes["Y"], history.codes["T"]
     return {
-        x: ("main x", "issued", 2),
-        y: ("main y", "revoked", 4),
-        t: ("main t", "transferred", 7),
+        x: ("main x", "issued", 4),
+        y: ("main y", "revoked", 8),
+        t: ("main t", "transferred", 14),
     }
 
 
@@ -277,14 +305,17 @@ def test_replica_fold(case: Case, history: History, db_url: str) -> None:
     try:
         origin = history.node.origin
         info = store.log_info(origin)
-        assert info is not None and info.size == CASE_INDEX + 1
+        assert info is not None and info.size == CASE_INDEX + 1 + (
+            not case.name.startswith("code-map")
+        )
         evidence = store.evidence(origin)
         codes = {
             c.code: (c.name, c.status, c.latest_index) for c in store.list_codes(origin=origin)
         }
         if case.rule is None:
-            assert info.indexed_size == CASE_INDEX + 1 and evidence == []
-            assert codes != _base_codes(history)  # the record was folded
+            assert info.indexed_size == info.size and evidence == []
+            if not case.name.startswith("code-map"):
+                assert codes != _base_codes(history)  # the record was folded
         else:
             assert info.indexed_size == CASE_INDEX  # never folded
             (row,) = evidence
@@ -321,7 +352,7 @@ def test_verifier(case: Case, history: History, tmp_path) -> None:
     verified with the trust file and the replica (which knows the officials' revocations)."""
     store, signed, root = _replica(f"sqlite:///{tmp_path / 'replica.sqlite3'}", history, case)
     try:
-        node, size = history.node, CASE_INDEX + 1
+        node, size = history.node, CASE_INDEX + 2
         witnesses = [other_city(*c) for c in OTHER_CITIES]
         trust, _ = make_trust(node, witnesses)
         cosigned = note.add_signatures(signed, *[w.signer for w in witnesses])

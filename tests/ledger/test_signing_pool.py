@@ -112,7 +112,8 @@ def test_forged_entries_are_refused_alike_with_and_without_pool(tmp_path, db_url
         again = n.submit_many(entries[:10])
         assert all(isinstance(r, SubmissionRefused) for r in again)
         assert "already exists" in str(again[0]) and "signature" in str(again[3])
-        assert n.size() == 2 + 37
+        # two officials, 37 issues in three batches of at most 16: each with its code map
+        assert n.size() == 2 * 2 + 37 + 3
     finally:
         n.close()
     assert not n.signing_pool.started
@@ -172,7 +173,7 @@ def test_process_with_a_started_pool_exits(tmp_path, close):
     script = SCRIPT.format(root=str(ROOT), data=str(tmp_path / "node"), close=close)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["done", "51"]
+    assert out.stdout.split() == ["done", "53"]  # official, 50 codes, two code-map entries
 
 
 def _alive(pid: int) -> bool:

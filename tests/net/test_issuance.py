@@ -10,6 +10,7 @@ import pytest
 from app.gis.selection import Selection
 from app.ledger import issuance
 from app.ledger.issuance import IssueRequest, may_issue
+from app.ledger.map_state import is_map_entry
 from app.ledger.node import Node
 from app.net import issuance as net_issuance
 
@@ -80,7 +81,7 @@ def test_unlocked_node_sequences_here(data_dir):
     with Node.open(data_dir, batch_delay=0.005) as node:
         node.unlock("node-pw")
         out = net_issuance.issue(node, request())
-        assert not out.pending and out.index == 1 and out.row == 7
+        assert not out.pending and out.index == 2 and out.row == 7  # 1: a code map
         state = node.code_state(out.code)
         assert state.attributes == {"note": "x", "asset_id": "A-7"}
 
@@ -93,7 +94,7 @@ def test_locked_node_queues_then_delivers_once_unlocked(data_dir):
         assert net_issuance.deliver_outbox(node) == 0  # locked, no server: stays pending
         node.unlock("node-pw")
         assert net_issuance.deliver_outbox(node) == 1
-        assert node.code_state(out.code).first_index == 1
+        assert node.code_state(out.code).first_index == 2
         assert node.store.outbox_items("pending", origin=node.origin) == []
 
 
@@ -141,7 +142,7 @@ def test_a_delivery_killed_after_the_commit_is_delivered_not_refused(data_dir):
         assert (done["code"], done["log_index"]) == (record["code"], logged)
         (refused,) = node.store.outbox_items("refused")
         assert "already exists" in refused["last_error"]
-        assert node.size() == logged + 1
+        assert node.size() == logged + 2  # the entry and its batch's code-map entry
 
 
 def test_cli_issue_uses_the_same_policy_server_then_outbox(data_dir, capsys, monkeypatch):
@@ -166,7 +167,7 @@ def test_cli_issue_uses_the_same_policy_server_then_outbox(data_dir, capsys, mon
         served = json.loads(capsys.readouterr().out)
     finally:
         server.stop()
-    assert served["pending"] is False and served["index"] == 1
+    assert served["pending"] is False and served["index"] == 2
 
     holder = start_holder(data_dir, closed_port_url())  # owned, but nobody answers
     try:
@@ -182,4 +183,6 @@ def test_cli_issue_uses_the_same_policy_server_then_outbox(data_dir, capsys, mon
     local = json.loads(capsys.readouterr().out)
     assert local["pending"] is False and local["outbox_delivered"] == 1
     with Node.open(data_dir) as node:
-        assert node.size() == 4 and node.code_state(queued["code"]) is not None
+        records = node.store.entries(node.origin, 0, node.size())
+        assert sum(not is_map_entry(e) for e in records) == 4  # the official and 3 codes
+        assert node.code_state(queued["code"]) is not None

@@ -31,9 +31,13 @@ from tests.net.conftest import PASS, REPO
 A, B, C = "130100", "130200", "130400"
 
 
+SIZES: dict[str, int] = {}
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    """Three city folders, A's log exported at sizes 101 and 301, C's at 51."""
+    """Three city folders, A's log exported at sizes SIZES["old"] and ["new"], C's at ["c"] (each
+    batch of issues ends with its code-map entry, so the sizes are read back)."""
     root = tmp_path_factory.mktemp("faults")
     ports = {A: free_port(), C: free_port()}
     net = create_network(
@@ -46,6 +50,7 @@ def base(tmp_path_factory):
     node = Node.open(root / "net" / A)
     try:
         export_static(node.store, node.origin, root / "a_old")
+        SIZES["old"] = node.size()
     finally:
         node.close()
     issue_demo_codes(root / "net" / A, 200, passphrase=PASS, seed=1)
@@ -53,7 +58,8 @@ def base(tmp_path_factory):
     node = Node.open(root / "net" / A)
     try:
         export_static(node.store, node.origin, root / "a_new")
-        entries = node.store.entries(node.origin, 0, 301)
+        SIZES["new"] = node.size()
+        entries = node.store.entries(node.origin, 0, SIZES["new"])
         node.unlock(PASS)
         signer = node.log_signer()
         # A validly signed fork: same origin and key, entry 5 replaced, longer log.
@@ -65,6 +71,7 @@ def base(tmp_path_factory):
     c_node = Node.open(root / "net" / C)
     try:
         export_static(c_node.store, c_node.origin, root / "c_log")
+        SIZES["c"] = c_node.size()
     finally:
         c_node.close()
     return {
@@ -122,7 +129,11 @@ def test_static_peer_replicates_and_codes_are_indexed(base, b_node, static_serve
     static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
     h = _sync_a(engine, base)
     assert h.state == "ok", h.error
-    assert _held(node, base["a_origin"]) == 301 and h.verified_size == 301 and h.lag == 0
+    assert (
+        _held(node, base["a_origin"]) == SIZES["new"]
+        and h.verified_size == SIZES["new"]
+        and h.lag == 0
+    )
     for code in base["a_codes"][:20]:
         assert node.store.code_state(code) is not None
     # B now serves A's replica under /logs/<origin>/ exactly as A published it.
@@ -185,9 +196,9 @@ def test_rolled_back_checkpoint_is_refused(base, b_node, static_server, tmp_path
     static_server(_copy(base, "a_old", tmp_path), port=base["ports"][A])
     h = _sync_a(engine, base)
     assert h.state == "failing"
-    assert "rolled-back checkpoint" in h.error and "101" in h.error
-    assert node.store.latest_checkpoint(base["a_origin"]).size == 301
-    assert _held(node, base["a_origin"]) == 301
+    assert "rolled-back checkpoint" in h.error and str(SIZES["old"]) in h.error
+    assert node.store.latest_checkpoint(base["a_origin"]).size == SIZES["new"]
+    assert _held(node, base["a_origin"]) == SIZES["new"]
     assert not node.store.evidence()  # an old but consistent view is stale, not a fork
 
 
@@ -204,13 +215,16 @@ def test_forked_checkpoint_becomes_evidence_and_freezes_the_city(
     assert h.state == "frozen" and "FORK" in h.error
     evidence = node.store.evidence(base["a_origin"])
     assert len(evidence) == 1 and evidence[0]["kind"] == "fork"
-    assert b"\n301\n" in evidence[0]["note_a"] and b"\n310\n" in evidence[0]["note_b"]
+    assert (
+        f"\n{SIZES['new']}\n".encode() in evidence[0]["note_a"]
+        and f"\n{SIZES['new'] + 9}\n".encode() in evidence[0]["note_b"]
+    )
     alerts = [e for e in engine.events if e.kind == ev.ALERT and e.data.get("level") == "critical"]
     assert alerts and alerts[0].data["evidence_id"] == evidence[0]["id"]
     # Nothing of the fork was stored.
     latest = node.store.latest_checkpoint(base["a_origin"])
-    assert latest.size == 301 and latest.root_hash == good_root
-    assert _held(node, base["a_origin"]) == 301
+    assert latest.size == SIZES["new"] and latest.root_hash == good_root
+    assert _held(node, base["a_origin"]) == SIZES["new"]
     # Frozen: even the honest peer is not followed until an operator resolves it.
     server.stop()
     server = static_server(_copy(base, "a_new", tmp_path), port=base["ports"][A])
@@ -230,8 +244,8 @@ def test_forked_checkpoint_becomes_evidence_and_freezes_the_city(
         cli + ["export", str(listed[0]["id"])], capture_output=True, text=True, cwd=REPO, check=True
     ).stdout
     doc = json.loads(exported)
-    assert doc["note_a"].startswith(base["a_origin"] + "\n301\n")
-    assert doc["note_b"].startswith(base["a_origin"] + "\n310\n")
+    assert doc["note_a"].startswith(base["a_origin"] + f"\n{SIZES['new']}\n")
+    assert doc["note_b"].startswith(base["a_origin"] + f"\n{SIZES['new'] + 9}\n")
     missing = subprocess.run(
         cli + ["resolve", str(listed[0]["id"] + 1), "--note", "x"],
         cwd=REPO,
@@ -304,7 +318,7 @@ def test_same_size_fork_is_evidence(base, b_node, static_server, tmp_path):
     a = Node.open(base["net"].node(A).data_dir)
     try:
         a.unlock(PASS)
-        entries = a.store.entries(a.origin, 0, 301)
+        entries = a.store.entries(a.origin, 0, SIZES["new"])
         peer = tmp_path / "same-size-fork"
         write_static_log(peer, a.origin, entries[:300] + [entries[300] + b" "], a.log_signer())
     finally:
@@ -312,7 +326,7 @@ def test_same_size_fork_is_evidence(base, b_node, static_server, tmp_path):
     static_server(peer, port=base["ports"][A])
     h = _sync_a(engine, base)
     assert h.state == "frozen"
-    assert "same" in node.store.evidence()[0]["detail"] or "size 301" in h.error
+    assert "same" in node.store.evidence()[0]["detail"] or f"size {SIZES['new']}" in h.error
 
 
 def test_peer_killed_mid_sync_resumes_after_restart(
@@ -338,9 +352,9 @@ def test_peer_killed_mid_sync_resumes_after_restart(
     static_server(peer_dir, port=base["ports"][A])
     h = _sync_a(engine, base)
     assert h.state == "ok", h.error
-    assert _held(node, base["a_origin"]) == 301
+    assert _held(node, base["a_origin"]) == SIZES["new"]
     progress = [e.data["fetched"] for e in engine.events if e.kind == ev.PROGRESS]
-    assert progress == [256, 301]  # resumed from 256, did not start over
+    assert progress == [256, SIZES["new"]]  # resumed from 256, did not start over
 
 
 def test_slow_peer_does_not_stall_the_others(base, b_node, static_server, tmp_path):
@@ -359,7 +373,10 @@ def test_slow_peer_does_not_stall_the_others(base, b_node, static_server, tmp_pa
     t.join(60)
     assert set(finished) == {base["a_origin"], base["c_origin"]}
     assert finished[base["c_origin"]] < finished[base["a_origin"]]
-    assert _held(node, base["c_origin"]) == 51 and _held(node, base["a_origin"]) == 301
+    assert (
+        _held(node, base["c_origin"]) == SIZES["c"]
+        and _held(node, base["a_origin"]) == SIZES["new"]
+    )
 
 
 def test_split_view_seen_through_another_member_is_evidence(base, b_node, static_server, tmp_path):
@@ -371,7 +388,7 @@ def test_split_view_seen_through_another_member_is_evidence(base, b_node, static
     a = Node.open(base["net"].node(A).data_dir)
     try:
         a.unlock(PASS)
-        entries = a.store.entries(a.origin, 0, 301)
+        entries = a.store.entries(a.origin, 0, SIZES["new"])
         split = tmp_path / "split"
         note = write_static_log(split, a.origin, entries[:300] + [b"{}"], a.log_signer())
     finally:
@@ -384,7 +401,9 @@ def test_split_view_seen_through_another_member_is_evidence(base, b_node, static
     assert h.state == "frozen", h.error
     evidence = node.store.evidence(base["a_origin"])
     assert len(evidence) == 1 and "mirror" in evidence[0]["detail"]
-    assert _held(node, base["a_origin"]) == 301  # the honest data stays; the city is frozen
+    assert (
+        _held(node, base["a_origin"]) == SIZES["new"]
+    )  # the honest data stays; the city is frozen
 
 
 def test_partial_tiles_replaced_by_full_ones_are_read_from_the_full_tile(
@@ -392,14 +411,14 @@ def test_partial_tiles_replaced_by_full_ones_are_read_from_the_full_tile(
 ):
     """tlog-tiles lets a log delete a partial tile once the full one exists."""
     node, engine = b_node
-    peer = _copy(base, "a_new", tmp_path)  # holds full tile 0 and bundle 0 (size 301)
-    shutil.copy(base["root"] / "a_old" / "checkpoint", peer / "checkpoint")  # size 101
-    assert not (peer / "tile/entries/000.p/101").exists()
+    peer = _copy(base, "a_new", tmp_path)  # holds full tile 0 and bundle 0 (size SIZES['new'])
+    shutil.copy(base["root"] / "a_old" / "checkpoint", peer / "checkpoint")  # size SIZES['old']
+    assert not (peer / f"tile/entries/000.p/{SIZES['old']}").exists()
     static_server(peer, port=base["ports"][A])
     h = _sync_a(engine, base)
     assert h.state == "ok", h.error
-    assert _held(node, base["a_origin"]) == 101
-    assert node.store.latest_checkpoint(base["a_origin"]).size == 101
+    assert _held(node, base["a_origin"]) == SIZES["old"]
+    assert node.store.latest_checkpoint(base["a_origin"]).size == SIZES["old"]
 
 
 def test_bulk_catch_up_indexes_codes_after_storing(
@@ -412,14 +431,14 @@ def test_bulk_catch_up_indexes_codes_after_storing(
     h = _sync_a(engine, base)
     assert h.state == "ok", h.error
     info = node.store.log_info(base["a_origin"])
-    assert info.size == 301 and info.indexed_size == 301
+    assert info.size == SIZES["new"] and info.indexed_size == SIZES["new"]
     assert all(node.store.code_state(c) is not None for c in base["a_codes"])
     kinds = [
         (e.kind, e.data.get("fetched") or e.data.get("count"))
         for e in engine.events
         if e.kind in (ev.PROGRESS, ev.NEW_CODES)
     ]
-    assert kinds == [(ev.PROGRESS, 256), (ev.PROGRESS, 301), (ev.NEW_CODES, 301)]
+    assert kinds == [(ev.PROGRESS, 256), (ev.PROGRESS, SIZES["new"]), (ev.NEW_CODES, SIZES["new"])]
 
 
 def test_two_sync_engines_on_one_store_both_finish(
@@ -450,7 +469,7 @@ def test_two_sync_engines_on_one_store_both_finish(
         other_node.close()
     assert {k: h.state for k, h in results.items()} == {"one": "ok", "two": "ok"}
     info = node.store.log_info(base["a_origin"])
-    assert info.size == 301 and info.indexed_size == 301
+    assert info.size == SIZES["new"] and info.indexed_size == SIZES["new"]
 
 
 def test_flipped_bit_in_a_tile_used_for_the_consistency_check_is_refused(
@@ -465,6 +484,6 @@ def test_flipped_bit_in_a_tile_used_for_the_consistency_check_is_refused(
     static_server(peer, port=base["ports"][A])
     h = _sync_a(engine, base)
     assert h.state == "failing" and "consistency check" in h.error
-    assert node.store.latest_checkpoint(base["a_origin"]).size == 101
-    assert _held(node, base["a_origin"]) == 101
+    assert node.store.latest_checkpoint(base["a_origin"]).size == SIZES["old"]
+    assert _held(node, base["a_origin"]) == SIZES["old"]
     assert not node.store.evidence()  # bad data from a peer is not evidence against the city

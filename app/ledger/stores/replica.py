@@ -24,6 +24,7 @@ from app.core import merkle as _merkle
 from app.core import tiles as _tiles
 from app.ledger import codes_index, rules
 from app.ledger.db import StoreError
+from app.ledger.map_state import MapCache, build_map
 from app.ledger.schema import entry_bundles, logs
 from app.ledger.stores.base import ConflictError
 from app.ledger.stores.codes import CodesIndex
@@ -33,6 +34,16 @@ from app.ledger.tilelog import HASH_SIZE, TILE_WIDTH, bundle_width, decode_entri
 
 
 class Replicas(LogData, CodesIndex, PeersAndEvidence):
+    @property
+    def map_cache(self) -> MapCache:
+        """Each folded log's code map at its indexed size (rules check its code-map
+        entries against it)."""
+        cache: MapCache | None = self.__dict__.get("_map_cache")
+        if cache is None:
+            cache = self.__dict__.setdefault("_map_cache", MapCache())
+        assert cache is not None
+        return cache
+
     def append_replica(
         self,
         origin: str,
@@ -220,6 +231,10 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
             self.official_rows(conn, origin),
             self.transfer_source(conn),
         )
+        start = pairs[0][0] if pairs else 0
+        state.code_map = self.map_cache.get(
+            origin, start, lambda: build_map(self.bundle_rows, origin, start, skip)
+        )
         changed_codes: set[str] = set()
         changed_offs: dict[str, dict[str, Any]] = {}
         apply, official_types = rules.apply, codes_index.OFFICIAL_TYPES
@@ -240,8 +255,10 @@ class Replicas(LogData, CodesIndex, PeersAndEvidence):
                 break
             if rec["type"] in official_types:
                 changed_offs[result["name"]] = result
-            else:
+            elif result:  # a code-map entry changes no row
                 changed_codes.add(result["code"])
+        state.map_root()  # fold the pending codes in before the map is kept
+        self.map_cache.put(origin, upto, state.code_map)
         self.upsert_codes(conn, [state.codes[c] for c in sorted(changed_codes)])
         self.upsert_officials(conn, list(changed_offs.values()))
         return upto, refused
