@@ -182,3 +182,17 @@ verified_lookups = Table(
     Column("peer", String(1024), nullable=False),
     Column("verified_at", Float, nullable=False),
 )
+
+# The latest checkpoint of each other city's log that this node co-signed as a witness,
+# with its own cosignature line (migration 0007): kept apart from the replica's verified
+# checkpoints, which are stored only with the entries they cover.
+witnessed = Table(
+    "witnessed",
+    metadata,
+    Column("origin", String(ORIGIN), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root_hash", LargeBinary, nullable=False),
+    Column("note", LargeBinary, nullable=False),  # the log-signed note as witnessed
+    Column("cosignature", Text, nullable=False),  # this witness's signature line
+    Column("updated_at", Float, nullable=False),
+)

@@ -11,6 +11,7 @@ For the net helper (replication and serving), the entry points are:
   save_checkpoint(origin, ...)         store a verified checkpoint (compare-and-swap)
   read_tile / read_entry_bundle        serve tlog-tiles paths (None = not held)
   latest_checkpoint / checkpoint       signed notes, with cosignatures
+  witnessed / save_witnessed          the latest checkpoint this node co-signed, per log
   add_cosignature, add_evidence, resolve_evidence, peer_update, outbox_*
 """
 
@@ -22,6 +23,7 @@ from app.ledger.stores.logs import LogInfo, StoredCheckpoint
 from app.ledger.stores.lookups import Lookups, VerifiedLookup
 from app.ledger.stores.outbox import Outbox
 from app.ledger.stores.replica import Replicas
+from app.ledger.stores.witnessed import Witnessed, WitnessedCheckpoints
 
 __all__ = [
     "ConflictError",
@@ -30,8 +32,9 @@ __all__ = [
     "StoreError",
     "StoredCheckpoint",
     "VerifiedLookup",
+    "Witnessed",
 ]
 
 
-class Store(Replicas, Outbox, Lookups):
+class Store(Replicas, Outbox, Lookups, WitnessedCheckpoints):
     """Everything the node keeps, in one SQLAlchemy database (SQLite or PostgreSQL)."""

@@ -108,6 +108,16 @@ class LedgerView:
             self.add_cosignatures(origin, cp.size, cp.cosigners)
         return True
 
+    def witnessed(self, origin: str):
+        """The latest checkpoint of `origin` this node co-signed as a witness, or None."""
+        return self.store.witnessed(origin)
+
+    def save_witnessed(self, origin: str, cp, cosignature: str, expected_size: int | None) -> bool:
+        """Record co-signing `cp` iff the witnessed size is still `expected_size`."""
+        return self.store.save_witnessed(
+            origin, cp.size, cp.root, cp.log_note, cosignature, expected_size
+        )
+
     def add_cosignatures(self, origin: str, size: int, lines: dict[str, str]) -> None:
         for name, line in lines.items():
             self.store.add_cosignature(

@@ -1,9 +1,12 @@
 """Witnessing (C2SP tlog-witness v1.0.0), both sides.
 
 - WitnessService answers `POST /add-checkpoint` from other member cities: it co-signs a
-  checkpoint only if it is consistent with the latest one this node verified for that
-  log, and the check and the save are one atomic step (a per-origin lock in the process
-  and a compare-and-swap on the stored size in the database).
+  checkpoint only if it is consistent with the latest one this node witnessed for that
+  log and commits the right code map (app/net/witness_map.py: 422 with the reason
+  otherwise, 503 while the entries cannot be read), and the check and the save are one
+  atomic step (a per-origin lock in the process and a compare-and-swap on the witnessed
+  size in the database). What it witnessed is kept apart from the replica (issue 10): a
+  replica's checkpoint is stored only with the entries it covers.
 - CosignCollector asks every other member city to co-sign this node's latest checkpoint,
   rebuilding the consistency proof from the size a witness reports in a 409, and stores
   the cosignatures so `/checkpoint` publishes them.
@@ -18,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 
+from app.core import merkle
 from app.core import note as _note
 from app.ledger.trust import TrustFile, witness_verifier, witnesses_for
 from app.net import events as ev
@@ -25,6 +29,7 @@ from app.net import verify
 from app.net.client import PeerClient, PeerError, new_http_client, normalize_prefix
 from app.net.health import backoff_delay
 from app.net.server import Reply
+from app.net.witness_map import EntriesUnavailable, WitnessMaps
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +79,7 @@ class WitnessService:
         self.cosigner = cosigner
         self.bus = bus or ev.EventBus()
         self.on_new_checkpoint = on_new_checkpoint
+        self.maps = WitnessMaps(ledger)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -112,25 +118,36 @@ class WitnessService:
             )
         self.ledger.ensure_replica(city)
         with self._lock(origin):
-            stored = self.ledger.latest_checkpoint(origin)
-            current = stored.size if stored else 0
+            witnessed = self.ledger.witnessed(origin)
+            if witnessed is not None:
+                current, current_root, current_note = (
+                    witnessed.size,
+                    witnessed.root_hash,
+                    witnessed.note,
+                )
+            else:
+                # never witnessed: go on from the replica's verified state (an upgrade
+                # keeps what it checked before), else from the empty log
+                stored = self.ledger.latest_checkpoint(origin)
+                current = stored.size if stored else 0
+                current_root = stored.root if stored else merkle.root_of([])
+                current_note = stored.log_note if stored else b""
             if req.old_size != current:
                 return _conflict(current)
-            if stored is not None and cp.size == current:
-                if cp.root != stored.root:
-                    self._fork(
-                        origin,
-                        stored.log_note,
-                        cp.log_note,
-                        f"add-checkpoint: two checkpoints of size {cp.size} with different roots",
-                    )
-                    return _conflict(current)
-            else:
+            if cp.size == current and current and cp.root != current_root:
+                self._fork(
+                    origin,
+                    current_note,
+                    cp.log_note,
+                    f"add-checkpoint: two checkpoints of size {cp.size} with different roots",
+                )
+                return _conflict(current)
+            if cp.size > current:
                 if current == 0:
                     if req.proof:
                         return _text(422, "the consistency proof must be empty when old is 0")
                 elif not verify.check_consistency(
-                    req.proof, cp.size, cp.root, current, stored.root
+                    req.proof, cp.size, cp.root, current, current_root
                 ):
                     self.bus.emit(
                         ev.ALERT,
@@ -142,11 +159,28 @@ class WitnessService:
                     return _text(
                         422, f"consistency proof from {current} to {cp.size} does not verify"
                     )
-                if not self.ledger.save_checkpoint(origin, cp, expected_size=current):
-                    latest = self.ledger.latest_checkpoint(origin)
-                    return _conflict(latest.size if latest else 0)
+            try:
+                wrong, code_map = self.maps.check(city, cp, current, current_root)
+            except EntriesUnavailable as e:
+                return _text(503, f"cannot check the code map yet: {e}")
+            if wrong is not None:
+                self.bus.emit(
+                    ev.ALERT,
+                    origin,
+                    level="critical",
+                    message=f"refused to co-sign checkpoint {cp.size} of {origin}: {wrong}",
+                )
+                return _text(422, f"checkpoint {cp.size} commits a wrong code map: {wrong}")
             lines = verify.cosignature_lines(cp.body, self.cosigner)
-            self.ledger.add_cosignatures(origin, cp.size, {self.cosigner.name: lines.decode()})
+            if not self.ledger.save_witnessed(
+                origin,
+                cp,
+                lines.decode(),
+                expected_size=None if witnessed is None else witnessed.size,
+            ):
+                latest = self.ledger.witnessed(origin)
+                return _conflict(latest.size if latest else 0)
+            self.maps.remember(origin, cp.size, code_map)
         self.bus.emit(
             ev.CHECKPOINT,
             origin,

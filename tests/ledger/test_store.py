@@ -193,7 +193,7 @@ def test_upgrade_from_0002_keeps_evidence_rows(db_url):
     try:
         with store.read() as conn:
             assert (
-                conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0006"
+                conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0007"
             )
         (row,) = store.evidence()
         assert (row["origin"], row["detail"], bytes(row["note_a"]), row["created_at"]) == (
@@ -214,7 +214,7 @@ def test_migrations_are_idempotent_and_versioned(db_url):
     Store(db_url).close()
     store = Store(db_url)  # second open: nothing to do
     with store.read() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0006"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0007"
     store.close()
 
 

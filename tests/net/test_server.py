@@ -31,8 +31,9 @@ def setup(tmp_path_factory):
     from app.ledger.node import Node
 
     root = tmp_path_factory.mktemp("server")
-    w_port = free_port()
-    net = create_network(root, [A, W], passphrase=PASS, ports={W: w_port})
+    a_port, w_port = free_port(), free_port()
+    # A is served where the trust file says: the witness reads its new entries from there
+    net = create_network(root, [A, W], passphrase=PASS, ports={A: a_port, W: w_port})
     issue_demo_codes(root / A, 300, passphrase=PASS)
     a = Node.open(root / A)
     a.unlock(PASS)
@@ -40,7 +41,10 @@ def setup(tmp_path_factory):
     w.unlock(PASS)
     a_service = NodeService(a, sync=False, witness=False)
     w_service = NodeService(w, sync=False)
-    with ThreadServer(a_service.app) as a_srv, ThreadServer(w_service.app, w_port) as w_srv:
+    with (
+        ThreadServer(a_service.app, a_port) as a_srv,
+        ThreadServer(w_service.app, w_port) as w_srv,
+    ):
         yield {
             "a": a,
             "w": w,
@@ -61,13 +65,13 @@ def test_checkpoint_and_tiles_follow_tlog_tiles(setup):
     assert cp.headers["content-type"] == "text/plain; charset=utf-8"
     assert "immutable" not in cp.headers["cache-control"]
     size = int(cp.text.split("\n")[1])
-    assert size == 301
+    assert size == 303  # official-add, 300 issues, each batch with its code-map entry
     full = httpx.get(url + "tile/0/000")
     assert full.status_code == 200 and len(full.content) == 256 * 32
     assert full.headers["content-type"] == "application/octet-stream"
     assert full.headers["cache-control"] == "public, max-age=31536000, immutable"
-    partial = httpx.get(url + "tile/0/001.p/45")
-    assert len(partial.content) == 45 * 32
+    partial = httpx.get(url + "tile/0/001.p/47")
+    assert len(partial.content) == 47 * 32
     assert "immutable" not in partial.headers["cache-control"]
     bundle = httpx.get(url + "tile/entries/000")
     assert bundle.headers["cache-control"].endswith("immutable")
@@ -134,6 +138,16 @@ def _a_note(setup) -> bytes:
     return setup["a_view"].latest_checkpoint(setup["a"].origin).log_note
 
 
+def _size(note: bytes) -> int:
+    return int(note.split(b"\n")[1])
+
+
+def _witnessed(setup) -> int:
+    """The size of A's log the witness last co-signed (0: none yet)."""
+    held = setup["w_service"].ledger.witnessed(setup["a"].origin)
+    return held.size if held else 0
+
+
 def _post(setup, body: bytes) -> httpx.Response:
     return httpx.post(setup["w_url"] + "add-checkpoint", content=body)
 
@@ -154,7 +168,7 @@ def test_add_checkpoint_status_codes(setup):
     # 403: known origin, but no valid signature of its log key
     impostor_skey, _ = generate_key(a.origin)
     forged = sign_note(
-        Checkpoint(a.origin, 301, b"\x02" * 32).to_text(), Signer.from_key(impostor_skey)
+        Checkpoint(a.origin, _size(note), b"\x02" * 32).to_text(), Signer.from_key(impostor_skey)
     )
     assert _post(setup, verify.encode_add_checkpoint(0, [], forged)).status_code == 403
     text, sig = note.decode().rsplit(" ", 1)
@@ -171,24 +185,27 @@ def test_add_checkpoint_status_codes(setup):
     assert [s.name for s in opened.sigs] == [verifier.name]
     assert verifier.verify_timestamp(opened.text.encode(), opened.sigs[0].raw) > 0
     # Re-cosigning the same size is allowed (a fresh timestamp).
-    assert _post(setup, verify.encode_add_checkpoint(301, [], note)).status_code == 200
+    assert _post(setup, verify.encode_add_checkpoint(_size(note), [], note)).status_code == 200
     # 409: the old size is not what the witness holds; the body says what it holds.
     conflict = _post(setup, verify.encode_add_checkpoint(0, [], note))
     assert conflict.status_code == 409
     assert conflict.headers["content-type"].startswith("text/x.tlog.size")
-    assert conflict.text == "301\n"
+    assert conflict.text == f"{_size(note)}\n"
+    # What the witness vouched for is its own state, not the replica's (issue 10): no
+    # checkpoint of A is stored beyond the entries held, so `log verify` stays clean.
+    assert w.store.log_info(a.origin).size == 0 and w.store.checkpoints(a.origin) == []
 
 
 def test_a_validly_signed_checkpoint_with_an_absurd_size_is_4xx(setup, caplog):
     a = setup["a"]
-    held = setup["w_service"].ledger.latest_checkpoint(a.origin).size
+    held = _witnessed(setup)
     root = base64.b64encode(b"\x03" * 32).decode()
     for size in ("9" * 5000, str(2**64), str(2**63), str(2**63 - 1)):
         note = sign_note(f"{a.origin}\n{size}\n{root}\n", a.log_signer())
         for old in (0, held):
             resp = _post(setup, verify.encode_add_checkpoint(old, [], note))
             assert 400 <= resp.status_code < 500, (size[:30], old, resp.status_code, resp.text)
-    assert setup["w_service"].ledger.latest_checkpoint(a.origin).size == held  # nothing saved
+    assert _witnessed(setup) == held  # nothing saved
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -221,9 +238,8 @@ def _grow(setup, n: int) -> bytes:
 
 
 def test_consistency_proof_is_checked_and_check_and_save_is_atomic(setup):
-    a = setup["a"]
     view = setup["a_view"]
-    w_size = setup["w_service"].ledger.latest_checkpoint(a.origin).size
+    w_size = _witnessed(setup)
     note1 = _grow(setup, 3)
     size1 = int(note1.split(b"\n")[1])
     proof = verify.consistency_proof(size1, w_size, view.own_hash_reader())
@@ -248,8 +264,7 @@ def test_consistency_proof_is_checked_and_check_and_save_is_atomic(setup):
     for t in threads:
         t.join()
     assert sorted(results).count(200) == 1 and sorted(results).count(409) == 5
-    held = setup["w_service"].ledger.latest_checkpoint(a.origin).size
-    assert held in (size1, size2)
+    assert _witnessed(setup) in (size1, size2)
 
 
 def test_collector_rebuilds_the_proof_from_the_size_a_409_reports(setup):
@@ -257,7 +272,7 @@ def test_collector_rebuilds_the_proof_from_the_size_a_409_reports(setup):
     witness's size, proves consistency from there and gets the cosignature."""
     a, w = setup["a"], setup["w"]
     view = setup["a_view"]
-    held_by_witness = setup["w_service"].ledger.latest_checkpoint(a.origin).size
+    held_by_witness = _witnessed(setup)
     _grow(setup, 2)
     latest = view.latest_checkpoint(a.origin)
     assert latest.size > held_by_witness > 0
@@ -278,16 +293,14 @@ def test_collector_rebuilds_the_proof_from_the_size_a_409_reports(setup):
 
 def test_same_size_different_root_is_a_conflict_and_evidence(setup):
     a, w = setup["a"], setup["w"]
-    held = setup["w_service"].ledger.latest_checkpoint(a.origin)
+    held = setup["w_service"].ledger.witnessed(a.origin)
     forked = sign_note(Checkpoint(a.origin, held.size, b"\x03" * 32).to_text(), a.log_signer())
     resp = _post(setup, verify.encode_add_checkpoint(held.size, [], forked))
     assert resp.status_code == 409 and resp.text == f"{held.size}\n"
     evidence = w.store.evidence(a.origin)
     assert evidence and evidence[-1]["kind"] == "fork"
     # The witness co-signs nothing more of that log until the fork is resolved.
-    assert (
-        _post(setup, verify.encode_add_checkpoint(held.size, [], held.log_note)).status_code == 422
-    )
+    assert _post(setup, verify.encode_add_checkpoint(held.size, [], held.note)).status_code == 422
 
 
 @pytest.mark.postgres
@@ -295,9 +308,11 @@ def test_witness_check_and_save_is_atomic_on_postgresql(tmp_path, pg_url):
     """Two witness processes' worth of concurrency lands on one PostgreSQL row lock."""
     from app.ledger.node import Node
 
-    create_network(tmp_path, [A, W], passphrase=PASS, db_urls={W: str(pg_url)})
+    a_port = free_port()
+    create_network(tmp_path, [A, W], passphrase=PASS, db_urls={W: str(pg_url)}, ports={A: a_port})
     issue_demo_codes(tmp_path / A, 5, passphrase=PASS)
     a = Node.open(tmp_path / A)
+    a_server = ThreadServer(NodeService(a, sync=False, witness=False).app, a_port).__enter__()
     services = []
     for _ in range(2):  # two independent services over the same database
         w = Node.open(tmp_path / W)
@@ -318,9 +333,9 @@ def test_witness_check_and_save_is_atomic_on_postgresql(tmp_path, pg_url):
             t.join()
         # Whatever the interleaving, one request wins; the others see the saved size (409).
         assert sorted(results) == [200, 409, 409, 409, 409, 409], results
-        stored = services[0].ledger.latest_checkpoint(a.origin)
-        assert stored.size == int(note.split(b"\n")[1])
+        assert services[0].ledger.witnessed(a.origin).size == _size(note)
     finally:
+        a_server.__exit__(None, None, None)
         a.close()
         for s in services:
             s.node.close()
