@@ -167,6 +167,10 @@ def verdict_line(result) -> str:
     bundle cannot know."""
     from app.ledger.verifier import VERIFIED, VERIFIED_OFFLINE
 
+    if result.outcome == VERIFIED and result.current_as_of is not None:
+        size, time = result.current_as_of
+        when = f" ({time})" if time else ""
+        return f"[bold green]VERIFIED[/] — current as of checkpoint {size}{when}"
     if result.outcome == VERIFIED:
         return "[bold green]VERIFIED[/]"
     if result.outcome == VERIFIED_OFFLINE:

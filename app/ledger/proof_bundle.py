@@ -14,8 +14,18 @@ and judge the record hash, in a compact binary form (base64 in the file):
       log holds one under the checkpoint (so a record signed after the revocation
       fails offline)
 
+A bundle that carries the code map (docs/architecture.md, "A verifiable code index")
+starts with b"CLB2" instead, and after the official parts (each now announced by a
+u8 flag: 1 present, 0 absent) holds:
+
+      u64 index + u16 length + code-map entry bytes   (the checkpoint's last entry)
+      u8 count + count × 32-byte inclusion proof hashes
+      u16 length + the code's map proof (app/core/code_map.MapProof.encode)
+      u16 length + the signer's map proof (empty: none)
+
 All integers big-endian. The extra data is not trusted as such: the entry is checked
-against the inclusion proof, and the official-add record against its own proof.
+against the inclusion proof, the official-add record against its own proof, the code-map
+entry against its proof, and the map proofs against the root that entry commits.
 
 For a QR code, `qr_payload` compresses the file (zlib) into ``cityledger-bundle:`` plus
 URL-safe base64; `read_proof_bundle_bytes` accepts either form.
@@ -35,14 +45,17 @@ from app.core import merkle as _merkle
 from app.core import tiles as _tiles
 from app.core import tlog_proof as _tlog_proof
 from app.core.byte_reader import ByteReader
+from app.core.code_map import map_key, official_key
 from app.core.codes import parse_code
 from app.core.errors import CityLedgerError
+from app.ledger.map_state import build_map, is_map_entry
 from app.ledger.store import Store, StoredCheckpoint
 
 if TYPE_CHECKING:
     from app.ledger.node import Node
 
 EXTRA_MAGIC = b"CLB1"
+EXTRA_MAGIC_MAP = b"CLB2"
 QR_PREFIX = "cityledger-bundle:"
 PROOF_BUNDLE_SUFFIX = ".tlog-proof"
 MAX_PROOF_BUNDLE_BYTES = 1 << 20
@@ -62,6 +75,18 @@ class OfficialProof:
 
 
 @dataclass(frozen=True)
+class MapPart:
+    """The checkpoint's code-map entry with its inclusion proof, and the map proofs of
+    the record's code and of its signer (encoded MapProofs) under the root it commits."""
+
+    index: int
+    entry: bytes
+    proof: tuple[bytes, ...]
+    code_proof: bytes
+    official_proof: bytes = b""
+
+
+@dataclass(frozen=True)
 class ProofBundle:
     entry: bytes
     index: int
@@ -69,9 +94,13 @@ class ProofBundle:
     checkpoint: bytes  # the signed checkpoint note, with its cosignatures
     official: OfficialProof | None = None
     official_revoke: OfficialProof | None = None
+    code_map: MapPart | None = None
 
     def encode(self) -> bytes:
-        extra = _encode_extra(self.entry, self.official, self.official_revoke)
+        if self.code_map is not None:
+            extra = _encode_map_extra(self)
+        else:
+            extra = _encode_extra(self.entry, self.official, self.official_revoke)
         return _tlog_proof.TlogProof(
             index=self.index, proof=tuple(self.proof), checkpoint=self.checkpoint, extra=extra
         ).encode()
@@ -97,6 +126,70 @@ def _encode_extra(
             *part.proof,
         ]
     return b"".join(out)
+
+
+def _part(what: str, part: OfficialProof | MapPart) -> list[bytes]:
+    if len(part.entry) > 0xFFFF or len(part.proof) > 255:
+        raise ProofBundleError(f"{what} record or proof too large")
+    return [
+        struct.pack(">QH", part.index, len(part.entry)),
+        part.entry,
+        struct.pack(">B", len(part.proof)),
+        *part.proof,
+    ]
+
+
+def _encode_map_extra(b: ProofBundle) -> bytes:
+    m = b.code_map
+    assert m is not None
+    if len(b.entry) > 0xFFFF:
+        raise ProofBundleError(f"entry of {len(b.entry)} bytes exceeds 65535")
+    if b.official_revoke is not None and b.official is None:
+        raise ProofBundleError("an official-revoke record needs its official-add record")
+    out = [EXTRA_MAGIC_MAP, struct.pack(">H", len(b.entry)), b.entry]
+    for what, part in (("official-add", b.official), ("official-revoke", b.official_revoke)):
+        out.append(b"\x01" if part is not None else b"\x00")
+        if part is not None:
+            out += _part(what, part)
+    out += _part("code-map", m)
+    for proof in (m.code_proof, m.official_proof):
+        if len(proof) > 0xFFFF:
+            raise ProofBundleError("map proof too large")
+        out += [struct.pack(">H", len(proof)), proof]
+    return b"".join(out)
+
+
+def _decode_map_extra(
+    extra: bytes,
+) -> tuple[bytes, OfficialProof | None, OfficialProof | None, MapPart]:
+    reader = ByteReader(extra, len(EXTRA_MAGIC_MAP), ProofBundleError, "extra data")
+    take = reader.take
+
+    def part(what: str) -> OfficialProof:
+        index, n = struct.unpack(">QH", take(10, f"{what} header"))
+        pentry = take(n, f"{what} entry")
+        (count,) = struct.unpack(">B", take(1, f"{what} proof length"))
+        proof = tuple(take(_merkle.HASH_SIZE, f"{what} proof hash {i}") for i in range(count))
+        return OfficialProof(index=index, entry=pentry, proof=proof)
+
+    def flagged(what: str) -> OfficialProof | None:
+        flag = take(1, f"{what} flag")[0]
+        if flag > 1:
+            raise ProofBundleError(f"{what} flag {flag} is not 0 or 1")
+        return part(what) if flag else None
+
+    (n,) = struct.unpack(">H", take(2, "entry length"))
+    entry = take(n, "entry")
+    official = flagged("official-add")
+    revoke = flagged("official-revoke")
+    m = part("code-map")
+    proofs = []
+    for what in ("code map proof", "official map proof"):
+        (length,) = struct.unpack(">H", take(2, f"{what} length"))
+        proofs.append(take(length, what))
+    if reader.remaining:
+        raise ProofBundleError(f"{reader.remaining} unexpected trailing bytes in extra data")
+    return entry, official, revoke, MapPart(m.index, m.entry, m.proof, proofs[0], proofs[1])
 
 
 def _decode_extra(extra: bytes) -> tuple[bytes, OfficialProof | None, OfficialProof | None]:
@@ -133,7 +226,11 @@ def decode_proof_bundle(data: bytes) -> ProofBundle:
         raise ProofBundleError(f"not a valid c2sp.org/tlog-proof@v1 file: {e}") from e
     if p.extra is None:
         raise ProofBundleError("the tlog-proof has no 'extra' line, so it carries no entry")
-    entry, official, revoke = _decode_extra(p.extra)
+    code_map = None
+    if p.extra.startswith(EXTRA_MAGIC_MAP):
+        entry, official, revoke, code_map = _decode_map_extra(p.extra)
+    else:
+        entry, official, revoke = _decode_extra(p.extra)
     return ProofBundle(
         entry=entry,
         index=p.index,
@@ -141,6 +238,7 @@ def decode_proof_bundle(data: bytes) -> ProofBundle:
         checkpoint=p.checkpoint,
         official=official,
         official_revoke=revoke,
+        code_map=code_map,
     )
 
 
@@ -296,4 +394,32 @@ def export_proof_bundle(
         checkpoint=cp.with_cosignatures(),
         official=official,
         official_revoke=revoke,
+        code_map=map_part(store, state.origin, cp, canonical, state.official),
+    )
+
+
+def map_part(
+    store: Store, origin: str, cp: StoredCheckpoint, code: str, official: str | None
+) -> MapPart | None:
+    """The checkpoint's code-map entry, its inclusion proof and the map proofs of `code`
+    and `official`; None under a checkpoint that ends in no code-map entry."""
+    if cp.size == 0:
+        return None
+    try:
+        last = store.entry(origin, cp.size - 1)
+    except IndexError as e:
+        raise NotInStoreError(str(e)) from None
+    if not is_map_entry(last):
+        return None
+    # the map after [0, size) is the one its last entry commits: that entry sets nothing
+    code_map = store.map_cache.peek(origin, cp.size)
+    if code_map is None:
+        code_map = build_map(store.bundle_rows, origin, cp.size)
+        store.map_cache.offer(origin, cp.size, code_map)
+    return MapPart(
+        index=cp.size - 1,
+        entry=last,
+        proof=tuple(stored_inclusion_proof(store, origin, cp.size - 1, cp.size, cp.root_hash)),
+        code_proof=code_map.prove(map_key(code)).encode(),
+        official_proof=code_map.prove(official_key(official)).encode() if official else b"",
     )

@@ -5,7 +5,8 @@ it is *awaiting witnesses (n of k)* and becomes *verified* when they arrive. A c
 signed entry still waits in the outbox (its city's sequencer unreachable) is *pending*.
 Only a check that cannot come right by waiting makes a code *not verified*. A proof bundle
 checked offline is *verified offline (as of checkpoint N)*: its record is proven, what
-came after it is unknown — never shown as a plain *verified*.
+came after it is unknown — never shown as a plain *verified*; a bundle whose co-signed
+code map shows its record is the code's latest is *verified, current as of checkpoint N*.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ class Verdict:
     state: str
     witnesses: int = 0  # valid cosignatures counted (AWAITING)
     quorum: int = 0
-    as_of: int | None = None  # the checkpoint size a VERIFIED_OFFLINE result stands at
+    # the checkpoint size a VERIFIED_OFFLINE result stands at, or a VERIFIED one that a
+    # bundle's code map proved current at (then `time`: when witnesses co-signed it)
+    as_of: int | None = None
+    time: str = ""
 
     @property
     def live(self) -> bool:
@@ -42,6 +46,9 @@ def verdict_of(result: _verifier.VerifyResult | None, pending: bool = False) -> 
         return Verdict(FAILED)
     if result.ok and result.outcome == _verifier.VERIFIED_OFFLINE:
         return Verdict(VERIFIED_OFFLINE, as_of=result.checkpoint_size)
+    if result.ok and result.current_as_of is not None:
+        size, time = result.current_as_of
+        return Verdict(VERIFIED, as_of=size, time=time)
     if result.ok:
         return Verdict(VERIFIED)
     failed = result.failed

@@ -34,6 +34,12 @@ def check_title(name: str) -> str:
 
 
 def verdict_text(verdict: Verdict) -> str:
+    if verdict.state == VERIFIED and verdict.as_of is not None:
+        if verdict.time:
+            return tr("Verified: current as of checkpoint {size} ({time})").format(
+                size=verdict.as_of, time=verdict.time
+            )
+        return tr("Verified: current as of checkpoint {size}").format(size=verdict.as_of)
     if verdict.state == VERIFIED:
         return tr("Verified")
     if verdict.state == VERIFIED_OFFLINE:

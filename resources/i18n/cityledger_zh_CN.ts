@@ -678,6 +678,14 @@
         <translation>主工具栏</translation>
     </message>
     <message>
+        <source>Verified: current as of checkpoint {size} ({time})</source>
+        <translation>已验证：截至检查点 {size}（{time}）为最新</translation>
+    </message>
+    <message>
+        <source>Verified: current as of checkpoint {size}</source>
+        <translation>已验证：截至检查点 {size} 为最新</translation>
+    </message>
+    <message>
         <source>Verified as of checkpoint {size}: later records (a revocation included) are unknown offline</source>
         <translation>截至检查点 {size} 已验证：其后的记录（包括撤销）离线无法得知</translation>
     </message>
@@ -1904,6 +1912,50 @@
     <message>
         <source>a signature does not verify</source>
         <translation>签名验证失败</translation>
+    </message>
+    <message>
+        <source>the bundled code-map entry is at index {index}, not the checkpoint&apos;s last entry ({last})</source>
+        <translation>证明包中的编码映射条目位于索引 {index}，而不是检查点的最后一个条目（{last}）</translation>
+    </message>
+    <message>
+        <source>the bundled code-map entry is malformed: {error}</source>
+        <translation>证明包中的编码映射条目格式错误：{error}</translation>
+    </message>
+    <message>
+        <source>the bundled entry at index {index} is not its code-map entry</source>
+        <translation>证明包中索引 {index} 处的条目不是其编码映射条目</translation>
+    </message>
+    <message>
+        <source>the bundled code-map entry is not included under checkpoint {size}</source>
+        <translation>证明包中的编码映射条目不包含在检查点 {size} 之下</translation>
+    </message>
+    <message>
+        <source>the bundled map proof of {subject!r} is malformed: {error}</source>
+        <translation>证明包中 {subject!r} 的映射证明格式错误：{error}</translation>
+    </message>
+    <message>
+        <source>the bundled map proof of {subject!r} does not verify against the code map committed at checkpoint {size}</source>
+        <translation>证明包中 {subject!r} 的映射证明无法对照检查点 {size} 提交的编码映射验证通过</translation>
+    </message>
+    <message>
+        <source>the code map committed at checkpoint {size} does not hold this code</source>
+        <translation>检查点 {size} 提交的编码映射中没有此编码</translation>
+    </message>
+    <message>
+        <source>superseded by the record at index {latest}: the code map committed at checkpoint {size} names that one as the code&apos;s latest</source>
+        <translation>已被索引 {latest} 处的记录取代：检查点 {size} 提交的编码映射指明该记录为此编码的最新记录</translation>
+    </message>
+    <message>
+        <source>current as of checkpoint {size} ({time}): the code map committed there names this record (index {index}) as the code&apos;s latest</source>
+        <translation>截至检查点 {size}（{time}）为最新：该处提交的编码映射指明此记录（索引 {index}）为此编码的最新记录</translation>
+    </message>
+    <message>
+        <source>current as of checkpoint {size}: the code map committed there names this record (index {index}) as the code&apos;s latest</source>
+        <translation>截至检查点 {size} 为最新：该处提交的编码映射指明此记录（索引 {index}）为此编码的最新记录</translation>
+    </message>
+    <message>
+        <source>the code map does not name the official-add at index {added} (it names {value}): the bundle&apos;s official data is inconsistent</source>
+        <translation>编码映射未指向索引 {added} 处的官员添加记录（而是 {value}）：证明包中的官员数据不一致</translation>
     </message>
 </context>
 </TS>
