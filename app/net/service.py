@@ -258,6 +258,8 @@ class NodeService:
             self.collector.stop()
         if self.announcer is not None:
             self.announcer.stop()
+        if self.witness is not None:
+            self.witness.close()
 
     def serve(self, host: str, port: int) -> None:
         """Serve until SIGINT/SIGTERM, then stop cleanly (app.net.city_host: the same

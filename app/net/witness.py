@@ -83,6 +83,10 @@ class WitnessService:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
+    def close(self) -> None:
+        """Cancel the witness's reads of cities' entries in flight (node stopping)."""
+        self.maps.close()
+
     def _lock(self, origin: str) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault(origin, threading.Lock())

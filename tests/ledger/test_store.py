@@ -6,8 +6,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.core.checkpoint import Checkpoint
-from app.core.note import sign_note
 from app.ledger.audit import audit_log
 from app.ledger.db import StoreError, write_tx
 from app.ledger.store import ConflictError, Store
@@ -45,7 +43,8 @@ def replica_url(request, db_url, tmp_path):
 
 @pytest.fixture
 def source(node):
-    """A city log of 301 entries (an official, 300 codes; one updated, one revoked)."""
+    """A city log of 305 entries (an official, 298 codes, one updated, one revoked: four
+    batches, each with its code-map entry)."""
     res = node.issue_many(
         "alice",
         "alice-pw",
@@ -60,11 +59,10 @@ def test_replica_append_serves_and_audits_like_the_source(source, replica_url):
     replica = Store(replica_url)
     replica.ensure_replica(REPLICA, "130100", source.log_vkey, source.witness_vkey)
     src = source.store
-    first = 200
-    root = _root_at(src, first)
-    note = sign_note(Checkpoint(REPLICA, first, root).to_text(), source.log_signer())
-    with src.write() as conn:  # an older checkpoint at 200 to replicate in two steps
-        src.insert_checkpoint(conn, REPLICA, first, root, note)
+    # replicated in two steps: up to the checkpoint after the 298 issues (each batch ends
+    # with its code-map entry: 2 + 298 + 1), then the update's and the revoke's batches
+    first, total = 301, source.size()
+    assert total == first + 4 and src.checkpoint(REPLICA, first) is not None
     cp, bundles, tiles = _copy(src, REPLICA, 0, first)
     replica.append_replica(
         REPLICA,
@@ -80,29 +78,22 @@ def test_replica_append_serves_and_audits_like_the_source(source, replica_url):
         },
     )
     assert replica.log_info(REPLICA).indexed_size == first
-    cp, bundles, tiles = _copy(src, REPLICA, first, 301)
+    cp, bundles, tiles = _copy(src, REPLICA, first, total)
     with pytest.raises(ConflictError):
-        replica.append_replica(REPLICA, 0, 301, cp.root_hash, cp.note, bundles, tiles)
+        replica.append_replica(REPLICA, 0, total, cp.root_hash, cp.note, bundles, tiles)
     replica.append_replica(
-        REPLICA, first, 301, cp.root_hash, cp.note, bundles, tiles, index_codes=False
+        REPLICA, first, total, cp.root_hash, cp.note, bundles, tiles, index_codes=False
     )
     assert replica.log_info(REPLICA).indexed_size == first
-    assert replica.index_replica(REPLICA, chunk=40) == 301
+    assert replica.index_replica(REPLICA, chunk=40) == total
     assert replica.read_tile(REPLICA, 0, 0) == src.read_tile(REPLICA, 0, 0)
-    assert replica.read_entry_bundle(REPLICA, 1, 44) == src.read_entry_bundle(REPLICA, 1, 44)
+    w = total - TILE_WIDTH
+    assert replica.read_entry_bundle(REPLICA, 1, w) == src.read_entry_bundle(REPLICA, 1, w)
     assert replica.code_counts() == {("BRG", "issued"): 297, ("BRG", "revoked"): 1}
     assert [o["name"] for o in replica.officials(REPLICA)] == ["alice"]
     report = audit_log(replica, REPLICA)
     assert report.ok, report.problems
     assert report.checkpoints_checked == 2
-
-
-def _root_at(store, size):
-    from app.ledger.tilelog import TileLog
-
-    tl = TileLog.empty()
-    tl.append(store.entries(REPLICA, 0, size))
-    return tl.root()
 
 
 def test_replica_append_refuses_incomplete_bundles(source, replica_url):
@@ -121,9 +112,9 @@ def test_cosignatures_outbox_peers_evidence(node):
     store, origin = node.store, node.origin
     with pytest.raises(StoreError, match="no checkpoint .* at size 99"):
         store.add_cosignature(origin, 99, "w1", "— w1 AAAA")
-    store.add_cosignature(origin, 1, "w1", "— w1 AAAA", 10)
-    store.add_cosignature(origin, 1, "w1", "— w1 BBBB", 20)  # a refresh replaces
-    store.add_cosignature(origin, 1, "w0", "— w0 CCCC", 5)
+    store.add_cosignature(origin, 2, "w1", "— w1 AAAA", 10)  # the official's checkpoint
+    store.add_cosignature(origin, 2, "w1", "— w1 BBBB", 20)  # a refresh replaces
+    store.add_cosignature(origin, 2, "w0", "— w0 CCCC", 5)
     assert node.checkpoint_note().endswith(b"\n\xe2\x80\x94 w0 CCCC\n\xe2\x80\x94 w1 BBBB\n")
     entry = node.make_entry("alice", "alice-pw", node.issue_record("MED", "clinic", point()))
     oid = node.queue_entry(entry, code="c1")

@@ -72,5 +72,5 @@ def test_cli_verify_of_a_revoked_code_says_who_when_why(node_dir, tmp_path, caps
     assert status == 1
     (check,) = [c for c in json.loads(out)["checks"] if c["name"] == "not revoked"]
     assert check["status"] == "fail" and check["params"]["why"] == "issued by mistake"
-    assert check["reason"].startswith("revoked at index 2 of ")
+    assert check["reason"].startswith("revoked at index 4 of ")  # 1, 3: code-map entries
     assert "by zhang at 20" in check["reason"] and check["reason"].endswith("issued by mistake")

@@ -140,7 +140,8 @@ def test_static_peer_replicates_and_codes_are_indexed(base, b_node, static_serve
     view = LedgerView(node.store, node.origin)
     src = view.sources()[base["a_origin"]]
     assert src.bundle(0, None) == (base["root"] / "a_new/tile/entries/000").read_bytes()
-    assert src.tile(0, 1, 45) == (base["root"] / "a_new/tile/0/001.p/45").read_bytes()
+    w = SIZES["new"] - 256
+    assert src.tile(0, 1, w) == (base["root"] / f"a_new/tile/0/001.p/{w}").read_bytes()
     assert any(e.kind == ev.NEW_CODES for e in engine.events)
 
 
@@ -160,7 +161,7 @@ def test_flipped_bit_in_tile_is_refused(base, b_node, static_server, tmp_path):
 def test_truncated_bundle_is_refused(base, b_node, static_server, tmp_path):
     node, engine = b_node
     peer = _copy(base, "a_new", tmp_path)
-    bundle = peer / "tile/entries/001.p/45"
+    bundle = peer / f"tile/entries/001.p/{SIZES['new'] - 256}"
     bundle.write_bytes(bundle.read_bytes()[:-40])
     static_server(peer, port=base["ports"][A])
     h = _sync_a(engine, base)
@@ -320,7 +321,9 @@ def test_same_size_fork_is_evidence(base, b_node, static_server, tmp_path):
         a.unlock(PASS)
         entries = a.store.entries(a.origin, 0, SIZES["new"])
         peer = tmp_path / "same-size-fork"
-        write_static_log(peer, a.origin, entries[:300] + [entries[300] + b" "], a.log_signer())
+        last = SIZES["new"] - 1
+        forked = entries[:last] + [entries[last] + b" "]
+        write_static_log(peer, a.origin, forked, a.log_signer())
     finally:
         a.close()
     static_server(peer, port=base["ports"][A])

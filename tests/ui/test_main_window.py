@@ -18,7 +18,7 @@ def test_window_opens_on_the_node(make_window, node_dir):
     assert w.ws.table.row_of_code(seed) == 400
     assert w.layers.cities.count() == 1 and w.layers.cities.item(0).text() == "Shijiazhuang"
     qtbot_wait = w.status.log_label.text
-    assert "2 entries" in qtbot_wait()  # official-add + the seed issue
+    assert "4 entries" in qtbot_wait()  # official-add + the seed issue, each with its code map
     for dock in (w.layers_dock, w.inspector_dock, w.table_dock):
         assert dock.isVisible()
 
@@ -170,9 +170,10 @@ def test_issue_goes_to_the_node_server_when_one_owns_the_log(make_window, node_d
         w = make_window(node_dir)
         qtbot.waitUntil(lambda: w.network.mode == "served", timeout=30000)
         dialog, outcome = _issue_via_dialog(w, qtbot, 6, "")
-        assert not outcome.pending and outcome.index == 2
+        # 0 official, 2 seed code, each batch's code-map entry after it
+        assert not outcome.pending and outcome.index == 4
         assert not dialog.node_passphrase.isVisible()  # the server holds the city keys
-        qtbot.waitUntil(lambda: "3 entries" in w.status.log_label.text(), timeout=30000)
+        qtbot.waitUntil(lambda: "6 entries" in w.status.log_label.text(), timeout=30000)
 
         server.stop()
         dialog.close()
