@@ -79,8 +79,9 @@ def test_replica_append_serves_and_audits_like_the_source(source, replica_url):
     )
     assert replica.log_info(REPLICA).indexed_size == first
     cp, bundles, tiles = _copy(src, REPLICA, first, total)
+    _, whole, _ = _copy(src, REPLICA, 0, total)  # every bundle: the size check passes
     with pytest.raises(ConflictError):
-        replica.append_replica(REPLICA, 0, total, cp.root_hash, cp.note, bundles, tiles)
+        replica.append_replica(REPLICA, 0, total, cp.root_hash, cp.note, whole, tiles)
     replica.append_replica(
         REPLICA, first, total, cp.root_hash, cp.note, bundles, tiles, index_codes=False
     )
