@@ -18,12 +18,12 @@ def test_a_killed_peer_shows_down_with_an_alert_and_clears_on_restart(
     from app.ui.wall import WallWindow
 
     net = create_network(tmp_path / "net", cities=("130100", "130200", "130400"), quorum=1)
-    for node in net.nodes:
-        # Default intervals: a quiet city is polled up to 60 s apart, but its node gets a
-        # liveness probe every few seconds, so a killed one reads down within 10 s.
-        node.start()
     own, peer = net.node("130100"), net.node("130200")
     try:
+        for node in net.nodes:  # inside the try: a node that does not start stops the rest
+            # Default intervals: a quiet city is polled up to 60 s apart, but its node gets
+            # a liveness probe every few seconds, so a killed one reads down within 10 s.
+            node.start()
         w = make_window(own.data_dir, per_city=50)
         wall = WallWindow(backend, own.data_dir, rotate_s=3600, demo_assets_per_city=50)
         qtbot.addWidget(wall)
