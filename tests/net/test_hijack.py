@@ -17,9 +17,12 @@ import sys
 
 import pytest
 
+from app.core.code_map import CodeMap
+from app.core.records import make_map_entry
 from app.ledger import rules
 from app.ledger import verifier as V
 from app.ledger.audit import audit_log
+from app.ledger.map_state import map_updates
 from app.ledger.node import Node
 from app.ledger.proof_bundle import decode_proof_bundle
 from app.ledger.trust import installed_trust
@@ -123,7 +126,13 @@ def publish_hijack(root, codes, passphrase: str = PASS) -> dict:
         "WAT", "issued after the hijack", {"type": "Point", "coordinates": [114.5, 38.0]}
     )
     valid_after = a.make_entry(DEMO_OFFICIAL, passphrase, late)
-    write_static_log(root / "a_log", a.origin, [*honest, *hijack, valid_after], a.log_signer())
+    # A ends its log as its sequencer would, with a code-map entry; its root leaves the
+    # hijack out, as every replica's fold does once the evidence is resolved
+    logged = [*honest, *hijack, valid_after]
+    kept = [(i, e) for i, e in enumerate(logged) if not (len(honest) <= i < len(honest) + 3)]
+    root_hash = CodeMap(dict(map_updates(kept))).root()
+    logged.append(make_map_entry(root_hash, len(logged)))
+    write_static_log(root / "a_log", a.origin, logged, a.log_signer())
     out = {
         "hijack": hijack,
         "late_code": late["code"],
@@ -163,7 +172,7 @@ def test_a_city_cannot_rewrite_other_cities_codes(net, static_server):
 
         # The Merkle data is kept as published; the index stops before the bad entry.
         info = node.store.log_info(a_origin)
-        assert info.size == first_bad + 4 and info.indexed_size == first_bad
+        assert info.size == first_bad + 5 and info.indexed_size == first_bad
 
         # Evidence: the signed checkpoint and a tlog-proof of the entry any third party
         # can check with the trust file: included in A's signed log, and not A's code.
@@ -239,7 +248,7 @@ def test_a_city_cannot_rewrite_other_cities_codes(net, static_server):
         assert node.code_state(late_code).origin == a_origin  # held-back records follow
         assert node.code_state(a_code).owner is None
         info = node.store.log_info(a_origin)
-        assert info.indexed_size == info.size == first_bad + 4
+        assert info.indexed_size == info.size == first_bad + 5
         assert audit_log(node.store, a_origin).ok  # resolved evidence stays out of the index
     finally:
         engine.stop()
@@ -249,7 +258,7 @@ def test_a_city_cannot_rewrite_other_cities_codes(net, static_server):
 # ---------------------------------------------------------------- item 8: half-stored sync
 @pytest.fixture(scope="module")
 def grown(tmp_path_factory):
-    """City A's log exported at sizes 101 and 1101 (five entry bundles), and node B."""
+    """City A's log exported after 100 and 1,100 codes (five entry bundles), and node B."""
     root = tmp_path_factory.mktemp("grown")
     port = free_port()
     network = create_network(
@@ -257,14 +266,17 @@ def grown(tmp_path_factory):
     )
     issue_demo_codes(root / "net" / A, 100, passphrase=PASS)
     a = Node.open(root / "net" / A)
-    export_static(a.store, a.origin, root / "a_old")
+    old = export_static(a.store, a.origin, root / "a_old")
     a.close()
     issue_demo_codes(root / "net" / A, 1000, passphrase=PASS, seed=1)
     a = Node.open(root / "net" / A)
-    export_static(a.store, a.origin, root / "a_new")
+    new = export_static(a.store, a.origin, root / "a_new")
     origin = a.origin
     a.close()
-    return {"root": root, "net": network, "port": port, "origin": origin}
+    # each batch ends with its code-map entry: the sizes are read, not assumed
+    assert old > 100 and new > old + 1000
+    out = {"root": root, "net": network, "port": port, "origin": origin}
+    return {**out, "old": old, "new": new}
 
 
 def _fresh_b(grown, tmp_path):
@@ -299,8 +311,9 @@ def test_a_bad_bundle_after_a_good_checkpoint_stores_no_checkpoint_ahead(
         assert h.state == "failing" and "entry bundle 2" in h.error
         info = node.store.log_info(origin)
         assert info.size == 512  # the verified chunks are kept
-        assert node.store.latest_checkpoint(origin).size == 101  # not the one for 1101
-        assert info.indexed_size == 101  # the index believes only what a checkpoint covers
+        # not the newer checkpoint; the index believes only what a checkpoint covers
+        assert node.store.latest_checkpoint(origin).size == grown["old"]
+        assert info.indexed_size == grown["old"]
     finally:
         engine.stop()
         node.close()
@@ -312,8 +325,8 @@ def test_a_bad_bundle_after_a_good_checkpoint_stores_no_checkpoint_ahead(
     try:
         assert engine.run_once(origins=[origin])[origin].state == "ok"
         info = node.store.log_info(origin)
-        assert info.size == info.indexed_size == 1101
-        assert node.store.latest_checkpoint(origin).size == 1101
+        assert info.size == info.indexed_size == grown["new"]
+        assert node.store.latest_checkpoint(origin).size == grown["new"]
     finally:
         engine.stop()
         node.close()
@@ -355,4 +368,4 @@ def test_sigkill_during_a_slow_catch_up_leaves_the_last_verified_state(
             break
         delay += 0.5
         assert delay < 60, "sync never finished"
-    assert kills >= 2 and held == latest.size == 1101
+    assert kills >= 2 and held == latest.size == grown["new"]
