@@ -176,10 +176,11 @@ def test_node_export_writes_a_log_any_http_server_can_serve(two_nodes, tmp_path,
     n1, _ = two_nodes
     issue_demo_codes(n1, 3, passphrase="node-pass")
     out = cli(n1, "node", "export", tmp_path / "static").stdout
-    assert "size 4" in out
+    # the official and 3 codes, in two batches, each ending with its code-map entry
+    assert "size 6" in out
     server = static_server(tmp_path / "static")
     cp = httpx.get(server.url + "checkpoint").text
-    assert cp.startswith("cityledger.example/130100\n4\n")
-    assert len(httpx.get(server.url + "tile/0/000.p/4").content) == 4 * 32
+    assert cp.startswith("cityledger.example/130100\n6\n")
+    assert len(httpx.get(server.url + "tile/0/000.p/6").content) == 6 * 32
     missing = cli(n1, "node", "export", tmp_path / "x", "--origin", "nope.example/1", check=False)
     assert missing.returncode == 2 and "no log" in missing.stderr
