@@ -32,9 +32,9 @@ def test_every_record_of_the_timeline_is_verified_in_the_background(make_window,
     assert _states(history) == ["pass", "pass", "pass"]
     assert [history.topLevelItem(i).text(1) for i in range(3)] == ["✔", "✔", "✔"]
     tip = history.topLevelItem(2).toolTip(1)
-    assert tip.startswith("Record 3 of ") and "Verified" in tip
+    assert tip.startswith("Record 6 of ") and "Verified" in tip  # 1, 3, 5: code maps
     # while the code as a whole fails: it is revoked, and the inspector says so
     assert any("Not revoked" in title for title in w.inspector.verification.failed_checks())
     (why,) = [r for t, _s, r in w.inspector.verification.rows if t == "Not revoked"]
-    assert why.startswith("revoked at index 3 of ") and why.endswith(": issued by mistake")
+    assert why.startswith("revoked at index 6 of ") and why.endswith(": issued by mistake")
     assert f"by {OFFICIAL} at 20" in why  # what happened, by whom, when and why
