@@ -78,7 +78,8 @@ def test_wall_rotates_with_a_countdown_and_keys(qtbot, backend, node_dir):
 
 def test_wall_counters_follow_the_node(qtbot, backend, node_dir):
     wall = _wall(qtbot, backend, node_dir)
-    assert wall.c_codes.value.text() == "1" and wall.c_log.value.text() == "2"
+    # the log: the official and the seed code, each batch with its code-map entry
+    assert wall.c_codes.value.text() == "1" and wall.c_log.value.text() == "4"
     seed = node_dir.joinpath("seed_code").read_text()
     assert seed in wall.recent_rows[0].full_text and "Seed pump" in wall.recent_rows[0].full_text
     assert wall.spotlight.text() == f"{seed} · Seed pump"  # the full text, never cut
