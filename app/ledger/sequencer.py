@@ -283,6 +283,10 @@ class Sequencer:
                 rules.MAP_SUBMITTED,
             )
             return p
+        late = rules.entry_time(p.parsed, time.time())
+        if late is not None:  # judged at submission only: a replica's clock is later
+            p.outcome = SubmissionRefused(late.reason, late.rule)
+            return p
         vkey = self._vkeys.get(p.parsed["official"])
         if vkey is not None:
             try:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 
 from app.core.errors import CoreError
 from app.gis import asset_checks
-from app.ledger import rules
 from app.ledger.follow import FollowError, read_following
 from app.ledger.trust import TrustError, installed_trust, trust_path
 from app.net import events as ev
@@ -185,9 +183,6 @@ class NodeService:
             record = parse_entry(body)  # malformed input is a 400, before the sequencer
         except CoreError as e:
             raise Refused(400, f"malformed entry: {e}") from None
-        late = rules.entry_time(record, time.time())
-        if late is not None:
-            raise Refused(422, f"refused: {late}")
         problems = asset_checks.check_record(record, self.node.data_dir)  # as the issuer's
         if problems:
             raise Refused(422, "refused: " + "; ".join(map(str, problems)))

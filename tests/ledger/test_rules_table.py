@@ -18,7 +18,9 @@ The store-backed callers run on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 
@@ -84,6 +86,8 @@ CASES = (
     Case("code-map entry with a wrong root", rules.MAP_ROOT, frozenset({FOLD, AUDIT})),
     Case("code-map entry with a wrong size", rules.MAP_SIZE, frozenset({FOLD, AUDIT})),
     Case("code-map entry submitted", rules.MAP_SUBMITTED, frozenset({SEQUENCER})),
+    # judged against the sequencer's clock at submission; a log's later readers cannot
+    Case("issue signed a day ahead of the clock", rules.ENTRY_TIME, frozenset({SEQUENCER})),
 )
 
 # The verifier's check that reports each rule it judges.
@@ -156,6 +160,9 @@ def history(tmp_path_factory) -> History:
         "issue of another city's code": issue(b),
         "update of another city's code": update(b, 2),
         "signed by a revoked official": issue(z, "bob", "bob-pw"),
+        "issue signed a day ahead of the clock": sign_entry(
+            {**forged, "time": _rfc3339(time.time() + 86400), "official": "alice"}, alice
+        ),
         "signed by an unregistered official": sign_entry({**forged, "official": "mallory"}, bob),
         "signature by another key": sign_entry({**forged, "official": "alice"}, bob),
         "duplicate issue": issue(x),
@@ -227,6 +234,10 @@ def history(tmp_path_factory) -> History:
     )
     yield History(node, base, cases, {"X": x, "Y": y, "Z": z, "W": w, "B": b, "T": t})
     node.close()
+
+
+def _rfc3339(unix: float) -> str:
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _map_after(entries: list[bytes]) -> bytes:
