@@ -120,7 +120,7 @@ def test_unpinned_verify_exits_1_unless_admin_key(net, tmp_path, capsys):
     code, _, err = verify(genuine)
     assert code == 1 and "UNPINNED NETWORK" in err
     code, out, _ = verify(genuine, "--admin-key", admin[1], "--json")
-    assert code == 0 and json.loads(out)["outcome"] == "verified-offline"
+    assert code == 0 and json.loads(out)["outcome"] == "verified"  # current per the code map
     code, _, err = verify(tmp_path / "forged.note", "--admin-key", admin[1])
     assert code == 1 and "not signed by admin key" in err
 

@@ -75,6 +75,7 @@ def test_vertices_dragged_undone_and_signed(make_window, node_dir, qtbot):
 
     _drag(qtbot, w, (114.52, 38.05), (114.517, 38.047))  # the first vertex: the ring stays closed
     qtbot.keyClick(w.map, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: getattr(w, "batch_dialog", None) is not None, timeout=30000)
     dialog = w.batch_dialog
     assert "Reshape Pump house as drawn on the map" in dialog.what_label.text()
     assert not editor.editing and editor.geometry() is not None  # proposed, no handles
