@@ -39,6 +39,7 @@ from app.ledger.verifier import (
     _parse_checkpoint_text,
     _peek_record,
     _run,
+    add_life_ended,
 )
 
 if TYPE_CHECKING:
@@ -334,34 +335,10 @@ def _check_not_revoked_offline(
     ck: _Checker, record: dict[str, Any] | None, result: VerifyResult
 ) -> None:
     size = result.checkpoint_size
-    # What happened, when, by whom and why: the same words as a node's verification.
-    said = {
-        "index": result.index,
-        "origin": result.origin or "",
-        "official": (record or {}).get("official", ""),
-        "time": (record or {}).get("time", ""),
-    }
     if record is None:
         ck.skip([NOT_REVOKED], N_("the record could not be read"))
-    elif record.get("type") == "revoke":
-        ck.add(
-            NOT_REVOKED,
-            FAIL,
-            N_("revoked at index {index} of {origin} by {official} at {time}: {why}"),
-            why=record.get("reason", ""),
-            **said,
-        )
-    elif record.get("type") == "transfer-out":
-        ck.add(
-            NOT_REVOKED,
-            FAIL,
-            N_(
-                "transferred to city {city} at index {index} of {origin} by {official} at "
-                "{time}; its later records are in that city's log, not held here"
-            ),
-            city=record.get("to", ""),
-            **said,
-        )
+    elif add_life_ended(ck, record, result.index, result.origin or ""):
+        pass  # what happened, when, by whom and why: a node's own words
     else:
         # The inclusion proof shows that this record is in the log, not that it is the
         # code's latest: a revoke may follow it, even under this same checkpoint.

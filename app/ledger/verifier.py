@@ -602,31 +602,8 @@ def verify_code(node_or_store: Node | Store, code: str, trust: TrustFile) -> Ver
         _check_transfers(ck, store, trust, c, state)
     if record is None:
         ck.skip([NOT_REVOKED], N_("the record could not be read"))
-    elif record.get("type") == "revoke":
-        ck.add(
-            NOT_REVOKED,
-            FAIL,
-            N_("revoked at index {index} of {origin} by {official} at {time}: {why}"),
-            index=index,
-            origin=origin,
-            official=record.get("official", ""),
-            time=record.get("time", ""),
-            why=record.get("reason", ""),
-        )
-    elif record.get("type") == "transfer-out":
-        ck.add(
-            NOT_REVOKED,
-            FAIL,
-            N_(
-                "transferred to city {city} at index {index} of {origin} by {official} at "
-                "{time}; its later records are in that city's log, not held here"
-            ),
-            city=record.get("to", ""),
-            index=index,
-            origin=origin,
-            official=record.get("official", ""),
-            time=record.get("time", ""),
-        )
+    elif add_life_ended(ck, record, index, origin):
+        pass
     elif record.get("type") == "transfer":
         # A change of owner within the city: the code stays valid; say who holds it now.
         ck.add(
@@ -660,6 +637,40 @@ def verify_code(node_or_store: Node | Store, code: str, trust: TrustFile) -> Ver
             index=index,
         )
     return result
+
+
+def add_life_ended(ck: _Checker, record: dict[str, Any], index: int | None, origin: str) -> bool:
+    """FAIL 'not revoked' saying what ended the code's life in this log (a revoke or a
+    transfer-out): when, by whom and why, in the same words from a node, a replica and an
+    offline bundle. False if the record ends nothing."""
+    said = {
+        "index": index,
+        "origin": origin,
+        "official": record.get("official", ""),
+        "time": record.get("time", ""),
+    }
+    if record.get("type") == "revoke":
+        ck.add(
+            NOT_REVOKED,
+            FAIL,
+            N_("revoked at index {index} of {origin} by {official} at {time}: {why}"),
+            why=record.get("reason", ""),
+            **said,
+        )
+        return True
+    if record.get("type") == "transfer-out":
+        ck.add(
+            NOT_REVOKED,
+            FAIL,
+            N_(
+                "transferred to city {city} at index {index} of {origin} by {official} at "
+                "{time}; its later records are in that city's log, not held here"
+            ),
+            city=record.get("to", ""),
+            **said,
+        )
+        return True
+    return False
 
 
 def _check_transfers(
