@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import struct
 import zlib
 from dataclasses import dataclass
@@ -379,22 +380,29 @@ def export_proof_bundle(
     except IndexError as e:
         raise NotInStoreError(str(e)) from None
     cp = choose_checkpoint(store, state.origin, index, quorum)
-    proof = stored_inclusion_proof(store, state.origin, index, cp.size, cp.root_hash)
-    official = revoke = None
-    if state.official:
-        official = official_proof(store, state.origin, state.official, cp.size, cp.root_hash, index)
-        if official is not None:
-            revoke = official_revoke_proof(
-                store, state.origin, state.official, cp.size, cp.root_hash
-            )
+    bundle = bundle_at(store, state.origin, index, entry, state.official, cp)
+    code_map = map_part(store, state.origin, cp, canonical, state.official)
+    return dataclasses.replace(bundle, code_map=code_map)
+
+
+def bundle_at(
+    store: Store, origin: str, index: int, entry: bytes, official: str | None, cp: StoredCheckpoint
+) -> ProofBundle:
+    """Record `index` of `origin` proven under `cp`, with its signer's add and any revoke
+    (no code-map part: that proves a code's latest record, which the caller knows)."""
+    proof = stored_inclusion_proof(store, origin, index, cp.size, cp.root_hash)
+    added = revoke = None
+    if official:
+        added = official_proof(store, origin, official, cp.size, cp.root_hash, index)
+        if added is not None:
+            revoke = official_revoke_proof(store, origin, official, cp.size, cp.root_hash)
     return ProofBundle(
         entry=entry,
         index=index,
         proof=tuple(proof),
         checkpoint=cp.with_cosignatures(),
-        official=official,
+        official=added,
         official_revoke=revoke,
-        code_map=map_part(store, state.origin, cp, canonical, state.official),
     )
 
 

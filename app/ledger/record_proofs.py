@@ -20,10 +20,8 @@ from typing import TYPE_CHECKING, Any
 from app.ledger.proof_bundle import (
     NotInStoreError,
     ProofBundle,
+    bundle_at,
     choose_checkpoint,
-    official_proof,
-    official_revoke_proof,
-    stored_inclusion_proof,
 )
 from app.ledger.verifier import NOT_REVOKED, VerifyResult, verify_proof_bundle
 
@@ -49,21 +47,7 @@ def record_bundle(store: Store, origin: str, index: int, quorum: int | None) -> 
     latest), under the held checkpoint that covers it."""
     entry = store.entry(origin, index)
     cp = choose_checkpoint(store, origin, index, quorum)
-    proof = stored_inclusion_proof(store, origin, index, cp.size, cp.root_hash)
-    official = revoke = None
-    name = _official_of(entry)
-    if name:
-        official = official_proof(store, origin, name, cp.size, cp.root_hash, index)
-        if official is not None:
-            revoke = official_revoke_proof(store, origin, name, cp.size, cp.root_hash)
-    return ProofBundle(
-        entry=entry,
-        index=index,
-        proof=tuple(proof),
-        checkpoint=cp.with_cosignatures(),
-        official=official,
-        official_revoke=revoke,
-    )
+    return bundle_at(store, origin, index, entry, _official_of(entry), cp)
 
 
 def _official_of(entry: bytes) -> str | None:
